@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv and install the project into it; `make test` also makes
+# sure PostgreSQL is up with the PostGIS extension package installed.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   ?= demo/enbekshikazakh.gpkg
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test lint typecheck pytest postgis bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pasture demo --store $(DEMO)
+
+postgis:
+	bash scripts/ensure-postgis.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# PASTURE_REQUIRE_PG=1 turns a skipped PostGIS test into a failure.
+pytest: $(STAMP) postgis
+	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 $(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP) postgis
+	PASTURE_TEST_PG=$(PG_ADMIN_URL) $(BIN)/python benchmarks/store.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The web API (FastAPI): the composition root."""

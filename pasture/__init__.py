@@ -1,0 +1,1 @@
+"""Pasture geodata layer: model, stores (GeoPackage, PostGIS), import/export, NDVI, maps."""
