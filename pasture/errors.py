@@ -64,4 +64,6 @@ class InvalidInput(PastureError):
         listed = "\n".join(f"  - {p}" for p in self.problems[: self.max_listed])
         more = len(self.problems) - self.max_listed
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{source}: {len(self.problems)} problem(s), nothing was written\n{listed}{tail}")
+        super().__init__(
+            f"{source}: {len(self.problems)} problem(s), nothing was written\n{listed}{tail}"
+        )

@@ -72,10 +72,12 @@ class Layer:
         raise KeyError(name)
 
 
-T, I, R = FieldType.TEXT, FieldType.INTEGER, FieldType.REAL
+T, INT, R = FieldType.TEXT, FieldType.INTEGER, FieldType.REAL
 D, DT, S = FieldType.DATE, FieldType.DATETIME, FieldType.SEASONS
 
-_SOURCE = Field("source", T, description="where the record came from; 'generated: ...' for demo data")
+_SOURCE = Field(
+    "source", T, description="where the record came from; 'generated: ...' for demo data"
+)
 
 OKRUGS = Layer(
     "okrugs",
@@ -110,7 +112,9 @@ PLOTS = Layer(
     "Pasture plots",
     (
         Field("name", T),
-        Field("union_id", T, description="allocated union; empty for public or unallocated pasture"),
+        Field(
+            "union_id", T, description="allocated union; empty for public or unallocated pasture"
+        ),
         Field("okrug_id", T, True),
         Field("seasons", S, True, "seasons the plot may be grazed in"),
         Field("pasture_type", T, True),
@@ -165,7 +169,7 @@ HOUSEHOLDS = Layer(
     union_field="union_id",
 )
 
-_COUNTS = tuple(Field(s, I, True, f"head of {s}") for s in SPECIES)
+_COUNTS = tuple(Field(s, INT, True, f"head of {s}") for s in SPECIES)
 
 CENSUS = Layer(
     "census",

@@ -1,0 +1,514 @@
+"""The demo district: Enbekshikazakh, with a real boundary and generated contents.
+
+Real: the district boundary (OpenStreetMap relation 5518093, ODbL, "©
+OpenStreetMap contributors") and the livestock densities of Almaty Region
+(news reports citing the statistics bureau, ``data/almaty_region_livestock_news_figures.csv``).
+Generated (seeded, deterministic, labelled ``generated`` in every record's
+``source``): the elevation model, okrugs, unions, plots, water points,
+routes, households, census and herds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from .geometry import geodesic_area_ha
+from .model import SPECIES
+from .store.base import Store
+
+__all__ = [
+    "DEMO_SOURCE",
+    "PILOT_OKRUGS",
+    "DemoSummary",
+    "LivestockDensity",
+    "build_demo",
+    "data_dir",
+    "demo_elevation",
+    "district_boundary",
+]
+
+DEMO_SOURCE = "generated: jailym demo district"
+OSM_SOURCE = "© OpenStreetMap contributors (ODbL 1.0), relation 5518093"
+
+# Pilot okrugs of the JAILYM project (DOMAIN.md), names kk / ru / en, and a
+# seed point placed near where each lies in the district (approximate: the
+# okrug boundaries themselves are generated).
+PILOT_OKRUGS = {
+    "akshi": (("Ақши", "Акши", "Akshi"), (77.55, 43.62)),
+    "asy": (("Асы", "Асы", "Asy"), (78.55, 43.22)),
+    "karazhota": (("Қаражота", "Каражота", "Karazhota"), (78.05, 43.72)),
+    "kyrbaltabay": (("Қырбалтабай", "Кырбалтабай", "Kyrbaltabay"), (77.35, 43.38)),
+    "sogety": (("Сөгеті", "Согеты", "Sogety"), (78.95, 43.52)),
+}
+
+# A local equal-area frame for generating geometry (metres).
+_LAEA = "+proj=laea +lat_0=43.5 +lon_0=78.1 +datum=WGS84 +units=m"
+
+
+def data_dir() -> Path:
+    """The repository's ``data/`` folder with the real reference files."""
+    return Path(__file__).resolve().parents[1] / "data"
+
+
+def district_boundary(path: Path | None = None) -> BaseGeometry:
+    """The real OSM boundary of Enbekshikazakh District (EPSG:4326)."""
+    frame = gpd.read_file(path or data_dir() / "enbekshikazakh-district-osm.geojson")
+    return frame.to_crs(4326).geometry.union_all()
+
+
+# Elevation profile across the district, south (ridge of the Trans-Ili Alatau)
+# to north (Ili valley). Generated: shaped after the landscape (plains ~500-700 m,
+# foothill towns ~900-1100 m, summer jailau 2000-3000 m, ridge above 3500 m).
+_PROFILE_LAT = np.array([43.10, 43.16, 43.22, 43.28, 43.34, 43.42, 43.55, 43.70, 43.90])
+_PROFILE_M = np.array([4000.0, 3400.0, 2600.0, 1900.0, 1250.0, 950.0, 720.0, 580.0, 480.0])
+
+
+def demo_elevation(lon: np.ndarray | float, lat: np.ndarray | float) -> np.ndarray:
+    """Generated elevation in metres at lon/lat: rises from the Ili valley to the southern ridge."""
+    lon_a = np.asarray(lon, dtype=float)
+    lat_a = np.asarray(lat, dtype=float)
+    base = np.interp(lat_a, _PROFILE_LAT, _PROFILE_M)
+    # smooth ridges and valleys so that neighbouring plots differ
+    relief = (
+        1.0
+        + 0.12 * np.sin(lon_a * 23.0) * np.cos(lat_a * 31.0)
+        + 0.06 * np.sin(lon_a * 61.0 + lat_a * 47.0)
+    )
+    return np.asarray(base * relief)
+
+
+@dataclass(frozen=True)
+class LivestockDensity:
+    """Head per km² of Almaty Region, from ``data/almaty_region_livestock_news_figures.csv``.
+
+    The 1 June figures for Almaty oblast in its pre-2022 borders (cattle
+    1,235,800; horses 373,900; sheep and goats 4,894,900; camels 7,928),
+    divided by that oblast's area, about 224,000 km² (today's Almaty Region
+    plus Zhetysu). The split of small ruminants into sheep and goats (85 / 15)
+    is an assumption.
+    """
+
+    cattle: float = 1_235_800 / 224_000
+    horses: float = 373_900 / 224_000
+    sheep: float = 4_894_900 * 0.85 / 224_000
+    goats: float = 4_894_900 * 0.15 / 224_000
+    camels: float = 7_928 / 224_000
+    #: share of an okrug's livestock held by the union's member households (assumption)
+    union_share: float = 0.6
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    okrugs: int
+    unions: int
+    plots: int
+    pasture_km2: float
+    district_km2: float
+    water_points: int
+    routes: int
+    households: int
+    herds: int
+    head: dict[str, int]
+
+
+def _seasons_for(elev: float) -> tuple[str, str]:
+    """Seasons and pasture type from elevation (DOMAIN.md, Seasons of south-east Kazakhstan)."""
+    if elev < 750:
+        return "winter,spring", "semi_desert"
+    if elev < 1500:
+        return "spring,autumn", "foothill_steppe"
+    if elev < 2000:
+        return "summer,autumn", "mountain_meadow_steppe"
+    return "summer", "alpine_meadow"
+
+
+# Generated geobotanical yields, air-dry c/ha by pasture type and season;
+# magnitudes after DOMAIN.md (high-mountain summer 4-5 c/ha; semi-desert peak
+# ~13.7 c/ha DM). Demo values, not survey data.
+_YIELDS = {
+    "semi_desert": {"winter": 2.5, "spring": 5.0},
+    "foothill_steppe": {"spring": 7.0, "autumn": 4.5},
+    "mountain_meadow_steppe": {"summer": 9.0, "autumn": 5.5},
+    "alpine_meadow": {"summer": 4.5},
+}
+
+
+class _Builder:
+    def __init__(self, seed: int, n_cells: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.n_cells = n_cells
+        self.to_local = Transformer.from_crs(4326, _LAEA, always_xy=True)
+        self.to_geo = Transformer.from_crs(_LAEA, 4326, always_xy=True)
+        self.district = district_boundary()
+        self.local = shapely.transform(
+            self.district, lambda xy: np.column_stack(self.to_local.transform(xy[:, 0], xy[:, 1]))
+        )
+
+    def geo(self, geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(
+            geom, lambda xy: np.column_stack(self.to_geo.transform(xy[:, 0], xy[:, 1]))
+        )
+
+    def points_inside(self, n: int, area: BaseGeometry) -> np.ndarray:
+        minx, miny, maxx, maxy = area.bounds
+        out: list[np.ndarray] = []
+        while sum(len(o) for o in out) < n:
+            xy = self.rng.uniform([minx, miny], [maxx, maxy], size=(n, 2))
+            out.append(xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])])
+        return np.concatenate(out)[:n]
+
+    def voronoi_geo(self, seeds: np.ndarray) -> np.ndarray:
+        """Voronoi cells of local seed points, densified and returned in lon/lat."""
+        cells = shapely.voronoi_polygons(
+            shapely.multipoints(seeds), extend_to=self.local.envelope.buffer(50_000)
+        )
+        # densify so that edges follow the projection; all clipping then happens in lon/lat
+        return np.asarray(
+            [self.geo(shapely.segmentize(c, 1_000.0)) for c in cells.geoms], dtype=object
+        )
+
+    def okrugs(self, extra: int = 13) -> pd.DataFrame:
+        pilots = np.array([self.to_local.transform(*p[1]) for p in PILOT_OKRUGS.values()])
+        seeds = np.vstack([pilots, self.points_inside(extra, self.local)])
+        cells = self.voronoi_geo(seeds)
+        seed_points = shapely.points(
+            np.column_stack(self.to_geo.transform(seeds[:, 0], seeds[:, 1]))
+        )
+        rows = []
+        for k, point in enumerate(seed_points):
+            cell = next(c for c in cells if c.contains(point))
+            if k < len(PILOT_OKRUGS):
+                slug = list(PILOT_OKRUGS)[k]
+                kk, ru, en = PILOT_OKRUGS[slug][0]
+                ident = f"okrug-{slug}"
+            else:
+                n = k + 1
+                kk = f"{n}-ші ауылдық округ (генерацияланған)"
+                ru = f"Сельский округ {n} (сгенерирован)"
+                en = f"Rural okrug {n} (generated)"
+                ident = f"okrug-{n:02d}"
+            geom = _to_multi(cell.intersection(self.district))
+            rows.append(
+                {
+                    "id": ident,
+                    "name_kk": kk,
+                    "name_ru": ru,
+                    "name_en": en,
+                    "kato": None,
+                    "geometry": geom,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def cells(self) -> np.ndarray:
+        return self.voronoi_geo(self.points_inside(self.n_cells, self.local))
+
+    def land_cover(self, elev: float, okrug_village: bool) -> bool:
+        """Whether a cell is pasture: cropland and villages in the foothills, forest and rock above."""
+        r = self.rng.random()
+        if elev > 3500:
+            return r < 0.15  # rock and glaciers
+        if 1600 < elev < 2400:
+            return r < 0.55  # spruce belt
+        if 700 < elev < 1300:
+            return r < (0.25 if okrug_village else 0.35)  # irrigated cropland and villages
+        return r < 0.5
+
+
+def _to_multi(geom: BaseGeometry) -> BaseGeometry:
+    polys = [
+        g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty
+    ]
+    return shapely.MultiPolygon(polys)
+
+
+def build_demo(
+    store: Store,
+    *,
+    seed: int = 42,
+    cells: int = 6000,
+    density: LivestockDensity | None = None,
+    census_date: str = "2025-01-01",
+    user: str = "demo",
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Fill an empty store with the demo district (deterministic for a seed)."""
+    say = progress or (lambda _msg: None)
+    density = density or LivestockDensity()
+    b = _Builder(seed, cells)
+    source = f"{DEMO_SOURCE} (seed {seed})"
+
+    say("okrugs")
+    okrugs = gpd.GeoDataFrame(b.okrugs().assign(source=source), geometry="geometry", crs=4326)
+
+    say("unions")
+    union_rows = []
+    for slug, ((_kk, _ru, en), _) in PILOT_OKRUGS.items():
+        geom = okrugs.loc[okrugs["id"] == f"okrug-{slug}", "geometry"].iat[0]
+        union_rows.append(
+            {
+                "id": f"upu-{slug}",
+                "name": f"{en} Union of Pasture Users (generated)",
+                "okrug_id": f"okrug-{slug}",
+                "contact": f"{en} okrug akimat office (generated)",
+                "source": source,
+                "geometry": geom,
+            }
+        )
+    unions = gpd.GeoDataFrame(union_rows, geometry="geometry", crs=4326)
+
+    say("plots")
+    plots = _plots(b, okrugs, source)
+
+    say("water points and routes")
+    water = _water_points(b, plots, source)
+    routes = _routes(b, plots, source)
+
+    say("households, census and herds")
+    households, census, herds = _livestock(b, okrugs, plots, density, census_date, source)
+
+    store.set_region(b.district.buffer(0.25).simplify(0.01))
+    store.set_meta("demo", json.dumps({"seed": seed, "generated": True, "label": DEMO_SOURCE}))
+    store.set_meta("district_boundary_wkt", shapely.to_wkt(b.district, rounding_precision=7))
+    store.set_meta("district_boundary_source", OSM_SOURCE)
+    batches: list[tuple[str, pd.DataFrame, Any]] = [
+        ("okrugs", okrugs, "append"),
+        ("unions", unions, "append"),
+        ("plots", plots, "append"),
+        ("water_points", water, "append"),
+        ("routes", routes, "append"),
+        ("households", households, "append"),
+        ("census", census, "append"),
+        ("herds", herds, "append"),
+    ]
+    say("writing the store")
+    store.write_many(batches, user=user, source="pasture demo")
+    head = {s: int(census[s].sum()) for s in SPECIES}
+    return DemoSummary(
+        okrugs=len(okrugs),
+        unions=len(unions),
+        plots=len(plots),
+        pasture_km2=float(geodesic_area_ha(plots.geometry.tolist()).sum() / 100),
+        district_km2=float(geodesic_area_ha([b.district])[0] / 100),
+        water_points=len(water),
+        routes=len(routes),
+        households=len(households),
+        herds=len(herds),
+        head=head,
+    )
+
+
+def _plots(b: _Builder, okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    cells = b.cells()
+    okrug_geoms = np.asarray(okrugs.geometry.tolist(), dtype=object)
+    cell_idx, okrug_idx = shapely.STRtree(okrug_geoms).query(cells, predicate="intersects")
+    pieces = [_to_multi(p) for p in shapely.intersection(cells[cell_idx], okrug_geoms[okrug_idx])]
+    area_ha = geodesic_area_ha(pieces)
+    rows = []
+    pilot_ids = {f"okrug-{s}" for s in PILOT_OKRUGS}
+    for piece, k, ha in zip(pieces, okrug_idx, area_ha, strict=True):
+        if piece.is_empty or ha < 5.0:  # drop slivers under 5 ha
+            continue
+        c = piece.representative_point()
+        elev = float(demo_elevation(c.x, c.y))
+        okrug_id = okrugs["id"].iat[k]
+        if not b.land_cover(elev, okrug_id in pilot_ids):
+            continue
+        seasons, ptype = _seasons_for(elev)
+        union = (
+            okrug_id.replace("okrug-", "upu-")
+            if okrug_id in pilot_ids and b.rng.random() < 0.85
+            else None
+        )
+        yields: dict[str, float | None] = {
+            f"yield_{s}_cha": None for s in ("winter", "spring", "summer", "autumn")
+        }
+        for season, cha in _YIELDS[ptype].items():
+            yields[f"yield_{season}_cha"] = round(cha * b.rng.uniform(0.7, 1.3), 1)
+        rows.append(
+            {
+                "okrug_id": okrug_id,
+                "union_id": union,
+                "seasons": seasons,
+                "pasture_type": ptype,
+                "land_category": "agricultural land" if elev < 1500 else "reserve land",
+                "land_user": f"union {union}" if union else "akimat: public pasture",
+                "elevation_m": round(elev, 0),
+                **yields,
+                "source": source,
+                "geometry": piece,
+            }
+        )
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+    # ids in a stable geographic order: north first, then west to east
+    centre = frame.geometry.representative_point()
+    frame = frame.iloc[np.lexsort((centre.x.round(2), -centre.y.round(2)))].reset_index(drop=True)
+    frame.insert(0, "id", [f"P{i + 1:04d}" for i in range(len(frame))])
+    frame.insert(1, "name", [f"Plot {i + 1} (generated)" for i in range(len(frame))])
+    return frame
+
+
+def _water_points(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    n = max(len(plots) // 8, 10)
+    chosen = np.sort(b.rng.choice(len(plots), size=n, replace=False))
+    rows = []
+    for i, k in enumerate(chosen):
+        elev = plots["elevation_m"].iat[k]
+        kind = "well" if elev < 750 else ("spring" if b.rng.random() < 0.6 else "river access")
+        capacity = round(float(b.rng.uniform(5, 60)), 1) if kind == "well" else None
+        rows.append(
+            {
+                "id": f"W{i + 1:03d}",
+                "name": f"{kind.capitalize()} {i + 1} (generated)",
+                "kind": kind,
+                "capacity_m3_day": capacity,
+                "source": source,
+                "geometry": plots.geometry.iat[k].representative_point(),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+
+
+def _routes(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """Transhumance routes: from the winter/spring plains up to summer pastures."""
+    low = plots[plots["seasons"].str.contains("winter")]
+    high = plots[plots["seasons"] == "summer"]
+    rows = []
+    for i in range(min(10, len(low), len(high))):
+        start = low.geometry.iat[int(b.rng.integers(len(low)))].representative_point()
+        # the nearest summer pasture to the south of the start
+        south = high[high.geometry.representative_point().y < start.y]
+        if south.empty:
+            continue
+        ends = shapely.points(
+            np.column_stack(
+                [south.geometry.representative_point().x, south.geometry.representative_point().y]
+            )
+        )
+        end = ends[int(np.argmin(shapely.distance(ends, start)))]
+        xs = np.linspace(start.x, end.x, 6)
+        ys = np.linspace(start.y, end.y, 6)
+        xs[1:-1] += b.rng.normal(0, 0.01, 4)
+        line = shapely.LineString(np.column_stack([xs, ys]))
+        line = line.intersection(b.district)
+        if line.is_empty:
+            continue
+        parts = [g for g in getattr(line, "geoms", [line]) if g.geom_type == "LineString"]
+        rows.append(
+            {
+                "id": f"R{i + 1:02d}",
+                "name": f"Transhumance route {i + 1} (generated)",
+                "seasons": "spring,autumn",
+                "source": source,
+                "geometry": shapely.MultiLineString(parts),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+
+
+def _livestock(
+    b: _Builder,
+    okrugs: gpd.GeoDataFrame,
+    plots: gpd.GeoDataFrame,
+    density: LivestockDensity,
+    census_date: str,
+    source: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    households, census, herds = [], [], []
+    for slug in PILOT_OKRUGS:
+        okrug_km2 = (
+            geodesic_area_ha([okrugs.loc[okrugs["id"] == f"okrug-{slug}", "geometry"].iat[0]])[0]
+            / 100
+        )
+        totals = {s: getattr(density, s) * okrug_km2 * density.union_share for s in SPECIES}
+        # households hold on average ~40 sheep units (generated); counts vary lognormally
+        n_households = max(int(sum(totals[s] * w for s, w in _SU.items()) / 40), 5)
+        weights = b.rng.lognormal(0.0, 0.8, size=(n_households, len(SPECIES)))
+        weights /= weights.sum(axis=0)
+        counts = np.rint(weights * np.array([totals[s] for s in SPECIES])).astype(int)
+        union = f"upu-{slug}"
+        for h in range(n_households):
+            hid = f"H-{slug}-{h + 1:04d}"
+            households.append(
+                {
+                    "id": hid,
+                    "name": f"Household {h + 1} of {slug.capitalize()} (generated)",
+                    "union_id": union,
+                    "source": source,
+                }
+            )
+            census.append(
+                {
+                    "id": f"{hid}/{census_date}",
+                    "household_id": hid,
+                    "union_id": union,
+                    "date": census_date,
+                    **dict(zip(SPECIES, counts[h].tolist(), strict=True)),
+                    "source": source,
+                }
+            )
+        herds += _herds_of(b, union, counts.sum(axis=0), plots, source)
+    return (
+        pd.DataFrame(households),
+        pd.DataFrame(census),
+        gpd.GeoDataFrame(herds, geometry="geometry", crs=4326),
+    )
+
+
+# Kazakh sheep units per head (DOMAIN.md, verified; camel 7 is an assumption).
+_SU = {"sheep": 1.0, "goats": 1.0, "cattle": 5.0, "horses": 6.0, "camels": 7.0}
+
+
+def _herds_of(
+    b: _Builder, union: str, totals: np.ndarray, plots: gpd.GeoDataFrame, source: str
+) -> list[dict[str, Any]]:
+    """Split a union's livestock into herds moved together: flocks, cattle herds and horse herds."""
+    own = plots[plots["union_id"] == union]
+    home_candidates = own[own["seasons"].str.contains("winter|spring")] if len(own) else plots
+    if home_candidates.empty:
+        home_candidates = own if len(own) else plots
+    sizes = {
+        "sheep": 600,
+        "goats": 600,
+        "cattle": 120,
+        "horses": 80,
+        "camels": 50,
+    }  # typical herd sizes (generated)
+    herds = []
+    n = 0
+    kinds = [
+        ("flock", ("sheep", "goats")),
+        ("cattle herd", ("cattle",)),
+        ("horse herd", ("horses", "camels")),
+    ]
+    for name, species in kinds:
+        heads = {s: int(totals[SPECIES.index(s)]) for s in species}
+        count = max(1, int(np.ceil(max(heads[s] / sizes[s] for s in species))))
+        for k in range(count):
+            n += 1
+            share = {s: heads[s] // count + (1 if k < heads[s] % count else 0) for s in species}
+            home = home_candidates.geometry.iat[
+                int(b.rng.integers(len(home_candidates)))
+            ].representative_point()
+            herds.append(
+                {
+                    "id": f"{union}-herd-{n:02d}",
+                    "name": f"{name.capitalize()} {n} (generated)",
+                    "union_id": union,
+                    **{s: share.get(s, 0) for s in SPECIES},
+                    "source": source,
+                    "geometry": home,
+                }
+            )
+    return herds

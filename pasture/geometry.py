@@ -1,0 +1,97 @@
+"""Geometry helpers shared by the stores and import: encoding, areas, checks."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "decode_gpkg",
+    "encode_gpkg",
+    "geodesic_area_ha",
+    "gpkg_envelope",
+    "promote",
+]
+
+_WGS84 = Geod(ellps="WGS84")
+
+# GeoPackage 1.4, clause 2.1.3: header = magic "GP", version 0, flags, srs_id,
+# then an envelope whose length the flags' bits 1-3 give.
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+_FLAGS_LE_XY_ENVELOPE = 0b0000_0011
+_FLAG_EMPTY = 0b0001_0000
+
+
+def encode_gpkg(geoms: Sequence[BaseGeometry | None], srs_id: int = 4326) -> list[bytes | None]:
+    """Encode shapely geometries as GeoPackage binary blobs with an XY envelope."""
+    arr = np.asarray(geoms, dtype=object)
+    wkb = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+    bounds = shapely.bounds(arr)
+    empty = shapely.is_empty(arr)
+    out: list[bytes | None] = []
+    for blob, (minx, miny, maxx, maxy), is_empty in zip(wkb, bounds, empty, strict=True):
+        if blob is None:
+            out.append(None)
+        elif is_empty:
+            out.append(b"GP\x00" + bytes([0b1 | _FLAG_EMPTY]) + struct.pack("<i", srs_id) + blob)
+        else:
+            header = b"GP\x00" + bytes([_FLAGS_LE_XY_ENVELOPE]) + struct.pack("<i", srs_id)
+            out.append(header + struct.pack("<4d", minx, maxx, miny, maxy) + blob)
+    return out
+
+
+def _wkb_of(blob: bytes) -> bytes:
+    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111] :]
+
+
+def decode_gpkg(blobs: Iterable[bytes | None]) -> np.ndarray:
+    """Decode GeoPackage blobs (or None) into an array of shapely geometries."""
+    wkb = [None if b is None else _wkb_of(b) for b in blobs]
+    return shapely.from_wkb(np.asarray(wkb, dtype=object))
+
+
+def gpkg_envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a blob, from its header when present; None if empty."""
+    if blob is None or blob[3] & _FLAG_EMPTY:
+        return None
+    code = (blob[3] >> 1) & 0b111
+    if code:
+        order = "<" if blob[3] & 1 else ">"
+        minx, maxx, miny, maxy = struct.unpack(order + "4d", blob[8:40])
+        return minx, maxx, miny, maxy
+    geom = shapely.from_wkb(_wkb_of(blob))
+    if geom.is_empty:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    return minx, maxx, miny, maxy
+
+
+def geodesic_area_ha(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
+    """Area on the WGS 84 ellipsoid in hectares of lon/lat geometries (NaN for None)."""
+    out = np.full(len(geoms), np.nan)
+    for i, geom in enumerate(geoms):
+        if geom is not None:
+            out[i] = abs(_WGS84.geometry_area_perimeter(geom)[0]) / 10_000.0
+    return out
+
+
+_MULTI: dict[str, tuple[str, Any]] = {
+    "POLYGON": ("MULTIPOLYGON", shapely.MultiPolygon),
+    "LINESTRING": ("MULTILINESTRING", shapely.MultiLineString),
+}
+
+
+def promote(geom: BaseGeometry | None, target: str) -> BaseGeometry | None:
+    """Wrap a single part in its multi type when the layer stores multi geometries."""
+    if geom is None:
+        return None
+    kind = geom.geom_type.upper()
+    if kind in _MULTI and _MULTI[kind][0] == target:
+        return _MULTI[kind][1]([geom])
+    return geom

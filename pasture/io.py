@@ -1,0 +1,432 @@
+"""Import and export of layers: GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census.
+
+Reading a file only parses it and checks what belongs to the file (format,
+CRS, ring closure, geometry type); the store then checks the records
+themselves, so nothing is written unless every feature is fine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as SafeXml
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from defusedxml import DefusedXmlException
+from pyproj import CRS
+from shapely.geometry import shape
+
+from .errors import InvalidInput, NotFound, Problem
+from .model import SPECIES, FieldType, Layer
+from .model import layer as layer_named
+from .store.base import Progress, Store, WriteMode, WriteResult
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "ImportReport",
+    "export_layer",
+    "import_census",
+    "import_layer",
+    "read_census_csv",
+    "read_layer_file",
+    "write_layer_file",
+]
+
+IMPORT_FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".zip": "zipped Shapefile",
+    ".kml": "KML",
+}
+EXPORT_FORMATS = {**IMPORT_FORMATS, ".csv": "CSV"}
+
+# Shapefile (dBase) field names hold 10 characters; these are ours, both ways.
+_SHAPEFILE_NAMES = {
+    "yield_winter_cha": "yld_winter",
+    "yield_spring_cha": "yld_spring",
+    "yield_summer_cha": "yld_summer",
+    "yield_autumn_cha": "yld_autumn",
+    "land_category": "land_cat",
+    "pasture_type": "pasture_t",
+    "elevation_m": "elev_m",
+    "capacity_m3_day": "cap_m3day",
+    "household_id": "household",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import did: records written and geometries repaired on request."""
+
+    layer: str
+    path: str
+    result: WriteResult | None = None
+    repaired: list[str] = field(default_factory=list)
+
+
+def _bad(path: Path, message: str) -> InvalidInput:
+    return InvalidInput(str(path), [Problem(message)])
+
+
+# ----------------------------------------------------------------------------- reading
+def read_layer_file(
+    path: str | Path, layer: str, *, source_layer: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read features for ``layer`` from a file into EPSG:4326; raise InvalidInput on a bad file."""
+    path = Path(path)
+    spec = layer_named(layer)
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in IMPORT_FORMATS:
+        known = ", ".join(f"{k} ({v})" for k, v in IMPORT_FORMATS.items())
+        raise _bad(path, f"unknown file type {suffix!r}; use one of {known}")
+    if spec.geometry_type is None:
+        raise _bad(path, f"{spec.name} have no geometry; import them from CSV")
+    if suffix in (".geojson", ".json"):
+        frame = _read_geojson(path)
+    elif suffix == ".zip":
+        frame = _read_zipped_shapefile(path)
+    elif suffix == ".kml":
+        _check_xml_is_safe(path)
+        frame = _read_ogr(path, path, None)
+    else:
+        frame = _read_ogr(path, path, source_layer)
+    return _rename_columns(frame)
+
+
+def _read_ogr(path: Path, target: str | Path, source_layer: str | None) -> gpd.GeoDataFrame:
+    try:
+        frame = pyogrio.read_dataframe(target, layer=source_layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _bad(
+            path, f"cannot read it as a spatial file (truncated or not this format?): {exc}"
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise _bad(path, "the file has no geometry column; it is not a spatial layer")
+    if frame.crs is None:
+        raise _bad(
+            path, "the file has no coordinate reference system; add one (for a Shapefile, the .prj)"
+        )
+    return frame.to_crs(4326) if not CRS(frame.crs).equals(CRS(4326)) else frame
+
+
+def _read_zipped_shapefile(path: Path) -> gpd.GeoDataFrame:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        raise _bad(path, "not a valid ZIP archive (truncated?)") from None
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    if len(shps) != 1:
+        raise _bad(path, f"the archive must hold exactly one .shp file, it holds {len(shps)}")
+    stem = shps[0][:-4]
+    missing = [
+        ext for ext in (".shx", ".dbf") if not any(n.lower() == (stem + ext).lower() for n in names)
+    ]
+    if missing:
+        raise _bad(path, f"the Shapefile lacks {', '.join(missing)}; zip all of its files together")
+    if not any(n.lower() == (stem + ".prj").lower() for n in names):
+        raise _bad(
+            path,
+            "the Shapefile has no .prj, so its coordinate system is unknown; add the .prj file",
+        )
+    return _read_ogr(path, f"/vsizip/{path}/{shps[0]}", None)
+
+
+def _check_xml_is_safe(path: Path) -> None:
+    # GDAL's parser would expand entities; refuse DTDs and entities before it sees the file.
+    try:
+        SafeXml.parse(path, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise _bad(
+            path, "the XML declares a DTD or entities, which are refused for safety; remove them"
+        ) from None
+    except SafeXml.ParseError as exc:
+        raise _bad(path, f"not well-formed XML (truncated?): {exc}") from None
+
+
+def _read_geojson(path: Path) -> gpd.GeoDataFrame:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _bad(path, "not a text file; GeoJSON must be UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise _bad(
+            path, f"not valid JSON (truncated?) at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
+        raise _bad(path, "not GeoJSON: the top level must be a FeatureCollection or a Feature")
+    features = doc.get("features", []) if doc["type"] == "FeatureCollection" else [doc]
+    crs = _geojson_crs(path, doc)
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    for i, feature in enumerate(features):
+        props = dict(feature.get("properties") or {})
+        if "id" not in props and feature.get("id") is not None:
+            props["id"] = feature["id"]
+        where = f"#{i + 1} (id {props.get('id')!r})"
+        geom_doc = feature.get("geometry")
+        geom = None
+        if geom_doc:
+            ring_problem = _unclosed_ring(geom_doc)
+            if ring_problem:
+                problems.append(Problem(ring_problem, where))
+            else:
+                try:
+                    geom = shape(geom_doc)
+                except (
+                    ValueError,
+                    TypeError,
+                    AttributeError,
+                    KeyError,
+                    shapely.errors.GEOSException,
+                ) as exc:
+                    problems.append(Problem(f"unreadable geometry: {exc}", where))
+        rows.append(props)
+        geoms.append(geom)
+    if problems:
+        raise InvalidInput(str(path), problems)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=crs)
+    if crs is not None and not crs.equals(CRS(4326)):
+        frame = frame.to_crs(4326)
+    return frame.set_crs(4326, allow_override=True)
+
+
+def _geojson_crs(path: Path, doc: dict[str, Any]) -> CRS:
+    # RFC 7946 GeoJSON is lon/lat; older files may name another CRS, which we honour.
+    named = ((doc.get("crs") or {}).get("properties") or {}).get("name")
+    if not named:
+        return CRS(4326)
+    try:
+        return CRS.from_user_input(named)
+    except Exception:  # pyproj raises its own CRSError
+        raise _bad(
+            path, f"unknown CRS {named!r} in the 'crs' member; use lon/lat (EPSG:4326)"
+        ) from None
+
+
+def _rings(geom_doc: dict[str, Any]) -> list[list[Any]]:
+    kind = geom_doc.get("type")
+    coords = geom_doc.get("coordinates") or []
+    if kind == "Polygon":
+        return list(coords)
+    if kind == "MultiPolygon":
+        return [ring for poly in coords for ring in poly]
+    if kind == "GeometryCollection":
+        return [r for g in geom_doc.get("geometries", []) for r in _rings(g)]
+    return []
+
+
+def _unclosed_ring(geom_doc: dict[str, Any]) -> str | None:
+    for n, ring in enumerate(_rings(geom_doc), start=1):
+        if len(ring) < 4:
+            return f"ring {n} has {len(ring)} points; a ring needs at least 4 with the last equal to the first"
+        first, last = ring[0], ring[-1]
+        if any(isinstance(v, float) and math.isnan(v) for v in (*first, *last)):
+            continue  # NaN coordinates are reported by the record checks
+        if list(first[:2]) != list(last[:2]):
+            return f"ring {n} is not closed: it starts at {first[0]} {first[1]} and ends at {last[0]} {last[1]}"
+    return None
+
+
+def _rename_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    back = {short: long for long, short in _SHAPEFILE_NAMES.items()}
+    renamed = frame.rename(columns={c: back.get(c, c) for c in frame.columns})
+    if "id" not in renamed.columns and "Name" in renamed.columns:  # KML placemarks
+        renamed = renamed.rename(columns={"Name": "id"})
+    return renamed
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, layer: Layer) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Make invalid geometries valid (GEOS make_valid, keeping the layer's dimension); list what changed."""
+    out = frame.copy()
+    repaired = []
+    want = (
+        2
+        if "POLYGON" in (layer.geometry_type or "")
+        else 1
+        if "LINE" in (layer.geometry_type or "")
+        else 0
+    )
+    for i, geom in enumerate(out.geometry):
+        if geom is None or geom.is_empty or geom.is_valid:
+            continue
+        fixed = shapely.make_valid(geom)
+        parts = [p for p in getattr(fixed, "geoms", [fixed]) if shapely.get_dimensions(p) == want]
+        out.iloc[i, out.columns.get_loc(out.geometry.name)] = (
+            shapely.union_all(parts) if parts else None
+        )
+        ident = out["id"].iat[i] if "id" in out.columns else None
+        repaired.append(f"#{i + 1} (id {ident!r}): {shapely.is_valid_reason(geom)}")
+    return out, repaired
+
+
+def import_layer(
+    store: Store,
+    layer: str,
+    path: str | Path,
+    *,
+    user: str,
+    mode: WriteMode = "append",
+    repair: bool = False,
+    allow_overlap: bool = False,
+    allow_outside_union: bool = False,
+    source_layer: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Read a file and write its features into ``layer`` of the store, all or nothing."""
+    spec = layer_named(layer)
+    if spec.name == "census":
+        return import_census(store, path, user=user, mode=mode)
+    frame = read_layer_file(path, spec.name, source_layer=source_layer)
+    report = ImportReport(spec.name, str(path))
+    if repair:
+        frame, report.repaired = repair_geometries(frame, spec)
+    report.result = store.write(
+        spec.name,
+        frame,
+        user=user,
+        mode=mode,
+        allow_overlap=allow_overlap,
+        allow_outside_union=allow_outside_union,
+        source=str(path),
+        progress=progress,
+    )
+    return report
+
+
+# ----------------------------------------------------------------------------- census CSV
+_CENSUS_KEYS = ("household_id", "union_id", "date")
+_CENSUS_OPTIONAL = ("household_name", "id", "source")
+
+
+def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a census CSV into (households, census) frames; raise InvalidInput on a bad file.
+
+    Columns: ``household_id, household_name, union_id, date`` and one count
+    column per species (``sheep, goats, cattle, horses, camels``); a missing
+    species column counts as zero head.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    problems = [
+        Problem(f"required column {c!r} is missing", field=c)
+        for c in _CENSUS_KEYS
+        if c not in raw.columns
+    ]
+    unknown = [c for c in raw.columns if c not in (*_CENSUS_KEYS, *_CENSUS_OPTIONAL, *SPECIES)]
+    problems += [
+        Problem(
+            f"unknown column {c!r}: not a species we count; species are {', '.join(SPECIES)}",
+            field=c,
+        )
+        for c in unknown
+    ]
+    if problems:
+        raise InvalidInput(str(path), problems)
+    counts = {s: raw[s] if s in raw.columns else pd.Series(["0"] * len(raw)) for s in SPECIES}
+    census = pd.DataFrame(
+        {
+            "id": raw["id"]
+            if "id" in raw.columns
+            else raw["household_id"].str.strip() + "/" + raw["date"].str.strip(),
+            "household_id": raw["household_id"],
+            "union_id": raw["union_id"],
+            "date": raw["date"],
+            **{s: counts[s].replace("", np.nan) for s in SPECIES},
+            "source": raw["source"] if "source" in raw.columns else str(path.name),
+        }
+    )
+    names = raw["household_name"] if "household_name" in raw.columns else raw["household_id"]
+    households = (
+        pd.DataFrame({"id": raw["household_id"], "name": names, "union_id": raw["union_id"]})
+        .drop_duplicates("id", keep="last")
+        .reset_index(drop=True)
+    )
+    households["source"] = str(path.name)
+    return households, census
+
+
+def import_census(
+    store: Store, path: str | Path, *, user: str, mode: WriteMode = "upsert"
+) -> ImportReport:
+    """Import a census CSV: its households and counts, in one transaction."""
+    households, census = read_census_csv(path)
+    results = store.write_many(
+        [("households", households, "upsert"), ("census", census, mode)],
+        user=user,
+        source=str(path),
+    )
+    return ImportReport("census", str(path), results[-1])
+
+
+# ----------------------------------------------------------------------------- export
+def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Path:
+    """Write a layer's records to a file whose suffix picks the format."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        known = ", ".join(f"{k} ({v})" for k, v in EXPORT_FORMATS.items())
+        raise InvalidInput(str(path), [f"unknown export type {suffix!r}; use one of {known}"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = _for_export(frame, layer_named(layer))
+    if suffix == ".csv":
+        table = pd.DataFrame(out)
+        if isinstance(out, gpd.GeoDataFrame):
+            table["geometry"] = shapely.to_wkt(np.asarray(out.geometry), rounding_precision=-1)
+        table.to_csv(path, index=False)
+    elif not isinstance(out, gpd.GeoDataFrame):
+        raise InvalidInput(str(path), [f"{layer} have no geometry; export them as .csv"])
+    elif suffix in (".geojson", ".json"):
+        pyogrio.write_dataframe(
+            out, path, driver="GeoJSON", layer=layer, RFC7946="YES", WRITE_NAME="NO"
+        )
+    elif suffix == ".gpkg":
+        pyogrio.write_dataframe(out, path, driver="GPKG", layer=layer)
+    elif suffix == ".kml":
+        pyogrio.write_dataframe(out, path, driver="KML", layer=layer, NameField="id")
+    else:
+        _write_zipped_shapefile(out.rename(columns=_SHAPEFILE_NAMES), path, layer)
+    return path
+
+
+def _for_export(frame: pd.DataFrame, spec: Layer) -> pd.DataFrame:
+    out = frame.copy()
+    for f in spec.fields:
+        if f.type is FieldType.DATE and f.name in out.columns:
+            out[f.name] = pd.to_datetime(out[f.name]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _write_zipped_shapefile(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / f"{layer}.shp"
+        pyogrio.write_dataframe(frame, shp, driver="ESRI Shapefile", encoding="UTF-8")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, part.name)
+
+
+def export_layer(store: Store, layer: str, path: str | Path) -> Path:
+    """Export one layer of the store to a file (format from the suffix)."""
+    spec = layer_named(layer)
+    return write_layer_file(store.read(spec.name), path, layer=spec.name)

@@ -1,0 +1,35 @@
+"""Stores: one interface, a GeoPackage (embedded default) and a PostGIS backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import StoreError
+from ..validate import CensusLimits
+from .base import LayerInfo, Record, Store, StoreInfo, WriteResult
+
+__all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult", "open_store"]
+
+
+def open_store(
+    url: str | Path, *, census_limits: CensusLimits | None = None, pool_size: int = 8
+) -> Store:
+    """Open (or create) a store from a URL.
+
+    A path ending in ``.gpkg`` opens or creates a GeoPackage; a
+    ``postgresql://`` URL opens a PostGIS database and brings its schema up to
+    date with the packaged migrations.
+    """
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        from .postgis import PostgisStore
+
+        return PostgisStore(text, census_limits=census_limits, pool_size=pool_size)
+    if text.lower().endswith(".gpkg"):
+        from .gpkg import GeoPackageStore
+
+        return GeoPackageStore(text, census_limits=census_limits)
+    raise StoreError(
+        f"cannot tell the store type of {text!r}: give a path ending in .gpkg "
+        "or a postgresql://user@host:port/database URL"
+    )

@@ -1,0 +1,841 @@
+"""The store interface and everything the two backends share.
+
+A backend supplies connections, transactions and the few SQL pieces that
+differ between SQLite/GeoPackage and PostGIS (geometry encoding, bbox filter,
+bulk load); validation, versions, history and frame building live here once.
+Table and column names in SQL come only from :mod:`pasture.model`; values are
+always bound parameters.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import AlreadyExists, InvalidInput, NotFound, StoreError, VersionConflict
+from ..geometry import geodesic_area_ha
+from ..model import LAYERS, FieldType, Layer
+from ..model import layer as layer_named
+from ..validate import CensusLimits, ValidationContext, check_records
+
+__all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult"]
+
+WriteMode = Literal["append", "upsert", "replace"]
+Progress = Callable[[int, int], None]
+BBox = tuple[float, float, float, float]
+
+#: Rows per batch of a bulk write; also how often progress is reported.
+BATCH = 2_000
+
+HISTORY_COLUMNS = (
+    "seq",
+    "layer",
+    "record_id",
+    "action",
+    "version",
+    "username",
+    "at",
+    "before",
+    "after",
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored record: its properties, geometry and version."""
+
+    layer: str
+    id: str
+    properties: dict[str, Any]
+    geometry: BaseGeometry | None
+    version: int
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    layer: str
+    inserted: int
+    updated: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    count: int
+    extent: BBox | None
+    max_version: int | None
+    last_change: datetime | None
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    url: str
+    backend: str
+    layers: tuple[LayerInfo, ...]
+    history_count: int
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    # millisecond precision: what a GeoPackage DATETIME holds (GeoPackage 1.4, 1.1.1.1.3)
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def record_json(props: Mapping[str, Any], geometry: BaseGeometry | None) -> dict[str, Any]:
+    """The history form of a record: properties and the geometry as hex WKB (exact)."""
+    doc: dict[str, Any] = {"properties": {k: _json_value(v) for k, v in props.items()}}
+    if geometry is not None:
+        doc["geometry_wkb"] = shapely.to_wkb(geometry, hex=True, byte_order=1, flavor="iso")
+    return doc
+
+
+class Store(ABC):
+    """The pasture geodata store: one interface, a GeoPackage and a PostGIS backend.
+
+    Open one with :func:`pasture.open_store`. Every write validates its records,
+    runs in one transaction (all or nothing), bumps versions and records who
+    changed what in the history.
+    """
+
+    backend: str = ""
+    #: SQL placeholder of the driver; base SQL is written with "?"
+    _placeholder = "?"
+
+    def __init__(self, url: str, *, census_limits: CensusLimits | None = None) -> None:
+        self.url = url
+        self.census_limits = census_limits or CensusLimits()
+
+    # ----------------------------------------------------------------- backend hooks
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """A cursor inside a write transaction: committed on success, rolled back on error."""
+
+    @abstractmethod
+    def _snapshot(self) -> AbstractContextManager[Any]:
+        """A cursor that sees one consistent state of the store."""
+
+    @abstractmethod
+    def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:
+        """Geometry values as the driver binds them."""
+
+    @abstractmethod
+    def _decode_geoms(self, values: Sequence[Any]) -> np.ndarray:
+        """Shapely geometries from the selected geometry column."""
+
+    @abstractmethod
+    def _bulk_insert(
+        self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert many rows; the last column is the geometry when the table has one."""
+
+    @abstractmethod
+    def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
+        """SQL condition and params for a bbox, and whether rows need exact refinement."""
+
+    @abstractmethod
+    def _extent(self, cur: Any, table: str) -> BBox | None:
+        """Extent of a geometry table, or None when it is empty."""
+
+    @abstractmethod
+    def _lock_for_write(self, cur: Any, table: str) -> None:
+        """Serialise writers of one table (readers are never blocked)."""
+
+    @abstractmethod
+    def _json_param(self, doc: dict[str, Any] | None) -> Any:
+        """A JSON document as the driver binds it."""
+
+    @abstractmethod
+    def _json_value(self, value: Any) -> dict[str, Any] | None:
+        """A JSON document from the driver."""
+
+    @abstractmethod
+    def _time_param(self, value: datetime) -> Any:
+        """A UTC timestamp as the driver binds it."""
+
+    @abstractmethod
+    def _time_value(self, value: Any) -> datetime:
+        """A UTC timestamp from the driver."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and files."""
+
+    _geom_select = "geom"
+    _geom_insert = "?"
+    _order_by_id = "id"
+
+    def _sql(self, text: str) -> str:
+        return text if self._placeholder == "?" else text.replace("?", self._placeholder)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
+
+    # ----------------------------------------------------------------- reading
+    def _select(self, layer: Layer) -> tuple[str, list[str]]:
+        columns = ["id", *layer.field_names, "version"]
+        select = ", ".join(columns)
+        if layer.geometry_type:
+            select += f", {self._geom_select}"
+        return select, columns
+
+    def _conditions(
+        self, layer: Layer, where: Mapping[str, Any] | None, ids: Sequence[str] | None
+    ) -> tuple[list[str], list[Any]]:
+        conds: list[str] = []
+        params: list[Any] = []
+        for key, value in (where or {}).items():
+            if key not in layer.field_names and key != "id":
+                known = ", ".join(("id", *layer.field_names))
+                raise InvalidInput(
+                    layer.name, [f"cannot filter on {key!r}; filter on one of {known}"]
+                )
+            kind = FieldType.TEXT if key == "id" else layer.field(key).type
+            if value is None:
+                conds.append(f"{key} IS NULL")
+            elif kind is FieldType.SEASONS:
+                # a season filter matches plots open in that season
+                conds.append(f"(',' || {key} || ',') LIKE ?")
+                params.append(f"%,{value},%")
+            else:
+                conds.append(f"{key} = ?")
+                params.append(value)
+        if ids is not None:
+            if not ids:
+                conds.append("1 = 0")
+            else:
+                conds.append(f"id IN ({', '.join('?' * len(ids))})")
+                params.extend(ids)
+        return conds, params
+
+    def read(
+        self,
+        layer: str,
+        *,
+        bbox: BBox | None = None,
+        where: Mapping[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """Read a layer as a (Geo)DataFrame in EPSG:4326, ordered by id.
+
+        ``bbox`` (minx, miny, maxx, maxy in lon/lat) keeps features whose geometry
+        intersects it; ``where`` keeps exact matches (a season matches plots open
+        in it; ``None`` matches empty values); ``limit`` and ``offset`` page.
+        """
+        spec = layer_named(layer)
+        with self._snapshot() as cur:
+            return self._read(
+                cur, spec, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset
+            )
+
+    def _read(
+        self,
+        cur: Any,
+        spec: Layer,
+        *,
+        bbox: BBox | None = None,
+        where: Mapping[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        select, columns = self._select(spec)
+        conds, params = self._conditions(spec, where, ids)
+        refine = False
+        if bbox is not None and spec.geometry_type:
+            cond, bbox_params, refine = self._bbox_filter(spec.name, bbox)
+            conds.append(cond)
+            params.extend(bbox_params)
+        sql = f"SELECT {select} FROM {spec.name}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += f" ORDER BY {self._order_by_id}"
+        if not refine and (limit is not None or offset):
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([-1 if limit is None else limit, offset])
+            if self._placeholder != "?" and limit is None:
+                params[-2] = None  # PostgreSQL: LIMIT NULL means no limit
+        cur.execute(self._sql(sql), params)
+        frame = self._frame(spec, cur.fetchall(), columns)
+        if refine and bbox is not None:
+            frame = frame[frame.intersects(shapely.box(*bbox))]
+            stop = None if limit is None else offset + limit
+            frame = frame.iloc[offset:stop].reset_index(drop=True)
+        return frame
+
+    def _frame(self, spec: Layer, rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+        names = [*columns, "geometry"] if spec.geometry_type else columns
+        frame = (
+            pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+        )
+        for f in spec.fields:
+            col = frame[f.name]
+            if f.type is FieldType.REAL:
+                frame[f.name] = col.astype("float64")
+            elif f.type is FieldType.INTEGER:
+                frame[f.name] = col.astype("int64") if f.required else col.astype("Int64")
+            elif f.type is FieldType.DATE:
+                frame[f.name] = pd.to_datetime(col.map(_iso_date)).astype("datetime64[ns]")
+            else:
+                frame[f.name] = col.astype(object).where(col.notna(), None)
+        frame["id"] = frame["id"].astype(object)
+        frame["version"] = frame["version"].astype("int64")
+        if not spec.geometry_type:
+            return frame
+        geoms = self._decode_geoms(frame["geometry"].tolist())
+        return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geoms, crs="EPSG:4326")
+
+    def count(
+        self, layer: str, *, bbox: BBox | None = None, where: Mapping[str, Any] | None = None
+    ) -> int:
+        """Number of records that :meth:`read` would return without paging."""
+        spec = layer_named(layer)
+        if bbox is not None and spec.geometry_type:
+            return len(self.read(layer, bbox=bbox, where=where))
+        conds, params = self._conditions(spec, where, None)
+        sql = f"SELECT count(*) FROM {spec.name}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        with self._snapshot() as cur:
+            cur.execute(self._sql(sql), params)
+            return int(cur.fetchone()[0])
+
+    def get(self, layer: str, record_id: str) -> Record:
+        """One record by id; NotFound when there is none."""
+        spec = layer_named(layer)
+        with self._snapshot() as cur:
+            frame = self._read(cur, spec, ids=[record_id])
+        if frame.empty:
+            raise NotFound(f"no {spec.name} record with id {record_id!r}")
+        return _record(spec, frame.iloc[0])
+
+    # ----------------------------------------------------------------- writing
+    def _context(
+        self, cur: Any, spec: Layer, *, allow_overlap: bool, allow_outside_union: bool
+    ) -> ValidationContext:
+        ctx = ValidationContext(
+            allow_overlap=allow_overlap,
+            allow_outside_union=allow_outside_union,
+            census_limits=self.census_limits,
+            region=self._region(cur),
+        )
+        names = spec.field_names
+        if "okrug_id" in names:
+            cur.execute("SELECT id FROM okrugs")
+            ctx.okrug_ids = {r[0] for r in cur.fetchall()}
+        if "union_id" in names:
+            if spec.name == "plots" and not allow_outside_union:
+                unions = self._read(cur, LAYERS["unions"])
+                ctx.union_geoms = dict(zip(unions["id"], unions.geometry, strict=True))
+            else:
+                cur.execute("SELECT id FROM unions")
+                ctx.union_geoms = {r[0]: None for r in cur.fetchall()}
+        if "household_id" in names:
+            cur.execute("SELECT id FROM households")
+            ctx.household_ids = {r[0] for r in cur.fetchall()}
+        if spec.name == "plots" and not allow_overlap:
+            cur.execute(f"SELECT id, {self._geom_select} FROM plots")
+            rows = cur.fetchall()
+            ctx.other_plots = pd.DataFrame(
+                {
+                    "id": [r[0] for r in rows],
+                    "geometry": list(self._decode_geoms([r[1] for r in rows])),
+                }
+            )
+        return ctx
+
+    def _region(self, cur: Any) -> BaseGeometry | None:
+        cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), ["region_wkt"])
+        row = cur.fetchone()
+        return shapely.from_wkt(row[0]) if row else None
+
+    def write(
+        self,
+        layer: str,
+        records: pd.DataFrame,
+        *,
+        user: str,
+        mode: WriteMode = "append",
+        allow_overlap: bool = False,
+        allow_outside_union: bool = False,
+        source: str = "records",
+        progress: Progress | None = None,
+    ) -> WriteResult:
+        """Validate and store records of one layer in one transaction.
+
+        ``mode``: ``append`` refuses ids already stored; ``upsert`` updates them
+        (version + 1); ``replace`` deletes the layer's other records first. Any
+        problem raises :class:`~pasture.errors.InvalidInput` and writes nothing.
+        """
+        with self._transaction() as cur:
+            return self._write_in(
+                cur,
+                layer,
+                records,
+                user=user,
+                mode=mode,
+                allow_overlap=allow_overlap,
+                allow_outside_union=allow_outside_union,
+                source=source,
+                progress=progress,
+            )
+
+    def write_many(
+        self,
+        batches: Sequence[tuple[str, pd.DataFrame, WriteMode]],
+        *,
+        user: str,
+        source: str = "records",
+    ) -> list[WriteResult]:
+        """Write several layers in one transaction (e.g. households with their census)."""
+        with self._transaction() as cur:
+            return [
+                self._write_in(cur, layer, frame, user=user, mode=mode, source=source)
+                for layer, frame, mode in batches
+            ]
+
+    def _write_in(
+        self,
+        cur: Any,
+        layer: str,
+        records: pd.DataFrame,
+        *,
+        user: str,
+        mode: WriteMode,
+        source: str,
+        allow_overlap: bool = False,
+        allow_outside_union: bool = False,
+        progress: Progress | None = None,
+    ) -> WriteResult:
+        spec = layer_named(layer)
+        if mode not in ("append", "upsert", "replace"):
+            raise ValueError(f"mode must be append, upsert or replace, not {mode!r}")
+        self._lock_for_write(cur, spec.name)
+        ctx = self._context(
+            cur, spec, allow_overlap=allow_overlap, allow_outside_union=allow_outside_union
+        )
+        if mode == "replace":
+            ctx.other_plots = None
+        clean = check_records(spec, records, ctx, source=source)
+        if spec.name == "plots":
+            clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
+        stored = self._read(cur, spec)
+        return self._apply(
+            cur, spec, clean, stored, mode=mode, user=user, source=source, progress=progress
+        )
+
+    def _apply(
+        self,
+        cur: Any,
+        spec: Layer,
+        clean: pd.DataFrame,
+        stored: pd.DataFrame,
+        *,
+        mode: WriteMode,
+        user: str,
+        source: str,
+        progress: Progress | None,
+    ) -> WriteResult:
+        stored_ids = set(stored["id"])
+        incoming = clean["id"].isin(stored_ids)
+        if mode == "append" and incoming.any():
+            clash = sorted(clean.loc[incoming, "id"])[:10]
+            raise AlreadyExists(
+                f"{source}: {int(incoming.sum())} id(s) already stored in {spec.name}, e.g. "
+                f"{', '.join(map(repr, clash))}; use mode 'upsert' to update them or 'replace'"
+            )
+        deleted = 0
+        history: list[tuple[Any, ...]] = []
+        at = self._time_param(_now())
+        if mode == "replace":
+            gone = stored[~stored["id"].isin(set(clean["id"]))]
+            for _, row in gone.iterrows():
+                rec = _record(spec, row)
+                history.append(
+                    self._history_row(spec, rec.id, "delete", rec.version, user, at, rec, None)
+                )
+            if len(gone):
+                cur.execute(
+                    self._sql(
+                        f"DELETE FROM {spec.name} WHERE id IN ({', '.join('?' * len(gone))})"
+                    ),
+                    list(gone["id"]),
+                )
+            deleted = len(gone)
+        updates = clean[clean["id"].isin(stored_ids)] if mode != "append" else clean.iloc[0:0]
+        inserts = clean[~clean["id"].isin(stored_ids)]
+        old_by_id = stored.set_index("id", drop=False)
+        updated = 0
+        for _, row in updates.iterrows():
+            old = _record(spec, old_by_id.loc[row["id"]])
+            if _unchanged(spec, old, row):
+                continue
+            updated += 1
+            self._update_row(cur, spec, row, old.version)
+            history.append(
+                self._history_row(spec, old.id, "update", old.version + 1, user, at, old, row)
+            )
+        self._insert_rows(cur, spec, inserts, progress=progress)
+        for _, row in inserts.iterrows():
+            history.append(self._history_row(spec, row["id"], "insert", 1, user, at, None, row))
+        self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], history)
+        return WriteResult(spec.name, len(inserts), updated, deleted)
+
+    def _row_values(self, spec: Layer, row: Mapping[str, Any]) -> list[Any]:
+        return [_db_value(row.get(f.name)) for f in spec.fields]
+
+    def _insert_rows(
+        self,
+        cur: Any,
+        spec: Layer,
+        frame: pd.DataFrame,
+        *,
+        progress: Progress | None = None,
+        keep_version: bool = False,
+    ) -> None:
+        columns = ["id", *spec.field_names, "version"]
+        if spec.geometry_type:
+            columns.append("geom")
+        total = len(frame)
+        records = frame.to_dict("records")
+        for start in range(0, max(total, 1), BATCH):
+            chunk = records[start : start + BATCH]
+            if not chunk:
+                break
+            geoms = (
+                self._encode_geoms([r["geometry"] for r in chunk]) if spec.geometry_type else None
+            )
+            rows = []
+            for i, r in enumerate(chunk):
+                version = int(r["version"]) if keep_version else 1
+                values = [r["id"], *self._row_values(spec, r), version]
+                if geoms is not None:
+                    values.append(geoms[i])
+                rows.append(tuple(values))
+            self._bulk_insert(cur, spec.name, columns, rows)
+            if progress is not None:
+                progress(min(start + BATCH, total), total)
+
+    def _update_row(self, cur: Any, spec: Layer, row: Mapping[str, Any], version: int) -> None:
+        sets = [f"{f} = ?" for f in spec.field_names] + ["version = ?"]
+        params = [*self._row_values(spec, row), version + 1]
+        if spec.geometry_type:
+            sets.append(f"geom = {self._geom_insert}")
+            params.append(self._encode_geoms([row["geometry"]])[0])
+        cur.execute(
+            self._sql(f"UPDATE {spec.name} SET {', '.join(sets)} WHERE id = ? AND version = ?"),
+            [*params, row["id"], version],
+        )
+        if cur.rowcount != 1:
+            raise VersionConflict(
+                f"{spec.name} {row['id']!r} changed while it was being written; read it again"
+            )
+
+    def _history_row(
+        self,
+        spec: Layer,
+        record_id: str,
+        action: str,
+        version: int,
+        user: str,
+        at: Any,
+        before: Record | None,
+        after: Mapping[str, Any] | None,
+    ) -> tuple[Any, ...]:
+        before_doc = record_json(before.properties, before.geometry) if before else None
+        after_doc = None
+        if after is not None:
+            after_doc = record_json(
+                {f: after.get(f) for f in spec.field_names}, after.get("geometry")
+            )
+        return (
+            spec.name,
+            record_id,
+            action,
+            version,
+            user,
+            at,
+            self._json_param(before_doc),
+            self._json_param(after_doc),
+        )
+
+    def update(
+        self,
+        layer: str,
+        record_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int,
+        user: str,
+    ) -> Record:
+        """Change some fields (or ``geometry``) of one record if it is still at ``expected_version``."""
+        spec = layer_named(layer)
+        allowed = {*spec.field_names, "geometry"} if spec.geometry_type else set(spec.field_names)
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInput(
+                f"{spec.name} {record_id!r}",
+                [f"unknown field(s) {sorted(unknown)}; editable fields are {sorted(allowed)}"],
+            )
+        with self._transaction() as cur:
+            self._lock_for_write(cur, spec.name)
+            current = self._read(cur, spec, ids=[record_id])
+            if current.empty:
+                raise NotFound(f"no {spec.name} record with id {record_id!r}")
+            old = _record(spec, current.iloc[0])
+            if old.version != expected_version:
+                raise VersionConflict(
+                    f"{spec.name} {record_id!r} is at version {old.version}, not {expected_version}; "
+                    "read it again and reapply your change",
+                    current_version=old.version,
+                )
+            merged = {"id": record_id, **old.properties, **changes}
+            if spec.geometry_type:
+                merged["geometry"] = changes.get("geometry", old.geometry)
+            frame = pd.DataFrame([merged])
+            ctx = self._context(cur, spec, allow_overlap=False, allow_outside_union=False)
+            clean = check_records(spec, frame, ctx, source=f"{spec.name} {record_id!r}")
+            if spec.name == "plots":
+                clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
+            row = clean.iloc[0].to_dict()
+            self._update_row(cur, spec, row, old.version)
+            entry = self._history_row(
+                spec, record_id, "update", old.version + 1, user, self._time_param(_now()), old, row
+            )
+            self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
+            return _record(spec, pd.Series({**row, "version": old.version + 1}))
+
+    def delete(self, layer: str, record_id: str, *, expected_version: int, user: str) -> None:
+        """Delete one record if it is still at ``expected_version``."""
+        spec = layer_named(layer)
+        with self._transaction() as cur:
+            self._lock_for_write(cur, spec.name)
+            current = self._read(cur, spec, ids=[record_id])
+            if current.empty:
+                raise NotFound(f"no {spec.name} record with id {record_id!r}")
+            old = _record(spec, current.iloc[0])
+            if old.version != expected_version:
+                raise VersionConflict(
+                    f"{spec.name} {record_id!r} is at version {old.version}, not {expected_version}",
+                    current_version=old.version,
+                )
+            cur.execute(self._sql(f"DELETE FROM {spec.name} WHERE id = ?"), [record_id])
+            entry = self._history_row(
+                spec, record_id, "delete", old.version, user, self._time_param(_now()), old, None
+            )
+            self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
+
+    # ----------------------------------------------------------------- history and metadata
+    def history(self, *, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
+        """Recorded changes, oldest first: who, when, action, version, before and after."""
+        conds, params = [], []
+        if layer is not None:
+            conds.append("layer = ?")
+            params.append(layer_named(layer).name)
+        if record_id is not None:
+            conds.append("record_id = ?")
+            params.append(record_id)
+        sql = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM history"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        with self._snapshot() as cur:
+            cur.execute(self._sql(sql + " ORDER BY seq"), params)
+            rows = cur.fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(HISTORY_COLUMNS)
+        raw = dict(zip(HISTORY_COLUMNS, columns, strict=True))
+        return pd.DataFrame(
+            {
+                "seq": pd.Series(raw["seq"], dtype="int64"),
+                "layer": pd.Series(raw["layer"], dtype=object),
+                "record_id": pd.Series(raw["record_id"], dtype=object),
+                "action": pd.Series(raw["action"], dtype=object),
+                "version": pd.Series(raw["version"], dtype="int64"),
+                "username": pd.Series(raw["username"], dtype=object),
+                "at": pd.to_datetime([self._time_value(v) for v in raw["at"]], utc=True),
+                "before": pd.Series([self._json_value(v) for v in raw["before"]], dtype=object),
+                "after": pd.Series([self._json_value(v) for v in raw["after"]], dtype=object),
+            }
+        )
+
+    def get_meta(self, key: str) -> str | None:
+        with self._snapshot() as cur:
+            cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), [key])
+            row = cur.fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as cur:
+            cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
+            cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
+
+    def meta(self) -> dict[str, str]:
+        with self._snapshot() as cur:
+            cur.execute("SELECT key, value FROM meta ORDER BY key")
+            return {k: v for k, v in cur.fetchall()}
+
+    def set_region(self, region: BaseGeometry) -> None:
+        """Set the area (EPSG:4326) that every imported feature must lie in."""
+        self.set_meta("region_wkt", shapely.to_wkt(region, rounding_precision=6))
+
+    def info(self) -> StoreInfo:
+        """Layers with counts, extents, highest versions and last change times."""
+        layers = []
+        with self._snapshot() as cur:
+            for spec in LAYERS.values():
+                cur.execute(f"SELECT count(*), max(version) FROM {spec.name}")
+                count, max_version = cur.fetchone()
+                cur.execute(self._sql("SELECT max(at) FROM history WHERE layer = ?"), [spec.name])
+                (last,) = cur.fetchone()
+                extent = self._extent(cur, spec.name) if spec.geometry_type and count else None
+                layers.append(
+                    LayerInfo(
+                        spec.name,
+                        int(count),
+                        extent,
+                        None if max_version is None else int(max_version),
+                        None if last is None else self._time_value(last),
+                    )
+                )
+            cur.execute("SELECT count(*) FROM history")
+            (n_history,) = cur.fetchone()
+        return StoreInfo(self.url, self.backend, tuple(layers), int(n_history), self.meta())
+
+    def is_empty(self) -> bool:
+        return all(layer.count == 0 for layer in self.info().layers)
+
+    # ----------------------------------------------------------------- whole-store copy
+    def load_copy(self, source: Store, *, progress: Progress | None = None) -> None:
+        """Copy every record, version, history entry and setting of ``source`` into this empty store."""
+        if not self.is_empty():
+            raise StoreError(
+                f"{self.url} is not empty; copy into a new store or remove its data first"
+            )
+        with self._transaction() as cur:
+            for spec in LAYERS.values():
+                frame = source.read(spec.name)
+                self._insert_rows(cur, spec, frame, keep_version=True, progress=progress)
+            history = source.history()
+            rows = [
+                (
+                    int(h.seq),
+                    h.layer,
+                    h.record_id,
+                    h.action,
+                    int(h.version),
+                    h.username,
+                    self._time_param(h.at.to_pydatetime()),
+                    self._json_param(h.before),
+                    self._json_param(h.after),
+                )
+                for h in history.itertuples(index=False)
+            ]
+            for start in range(0, len(rows), BATCH):
+                self._bulk_insert(cur, "history", HISTORY_COLUMNS, rows[start : start + BATCH])
+            self._after_history_copy(cur)
+            for key, value in source.meta().items():
+                cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
+                cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
+
+    def _after_history_copy(self, cur: Any) -> None:  # noqa: B027 - optional hook
+        """Let a backend move its history sequence past copied rows."""
+
+
+def _iso_date(value: Any) -> Any:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _db_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def _unchanged(spec: Layer, old: Record, row: Mapping[str, Any]) -> bool:
+    new = _record(spec, pd.Series({**row, "version": old.version}))
+    if new.properties != old.properties:
+        return False
+    if not spec.geometry_type:
+        return True
+    return bool(
+        old.geometry is not None
+        and new.geometry is not None
+        and old.geometry.equals_exact(new.geometry, 0.0)
+    )
+
+
+def _record(spec: Layer, row: pd.Series) -> Record:
+    props: dict[str, Any] = {}
+    for f in spec.fields:
+        value = row.get(f.name)
+        if (
+            value is None
+            or value is pd.NA
+            or value is pd.NaT
+            or (isinstance(value, float) and np.isnan(value))
+        ):
+            props[f.name] = None
+        elif isinstance(value, pd.Timestamp):
+            props[f.name] = value.date().isoformat()
+        elif isinstance(value, np.integer):
+            props[f.name] = int(value)
+        elif isinstance(value, np.floating):
+            props[f.name] = float(value)
+        else:
+            props[f.name] = value
+    geometry = row.get("geometry") if spec.geometry_type else None
+    return Record(spec.name, str(row["id"]), props, geometry, int(row["version"]))
+
+
+def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of the packaged migrations of one dialect, in order."""
+    folder = resources.files("pasture.store") / "migrations" / dialect
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            out.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return out

@@ -1,0 +1,351 @@
+"""The embedded default: one GeoPackage file that QGIS and GDAL open directly.
+
+Written through SQLite in WAL mode: a write is one transaction (a failed or
+killed write leaves the file as it was) and readers keep reading the last
+committed state while a writer works. Geometry columns are registered in
+``gpkg_contents`` / ``gpkg_geometry_columns`` with EPSG:4326 and indexed by
+the GeoPackage R-tree extension, maintained by the spec's own triggers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import StoreError
+from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
+from ..model import LAYERS
+from ..validate import CensusLimits
+from .base import BBox, Store, read_migrations
+
+__all__ = ["GeoPackageStore"]
+
+# GeoPackage 1.4: application_id "GPKG" and user_version 10400 (clause 1.1.1.1.1).
+_APPLICATION_ID = 0x47504B47
+_USER_VERSION = 10400
+
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+
+# The core tables every GeoPackage has (GeoPackage 1.4, clauses 1.1.2, 1.1.3, 2.1.5, 2.3).
+_CORE = f"""
+CREATE TABLE gpkg_spatial_ref_sys (
+    srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+    organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+INSERT INTO gpkg_spatial_ref_sys VALUES
+    ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+    ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+    ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+CREATE TABLE gpkg_contents (
+    table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+    description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+    CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+    table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+    srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+    CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+    CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+    CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+    CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE gpkg_extensions (
+    table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+    scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+"""
+
+# GeoPackage 1.4 annex F.3: the R-tree spatial index and the triggers that keep it current.
+_RTREE = """
+CREATE VIRTUAL TABLE rtree_{t}_geom USING rtree(id, minx, maxx, miny, maxy);
+CREATE TRIGGER rtree_{t}_geom_insert AFTER INSERT ON {t}
+WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (
+    NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER rtree_{t}_geom_update1 AFTER UPDATE OF geom ON {t}
+WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (
+    NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER rtree_{t}_geom_update2 AFTER UPDATE OF geom ON {t}
+WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;
+END;
+CREATE TRIGGER rtree_{t}_geom_update3 AFTER UPDATE ON {t}
+WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (
+    NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER rtree_{t}_geom_update4 AFTER UPDATE ON {t}
+WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id IN (OLD.fid, NEW.fid);
+END;
+CREATE TRIGGER rtree_{t}_geom_delete AFTER DELETE ON {t}
+WHEN old.geom NOT NULL
+BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;
+END;
+INSERT INTO gpkg_extensions VALUES (
+  '{t}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+"""
+
+# Attribute tables QGIS should list beside the feature layers.
+_ATTRIBUTE_TABLES = ("households", "census", "history", "meta")
+
+
+def _envelope_part(index: int) -> Any:
+    def part(blob: bytes | None) -> float | None:
+        env = gpkg_envelope(blob)
+        return None if env is None else env[index]
+
+    return part
+
+
+def _is_empty(blob: bytes | None) -> int | None:
+    return None if blob is None else int(gpkg_envelope(blob) is None)
+
+
+def _register_functions(conn: sqlite3.Connection) -> None:
+    # The R-tree triggers of the GeoPackage spec call these SQL functions; GDAL
+    # defines them in its own connections, so we define them in ours.
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        conn.create_function(name, 1, _envelope_part(i), deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, _is_empty, deterministic=True)
+
+
+class GeoPackageStore(Store):
+    """A pasture store in one GeoPackage file (created when missing)."""
+
+    backend = "geopackage"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        census_limits: CensusLimits | None = None,
+        busy_timeout_s: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        super().__init__(str(self.path), census_limits=census_limits)
+        self._timeout = busy_timeout_s
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and self.path.stat().st_size > 0:
+            self._check_is_pasture_store()
+        self._migrate()
+
+    # ----------------------------------------------------------------- connections
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=self._timeout, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path} cannot be opened as a GeoPackage: {exc}") from None
+            conn.execute("PRAGMA foreign_keys = ON")
+            _register_functions(conn)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        conn = self._connect()
+        # IMMEDIATE takes the write lock now, so validation reads what the write will change.
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.cursor()
+        try:
+            yield cur
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Cursor]:
+        conn = self._connect()
+        if conn.in_transaction:  # a read inside our own write sees the write
+            yield conn.cursor()
+            return
+        conn.execute("BEGIN")
+        cur = conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+            conn.execute("COMMIT")
+
+    # ----------------------------------------------------------------- schema
+    def _check_is_pasture_store(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path)
+            try:
+                names = {
+                    r[0]
+                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite database)") from None
+        if "schema_migrations" not in names:
+            raise StoreError(
+                f"{self.path} is a GeoPackage but not a pasture store; "
+                "create a new store and load its layers with `pasture import`"
+            )
+
+    def _migrate(self) -> None:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if "schema_migrations" not in tables:
+                conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {_USER_VERSION}")
+                _run_script(conn, _CORE)
+            done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, sql in read_migrations("gpkg"):
+                if version in done:
+                    continue
+                _run_script(conn, sql)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, datetime.now(UTC).isoformat()),
+                )
+            self._register_tables(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _register_tables(self, conn: sqlite3.Connection) -> None:
+        registered = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}
+        for spec in LAYERS.values():
+            if spec.name in registered or not spec.geometry_type:
+                continue
+            conn.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+                "VALUES (?, 'features', ?, ?, 4326)",
+                (spec.name, spec.name, spec.title),
+            )
+            conn.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
+                (spec.name, spec.geometry_type),
+            )
+            _run_script(conn, _RTREE.format(t=spec.name))
+        for name in _ATTRIBUTE_TABLES:
+            if name not in registered:
+                conn.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                    "VALUES (?, 'attributes', ?, ?)",
+                    (name, name, LAYERS[name].title if name in LAYERS else name),
+                )
+
+    # ----------------------------------------------------------------- dialect
+    def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:
+        return encode_gpkg(geoms)
+
+    def _decode_geoms(self, values: Sequence[Any]) -> np.ndarray:
+        return decode_gpkg(values)
+
+    def _bulk_insert(
+        self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if rows:
+            marks = ", ".join("?" * len(columns))
+            cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        if table in LAYERS:
+            cur.execute(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+                (table,),
+            )
+
+    def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
+        minx, miny, maxx, maxy = bbox
+        cond = f"fid IN (SELECT id FROM rtree_{table}_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+        # the R-tree holds envelopes: the exact intersection test follows in Python
+        return cond, [maxx, minx, maxy, miny], True
+
+    def _extent(self, cur: Any, table: str) -> BBox | None:
+        cur.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM rtree_{table}_geom")
+        row = cur.fetchone()
+        return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+    def _lock_for_write(self, cur: Any, table: str) -> None:
+        """BEGIN IMMEDIATE already holds the database's single write lock."""
+
+    def _json_param(self, doc: dict[str, Any] | None) -> Any:
+        return None if doc is None else json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+    def _json_value(self, value: Any) -> dict[str, Any] | None:
+        return None if value is None else json.loads(value)
+
+    def _time_param(self, value: datetime) -> Any:
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+    def _time_value(self, value: Any) -> datetime:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+    def update_extents(self) -> None:
+        """Write each layer's extent into gpkg_contents (GIS clients zoom to it)."""
+        with self._transaction() as cur:
+            for spec in LAYERS.values():
+                if spec.geometry_type:
+                    extent = self._extent(cur, spec.name)
+                    if extent is not None:
+                        cur.execute(
+                            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
+                            (*extent, spec.name),
+                        )
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT our open transaction first; run statement by statement.
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise StoreError(f"incomplete SQL statement in a migration: {buffer[:80]!r}")

@@ -1,0 +1,187 @@
+"""PostGIS backend for multi-user deployments.
+
+psycopg 3 with a connection pool; the schema comes from the versioned SQL
+migrations in ``migrations/postgis``; geometry columns are typed with SRID
+4326 and validity is enforced by constraints; bulk loads use COPY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import InvalidInput, StoreError, StoreUnavailable
+from ..model import LAYERS
+from ..validate import CensusLimits
+from .base import BBox, Store, read_migrations
+
+__all__ = ["PostgisStore"]
+
+# Any fixed number serialises concurrent migrations of one database.
+_MIGRATION_LOCK = 7_210_947
+
+
+def _unavailable(exc: Exception) -> StoreUnavailable:
+    return StoreUnavailable(
+        "the PostGIS database cannot be reached; try again shortly or check the server"
+    )
+
+
+class PostgisStore(Store):
+    """A pasture store in a PostgreSQL database with PostGIS."""
+
+    backend = "postgis"
+    _placeholder = "%s"
+    _geom_select = "ST_AsBinary(geom)"
+    _geom_insert = "ST_GeomFromWKB(%s, 4326)"
+    _order_by_id = 'id COLLATE "C"'
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        census_limits: CensusLimits | None = None,
+        pool_size: int = 8,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        super().__init__(url, census_limits=census_limits)
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            timeout=connect_timeout_s,
+            open=False,
+            check=ConnectionPool.check_connection,
+            kwargs={"connect_timeout": int(connect_timeout_s)},
+        )
+        try:
+            self.pool.open(wait=True, timeout=connect_timeout_s)
+        except PoolTimeout:
+            self.pool.close()
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {_safe_url(url)}; is the server running and the database created?"
+            ) from None
+        try:
+            self._migrate()
+        except BaseException:
+            self.pool.close()
+            raise
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # ----------------------------------------------------------------- connections
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        try:
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
+        except psycopg.IntegrityError as exc:
+            # validation runs first; a constraint is the last line of defence
+            detail = exc.diag.message_primary or "a database constraint refused the change"
+            raise InvalidInput("database", [detail]) from None
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[psycopg.Cursor[Any]]:
+        try:
+            with self.pool.connection() as conn:
+                conn.read_only = True
+                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                try:
+                    with conn.transaction(), conn.cursor() as cur:
+                        yield cur
+                finally:
+                    conn.read_only = False
+                    conn.isolation_level = None
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
+
+    def _migrate(self) -> None:
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            cur.execute("SELECT version FROM schema_migrations")
+            done = {r[0] for r in cur.fetchall()}
+            for version, name, sql in read_migrations("postgis"):
+                if version not in done:
+                    cur.execute(sql.encode())
+                    cur.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        [version, name],
+                    )
+
+    # ----------------------------------------------------------------- dialect
+    def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:
+        return list(shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1, flavor="iso"))
+
+    def _decode_geoms(self, values: Sequence[Any]) -> np.ndarray:
+        return shapely.from_wkb(np.asarray(values, dtype=object))
+
+    def _bulk_insert(
+        self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        if table in LAYERS and LAYERS[table].geometry_type is not None:
+            # COPY takes geometry as hex EWKB text carrying its SRID
+            geoms = shapely.set_srid(
+                shapely.from_wkb(np.asarray([r[-1] for r in rows], dtype=object)), 4326
+            )
+            ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            rows = [(*row[:-1], g) for row, g in zip(rows, ewkb, strict=True)]
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
+        cond = "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
+        return cond, [*bbox, *bbox], False
+
+    def _extent(self, cur: Any, table: str) -> BBox | None:
+        cur.execute(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM {table}) s"
+        )
+        row = cur.fetchone()
+        return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+    def _lock_for_write(self, cur: Any, table: str) -> None:
+        # SHARE ROW EXCLUSIVE: one writer per table at a time, readers never wait
+        cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+    def _json_param(self, doc: dict[str, Any] | None) -> Any:
+        return None if doc is None else Jsonb(doc)
+
+    def _json_value(self, value: Any) -> dict[str, Any] | None:
+        return value
+
+    def _time_param(self, value: datetime) -> Any:
+        return value.astimezone(UTC)
+
+    def _time_value(self, value: Any) -> datetime:
+        return value.astimezone(UTC)
+
+    def _after_history_copy(self, cur: Any) -> None:
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('history', 'seq'), coalesce(max(seq), 0) + 1, false) FROM history"
+        )
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    host = info.get("host", "localhost")
+    return f"{host}:{info.get('port', 5432)}/{info.get('dbname', '')}"

@@ -1,0 +1,323 @@
+"""Record validation shared by every write path: import, API and notebooks.
+
+The store calls :func:`check_records` before it writes anything, so a bad
+record is refused whatever way it came in. Problems are collected, not raised
+one by one, so that a user fixes a file in one go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .errors import InvalidInput, Problem
+from .geometry import promote
+from .model import SPECIES, FieldType, Layer, format_seasons
+
+__all__ = [
+    "CensusLimits",
+    "ValidationContext",
+    "check_records",
+    "normalise",
+]
+
+
+@dataclass(frozen=True)
+class CensusLimits:
+    """Sanity bounds for census counts.
+
+    ``max_head`` is an *assumption*, not a legal norm: the largest peasant farms
+    of Almaty Region keep a few thousand head of one species, so 20,000 head in
+    one household is taken as a typing error. Override per district.
+    """
+
+    max_head: int = 20_000
+
+
+@dataclass
+class ValidationContext:
+    """What validation needs to know about the store: ids that records refer to."""
+
+    okrug_ids: set[str] = field(default_factory=set)
+    union_geoms: dict[str, BaseGeometry | None] = field(default_factory=dict)
+    household_ids: set[str] = field(default_factory=set)
+    #: stored plots other than those being rewritten: id and geometry
+    other_plots: pd.DataFrame | None = None
+    #: features must lie inside this EPSG:4326 area (the district's region)
+    region: BaseGeometry | None = None
+    allow_overlap: bool = False
+    allow_outside_union: bool = False
+    census_limits: CensusLimits = field(default_factory=CensusLimits)
+
+
+#: Slivers thinner than this (degrees, about 1 m) are not overlaps and do not
+#: stick out of a union: GeoJSON writers round to 7 decimals (~1 cm) and
+#: digitised neighbours never share edges to the last bit.
+EDGE_TOLERANCE_DEG = 1e-5
+
+
+def _thicker_than_tolerance(geom: BaseGeometry) -> bool:
+    """Whether a region is more than a rounding sliver: it survives an inward buffer."""
+    if geom.is_empty or geom.area == 0:
+        return False
+    return not shapely.buffer(geom, -EDGE_TOLERANCE_DEG / 2).is_empty
+
+
+_REASON_AT = re.compile(r"\[\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\]")
+
+
+def _location(reason: str) -> tuple[float, float] | None:
+    m = _REASON_AT.search(reason)
+    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
+def _feature(frame: pd.DataFrame, i: int) -> str:
+    ident = frame["id"].iat[i] if "id" in frame.columns else None
+    return f"#{i + 1} (id {ident!r})" if ident is not None and ident == ident else f"#{i + 1}"
+
+
+def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Coerce columns to the layer's types; return the clean frame and the problems found."""
+    problems: list[Problem] = []
+    out = pd.DataFrame(index=range(len(frame)))
+    src = frame.reset_index(drop=True)
+    if "id" not in src.columns:
+        problems.append(Problem("no 'id' column; every record needs a unique id", field="id"))
+        out["id"] = pd.Series([None] * len(src), dtype=object)
+    else:
+        out["id"] = [None if _missing(v) else str(v).strip() for v in src["id"]]
+    for f in layer.fields:
+        if f.name not in src.columns:
+            if f.required:
+                problems.append(Problem(f"required column {f.name!r} is missing", field=f.name))
+            out[f.name] = pd.Series([None] * len(src), dtype=object)
+            continue
+        values, bad = _coerce(f.type, src[f.name])
+        out[f.name] = values
+        for i, why in bad:
+            problems.append(Problem(why, feature=_feature(src, i), field=f.name))
+        if f.required:
+            flagged = {b[0] for b in bad}
+            for j in np.flatnonzero(pd.isna(values)):
+                if int(j) not in flagged:
+                    problems.append(
+                        Problem("value is required", feature=_feature(src, int(j)), field=f.name)
+                    )
+    if layer.geometry_type is not None:
+        geoms = src.geometry if "geometry" in src.columns else [None] * len(src)
+        out["geometry"] = [promote(g, layer.geometry_type) for g in geoms]
+    if "version" in src.columns:
+        out["version"] = src["version"].to_numpy()
+    return out, problems
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
+def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
+    bad: list[tuple[int, str]] = []
+    values: list[object] = []
+    for i, v in enumerate(col.tolist()):
+        if _missing(v) or (isinstance(v, str) and not v.strip()):
+            values.append(None)
+            continue
+        try:
+            values.append(_coerce_one(kind, v))
+        except (TypeError, ValueError) as exc:
+            bad.append((i, str(exc)))
+            values.append(None)
+    return pd.Series(values, dtype=object), bad
+
+
+def _coerce_one(kind: FieldType, v: Any) -> object:
+    if kind is FieldType.TEXT:
+        return str(v).strip()
+    if kind is FieldType.REAL:
+        x = float(v)
+        if not np.isfinite(x):
+            raise ValueError(f"{v!r} is not a finite number")
+        return x
+    if kind is FieldType.INTEGER:
+        x = float(v)
+        if not np.isfinite(x) or x != int(x):
+            raise ValueError(f"{v!r} is not a whole number")
+        return int(x)
+    if kind is FieldType.DATE:
+        try:
+            return pd.Timestamp(v).date().isoformat()
+        except (ValueError, TypeError):
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
+    if kind is FieldType.DATETIME:
+        return pd.Timestamp(v).isoformat()
+    if kind is FieldType.SEASONS:
+        return format_seasons(v)
+    raise TypeError(f"unknown field type {kind}")
+
+
+def _check_geometry(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
+    problems: list[Problem] = []
+    accepted = {layer.geometry_type, *layer.accepts}
+    for i, geom in enumerate(frame["geometry"]):
+        where = _feature(frame, i)
+        if geom is None or geom.is_empty:
+            problems.append(Problem("geometry is missing or empty", feature=where))
+            continue
+        kind = geom.geom_type.upper()
+        if kind not in accepted:
+            want = " or ".join(sorted(t for t in accepted if t))
+            problems.append(
+                Problem(f"geometry is a {geom.geom_type}; {layer.name} need {want}", where)
+            )
+            continue
+        coords = shapely.get_coordinates(geom)
+        if not np.isfinite(coords).all():
+            problems.append(Problem("geometry has NaN or infinite coordinates", where))
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            problems.append(
+                Problem(
+                    f"invalid geometry: {reason}; fix it in the source or import with repair",
+                    where,
+                    location=_location(reason),
+                )
+            )
+            continue
+        lon, lat = coords[:, 0], coords[:, 1]
+        if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
+            problems.append(
+                Problem(
+                    "coordinates are not longitude/latitude (projected?); give the file its CRS",
+                    where,
+                    location=(float(lon[0]), float(lat[0])),
+                )
+            )
+        elif ctx.region is not None and not ctx.region.covers(geom):
+            outside = coords[~shapely.covers(ctx.region, shapely.points(coords))]
+            at = (float(outside[0, 0]), float(outside[0, 1])) if len(outside) else None
+            problems.append(Problem("lies outside the district's region", where, location=at))
+    return problems
+
+
+def _check_duplicates(frame: pd.DataFrame) -> list[Problem]:
+    ids = frame["id"]
+    dup = ids[ids.notna() & ids.duplicated(keep=False)]
+    return [
+        Problem(f"id {ident!r} is used by {len(rows)} records; ids must be unique", field="id")
+        for ident, rows in dup.groupby(dup, sort=True)
+    ]
+
+
+def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
+    refs: list[tuple[str, set[str] | Mapping[str, object], str]] = []
+    if "okrug_id" in layer.field_names:
+        refs.append(("okrug_id", ctx.okrug_ids, "okrug"))
+    if "union_id" in layer.field_names and layer.name != "unions":
+        refs.append(("union_id", ctx.union_geoms, "union"))
+    if "household_id" in layer.field_names:
+        refs.append(("household_id", ctx.household_ids, "household"))
+    problems: list[Problem] = []
+    for column, known, what in refs:
+        for i, value in enumerate(frame[column]):
+            if value is not None and value not in known:
+                problems.append(
+                    Problem(
+                        f"unknown {what} {value!r}; import the {what}s first",
+                        _feature(frame, i),
+                        column,
+                    )
+                )
+    return problems
+
+
+def _check_census(frame: pd.DataFrame, limits: CensusLimits) -> list[Problem]:
+    problems: list[Problem] = []
+    for species in SPECIES:
+        for i, n in enumerate(frame[species]):
+            if n is None:
+                continue
+            if n < 0:
+                problems.append(Problem(f"negative count {n}", _feature(frame, i), species))
+            elif n > limits.max_head:
+                problems.append(
+                    Problem(
+                        f"{n} head is beyond the plausible {limits.max_head} per record; check the figure",
+                        _feature(frame, i),
+                        species,
+                    )
+                )
+    return problems
+
+
+def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
+    problems: list[Problem] = []
+    geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
+    ok = np.array([g is not None and g.is_valid and not g.is_empty for g in geoms])
+    if not ctx.allow_outside_union:
+        for i in np.flatnonzero(ok):
+            union = frame["union_id"].iat[i]
+            boundary = ctx.union_geoms.get(union) if union else None
+            if boundary is None:
+                continue
+            if _thicker_than_tolerance(geoms[i].difference(boundary)):
+                problems.append(
+                    Problem(
+                        f"lies partly outside the boundary of union {union!r}; "
+                        "fix the plot or allow it explicitly",
+                        _feature(frame, int(i)),
+                    )
+                )
+    if ctx.allow_overlap:
+        return problems
+    ids = frame["id"].to_numpy(dtype=object)
+    if ctx.other_plots is not None and len(ctx.other_plots):
+        keep = ~ctx.other_plots["id"].isin(set(ids))
+        ids = np.concatenate([ids, ctx.other_plots["id"].to_numpy(dtype=object)[keep]])
+        geoms = np.concatenate(
+            [geoms, np.asarray(ctx.other_plots["geometry"].tolist(), dtype=object)[keep]]
+        )
+        ok = np.concatenate([ok, np.ones(int(keep.sum()), dtype=bool)])
+    n_new = len(frame)
+    valid = np.flatnonzero(ok)
+    tree = shapely.STRtree(geoms[valid])
+    left, right = tree.query(geoms[valid], predicate="intersects")
+    left, right = valid[left], valid[right]
+    pairs = (left < right) & (left < n_new)
+    for a, b in zip(left[pairs], right[pairs], strict=True):
+        shared = geoms[a].intersection(geoms[b])
+        if _thicker_than_tolerance(shared):
+            c = shared.representative_point()
+            problems.append(
+                Problem(
+                    f"overlaps plot {ids[b]!r}; fix the boundaries or allow overlaps explicitly",
+                    _feature(frame, int(a)),
+                    location=(c.x, c.y),
+                )
+            )
+    return problems
+
+
+def check_records(
+    layer: Layer, frame: pd.DataFrame, ctx: ValidationContext, *, source: str
+) -> pd.DataFrame:
+    """Normalise and check records of one layer; raise InvalidInput listing every problem."""
+    clean, problems = normalise(layer, frame)
+    problems += _check_duplicates(clean)
+    if layer.geometry_type is not None:
+        problems += _check_geometry(layer, clean, ctx)
+    problems += _check_references(layer, clean, ctx)
+    if layer.name in ("census", "herds"):
+        problems += _check_census(clean, ctx.census_limits)
+    if layer.name == "plots" and not problems:
+        problems += _check_plot_topology(clean, ctx)
+    if problems:
+        raise InvalidInput(source, problems)
+    return clean
