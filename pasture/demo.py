@@ -174,17 +174,15 @@ class _Builder:
             shapely.multipoints(seeds), extend_to=self.local.envelope.buffer(50_000)
         )
         # densify so that edges follow the projection; all clipping then happens in lon/lat
-        return np.asarray(
-            [self.geo(shapely.segmentize(c, 1_000.0)) for c in cells.geoms], dtype=object
-        )
+        parts = shapely.get_parts(cells)
+        return np.asarray([self.geo(shapely.segmentize(c, 1_000.0)) for c in parts], dtype=object)
 
     def okrugs(self, extra: int = 13) -> pd.DataFrame:
         pilots = np.array([self.to_local.transform(*p[1]) for p in PILOT_OKRUGS.values()])
         seeds = np.vstack([pilots, self.points_inside(extra, self.local)])
         cells = self.voronoi_geo(seeds)
-        seed_points = shapely.points(
-            np.column_stack(self.to_geo.transform(seeds[:, 0], seeds[:, 1]))
-        )
+        lon, lat = self.to_geo.transform(seeds[:, 0], seeds[:, 1])
+        seed_points = np.asarray(shapely.points(np.column_stack([lon, lat])))
         rows = []
         for k, point in enumerate(seed_points):
             cell = next(c for c in cells if c.contains(point))
@@ -391,17 +389,13 @@ def _routes(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFra
         south = high[high.geometry.representative_point().y < start.y]
         if south.empty:
             continue
-        ends = shapely.points(
-            np.column_stack(
-                [south.geometry.representative_point().x, south.geometry.representative_point().y]
-            )
-        )
+        centres = south.geometry.representative_point()
+        ends = np.asarray(shapely.points(np.column_stack([centres.x, centres.y])))
         end = ends[int(np.argmin(shapely.distance(ends, start)))]
         xs = np.linspace(start.x, end.x, 6)
         ys = np.linspace(start.y, end.y, 6)
         xs[1:-1] += b.rng.normal(0, 0.01, 4)
-        line = shapely.LineString(np.column_stack([xs, ys]))
-        line = line.intersection(b.district)
+        line = shapely.LineString(np.column_stack([xs, ys])).intersection(b.district)
         if line.is_empty:
             continue
         parts = [g for g in getattr(line, "geoms", [line]) if g.geom_type == "LineString"]

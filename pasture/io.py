@@ -398,7 +398,14 @@ def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Pa
         raise InvalidInput(str(path), [f"{layer} have no geometry; export them as .csv"])
     elif suffix in (".geojson", ".json"):
         pyogrio.write_dataframe(
-            out, path, driver="GeoJSON", layer=layer, RFC7946="YES", WRITE_NAME="NO"
+            out,
+            path,
+            driver="GeoJSON",
+            layer=layer,
+            RFC7946="YES",
+            WRITE_NAME="NO",
+            # full double precision, so that an export imported again changes nothing
+            COORDINATE_PRECISION=15,
         )
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(out, path, driver="GPKG", layer=layer)

@@ -229,8 +229,18 @@ class GeoPackageStore(Store):
                 "create a new store and load its layers with `pasture import`"
             )
 
+    def _pending_migrations(self, conn: sqlite3.Connection) -> bool:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_migrations" not in tables:
+            return True
+        done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+        return any(version not in done for version, _, _ in read_migrations("gpkg"))
+
     def _migrate(self) -> None:
         conn = self._connect()
+        # a plain read first: opening an up-to-date store must not wait for a writer
+        if not self._pending_migrations(conn):
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             tables = {
@@ -304,7 +314,10 @@ class GeoPackageStore(Store):
         return cond, [maxx, minx, maxy, miny], True
 
     def _extent(self, cur: Any, table: str) -> BBox | None:
-        cur.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM rtree_{table}_geom")
+        # exact, from each blob's header envelope; the R-tree rounds to float32
+        cur.execute(
+            f"SELECT min(ST_MinX(geom)), min(ST_MinY(geom)), max(ST_MaxX(geom)), max(ST_MaxY(geom)) FROM {table}"
+        )
         row = cur.fetchone()
         return None if row[0] is None else (row[0], row[1], row[2], row[3])
 

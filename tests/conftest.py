@@ -1,0 +1,99 @@
+"""Shared fixtures: throwaway PostGIS databases and a store of each backend.
+
+PostGIS tests need a PostgreSQL server with the PostGIS extension package.
+`make test` provides one and sets PASTURE_REQUIRE_PG=1, which turns a missing
+server into a failure; elsewhere those tests skip and say how to enable them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+import pasture
+from pasture.store import Store
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ENABLE_HINT = "set PASTURE_TEST_PG=postgresql://user@host:port/postgres (or run `make test`) to run PostGIS tests"
+
+
+def _require_pg() -> bool:
+    return os.environ.get("PASTURE_REQUIRE_PG") == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of a database we may create other databases from; skips (or fails in CI) without one."""
+    url = os.environ.get("PASTURE_TEST_PG", DEFAULT_ADMIN_URL)
+    try:
+        with psycopg.connect(url, connect_timeout=5, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+            ).fetchone()
+    except psycopg.OperationalError as exc:
+        if _require_pg():
+            pytest.fail(f"PASTURE_REQUIRE_PG=1 but PostgreSQL at {url} is unreachable: {exc}")
+        pytest.skip(f"no PostgreSQL server reachable: {ENABLE_HINT}")
+    if row is None:
+        message = "the PostGIS extension package is not installed (apt-get install postgresql-15-postgis-3)"
+        if _require_pg():
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def _with_dbname(url: str, dbname: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = dbname
+    user = info.get("user", "postgres")
+    host = info.get("host", "127.0.0.1")
+    port = info.get("port", 5432)
+    password = f":{info['password']}" if info.get("password") else ""
+    return f"postgresql://{user}{password}@{host}:{port}/{dbname}"
+
+
+@pytest.fixture
+def postgis_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database, dropped after the test."""
+    name = f"pasture_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_dbname(pg_admin_url, name)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(params=["geopackage", "postgis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for a new store of each backend: the contract suite runs against both."""
+    if request.param == "geopackage":
+        return str(tmp_path / "store.gpkg")
+    return request.getfixturevalue("postgis_url")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    with pasture.open_store(store_url) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo district built once per session (read-only for tests: copy it to change it)."""
+    from pasture.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    with pasture.open_store(path) as s:
+        build_demo(s, seed=42)
+        s.update_extents()  # type: ignore[attr-defined]
+    return path

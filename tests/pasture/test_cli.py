@@ -1,0 +1,103 @@
+"""The `pasture` command: outputs and exit codes that scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pasture.cli import (
+    EXIT_CONFLICT,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_STORE,
+    EXIT_USAGE,
+    main,
+)
+
+
+@pytest.fixture
+def demo_copy(demo_gpkg: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "demo.gpkg"
+    shutil.copy(demo_gpkg, target)
+    return target
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_demo_builds_and_info_shows_it(tmp_path: Path) -> None:
+    store = tmp_path / "out" / "demo.gpkg"
+    code, output = run("demo", "--store", str(store), "--no-serve")
+    assert code == EXIT_OK, output
+    assert "plots" in output and "generated" in output
+    code, output = run("info", str(store), "--json")
+    assert code == EXIT_OK
+    doc = json.loads(output)
+    counts = {layer["name"]: layer["count"] for layer in doc["layers"]}
+    assert 1_000 <= counts["plots"] <= 3_000 and counts["unions"] == 5
+    assert json.loads(doc["meta"]["demo"])["generated"] is True
+    # rebuilding over a demo store is allowed and gives the same store
+    code, _ = run("demo", "--store", str(store), "--no-serve")
+    assert code == EXIT_OK
+
+
+def test_demo_refuses_to_overwrite_a_real_store(tmp_path: Path) -> None:
+    real = tmp_path / "akimat.gpkg"
+    code, _ = run("info", str(real))  # creates an empty store
+    assert code == EXIT_OK
+    code, output = run("demo", "--store", str(real), "--no-serve")
+    assert code == EXIT_STORE and "not a demo store" in output
+
+
+def test_export_then_import_round_trip(demo_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "routes.geojson"
+    code, _ = run("export", "routes", "--store", str(demo_copy), "-o", str(out))
+    assert code == EXIT_OK and out.exists()
+    code, output = run("import", "routes", str(out), "--store", str(demo_copy), "--mode", "upsert")
+    assert code == EXIT_OK, output
+    assert "0 inserted, 0 updated" in output
+    code, output = run("import", "routes", str(out), "--store", str(demo_copy))
+    assert code == EXIT_CONFLICT and "already stored" in output
+
+
+def test_exit_codes_for_bad_input(demo_copy: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+    code, output = run("import", "plots", str(broken), "--store", str(demo_copy))
+    assert code == EXIT_INVALID and "broken.geojson" in output and "nothing was written" in output
+    code, output = run(
+        "import", "plots", str(tmp_path / "missing.geojson"), "--store", str(demo_copy)
+    )
+    assert code == EXIT_NOT_FOUND
+    code, output = run("info", str(tmp_path / "store.txt"))
+    assert code == EXIT_STORE and "cannot tell the store type" in output
+    code, output = run("import", "pigs", str(broken), "--store", str(demo_copy))
+    assert code == EXIT_USAGE
+
+
+def test_census_csv_import(demo_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "census.csv"
+    csv.write_text(
+        "household_id,household_name,union_id,date,sheep,goats,cattle,horses,camels\n"
+        "H-new-1,New household,upu-asy,2026-01-01,25,3,2,1,0\n"
+    )
+    code, output = run("import", "census", str(csv), "--store", str(demo_copy))
+    assert code == EXIT_OK, output
+    csv.write_text("household_id,union_id,date,sheep,pigs\nH-new-2,upu-asy,2026-01-01,5,3\n")
+    code, output = run("import", "census", str(csv), "--store", str(demo_copy))
+    assert code == EXIT_INVALID and "unknown column 'pigs'" in output
+
+
+def test_copy_between_stores(demo_copy: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "copy.gpkg"
+    code, output = run("copy", str(demo_copy), str(dest))
+    assert code == EXIT_OK, output
+    code, output = run("copy", str(demo_copy), str(dest))
+    assert code == EXIT_STORE and "not empty" in output

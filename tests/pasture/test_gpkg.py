@@ -1,0 +1,139 @@
+"""The GeoPackage store is a real GeoPackage, and its writes are atomic."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+import pasture
+from pasture.errors import StoreError
+from pasture.model import LAYERS
+from tests.pasture import factories
+
+REPO = Path(__file__).resolve().parents[2]
+
+# A writer that stops inside its transaction, after its rows are inserted but
+# before COMMIT, and waits there until the test kills it.
+WRITER = """
+import pathlib, sys, time
+import pasture
+from tests.pasture import factories
+store = pasture.open_store(sys.argv[1])
+marker = pathlib.Path(sys.argv[2])
+def stop_inside(done, total):
+    marker.write_text(f"{done}/{total}")
+    while True:
+        time.sleep(0.05)
+store.write("plots", factories.plots(6), user="killed-writer", progress=stop_inside)
+"""
+
+
+def _wait_for(
+    path: Path, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120.0
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"writer exited early: {log.read_text()}")
+        if time.monotonic() > deadline:
+            raise AssertionError("writer never reached its transaction")
+        time.sleep(0.02)
+
+
+def test_gdal_opens_every_layer_with_its_crs(demo_gpkg: Path) -> None:
+    listed = dict(pyogrio.list_layers(demo_gpkg).tolist())
+    for spec in LAYERS.values():
+        assert spec.name in listed
+        info = pyogrio.read_info(demo_gpkg, layer=spec.name)
+        if spec.geometry_type is None:
+            assert listed[spec.name] is None
+            continue
+        assert info["crs"] == "EPSG:4326"
+        assert info["geometry_type"].upper() == spec.geometry_type
+        assert info["capabilities"]["fast_spatial_filter"], "the R-tree index is not recognised"
+        frame = pyogrio.read_dataframe(demo_gpkg, layer=spec.name)
+        assert frame.crs.to_epsg() == 4326
+        assert frame.geometry.is_valid.all() and not frame.geometry.is_empty.any()
+        assert len(frame) == info["features"] > 0
+
+
+def test_gdal_spatial_filter_uses_the_index_we_maintain(demo_gpkg: Path) -> None:
+    bbox = (77.9, 43.3, 78.1, 43.5)
+    ours = pasture.open_store(demo_gpkg).read("plots", bbox=bbox)
+    gdal = pyogrio.read_dataframe(demo_gpkg, layer="plots", bbox=bbox)
+    # GDAL filters on envelopes, we on geometry: ours is a subset of GDAL's, and close to it
+    assert set(ours["id"]) <= set(gdal["id"])
+    assert len(ours) >= 0.8 * len(gdal) > 0
+
+
+def test_file_is_a_geopackage_by_its_header(demo_gpkg: Path) -> None:
+    with sqlite3.connect(demo_gpkg) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 10400
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+    assert fk == []
+
+
+def test_killed_write_leaves_the_file_as_it_was_and_readers_keep_reading(tmp_path: Path) -> None:
+    path = tmp_path / "store.gpkg"
+    with pasture.open_store(path) as store:
+        factories.fill(store, n_plots=0)
+        history_before = len(store.history())
+    marker = tmp_path / "inside-transaction"
+    log = tmp_path / "writer.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(marker)],
+            cwd=REPO,
+            stdout=sink,
+            stderr=sink,
+        )
+    try:
+        _wait_for(marker, proc, log)
+        assert marker.read_text() == "6/6"  # all rows inserted, not committed
+        # a reader is not blocked by the writer and sees the last committed state
+        with pasture.open_store(path) as reader:
+            assert reader.count("plots") == 0
+            assert len(reader.read("okrugs")) == 2
+    finally:
+        proc.kill()
+        proc.wait()
+    with pasture.open_store(path) as store:
+        assert store.count("plots") == 0
+        assert len(store.history()) == history_before
+        store.write("plots", factories.plots(2), user="after")  # the lock died with the writer
+        assert store.count("plots") == 2
+
+
+def test_failed_write_rolls_back(tmp_path: Path) -> None:
+    with pasture.open_store(tmp_path / "s.gpkg") as store:
+        factories.fill(store, n_plots=0)
+
+        def fail(done: int, total: int) -> None:
+            raise RuntimeError("disk full")
+
+        with pytest.raises(RuntimeError, match="disk full"):
+            store.write("plots", factories.plots(3), user="t", progress=fail)
+        assert store.count("plots") == 0
+        store.write("plots", factories.plots(3), user="t")
+        assert store.count("plots") == 3
+
+
+def test_refuses_files_that_are_not_pasture_stores(tmp_path: Path) -> None:
+    text = tmp_path / "notes.gpkg"
+    text.write_text("not a database at all, just text" * 100)
+    with pytest.raises(StoreError, match="not a GeoPackage"):
+        pasture.open_store(text)
+    other = tmp_path / "other.gpkg"
+    pyogrio.write_dataframe(factories.okrugs(), other, layer="okrugs")
+    with pytest.raises(StoreError, match="not a pasture store"):
+        pasture.open_store(other)
+    with pytest.raises(StoreError, match="cannot tell the store type"):
+        pasture.open_store(tmp_path / "store.sqlite")

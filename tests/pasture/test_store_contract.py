@@ -1,0 +1,222 @@
+"""The store contract: every test runs against the GeoPackage and the PostGIS store."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import Polygon, box
+
+from pasture.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
+from pasture.store import Store
+from tests.pasture import factories
+from tests.pasture.factories import X0, Y0
+
+
+def test_empty_store_has_every_layer(store: Store) -> None:
+    info = store.info()
+    assert [layer.name for layer in info.layers] == [
+        "okrugs",
+        "unions",
+        "plots",
+        "water_points",
+        "routes",
+        "households",
+        "census",
+        "herds",
+    ]
+    assert all(layer.count == 0 and layer.extent is None for layer in info.layers)
+    assert store.is_empty()
+
+
+def test_records_round_trip_with_types_and_exact_geometry(store: Store) -> None:
+    factories.fill(store)
+    plots = store.read("plots")
+    expected = factories.plots()
+    assert list(plots["id"]) == list(expected["id"])
+    assert plots.crs.to_epsg() == 4326
+    assert plots.geometry.geom_type.unique().tolist() == ["MultiPolygon"]  # promoted from Polygon
+    for got, want in zip(plots.geometry, expected.geometry, strict=True):
+        assert got.equals_exact(shapely.MultiPolygon([want]), 0.0)
+    assert plots["union_id"].tolist() == ["u-a", "u-a", None, None]
+    assert plots["seasons"].tolist() == ["winter,spring", "summer", "winter,spring", "summer"]
+    assert plots["elevation_m"].dtype == np.float64
+    assert np.isnan(plots["yield_summer_cha"]).all()
+    assert (plots["version"] == 1).all()
+    census = store.read("census")
+    assert census["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-01", "2025-01-01"]
+    assert census["sheep"].tolist() == [40, 12]
+    assert isinstance(store.read("households"), pd.DataFrame)
+
+
+def test_plot_area_is_geodesic(store: Store) -> None:
+    factories.fill(store, n_plots=1)
+    plot = store.get("plots", "p0")
+    ring = box(X0, Y0, X0 + 0.04, Y0 + 0.04)
+    expected = abs(Geod(ellps="WGS84").geometry_area_perimeter(ring)[0]) / 10_000
+    assert plot.properties["area_ha"] == pytest.approx(expected, rel=1e-9)
+    # a 0.04° square at 43.3° N is about 14.3 km², far from what degrees would give
+    assert 1_300 < plot.properties["area_ha"] < 1_600
+
+
+def test_bbox_keeps_geometries_that_intersect_not_just_envelopes(store: Store) -> None:
+    factories.fill(store, n_plots=0)
+    # an L-shaped plot whose envelope covers the query box but whose geometry does not
+    ell = Polygon(
+        [
+            (X0, Y0),
+            (X0 + 0.1, Y0),
+            (X0 + 0.1, Y0 + 0.02),
+            (X0 + 0.02, Y0 + 0.02),
+            (X0 + 0.02, Y0 + 0.1),
+            (X0, Y0 + 0.1),
+        ]
+    )
+    square = box(X0 + 0.12, Y0, X0 + 0.16, Y0 + 0.04)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["ell", "sq"],
+            "okrug_id": ["ok-a", "ok-a"],
+            "seasons": ["summer", "summer"],
+            "pasture_type": ["x", "x"],
+        },
+        geometry=[ell, square],
+        crs=4326,
+    )
+    store.write("plots", frame, user="t")
+    inside_hole = (X0 + 0.05, Y0 + 0.05, X0 + 0.06, Y0 + 0.06)
+    assert store.read("plots", bbox=inside_hole).empty
+    assert store.count("plots", bbox=inside_hole) == 0
+    assert store.read("plots", bbox=(X0 + 0.05, Y0 + 0.001, X0 + 0.13, Y0 + 0.01))[
+        "id"
+    ].tolist() == ["ell", "sq"]
+
+
+def test_filters_paging_and_count(store: Store) -> None:
+    factories.fill(store, n_plots=6)
+    assert store.read("plots", where={"union_id": "u-a"})["id"].tolist() == ["p0", "p1"]
+    assert store.read("plots", where={"union_id": None})["id"].tolist() == ["p2", "p3", "p4", "p5"]
+    assert store.read("plots", where={"seasons": "spring"})["id"].tolist() == ["p0", "p2", "p4"]
+    assert store.count("plots", where={"seasons": "summer"}) == 3
+    assert store.read("plots", limit=2, offset=3)["id"].tolist() == ["p3", "p4"]
+    assert store.read("plots", offset=5)["id"].tolist() == ["p5"]
+    with pytest.raises(InvalidInput, match="cannot filter on 'colour'"):
+        store.read("plots", where={"colour": "green"})
+
+
+def test_update_bumps_version_and_records_history(store: Store) -> None:
+    factories.fill(store)
+    before = store.get("plots", "p2")
+    after = store.update(
+        "plots", "p2", {"name": "Renamed", "union_id": "u-a"}, expected_version=1, user="akimat"
+    )
+    assert after.version == 2 and after.properties["name"] == "Renamed"
+    assert store.get("plots", "p2") == after
+    entry = store.history(layer="plots", record_id="p2").iloc[-1]
+    assert (entry.action, entry.version, entry.username) == ("update", 2, "akimat")
+    assert entry.before["properties"]["name"] == before.properties["name"]
+    assert entry.after["properties"]["name"] == "Renamed"
+    assert shapely.from_wkb(entry.before["geometry_wkb"]).equals_exact(before.geometry, 0.0)
+
+
+def test_stale_version_is_refused_and_nothing_changes(store: Store) -> None:
+    factories.fill(store)
+    store.update("plots", "p0", {"name": "first"}, expected_version=1, user="a")
+    n_history = len(store.history())
+    with pytest.raises(VersionConflict) as caught:
+        store.update("plots", "p0", {"name": "second"}, expected_version=1, user="b")
+    assert caught.value.current_version == 2
+    assert store.get("plots", "p0").properties["name"] == "first"
+    assert len(store.history()) == n_history
+
+
+def test_update_is_validated(store: Store) -> None:
+    factories.fill(store)
+    with pytest.raises(InvalidInput, match="unknown union 'nowhere'"):
+        store.update("plots", "p0", {"union_id": "nowhere"}, expected_version=1, user="a")
+    with pytest.raises(InvalidInput, match="unknown field"):
+        store.update("plots", "p0", {"colour": "green"}, expected_version=1, user="a")
+    with pytest.raises(NotFound):
+        store.update("plots", "missing", {"name": "x"}, expected_version=1, user="a")
+    assert store.get("plots", "p0").version == 1
+
+
+def test_delete_with_version(store: Store) -> None:
+    factories.fill(store)
+    with pytest.raises(VersionConflict):
+        store.delete("herds", "h1", expected_version=7, user="a")
+    store.delete("herds", "h1", expected_version=1, user="a")
+    with pytest.raises(NotFound):
+        store.get("herds", "h1")
+    last = store.history().iloc[-1]
+    assert (last.action, last.record_id, last.after) == ("delete", "h1", None)
+
+
+def test_append_refuses_stored_ids_and_writes_nothing(store: Store) -> None:
+    factories.fill(store)
+    plots_before, history_before = store.read("plots"), store.history()
+    clash = factories.plots(6).iloc[2:]  # p2, p3 exist; p4, p5 are new
+    with pytest.raises(AlreadyExists, match="'p2', 'p3'"):
+        store.write("plots", clash, user="t")
+    pd.testing.assert_frame_equal(store.read("plots"), plots_before)
+    assert len(store.history()) == len(history_before)
+
+
+def test_upsert_updates_changed_records_only(store: Store) -> None:
+    factories.fill(store)
+    frame = factories.plots(5)
+    frame.loc[frame["id"] == "p1", "name"] = "changed"
+    result = store.write("plots", frame, user="t", mode="upsert")
+    assert (result.inserted, result.updated, result.deleted) == (1, 1, 0)
+    versions = store.read("plots").set_index("id")["version"].to_dict()
+    assert versions == {"p0": 1, "p1": 2, "p2": 1, "p3": 1, "p4": 1}
+
+
+def test_replace_deletes_the_rest(store: Store) -> None:
+    factories.fill(store)
+    result = store.write("plots", factories.plots(2), user="t", mode="replace")
+    assert (result.inserted, result.updated, result.deleted) == (0, 0, 2)
+    assert store.read("plots")["id"].tolist() == ["p0", "p1"]
+    deletes = store.history(layer="plots").query("action == 'delete'")
+    assert sorted(deletes["record_id"]) == ["p2", "p3"]
+
+
+def test_write_many_is_all_or_nothing(store: Store) -> None:
+    households, census = factories.census()
+    bad = census.assign(union_id=["u-a", "ghost-union"])
+    store.write_many(
+        [("okrugs", factories.okrugs(), "append"), ("unions", factories.unions(), "append")],
+        user="t",
+    )
+    with pytest.raises(InvalidInput, match="unknown union 'ghost-union'"):
+        store.write_many(
+            [("households", households, "append"), ("census", bad, "append")], user="t"
+        )
+    assert store.read("households").empty
+    assert store.count("census") == 0
+
+
+def test_info_reports_counts_extent_and_versions(store: Store) -> None:
+    factories.fill(store)
+    store.update("plots", "p0", {"name": "x"}, expected_version=1, user="t")
+    layers = {layer.name: layer for layer in store.info().layers}
+    assert layers["plots"].count == 4 and layers["plots"].max_version == 2
+    minx, miny, maxx, maxy = layers["plots"].extent
+    assert (minx, miny, maxx, maxy) == pytest.approx((X0, Y0, X0 + 0.16, Y0 + 0.04), abs=1e-12)
+    assert layers["census"].count == 2 and layers["census"].extent is None
+    assert layers["plots"].last_change is not None
+
+
+def test_meta_and_region(store: Store) -> None:
+    store.set_meta("district", "Enbekshikazakh")
+    store.set_meta("district", "Enbekshikazakh District")
+    assert store.get_meta("district") == "Enbekshikazakh District"
+    assert store.get_meta("missing") is None
+    store.set_region(box(X0 - 1, Y0 - 1, X0 + 1, Y0 + 1))
+    far = factories.okrugs().iloc[:1].copy()
+    far["geometry"] = [box(10, 50, 11, 51)]
+    with pytest.raises(InvalidInput, match="outside the district's region"):
+        store.write("okrugs", far, user="t")
