@@ -1,0 +1,337 @@
+"""Livestock load against capacity and against the legal load norms.
+
+DOMAIN.md (2024)::
+
+    demand_kg      = Σ_species head_s × intake_s × days
+    stocking_ratio = demand_kg / grazeable_kg        # > 1: overstocked
+
+Status: ``"overloaded"`` when the ratio exceeds 1, ``"unused"`` when it is below
+the legal threshold, ``"within capacity"`` otherwise, ``"unknown"`` without a
+figure. Law 65-VIII (2024) counts a pasture as unused when it carries less than
+50 % of its prescribed load (20 % before 2024): `UNUSED_THRESHOLD` = 0.5.
+
+The prescribed load itself is Order 3-3/332's maximum permissible load per
+species, region and pasture type in hectares per head. Its annex could not be
+obtained, so norms are data (`LoadNorms.from_csv`); the packaged
+``load_norms_SAMPLE.csv`` is a labelled sample, not the legal table.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grazing_models.capacity import BANDS
+from grazing_models.livestock import SpeciesTable, daily_demand_kg, head_counts
+from pasture.model import SPECIES
+
+__all__ = [
+    "STATUSES",
+    "UNUSED_THRESHOLD",
+    "UNUSED_THRESHOLD_BEFORE_2024",
+    "LoadNorms",
+    "census_heads",
+    "herd_heads",
+    "latest_census",
+    "norm_check",
+    "stocking_load",
+    "stocking_status",
+    "union_okrug",
+]
+
+#: A pasture carrying less than this fraction of its prescribed load is unused
+#: (Law 65-VIII, 2024 amendments to Law 47-VI "On Pastures"; DOMAIN.md).
+UNUSED_THRESHOLD: float = 0.5
+#: The threshold before the 2024 amendments (Law 47-VI, 2017; DOMAIN.md).
+UNUSED_THRESHOLD_BEFORE_2024: float = 0.2
+#: Possible status values.
+STATUSES: tuple[str, ...] = ("overloaded", "within capacity", "unused", "unknown")
+
+
+def stocking_status(ratio: Any, *, unused_threshold: float = UNUSED_THRESHOLD) -> Any:
+    """Status of each load ratio: overloaded (> 1), unused (< threshold), within capacity.
+
+    Parameters
+    ----------
+    ratio
+        Load as a fraction of capacity or of the prescribed load (scalar, array, Series).
+    unused_threshold
+        Below this the pasture counts as unused; default 0.5 (Law 65-VIII, 2024;
+        0.2 before, `UNUSED_THRESHOLD_BEFORE_2024`).
+
+    Returns
+    -------
+    str, numpy array of str or Series
+        One of `STATUSES` per value; NaN gives ``"unknown"``.
+    """
+    if not 0 <= unused_threshold <= 1:
+        raise ValueError(f"unused_threshold must lie in [0, 1], got {unused_threshold}")
+    r = np.asarray(ratio, dtype=float)
+    out = np.select(
+        [np.isnan(r), r > 1.0, r < unused_threshold],
+        ["unknown", "overloaded", "unused"],
+        default="within capacity",
+    ).astype(object)
+    if isinstance(ratio, pd.Series):
+        return pd.Series(out, index=ratio.index, name="status")
+    if np.ndim(ratio) == 0:
+        return str(out)
+    return out
+
+
+def latest_census(census: pd.DataFrame) -> pd.DataFrame:
+    """The latest census row of each household (``household_id``, ``date``)."""
+    missing = [c for c in ("household_id", "date") if c not in census]
+    if missing:
+        raise ValueError(f"census frame lacks column(s) {missing}")
+    dated = census.assign(_date=pd.to_datetime(census["date"]))
+    idx = dated.groupby("household_id", sort=False)["_date"].idxmax()
+    return census.loc[idx.to_numpy()].reset_index(drop=True)
+
+
+def _sum_heads(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    counts = head_counts(frame)
+    counts[by] = frame[by].to_numpy()
+    return counts.groupby(by, dropna=False, sort=True)[list(SPECIES)].sum()
+
+
+def census_heads(census: pd.DataFrame, *, by: str = "union_id") -> pd.DataFrame:
+    """Head counts per group from each household's latest census (index ``by``)."""
+    return _sum_heads(latest_census(census), by)
+
+
+def herd_heads(
+    herds: pd.DataFrame, *, by: str = "union_id", plots: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Head counts of herds per group (index ``by``).
+
+    With ``by="plot_id"`` each herd counts on the plot that contains its point
+    (``plots`` and ``herds`` GeoDataFrames in the same CRS); a herd on no plot is
+    left out.
+    """
+    if by != "plot_id":
+        return _sum_heads(herds, by)
+    if plots is None:
+        raise ValueError("herd_heads(by='plot_id') needs plots=<plots GeoDataFrame>")
+    import geopandas as gpd  # pure spatial join, no I/O
+
+    if not isinstance(herds, gpd.GeoDataFrame) or not isinstance(plots, gpd.GeoDataFrame):
+        raise ValueError("herds and plots must be GeoDataFrames to place herds on plots")
+    joined = gpd.sjoin(
+        herds[[*[s for s in SPECIES if s in herds], "geometry"]],
+        plots[["id", "geometry"]].rename(columns={"id": "plot_id"}),
+        how="inner",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]  # overlapping plots: count once
+    return _sum_heads(pd.DataFrame(joined.drop(columns="geometry")), "plot_id")
+
+
+def union_okrug(plots: pd.DataFrame) -> pd.Series:
+    """The okrug of each union: the okrug holding most of its plot area."""
+    allocated = plots[plots["union_id"].notna()]
+    area = allocated.groupby(["union_id", "okrug_id"])["area_ha"].sum().reset_index()
+    best = area.sort_values("area_ha", ascending=False).drop_duplicates("union_id")
+    return best.set_index("union_id")["okrug_id"].sort_index()
+
+
+def stocking_load(
+    capacity: pd.DataFrame,
+    heads: pd.DataFrame,
+    *,
+    by: str = "union_id",
+    table: SpeciesTable | None = None,
+    unused_threshold: float = UNUSED_THRESHOLD,
+) -> pd.DataFrame:
+    """Demand of livestock against grazeable forage, per group and season.
+
+    Parameters
+    ----------
+    capacity
+        `grazing_models.capacity.plot_capacity` rows (``by="plot_id"``) or
+        `aggregate_capacity` rows grouped by ``by``: needs ``by, season, days,
+        forage_{low,central,high}_kg``.
+    heads
+        Head counts indexed by the values of ``by`` (`census_heads`, `herd_heads`).
+    by
+        The grouping column shared by both.
+    table
+        Species table for the seasonal intake; default `default_species_table`.
+    unused_threshold
+        Legal non-use threshold, default 0.5 (Law 65-VIII, 2024).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The capacity rows with ``sheep..camels`` heads, ``demand_kg`` (Σ heads ×
+        intake(season) × days, DOMAIN.md 2024), ``stocking_ratio_{low,central,high}``
+        (demand over high, central and low forage) and ``status`` from the central
+        ratio. A group without livestock has demand 0 (status unused).
+    """
+    need = [by, "season", "days", *(f"forage_{b}_kg" for b in BANDS)]
+    missing = [c for c in need if c not in capacity]
+    if missing:
+        raise ValueError(f"capacity frame lacks column(s) {missing}")
+    counts = head_counts(heads)
+    out = capacity.reset_index(drop=True).copy()
+    aligned = counts.reindex(out[by].to_numpy()).fillna(0.0)
+    aligned.index = out.index
+    out[list(SPECIES)] = aligned
+    demand = np.full(len(out), np.nan)
+    for season, idx in out.groupby("season").groups.items():
+        daily = daily_demand_kg(out.loc[idx, list(SPECIES)], table=table, season=str(season))
+        demand[out.index.get_indexer(idx)] = np.asarray(daily) * out.loc[idx, "days"].to_numpy()
+    out["demand_kg"] = demand
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for band, forage_band in zip(BANDS, ("high", "central", "low"), strict=True):
+            forage = out[f"forage_{forage_band}_kg"].to_numpy(dtype=float)
+            ratio = np.where(forage > 0, demand / np.where(forage > 0, forage, 1.0), np.nan)
+            ratio = np.where((forage == 0) & (demand > 0), np.inf, ratio)
+            out[f"stocking_ratio_{band}"] = ratio
+    out["status"] = stocking_status(
+        out["stocking_ratio_central"], unused_threshold=unused_threshold
+    ).to_numpy()
+    unmatched = sorted(set(counts.index.dropna()) - set(out[by]), key=str)
+    out.attrs["livestock_without_capacity"] = unmatched
+    return out
+
+
+# ---------------------------------------------------------------------------- norms
+
+
+@dataclass(frozen=True, eq=False)
+class LoadNorms:
+    """Maximum permissible load in hectares per head (Order 3-3/332 format).
+
+    Columns: ``region, pasture_type, season, species, ha_per_head, source`` and an
+    optional ``sample`` flag; ``*`` in region, pasture_type or season matches any.
+    The most specific matching row wins (region, then pasture type, then season).
+    """
+
+    table: pd.DataFrame
+
+    _COLUMNS = ("region", "pasture_type", "season", "species", "ha_per_head")
+
+    def __post_init__(self) -> None:
+        missing = [c for c in self._COLUMNS if c not in self.table]
+        if missing:
+            raise ValueError(f"load-norm table lacks column(s) {missing}; needs {self._COLUMNS}")
+        unknown = sorted(set(self.table["species"]) - set(SPECIES))
+        if unknown:
+            raise ValueError(f"load-norm table has unknown species {unknown}; use {SPECIES}")
+        ha = pd.to_numeric(self.table["ha_per_head"], errors="coerce")
+        if ha.isna().any() or (ha <= 0).any():
+            raise ValueError("ha_per_head must be a positive number in every row")
+
+    @classmethod
+    def from_csv(cls, path: str | PathLike[str] | io.TextIOBase) -> LoadNorms:
+        """Read a norm table; lines starting with ``#`` are comments."""
+        frame = pd.read_csv(path, comment="#", dtype={c: str for c in cls._COLUMNS[:4]})
+        frame["ha_per_head"] = pd.to_numeric(frame["ha_per_head"], errors="coerce")
+        for c in cls._COLUMNS[:3]:
+            frame[c] = frame[c].fillna("*").str.strip()
+        return cls(frame)
+
+    @classmethod
+    def sample(cls) -> LoadNorms:
+        """The packaged SAMPLE table: NOT Order 3-3/332's annex (see the CSV header)."""
+        text = resources.files("grazing_models").joinpath("data/load_norms_SAMPLE.csv")
+        return cls.from_csv(io.StringIO(text.read_text("utf-8")))
+
+    @property
+    def is_sample(self) -> bool:
+        """True when any row is flagged ``sample`` (not a legal norm)."""
+        if "sample" not in self.table:
+            return False
+        flag = self.table["sample"].astype(str).str.strip().str.lower()
+        return bool(flag.isin(("true", "1", "yes")).any())
+
+    def ha_per_head(
+        self, species: str, *, pasture_type: str = "*", region: str = "*", season: str = "*"
+    ) -> float:
+        """Hectares per head for one species; NaN when no row matches."""
+        t = self.table[self.table["species"] == species]
+        score = np.zeros(len(t))
+        ok = np.ones(len(t), dtype=bool)
+        for weight, column, wanted in (
+            (4, "region", region),
+            (2, "pasture_type", pasture_type),
+            (1, "season", season),
+        ):
+            values = t[column].to_numpy(dtype=object)
+            exact = values == wanted
+            ok &= exact | (values == "*")
+            score += np.where(exact & (values != "*"), weight, 0)
+        if not ok.any():
+            return float("nan")
+        best = int(np.argmax(np.where(ok, score, -1)))
+        return float(t["ha_per_head"].to_numpy()[best])
+
+
+def norm_check(
+    frame: pd.DataFrame,
+    norms: LoadNorms,
+    *,
+    region: str = "*",
+    season: str = "*",
+    unused_threshold: float = UNUSED_THRESHOLD,
+    species: Sequence[str] = SPECIES,
+) -> pd.DataFrame:
+    """Livestock against the load norm, per row (plot, union, okrug).
+
+    ``norm_load = Σ_s heads_s × ha_per_head(s, pasture_type) / area_ha``: the share
+    of the area the livestock needs under the norm; > 1 exceeds the maximum
+    permissible load, < ``unused_threshold`` (0.5, Law 65-VIII, 2024) is unused.
+
+    Parameters
+    ----------
+    frame
+        Rows with ``area_ha``, ``pasture_type`` (or ``*``) and species head counts.
+    norms
+        `LoadNorms` (`LoadNorms.from_csv`; `LoadNorms.sample` is NOT the legal table).
+    region, season
+        Norm row selectors (``*``: any).
+    unused_threshold
+        Legal non-use threshold, default 0.5 (Law 65-VIII, 2024).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` plus ``permitted_<species>`` (area / ha_per_head), ``norm_load``,
+        ``norm_status`` and ``norms_sample`` (True when the norms are the sample).
+    """
+    if "area_ha" not in frame:
+        raise ValueError("norm_check needs an area_ha column")
+    counts = head_counts(frame)
+    area = frame["area_ha"].to_numpy(dtype=float)
+    types = (
+        frame["pasture_type"].astype(str).to_numpy()
+        if "pasture_type" in frame
+        else np.full(len(frame), "*", dtype=object)
+    )
+    out = frame.copy()
+    need = np.zeros(len(frame))
+    for sp in species:
+        lookup = {
+            t: norms.ha_per_head(sp, pasture_type=str(t), region=region, season=season)
+            for t in pd.unique(types)
+        }
+        ha = np.array([lookup[t] for t in types], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"permitted_{sp}"] = area / ha
+        heads = counts[sp].to_numpy()
+        need += np.where(heads > 0, heads * ha, 0.0)  # a missing norm matters only with animals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["norm_load"] = np.where(area > 0, need / np.where(area > 0, area, 1.0), np.nan)
+    out["norm_status"] = stocking_status(
+        out["norm_load"], unused_threshold=unused_threshold
+    ).to_numpy()
+    out["norms_sample"] = norms.is_sample
+    return out

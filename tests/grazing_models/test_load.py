@@ -1,0 +1,167 @@
+"""Load against capacity and against load norms (DOMAIN.md; Law 65-VIII, 2024)."""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from grazing_models.load import (
+    UNUSED_THRESHOLD,
+    UNUSED_THRESHOLD_BEFORE_2024,
+    LoadNorms,
+    census_heads,
+    herd_heads,
+    latest_census,
+    norm_check,
+    stocking_load,
+    stocking_status,
+    union_okrug,
+)
+
+
+def test_status_thresholds():
+    assert UNUSED_THRESHOLD == 0.5 and UNUSED_THRESHOLD_BEFORE_2024 == 0.2
+    ratios = np.array([1.01, 1.0, 0.5, 0.49, 0.0, np.nan, np.inf])
+    assert stocking_status(ratios).tolist() == [
+        "overloaded",
+        "within capacity",
+        "within capacity",
+        "unused",
+        "unused",
+        "unknown",
+        "overloaded",
+    ]
+    assert stocking_status(0.3) == "unused"
+    assert stocking_status(0.3, unused_threshold=UNUSED_THRESHOLD_BEFORE_2024) == "within capacity"
+    s = stocking_status(pd.Series([2.0], index=["p9"]))
+    assert s.loc["p9"] == "overloaded"
+    with pytest.raises(ValueError, match="unused_threshold"):
+        stocking_status(0.3, unused_threshold=2)
+
+
+CENSUS = pd.DataFrame(
+    {
+        "household_id": ["h1", "h1", "h2", "h3"],
+        "union_id": ["u1", "u1", "u1", "u2"],
+        "date": ["2023-01-10", "2024-01-10", "2023-06-01", "2024-03-01"],
+        "sheep": [500, 100, 40, 10],
+        "goats": [0, 20, 0, 0],
+        "cattle": [0, 2, 0, 1],
+        "horses": [0, 1, 3, 0],
+        "camels": [0, 0, 0, 0],
+    }
+)
+
+
+def test_latest_census_per_household():
+    latest = latest_census(CENSUS)
+    assert sorted(latest["household_id"]) == ["h1", "h2", "h3"]
+    assert latest.set_index("household_id").loc["h1", "sheep"] == 100  # 2024, not 2023
+    heads = census_heads(CENSUS)
+    assert heads.loc["u1"].to_dict() == {
+        "sheep": 140.0,
+        "goats": 20.0,
+        "cattle": 2.0,
+        "horses": 4.0,
+        "camels": 0.0,
+    }
+
+
+def test_stocking_load_against_union_capacity():
+    capacity = pd.DataFrame(
+        {
+            "union_id": ["u1", "u1", "u2"],
+            "season": ["summer", "winter", "summer"],
+            "days": [122, 161, 122],
+            "forage_low_kg": [20_000.0, 0.0, 100_000.0],
+            "forage_central_kg": [40_000.0, 0.0, 200_000.0],
+            "forage_high_kg": [60_000.0, 0.0, 300_000.0],
+        }
+    )
+    out = stocking_load(capacity, census_heads(CENSUS))
+    summer = out.iloc[0]
+    # summer intake: 140·1.4 + 20·1.1 + 2·9 + 4·14 = 196 + 22 + 18 + 56 = 292 kg DM/day
+    assert summer["demand_kg"] == pytest.approx(292 * 122)  # 35,624 kg
+    assert summer["stocking_ratio_central"] == pytest.approx(35_624 / 40_000)
+    assert summer["stocking_ratio_low"] == pytest.approx(35_624 / 60_000)
+    assert summer["stocking_ratio_high"] == pytest.approx(35_624 / 20_000)
+    assert summer["status"] == "within capacity"
+    # winter: horses eat 12: 196 + 22 + 18 + 48 = 284 kg/day, no forage at all
+    assert out.iloc[1]["demand_kg"] == pytest.approx(284 * 161)
+    assert out.iloc[1]["status"] == "overloaded"
+    # u2: 10 sheep + 1 cow = 23 kg/day × 122 = 2,806 kg of 200,000
+    assert out.iloc[2]["status"] == "unused"
+
+
+def test_sample_norms_are_labelled_and_give_the_horse_norm():
+    norms = LoadNorms.sample()
+    assert norms.is_sample
+    assert norms.ha_per_head("horses", pasture_type="mountain meadow") == 4.1
+    assert norms.ha_per_head("sheep") == pytest.approx(4.1 / 6, abs=1e-3)
+
+
+def test_norm_check_against_the_sample_table():
+    frame = pd.DataFrame({"area_ha": [100.0, 100.0, 100.0, 50.0], "horses": [5, 20, 30, 0]})
+    frame["sheep"] = [0, 0, 0, 40]
+    out = norm_check(frame, LoadNorms.sample())
+    # 5 horses × 4.1 ha = 20.5 ha of 100: 0.205 (unused); 20 → 0.82; 30 → 1.23
+    # 40 sheep × 0.683 ha = 27.32 ha of 50: 0.546
+    assert out["norm_load"].tolist() == pytest.approx([0.205, 0.82, 1.23, 0.5464])
+    assert out["norm_status"].tolist() == [
+        "unused",
+        "within capacity",
+        "overloaded",
+        "within capacity",
+    ]
+    assert out["permitted_horses"].iloc[0] == pytest.approx(100 / 4.1)
+    assert out["norms_sample"].all()
+
+
+def test_most_specific_norm_row_wins():
+    text = io.StringIO(
+        "# a district table\n"
+        "region,pasture_type,season,species,ha_per_head,source\n"
+        "*,*,*,sheep,1.0,a\n"
+        "*,desert,*,sheep,3.0,b\n"
+        "almaty,desert,*,sheep,2.5,c\n"
+        "*,desert,winter,sheep,4.0,d\n"
+    )
+    norms = LoadNorms.from_csv(text)
+    assert not norms.is_sample
+    assert norms.ha_per_head("sheep", pasture_type="meadow") == 1.0
+    assert norms.ha_per_head("sheep", pasture_type="desert") == 3.0
+    assert norms.ha_per_head("sheep", pasture_type="desert", region="almaty") == 2.5
+    assert norms.ha_per_head("sheep", pasture_type="desert", season="winter") == 4.0
+    assert np.isnan(norms.ha_per_head("horses"))
+    with pytest.raises(ValueError, match="positive"):
+        LoadNorms.from_csv(
+            io.StringIO("region,pasture_type,season,species,ha_per_head\n*,*,*,sheep,0\n")
+        )
+
+
+def test_herds_are_placed_on_the_plot_that_contains_them():
+    plots = gpd.GeoDataFrame(
+        {
+            "id": ["p1", "p2"],
+            "union_id": ["u1", "u1"],
+            "okrug_id": ["o1", "o2"],
+            "area_ha": [5.0, 1.0],
+        },
+        geometry=[box(0, 0, 1, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+    herds = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "union_id": ["u1"] * 3, "sheep": [100, 50, 7], "horses": [0, 2, 0]},
+        geometry=[Point(0.5, 0.5), Point(0.2, 0.7), Point(9, 9)],
+        crs="EPSG:4326",
+    )
+    by_plot = herd_heads(herds, by="plot_id", plots=plots)
+    assert by_plot.index.tolist() == ["p1"]  # herd c stands on no plot
+    assert by_plot.loc["p1", "sheep"] == 150 and by_plot.loc["p1", "horses"] == 2
+    assert herd_heads(herds).loc["u1", "sheep"] == 157
+    assert union_okrug(plots).to_dict() == {"u1": "o1"}  # most of its area
