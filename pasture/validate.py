@@ -163,46 +163,52 @@ def _coerce_one(kind: FieldType, v: Any) -> object:
 
 
 def _check_geometry(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
-    problems: list[Problem] = []
+    """Geometry checks, vectorised: only features with a problem are looked at one by one."""
+    geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
     accepted = {layer.geometry_type, *layer.accepts}
-    for i, geom in enumerate(frame["geometry"]):
-        where = _feature(frame, i)
-        if geom is None or geom.is_empty:
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    kinds = np.array(
+        [None if m else g.geom_type.upper() for g, m in zip(geoms, missing, strict=True)]
+    )
+    wrong_type = ~missing & ~np.isin(kinds, np.array(sorted(t for t in accepted if t)))
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    not_finite = np.zeros(len(geoms), dtype=bool)
+    not_finite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    checkable = ~missing & ~wrong_type & ~not_finite
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[checkable] = ~shapely.is_valid(geoms[checkable])
+    bad_lonlat = np.zeros(len(geoms), dtype=bool)
+    bad_lonlat[owner[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)]] = True
+    outside = np.zeros(len(geoms), dtype=bool)
+    in_range = checkable & ~invalid & ~bad_lonlat
+    if ctx.region is not None and in_range.any():
+        shapely.prepare(ctx.region)
+        outside[in_range] = ~shapely.covers(ctx.region, geoms[in_range])
+    problems: list[Problem] = []
+    want = " or ".join(sorted(t for t in accepted if t))
+    for i in np.flatnonzero(missing | wrong_type | not_finite | invalid | bad_lonlat | outside):
+        where = _feature(frame, int(i))
+        geom = geoms[i]
+        if missing[i]:
             problems.append(Problem("geometry is missing or empty", feature=where))
-            continue
-        kind = geom.geom_type.upper()
-        if kind not in accepted:
-            want = " or ".join(sorted(t for t in accepted if t))
+        elif wrong_type[i]:
             problems.append(
                 Problem(f"geometry is a {geom.geom_type}; {layer.name} need {want}", where)
             )
-            continue
-        coords = shapely.get_coordinates(geom)
-        if not np.isfinite(coords).all():
+        elif not_finite[i]:
             problems.append(Problem("geometry has NaN or infinite coordinates", where))
-            continue
-        if not geom.is_valid:
+        elif invalid[i]:
             reason = shapely.is_valid_reason(geom)
-            problems.append(
-                Problem(
-                    f"invalid geometry: {reason}; fix it in the source or import with repair",
-                    where,
-                    location=_location(reason),
-                )
-            )
-            continue
-        lon, lat = coords[:, 0], coords[:, 1]
-        if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
-            problems.append(
-                Problem(
-                    "coordinates are not longitude/latitude (projected?); give the file its CRS",
-                    where,
-                    location=(float(lon[0]), float(lat[0])),
-                )
-            )
-        elif ctx.region is not None and not ctx.region.covers(geom):
-            outside = coords[~shapely.covers(ctx.region, shapely.points(coords))]
-            at = (float(outside[0, 0]), float(outside[0, 1])) if len(outside) else None
+            message = f"invalid geometry: {reason}; fix it in the source or import with repair"
+            problems.append(Problem(message, where, location=_location(reason)))
+        elif bad_lonlat[i]:
+            first = coords[owner == i][0]
+            message = "coordinates are not longitude/latitude (projected?); give the file its CRS"
+            problems.append(Problem(message, where, location=(float(first[0]), float(first[1]))))
+        else:
+            own = coords[owner == i]
+            away = own[~shapely.covers(ctx.region, shapely.points(own))]
+            at = (float(away[0, 0]), float(away[0, 1])) if len(away) else None
             problems.append(Problem("lies outside the district's region", where, location=at))
     return problems
 
@@ -291,7 +297,10 @@ def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Pr
     left, right = tree.query(geoms[valid], predicate="intersects")
     left, right = valid[left], valid[right]
     pairs = (left < right) & (left < n_new)
-    for a, b in zip(left[pairs], right[pairs], strict=True):
+    left, right = left[pairs], right[pairs]
+    # neighbours that only touch are the common case: skip them before intersecting
+    interiors_meet = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    for a, b in zip(left[interiors_meet], right[interiors_meet], strict=True):
         shared = geoms[a].intersection(geoms[b])
         if _thicker_than_tolerance(shared):
             c = shared.representative_point()

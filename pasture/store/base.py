@@ -302,22 +302,8 @@ class Store(ABC):
         frame = (
             pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
         )
-        for f in spec.fields:
-            col = frame[f.name]
-            if f.type is FieldType.REAL:
-                frame[f.name] = col.astype("float64")
-            elif f.type is FieldType.INTEGER:
-                frame[f.name] = col.astype("int64") if f.required else col.astype("Int64")
-            elif f.type is FieldType.DATE:
-                frame[f.name] = pd.to_datetime(col.map(_iso_date)).astype("datetime64[ns]")
-            else:
-                frame[f.name] = col.astype(object).where(col.notna(), None)
-        frame["id"] = frame["id"].astype(object)
-        frame["version"] = frame["version"].astype("int64")
-        if not spec.geometry_type:
-            return frame
-        geoms = self._decode_geoms(frame["geometry"].tolist())
-        return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geoms, crs="EPSG:4326")
+        geoms = self._decode_geoms(frame.pop("geometry").tolist()) if spec.geometry_type else None
+        return typed_frame(spec, frame, geoms)
 
     def count(
         self, layer: str, *, bbox: BBox | None = None, where: Mapping[str, Any] | None = None
@@ -500,7 +486,7 @@ class Store(ABC):
         inserts = clean[~clean["id"].isin(stored_ids)]
         old_by_id = stored.set_index("id", drop=False)
         updated = 0
-        for _, row in updates.iterrows():
+        for row in updates.to_dict("records"):
             old = _record(spec, old_by_id.loc[row["id"]])
             if _unchanged(spec, old, row):
                 continue
@@ -510,7 +496,7 @@ class Store(ABC):
                 self._history_row(spec, old.id, "update", old.version + 1, user, at, old, row)
             )
         self._insert_rows(cur, spec, inserts, progress=progress)
-        for _, row in inserts.iterrows():
+        for row in inserts.to_dict("records"):
             history.append(self._history_row(spec, row["id"], "insert", 1, user, at, None, row))
         self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], history)
         return WriteResult(spec.name, len(inserts), updated, deleted)
@@ -774,6 +760,30 @@ class Store(ABC):
         """Let a backend move its history sequence past copied rows."""
 
 
+def typed_frame(spec: Layer, frame: pd.DataFrame, geoms: Any) -> pd.DataFrame:
+    """Give a layer's columns their one set of dtypes, whichever backend read them.
+
+    Text is ``object`` with ``None`` for missing values, reals ``float64``,
+    required integers ``int64`` (others ``Int64``), dates ``datetime64[ns]``.
+    """
+    frame = frame[["id", *spec.field_names, "version"]].reset_index(drop=True)
+    for f in spec.fields:
+        col = frame[f.name]
+        if f.type is FieldType.REAL:
+            frame[f.name] = col.astype("float64")
+        elif f.type is FieldType.INTEGER:
+            frame[f.name] = col.astype("int64") if f.required else col.astype("Int64")
+        elif f.type is FieldType.DATE:
+            frame[f.name] = pd.to_datetime(col.map(_iso_date)).astype("datetime64[ns]")
+        else:
+            frame[f.name] = col.astype(object).where(col.notna(), None)
+    frame["id"] = frame["id"].astype(object)
+    frame["version"] = frame["version"].astype("int64")
+    if geoms is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=np.asarray(geoms, dtype=object), crs="EPSG:4326")
+
+
 def _iso_date(value: Any) -> Any:
     if value is None:
         return None
@@ -795,8 +805,12 @@ def _db_value(value: Any) -> Any:
 
 
 def _unchanged(spec: Layer, old: Record, row: Mapping[str, Any]) -> bool:
-    new = _record(spec, pd.Series({**row, "version": old.version}))
-    if new.properties != old.properties:
+    new = _record(spec, {**row, "version": old.version})
+    # area_ha is derived from the geometry, which is compared exactly below
+    derived = {"area_ha"}
+    if {k: v for k, v in new.properties.items() if k not in derived} != {
+        k: v for k, v in old.properties.items() if k not in derived
+    }:
         return False
     if not spec.geometry_type:
         return True
@@ -807,7 +821,7 @@ def _unchanged(spec: Layer, old: Record, row: Mapping[str, Any]) -> bool:
     )
 
 
-def _record(spec: Layer, row: pd.Series) -> Record:
+def _record(spec: Layer, row: Mapping[str, Any]) -> Record:
     props: dict[str, Any] = {}
     for f in spec.fields:
         value = row.get(f.name)

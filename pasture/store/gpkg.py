@@ -12,20 +12,24 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS
+from ..model import layer as layer_named
 from ..validate import CensusLimits
-from .base import BBox, Store, read_migrations
+from .base import BBox, Store, read_migrations, typed_frame
 
 __all__ = ["GeoPackageStore"]
 
@@ -264,6 +268,9 @@ class GeoPackageStore(Store):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        # GDAL reads the header (application_id, user_version) from the file
+        # itself: move it out of the WAL now
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _register_tables(self, conn: sqlite3.Connection) -> None:
         registered = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}
@@ -287,6 +294,33 @@ class GeoPackageStore(Store):
                     "VALUES (?, 'attributes', ?, ?)",
                     (name, name, LAYERS[name].title if name in LAYERS else name),
                 )
+
+    # ----------------------------------------------------------------- reading
+    def read(
+        self,
+        layer: str,
+        *,
+        bbox: BBox | None = None,
+        where: Mapping[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        spec = layer_named(layer)
+        if where or ids is not None or limit is not None or offset or not spec.geometry_type:
+            return super().read(layer, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset)
+        # Whole layers and bbox queries go through GDAL's Arrow reader: several
+        # times faster than rows through sqlite3, and the same committed state.
+        columns = ["id", *spec.field_names, "version"]
+        raw = pyogrio.read_dataframe(
+            self.path, layer=spec.name, columns=columns, bbox=bbox, use_arrow=True
+        )
+        if bbox is not None:  # GDAL filters on envelopes; keep what really intersects
+            raw = raw[shapely.intersects(raw.geometry.values, shapely.box(*bbox))]
+        raw = raw.sort_values("id", kind="stable")
+        return typed_frame(
+            spec, pd.DataFrame(raw.drop(columns=raw.geometry.name)), raw.geometry.values
+        )
 
     # ----------------------------------------------------------------- dialect
     def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:
