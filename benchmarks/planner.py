@@ -1,0 +1,103 @@
+"""Benchmark the rotation planner: exact MILP against the heuristic on the same input.
+
+Run::
+
+    .venv/bin/python benchmarks/planner.py                      # demo-district size
+    .venv/bin/python benchmarks/planner.py --plots 400 --herds 20 --scale 2
+
+Prints the exact solve (time, status, gap), the heuristic on the same instance
+(time, objective relative to the exact one) and the heuristic on a district
+``--scale`` times larger (time and gap to its proven lower bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from grazing_models.instances import synthetic_instance
+from grazing_models.rotation import RotationParams, candidate_pairs, plan_rotation
+from grazing_models.validate import validate_plan
+
+
+def _line(label: str, plan, seconds: float) -> str:
+    gap = "n/a" if plan.gap is None else f"{100 * plan.gap:.2f}%"
+    return (
+        f"{label:<28} {seconds:8.1f} s  status={plan.status:<10} objective={plan.objective:,.0f}"
+        f"  bound={plan.bound if plan.bound is None else round(plan.bound):,}  gap={gap}"
+        f"  unfed={plan.objective_terms['unfed_kg']:,.0f} kg  moves={plan.objective_terms['moves']:.0f}"
+    )
+
+
+def main() -> None:
+    """Parse the size arguments, run the three solves and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--plots", type=int, default=2000)
+    ap.add_argument("--herds", type=int, default=80)
+    ap.add_argument("--weeks", type=int, default=26)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tight", action="store_true", help="stock at ~2.5x the usual load")
+    ap.add_argument("--time-limit", type=float, default=60.0, help="MILP time limit, s")
+    ap.add_argument("--gap", type=float, default=0.01, help="MILP relative gap target")
+    ap.add_argument("--heuristic-time", type=float, default=10.0, help="restart budget, s")
+    ap.add_argument("--max-home-km", type=float, default=20.0)
+    ap.add_argument("--scale", type=int, default=10, help="size factor of the large district")
+    ap.add_argument("--skip-milp", action="store_true")
+    args = ap.parse_args()
+
+    params = RotationParams(max_home_km=args.max_home_km)
+    inputs = synthetic_instance(
+        args.plots, args.herds, args.weeks, seed=args.seed, tight=args.tight
+    )
+    n_pairs = candidate_pairs(inputs, params)[0].size
+    print(
+        f"instance: {args.plots} plots ({100 * inputs.season_ok.mean():.0f}% usable per week), "
+        f"{args.herds} herds, {args.weeks} weeks, seed {args.seed}; "
+        f"{n_pairs:,} herd x plot x week pairs after pruning"
+    )
+    print(f"params: {params.model_dump()}")
+
+    t = time.perf_counter()
+    heur = plan_rotation(
+        inputs, params, solver="heuristic", time_limit=args.heuristic_time, seed=args.seed
+    )
+    t_heur = time.perf_counter() - t
+    print(_line("heuristic", heur, t_heur))
+    assert not validate_plan(heur, inputs), "heuristic plan breaks a rule"
+
+    if not args.skip_milp:
+        t = time.perf_counter()
+        exact = plan_rotation(
+            inputs, params, solver="milp", time_limit=args.time_limit, mip_rel_gap=args.gap
+        )
+        t_exact = time.perf_counter() - t
+        print(_line("milp (HiGHS)", exact, t_exact))
+        print(f"  model: {dict(exact.stats)}  timings: {dict(exact.timings)}")
+        assert not validate_plan(exact, inputs), "MILP plan breaks a rule"
+        print(
+            f"heuristic / milp objective: {heur.objective / exact.objective:.4f}; "
+            f"heuristic / milp dual bound: {heur.objective / (exact.bound or float('nan')):.4f}; "
+            f"time ratio heuristic / milp: {t_heur / t_exact:.3f}"
+        )
+
+    big = synthetic_instance(
+        args.plots * args.scale,
+        args.herds * args.scale,
+        args.weeks,
+        seed=args.seed,
+        tight=args.tight,
+    )
+    t = time.perf_counter()
+    large = plan_rotation(
+        big, params, solver="heuristic", time_limit=args.heuristic_time, seed=args.seed
+    )
+    t_large = time.perf_counter() - t
+    print(_line(f"heuristic x{args.scale} district", large, t_large))
+    print(f"  timings: {dict(large.timings)}")
+    t = time.perf_counter()
+    violations = validate_plan(large, big)
+    print(f"  validated in {time.perf_counter() - t:.1f} s: {len(violations)} violations")
+
+
+if __name__ == "__main__":
+    main()
