@@ -35,6 +35,8 @@ class FieldType(StrEnum):
     DATETIME = "datetime"
     #: a set of seasons, stored as comma-separated text in season order
     SEASONS = "seasons"
+    #: a JSON document (parameters, models): jsonb in PostGIS, text in GeoPackage
+    JSON = "json"
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Layer:
 
 
 T, INT, R = FieldType.TEXT, FieldType.INTEGER, FieldType.REAL
-D, DT, S = FieldType.DATE, FieldType.DATETIME, FieldType.SEASONS
+D, DT, S, J = FieldType.DATE, FieldType.DATETIME, FieldType.SEASONS, FieldType.JSON
 
 _SOURCE = Field(
     "source", T, description="where the record came from; 'generated: ...' for demo data"
@@ -230,3 +232,215 @@ def format_seasons(seasons: object) -> str:
 def parse_seasons(text: str | None) -> tuple[str, ...]:
     """Split stored season text into a tuple in season order."""
     return tuple(s for s in (text or "").split(",") if s)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of computed results: typed columns and a key, no versions or history.
+
+    Results are replaced as a whole slice (e.g. all capacity rows of a year) in
+    one transaction; they can always be computed again from the layers.
+    """
+
+    name: str
+    title: str
+    columns: tuple[Field, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Field:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+_LOW_CENTRAL_HIGH = ("low", "central", "high")
+
+SCENES = Table(
+    "scenes",
+    "NDVI scene catalogue",
+    (
+        Field("id", T, True, "scene id: sensor, date and file name"),
+        Field("date", D, True),
+        Field("sensor", T, True),
+        Field("path", T, True, "where the raster is read from"),
+        Field("crs", T, True),
+        Field("transform", J, True, "affine transform, 6 numbers (GDAL order a, b, c, d, e, f)"),
+        Field("width", INT, True),
+        Field("height", INT, True),
+        Field("band", INT, True, "band of the file holding this date (1-based)"),
+        Field("dtype", T, True),
+        Field("nodata", R),
+        Field("scale", R),
+        Field("offset", R),
+        Field("bounds_wgs84", J, True),
+        Field("registered_at", DT, True),
+        Field("registered_by", T, True),
+    ),
+    ("id",),
+)
+
+NDVI_STATS = Table(
+    "ndvi_stats",
+    "NDVI per plot and date (coverage-weighted)",
+    (
+        Field("plot_id", T, True),
+        Field("time", D, True),
+        Field("scene_id", T),
+        Field("mean", R),
+        Field("std", R),
+        Field("count", R, description="sum of coverage fractions of valid pixels"),
+        Field("valid_fraction", R, True),
+    ),
+    ("plot_id", "time"),
+)
+
+CAPACITY = Table(
+    "capacity",
+    "Forage and carrying capacity per plot, season and year",
+    (
+        Field("plot_id", T, True),
+        Field("year", INT, True),
+        Field("season", T, True),
+        Field("days", R),
+        Field("area_ha", R),
+        Field("utilisation", R),
+        Field("ndvi", R),
+        Field("n_obs", R),
+        Field("source", T, description="ndvi, yield or none"),
+        *(Field(f"biomass_{k}_kg_ha", R) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"forage_{k}_kg", R) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"capacity_su_{k}", R) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"capacity_{s}", R) for s in SPECIES),
+        Field("model", J, description="biomass model and parameters used"),
+    ),
+    ("plot_id", "year", "season"),
+)
+
+LOAD = Table(
+    "load",
+    "Livestock demand against capacity per plot, union or okrug",
+    (
+        Field("level", T, True, "plot, union or okrug"),
+        Field("group_id", T, True, "plot, union or okrug id; 'public' for plots without a union"),
+        Field("year", INT, True),
+        Field("season", T, True),
+        Field("demand_kg", R),
+        *(Field(f"forage_{k}_kg", R) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"stocking_ratio_{k}", R) for k in _LOW_CENTRAL_HIGH),
+        Field("status", T, True, "overloaded, within capacity, unused or unknown"),
+        Field("norm_status", T, description="against the load-norm table; sample norms say so"),
+    ),
+    ("level", "group_id", "year", "season"),
+)
+
+TRENDS = Table(
+    "trends",
+    "Degradation: trend of annual integrated NDVI per plot",
+    (
+        Field("plot_id", T, True),
+        Field("first_year", INT),
+        Field("last_year", INT),
+        Field("n_years", INT, True),
+        Field("slope", R),
+        Field("slope_low", R),
+        Field("slope_high", R),
+        Field("tau", R),
+        Field("p_value", R),
+        Field("alpha", R, True),
+        Field("status", T, True, "degrading, stable, improving or unknown"),
+    ),
+    ("plot_id",),
+)
+
+GREENUP = Table(
+    "greenup",
+    "Green-up date per plot and year",
+    (
+        Field("plot_id", T, True),
+        Field("year", INT, True),
+        Field("greenup_date", D),
+        Field("base", R),
+        Field("peak", R),
+        Field("n_valid", INT),
+    ),
+    ("plot_id", "year"),
+)
+
+PLANS = Table(
+    "plans",
+    "Grazing rotation plans",
+    (
+        Field("id", T, True),
+        Field("season_year", INT, True),
+        Field("state", T, True, "solving, draft, approved or failed"),
+        Field("solver", T),
+        Field("solver_status", T),
+        Field("objective", R),
+        Field("bound", R),
+        Field("gap", R),
+        Field("params", J, True, "every parameter of the plan"),
+        Field("summary", J),
+        Field("created_at", DT, True),
+        Field("created_by", T, True),
+        Field("approved_at", DT),
+        Field("approved_by", T),
+    ),
+    ("id",),
+)
+
+ASSIGNMENTS = Table(
+    "assignments",
+    "Which herd grazes which plot in which period of a plan",
+    (
+        Field("plan_id", T, True),
+        Field("herd_id", T, True),
+        Field("union_id", T, True),
+        Field("period", INT, True),
+        Field("start", D, True),
+        Field("end", D, True),
+        Field("plot_id", T, description="empty when the herd could not be placed"),
+        Field("sheep_units", R),
+        Field("demand_kg", R),
+        Field("eaten_kg", R),
+        Field(
+            "available_kg",
+            R,
+            description="what the plot may give that period under the plan's utilisation",
+        ),
+    ),
+    ("plan_id", "herd_id", "period"),
+)
+
+DEFICITS = Table(
+    "deficits",
+    "Forage deficit per union and period of a plan, and what would close it",
+    (
+        Field("plan_id", T, True),
+        Field("union_id", T, True),
+        Field("period", INT, True),
+        Field("start", D, True),
+        Field("deficit_kg", R, True),
+        Field("sheep_units_to_move", R),
+        Field("feed_kg_dm", R),
+    ),
+    ("plan_id", "union_id", "period"),
+)
+
+#: Result tables in dependency order.
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (SCENES, NDVI_STATS, CAPACITY, LOAD, TRENDS, GREENUP, PLANS, ASSIGNMENTS, DEFICITS)
+}
+
+
+def table(name: str) -> Table:
+    """Return a result table definition by name."""
+    try:
+        return TABLES[name.replace("-", "_")]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .errors import InvalidInput, Problem
 from .geometry import promote
-from .model import SPECIES, FieldType, Layer, format_seasons
+from .model import SPECIES, FieldType, Layer, Table, format_seasons
 
 __all__ = [
     "CensusLimits",
@@ -118,6 +118,35 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
     return out, problems
 
 
+def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """Coerce a result frame to a table's columns; raise InvalidInput on a bad value or missing column."""
+    problems: list[Problem] = []
+    unknown = sorted(set(frame.columns) - set(table.column_names))
+    if unknown:
+        problems.append(Problem(f"unknown column(s) {unknown} for table {table.name}"))
+    out = pd.DataFrame(index=range(len(frame)))
+    src = frame.reset_index(drop=True)
+    for c in table.columns:
+        if c.name not in src.columns:
+            if c.required:
+                problems.append(Problem(f"required column {c.name!r} is missing", field=c.name))
+            out[c.name] = pd.Series([None] * len(src), dtype=object)
+            continue
+        if c.type is FieldType.JSON:
+            out[c.name] = pd.Series(list(src[c.name]), dtype=object)
+            continue
+        values, bad = _coerce(c.type, src[c.name])
+        out[c.name] = values
+        problems += [Problem(why, feature=f"row {i + 1}", field=c.name) for i, why in bad[:20]]
+        if c.required and values.isna().any():
+            problems.append(
+                Problem(f"{int(values.isna().sum())} row(s) have no value", field=c.name)
+            )
+    if problems:
+        raise InvalidInput(source, problems)
+    return out
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
@@ -156,7 +185,10 @@ def _coerce_one(kind: FieldType, v: Any) -> object:
         except (ValueError, TypeError):
             raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
     if kind is FieldType.DATETIME:
-        return pd.Timestamp(v).isoformat()
+        stamp = pd.Timestamp(v)
+        return (
+            stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        ).to_pydatetime()
     if kind is FieldType.SEASONS:
         return format_seasons(v)
     raise TypeError(f"unknown field type {kind}")

@@ -25,9 +25,10 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, StoreError, VersionConflict
 from ..geometry import geodesic_area_ha
-from ..model import LAYERS, FieldType, Layer
+from ..model import LAYERS, TABLES, FieldType, Layer, Table
 from ..model import layer as layer_named
-from ..validate import CensusLimits, ValidationContext, check_records
+from ..model import table as table_named
+from ..validate import CensusLimits, ValidationContext, check_records, normalise_table
 
 __all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult"]
 
@@ -86,6 +87,8 @@ class StoreInfo:
     layers: tuple[LayerInfo, ...]
     history_count: int
     meta: dict[str, str] = field(default_factory=dict)
+    #: rows per result table
+    tables: dict[str, int] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -718,10 +721,118 @@ class Store(ABC):
                 )
             cur.execute("SELECT count(*) FROM history")
             (n_history,) = cur.fetchone()
-        return StoreInfo(self.url, self.backend, tuple(layers), int(n_history), self.meta())
+            tables = {}
+            for name in TABLES:
+                cur.execute(f"SELECT count(*) FROM {name}")
+                tables[name] = int(cur.fetchone()[0])
+        return StoreInfo(self.url, self.backend, tuple(layers), int(n_history), self.meta(), tables)
 
     def is_empty(self) -> bool:
-        return all(layer.count == 0 for layer in self.info().layers)
+        info = self.info()
+        return all(layer.count == 0 for layer in info.layers) and not any(info.tables.values())
+
+    # ----------------------------------------------------------------- result tables
+    def read_rows(self, table: str, *, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Rows of a result table (see :data:`pasture.model.TABLES`), ordered by its key."""
+        spec = table_named(table)
+        conds, params = self._table_conditions(spec, where)
+        columns = ", ".join(_quoted(c) for c in spec.column_names)
+        order = ", ".join(
+            f"{_quoted(k)}{self._text_order if spec.column(k).type is FieldType.TEXT else ''}"
+            for k in spec.key
+        )
+        sql = f"SELECT {columns} FROM {spec.name}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        with self._snapshot() as cur:
+            cur.execute(self._sql(f"{sql} ORDER BY {order}"), params)
+            rows = cur.fetchall()
+        return self._typed_rows(spec, rows)
+
+    def replace_rows(
+        self, table: str, rows: pd.DataFrame, *, where: Mapping[str, Any] | None = None
+    ) -> int:
+        """Replace the slice of a result table that ``where`` selects (all of it when None) by ``rows``.
+
+        One transaction: readers see the old slice or the new one, never half.
+        """
+        spec = table_named(table)
+        clean = normalise_table(spec, rows, source=f"table {spec.name}")
+        conds, params = self._table_conditions(spec, where)
+        with self._transaction() as cur:
+            self._lock_for_write(cur, spec.name)
+            sql = f"DELETE FROM {spec.name}"
+            if conds:
+                sql += " WHERE " + " AND ".join(conds)
+            cur.execute(self._sql(sql), params)
+            self._insert_table(cur, spec, clean)
+        return len(clean)
+
+    def _table_conditions(
+        self, spec: Table, where: Mapping[str, Any] | None
+    ) -> tuple[list[str], list[Any]]:
+        conds, params = [], []
+        for key, value in (where or {}).items():
+            if key not in spec.column_names:
+                raise InvalidInput(
+                    spec.name,
+                    [f"cannot filter on {key!r}; columns are {', '.join(spec.column_names)}"],
+                )
+            if value is None:
+                conds.append(f"{_quoted(key)} IS NULL")
+            else:
+                conds.append(f"{_quoted(key)} = ?")
+                params.append(_db_value(value))
+        return conds, params
+
+    def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
+        converters = [self._table_param(c.type) for c in spec.columns]
+        rows = [
+            tuple(conv(_db_value(v)) for conv, v in zip(converters, rec, strict=True))
+            for rec in frame[list(spec.column_names)].itertuples(index=False, name=None)
+        ]
+        for start in range(0, len(rows), BATCH * 10):
+            self._bulk_insert(
+                cur,
+                spec.name,
+                [_quoted(c) for c in spec.column_names],
+                rows[start : start + BATCH * 10],
+            )
+
+    def _table_param(self, kind: FieldType) -> Callable[[Any], Any]:
+        if kind is FieldType.JSON:
+            return lambda v: None if v is None else self._json_param(v)
+        if kind is FieldType.DATETIME:
+            return lambda v: (
+                None if v is None else self._time_param(pd.Timestamp(v).to_pydatetime())
+            )
+        if kind is FieldType.DATE:
+            return lambda v: None if v is None else pd.Timestamp(v).date().isoformat()
+        return lambda v: v
+
+    def _typed_rows(self, spec: Table, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+        raw = list(zip(*rows, strict=True)) if rows else [()] * len(spec.columns)
+        data: dict[str, Any] = {}
+        for c, values in zip(spec.columns, raw, strict=True):
+            if c.type is FieldType.REAL:
+                data[c.name] = pd.Series(values, dtype="float64")
+            elif c.type is FieldType.INTEGER:
+                data[c.name] = pd.Series(values, dtype="Int64")
+            elif c.type is FieldType.DATE:
+                data[c.name] = pd.to_datetime(
+                    pd.Series([_iso_date(v) for v in values], dtype=object)
+                ).astype("datetime64[ns]")
+            elif c.type is FieldType.DATETIME:
+                data[c.name] = pd.to_datetime(
+                    [None if v is None else self._time_value(v) for v in values], utc=True
+                )
+            elif c.type is FieldType.JSON:
+                data[c.name] = pd.Series([self._json_value(v) for v in values], dtype=object)
+            else:
+                data[c.name] = pd.Series(values, dtype=object)
+        return pd.DataFrame(data)
+
+    _text_order = ""
 
     # ----------------------------------------------------------------- whole-store copy
     def load_copy(self, source: Store, *, progress: Progress | None = None) -> None:
@@ -752,12 +863,22 @@ class Store(ABC):
             for start in range(0, len(rows), BATCH):
                 self._bulk_insert(cur, "history", HISTORY_COLUMNS, rows[start : start + BATCH])
             self._after_history_copy(cur)
+            for spec_t in TABLES.values():
+                self._insert_table(cur, spec_t, source.read_rows(spec_t.name))
             for key, value in source.meta().items():
                 cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
                 cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
 
     def _after_history_copy(self, cur: Any) -> None:  # noqa: B027 - optional hook
         """Let a backend move its history sequence past copied rows."""
+
+
+# Column names that are reserved words in SQL and must be quoted.
+_RESERVED = {"end", "count", "offset"}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if name in _RESERVED else name
 
 
 def typed_frame(spec: Layer, frame: pd.DataFrame, geoms: Any) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
-from ..model import LAYERS
+from ..model import LAYERS, TABLES
 from ..model import layer as layer_named
 from ..validate import CensusLimits
 from .base import BBox, Store, read_migrations, typed_frame
@@ -113,7 +113,7 @@ INSERT INTO gpkg_extensions VALUES (
 """
 
 # Attribute tables QGIS should list beside the feature layers.
-_ATTRIBUTE_TABLES = ("households", "census", "history", "meta")
+_ATTRIBUTE_TABLES = ("households", "census", "history", "meta", *TABLES)
 
 
 def _envelope_part(index: int) -> Any:
@@ -292,7 +292,7 @@ class GeoPackageStore(Store):
                 conn.execute(
                     "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
                     "VALUES (?, 'attributes', ?, ?)",
-                    (name, name, LAYERS[name].title if name in LAYERS else name),
+                    (name, name, _title(name)),
                 )
 
     # ----------------------------------------------------------------- reading
@@ -382,6 +382,12 @@ class GeoPackageStore(Store):
                             "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
                             (*extent, spec.name),
                         )
+
+
+def _title(name: str) -> str:
+    if name in LAYERS:
+        return LAYERS[name].title
+    return TABLES[name].title if name in TABLES else name
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:

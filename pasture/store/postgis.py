@@ -44,6 +44,7 @@ class PostgisStore(Store):
     _geom_select = "ST_AsBinary(geom)"
     _geom_insert = "ST_GeomFromWKB(%s, 4326)"
     _order_by_id = 'id COLLATE "C"'
+    _text_order = ' COLLATE "C"'
 
     def __init__(
         self,

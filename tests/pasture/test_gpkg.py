@@ -13,7 +13,7 @@ import pytest
 
 import pasture
 from pasture.errors import StoreError
-from pasture.model import LAYERS
+from pasture.model import LAYERS, TABLES
 from tests.pasture import factories
 
 REPO = Path(__file__).resolve().parents[2]
@@ -137,3 +137,17 @@ def test_refuses_files_that_are_not_pasture_stores(tmp_path: Path) -> None:
         pasture.open_store(other)
     with pytest.raises(StoreError, match="cannot tell the store type"):
         pasture.open_store(tmp_path / "store.sqlite")
+
+
+def test_columns_match_the_model(tmp_path: Path) -> None:
+    pasture.open_store(tmp_path / "s.gpkg").close()
+    with sqlite3.connect(tmp_path / "s.gpkg") as conn:
+        for spec in LAYERS.values():
+            names = {r[1] for r in conn.execute(f"PRAGMA table_info({spec.name})")}
+            expected = {"fid", "id", *spec.field_names, "version"} | (
+                {"geom"} if spec.geometry_type else set()
+            )
+            assert names == expected, spec.name
+        for table in TABLES.values():
+            names = {r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")}
+            assert names == {"fid", *table.column_names}, table.name
