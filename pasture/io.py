@@ -100,7 +100,7 @@ def read_layer_file(
         frame = _read_zipped_shapefile(path)
     elif suffix == ".kml":
         _check_xml_is_safe(path)
-        frame = _read_ogr(path, path, None)
+        frame = _kml_ids(_read_ogr(path, path, None))
     else:
         frame = _read_ogr(path, path, source_layer)
     return _rename_columns(frame)
@@ -145,6 +145,20 @@ def _read_zipped_shapefile(path: Path) -> gpd.GeoDataFrame:
     return _read_ogr(path, f"/vsizip/{path}/{shps[0]}", None)
 
 
+def _kml_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A placemark's <name> is its record id (as `pasture export` writes it).
+
+    GDAL's LIBKML driver also reads the XML ``id`` attribute of a placemark
+    into an ``id`` column ('plots.1' when GDAL wrote the file); that is an XML
+    detail, not our id, so the name wins.
+    """
+    name = next((c for c in frame.columns if c.lower() == "name"), None)
+    if name is None:
+        return frame
+    names = frame[name].where(frame[name].astype(str).str.strip() != "", None)
+    return frame.drop(columns=[c for c in ("id", name) if c in frame.columns]).assign(id=names)
+
+
 def _check_xml_is_safe(path: Path) -> None:
     # GDAL's parser would expand entities; refuse DTDs and entities before it sees the file.
     try:
@@ -182,7 +196,9 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
         geom = None
         if geom_doc:
             ring_problem = _unclosed_ring(geom_doc)
-            if ring_problem:
+            if _has_nan(geom_doc.get("coordinates")):
+                problems.append(Problem("geometry has NaN or infinite coordinates", where))
+            elif ring_problem:
                 problems.append(Problem(ring_problem, where))
             else:
                 try:
@@ -203,6 +219,12 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     if crs is not None and not crs.equals(CRS(4326)):
         frame = frame.to_crs(4326)
     return frame.set_crs(4326, allow_override=True)
+
+
+def _has_nan(coords: Any) -> bool:
+    if isinstance(coords, list):
+        return any(_has_nan(c) for c in coords)
+    return isinstance(coords, float) and not math.isfinite(coords)
 
 
 def _geojson_crs(path: Path, doc: dict[str, Any]) -> CRS:
@@ -264,6 +286,8 @@ def repair_geometries(frame: gpd.GeoDataFrame, layer: Layer) -> tuple[gpd.GeoDat
     for i, geom in enumerate(out.geometry):
         if geom is None or geom.is_empty or geom.is_valid:
             continue
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            continue  # nothing to repair: the record checks report the NaN coordinates
         fixed = shapely.make_valid(geom)
         parts = [p for p in getattr(fixed, "geoms", [fixed]) if shapely.get_dimensions(p) == want]
         out.iloc[i, out.columns.get_loc(out.geometry.name)] = (
@@ -310,7 +334,9 @@ def import_layer(
 
 # ----------------------------------------------------------------------------- census CSV
 _CENSUS_KEYS = ("household_id", "union_id", "date")
-_CENSUS_OPTIONAL = ("household_name", "id", "source")
+# "version" is accepted (a census exported by `pasture export` has it) and ignored:
+# versions belong to the store.
+_CENSUS_OPTIONAL = ("household_name", "id", "source", "version")
 
 
 def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -356,7 +382,11 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             "source": raw["source"] if "source" in raw.columns else str(path.name),
         }
     )
-    names = raw["household_name"] if "household_name" in raw.columns else raw["household_id"]
+    names = (
+        raw["household_name"]
+        if "household_name" in raw.columns
+        else pd.Series([None] * len(raw), dtype=object)
+    )
     households = (
         pd.DataFrame({"id": raw["household_id"], "name": names, "union_id": raw["union_id"]})
         .drop_duplicates("id", keep="last")
@@ -371,12 +401,33 @@ def import_census(
 ) -> ImportReport:
     """Import a census CSV: its households and counts, in one transaction."""
     households, census = read_census_csv(path)
+    households = _keep_stored_households(store, households)
     results = store.write_many(
         [("households", households, "upsert"), ("census", census, mode)],
         user=user,
         source=str(path),
     )
     return ImportReport("census", str(path), results[-1])
+
+
+def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFrame:
+    """Households already stored keep their name and source unless the file gives a new name.
+
+    A census CSV without names only updates counts; a new household without a
+    name is named by its id.
+    """
+    stored = store.read("households", ids=list(households["id"].dropna().astype(str)))
+    known = stored.set_index("id")
+    out = households.copy()
+    for i, row in out.iterrows():
+        if row["id"] in known.index:
+            old = known.loc[row["id"]]
+            if pd.isna(row["name"]) or row["name"] == old["name"]:
+                out.at[i, "name"] = old["name"]
+                out.at[i, "source"] = old["source"]
+        elif pd.isna(row["name"]):
+            out.at[i, "name"] = row["id"]
+    return out
 
 
 # ----------------------------------------------------------------------------- export
@@ -410,7 +461,10 @@ def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Pa
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(out, path, driver="GPKG", layer=layer)
     elif suffix == ".kml":
-        pyogrio.write_dataframe(out, path, driver="KML", layer=layer, NameField="id")
+        # the placemark <name> carries the record id; NameField is a dataset option of GDAL's KML driver
+        pyogrio.write_dataframe(
+            out, path, driver="KML", layer=layer, dataset_options={"NameField": "id"}
+        )
     else:
         _write_zipped_shapefile(out.rename(columns=_SHAPEFILE_NAMES), path, layer)
     return path

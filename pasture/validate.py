@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -92,7 +93,17 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
         problems.append(Problem("no 'id' column; every record needs a unique id", field="id"))
         out["id"] = pd.Series([None] * len(src), dtype=object)
     else:
-        out["id"] = [None if _missing(v) else str(v).strip() for v in src["id"]]
+        out["id"] = [
+            None if _missing(v) or not str(v).strip() else str(v).strip() for v in src["id"]
+        ]
+        problems += [
+            Problem(
+                "the record has no id; give every record a unique id",
+                feature=f"#{i + 1}",
+                field="id",
+            )
+            for i in np.flatnonzero(pd.isna(out["id"].to_numpy(dtype=object)))
+        ]
     for f in layer.fields:
         if f.name not in src.columns:
             if f.required:
@@ -166,6 +177,21 @@ def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int,
     return pd.Series(values, dtype=object), bad
 
 
+def _iso_date(v: Any) -> str:
+    """A date from a date object or ISO text only: 'June' or '01.06.2025' are ambiguous."""
+    if isinstance(v, datetime | pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    text = str(v).strip()
+    try:
+        return date.fromisoformat(
+            text[:10] if len(text) > 10 and text[10] in "T " else text
+        ).isoformat()
+    except ValueError:
+        raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
+
+
 def _coerce_one(kind: FieldType, v: Any) -> object:
     if kind is FieldType.TEXT:
         return str(v).strip()
@@ -180,10 +206,7 @@ def _coerce_one(kind: FieldType, v: Any) -> object:
             raise ValueError(f"{v!r} is not a whole number")
         return int(x)
     if kind is FieldType.DATE:
-        try:
-            return pd.Timestamp(v).date().isoformat()
-        except (ValueError, TypeError):
-            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
+        return _iso_date(v)
     if kind is FieldType.DATETIME:
         stamp = pd.Timestamp(v)
         return (

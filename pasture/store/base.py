@@ -780,6 +780,12 @@ class Store(ABC):
                 )
             if value is None:
                 conds.append(f"{_quoted(key)} IS NULL")
+            elif isinstance(value, list | tuple | set | frozenset):
+                values = [_db_value(v) for v in value]
+                conds.append(
+                    f"{_quoted(key)} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
+                )
+                params.extend(values)
             else:
                 conds.append(f"{_quoted(key)} = ?")
                 params.append(_db_value(value))

@@ -24,7 +24,7 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import StoreError
+from ..errors import InvalidInput, StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
 from ..model import layer as layer_named
@@ -192,6 +192,12 @@ class GeoPackageStore(Store):
         cur = conn.cursor()
         try:
             yield cur
+        except sqlite3.IntegrityError as exc:
+            # validation runs first; a constraint is the last line of defence
+            conn.execute("ROLLBACK")
+            raise InvalidInput(
+                "database", [f"a database constraint refused the change: {exc}"]
+            ) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise

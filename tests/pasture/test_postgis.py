@@ -7,7 +7,7 @@ import pytest
 
 import pasture
 from pasture.errors import StoreError
-from pasture.model import LAYERS, TABLES
+from pasture.model import LAYERS
 from pasture.store.base import read_migrations
 from tests.pasture import factories
 
