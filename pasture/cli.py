@@ -18,6 +18,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,9 +111,16 @@ def main() -> None:
 )
 @click.option("--no-serve", is_flag=True, help="build the demo and stop, without serving it")
 @click.option("--seed", default=42, show_default=True, help="random seed of the generated contents")
-def demo(store_url: str, no_serve: bool, seed: int) -> None:
-    """Build the demo district of Enbekshikazakh into a GeoPackage (rebuilt from scratch)."""
-    from .demo import build_demo
+@click.option(
+    "--years", default=8, show_default=True, help="years of generated NDVI composites (0: none)"
+)
+def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
+    """Build the demo district of Enbekshikazakh into a GeoPackage (rebuilt from scratch).
+
+    Then generates its NDVI stack (16-day composites at 250 m) beside the store
+    and computes per-plot NDVI from it.
+    """
+    from .demo import build_demo, build_demo_ndvi
     from .store.gpkg import GeoPackageStore
 
     target = Path(store_url)
@@ -130,6 +138,16 @@ def demo(store_url: str, no_serve: bool, seed: int) -> None:
                 store, seed=seed, progress=lambda msg: status.update(f"demo: {msg}")
             )
             store.update_extents()
+            if years > 0:
+                ndvi_dir = target.parent / f"{target.stem}-ndvi"
+                shutil.rmtree(ndvi_dir, ignore_errors=True)
+                build_demo_ndvi(
+                    store,
+                    ndvi_dir,
+                    seed=seed,
+                    years=years,
+                    progress=lambda msg: status.update(f"demo: {msg}"),
+                )
         finally:
             store.close()
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
@@ -317,6 +335,68 @@ def info(store_url: str, as_json: bool) -> None:
         out.print(
             "[italic]This store holds the generated demo district (labelled 'generated' in each record's source).[/]"
         )
+
+
+@main.group()
+def ndvi() -> None:
+    """The NDVI scene catalogue and per-plot NDVI statistics."""
+
+
+@ndvi.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+@click.option(
+    "--user", help="name recorded with the scenes (default: PASTURE_USER or the login name)"
+)
+def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
+    """Check NDVI rasters and add them to the catalogue (all of them, or none)."""
+    from .scenes import register_scenes
+
+    with _open(store_url) as store, _progress("checking scenes") as progress:
+        rows = register_scenes(store, list(files), user=_user(user), progress=progress)
+    out.print(f"{len(rows)} scene date(s) registered from {len(files)} file(s)")
+
+
+@ndvi.command("list")
+@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+def ndvi_list(store_url: str) -> None:
+    """List the catalogue: date, sensor, grid and file of every scene."""
+    from .scenes import list_scenes
+
+    with _open(store_url) as store:
+        scenes = list_scenes(store)
+    table = Table("date", "sensor", "size", "crs", "file", title=f"{len(scenes)} NDVI scene(s)")
+    for row in scenes.itertuples(index=False):
+        size = f"{row.width}×{row.height}"
+        table.add_row(row.date.strftime("%Y-%m-%d"), row.sensor, size, row.crs, Path(row.path).name)
+    out.print(table)
+
+
+@ndvi.command("zonal")
+@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+@click.option("--start", help="first date (YYYY-MM-DD)")
+@click.option("--end", help="last date (YYYY-MM-DD)")
+@click.option(
+    "--dask-scheduler", help="address of a dask.distributed scheduler (e.g. tcp://host:8786)"
+)
+def ndvi_zonal(
+    store_url: str, start: str | None, end: str | None, dask_scheduler: str | None
+) -> None:
+    """Compute coverage-weighted NDVI of every plot on every catalogued date and store it."""
+    from .scenes import compute_ndvi_stats
+
+    client = None
+    if dask_scheduler:
+        from distributed import Client
+
+        client = Client(dask_scheduler)
+    try:
+        with _open(store_url) as store, _progress("zonal statistics") as progress:
+            n = compute_ndvi_stats(store, start=start, end=end, client=client, progress=progress)
+    finally:
+        if client is not None:
+            client.close()
+    out.print(f"{n:,} plot × date values stored")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -506,3 +506,72 @@ def _herds_of(
                 }
             )
     return herds
+
+
+def choose_degraded_plots(
+    plots: gpd.GeoDataFrame, *, n: int = 12, seed: int = 42
+) -> gpd.GeoDataFrame:
+    """Plots near villages (winter/spring and foothill pasture) that the demo NDVI makes degrade.
+
+    DOMAIN.md: pastures near villages are the most degraded. Slopes are
+    -0.010 to -0.020 NDVI per year of peak-season greenness (generated).
+    """
+    rng = np.random.default_rng(seed + 1)
+    candidates = plots[
+        plots["seasons"].isin(["winter,spring", "spring,autumn"]) & (plots["area_ha"] > 150)
+    ]
+    chosen = candidates.iloc[
+        np.sort(rng.choice(len(candidates), size=min(n, len(candidates)), replace=False))
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "id": chosen["id"].to_numpy(),
+            "slope_per_year": rng.uniform(-0.020, -0.010, len(chosen)).round(4),
+        },
+        geometry=chosen.geometry.to_numpy(),
+        crs=4326,
+    )
+
+
+def build_demo_ndvi(
+    store: Store,
+    out_dir: Path,
+    *,
+    seed: int = 42,
+    years: int = 8,
+    start_year: int = 2017,
+    user: str = "demo",
+    progress: Callable[[str], None] | None = None,
+) -> Any:
+    """Generate the demo NDVI stack beside the store, register it and compute per-plot NDVI.
+
+    The stack (pasture.demo_ndvi) is 16-day composites at 250 m, anchored to
+    the real Copernicus June NDVI; a few plots get a real downward trend, and
+    the store records which (setting ``demo_degraded_plots``) so that trend
+    detection can be checked against them.
+    """
+    from .demo_ndvi import generate_ndvi_stack
+    from .scenes import compute_ndvi_stats, register_scenes
+
+    say = progress or (lambda _msg: None)
+    plots = store.read("plots")
+    degraded = choose_degraded_plots(plots, seed=seed)
+    say(f"generating {years} years of NDVI composites")
+    manifest = generate_ndvi_stack(
+        district_boundary(),
+        out_dir,
+        elevation=demo_elevation,
+        years=years,
+        start_year=start_year,
+        degraded=degraded,
+        seed=seed,
+    )
+    store.set_meta(
+        "demo_degraded_plots",
+        json.dumps({d.id: d.slope_per_year for d in manifest.degraded}, sort_keys=True),
+    )
+    say("registering NDVI scenes")
+    register_scenes(store, list(manifest.files), user=user)
+    say("zonal NDVI statistics per plot and date")
+    compute_ndvi_stats(store)
+    return manifest

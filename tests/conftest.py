@@ -97,3 +97,16 @@ def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build_demo(s, seed=42)
         s.update_extents()  # type: ignore[attr-defined]
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_ndvi_gpkg(tmp_path_factory: pytest.TempPathFactory, demo_gpkg: Path) -> Path:
+    """The demo district with its generated 8-year NDVI stack and per-plot NDVI (read-only)."""
+    from pasture.demo import build_demo_ndvi
+
+    folder = tmp_path_factory.mktemp("demo-ndvi")
+    path = folder / "demo.gpkg"
+    with pasture.open_store(demo_gpkg) as source, pasture.open_store(path) as s:
+        s.load_copy(source)
+        build_demo_ndvi(s, folder / "ndvi", seed=42, years=8)
+    return path

@@ -1,0 +1,161 @@
+"""The NDVI scene catalogue in the store, and per-plot NDVI statistics from it.
+
+``register_scenes`` checks rasters (pasture.ndvi.check_scene) and records one
+catalogue row per date; ``open_scenes`` opens the catalogue lazily as one
+``(time, y, x)`` stack per grid; ``compute_ndvi_stats`` runs the zonal engine
+over it and stores a row per plot and date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from .errors import InvalidInput, NotFound, Problem
+from .ndvi import SceneInfo, check_scene, open_ndvi
+from .store.base import Store
+
+__all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
+
+Progress = Callable[[int, int], None]
+
+
+def scene_rows(info: SceneInfo, *, user: str, at: datetime) -> list[dict[str, Any]]:
+    """Catalogue rows of one checked raster: one per date (a multi-date file gives several)."""
+    dates = list(info.band_dates) or ([info.date] if info.date else [])
+    if not dates:
+        raise InvalidInput(
+            info.path,
+            [Problem("the raster has no date; name the file with YYYY-MM-DD or tag its DATE")],
+        )
+    name = Path(info.path).name
+    return [
+        {
+            "id": f"{info.sensor}:{day.isoformat()}:{name}"
+            + (f"#{band}" if len(dates) > 1 else ""),
+            "date": day,
+            "sensor": info.sensor,
+            "path": str(Path(info.path).resolve()),
+            "crs": info.crs,
+            "transform": list(info.transform),
+            "width": info.width,
+            "height": info.height,
+            "band": band,
+            "dtype": info.dtype,
+            "nodata": info.nodata,
+            "scale": info.scale,
+            "offset": info.offset,
+            "bounds_wgs84": list(info.bounds_wgs84),
+            "registered_at": at,
+            "registered_by": user,
+        }
+        for band, day in enumerate(dates, start=1)
+    ]
+
+
+def register_scenes(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    user: str,
+    check_region: bool = True,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Check rasters and add them to the catalogue: all of them, or none if any is refused.
+
+    A scene must have a CRS, overlap the store's region (when it has one), be
+    readable to its last block, have sane dimensions and not be a VRT.
+    """
+    region_wkt = store.get_meta("region_wkt") if check_region else None
+    region = shapely.from_wkt(region_wkt) if region_wkt else None
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    at = datetime.now(UTC)
+    for i, path in enumerate(paths, start=1):
+        try:
+            rows += scene_rows(check_scene(path, region=region), user=user, at=at)
+        except InvalidInput as exc:
+            problems += [Problem(f"{exc.source}: {p}") for p in exc.problems]
+        except NotFound as exc:
+            problems.append(Problem(str(exc)))
+        if progress is not None:
+            progress(i, len(paths))
+    if problems:
+        raise InvalidInput(f"{len(paths)} scene file(s)", problems)
+    frame = pd.DataFrame(rows)
+    duplicated = frame["id"][frame["id"].duplicated()]
+    if len(duplicated):
+        raise InvalidInput(
+            "scene files", [f"scene {i!r} is given twice" for i in duplicated.unique()]
+        )
+    store.replace_rows("scenes", frame, where={"id": list(frame["id"])})
+    return frame
+
+
+def list_scenes(store: Store) -> pd.DataFrame:
+    """The catalogue, by date."""
+    return (
+        store.read_rows("scenes").sort_values(["date", "id"], kind="stable").reset_index(drop=True)
+    )
+
+
+def _grid_key(row: pd.Series) -> str:
+    return json.dumps([row["crs"], row["transform"], int(row["width"]), int(row["height"])])
+
+
+def open_scenes(
+    store: Store, *, start: str | None = None, end: str | None = None
+) -> list[tuple[Any, pd.DataFrame]]:
+    """The catalogue as lazy ``(time, y, x)`` stacks, one per grid, with their catalogue rows."""
+    scenes = list_scenes(store)
+    if start is not None:
+        scenes = scenes[scenes["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        scenes = scenes[scenes["date"] <= pd.Timestamp(end)]
+    if scenes.empty:
+        raise NotFound(
+            "no NDVI scenes in the catalogue for that period; add some with `pasture ndvi add`"
+        )
+    stacks = []
+    for _, group in scenes.groupby(scenes.apply(_grid_key, axis=1), sort=False):
+        paths = list(dict.fromkeys(group["path"]))
+        stack = open_ndvi(paths if len(paths) > 1 else paths[0])
+        wanted = pd.DatetimeIndex(group["date"])
+        stack = stack.sel(time=stack["time"].isin(wanted.values))
+        stacks.append((stack, group))
+    return stacks
+
+
+def compute_ndvi_stats(
+    store: Store,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> int:
+    """Zonal NDVI of every plot on every catalogued date; stored per plot and date. Returns the row count."""
+    from .zonal import zonal_stats
+
+    plots = store.read("plots")[["id", "geometry"]]
+    if plots.empty:
+        raise NotFound("the store has no plots; import plots first")
+    total = 0
+    stacks = open_scenes(store, start=start, end=end)
+    for i, (stack, scenes) in enumerate(stacks, start=1):
+        stats = zonal_stats(plots, stack, stats=("mean", "std", "count"), client=client)
+        by_date = dict(zip(pd.DatetimeIndex(scenes["date"]), scenes["id"], strict=False))
+        stats["scene_id"] = [by_date.get(pd.Timestamp(t)) for t in stats["time"]]
+        rows = stats[["plot_id", "time", "scene_id", "mean", "std", "count", "valid_fraction"]]
+        times = sorted({pd.Timestamp(t).date() for t in rows["time"]})
+        store.replace_rows("ndvi_stats", rows, where={"time": times})
+        total += len(rows)
+        if progress is not None:
+            progress(i, len(stacks))
+    return total
