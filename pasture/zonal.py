@@ -134,6 +134,8 @@ class CoverageWeights:
     indices ``row * width + col``, half-open, sorted by start) and boundary cells with a
     fractional coverage (``edge_pixel``, sorted, with ``edge_plot`` and ``edge_cover``).
     :meth:`to_csr` gives the same weights as a scipy CSR matrix plots × pixels.
+    Immutable; the first reduction of each block of rows caches band indices derived from
+    these arrays (about as large again), which pickling drops.
     """
 
     grid: Grid
@@ -199,9 +201,18 @@ class CoverageWeights:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the weight arrays."""
-        arrays = (self.run_start, self.run_end, self.run_plot, self.edge_pixel)
-        return sum(a.nbytes for a in (*arrays, self.edge_plot, self.edge_cover))
+        """Memory held by the weight arrays and the band indices cached for reductions."""
+        arrays = [self.run_start, self.run_end, self.run_plot, self.edge_pixel]
+        arrays += [self.edge_plot, self.edge_cover, self.interior, self.total]
+        for bands in self._bands.values():
+            for band in bands:
+                arrays += [band.start, band.length, band.sum_idx, band.sum_pos, band.sum_len]
+                arrays += [band.idx, band.tail, band.epix, band.eperm, band.ecount, band.eseg]
+                arrays += [band.emat.data, band.emat.indices, band.emat.indptr]
+                arrays += [band.cmat.data, band.cmat.indices, band.cmat.indptr]
+                arrays += [band.eseg_plot, band.ecount_sum]
+        unique = {id(a.base if a.base is not None else a): a for a in arrays}
+        return sum(a.nbytes for a in unique.values())
 
     def to_csr(self) -> scipy.sparse.csr_array:
         """The weights as a CSR matrix of shape ``(n_plots, height * width)``."""
@@ -550,21 +561,22 @@ def _coverage(
             empty.astype(np.int32),
             np.zeros(0),
         )
-    run_start, run_end, run_plot = (np.concatenate(p) for p in zip(*run_parts, strict=True))
-    edge_pixel, edge_plot, edge_cover = (np.concatenate(p) for p in zip(*edge_parts, strict=True))
+    # Concatenate and sort one array at a time, so that few copies are alive at once.
+    part_lists = [list(p) for p in zip(*run_parts, strict=True)]
+    del run_parts
+    run_start = np.concatenate(part_lists.pop(0))
     order = _sort_order(run_start)
-    runs = (
-        np.take(run_start, order),
-        np.take(run_end, order),
-        np.take(plot_of_rank, np.take(run_plot, order)),
-    )
+    run_start = np.take(run_start, order)
+    run_end = np.take(np.concatenate(part_lists.pop(0)), order)
+    run_plot = np.take(plot_of_rank, np.take(np.concatenate(part_lists.pop(0)), order))
+    part_lists = [list(p) for p in zip(*edge_parts, strict=True)]
+    del edge_parts
+    edge_pixel = np.concatenate(part_lists.pop(0))
     order = _sort_order(edge_pixel)
-    edges = (
-        np.take(edge_pixel, order),
-        np.take(plot_of_rank, np.take(edge_plot, order)),
-        np.take(edge_cover, order),
-    )
-    return runs, edges
+    edge_pixel = np.take(edge_pixel, order)
+    edge_plot = np.take(plot_of_rank, np.take(np.concatenate(part_lists.pop(0)), order))
+    edge_cover = np.take(np.concatenate(part_lists.pop(0)), order)
+    return (run_start, run_end, run_plot), (edge_pixel, edge_plot, edge_cover)
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,19 +586,27 @@ def _coverage(
 _S0, _S1, _S2, _MIN, _MAX = range(5)
 
 
+@dataclass(frozen=True)
+class _What:
+    """Which sums a reduction needs beyond Σc·valid and Σc·v."""
+
+    squares: bool  # Σc·v², for std
+    minmax: bool
+
+
 def _block_sums(
     weights: CoverageWeights,
     block: np.ndarray,
     row0: int,
     nodata: float | None,
-    minmax: bool,
+    what: _What,
 ) -> np.ndarray:
     """Per-plot sums for a block of full-width rows ``[row0, row0 + rows)`` of every date in
     it: an array ``(dates, 5, n_plots)`` of Σc·valid, Σc·v, Σc·v², min, max."""
     block = np.asarray(block)
     if block.ndim == 2:
         block = block[np.newaxis]
-    return np.stack([_date_block_sums(weights, b, row0, nodata, minmax) for b in block])
+    return np.stack([_date_block_sums(weights, b, row0, nodata, what) for b in block])
 
 
 def _date_block_sums(
@@ -594,7 +614,7 @@ def _date_block_sums(
     block: np.ndarray,
     row0: int,
     nodata: float | None,
-    minmax: bool,
+    what: _What,
 ) -> np.ndarray:
     width = weights.grid.width
     nrows = block.shape[0]
@@ -605,8 +625,8 @@ def _date_block_sums(
     run_s1 = np.empty(i1 - i0)
     run_s2 = np.empty(i1 - i0)
     run_nan = np.zeros(i1 - i0)
-    run_min = np.empty(i1 - i0) if minmax else run_s1
-    run_max = np.empty(i1 - i0) if minmax else run_s1
+    run_min = np.empty(i1 - i0) if what.minmax else run_s1
+    run_max = np.empty(i1 - i0) if what.minmax else run_s1
     bands = _bands(weights, row0, nrows)
     nseg = sum(len(band.eseg) for band in bands)
     seg_plot = np.concatenate([band.eseg_plot for band in bands]) if bands else np.zeros(0, int)
@@ -620,7 +640,7 @@ def _date_block_sums(
         flat = np.ascontiguousarray(rows, dtype=np.float64).reshape(-1)
         if mask_nodata:
             flat = np.where(flat == nodata, np.nan, flat)
-        square = np.square(flat)
+        square = np.square(flat) if what.squares else flat
         if len(band.eseg):
             segs = seg_sums[:, k : k + len(band.eseg)]
             k += len(band.eseg)
@@ -631,11 +651,13 @@ def _date_block_sums(
                 clean = np.where(nan, 0.0, flat)
                 segs[_S0] = band.cmat @ (~nan).astype(np.float64)
                 segs[_S1] = band.emat @ clean
-                segs[_S2] = band.emat @ np.square(clean)
+                if what.squares:
+                    segs[_S2] = band.emat @ np.square(clean)
             else:
                 segs[_S0] = band.ecount_sum
-                segs[_S2] = band.emat @ square
-            if minmax:  # over the plot's own boundary cells, not the swallowed pixels
+                if what.squares:
+                    segs[_S2] = band.emat @ square
+            if what.minmax:  # over the plot's own boundary cells, not the swallowed pixels
                 ev = np.take(np.take(flat, band.epix), band.eperm)
                 ev[band.ecount <= 0] = np.nan
                 segs[_MIN] = np.fmin.reduceat(ev, band.eseg)
@@ -645,10 +667,10 @@ def _date_block_sums(
         a, b = band.r_a - i0, band.r_b - i0
         if band.pairs:
             s1 = _reduce_runs(np.add, flat, band.idx, band.tail)
-            s2 = _reduce_runs(np.add, square, band.idx, band.tail)
+            s2 = _reduce_runs(np.add, square, band.idx, band.tail) if what.squares else s1
         else:
             s1 = np.add.reduceat(flat, band.sum_idx)[band.sum_pos]
-            s2 = np.add.reduceat(square, band.sum_idx)[band.sum_pos]
+            s2 = np.add.reduceat(square, band.sum_idx)[band.sum_pos] if what.squares else s1
         bad = np.flatnonzero(np.isnan(s1))
         if len(bad):  # NaN in some segments: sum those again over their valid pixels only
             seg_len = band.sum_len[bad]
@@ -658,12 +680,13 @@ def _date_block_sums(
             nan = np.isnan(vals)
             vals[nan] = 0
             s1[bad] = np.add.reduceat(vals, first)
-            s2[bad] = np.add.reduceat(np.square(vals), first)
+            if what.squares:
+                s2[bad] = np.add.reduceat(np.square(vals), first)
             in_run = offset < np.repeat(band.length[bad], seg_len)  # not the swallowed gap
             run_nan[a + bad] = np.add.reduceat((nan & in_run).astype(np.float32), first)
         run_s1[a:b] = s1
         run_s2[a:b] = s2
-        if minmax:
+        if what.minmax:
             run_min[a:b] = _reduce_runs(np.fmin, flat, band.idx, band.tail)
             run_max[a:b] = _reduce_runs(np.fmax, flat, band.idx, band.tail)
     out = np.full((5, n), np.nan)
@@ -679,7 +702,7 @@ def _date_block_sums(
     out[_S2] = np.bincount(rp, weights=run_s2, minlength=n)
     for q in (_S0, _S1, _S2):
         out[q] += np.bincount(seg_plot, weights=seg_sums[q], minlength=n)
-    if minmax:
+    if what.minmax:
         np.fmin.at(out[_MIN], rp, run_min)
         np.fmax.at(out[_MAX], rp, run_max)
         np.fmin.at(out[_MIN], seg_plot, seg_sums[_MIN])
@@ -708,14 +731,15 @@ class _Band:
     sum_len: np.ndarray  # the length of its segment (run + swallowed gap)
     idx: np.ndarray  # start/end pairs for min and max
     tail: np.ndarray
-    epix: np.ndarray  # pixels (relative to the band, sorted) of the boundary entries,
-    eperm: np.ndarray  # the order of the entries by plot; by plot, the entries':
-    ecount: np.ndarray  # coverage (for the count),
-    emat: scipy.sparse.csr_array  # plots × pixels: coverage, minus 1 where a run swallowed
-    cmat: scipy.sparse.csr_array  # the pixel (for sums); plain coverage (for the count),
-    eseg: np.ndarray  # start of each plot's entries,
+    # Boundary entries (unique plot and pixel), grouped by plot:
+    epix: np.ndarray  # their pixels relative to the band, sorted (gathers stream),
+    eperm: np.ndarray  # the permutation from that order to the order by plot,
+    ecount: np.ndarray  # coverage, by plot (0 for a pixel a run swallowed: min and max),
+    emat: scipy.sparse.csr_array  # (plots, pixels): coverage, minus 1 if swallowed, for sums
+    cmat: scipy.sparse.csr_array  # (plots, pixels): coverage, for the count
+    eseg: np.ndarray  # first entry of each plot,
     eseg_plot: np.ndarray  # that plot,
-    ecount_sum: np.ndarray  # and its coverage when all pixels are valid
+    ecount_sum: np.ndarray  # and its coverage when all its pixels are valid
 
 
 _GAP = 16  # longest gap between runs that a run's reduceat segment swallows
@@ -738,8 +762,9 @@ def _bands(weights: CoverageWeights, row0: int, nrows: int) -> list[_Band]:
         size = hi - lo
         a, b = (int(i) for i in np.searchsorted(weights.run_start, [lo, hi]))
         e0, e1 = (int(i) for i in np.searchsorted(weights.edge_pixel, [lo, hi]))
-        start = weights.run_start[a:b] - lo
-        end = weights.run_end[a:b] - lo
+        # Band-relative indices fit in int32 (a band has at most max(2**18, width) pixels).
+        start = (weights.run_start[a:b] - lo).astype(np.int32)
+        end = (weights.run_end[a:b] - lo).astype(np.int32)
         plot = weights.run_plot[a:b].astype(np.int64)
         idx, tail = _pair_indices(start, end, size)
         gap = np.r_[start[1:], size] - end
@@ -747,8 +772,8 @@ def _bands(weights: CoverageWeights, row0: int, nrows: int) -> list[_Band]:
         if not pairs:
             swallow = gap <= _GAP
             counts = 2 - swallow.astype(np.int64)
-            sum_pos = np.cumsum(counts) - counts
-            sum_idx = np.empty(int(counts.sum()), dtype=np.intp)
+            sum_pos = (np.cumsum(counts) - counts).astype(np.int32)
+            sum_idx = np.empty(int(counts.sum()), dtype=np.int32)
             sum_idx[sum_pos] = start
             sum_idx[sum_pos[~swallow] + 1] = end[~swallow]
             sum_len = np.where(swallow, end + gap, end) - start
@@ -757,7 +782,7 @@ def _bands(weights: CoverageWeights, row0: int, nrows: int) -> list[_Band]:
             gpix = np.repeat(end[swallowed] - np.cumsum(glen) + glen, glen) + np.arange(glen.sum())
             gplot = np.repeat(plot[swallowed], glen)
         else:
-            sum_idx, sum_pos, sum_len = idx, np.arange(0, len(idx), 2), end - start
+            sum_idx, sum_pos, sum_len = idx, np.arange(0, len(idx), 2, dtype=np.int32), end - start
             gpix = gplot = np.zeros(0, dtype=np.int64)
         # Boundary entries of the band, the swallowed gap pixels merged in: unique by
         # (pixel, plot) in pixel order for the gather, then a permutation groups them by plot.
@@ -779,23 +804,25 @@ def _bands(weights: CoverageWeights, row0: int, nrows: int) -> list[_Band]:
         ecount = np.bincount(unique, weights=ecount[order], minlength=int(new.sum()))
         esum = np.bincount(unique, weights=esum[order], minlength=int(new.sum()))
         ekey = ekey[new]
-        epix = (ekey // plot_span).astype(np.intp)
+        epix = ekey // plot_span
         eplot = ekey - epix * plot_span
-        eperm = _sort_order(eplot * size + epix).astype(np.intp)
+        eperm = _sort_order(eplot * size + epix).astype(np.int32)
+        epix = epix.astype(np.int32)
         eplot, ecount, esum = eplot[eperm], ecount[eperm], esum[eperm]
         eseg = np.flatnonzero(np.r_[True, eplot[1:] != eplot[:-1]]) if len(eplot) else eperm
         ecount_sum = np.add.reduceat(ecount, eseg) if len(eseg) else ecount
-        indptr = np.r_[eseg, len(eplot)]
+        indptr = np.r_[eseg, len(eplot)].astype(np.int32)
         shape = (len(eseg), size)
-        emat = scipy.sparse.csr_array((esum, epix[eperm], indptr), shape=shape)
-        cmat = scipy.sparse.csr_array((ecount, epix[eperm], indptr), shape=shape)
+        cols = epix[eperm]
+        emat = scipy.sparse.csr_array((esum, cols, indptr), shape=shape)
+        cmat = scipy.sparse.csr_array((ecount, cols, indptr), shape=shape)
         bands.append(
             _Band(
                 r0, r1, a, b, pairs, start, end - start, sum_idx, sum_pos, sum_len, idx, tail,
                 epix, eperm, ecount, emat, cmat, eseg, eplot[eseg], ecount_sum,
             )
         )  # fmt: skip
-    if len(weights._bands) > 256:  # blocks of many shapes: keep memory bounded
+    if len(weights._bands) > 4096:  # many different chunkings: start again
         weights._bands.clear()
     weights._bands[key] = bands
     return bands
@@ -808,7 +835,7 @@ def _pair_indices(start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.nda
     band ends one early and the last value is added back (``tail`` marks those runs).
     """
     tail = end >= size
-    idx = np.empty(2 * len(start), dtype=np.intp)
+    idx = np.empty(2 * len(start), dtype=np.int32)
     idx[0::2] = start
     idx[1::2] = np.where(tail, size - 1, end)
     return idx, tail
@@ -953,16 +980,16 @@ def zonal_stats(
         if plots is not None and tuple(str(i) for i in plots["id"]) != weights.plot_ids:
             raise ZonalError("the weights were computed for other plots (ids differ)")
     nodata = _nodata(ndvi)
-    minmax = "min" in stats or "max" in stats
+    what = _What(squares="std" in stats, minmax="min" in stats or "max" in stats)
     times = np.asarray(ndvi[ndvi.dims[0]].values)
     data = ndvi.data
     if client is not None:
-        sums = _sums_distributed(weights, data, nodata, minmax, client)
+        sums = _sums_distributed(weights, data, nodata, what, client)
     elif _is_dask(data):
-        sums = _sums_dask(weights, data, nodata, minmax)
+        sums = _sums_dask(weights, data, nodata, what)
     else:
         data = np.asarray(data)
-        sums = np.concatenate([_block_sums(weights, d, 0, nodata, minmax) for d in data])
+        sums = np.concatenate([_block_sums(weights, d, 0, nodata, what) for d in data])
     return _finish(sums, weights, times, stats)
 
 
@@ -980,7 +1007,7 @@ def _sum_blocks(*parts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _block_tasks(weights_ref: Any, data: Any, nodata: float | None, minmax: bool) -> list[Any]:
+def _block_tasks(weights_ref: Any, data: Any, nodata: float | None, what: _What) -> list[Any]:
     """One delayed reduction per chunk of dates: blocks of full-width rows, then combined."""
     import dask
 
@@ -992,7 +1019,7 @@ def _block_tasks(weights_ref: Any, data: Any, nodata: float | None, minmax: bool
     tasks = []
     for t in range(blocks.shape[0]):
         parts = [
-            block_sums(weights_ref, blocks[t, k, 0], int(row_starts[k]), nodata, minmax)
+            block_sums(weights_ref, blocks[t, k, 0], int(row_starts[k]), nodata, what)
             for k in range(blocks.shape[1])
         ]
         while len(parts) > 1:  # a tree, so that few partial sums wait at any time
@@ -1002,16 +1029,18 @@ def _block_tasks(weights_ref: Any, data: Any, nodata: float | None, minmax: bool
 
 
 def _sums_dask(
-    weights: CoverageWeights, data: Any, nodata: float | None, minmax: bool
+    weights: CoverageWeights, data: Any, nodata: float | None, what: _What
 ) -> np.ndarray:
     import dask
 
-    results = dask.compute(*_block_tasks(weights, data, nodata, minmax))
+    # Threads, explicitly: a distributed client set as default elsewhere would otherwise get
+    # the weights embedded in every graph; pass it as ``client=`` to scatter them once.
+    results = dask.compute(*_block_tasks(weights, data, nodata, what), scheduler="threads")
     return np.concatenate(results)
 
 
 def _sums_distributed(
-    weights: CoverageWeights, data: Any, nodata: float | None, minmax: bool, client: Any
+    weights: CoverageWeights, data: Any, nodata: float | None, what: _What, client: Any
 ) -> np.ndarray:
     from distributed import Client
 
@@ -1020,11 +1049,11 @@ def _sums_distributed(
     try:
         wref = cl.scatter(weights, broadcast=True, hash=False)
         if _is_dask(data):
-            futures = cl.compute(_block_tasks(wref, data, nodata, minmax))
+            futures = cl.compute(_block_tasks(wref, data, nodata, what))
         else:
             arr = np.asarray(data)
             futures = [
-                cl.submit(_block_sums, wref, cl.scatter(arr[t]), 0, nodata, minmax, pure=False)
+                cl.submit(_block_sums, wref, cl.scatter(arr[t]), 0, nodata, what, pure=False)
                 for t in range(arr.shape[0])
             ]
         return np.concatenate(cl.gather(futures))

@@ -239,6 +239,9 @@ def test_min_max_and_column_selection(utm_case):
     stack, ndvi, plots = utm_case
     ours = zonal_stats(plots, ndvi, stats=("max", "mean", "min"))
     assert list(ours.columns) == ["plot_id", "time", "max", "mean", "min", "valid_fraction"]
+    full = zonal_stats(plots, ndvi)  # without std no squares are summed: same mean
+    pd.testing.assert_series_equal(ours["mean"], full["mean"], rtol=1e-12)
+    pd.testing.assert_series_equal(ours["valid_fraction"], full["valid_fraction"])
     ref = reference(stack, utm_transform(), plots, ["min", "max"])
     for t in range(3):
         got = ours.iloc[t::3].reset_index(drop=True)
@@ -402,6 +405,20 @@ def test_numeric_nodata_is_honoured(utm_case):
         zonal_stats(plots, with_fill, stats=("mean", "std", "count", "min")),
         zonal_stats(plots, ndvi, stats=("mean", "std", "count", "min")),
     )
+
+
+def test_integer_raster_with_fill_value(utm_case):
+    """Scaled int16 NDVI as MODIS stores it, with its fill value as nodata."""
+    stack, ndvi, plots = utm_case
+    scaled = np.where(np.isnan(stack), -3000, np.round(stack * 10000)).astype(np.int16)
+    raw = as_dataarray(scaled, utm_transform(), UTM).rio.write_nodata(-3000)
+    ours = zonal_stats(plots, raw)
+    decoded = np.where(scaled == -3000, np.nan, scaled / 10000.0)
+    expected = zonal_stats(plots, as_dataarray(decoded, utm_transform(), UTM))
+    masked = zonal_stats(plots, ndvi)
+    np.testing.assert_allclose(ours["mean"] / 10000.0, expected["mean"], rtol=1e-12)
+    np.testing.assert_allclose(ours["count"], masked["count"], rtol=1e-12)
+    np.testing.assert_allclose(ours["mean"] / 10000.0, masked["mean"], atol=1e-4)
 
 
 def test_two_dimensional_raster_is_one_date_with_nat(utm_case):
