@@ -313,9 +313,13 @@ class Store(ABC):
     ) -> int:
         """Number of records that :meth:`read` would return without paging."""
         spec = layer_named(layer)
-        if bbox is not None and spec.geometry_type:
-            return len(self.read(layer, bbox=bbox, where=where))
         conds, params = self._conditions(spec, where, None)
+        if bbox is not None and spec.geometry_type:
+            cond, bbox_params, refine = self._bbox_filter(spec.name, bbox)
+            if refine:  # the index only knows envelopes: count what really intersects
+                return len(self.read(layer, bbox=bbox, where=where))
+            conds.append(cond)
+            params.extend(bbox_params)
         sql = f"SELECT count(*) FROM {spec.name}"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
