@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= demo/enbekshikazakh.gpkg
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint typecheck pytest postgis bench clean
+.PHONY: demo test lint typecheck pytest postgis chromium bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(STAMP)
 postgis:
 	bash scripts/ensure-postgis.sh
 
+# Debian's headless Chromium for the browser tests of the map pages
+chromium:
+	bash scripts/ensure-chromium.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # PASTURE_REQUIRE_PG=1 turns a skipped PostGIS test into a failure.
-pytest: $(STAMP) postgis
+pytest: $(STAMP) postgis chromium
 	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 $(BIN)/pytest
 
 test: lint typecheck pytest

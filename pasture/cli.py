@@ -48,6 +48,11 @@ out = Console()
 
 LAYER_NAMES = [n.replace("_", "-") for n in LAYERS if n != "households"]
 
+#: Called with the finished demo store; the web layer adds its demo accounts here.
+DEMO_HOOKS: list[Callable[[Any], None]] = []
+#: Serves a store when `pasture demo` runs without --no-serve (registered by the web layer).
+DEMO_SERVER: list[Callable[[str], None]] = []
+
 
 def _user(value: str | None) -> str:
     return value or os.environ.get("PASTURE_USER") or f"cli:{getpass.getuser()}"
@@ -121,7 +126,11 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     and computes per-plot NDVI from it.
     """
     from .demo import build_demo, build_demo_ndvi
+    from .forage import run_demo_science
+    from .planning import run_demo_plan
     from .store.gpkg import GeoPackageStore
+
+    science = plan_id = None
 
     target = Path(store_url)
     if target.suffix.lower() != ".gpkg":
@@ -148,6 +157,12 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
                     years=years,
                     progress=lambda msg: status.update(f"demo: {msg}"),
                 )
+                science = run_demo_science(
+                    store, progress=lambda msg: status.update(f"demo: {msg}")
+                )
+                plan_id = run_demo_plan(store, progress=lambda msg: status.update(f"demo: {msg}"))
+            for hook in DEMO_HOOKS:
+                hook(store)
         finally:
             store.close()
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
@@ -173,8 +188,16 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
         f"({summary.pasture_km2 / summary.district_km2:.0%}); livestock of the unions: "
         + ", ".join(f"{n:,} {s}" for s, n in summary.head.items())
     )
+    if science is not None:
+        out.print(
+            f"science {science.year}: {science.capacity_rows:,} capacity rows, "
+            f"{len(science.degrading)} plots degrading; season plan {plan_id} (draft)"
+        )
     if not no_serve:
-        out.print("The web API is not built yet; run `pasture info` on the store to inspect it.")
+        if not DEMO_SERVER:
+            raise click.UsageError("serving needs the web API (api package); use --no-serve")
+        out.print(f"serving {target} on http://127.0.0.1:8000 (Ctrl+C to stop)")
+        DEMO_SERVER[0](str(target))
 
 
 def _refuse_to_overwrite_real_data(target: Path) -> None:
@@ -398,6 +421,17 @@ def ndvi_zonal(
             client.close()
     out.print(f"{n:,} plot × date values stored")
 
+
+def _register_subcommands() -> None:
+    # imported here so that `pasture --help` stays fast and the modules stay free of the group
+    from .cli_plan import plan
+    from .cli_science import capacity, load, trends
+
+    for command in (capacity, load, trends, plan):
+        main.add_command(command)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

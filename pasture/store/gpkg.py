@@ -2,7 +2,12 @@
 
 Written through SQLite in WAL mode: a write is one transaction (a failed or
 killed write leaves the file as it was) and readers keep reading the last
-committed state while a writer works. Geometry columns are registered in
+committed state while a writer works.
+
+Every access goes through Python's SQLite library, never GDAL's: two SQLite
+libraries in one process do not see each other's POSIX locks, so GDAL closing
+its connection would checkpoint and delete the WAL our connection still
+writes to (a lost write; tests/pasture/test_planning.py reproduces it). Geometry columns are registered in
 ``gpkg_contents`` / ``gpkg_geometry_columns`` with EPSG:4326 and indexed by
 the GeoPackage R-tree extension, maintained by the spec's own triggers.
 """
@@ -12,24 +17,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import pyogrio
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
-from ..model import layer as layer_named
 from ..validate import CensusLimits
-from .base import BBox, Store, read_migrations, typed_frame
+from .base import BBox, Store, read_migrations
 
 __all__ = ["GeoPackageStore"]
 
@@ -300,33 +301,6 @@ class GeoPackageStore(Store):
                     "VALUES (?, 'attributes', ?, ?)",
                     (name, name, _title(name)),
                 )
-
-    # ----------------------------------------------------------------- reading
-    def read(
-        self,
-        layer: str,
-        *,
-        bbox: BBox | None = None,
-        where: Mapping[str, Any] | None = None,
-        ids: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> pd.DataFrame:
-        spec = layer_named(layer)
-        if where or ids is not None or limit is not None or offset or not spec.geometry_type:
-            return super().read(layer, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset)
-        # Whole layers and bbox queries go through GDAL's Arrow reader: several
-        # times faster than rows through sqlite3, and the same committed state.
-        columns = ["id", *spec.field_names, "version"]
-        raw = pyogrio.read_dataframe(
-            self.path, layer=spec.name, columns=columns, bbox=bbox, use_arrow=True
-        )
-        if bbox is not None:  # GDAL filters on envelopes; keep what really intersects
-            raw = raw[shapely.intersects(raw.geometry.values, shapely.box(*bbox))]
-        raw = raw.sort_values("id", kind="stable")
-        return typed_frame(
-            spec, pd.DataFrame(raw.drop(columns=raw.geometry.name)), raw.geometry.values
-        )
 
     # ----------------------------------------------------------------- dialect
     def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -46,7 +48,15 @@ def _wait_for(
         time.sleep(0.02)
 
 
-def test_gdal_opens_every_layer_with_its_crs(demo_gpkg: Path) -> None:
+def _gdal_copy(demo_gpkg: Path, tmp_path: Path) -> Path:
+    """GDAL reads a copy: in one process, GDAL's SQLite must not touch a file our stores hold open."""
+    copy = tmp_path / "for-gdal.gpkg"
+    shutil.copy(demo_gpkg, copy)
+    return copy
+
+
+def test_gdal_opens_every_layer_with_its_crs(demo_gpkg: Path, tmp_path: Path) -> None:
+    demo_gpkg = _gdal_copy(demo_gpkg, tmp_path)
     listed = dict(pyogrio.list_layers(demo_gpkg).tolist())
     for spec in LAYERS.values():
         assert spec.name in listed
@@ -63,10 +73,11 @@ def test_gdal_opens_every_layer_with_its_crs(demo_gpkg: Path) -> None:
         assert len(frame) == info["features"] > 0
 
 
-def test_gdal_spatial_filter_uses_the_index_we_maintain(demo_gpkg: Path) -> None:
+def test_gdal_spatial_filter_uses_the_index_we_maintain(demo_gpkg: Path, tmp_path: Path) -> None:
     bbox = (77.9, 43.3, 78.1, 43.5)
-    ours = pasture.open_store(demo_gpkg).read("plots", bbox=bbox)
-    gdal = pyogrio.read_dataframe(demo_gpkg, layer="plots", bbox=bbox)
+    with pasture.open_store(demo_gpkg) as store:
+        ours = store.read("plots", bbox=bbox)
+    gdal = pyogrio.read_dataframe(_gdal_copy(demo_gpkg, tmp_path), layer="plots", bbox=bbox)
     # GDAL filters on envelopes, we on geometry: ours is a subset of GDAL's, and close to it
     assert set(ours["id"]) <= set(gdal["id"])
     assert len(ours) >= 0.8 * len(gdal) > 0
@@ -151,3 +162,28 @@ def test_columns_match_the_model(tmp_path: Path) -> None:
         for table in TABLES.values():
             names = {r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")}
             assert names == {"fid", *table.column_names}, table.name
+
+
+def test_a_write_after_whole_layer_reads_survives_a_second_connection(
+    demo_gpkg: Path, tmp_path: Path
+) -> None:
+    """Regression: whole-layer reads went through GDAL, whose own SQLite, closing, dropped the
+    WAL our connection writes to. The store now never hands its file to GDAL in-process."""
+    path = tmp_path / "store.gpkg"
+    shutil.copy(demo_gpkg, path)
+    rows = pd.DataFrame(
+        {
+            "plan_id": "p",
+            "herd_id": [f"h{i}" for i in range(3000)],
+            "union_id": "u",
+            "period": 0,
+            "start": "2024-04-16",
+            "end": "2024-04-22",
+        }
+    )
+    with pasture.open_store(path) as first:
+        first.read("plots")
+        first.read("water_points", bbox=(77.0, 43.0, 79.5, 44.0))
+        first.replace_rows("assignments", rows, where={"plan_id": "p"})
+        with pasture.open_store(path) as second:
+            assert len(second.read_rows("assignments")) == 3000

@@ -1,0 +1,203 @@
+"""Authentication: OAuth2 password flow, JWT bearer tokens (HS256), login throttling."""
+
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from pasture.store import Store
+
+from .deps import StoreDep
+from .errors import TooManyRequests, Unauthorized
+from .users import Account, Role, authenticate
+
+__all__ = [
+    "ALGORITHM",
+    "CurrentUser",
+    "LoginLimiter",
+    "Principal",
+    "TokenService",
+    "auth_router",
+    "current_user",
+    "oauth2_scheme",
+]
+
+ALGORITHM = "HS256"
+_BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as the token says."""
+
+    username: str
+    role: Role
+    union_id: str | None = None
+
+    @classmethod
+    def from_account(cls, account: Account) -> "Principal":
+        return cls(account.username, account.role, account.union_id)
+
+
+class TokenService:
+    """Issues and checks signed access tokens; any failure is the same 401."""
+
+    def __init__(self, secret: str, *, minutes: int) -> None:
+        self._secret = secret
+        self.minutes = minutes
+
+    def issue(self, principal: Principal, *, now: datetime | None = None) -> str:
+        """A token for a principal, valid for ``minutes``."""
+        now = now or datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "sub": principal.username,
+            "role": principal.role.value,
+            "union": principal.union_id,
+            "iat": now,
+            "exp": now + timedelta(minutes=self.minutes),
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def check(self, token: str) -> Principal:
+        """The principal of a valid token; Unauthorized otherwise."""
+        try:
+            # algorithms pinned: "none" and RS/HS confusion are refused by PyJWT
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "role"]},
+            )
+            role = Role(claims["role"])
+            union = claims.get("union")
+            if (role is Role.UNION) != isinstance(union, str) or not isinstance(claims["sub"], str):
+                raise ValueError("inconsistent claims")
+        except (jwt.PyJWTError, ValueError, KeyError):
+            raise Unauthorized(
+                "the access token is invalid or expired; get a new one from POST /auth/token",
+                headers=_BEARER,
+            ) from None
+        return Principal(claims["sub"], role, union if role is Role.UNION else None)
+
+
+class LoginLimiter:
+    """At most ``attempts`` failed logins per key (user name and client) in a sliding minute."""
+
+    def __init__(self, attempts: int, *, window_s: float = 60.0) -> None:
+        self.attempts = attempts
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        return times
+
+    def check(self, key: str) -> None:
+        """Raise TooManyRequests (with Retry-After) when the key is over its limit."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(key, now)
+            if len(times) >= self.attempts:
+                wait = max(1, int(self.window_s - (now - times[0])) + 1)
+                raise TooManyRequests(
+                    f"too many failed logins; wait {wait} s before trying again",
+                    headers={"Retry-After": str(wait)},
+                )
+
+    def failed(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent(key, now).append(now)
+            if len(self._failures) > 10_000:  # bound memory under a spray of names
+                self._failures = {k: v for k, v in self._failures.items() if v}
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
+
+
+def current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    """The caller of a protected route; 401 without a valid bearer token."""
+    if not token:
+        raise Unauthorized(
+            "this resource needs an access token: POST your user name and password to "
+            "/auth/token and send the token as 'Authorization: Bearer <token>'",
+            headers=_BEARER,
+        )
+    tokens: TokenService = request.app.state.tokens
+    return tokens.check(token)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+class Token(BaseModel):
+    """An OAuth2 access token response."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+    role: Role
+    union: str | None = None
+
+
+def _login(store: Store, request: Request, form: OAuth2PasswordRequestForm) -> Token:
+    limiter: LoginLimiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    key = f"{form.username}\x00{client}"
+    limiter.check(key)
+    account = authenticate(store, form.username, form.password)
+    if account is None:
+        limiter.failed(key)
+        raise Unauthorized("wrong user name or password", headers=_BEARER)
+    limiter.succeeded(key)
+    tokens: TokenService = request.app.state.tokens
+    principal = Principal.from_account(account)
+    return Token(
+        access_token=tokens.issue(principal),
+        expires_in=tokens.minutes * 60,
+        role=principal.role,
+        union=principal.union_id,
+    )
+
+
+def auth_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any]) -> APIRouter:
+    """``POST /auth/token`` (OAuth2 password flow)."""
+    router = APIRouter(tags=["auth"])
+
+    @router.post(
+        "/auth/token",
+        response_model=Token,
+        summary="Get an access token",
+        responses={k: v for k, v in responses.items() if k in (400, 401, 413, 422, 429, 503)},
+    )
+    def token(
+        request: Request,
+        form: Annotated[OAuth2PasswordRequestForm, Depends()],
+        store: Annotated[Store, store_dependency],
+    ) -> Token:
+        """OAuth2 password flow: user name and password in, a bearer token out."""
+        return _login(store, request, form)
+
+    return router
+
+
+def generated_secret() -> str:
+    """A random key for a demo store (tokens die with the process)."""
+    return secrets.token_urlsafe(48)

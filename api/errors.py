@@ -1,0 +1,245 @@
+"""RFC 9457 problem details: every error of the API, mapped from its exception in ONE table."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pasture import errors as domain
+
+__all__ = [
+    "ERRORS",
+    "PROBLEM_MEDIA_TYPE",
+    "ApiError",
+    "BadRequest",
+    "Forbidden",
+    "NotAcceptable",
+    "NotProvided",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "TooManyRequests",
+    "Unauthorized",
+    "install_error_handlers",
+    "problem_response",
+]
+
+log = logging.getLogger("api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error of the HTTP layer itself (auth, negotiation, preconditions, limits)."""
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    """A query parameter or header that cannot be understood."""
+
+
+class Unauthorized(ApiError):
+    """No valid access token."""
+
+
+class Forbidden(ApiError):
+    """The caller's role may not use this operation at all."""
+
+
+class NotAcceptable(ApiError):
+    """No representation in a format the client accepts."""
+
+
+class PreconditionFailed(ApiError):
+    """If-Match names a version that is no longer current."""
+
+
+class PreconditionRequired(ApiError):
+    """A write without If-Match."""
+
+
+class PayloadTooLarge(ApiError):
+    """A request body over the configured limit."""
+
+
+class TooManyRequests(ApiError):
+    """Too many attempts; Retry-After says when to try again."""
+
+
+class NotProvided(ApiError):
+    """A feature this deployment does not have (e.g. the planner is not installed)."""
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    """How one exception class answers: status, problem type slug and title."""
+
+    status: int
+    slug: str
+    title: str
+    #: show the exception's own message as the detail (domain messages say what to fix)
+    show_message: bool = True
+    #: detail to use when the message is not shown
+    detail: str = ""
+
+
+#: The one table from exception class to HTTP answer. Starlette picks the most
+#: specific class (method resolution order), so StoreUnavailable wins over StoreError.
+ERRORS: dict[type[Exception], ErrorKind] = {
+    domain.InvalidInput: ErrorKind(422, "invalid-input", "The data cannot be stored"),
+    domain.NotFound: ErrorKind(404, "not-found", "Not found"),
+    domain.AlreadyExists: ErrorKind(409, "already-exists", "Already exists"),
+    domain.VersionConflict: ErrorKind(412, "version-conflict", "The record has changed"),
+    domain.StoreUnavailable: ErrorKind(503, "store-unavailable", "The database is unavailable"),
+    domain.StoreError: ErrorKind(
+        500,
+        "store-error",
+        "The store cannot be used",
+        show_message=False,
+        detail="the store cannot be used right now; the operator should check the server log",
+    ),
+    domain.PastureError: ErrorKind(
+        500,
+        "internal-error",
+        "Internal error",
+        show_message=False,
+        detail="the server failed on this request; the operator should check the server log",
+    ),
+    BadRequest: ErrorKind(400, "bad-request", "Bad request"),
+    Unauthorized: ErrorKind(401, "unauthorized", "Authentication required"),
+    Forbidden: ErrorKind(403, "forbidden", "Not allowed for your role"),
+    NotAcceptable: ErrorKind(406, "not-acceptable", "Not acceptable"),
+    PreconditionFailed: ErrorKind(412, "precondition-failed", "Precondition failed"),
+    PreconditionRequired: ErrorKind(428, "precondition-required", "Precondition required"),
+    PayloadTooLarge: ErrorKind(413, "payload-too-large", "Request body too large"),
+    TooManyRequests: ErrorKind(429, "too-many-requests", "Too many requests"),
+    NotProvided: ErrorKind(501, "not-provided", "Not provided by this server"),
+}
+
+_RETRY_AFTER_S = {503: "5"}
+
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Request body too large",
+    415: "Unsupported media type",
+}
+
+
+def _type_uri(slug: str) -> str:
+    return f"urn:jailym:problem:{slug}"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """An ``application/problem+json`` response."""
+    body: dict[str, Any] = {
+        "type": _type_uri(slug) if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **(extra or {}),
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _kind_of(exc: Exception) -> ErrorKind:
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    return ERRORS[domain.PastureError]
+
+
+def _handle(request: Request, exc: Exception) -> JSONResponse:
+    kind = _kind_of(exc)
+    headers = dict(getattr(exc, "headers", {}) or {})
+    extra: dict[str, Any] = {}
+    if kind.status >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+    if kind.status in _RETRY_AFTER_S:
+        headers.setdefault("Retry-After", _RETRY_AFTER_S[kind.status])
+    if isinstance(exc, domain.InvalidInput):
+        extra["errors"] = [
+            {"message": p.message, "feature": p.feature, "field": p.field} for p in exc.problems
+        ]
+    if isinstance(exc, domain.VersionConflict) and exc.current_version is not None:
+        headers["ETag"] = f'"{exc.current_version}"'
+        extra["current_version"] = exc.current_version
+    detail = (getattr(exc, "detail", None) or str(exc)) if kind.show_message else kind.detail
+    return problem_response(
+        kind.status, kind.title, detail, slug=kind.slug, headers=headers, extra=extra
+    )
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    # OGC API - Features /req/core/query-param-invalid: invalid parameters are 400
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc else "request"
+        name = ".".join(loc[1:]) or where
+        problems.append({"in": where, "name": name, "message": str(err.get("msg", ""))})
+    in_body = any(p["in"] == "body" for p in problems)
+    listed = "; ".join(f"{p['in']} {p['name']}: {p['message']}" for p in problems[:10])
+    return problem_response(
+        422 if in_body else 400,
+        "Invalid request body" if in_body else "Invalid parameter",
+        f"fix these and send the request again: {listed}",
+        slug="invalid-body" if in_body else "invalid-parameter",
+        extra={"errors": problems},
+    )
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}; the landing page / lists what there is"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not supported on {request.url.path}"
+    return problem_response(
+        exc.status_code,
+        _HTTP_TITLES.get(exc.status_code, "Error"),
+        detail,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        "Internal error",
+        "the server failed on this request; the operator should check the server log",
+        slug="internal-error",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the table (and FastAPI's own errors) as problem+json handlers."""
+    for cls in ERRORS:
+        app.add_exception_handler(cls, _handle)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

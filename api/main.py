@@ -1,0 +1,272 @@
+"""The application factory: settings in, a FastAPI app with its store opened in the lifespan."""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from copy import deepcopy
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import pasture
+from pasture.store import Store
+
+from . import web
+from .auth import LoginLimiter, TokenService, auth_router, generated_secret
+from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
+from .ogc import ogc_router
+from .plans import plans_router
+from .records import records_router
+from .schemas import ProblemDetails
+from .settings import DEFAULT_SECRET, Settings
+
+__all__ = ["ConfigurationError", "create_app", "openapi_30"]
+
+log = logging.getLogger("api")
+
+#: The smallest secret that may sign tokens of a production store.
+MIN_SECRET_CHARS = 32
+
+_STATUS_TEXT = {
+    400: "Invalid parameter",
+    401: "No valid access token",
+    403: "Not allowed for your role",
+    404: "Not found (or outside your scope)",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "The record changed since you read it",
+    413: "Request body too large",
+    422: "Invalid request body",
+    428: "If-Match missing",
+    429: "Too many attempts",
+    501: "Not provided by this server",
+    503: "The database is unavailable; try again later",
+}
+
+#: Error responses routers pick from to document their operations.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemDetails, "description": text, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for code, text in _STATUS_TEXT.items()
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run this store (e.g. no secret for a production store)."""
+
+
+def resolve_secret(settings: Settings, store: Store) -> str:
+    """The key that signs tokens; a demo store may run on a generated one."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    if secret and secret != DEFAULT_SECRET and len(secret) >= MIN_SECRET_CHARS:
+        return secret
+    if store.get_meta("demo") is not None:
+        log.warning(
+            "PASTURE_SECRET_KEY is not set: using a generated key for the demo store; "
+            "tokens become invalid when the server restarts"
+        )
+        return generated_secret()
+    raise ConfigurationError(
+        f"set PASTURE_SECRET_KEY to a random string of at least {MIN_SECRET_CHARS} characters "
+        "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`); "
+        "a production store does not start without one"
+    )
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over ``max_bytes`` (by Content-Length or as it streams)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> Response:
+        return problem_response(
+            413,
+            "Request body too large",
+            f"send at most {self.max_bytes} bytes in a request body",
+            slug="payload-too-large",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_large = int(value) > self.max_bytes
+                except ValueError:
+                    too_large = False
+                if too_large:
+                    await self._too_large()(scope, receive, send)
+                    return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._too_large()(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _convert_schema(node: Any) -> Any:
+    """JSON Schema 2020-12 (OpenAPI 3.1) constructs as OpenAPI 3.0 schema objects."""
+    if isinstance(node, list):
+        return [_convert_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _convert_schema(v) for k, v in node.items()}
+    for key in ("anyOf", "oneOf"):
+        options = out.get(key)
+        if isinstance(options, list) and any(o == {"type": "null"} for o in options):
+            rest = [o for o in options if o != {"type": "null"}]
+            del out[key]
+            if len(rest) == 1 and "$ref" not in rest[0]:
+                out = {**rest[0], **out}
+            elif len(rest) == 1:
+                out["allOf"] = rest
+            else:
+                out[key] = rest
+            out["nullable"] = True
+    if isinstance(out.get("examples"), list) and "example" not in out:
+        examples = out.pop("examples")
+        if examples:
+            out["example"] = examples[0]
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), int | float) and not isinstance(out.get(bound), bool):
+            out[flag] = out[bound]
+            out[bound] = True
+    if out.get("type") == "null":
+        out.pop("type")
+        out["nullable"] = True
+    out.pop("contentMediaType", None)
+    return out
+
+
+def openapi_30(doc: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's OpenAPI 3.1 document as OpenAPI 3.0 (OGC API - Features, oas30)."""
+    out = _convert_schema(deepcopy(doc))
+    out["openapi"] = "3.0.3"
+    return out
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    open_store: Callable[[str], Store] = pasture.open_store,
+) -> FastAPI:
+    """The API for one store; ``open_store`` may be swapped (tests, other deployments)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await run_in_threadpool(open_store, settings.store)
+        try:
+            secret = await run_in_threadpool(resolve_secret, settings, store)
+        except BaseException:
+            store.close()
+            raise
+        executor = ThreadPoolExecutor(settings.plan_workers, thread_name_prefix="plan")
+        app.state.store = store
+        app.state.tokens = TokenService(secret, minutes=settings.token_minutes)
+        app.state.login_limiter = LoginLimiter(settings.login_attempts_per_minute)
+        app.state.plan_executor = executor
+        try:
+            yield
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            store.close()
+
+    app = FastAPI(
+        title="Jailym pasture API",
+        version="0.1.0",
+        description="OGC API - Features for the pasture map; census, herds and grazing plans. "
+        "Sign in at POST /auth/token and send `Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    app.include_router(
+        ogc_router(
+            default_limit=settings.default_limit, max_limit=settings.max_limit, responses=PROBLEMS
+        )
+    )
+    app.include_router(auth_router(responses=PROBLEMS))
+    app.include_router(records_router(responses=PROBLEMS))
+    app.include_router(plans_router(responses=PROBLEMS))
+
+    @app.get("/health", tags=["service"], summary="Health", responses={503: PROBLEMS[503]})
+    def health(request: Request) -> dict[str, str]:
+        """``ok`` when the store answers; 503 when the database is unavailable."""
+        store: Store = request.app.state.store
+        store.count("okrugs")
+        return {"status": "ok", "backend": store.backend}
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_30(app.openapi())
+        return app.openapi_schema
+
+    openapi_responses: dict[int | str, dict[str, Any]] = {
+        200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}, "text/html": {}}},
+        400: PROBLEMS[400],
+        406: PROBLEMS[406],
+    }
+
+    @app.get(
+        "/api",
+        tags=["service"],
+        summary="The API definition",
+        response_class=web.OpenAPIResponse,
+        responses=openapi_responses,
+    )
+    def api(request: Request, f: str | None = Query(None, pattern="^(json|html)$")) -> Response:
+        """This API as OpenAPI 3.0 (f=json) or as a browsable page (f=html)."""
+        if web.negotiate(request, f) == "html":
+            return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
+
+    @app.get(
+        "/openapi.json",
+        tags=["service"],
+        summary="The API definition (OpenAPI 3.0)",
+        response_class=web.OpenAPIResponse,
+        responses={200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}}}},
+    )
+    def openapi_json() -> Response:
+        """This API as OpenAPI 3.0."""
+        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
+
+    return app

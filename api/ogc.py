@@ -1,0 +1,534 @@
+"""OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) for the map layers."""
+
+import inspect
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from pasture.errors import NotFound
+from pasture.model import SEASONS, FieldType, Layer
+from pasture.model import layer as layer_named
+from pasture.store import Store
+
+from . import web
+from .auth import CurrentUser
+from .deps import StoreDep
+from .errors import BadRequest
+from .schemas import Collection, Collections, Conformance, Feature, FeatureCollection, LandingPage
+from .scope import hidden_fields, read_filter, scoped_where
+
+__all__ = ["COLLECTIONS", "CONFORMANCE", "CRS84", "ItemsQuery", "ogc_router"]
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+#: Collection id -> layer name.
+COLLECTIONS = {
+    "okrugs": "okrugs",
+    "unions": "unions",
+    "plots": "plots",
+    "water-points": "water_points",
+    "routes": "routes",
+}
+#: Largest offset accepted (SQLite binds 64-bit integers; far past any real layer).
+MAX_OFFSET = 1_000_000_000
+_STANDARD = ("f", "limit", "offset", "bbox", "datetime")
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.|)$", re.I
+)
+
+Season = Enum("Season", {s: s for s in SEASONS}, type=str)  # type: ignore[misc]
+
+
+class Format(StrEnum):
+    json = "json"
+    html = "html"
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """The parsed query of an items request, forwarded to ``Store.read``."""
+
+    limit: int
+    offset: int
+    bbox: tuple[float, float, float, float] | None = None
+    where: dict[str, Any] = field(default_factory=dict)
+    f: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """minx,miny,maxx,maxy (or with heights) in CRS84; 400 with what to fix otherwise."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise BadRequest(f"bbox must be 4 or 6 comma-separated numbers, not {text!r}") from None
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4 or not all(abs(v) < float("inf") for v in values):
+        raise BadRequest(f"bbox must be 4 or 6 comma-separated numbers, not {text!r}")
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise BadRequest(
+            "bbox is longitude,latitude in CRS84: longitudes in [-180, 180], "
+            f"latitudes in [-90, 90] with the lower first; got {text!r}"
+        )
+    if minx > maxx:
+        raise BadRequest(
+            "bbox crossing the antimeridian (minx > maxx) is not supported; split it in two"
+        )
+    return minx, miny, maxx, maxy
+
+
+def filter_params(spec: Layer) -> dict[str, tuple[str, Any, str]]:
+    """Query parameter name -> (field, type, description) of a layer's property filters."""
+    out: dict[str, tuple[str, Any, str]] = {}
+    if spec.union_field:
+        out["union"] = (spec.union_field, str, "union id (e.g. upu-akshi)")
+    for f in spec.fields:
+        if f.personal:
+            continue
+        if f.type is FieldType.SEASONS:
+            out["season"] = (f.name, Season, f"keep features open in this season ({f.name})")
+        elif f.type is FieldType.TEXT:
+            out[f.name] = (f.name, str, f.description or f"features whose {f.name} equals this")
+        elif f.type is FieldType.INTEGER:
+            out[f.name] = (f.name, int, f.description or f"features whose {f.name} equals this")
+    return out
+
+
+def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
+    """A dependency with one documented query parameter per standard option and filter."""
+    filters = filter_params(spec)
+    allowed = {*_STANDARD, *filters}
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", kw, annotation=Request),
+        inspect.Parameter(
+            "f",
+            kw,
+            default=None,
+            annotation=Annotated[
+                Format | None, Query(description="json or html (default: by Accept)")
+            ],
+        ),
+        inspect.Parameter(
+            "limit",
+            kw,
+            default=default_limit,
+            annotation=Annotated[
+                int,
+                Query(
+                    ge=1,
+                    description=f"features per page; more than {max_limit} is clamped to {max_limit}",
+                ),
+            ],
+        ),
+        inspect.Parameter(
+            "offset",
+            kw,
+            default=0,
+            annotation=Annotated[int, Query(ge=0, le=MAX_OFFSET, description="features to skip")],
+        ),
+        inspect.Parameter(
+            "bbox",
+            kw,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                Query(
+                    description="minx,miny,maxx,maxy in CRS84 (longitude, latitude)",
+                    examples=["77.5,43.5,77.7,43.7"],
+                ),
+            ],
+        ),
+        inspect.Parameter(
+            "datetime",
+            kw,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                Query(
+                    description="RFC 3339 instant or interval; the map layers have no time, so every feature matches"
+                ),
+            ],
+        ),
+    ]
+    for name, (_, kind, description) in filters.items():
+        params.append(
+            inspect.Parameter(
+                name,
+                kw,
+                default=None,
+                annotation=Annotated[kind | None, Query(description=description)],
+            )
+        )
+
+    def dependency(request: Request, **values: Any) -> ItemsQuery:
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise BadRequest(
+                f"unknown query parameter(s) {', '.join(unknown)}; "
+                f"this collection takes {', '.join(sorted(allowed))}"
+            )
+        when = values.get("datetime")
+        if when is not None and not all(_DATETIME.match(p) for p in when.split("/")):
+            raise BadRequest(f"datetime must be an RFC 3339 date-time or interval, not {when!r}")
+        where = {}
+        for name, (fname, _, _) in filters.items():
+            value = values.get(name)
+            if value is not None:
+                where[fname] = value.value if isinstance(value, Enum) else value
+        fmt = values.get("f")
+        return ItemsQuery(
+            limit=min(int(values["limit"]), max_limit),
+            offset=int(values["offset"]),
+            bbox=parse_bbox(values["bbox"]) if values.get("bbox") is not None else None,
+            where=where,
+            f=fmt.value if fmt is not None else None,
+            raw={k: v for k, v in request.query_params.items() if k not in ("f", "offset")},
+        )
+
+    dependency.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return dependency
+
+
+def _geojson_content(model: type) -> dict[str, Any]:
+    return {"model": model, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _json_content(model: type) -> dict[str, Any]:
+    return {"model": model, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def ogc_router(
+    *,
+    store_dependency: Any = StoreDep,
+    default_limit: int = 10,
+    max_limit: int = 1000,
+    responses: dict[Any, Any],
+) -> APIRouter:
+    """The OGC API - Features routes; the store comes from ``store_dependency``."""
+    router = APIRouter(tags=["OGC API - Features"])
+    StoreArg = Annotated[Store, store_dependency]  # noqa: N806
+    FormatArg = Annotated[Format | None, Query(description="json or html (default: by Accept)")]  # noqa: N806
+    public = {k: v for k, v in responses.items() if k in (400, 406, 503)}
+    private = {k: v for k, v in responses.items() if k in (400, 401, 404, 406, 503)}
+
+    @router.get(
+        "/",
+        response_model=LandingPage,
+        responses={200: _json_content(LandingPage), **public},
+        summary="Landing page",
+    )
+    def landing(request: Request, f: FormatArg = None) -> Response:
+        """Links to the API definition, the conformance declaration and the collections."""
+        fmt = web.negotiate(request, f and f.value)
+        base = web.base_url(request)
+        links = [
+            web.link(
+                f"{base}/?f=json",
+                "self" if fmt == "json" else "alternate",
+                web.JSON,
+                "this document as JSON",
+            ),
+            web.link(
+                f"{base}/?f=html",
+                "self" if fmt == "html" else "alternate",
+                "text/html",
+                "this document as HTML",
+            ),
+            web.link(
+                f"{base}/api", "service-desc", web.OPENAPI_JSON, "the API definition (OpenAPI 3.0)"
+            ),
+            web.link(f"{base}/api?f=html", "service-doc", "text/html", "the API documentation"),
+            web.link(f"{base}/conformance", "conformance", web.JSON, "conformance classes"),
+            web.link(f"{base}/collections", "data", web.JSON, "the collections"),
+        ]
+        doc = {
+            "title": "Jailym: pasture of Enbekshikazakh District",
+            "description": "Pasture plots, unions, okrugs, water points and livestock routes "
+            "as OGC API - Features; plans and census for signed-in users.",
+            "links": links,
+        }
+        if fmt == "html":
+            return web.html_page(str(doc["title"]), links, f"<p>{doc['description']}</p>")
+        return web.json_response(doc)
+
+    @router.get(
+        "/conformance",
+        response_model=Conformance,
+        responses={200: _json_content(Conformance), **public},
+        summary="Conformance classes",
+    )
+    def conformance(request: Request, f: FormatArg = None) -> Response:
+        """The OGC conformance classes this API implements."""
+        fmt = web.negotiate(request, f and f.value)
+        if fmt == "html":
+            items = "".join(f"<li>{c}</li>" for c in CONFORMANCE)
+            base = web.base_url(request)
+            return web.html_page("Conformance", [web.link(f"{base}/", "home")], f"<ul>{items}</ul>")
+        return web.json_response({"conformsTo": CONFORMANCE})
+
+    def _collection(base: str, cid: str, store: Store, extents: dict[str, Any]) -> dict[str, Any]:
+        spec = layer_named(COLLECTIONS[cid])
+        href = f"{base}/collections/{cid}"
+        doc: dict[str, Any] = {
+            "id": cid,
+            "title": spec.title,
+            "description": f"{spec.title}: " + ", ".join(f.name for f in spec.fields),
+            "itemType": "feature",
+            "crs": [CRS84],
+            "links": [
+                web.link(href, "self", web.JSON, "this collection"),
+                web.link(f"{href}?f=html", "alternate", "text/html", "this collection as HTML"),
+                web.link(f"{href}/items", "items", web.GEOJSON, "the features as GeoJSON"),
+                web.link(f"{href}/items?f=html", "items", "text/html", "the features as HTML"),
+            ],
+        }
+        extent = extents.get(spec.name)
+        if extent is not None:
+            doc["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
+        return doc
+
+    def _extents(store: Store) -> dict[str, Any]:
+        return {layer.name: layer.extent for layer in store.info().layers}
+
+    @router.get(
+        "/collections",
+        response_model=Collections,
+        responses={200: _json_content(Collections), **private},
+        summary="The feature collections",
+    )
+    def collections(
+        request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None
+    ) -> Response:
+        """The map layers served as feature collections."""
+        fmt = web.negotiate(request, f and f.value)
+        base = web.base_url(request)
+        extents = _extents(store)
+        docs = [_collection(base, cid, store, extents) for cid in COLLECTIONS]
+        links = [
+            web.link(f"{base}/collections", "self", web.JSON, "this document"),
+            web.link(
+                f"{base}/collections?f=html", "alternate", "text/html", "this document as HTML"
+            ),
+        ]
+        if fmt == "html":
+            rows = [{"id": d["id"], "title": d["title"]} for d in docs]
+            hrefs = {d["id"]: f"{base}/collections/{d['id']}?f=html" for d in docs}
+            return web.html_page(
+                "Collections",
+                [web.link(f"{base}/", "home"), *links],
+                web.html_table(rows, href=hrefs),
+            )
+        return web.json_response({"links": links, "collections": docs})
+
+    for cid, layer_name in COLLECTIONS.items():
+        _add_collection_routes(
+            router,
+            cid,
+            layer_named(layer_name),
+            StoreArg,
+            FormatArg,
+            private,
+            _collection,
+            _extents,
+            default_limit,
+            max_limit,
+        )
+    return router
+
+
+def _add_collection_routes(
+    router: APIRouter,
+    cid: str,
+    spec: Layer,
+    StoreArg: Any,  # noqa: N803
+    FormatArg: Any,  # noqa: N803
+    errors: dict[Any, Any],
+    describe: Any,
+    extents: Any,
+    default_limit: int,
+    max_limit: int,
+) -> None:
+    query_dep = items_query(spec, default_limit=default_limit, max_limit=max_limit)
+
+    @router.get(
+        f"/collections/{cid}",
+        response_model=Collection,
+        responses={200: _json_content(Collection), **errors},
+        summary=f"Collection {cid}",
+        operation_id=f"describe_{spec.name}",
+    )
+    def collection(
+        request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None
+    ) -> Response:
+        fmt = web.negotiate(request, f and f.value)
+        base = web.base_url(request)
+        doc = describe(base, cid, store, extents(store))
+        if fmt == "html":
+            body = f"<p>{doc['description']}</p>"
+            if "extent" in doc:
+                body += f"<p>Extent (CRS84): {doc['extent']['spatial']['bbox'][0]}</p>"
+            return web.html_page(
+                doc["title"], [web.link(f"{base}/collections", "collections"), *doc["links"]], body
+            )
+        return web.json_response(doc)
+
+    collection.__doc__ = f"Metadata of the {spec.title.lower()} collection."
+
+    @router.get(
+        f"/collections/{cid}/items",
+        response_model=FeatureCollection,
+        response_class=web.GeoJSONResponse,
+        responses={200: _geojson_content(FeatureCollection), **errors},
+        summary=f"Features of {cid}",
+        operation_id=f"items_{spec.name}",
+    )
+    def items(
+        request: Request,
+        store: StoreArg,
+        user: CurrentUser,
+        q: Annotated[ItemsQuery, Depends(query_dep)],
+    ) -> Response:
+        fmt = web.negotiate(request, q.f, ("json", "html"))
+        where = scoped_where(user, spec, q.where)
+        if where is None:
+            frame, matched = store.read(spec.name, ids=[]), 0
+        elif q.bbox is not None:
+            # one read: the matches of a bbox are refined in Python anyway
+            everything = store.read(spec.name, bbox=q.bbox, where=where)
+            matched = len(everything)
+            frame = everything.iloc[q.offset : q.offset + q.limit]
+        else:
+            frame = store.read(spec.name, where=where, limit=q.limit, offset=q.offset)
+            matched = store.count(spec.name, where=where)
+        base = web.base_url(request)
+        href = f"{base}/collections/{cid}/items"
+        links = _page_links(href, q, fmt, matched, len(frame))
+        links.append(
+            web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection")
+        )
+        stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        hidden = {"version", *hidden_fields(user, spec)}
+        if fmt == "html":
+            rows = web.records_of(frame, drop=hidden)
+            hrefs = {r["id"]: f"{href}/{r['id']}?f=html" for r in rows}
+            body = f"<p>{len(frame)} of {matched} features.</p>" + web.html_table(rows, href=hrefs)
+            return web.html_page(spec.title, links, body)
+        extra = {
+            "links": links,
+            "timeStamp": stamp,
+            "numberMatched": matched,
+            "numberReturned": len(frame),
+        }
+        return Response(
+            web.feature_collection_json(frame, drop=hidden, extra=extra), media_type=web.GEOJSON
+        )
+
+    items.__doc__ = (
+        f"Features of {spec.title.lower()}, paged (limit, offset), filtered by bbox and properties."
+    )
+
+    @router.get(
+        f"/collections/{cid}/items/{{featureId}}",
+        response_model=Feature,
+        response_class=web.GeoJSONResponse,
+        responses={200: _geojson_content(Feature), **errors},
+        summary=f"One feature of {cid}",
+        operation_id=f"item_{spec.name}",
+    )
+    def item(
+        request: Request,
+        store: StoreArg,
+        user: CurrentUser,
+        featureId: str,  # noqa: N803 - the OGC parameter name
+        f: FormatArg = None,
+    ) -> Response:
+        fmt = web.negotiate(request, f and f.value)
+        where = {**read_filter(user, spec)}
+        frame = store.read(spec.name, ids=[featureId], where=where)
+        if frame.empty:
+            raise NotFound(
+                f"no feature {featureId!r} in collection {cid}; list them at /collections/{cid}/items"
+            )
+        base = web.base_url(request)
+        href = f"{base}/collections/{cid}/items/{featureId}"
+        links = [
+            web.link(
+                href,
+                "self" if fmt == "json" else "alternate",
+                web.GEOJSON,
+                "this feature as GeoJSON",
+            ),
+            web.link(
+                f"{href}?f=html",
+                "self" if fmt == "html" else "alternate",
+                "text/html",
+                "this feature as HTML",
+            ),
+            web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection"),
+        ]
+        hidden = {"version", *hidden_fields(user, spec)}
+        etag = {"ETag": f'"{int(frame["version"].iloc[0])}"'}
+        if fmt == "html":
+            rows = [
+                {"property": k, "value": v}
+                for k, v in web.records_of(frame, drop=hidden)[0].items()
+            ]
+            resp = web.html_page(f"{spec.title}: {featureId}", links, web.html_table(rows))
+            resp.headers.update(etag)
+            return resp
+        body = web.feature_collection_json(frame, drop=hidden)
+        # the one feature of the collection, with its links
+        feature = json.loads(body)["features"][0]
+        feature["links"] = links
+        return Response(web.json_bytes(feature), media_type=web.GEOJSON, headers=etag)
+
+    item.__doc__ = f"One feature of {spec.title.lower()} by id."
+
+
+def _page_links(
+    href: str, q: ItemsQuery, fmt: str, matched: int, returned: int
+) -> list[dict[str, str]]:
+    def url(offset: int, f: str | None) -> str:
+        params = {**q.raw, "limit": str(q.limit)}
+        if offset:
+            params["offset"] = str(offset)
+        if f:
+            params["f"] = f
+        return f"{href}?{urlencode(params)}"
+
+    links = [
+        web.link(
+            url(q.offset, "json"),
+            "self" if fmt == "json" else "alternate",
+            web.GEOJSON,
+            "this page as GeoJSON",
+        ),
+        web.link(
+            url(q.offset, "html"),
+            "self" if fmt == "html" else "alternate",
+            "text/html",
+            "this page as HTML",
+        ),
+    ]
+    own = "json" if fmt == "json" else "html"
+    media = web.GEOJSON if fmt == "json" else "text/html"
+    if q.offset + returned < matched:
+        links.append(web.link(url(q.offset + q.limit, own), "next", media, "next page"))
+    if q.offset > 0:
+        links.append(web.link(url(max(0, q.offset - q.limit), own), "prev", media, "previous page"))
+    return links

@@ -1,0 +1,230 @@
+"""Grazing plans over HTTP: start one in the background, poll it, read and approve it."""
+
+import inspect
+import io
+import logging
+import uuid
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import geopandas as gpd
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from pasture.errors import AlreadyExists, InvalidInput, NotFound
+from pasture.store import Store
+
+from . import web
+from .auth import CurrentUser, Principal
+from .deps import StoreDep
+from .errors import NotProvided
+from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
+from .scope import require_role
+from .users import Role
+
+__all__ = ["PlanRequest", "plans_router"]
+
+log = logging.getLogger("api.plans")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PlanRequest(BaseModel):
+    """What to plan: the season year, the solver and its parameters."""
+
+    season_year: int = Field(ge=2000, le=2100, examples=[2025])
+    solver: str = Field("auto", max_length=40, examples=["auto", "milp", "heuristic"])
+    params: dict[str, Any] = Field(default_factory=dict, description="planner parameters")
+
+
+def _plan_doc(base: str, row: dict[str, Any], user: Principal) -> dict[str, Any]:
+    doc = {k: row.get(k) for k in PlanInfo.model_fields if k != "links"}
+    for k in ("created_at", "approved_at"):
+        if doc.get(k) is not None:
+            doc[k] = pd.Timestamp(doc[k]).isoformat()
+    if user.role is Role.UNION:
+        doc["summary"] = None  # may describe other unions
+    href = f"{base}/plans/{row['id']}"
+    doc["links"] = [
+        web.link(href, "self", web.JSON),
+        web.link(f"{href}/assignments", "items", web.GEOJSON, "assignments"),
+    ]
+    return doc
+
+
+def _plan_row(store: Store, plan_id: str) -> dict[str, Any]:
+    rows = store.read_rows("plans", where={"id": plan_id})
+    if rows.empty:
+        raise NotFound(f"no plan {plan_id!r}; list them at /plans")
+    return web.records_of(rows)[0]
+
+
+def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> None:
+    """Solve a plan in a worker thread; a failure is recorded on the plan row."""
+    try:
+        from pasture import planning
+
+        kwargs: dict[str, Any] = {
+            "season_year": request.season_year,
+            "solver": request.solver,
+            "params": request.params,
+            "user": user,
+        }
+        if "plan_id" in inspect.signature(planning.create_plan).parameters:
+            kwargs["plan_id"] = plan_id
+        real_id = planning.create_plan(store, **kwargs)
+        if real_id != plan_id:
+            # the planner chose its own id: keep ours as a pointer to it
+            row = _plan_row(store, plan_id)
+            row.update(state="moved", summary={"plan_id": real_id})
+            store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    except Exception as exc:
+        log.exception("plan %s failed", plan_id)
+        row = _plan_row(store, plan_id)
+        if row["state"] == "solving":
+            message = (
+                str(exc)
+                if isinstance(exc, InvalidInput | NotFound)
+                else "the planner failed; see the server log"
+            )
+            row.update(state="failed", summary={"error": message})
+            store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+
+
+def _assignment_frame(store: Store, plan_id: str, user: Principal) -> pd.DataFrame:
+    where: dict[str, Any] = {"plan_id": plan_id}
+    if user.role is Role.UNION:
+        where["union_id"] = user.union_id
+    return store.read_rows("assignments", where=where)
+
+
+def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any]) -> APIRouter:
+    """Routes of plans: POST (akimat) starts one in the background; GET polls it."""
+    router = APIRouter(tags=["plans"])
+    StoreArg = Annotated[Store, store_dependency]  # noqa: N806
+    errs = {k: v for k, v in responses.items() if k in (400, 401, 403, 404, 406, 503)}
+
+    @router.post(
+        "/plans",
+        status_code=202,
+        response_model=PlanAccepted,
+        responses={**errs, **{k: v for k, v in responses.items() if k in (413, 422, 501)}},
+        summary="Start a plan",
+    )
+    def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanRequest) -> Response:
+        """Start planning a season in the background; poll the returned link until it is a draft."""
+        require_role(user, Role.AKIMAT)
+        try:
+            from pasture import planning  # noqa: F401
+        except ImportError:
+            raise NotProvided(
+                "the rotation planner (pasture.planning) is not installed on this server"
+            ) from None
+        plan_id = f"plan-{body.season_year}-{uuid.uuid4().hex[:8]}"
+        row = {
+            "id": plan_id,
+            "season_year": body.season_year,
+            "state": "solving",
+            "solver": body.solver,
+            "params": body.params,
+            "created_at": datetime.now(UTC),
+            "created_by": user.username,
+        }
+        store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+        executor: Executor = request.app.state.plan_executor
+        executor.submit(_run_plan, store, plan_id, body, user.username)
+        href = f"{web.base_url(request)}/plans/{plan_id}"
+        doc = {"id": plan_id, "state": "solving", "links": [web.link(href, "monitor", web.JSON)]}
+        return web.json_response(doc, status_code=202, headers={"Location": href})
+
+    @router.get("/plans", response_model=PlanList, responses=errs, summary="Plans")
+    def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response:
+        """Every plan, newest season first."""
+        rows = web.records_of(store.read_rows("plans"))
+        rows.sort(key=lambda r: (-int(r["season_year"]), str(r["id"])))
+        base = web.base_url(request)
+        return web.json_response({"plans": [_plan_doc(base, r, user) for r in rows]})
+
+    @router.get("/plans/{plan_id}", response_model=PlanInfo, responses=errs, summary="One plan")
+    def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
+        """A plan and its state: solving, draft, approved or failed."""
+        return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+
+    @router.post(
+        "/plans/{plan_id}/approve",
+        response_model=PlanInfo,
+        responses={**errs, 409: responses[409]},
+        summary="Approve a plan",
+    )
+    def approve(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
+        """Approve a draft plan (akimat)."""
+        require_role(user, Role.AKIMAT)
+        row = _plan_row(store, plan_id)
+        if row["state"] != "draft":
+            raise AlreadyExists(f"plan {plan_id!r} is {row['state']}; only a draft can be approved")
+        try:
+            from pasture import planning
+
+            planning.approve_plan(store, plan_id, user=user.username)
+        except (ImportError, AttributeError):
+            row.update(state="approved", approved_at=datetime.now(UTC), approved_by=user.username)
+            store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+        return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+
+    @router.get(
+        "/plans/{plan_id}/assignments",
+        response_model=FeatureCollection,
+        response_class=web.GeoJSONResponse,
+        responses={
+            200: {
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX: {"schema": {"type": "string", "format": "binary"}},
+                }
+            },
+            **errs,
+        },
+        summary="Assignments of a plan",
+    )
+    def assignments(
+        request: Request,
+        store: StoreArg,
+        user: CurrentUser,
+        plan_id: str,
+        f: Annotated[
+            str | None, Query(pattern="^(json|csv|xlsx)$", description="json, csv or xlsx")
+        ] = None,
+    ) -> Response:
+        """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
+        _plan_row(store, plan_id)
+        fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
+        frame = _assignment_frame(store, plan_id, user)
+        if fmt == "csv":
+            text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+            return Response(text, media_type="text/csv; charset=utf-8")
+        if fmt == "xlsx":
+            buffer = io.BytesIO()
+            frame.to_excel(buffer, index=False, sheet_name="assignments")
+            return Response(
+                buffer.getvalue(),
+                media_type=XLSX,
+                headers={"Content-Disposition": f'attachment; filename="{plan_id}.xlsx"'},
+            )
+        plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})
+        plots = store.read("plots", ids=plot_ids)
+        geoms = dict(zip(plots["id"], plots.geometry, strict=True))
+        out = gpd.GeoDataFrame(
+            frame.assign(id=[f"{r.herd_id}/{r.period}" for r in frame.itertuples()]),
+            geometry=[geoms.get(p) for p in frame["plot_id"]],
+            crs=4326,
+        )
+        cols = ["id", *[c for c in frame.columns], "geometry"]
+        return Response(
+            web.feature_collection_json(out[cols], extra={"numberReturned": len(out)}),
+            media_type=web.GEOJSON,
+        )
+
+    return router

@@ -1,0 +1,91 @@
+"""Who sees what: the access policy of every role, in one place (deny by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pasture.errors import NotFound
+from pasture.model import LAYERS, Layer
+
+from .auth import Principal
+from .errors import Forbidden
+from .users import Role
+
+__all__ = [
+    "PUBLIC_LAYERS",
+    "check_union_fields",
+    "hidden_fields",
+    "not_found",
+    "read_filter",
+    "require_role",
+    "scoped_where",
+]
+
+#: Map layers every signed-in role reads in full (plots and boundaries are public map data).
+PUBLIC_LAYERS = frozenset({"okrugs", "unions", "plots", "water_points", "routes"})
+#: Layers scoped to the caller's union for union accounts.
+UNION_SCOPED_LAYERS = frozenset({"households", "census", "herds"})
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    """Forbidden unless the caller has one of ``roles``."""
+    if principal.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise Forbidden(
+            f"only {allowed} accounts may do this; you are signed in as {principal.role.value}"
+        )
+
+
+def read_filter(principal: Principal, layer: Layer) -> dict[str, Any]:
+    """Conditions added to every read of ``layer`` by this caller."""
+    if layer.name in PUBLIC_LAYERS:
+        return {}
+    if layer.name not in UNION_SCOPED_LAYERS:
+        raise Forbidden(f"{layer.name} is not served")  # deny by default
+    if principal.role is Role.UNION:
+        assert layer.union_field is not None
+        return {layer.union_field: principal.union_id}
+    return {}
+
+
+def scoped_where(
+    principal: Principal, layer: Layer, where: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The caller's filter narrowed to its scope; None when the two cannot both hold."""
+    scope = read_filter(principal, layer)
+    if any(k in where and where[k] != v for k, v in scope.items()):
+        return None
+    return {**where, **scope}
+
+
+def hidden_fields(principal: Principal, layer: Layer) -> frozenset[str]:
+    """Fields this caller must not see (personal data for analysts)."""
+    if principal.role is Role.ANALYST:
+        return frozenset(f.name for f in layer.fields if f.personal)
+    return frozenset()
+
+
+def in_scope(principal: Principal, layer: Layer, properties: Mapping[str, Any]) -> bool:
+    """Whether one stored record is visible to the caller."""
+    conditions = read_filter(principal, layer)
+    return all(properties.get(k) == v for k, v in conditions.items())
+
+
+def not_found(layer: Layer, record_id: str) -> NotFound:
+    """The same 404 as a missing record, so scope does not leak existence."""
+    return NotFound(f"no {layer.name} record with id {record_id!r}")
+
+
+def check_union_fields(principal: Principal, layer: Layer, changes: Mapping[str, Any]) -> None:
+    """A union account may not move a record to another union through any field."""
+    if principal.role is not Role.UNION or layer.union_field is None:
+        return
+    if layer.union_field in changes and changes[layer.union_field] != principal.union_id:
+        raise Forbidden(
+            f"a union account may set {layer.union_field} only to its own union "
+            f"({principal.union_id})"
+        )
+
+
+assert set(LAYERS) >= UNION_SCOPED_LAYERS | PUBLIC_LAYERS

@@ -1,0 +1,355 @@
+"""Commands of the grazing science: ``capacity``, ``load`` and ``trends``.
+
+Plain `click.command` objects; the main group registers them
+(``main.add_command(capacity)``) and maps domain errors to exit codes. Each
+command writes its result table to the store and prints a summary.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from grazing_models.biomass import BiomassModels, BiomassPredictor, parse_biomass_model
+from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capacity
+from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
+from grazing_models.load import UNUSED_THRESHOLD, LoadNorms
+
+from . import forage
+from .errors import InvalidInput, NotFound
+
+__all__ = ["capacity", "load", "trends"]
+
+out = Console()
+console = Console(stderr=True)
+
+_STORE_HELP = "GeoPackage path or postgresql:// URL"
+_FORMS = ["linear", "exponential", "power", "quadratic"]
+
+
+def _open(url: str) -> Any:
+    from .store import open_store
+
+    return open_store(url)
+
+
+def _num(value: Any, fmt: str = ",.0f") -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if np.isnan(v):
+        return "–"
+    if np.isinf(v):
+        return "∞"
+    return format(v, fmt)
+
+
+def _load_models(path: Path) -> BiomassModels:
+    """Models from JSON ``{pasture_type: {"form": ..., ...}, "*": default}``."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"no such models file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(str(path), [f"not JSON: {exc}"]) from None
+    if not isinstance(doc, dict) or not doc:
+        raise InvalidInput(str(path), ["expected an object {pasture_type: model parameters}"])
+    models: dict[str, BiomassPredictor] = {}
+    problems = []
+    for kind, params in doc.items():
+        try:
+            models[str(kind)] = parse_biomass_model(params)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"model {kind!r}: {exc}")
+    if problems:
+        raise InvalidInput(str(path), problems)
+    default = models.pop("*", None)
+    return BiomassModels(models=models, default=default)
+
+
+@click.command("capacity")
+@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@click.option(
+    "--year", type=int, help="season year (default: the latest full year of the NDVI stack)"
+)
+@click.option(
+    "--utilisation",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_UTILISATION,
+    show_default=True,
+    help="allowable utilisation, 'take half, leave half' (DOMAIN.md)",
+)
+@click.option(
+    "--yield-basis",
+    type=click.Choice(["auto", "fresh", "air_dry", "dry", "none"]),
+    default="auto",
+    show_default=True,
+    help="what the plots' geobotanical yields weigh; auto: air_dry for the demo store, else none",
+)
+@click.option(
+    "--models",
+    "models_file",
+    type=click.Path(path_type=Path),
+    help="JSON biomass models {pasture_type: {form, a, b, ...}, '*': default}; "
+    "without it, models are calibrated against the plots' yields",
+)
+@click.option(
+    "--form",
+    type=click.Choice(_FORMS),
+    default="linear",
+    show_default=True,
+    help="model form to calibrate",
+)
+def capacity(
+    store_url: str,
+    year: int | None,
+    utilisation: float,
+    yield_basis: str,
+    models_file: Path | None,
+    form: str,
+) -> None:
+    """Compute forage and carrying capacity of every plot and season, and store it."""
+    with _open(store_url) as store:
+        basis = yield_basis
+        if basis == "auto":
+            basis = forage.DEMO_YIELD_BASIS if store.get_meta("demo") else "none"
+        basis_arg: Any = None if basis == "none" else basis
+        ndvi = forage.read_ndvi(store)
+        calibration = None
+        if models_file is not None:
+            models: Any = _load_models(models_file)
+        elif basis_arg is None:
+            raise click.UsageError(
+                "give --models FILE, or --yield-basis to calibrate against the plots' yields"
+            )
+        else:
+            plots = forage.read_plots(store)
+            calibration = forage.calibrate_biomass_models(
+                plots,
+                ndvi,
+                yield_basis=basis_arg,
+                form=form,  # type: ignore[arg-type]
+                description=(
+                    "GENERATED demo geobotanical yields against seasonal peak NDVI"
+                    if store.get_meta("demo")
+                    else ""
+                ),
+            )
+            models = calibration
+        rows = forage.compute_capacity(
+            store,
+            year=year,
+            models=models,
+            utilisation=utilisation,
+            yield_basis=basis_arg,
+            ndvi=ndvi,
+        )
+    year_done = int(rows["year"].iat[0]) if len(rows) else year
+    if calibration is not None:
+        _print_calibration(calibration)
+    groups = aggregate_capacity(
+        rows.assign(union_id=rows["union_id"].fillna(forage.PUBLIC_GROUP)), by="union_id"
+    )
+    table = Table(
+        "union",
+        "season",
+        "days",
+        "plots",
+        "area ha",
+        "forage t DM (low / central / high)",
+        "capacity SU (low / central / high)",
+        "SU/ha",
+        title=f"Carrying capacity {year_done} per union (sheep units by intake, utilisation "
+        f"{utilisation:g})",
+    )
+    for row in groups.itertuples(index=False):
+        table.add_row(
+            str(row.union_id),
+            str(row.season),
+            str(int(row.days)),
+            f"{int(row.n_plots):,}",
+            _num(row.area_ha),
+            " / ".join(_num(getattr(row, f"forage_{b}_kg") / 1000) for b in BANDS),
+            " / ".join(_num(getattr(row, f"capacity_su_{b}")) for b in BANDS),
+            _num(row.capacity_su_central / row.area_ha, ".2f"),
+        )
+    out.print(table)
+    by_source = rows["source"].value_counts().to_dict()
+    out.print(
+        f"{len(rows):,} plot-season rows stored for {year_done}: "
+        + ", ".join(f"{n:,} from {s}" for s, n in sorted(by_source.items()))
+    )
+
+
+def _print_calibration(calibration: forage.BiomassCalibration) -> None:
+    table = Table(
+        "pasture type",
+        "form",
+        "R²",
+        "RMSE kg/ha",
+        "n",
+        "parameters",
+        title="NDVI → biomass calibration against geobotanical yields",
+    )
+    for row in calibration.report().itertuples(index=False):
+        table.add_row(
+            "all (default)" if row.pasture_type == "*" else str(row.pasture_type),
+            str(row.form),
+            _num(row.r2, ".2f"),
+            _num(row.rmse_kg_ha),
+            f"{int(row.n):,}",
+            ", ".join(f"{p:g}" for p in row.params),
+        )
+    out.print(table)
+    if calibration.description:
+        out.print(f"[italic]calibrated on: {calibration.description}[/]")
+
+
+@click.command("load")
+@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@click.option("--year", type=int, help="season year of the capacity (default: the latest stored)")
+@click.option(
+    "--norms",
+    "norms_file",
+    type=click.Path(path_type=Path),
+    help="load-norm CSV (Order 3-3/332 format); default: the packaged SAMPLE table",
+)
+@click.option("--region", default="*", show_default=True, help="region of the norm table")
+@click.option(
+    "--unused-threshold",
+    type=click.FloatRange(0, 1),
+    default=UNUSED_THRESHOLD,
+    show_default=True,
+    help="below this share of capacity or norm a pasture is unused (Law 65-VIII, 2024)",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["union", "okrug", "plot"]),
+    default="union",
+    show_default=True,
+    help="level to print (all levels are stored)",
+)
+def load(
+    store_url: str,
+    year: int | None,
+    norms_file: Path | None,
+    region: str,
+    unused_threshold: float,
+    level: str,
+) -> None:
+    """Compare livestock with forage per plot, union and okrug, and store the load."""
+    if norms_file is not None and not norms_file.exists():
+        raise NotFound(f"no such norm file: {norms_file}")
+    norms = LoadNorms.from_csv(norms_file) if norms_file is not None else LoadNorms.sample()
+    with _open(store_url) as store:
+        rows = forage.compute_load(
+            store, year=year, norms=norms, region=region, unused_threshold=unused_threshold
+        )
+    shown = rows[rows["level"] == level]
+    if level == "plot":
+        shown = shown[shown["demand_kg"] > 0]
+    table = Table(
+        level,
+        "season",
+        "sheep units",
+        "demand t DM",
+        "forage t DM",
+        "ratio (low–high)",
+        "status",
+        "norm status",
+        title=f"Load {int(rows['year'].iat[0])} per {level}"
+        + (" (plots with herds)" if level == "plot" else ""),
+    )
+    for row in shown.itertuples(index=False):
+        ratio = (
+            f"{_num(row.stocking_ratio_central, '.2f')} "
+            f"({_num(row.stocking_ratio_low, '.2f')}–{_num(row.stocking_ratio_high, '.2f')})"
+        )
+        style = {"overloaded": "red", "unused": "yellow"}.get(str(row.status), "")
+        table.add_row(
+            str(row.group_id),
+            str(row.season),
+            _num(row.sheep_units),
+            _num(row.demand_kg / 1000),
+            _num(row.forage_central_kg / 1000),
+            ratio,
+            f"[{style}]{row.status}[/]" if style else str(row.status),
+            str(row.norm_status),
+        )
+    out.print(table)
+    counts = rows[rows["level"] == level]["status"].value_counts().to_dict()
+    out.print(", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
+    out.print(
+        "Union and okrug levels count each household's latest census; the plot level counts "
+        "the herds on each plot. Public pasture and okrugs without a union: livestock unknown."
+    )
+    if norms.is_sample:
+        out.print(
+            "[bold yellow]norm status uses the SAMPLE load-norm table, not Order 3-3/332's "
+            "annex: give --norms FILE for a legal check[/]"
+        )
+
+
+@click.command("trends")
+@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_ALPHA,
+    show_default=True,
+    help="significance level of the Mann–Kendall test (trends.earth)",
+)
+@click.option(
+    "--reference",
+    type=click.Choice(list(forage.TREND_REFERENCES)),
+    default="pasture_type",
+    show_default=True,
+    help="compare each plot with the yearly median of similar land before testing",
+)
+@click.option(
+    "--min-years", type=int, default=MIN_YEARS, show_default=True, help="fewest years for a trend"
+)
+@click.option("--limit", type=int, default=30, show_default=True, help="degrading plots to list")
+def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: int) -> None:
+    """Test every plot for a trend in annual integrated NDVI (degradation) and store it."""
+    with _open(store_url) as store:
+        rows = forage.compute_trends(store, alpha=alpha, reference=reference, min_years=min_years)
+        generated = json.loads(store.get_meta("demo_degraded_plots") or "{}")
+    counts = Table("status", "plots", title=f"NDVI trends (α = {alpha:g}, reference: {reference})")
+    for status in ("degrading", "stable", "improving", "unknown"):
+        counts.add_row(status, f"{int((rows['status'] == status).sum()):,}")
+    out.print(counts)
+    degrading = rows[rows["status"] == "degrading"].sort_values("slope")
+    table = Table(
+        "plot",
+        "okrug",
+        "union",
+        "pasture type",
+        "slope /yr",
+        "p",
+        title=f"Degrading plots ({len(degrading):,}, steepest first)",
+    )
+    for row in degrading.head(limit).itertuples(index=False):
+        table.add_row(
+            str(row.plot_id),
+            str(row.okrug_id),
+            "" if pd.isna(row.union_id) else str(row.union_id),
+            str(row.pasture_type),
+            _num(row.slope, "+.4f"),
+            _num(row.p_value, ".3f"),
+        )
+    out.print(table)
+    if generated:
+        found = sorted(set(generated) & set(degrading["plot_id"]))
+        out.print(
+            f"demo: {len(found)} of {len(generated)} plots generated with a downward trend "
+            f"are flagged degrading; {len(degrading) - len(found)} other plot(s) flagged"
+        )

@@ -1,0 +1,296 @@
+"""The page a map lives in: Leaflet assets (CDN, inline or served), language, and map elements.
+
+Offline assets
+--------------
+folium loads Leaflet, jQuery, Bootstrap and Font Awesome from CDNs and bundles
+none of them. Our pages need only Leaflet (1.9.3, the version folium 0.20
+pins): legends, popups, the week selector and the layer switcher are plain
+Leaflet and a few lines of inline JavaScript. Leaflet itself comes from the
+``XStatic-Leaflet`` package on PyPI (Leaflet's ``dist`` folder as package
+data), so no JavaScript is vendored into this repository and no npm step is
+needed. :class:`Assets` chooses how a page gets it:
+
+``Assets.cdn()``
+    ``<script src>`` links to jsDelivr (the default, like folium's).
+``Assets.inline()``
+    Leaflet's JS and CSS are written into the page, its images as ``data:``
+    URIs: one self-contained file that renders from ``file://`` with no
+    network (tests, notebooks exported as HTML, e-mailed maps). ~160 kB more.
+``Assets.served(base_url)``
+    Links to a local copy, e.g. ``/static/leaflet/`` that the API mounts from
+    :func:`leaflet_asset_dir` with ``StaticFiles``: offline and cached once.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+__all__ = [
+    "LEAFLET_VERSION",
+    "Assets",
+    "leaflet_asset_dir",
+]
+
+#: Leaflet version of the CDN links; XStatic-Leaflet ships the same version.
+LEAFLET_VERSION = "1.9.3"
+
+_CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
+
+
+def leaflet_asset_dir() -> Path:
+    """Folder with ``leaflet.js``, ``leaflet.css`` and ``images/`` (from XStatic-Leaflet)."""
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "offline map assets need Leaflet from the XStatic-Leaflet package: pip install XStatic-Leaflet"
+        ) from exc
+    return Path(xleaflet.BASE_DIR)
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Where a page loads Leaflet from: ``cdn``, ``inline`` or ``served`` under a base URL."""
+
+    mode: Literal["cdn", "inline", "served"] = "cdn"
+    base_url: str = _CDN
+
+    @classmethod
+    def cdn(cls) -> Assets:
+        """Links to Leaflet on jsDelivr (needs the internet)."""
+        return cls("cdn", _CDN)
+
+    @classmethod
+    def inline(cls) -> Assets:
+        """Leaflet written into the page: renders offline from ``file://``."""
+        return cls("inline", "")
+
+    @classmethod
+    def served(cls, base_url: str) -> Assets:
+        """Links to a local copy of :func:`leaflet_asset_dir` served at ``base_url``."""
+        return cls("served", base_url if base_url.endswith("/") else base_url + "/")
+
+    @property
+    def offline(self) -> bool:
+        """Whether a page with these assets renders without the internet."""
+        return self.mode != "cdn"
+
+
+@cache
+def _inline_css() -> str:
+    folder = leaflet_asset_dir()
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+    for image in sorted((folder / "images").glob("*.png")):
+        data = base64.b64encode(image.read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{image.name})", f"url(data:image/png;base64,{data})")
+    return css
+
+
+@cache
+def _inline_js() -> str:
+    js = (leaflet_asset_dir() / "leaflet.js").read_text(encoding="utf-8")
+    # the source map comment points at a file the page does not have
+    return js.replace("//# sourceMappingURL=leaflet.js.map", "").replace("</", "<\\/")
+
+
+class PageFigure(Figure):
+    """branca's Figure with the page language in ``<html lang>`` and a ``<title>``."""
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="{{ this.lang }}">\n'
+        "<head>\n"
+        '<meta charset="utf-8" />\n'
+        "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}\n"
+        "    {{ this.header.render(**kwargs) }}\n"
+        "</head>\n"
+        "<body>\n"
+        "    {{ this.html.render(**kwargs) }}\n"
+        "</body>\n"
+        "<script>\n"
+        "    {{ this.script.render(**kwargs) }}\n"
+        "</script>\n"
+        "</html>\n"
+    )
+
+    def __init__(self, *, lang: str, title: str) -> None:
+        super().__init__(title=title)
+        self.lang = lang
+
+
+class PastureMap(folium.Map):
+    """A folium Map whose page loads only Leaflet, from where :class:`Assets` says."""
+
+    def __init__(self, *, assets: Assets, lang: str, title: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.assets = assets
+        # instance lists: folium's add_js_link mutates the class-level defaults
+        if assets.mode == "inline":
+            self.default_js: list[tuple[str, str]] = []
+            self.default_css: list[tuple[str, str]] = []
+        else:
+            self.default_js = [("leaflet", assets.base_url + "leaflet.js")]
+            self.default_css = [("leaflet_css", assets.base_url + "leaflet.css")]
+        page = PageFigure(lang=lang, title=title)
+        page.add_child(self)
+        if assets.mode == "inline":
+            page.header.add_child(Element(f"<style>{_inline_css()}</style>"), name="leaflet_css")
+            page.header.add_child(Element(f"<script>{_inline_js()}</script>"), name="leaflet")
+
+
+def script_json(value: Any) -> str:
+    """JSON for a ``<script>`` block: UTF-8 text kept (smaller pages), ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of a value (names come from users: never trust them as HTML)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+class FeatureLayer(folium.map.Layer):
+    """A GeoJSON layer with per-feature styles, tooltips and popups prepared in Python.
+
+    Each feature's properties hold ``k`` (a key of ``styles``), ``t`` (tooltip
+    text, HTML-escaped) and ``p`` (popup values, HTML-escaped, in the order of
+    ``popup_labels``). Compared with ``folium.GeoJson``, the data is written
+    once as UTF-8 JSON, styles are looked up rather than listed per feature
+    id, and every user-supplied text is escaped before it reaches
+    ``innerHTML``. Points are drawn as circle markers of ``point_radius``.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+/* pasture-layer: {{ this.role }} */
+var {{ this.get_name() }}_data = {{ this.data_json }};
+var {{ this.get_name() }}_styles = {{ this.styles_json }};
+var {{ this.get_name() }}_labels = {{ this.labels_json }};
+var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
+    style: function (f) {
+        return {{ this.get_name() }}_styles[f.properties.k] || {{ this.get_name() }}_styles[""];
+    },
+    pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {radius: {{ this.point_radius }}});
+    },
+    onEachFeature: function (f, layer) {
+        if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
+        if (f.properties.p) {
+            layer.bindPopup(function () {
+                var labels = {{ this.get_name() }}_labels, rows = "";
+                for (var i = 0; i < labels.length; i++) {
+                    if (f.properties.p[i] !== null && f.properties.p[i] !== "") {
+                        rows += "<tr><th>" + labels[i] + "</th><td>" + f.properties.p[i] + "</td></tr>";
+                    }
+                }
+                return '<table class="pasture-popup">' + rows + "</table>";
+            }, {maxWidth: 360});
+        }
+    }
+});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        name: str,
+        role: str,
+        styles: dict[str, dict[str, Any]],
+        popup_labels: list[str] | None = None,
+        point_radius: float = 5.0,
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "FeatureLayer"
+        self.role = role
+        self.data = data
+        self.data_json = script_json(data)
+        self.styles_json = script_json(styles)
+        self.labels_json = script_json([esc(label) for label in popup_labels or []])
+        self.point_radius = float(point_radius)
+
+
+class Legend(MacroElement):
+    """A legend box in a map corner: sections of coloured swatches with translated labels.
+
+    ``sections`` is a list of ``(title, [(colour, label, kind), ...])`` with
+    ``kind`` one of ``fill``, ``line``, ``point`` or ``outline``; or an
+    ``(title, html)`` pair with ready, escaped HTML (the NDVI ramp).
+    """
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}
+<style>
+.pasture-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
+  box-shadow: 0 0 6px rgba(0,0,0,0.3); font: 12px/1.35 system-ui, sans-serif; max-height: 60vh;
+  overflow-y: auto; }
+.pasture-legend h4 { margin: 4px 0 2px; font-size: 12px; }
+.pasture-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
+  vertical-align: middle; border: 1px solid #555; }
+.pasture-legend i.line { height: 0; border-width: 2px 0 0 0; }
+.pasture-legend i.point { width: 9px; height: 9px; border-radius: 50%; }
+.pasture-legend i.outline { background: transparent !important; border-width: 2px; }
+.pasture-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+{{ this.get_name() }}.onAdd = function (map) {
+    var div = L.DomUtil.create("div", "pasture-legend");
+    div.innerHTML = {{ this.html_json }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        sections: list[tuple[str, list[tuple[str, str, str]] | str]],
+        *,
+        title: str,
+        position: str = "bottomright",
+    ) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.position = position
+        self.html = legend_html(sections, title=title)
+        self.html_json = script_json(self.html)
+
+
+def legend_html(sections: list[tuple[str, list[tuple[str, str, str]] | str]], *, title: str) -> str:
+    """The legend's inner HTML (all labels escaped)."""
+    parts = [f'<div class="pasture-legend-body" aria-label="{esc(title)}">']
+    for heading, entries in sections:
+        parts.append(f"<h4>{esc(heading)}</h4>")
+        if isinstance(entries, str):
+            parts.append(entries)
+            continue
+        for colour, label, kind in entries:
+            css = (
+                f"border-color:{esc(colour)}"
+                if kind in ("line", "outline")
+                else f"background:{esc(colour)}"
+            )
+            parts.append(f'<div><i class="{esc(kind)}" style="{css}"></i>{esc(label)}</div>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,92 @@
+"""Fixtures of the API tests: the demo store with its accounts, a running app, tokens per role."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import pasture
+from api.main import create_app
+from api.settings import Settings
+from api.users import create_demo_users
+
+PASSWORD = "demo"
+OWN_UNION = "upu-akshi"
+FOREIGN_UNION = "upu-asy"
+#: role label -> user name
+USERS = {
+    "akimat": "akimat",
+    "analyst": "analyst",
+    "union": OWN_UNION,
+    "foreign": FOREIGN_UNION,
+}
+
+
+@pytest.fixture(scope="session")
+def api_gpkg(demo_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store with its demo accounts (read-only: copy it to change it)."""
+    path = tmp_path_factory.mktemp("api") / "demo.gpkg"
+    shutil.copy(demo_gpkg, path)
+    with pasture.open_store(path) as store:
+        create_demo_users(store, PASSWORD)
+    return path
+
+
+@pytest.fixture
+def writable_gpkg(api_gpkg: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(api_gpkg, path)
+    return path
+
+
+def make_settings(store: str | Path, **overrides: object) -> Settings:
+    return Settings(_env_file=None, store=str(store), **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def client(api_gpkg: Path) -> Iterator[TestClient]:
+    """The app on the shared demo store (read-only tests)."""
+    with TestClient(create_app(make_settings(api_gpkg))) as c:
+        yield c
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    response = client.post("/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture(scope="session")
+def tokens(client: TestClient) -> dict[str, str]:
+    """A token per role label of USERS."""
+    return {label: login(client, name) for label, name in USERS.items()}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def postgis_url_module(pg_admin_url: str) -> Iterator[str]:
+    """A fresh PostGIS database for one test module, dropped after it."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from tests.conftest import _with_dbname
+
+    name = f"pasture_api_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_dbname(pg_admin_url, name)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

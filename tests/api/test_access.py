@@ -1,0 +1,179 @@
+"""Who sees what: every route × every role, no foreign data in any body, token attacks are 401."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import FOREIGN_UNION, OWN_UNION, auth
+
+ROLES = ("akimat", "union", "foreign", "analyst", "anonymous")
+OWN_CENSUS = "H-akshi-0001/2025-01-01"
+OWN_HOUSEHOLD = "H-akshi-0001"
+OWN_HERD = "upu-akshi-herd-01"
+
+# route -> expected status per role (union = the akshi account, foreign = the asy account)
+MATRIX: dict[str, dict[str, int]] = {
+    "/": dict.fromkeys(ROLES, 200),
+    "/conformance": dict.fromkeys(ROLES, 200),
+    "/api": dict.fromkeys(ROLES, 200),
+    "/openapi.json": dict.fromkeys(ROLES, 200),
+    "/health": dict.fromkeys(ROLES, 200),
+    "/collections": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/collections/plots": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/collections/plots/items": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/collections/unions/items/upu-asy": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/collections/plots/items/P0501": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/households": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    f"/households/{OWN_HOUSEHOLD}": {
+        "akimat": 200,
+        "union": 200,
+        "foreign": 404,
+        "analyst": 200,
+        "anonymous": 401,
+    },
+    "/census": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/census/totals": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    f"/census/{OWN_CENSUS}": {
+        "akimat": 200,
+        "union": 200,
+        "foreign": 404,
+        "analyst": 200,
+        "anonymous": 401,
+    },
+    "/herds": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    f"/herds/{OWN_HERD}": {
+        "akimat": 200,
+        "union": 200,
+        "foreign": 404,
+        "analyst": 200,
+        "anonymous": 401,
+    },
+    "/plans": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+}
+
+
+def _headers(tokens: dict[str, str], role: str) -> dict[str, str]:
+    return {} if role == "anonymous" else auth(tokens[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_matrix(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    for path, expected in MATRIX.items():
+        r = client.get(path, headers=_headers(tokens, role))
+        assert r.status_code == expected[role], (path, role, r.text[:200])
+        if r.status_code >= 400:
+            assert r.headers["content-type"] == "application/problem+json"
+        # a 404 repeats the id that was asked for; nothing else may name foreign data
+        layer, _, asked = path.lstrip("/").partition("/")
+        body = r.text.replace(asked, "") if r.status_code == 404 else r.text
+        if r.status_code == 404:
+            missing = client.get(f"/{layer}/H-none-0000", headers=_headers(tokens, role))
+            assert r.json()["detail"].replace(asked, "?") == missing.json()["detail"].replace(
+                "H-none-0000", "?"
+            ), "out of scope must look like missing"
+        if role == "union":
+            # households, census and herds of other unions never appear
+            for other in ("H-asy-", "upu-asy-herd", "H-sogety-", "upu-sogety-herd"):
+                assert other not in body, (path, other)
+        if role == "foreign":
+            assert "H-akshi-" not in body and "upu-akshi-herd" not in body, path
+        if role == "analyst" and path.startswith(("/households", "/census/H")):
+            assert "Household 1 of Akshi" not in body and '"sheep"' not in body, path
+
+
+def test_union_sees_only_its_own_records(client: TestClient, tokens: dict[str, str]) -> None:
+    h = auth(tokens["union"])
+    for path in ("/households?limit=10000", "/census?limit=10000"):
+        items = client.get(path, headers=h).json()["items"]
+        assert items and {i["union_id"] for i in items} == {OWN_UNION}
+    herds = client.get("/herds?limit=10000", headers=h).json()["features"]
+    assert {f["properties"]["union_id"] for f in herds} == {OWN_UNION}
+    # asking for another union's records by filter finds nothing rather than leaking
+    foreign = client.get(f"/census?union={FOREIGN_UNION}", headers=h).json()
+    assert foreign["numberMatched"] == 0
+    totals = client.get("/census/totals", headers=h).json()
+    assert {t["union_id"] for t in totals} == {OWN_UNION}
+    # all plots are public map data
+    plots = client.get("/collections/plots/items?limit=1", headers=h).json()
+    assert plots["numberMatched"] == 2741
+
+
+def test_analyst_gets_aggregates_not_personal_data(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    h = auth(tokens["analyst"])
+    census = client.get("/census?limit=50", headers=h).json()["items"]
+    assert census and all(
+        set(i) & {"sheep", "goats", "cattle", "horses", "camels"} == set() for i in census
+    )
+    households = client.get("/households?limit=50", headers=h).json()["items"]
+    assert households and all("name" not in i for i in households)
+    totals = client.get("/census/totals", headers=h).json()
+    assert len({t["union_id"] for t in totals}) == 5 and all(t["sheep"] > 0 for t in totals)
+
+
+@pytest.mark.parametrize("role", ["analyst", "union", "foreign", "anonymous"])
+def test_writes_refused(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    h = {**_headers(tokens, role), "If-Match": '"1"'}
+    expected_census = {"analyst": 403, "union": None, "foreign": 404, "anonymous": 401}[role]
+    if expected_census is not None:
+        r = client.patch(f"/census/{OWN_CENSUS}", json={"sheep": 1}, headers=h)
+        assert r.status_code == expected_census, r.text
+    herd = client.patch(f"/herds/{OWN_HERD}", json={"sheep": 1}, headers=h)
+    assert herd.status_code == (401 if role == "anonymous" else 403)
+    plan = client.post("/plans", json={"season_year": 2025}, headers=h)
+    assert plan.status_code == (401 if role == "anonymous" else 403)
+    approve = client.post("/plans/any/approve", headers=h)
+    assert approve.status_code == (401 if role == "anonymous" else 403)
+
+
+# ----------------------------------------------------------------- token attacks
+def _claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def _b64(doc: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(doc).encode()).rstrip(b"=").decode()
+
+
+def test_token_attacks_are_401(client: TestClient, tokens: dict[str, str]) -> None:
+    good = tokens["union"]
+    claims = _claims(good)
+    head, _, sig = good.split(".")
+    now = datetime.now(UTC)
+    attacks = {
+        "expired": jwt.encode(
+            {**claims, "exp": now - timedelta(minutes=1)}, "x" * 40, algorithm="HS256"
+        ),
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({**claims, 'role': 'akimat'})}.",
+        "wrong key": jwt.encode(
+            {**claims, "role": "akimat", "union": None}, "k" * 48, algorithm="HS256"
+        ),
+        "edited role": f"{head}.{_b64({**claims, 'role': 'akimat', 'union': None})}.{sig}",
+        "edited union": f"{head}.{_b64({**claims, 'union': FOREIGN_UNION})}.{sig}",
+        "no exp": f"{head}.{_b64({k: v for k, v in claims.items() if k != 'exp'})}.{sig}",
+        "garbage": "not-a-token",
+    }
+    for name, token in attacks.items():
+        r = client.get("/census", headers=auth(token))
+        assert r.status_code == 401, name
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert r.headers["content-type"] == "application/problem+json"
+    # a token signed with the server's key but expired is refused too
+    secret = client.app.state.tokens._secret  # type: ignore[attr-defined]
+    expired = jwt.encode({**claims, "exp": now - timedelta(seconds=1)}, secret, algorithm="HS256")
+    assert client.get("/census", headers=auth(expired)).status_code == 401
+    assert client.get("/census", headers=auth(good)).status_code == 200
+
+
+def test_wrong_password_is_401_without_detail_of_which(client: TestClient) -> None:
+    bad_user = client.post("/auth/token", data={"username": "nobody", "password": "x"})
+    bad_pass = client.post("/auth/token", data={"username": "analyst", "password": "wrong"})
+    assert bad_user.status_code == bad_pass.status_code == 401
+    assert bad_user.json()["detail"] == bad_pass.json()["detail"]

@@ -1,0 +1,123 @@
+"""Plans over HTTP: start (akimat, 202), poll, assignments as GeoJSON/CSV/XLSX, approve."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import pasture
+from api.main import create_app
+
+from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
+
+HAS_PLANNER = importlib.util.find_spec("pasture.planning") is not None
+
+
+@pytest.fixture
+def plan_client(writable_gpkg: Path) -> TestClient:
+    with pasture.open_store(writable_gpkg) as store:
+        store.replace_rows(
+            "plans",
+            pd.DataFrame(
+                [
+                    {
+                        "id": "plan-test",
+                        "season_year": 2025,
+                        "state": "draft",
+                        "solver": "heuristic",
+                        "params": {"weeks": 2},
+                        "summary": {"deficit_kg": 0},
+                        "created_at": datetime.now(UTC),
+                        "created_by": "akimat",
+                    }
+                ]
+            ),
+        )
+        rows = []
+        for union, herd, plot in (
+            (OWN_UNION, "upu-akshi-herd-01", "P0501"),
+            (FOREIGN_UNION, "upu-asy-herd-01", None),
+        ):
+            for period in (1, 2):
+                rows.append(
+                    {
+                        "plan_id": "plan-test",
+                        "herd_id": herd,
+                        "union_id": union,
+                        "period": period,
+                        "start": f"2025-05-0{period}",
+                        "end": f"2025-05-0{period + 1}",
+                        "plot_id": plot,
+                        "sheep_units": 500.0,
+                        "demand_kg": 10.0,
+                        "eaten_kg": 10.0,
+                        "available_kg": 20.0,
+                    }
+                )
+        store.replace_rows("assignments", pd.DataFrame(rows))
+    with TestClient(create_app(make_settings(writable_gpkg))) as c:
+        yield c  # type: ignore[misc]
+
+
+def test_assignments_are_scoped_and_exported(plan_client: TestClient) -> None:
+    union = auth(login(plan_client, OWN_UNION))
+    akimat = auth(login(plan_client, "akimat"))
+    mine = plan_client.get("/plans/plan-test/assignments", headers=union)
+    assert mine.status_code == 200 and mine.headers["content-type"] == "application/geo+json"
+    features = mine.json()["features"]
+    assert {f["properties"]["union_id"] for f in features} == {OWN_UNION}
+    assert features[0]["geometry"]["type"] == "MultiPolygon"
+    assert FOREIGN_UNION not in mine.text
+    every = plan_client.get("/plans/plan-test/assignments?f=csv", headers=akimat)
+    assert every.headers["content-type"].startswith("text/csv")
+    assert len(pd.read_csv(io.StringIO(every.text))) == 4
+    xlsx = plan_client.get(
+        "/plans/plan-test/assignments",
+        headers={
+            **akimat,
+            "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None and sheet.max_row == 5
+    assert plan_client.get("/plans/nope/assignments", headers=akimat).status_code == 404
+
+
+def test_plans_list_get_and_approve(plan_client: TestClient) -> None:
+    union = auth(login(plan_client, OWN_UNION))
+    akimat = auth(login(plan_client, "akimat"))
+    plans = plan_client.get("/plans", headers=union).json()["plans"]
+    assert [p["id"] for p in plans] == ["plan-test"] and plans[0]["summary"] is None
+    assert plan_client.post("/plans/plan-test/approve", headers=union).status_code == 403
+    r = plan_client.post("/plans/plan-test/approve", headers=akimat)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "approved" and r.json()["approved_by"] == "akimat"
+    assert plan_client.post("/plans/plan-test/approve", headers=akimat).status_code == 409
+
+
+def test_post_plan_starts_in_background(plan_client: TestClient) -> None:
+    akimat = auth(login(plan_client, "akimat"))
+    r = plan_client.post(
+        "/plans", json={"season_year": 2025, "solver": "heuristic"}, headers=akimat
+    )
+    if not HAS_PLANNER:
+        assert r.status_code == 501 and "pasture.planning" in r.json()["detail"]
+        return
+    assert r.status_code == 202, r.text
+    plan_id = r.json()["id"]
+    assert r.headers["location"].endswith(f"/plans/{plan_id}")
+    state = "solving"
+    for _ in range(600):
+        state = plan_client.get(f"/plans/{plan_id}", headers=akimat).json()["state"]
+        if state != "solving":
+            break
+        time.sleep(0.1)
+    assert state in ("draft", "failed", "moved")
