@@ -11,6 +11,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pasture
@@ -20,10 +21,12 @@ from . import web
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
 from .ogc import ogc_router
+from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
 from .schemas import ProblemDetails
 from .settings import DEFAULT_SECRET, Settings
+from .tiles import tiles_router
 
 __all__ = ["ConfigurationError", "create_app", "openapi_30"]
 
@@ -226,6 +229,14 @@ def create_app(
     app.include_router(auth_router(responses=PROBLEMS))
     app.include_router(records_router(responses=PROBLEMS))
     app.include_router(plans_router(responses=PROBLEMS))
+    app.include_router(tiles_router())
+    app.include_router(pages_router())
+    install_page_errors(app)
+    from pasture.maps import leaflet_asset_dir  # folium only for the pages
+
+    app.mount(
+        STATIC_LEAFLET.rstrip("/"), StaticFiles(directory=leaflet_asset_dir()), name="leaflet"
+    )
 
     @app.get("/health", tags=["service"], summary="Health", responses={503: PROBLEMS[503]})
     def health(request: Request) -> dict[str, str]:

@@ -43,4 +43,9 @@ class Settings(BaseSettings):
         default=10, ge=1, description="failed logins allowed per user name and client per minute"
     )
     token_minutes: int = Field(default=60, ge=1, description="lifetime of an access token")
+    basemap_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="XYZ URL template of the map background (OpenStreetMap by default, "
+        "with its attribution); empty: no basemap, the pages work fully offline",
+    )
     plan_workers: int = Field(default=1, ge=1, description="plans solved at the same time")

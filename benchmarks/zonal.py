@@ -10,13 +10,22 @@ Peer: ``exactextract.exact_extract`` with ``["mean", "stdev", "count"]`` on the 
 all dates in one call, two ways: (1) in-memory ``NumPyRasterSource`` per date (its fastest
 mode, no I/O: the same footing as ours) and (2) one 10-band GeoTIFF (tiled, uncompressed)
 opened by path.
+
+Ours is timed three ways: warm (best of repeated calls in this process, compiled code
+loaded: what the ratios use), first call in a fresh process with an empty numba cache
+(includes compiling the kernels) and first call in a fresh process with the cache filled
+(includes loading them), the last two in child processes on the same input (same seed).
+Default threads (numba's, ``NUMBA_NUM_THREADS``) and one thread are both reported.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -109,6 +118,20 @@ def lazy_stack(size: int, dates: int, rows: int) -> Any:
     )
 
 
+def child_first_call(args: argparse.Namespace, cache_dir: str) -> dict[str, float]:
+    """Time the first ``zonal_stats`` call of a fresh process using numba cache ``cache_dir``."""
+    cmd = [sys.executable, __file__, "--child", "--plots", str(args.plots)]
+    cmd += ["--size", str(args.size), "--dates", str(args.dates), "--seed", str(args.seed)]
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def inputs(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    rng = np.random.default_rng(args.seed)
+    return make_plots(args.plots, args.size, rng), make_stack(args.size, args.dates, rng)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plots", type=int, default=20_000)
@@ -117,28 +140,48 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-geotiff", action="store_true", help="skip the GeoTIFF peer run")
     parser.add_argument("--no-dask", action="store_true", help="skip the lazy dask run")
+    parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process runs")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.child:  # a fresh process: time the first call only
+        plots, stack = inputs(args)
+        ndvi = as_dataarray(stack)
+        t0 = time.perf_counter()
+        zonal_stats(plots, ndvi)
+        first = time.perf_counter() - t0
+        print(json.dumps({"first": first, "load": os.getloadavg()[0]}))
+        return
+
+    import numba
     from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource
 
-    rng = np.random.default_rng(args.seed)
     size, dates = args.size, args.dates
     print(f"input: {args.plots} Voronoi plots, {size}×{size} float32, {dates} dates, EPSG:32643")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
-    plots = make_plots(args.plots, size, rng)
-    stack = make_stack(size, dates, rng)
+    threads = numba.get_num_threads()
+    print(
+        f"machine: {os.cpu_count()} CPUs, {threads} numba threads, numba {numba.__version__}, "
+        f"load average {os.getloadavg()[0]:.2f} at start"
+    )
+    plots, stack = inputs(args)
     ndvi = as_dataarray(stack)
     grid = Grid.from_dataarray(ndvi)
     date_bytes = stack[0].nbytes
 
     # ours ------------------------------------------------------------------------------
-    zonal_stats(plots.iloc[:50], ndvi.isel(time=[0]))  # warm imports and caches
+    t0 = time.perf_counter()
+    zonal_stats(plots.iloc[:50], ndvi.isel(time=[0]))  # loads (or compiles) the kernels
+    t_first_small = time.perf_counter() - t0
     t_total, ours = best(lambda: zonal_stats(plots, ndvi), 2)
     t_weights, weights = best(lambda: CoverageWeights.from_plots(plots, grid), 2)
     t_dates, _ = best(lambda: zonal_stats(plots, ndvi, weights=weights), 3)
+    t_total1, _ = best(lambda: zonal_stats(plots, ndvi, threads=1), 2)
+    t_weights1, _ = best(lambda: CoverageWeights.from_plots(plots, grid, threads=1), 2)
+    t_dates1, _ = best(lambda: zonal_stats(plots, ndvi, weights=weights, threads=1), 3)
     t_sum, _ = best(lambda: stack[0].sum(), 7)
-    per_date = t_dates / dates
+    per_date, per_date1 = t_dates / dates, t_dates1 / dates
+    load_ours = os.getloadavg()[0]
 
     # exactextract ----------------------------------------------------------------------
     xmin, ymin, xmax, ymax = grid.bounds
@@ -173,6 +216,7 @@ def main() -> None:
             with rasterio.open(path, "w", **profile) as dst:
                 dst.write(stack)
             t_ee_tif, _ = best(lambda: exact_extract(str(path), plots, ops, output="pandas"), 1)
+    load_ee = os.getloadavg()[0]
 
     # agreement -------------------------------------------------------------------------
     mean_ours = ours["mean"].to_numpy().reshape(args.plots, dates)
@@ -182,28 +226,60 @@ def main() -> None:
     std_ours = ours["std"].to_numpy().reshape(args.plots, dates)
     std_ee = np.stack([ee[f"b{t}_stdev"].to_numpy() for t in range(dates)], axis=1)
     diff_std = float(np.nanmax(np.abs(std_ours[both] - std_ee[both])))
+    count_ours = ours["count"].to_numpy().reshape(args.plots, dates)
+    count_ee = np.stack([ee[f"b{t}_count"].to_numpy() for t in range(dates)], axis=1)
+    diff_count = float(np.max(np.abs(count_ours - count_ee) / np.maximum(count_ee, 1.0)))
 
     # memory ----------------------------------------------------------------------------
     peak_dates = traced_peak(lambda: zonal_stats(plots, ndvi, weights=weights))
     peak_total = traced_peak(lambda: zonal_stats(plots, ndvi))
-    kept = weights.nbytes  # the weights and their cached band indices, which stay
+    kept = weights.nbytes  # the weights, which stay
+
+    # fresh processes: compiling, then loading the cached kernels ------------------------
+    cold = cached = None
+    if not args.no_cold:
+        with tempfile.TemporaryDirectory() as cache_dir:
+            cold = child_first_call(args, cache_dir)
+            cached = child_first_call(args, cache_dir)
 
     print(
         f"weights: {weights.nbytes / 2**20:.0f} MiB, {len(weights.run_start)} runs, "
         f"{len(weights.edge_pixel)} boundary cells"
     )
-    print(f"ours, total incl. weights ({dates} dates):  {t_total:8.3f} s")
-    print(f"  building the weights:                {t_weights:8.3f} s")
-    print(f"  {dates} dates with weights:               {t_dates:8.3f} s")
-    print(f"exactextract, in-memory NumPy sources: {t_ee:8.3f} s   ratio {t_ee / t_total:5.1f}×")
-    if t_ee_tif is not None:
+    print(f"load average: {load_ours:.2f} after timing ours, {load_ee:.2f} after exactextract")
+    print(f"ours, {threads} threads (default), warm:")
+    print(f"  total incl. weights ({dates} dates):  {t_total:8.3f} s")
+    print(f"  building the weights:              {t_weights:8.3f} s")
+    print(f"  {dates} dates with weights:             {t_dates:8.3f} s")
+    print("ours, 1 thread, warm:")
+    print(f"  total incl. weights ({dates} dates):  {t_total1:8.3f} s")
+    print(f"  building the weights:              {t_weights1:8.3f} s")
+    print(f"  {dates} dates with weights:             {t_dates1:8.3f} s")
+    if cold is not None and cached is not None:
         print(
-            f"exactextract, {dates}-band GeoTIFF path:   {t_ee_tif:8.3f} s   "
-            f"ratio {t_ee_tif / t_total:5.1f}×"
+            f"ours, first call in a fresh process ({threads} threads), total incl. weights:\n"
+            f"  empty numba cache (compiles):      {cold['first']:8.3f} s  "
+            f"(compiling ≈ {cold['first'] - t_total:.2f} s; loadavg {cold['load']:.2f})\n"
+            f"  filled numba cache (loads it):     {cached['first']:8.3f} s  "
+            f"(loading ≈ {cached['first'] - t_total:.2f} s; loadavg {cached['load']:.2f})"
         )
+    print(f"  (first call of this process, 50 plots, 1 date: {t_first_small:.2f} s)")
+    peers = [("in-memory NumPy sources", t_ee)]
+    if t_ee_tif is not None:
+        peers.append((f"{dates}-band GeoTIFF path", t_ee_tif))
+    for name, t_peer in peers:
+        line = (
+            f"exactextract, {name + ':':26s} {t_peer:8.3f} s   ratio {t_peer / t_total:5.1f}× warm"
+        )
+        line += f", {t_peer / t_total1:5.1f}× warm 1 thread"
+        if cold is not None and cached is not None:
+            line += f", {t_peer / cold['first']:5.1f}× compiling"
+            line += f", {t_peer / cached['first']:5.1f}× cache-loading"
+        print(line)
     print(
         f"per date with weights: {per_date * 1e3:.1f} ms = {per_date / t_sum:.1f}× arr.sum() "
-        f"({t_sum * 1e3:.1f} ms)"
+        f"({t_sum * 1e3:.1f} ms); 1 thread: {per_date1 * 1e3:.1f} ms = "
+        f"{per_date1 / t_sum:.1f}× arr.sum()"
     )
     print(
         f"peak traced memory, dates with weights: {peak_dates / 2**20:.0f} MiB = "
@@ -212,9 +288,12 @@ def main() -> None:
     print(
         f"peak traced memory, incl. weights:      {peak_total / 2**20:.0f} MiB = "
         f"{peak_total / date_bytes:.2f}× one date, of which {kept / 2**20:.0f} MiB are the "
-        "weights and their band cache, which stay"
+        "weights, which stay"
     )
-    print(f"max |mean - exactextract mean| = {diff:.2e}, max |std diff| = {diff_std:.2e}")
+    print(
+        f"max |mean - exactextract mean| = {diff:.2e}, max |std diff| = {diff_std:.2e}, "
+        f"max relative count diff = {diff_count:.2e}"
+    )
     nan_share = float(np.isnan(stack).mean())
     print(f"NaN pixels: {nan_share:.1%}; load average {os.getloadavg()[0]:.2f} at the end")
 

@@ -14,6 +14,7 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
+from pasture._zonal_kernels import DENSE_CELLS
 from pasture.zonal import CoverageWeights, Grid, ZonalError, zonal_stats
 
 exactextract = pytest.importorskip("exactextract")
@@ -164,8 +165,8 @@ def voronoi_plots(n: int, height: int, width: int, seed: int) -> gpd.GeoDataFram
 
 @pytest.mark.parametrize("dims", [(H, W), (150, 7), (3, 300)])
 def test_tessellation_matches_exactextract(dims):
-    """Plots that tile the raster (no overlap): the path where a run's sum swallows the gap
-    to the next run; tall, narrow and wide rasters move runs across band boundaries."""
+    """Plots that tile the raster (no overlap), as pasture plots do; tall, narrow and wide
+    rasters put runs at both ends of rows and bands of rows one row high."""
     height, width = dims
     stack = make_stack(height, width, 2, seed=11) if min(height, width) > 20 else None
     if stack is None:
@@ -188,9 +189,9 @@ def test_tessellation_matches_exactextract(dims):
 
 
 def test_valid_boundary_cells_next_to_masked_runs_are_exact():
-    """Plot ``left`` is masked except the cells its boundary crosses: its sums then come
-    from the gap pixels its runs' segments swallow and give back. All valid pixels hold
-    the same value, so the mean must be that value to float64 rounding."""
+    """Plot ``left`` is masked except the cells its boundary crosses: every run sum is NaN and
+    is summed again over no valid pixel, the sums come from boundary cells only. All valid
+    pixels hold the same value, so the mean must be that value to float64 rounding."""
     height, width = 10, 60
     value = np.float32(1000.123)
     corners = [px(20.3, 0), px(42.3, 10)]
@@ -239,7 +240,7 @@ def test_min_max_and_column_selection(utm_case):
     stack, ndvi, plots = utm_case
     ours = zonal_stats(plots, ndvi, stats=("max", "mean", "min"))
     assert list(ours.columns) == ["plot_id", "time", "max", "mean", "min", "valid_fraction"]
-    full = zonal_stats(plots, ndvi)  # without std no squares are summed: same mean
+    full = zonal_stats(plots, ndvi)  # min and max take another pass: same mean
     pd.testing.assert_series_equal(ours["mean"], full["mean"], rtol=1e-12)
     pd.testing.assert_series_equal(ours["valid_fraction"], full["valid_fraction"])
     ref = reference(stack, utm_transform(), plots, ["min", "max"])
@@ -445,6 +446,18 @@ def test_invalid_and_empty_geometries(utm_case):
     assert (ours.iloc[3:]["count"] == 0).all()
 
 
+def test_all_plots_outside_the_raster(utm_case):
+    _, ndvi, _ = utm_case
+    plots = gpd.GeoDataFrame(
+        {"id": ["east", "none"]}, geometry=[box(100, 0, 110, 10), None], crs=UTM
+    )
+    weights = CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))
+    assert len(weights.run_start) == len(weights.edge_pixel) == 0
+    ours = zonal_stats(plots, ndvi, weights=weights, stats=("mean", "count", "max"))
+    assert ours["mean"].isna().all() and ours["max"].isna().all()
+    assert (ours["count"] == 0).all() and (ours["valid_fraction"] == 0).all()
+
+
 def test_raster_without_crs_is_refused(utm_case):
     _, ndvi, plots = utm_case
     bare = xr.DataArray(ndvi.values, dims=ndvi.dims, coords={"time": ndvi.time})
@@ -452,12 +465,13 @@ def test_raster_without_crs_is_refused(utm_case):
         zonal_stats(plots, bare)
 
 
-def test_weights_survive_pickling_without_their_cache(utm_case):
+def test_weights_survive_pickling(utm_case):
     _, ndvi, plots = utm_case
     weights = CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))
-    expected = zonal_stats(plots, ndvi, weights=weights)  # fills the band cache
+    expected = zonal_stats(plots, ndvi, weights=weights)
     copy = pickle.loads(pickle.dumps(weights))
-    assert copy._bands == {} and copy.grid == weights.grid
+    assert copy.grid == weights.grid and copy.plot_ids == weights.plot_ids
+    np.testing.assert_array_equal(copy.edge_ptr, weights.edge_ptr)
     pd.testing.assert_frame_equal(zonal_stats(plots, ndvi, weights=copy), expected)
 
 
@@ -489,3 +503,72 @@ def test_distributed_local_cluster_matches_numpy(utm_case):
     pd.testing.assert_frame_equal(by_address, expected, rtol=1e-6, atol=1e-9)
     pd.testing.assert_frame_equal(lazy, expected, rtol=1e-6, atol=1e-9)
     pd.testing.assert_frame_equal(eager, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_threads_give_the_same_weights_and_sums():
+    """Plots shared among threads for the weights, bands of rows for the reduction: the
+    same weights (up to order within a row) and the same statistics as one thread."""
+    height, width = 90, 120
+    stack = make_stack(height, width, 2, seed=4)
+    ndvi = as_dataarray(stack, utm_transform(), UTM)
+    plots = voronoi_plots(400, height, width, seed=9)
+    grid = Grid.from_dataarray(ndvi)
+    one = CoverageWeights.from_plots(plots, grid, threads=1)
+    two = CoverageWeights.from_plots(plots, grid, threads=2)
+    assert (one.to_csr() != two.to_csr()).nnz == 0
+    np.testing.assert_array_equal(one.run_ptr, two.run_ptr)
+    np.testing.assert_array_equal(one.edge_ptr, two.edge_ptr)
+    ops = ("mean", "std", "count", "min", "max")
+    serial = zonal_stats(plots, ndvi, stats=ops, weights=one, threads=1)
+    for threads in (2, 3):
+        pd.testing.assert_frame_equal(
+            zonal_stats(plots, ndvi, stats=ops, weights=two, threads=threads),
+            serial,
+            rtol=1e-12,
+            atol=1e-12,
+        )
+    with pytest.raises(ZonalError, match="threads"):
+        zonal_stats(plots, ndvi, threads=0)
+
+
+def test_large_plots_are_exact():
+    """Plots with thousands of boundary cells and hundreds of events in a row, too large for
+    the dense box (the builder's buffers grow, rows sort their events): sampled cells match
+    shapely's intersection areas. The other tests' plots take the dense box."""
+    rng = np.random.default_rng(12)
+    height, width = 700, 900
+    grid = Grid(height, width, Affine(1.0, 0, 0.0, 0, -1.0, float(height)), UTM)
+    angles = np.linspace(0, 2 * np.pi, 600, endpoint=False)
+    radius = rng.uniform(150, 330, len(angles))
+    star = shapely.Polygon(np.c_[450 + radius * np.cos(angles), 350 + radius * np.sin(angles)])
+    teeth = [(x, 20.0 + 90.0 * (i % 2) + 0.37) for i, x in enumerate(np.arange(3.3, 890, 1.7))]
+    comb = shapely.Polygon([(2.2, 5.5), *teeth, (890.6, 5.5)])  # hundreds of events per row
+    geoms = np.array([star, comb, star.difference(comb.buffer(40))], dtype=object)
+    boxes = shapely.bounds(geoms)
+    assert ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) > DENSE_CELLS).all()
+    weights = CoverageWeights.from_geometries(geoms, grid)
+    assert len(weights.edge_pixel) > 20_000
+    np.testing.assert_allclose(weights.total, shapely.area(geoms), rtol=1e-12)
+    matrix = weights.to_csr()
+    pixels = np.r_[rng.choice(weights.edge_pixel, 1500), rng.integers(0, height * width, 500)]
+    rows, cols = np.divmod(pixels, width)
+    cells = shapely.box(cols, height - rows - 1, cols + 1, height - rows)
+    for i, geom in enumerate(geoms):
+        expected = shapely.area(shapely.intersection(cells, geom))
+        np.testing.assert_allclose(matrix[[i]][:, pixels].toarray()[0], expected, atol=1e-9)
+
+
+def test_transposed_and_read_only_rasters(utm_case):
+    """A raster stored (time, x, y) and a read-only one give the same result as the plain
+    stack (non-contiguous dates are copied for the kernel)."""
+    _, ndvi, plots = utm_case
+    expected = zonal_stats(plots, ndvi, stats=("mean", "std", "count", "max"))
+    transposed = ndvi.transpose("time", "x", "y")
+    pd.testing.assert_frame_equal(
+        zonal_stats(plots, transposed, stats=("mean", "std", "count", "max")), expected
+    )
+    frozen = ndvi.copy(data=ndvi.values.copy())
+    frozen.values.flags.writeable = False
+    pd.testing.assert_frame_equal(
+        zonal_stats(plots, frozen, stats=("mean", "std", "count", "max")), expected
+    )

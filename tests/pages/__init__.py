@@ -1,0 +1,1 @@
+"""Tests of the web pages (maps for akimat officials and unions)."""

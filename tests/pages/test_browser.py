@@ -1,0 +1,135 @@
+"""The pages in headless Chromium against uvicorn: login, plots drawn, legend, weeks, scope, language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pasture
+
+from .conftest import ARTIFACTS, FOREIGN_UNION, OWN_UNION, PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PLOTS = "document.querySelectorAll('.leaflet-overlay-pane path.pasture-plot').length"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _page(browser: Any, base: str, outside: list[str], errors: list[str], **kw: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, **kw)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith((base, "data:")) else None,
+    )
+    return page
+
+
+def _login(page: Any, base: str, user: str, path: str) -> None:
+    page.goto(f"{base}{path}")
+    page.wait_for_selector("form.jailym-login")  # redirected to the login page
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form.jailym-login button[type=submit]")
+
+
+def test_overview_after_login(browser: Any, live_server: str, pages_gpkg: Path) -> None:
+    with pasture.open_store(pages_gpkg) as store:
+        n_plots = store.count("plots")
+        day = store.read_rows("scenes")["date"].max().date().isoformat()
+    outside: list[str] = []
+    errors: list[str] = []
+    page = _page(browser, live_server, outside, errors)
+    _login(page, live_server, "akimat", f"/maps/overview?lang=ru&shade=load&ndvi={day}")
+    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
+    assert page.evaluate(PLOTS) == n_plots
+    assert page.evaluate("document.documentElement.lang") == "ru"
+    assert page.inner_text("header h1") == "Обзор пастбищ"
+    assert page.is_visible(".pasture-legend")
+    assert page.is_visible(".leaflet-control-layers")
+    page.wait_for_selector("img.leaflet-tile-loaded", state="attached", timeout=30_000)
+    tiles = page.evaluate(
+        "Array.from(document.querySelectorAll('img.leaflet-tile-loaded')).map(i => i.src)"
+    )
+    assert any(f"/tiles/ndvi/{day}/" in t for t in tiles)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pages-overview-ru.png"))
+    page.context.close()
+    assert errors == [] and outside == []
+
+
+def test_week_selector_changes_grazed_plots(browser: Any, live_server: str, plan_id: str) -> None:
+    outside: list[str] = []
+    errors: list[str] = []
+    page = _page(browser, live_server, outside, errors)
+    _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
+    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
+    from pasture.maps.style import OUT_OF_SEASON_COLOUR, RESTING_COLOUR
+
+    skip = f"['{RESTING_COLOUR.lower()}', '{OUT_OF_SEASON_COLOUR.lower()}']"
+    grazed = """() => { const out = []; const skip = new Set(SKIP);
+        document.querySelectorAll('path.pasture-plot').forEach((p, i) => {
+            const f = (p.getAttribute('fill') || '').toLowerCase();
+            if (!skip.has(f) && f !== 'none') out.push(i); });
+        return out.join(','); }""".replace("SKIP", skip)
+    first = page.evaluate(grazed)
+    options = page.evaluate("document.querySelectorAll('select.pasture-week-select option').length")
+    assert options > 5
+    page.select_option("select.pasture-week-select", str(options // 2))
+    later = page.evaluate(grazed)
+    assert first and later and first != later
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pages-rotation.png"))
+    page.context.close()
+    assert errors == [] and outside == []
+
+
+def test_union_page_holds_only_its_plots(browser: Any, live_server: str, pages_gpkg: Path) -> None:
+    with pasture.open_store(pages_gpkg) as store:
+        own = store.count("plots", where={"union_id": OWN_UNION})
+    outside: list[str] = []
+    errors: list[str] = []
+    page = _page(browser, live_server, outside, errors, locale="kk-KZ")
+    _login(page, live_server, OWN_UNION, "/me")
+    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
+    assert page.url.startswith(f"{live_server}/unions/{OWN_UNION}")
+    assert page.evaluate(PLOTS) == own
+    assert page.evaluate("document.documentElement.lang") == "kk"
+    assert "Жайылу күнтізбесі" in page.inner_text(".jailym-content")
+    assert page.is_visible(".pasture-legend")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pages-union-kk.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.pdf(path=str(ARTIFACTS / "pages-union-print.pdf"), format="A4")
+    page.emulate_media(media="screen")
+    response = page.goto(f"{live_server}/unions/{FOREIGN_UNION}")
+    assert response is not None and response.status == 404
+    assert FOREIGN_UNION + "-herd" not in page.content()
+    page.context.close()
+    assert errors == [] and outside == []
