@@ -17,7 +17,7 @@ from pasture.model import SEASONS, FieldType, Layer
 from pasture.model import layer as layer_named
 from pasture.store import Store
 
-from . import web
+from . import geojson, web
 from .auth import CurrentUser
 from .deps import StoreDep
 from .errors import BadRequest
@@ -175,7 +175,8 @@ def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
             )
         )
 
-    def dependency(request: Request, **values: Any) -> ItemsQuery:
+    async def dependency(request: Request, **values: Any) -> ItemsQuery:
+        # pure parsing: run it on the event loop, not in a worker thread
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise BadRequest(
@@ -435,7 +436,8 @@ def _add_collection_routes(
             "numberReturned": len(frame),
         }
         return Response(
-            web.feature_collection_json(frame, drop=hidden, extra=extra), media_type=web.GEOJSON
+            geojson.feature_collection_json(frame, drop=hidden, extra=extra),
+            media_type=web.GEOJSON,
         )
 
     items.__doc__ = (
@@ -491,7 +493,7 @@ def _add_collection_routes(
             resp = web.html_page(f"{spec.title}: {featureId}", links, web.html_table(rows))
             resp.headers.update(etag)
             return resp
-        body = web.feature_collection_json(frame, drop=hidden)
+        body = geojson.feature_collection_json(frame, drop=hidden)
         # the one feature of the collection, with its links
         feature = json.loads(body)["features"][0]
         feature["links"] = links
