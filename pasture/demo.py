@@ -498,7 +498,7 @@ def _herds_of(
             herds.append(
                 {
                     "id": f"{union}-herd-{n:02d}",
-                    "name": f"{name.capitalize()} {n} (generated)",
+                    "name": f"{union.removeprefix('upu-').capitalize()} {name} {n} (generated)",
                     "union_id": union,
                     **{s: share.get(s, 0) for s in SPECIES},
                     "source": source,
