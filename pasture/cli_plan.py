@@ -37,25 +37,6 @@ def _user(value: str | None) -> str:
     return value or os.environ.get("PASTURE_USER") or f"cli:{getpass.getuser()}"
 
 
-class _PlanGroup(click.Group):
-    """Maps domain errors to messages and the exit codes of ``pasture.cli``."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except errors.PastureError as exc:
-            # imported here: pasture.cli may import this module to register the group
-            from .cli import _EXIT_CODES, EXIT_BUG
-
-            code = next((c for cls, c in _EXIT_CODES if isinstance(exc, cls)), EXIT_BUG)
-            console.print(
-                f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True
-            )
-            ctx.exit(code)
-
-
 def _open(url: str) -> Any:
     from .store import open_store
 
@@ -67,7 +48,7 @@ _STORE = click.option(
 )
 
 
-@click.group(cls=_PlanGroup)
+@click.group()
 def plan() -> None:
     """Seasonal grazing rotation plans: create, inspect, export and approve."""
 

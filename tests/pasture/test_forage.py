@@ -12,7 +12,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,8 +22,8 @@ from grazing_models.biomass import AIR_DRY_DM_FRACTION, CENTNER_KG, parse_biomas
 from grazing_models.capacity import plot_capacity
 from grazing_models.livestock import default_species_table
 from grazing_models.load import UNUSED_THRESHOLD, census_heads
+from pasture import cli as pasture_cli
 from pasture import forage
-from pasture.cli_science import capacity, load, trends
 from pasture.demo import LivestockDensity, SurveyRelation
 from pasture.errors import InvalidInput, NotFound
 from pasture.geometry import geodesic_area_ha
@@ -395,9 +394,7 @@ def test_store_without_ndvi_says_what_to_run(demo_gpkg: Path, tmp_path: Path) ->
 def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> None:
     path = tmp_path / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, path)
-    group = click.Group()
-    for command in (capacity, load, trends):
-        group.add_command(command)
+    group = pasture_cli.main  # the real group, where these commands are registered
     runner = CliRunner(env={"COLUMNS": "200"})
 
     def run(*args: str) -> str:
@@ -426,8 +423,7 @@ def test_cli_capacity_without_models_or_yields_is_a_usage_error(
 ) -> None:
     models = tmp_path / "models.json"
     models.write_text(json.dumps({"*": {"form": "linear", "a": 1000, "b": 0}}), encoding="utf-8")
-    group = click.Group()
-    group.add_command(capacity)
+    group = pasture_cli.main
     runner = CliRunner(env={"COLUMNS": "200"})
     path = tmp_path / "demo.gpkg"
     shutil.copy(science.path, path)

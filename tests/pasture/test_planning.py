@@ -26,8 +26,8 @@ from grazing_models.rotation import (
     UnionDeficit,
 )
 from grazing_models.validate import Violation, validate_plan
+from pasture import cli as pasture_cli
 from pasture import planning
-from pasture.cli_plan import plan as plan_group
 from pasture.errors import AlreadyExists, InvalidInput, NotFound
 from pasture.model import SPECIES
 from pasture.planning import (
@@ -504,9 +504,8 @@ def test_bad_parameters_are_clear_errors(store: Store, demo_plan: str, tmp_path:
 
 
 def _cli() -> click.Group:
-    group = click.Group()
-    group.add_command(plan_group)
-    return group
+    # the real command group: it maps domain errors to exit codes
+    return pasture_cli.main
 
 
 def run(*args: str) -> tuple[int, str]:
