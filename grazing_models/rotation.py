@@ -186,6 +186,17 @@ class Period:
     season: str
 
 
+def move_limit_km(inputs: RotationInputs, params: RotationParams, period: int) -> float:
+    """Longest move allowed into ``period`` from the period before it."""
+    if (
+        params.max_migration_km is not None
+        and period > 0
+        and inputs.periods[period].season != inputs.periods[period - 1].season
+    ):
+        return max(params.max_migration_km, params.max_move_km)
+    return params.max_move_km
+
+
 @dataclass(frozen=True, eq=False)
 class RotationInputs:
     """Everything a rotation plan depends on besides its parameters.
@@ -391,6 +402,11 @@ class RotationParams(BaseModel):
     max_move_km
         Longest move between the plots of consecutive periods. Default 15 km:
         an assumption (about a day's trek for sheep), not from DOMAIN.md.
+    max_migration_km
+        Longest move into the first period of a new season (spring to summer
+        pasture and back): herds migrate along transhumance routes then, and
+        reach the Asy plateau in May (DOMAIN.md, Seasons). ``None`` (default)
+        keeps ``max_move_km`` for those moves too.
     max_water_km
         Plots farther than this from water are not used. Default 5 km: an
         assumption, not from DOMAIN.md; set it per district.
@@ -417,6 +433,7 @@ class RotationParams(BaseModel):
     min_rest_days: float = Field(default=30.0, ge=0.0)
     min_rest_days_by_season: dict[str, float] | None = None
     max_move_km: float = Field(default=15.0, gt=0.0)
+    max_migration_km: float | None = Field(default=None, gt=0.0)
     max_water_km: float = Field(default=5.0, gt=0.0)
     max_home_km: float | None = Field(default=None, gt=0.0)
     period_days: int = Field(default=7, ge=1)
@@ -1005,11 +1022,11 @@ def _build_milp(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -
     ccnt: list[np.ndarray] = []
     cv: list[np.ndarray] = []
     n_cnt_rows = 0
-    lim = params.max_move_km + 1e-9
     for (h, t), (s0, e0) in block.items():
         nxt = block.get((h, t + 1))
         if nxt is None:
             continue
+        lim = move_limit_km(inputs, params, t + 1) + 1e-9
         s1, e1 = nxt
         pa = p_arr[s0:e0]
         pb = p_arr[s1:e1]
@@ -1248,8 +1265,6 @@ def _greedy(
     rest_after = _rest_periods_after(inputs, params)
     walk_cost = params.weight_walk_km * 2.0 * water * days
     w_unfed, w_press, w_move = params.weight_unfed, params.weight_pressure, params.weight_move
-    lim = params.max_move_km + 1e-9
-
     plot_of = np.full((n_h, n_t), -1, dtype=np.int64)
     depletion = np.zeros(inputs.n_plots)
     free_from = np.zeros(
@@ -1258,6 +1273,7 @@ def _greedy(
     grazed_prev = np.zeros(inputs.n_plots, dtype=bool)
     active = [[h for h in range(n_h) if t in inputs.herd_periods(h)] for t in range(n_t)]
     for t in range(n_t):
+        lim = move_limit_km(inputs, params, t) + 1e-9
         cap = np.maximum(0.0, u_avail[:, t] - depletion)
         eaten_t = np.zeros(inputs.n_plots)
         on = np.zeros(inputs.n_plots, dtype=bool)

@@ -229,11 +229,16 @@ def validate_plan(plan: Plan, inputs: RotationInputs) -> list[Violation]:
                 where = "previous plot"
             if prev_xy is not None:
                 step = math.hypot(plot.x_km - prev_xy[0], plot.y_km - prev_xy[1])
-                if step > prm.max_move_km + _ABS_KM:
+                # into the first week of a new season, herds may migrate farther
+                new_season = t > 0 and inputs.periods[t].season != inputs.periods[t - 1].season
+                limit = prm.max_move_km
+                if new_season and where != "home" and prm.max_migration_km is not None:
+                    limit = max(limit, prm.max_migration_km)
+                if step > limit + _ABS_KM:
                     out.append(
                         Violation(
                             "move_too_long",
-                            f"move of {step:.2f} km from {where}, limit {prm.max_move_km} km",
+                            f"move of {step:.2f} km from {where}, limit {limit} km",
                             herd.id,
                             row.plot_id,
                             t,

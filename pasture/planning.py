@@ -79,6 +79,7 @@ from .model import table as table_named
 from .store.base import Store
 
 __all__ = [
+    "DEFAULT_MIGRATION_KM",
     "DEMO_BIOMASS_MODELS",
     "DEMO_USER",
     "EXPORT_FORMATS",
@@ -890,6 +891,12 @@ def _summary(plan: Plan, assignments: pd.DataFrame, info: Mapping[str, Any]) -> 
 # --------------------------------------------------------------------------- plans
 
 
+#: Longest move into the first week of a new season, km: herds migrate along the
+#: transhumance routes then and reach the Asy plateau in May (DOMAIN.md, Seasons).
+#: An assumption: the demo's foothill pastures lie 20-100 km from the jailau.
+DEFAULT_MIGRATION_KM = 100.0
+
+
 def _validated(kind: type[_M], value: _M | Mapping[str, Any] | None, name: str) -> _M:
     """A parameter object from itself, a mapping of its fields, or its defaults."""
     if value is None:
@@ -992,6 +999,8 @@ def create_plan(
         the plan row is kept with state ``failed`` and the violations in its summary.
     """
     say = progress or (lambda _msg: None)
+    if params is None or isinstance(params, Mapping):
+        params = {"max_migration_km": DEFAULT_MIGRATION_KM, **(params or {})}
     params = _validated(RotationParams, params, "params")
     planning = _validated(PlanningParams, planning, "planning")
     if plan_id is not None:

@@ -284,3 +284,51 @@ def test_solver_output_has_no_violation(solver, seed):
     params = RotationParams(max_home_km=20.0, min_rest_days=14.0)
     plan = plan_rotation(inputs, params, solver=solver, time_limit=5.0, mip_rel_gap=0.05)
     assert validate_plan(plan, inputs) == []
+
+
+def _migrating_inputs() -> RotationInputs:
+    """The same district, but its last period is summer; A, B and F (50 km away) are summer plots too."""
+    base = _inputs()
+    plots = tuple(
+        dataclasses.replace(p, seasons=frozenset({"spring", "summer"}))
+        if p.id in ("A", "B", "F")
+        else p
+        for p in base.plots
+    )
+    periods = (*base.periods[:3], dataclasses.replace(base.periods[3], season="summer"))
+    return RotationInputs(plots, base.herds, periods, base.available_kg, base.regrowth_kg)
+
+
+def test_migration_allowance_applies_only_into_a_new_season():
+    inputs = _migrating_inputs()
+    into_summer = _with(_valid_rows(), "H1", 3, "F")  # 48 km from B, first summer week
+    migrating = PARAMS.model_copy(update={"max_migration_km": 60.0})
+    assert validate_plan(_plan(into_summer, params=migrating), inputs) == []
+    # without the allowance the same move is too long
+    (v,) = _only(validate_plan(_plan(into_summer, params=PARAMS), inputs), "move_too_long")
+    assert (v.herd_id, v.plot_id, v.period) == ("H1", "F", 3)
+    # within a season the allowance does not apply
+    within_spring = _with(_with(_valid_rows(), "H1", 2, "F"), "H1", 3, "F")
+    found = _only(validate_plan(_plan(within_spring, params=migrating), inputs), "move_too_long")
+    assert {(f.herd_id, f.period) for f in found} == {("H1", 2)}
+
+
+@pytest.mark.parametrize("solver", ["milp", "heuristic"])
+def test_solvers_use_the_migration_allowance(solver: str):
+    inputs = _migrating_inputs()
+    # B has no summer forage left for H1 in the last week: only F (far away) feeds it then
+    available = inputs.available_kg.copy()
+    for pid in ("A", "B", "G", "W", "S"):
+        available[[p.id for p in inputs.plots].index(pid), 3] = 0.0
+    inputs = RotationInputs(
+        inputs.plots, inputs.herds, inputs.periods, available, inputs.regrowth_kg
+    )
+    migrating = PARAMS.model_copy(update={"max_migration_km": 60.0})
+    plan = plan_rotation(inputs, migrating, solver=solver)
+    assert validate_plan(plan, inputs) == []
+    last = {a.herd_id: a.plot_id for a in plan.assignments if a.period == 3}
+    assert last["H1"] == "F"
+    # without the allowance H1 cannot reach F in the first summer week and goes unfed
+    strict = plan_rotation(inputs, PARAMS, solver=solver)
+    assert validate_plan(strict, inputs) == []
+    assert {a.herd_id: a.plot_id for a in strict.assignments if a.period == 3}["H1"] != "F"

@@ -240,7 +240,8 @@ def test_demo_plan_is_stored_as_a_valid_draft(
     assert math.isfinite(row["objective"])
     # every parameter is recorded, the biomass model included
     params = row["params"]
-    assert params["rotation"] == RotationParams().model_dump(mode="json")
+    expected = RotationParams(max_migration_km=planning.DEFAULT_MIGRATION_KM)
+    assert params["rotation"] == expected.model_dump(mode="json")
     models = params["planning"]["biomass_models"]
     assert set(models) == {
         "semi_desert",
