@@ -1,8 +1,6 @@
 """The analyst notebook `notebooks/rotation_scenarios.ipynb` runs on the demo store.
 
-Executed with nbclient in the venv's ``python3`` kernel against a copy of the
-session's demo store with NDVI, named by ``PASTURE_DEMO_STORE``; the kernel
-starts in the repository root, where the notebook's imports resolve.
+Executed against a copy of the session's demo store with NDVI (tests/notebooks/harness.py).
 """
 
 from __future__ import annotations
@@ -11,32 +9,24 @@ import json
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 import pasture
 from pasture.planning import list_plans
+from tests.notebooks.harness import (
+    assert_stored_without_outputs,
+    html_outputs,
+    notebook_path,
+    run,
+    stdout,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "rotation_scenarios.ipynb"
+NOTEBOOK = notebook_path("rotation_scenarios.ipynb")
 SCENARIOS = ["utilisation 0.4", "utilisation 0.5", "utilisation 0.6", "destocking -20%"]
 
 
-def _stdout(cell: nbformat.NotebookNode) -> str:
-    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout")
-
-
 def test_notebook_is_stored_without_outputs() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    # notebooks import the packages and define nothing of their own (DESIGN.md)
-    assert not any(
-        line.lstrip().startswith(("def ", "class ")) for c in code for line in c.source.splitlines()
-    )
+    code = assert_stored_without_outputs(NOTEBOOK)
     assert any("PASTURE_DEMO_STORE" in c.source for c in code)
 
 
@@ -45,15 +35,10 @@ def test_notebook_plans_the_scenarios(
 ) -> None:
     store = tmp_path / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, store)
-    monkeypatch.setenv("PASTURE_DEMO_STORE", str(store))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(ROOT)}}
-    )
-    client.execute()
+    nb = run(NOTEBOOK, store, monkeypatch)
 
     check = next(c for c in nb.cells if "scenario-check" in c.metadata.get("tags", []))
-    doc = json.loads(_stdout(check))
+    doc = json.loads(stdout(check))
     assert doc["season"] == 2024
     table = doc["scenarios"]
     assert list(table) == SCENARIOS
@@ -65,16 +50,10 @@ def test_notebook_plans_the_scenarios(
         assert 0 <= row["unplaced t DM"] <= row["deficit t DM"] + 0.1
         assert row["plots used"] > 0
 
-    printed = [_stdout(c) for c in nb.cells if c.cell_type == "code"]
+    printed = [stdout(c) for c in nb.cells if c.cell_type == "code"]
     assert any(text.startswith("season 2024: ") and " weeks " in text for text in printed)
     assert any(text.startswith("week of ") and "plots grazed" in text for text in printed)
-    html = [
-        o["data"]["text/html"]
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if "data" in o and "text/html" in o["data"]
-    ]
+    html = html_outputs(nb)
     assert any("leaflet" in h.lower() for h in html)  # the week's map
 
     # the four plans are stored as drafts in the notebook's store
