@@ -33,9 +33,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# PASTURE_REQUIRE_PG=1 turns a skipped PostGIS test into a failure.
+# PASTURE_REQUIRE_PG=1 makes a missing PostGIS a failure; PASTURE_NO_SKIPS=1 fails the
+# run on any skipped test (everything a test needs is installed above).
 pytest: $(STAMP) postgis chromium
-	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 $(BIN)/pytest
+	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 PASTURE_NO_SKIPS=1 $(BIN)/pytest
 
 test: lint typecheck pytest
 

@@ -23,6 +23,22 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENABLE_HINT = "set PASTURE_TEST_PG=postgresql://user@host:port/postgres (or run `make test`) to run PostGIS tests"
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under `make test` (PASTURE_NO_SKIPS=1) a skipped test fails the run: in CI every
+    prerequisite (PostGIS, Chromium, the shared data) is installed, so a skip hides a gap."""
+    if os.environ.get("PASTURE_NO_SKIPS") != "1" or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped:
+        names = ", ".join(sorted({r.nodeid for r in skipped})[:10])
+        if reporter is not None:
+            reporter.write_line(
+                f"PASTURE_NO_SKIPS=1 but {len(skipped)} test(s) skipped: {names}", red=True
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def _require_pg() -> bool:
     return os.environ.get("PASTURE_REQUIRE_PG") == "1"
 
