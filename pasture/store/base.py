@@ -340,8 +340,19 @@ class Store(ABC):
 
     # ----------------------------------------------------------------- writing
     def _context(
-        self, cur: Any, spec: Layer, *, allow_overlap: bool, allow_outside_union: bool
+        self,
+        cur: Any,
+        spec: Layer,
+        *,
+        allow_overlap: bool,
+        allow_outside_union: bool,
+        near: pd.DataFrame | None = None,
     ) -> ValidationContext:
+        """What validation of ``spec`` records needs from the store.
+
+        ``near``: the incoming records; stored plots near them are read for the
+        overlap check (None: no stored plots, as when a layer is replaced).
+        """
         ctx = ValidationContext(
             allow_overlap=allow_overlap,
             allow_outside_union=allow_outside_union,
@@ -362,8 +373,15 @@ class Store(ABC):
         if "household_id" in names:
             cur.execute("SELECT id FROM households")
             ctx.household_ids = {r[0] for r in cur.fetchall()}
-        if spec.name == "plots" and not allow_overlap:
-            cur.execute(f"SELECT id, {self._geom_select} FROM plots")
+        if spec.name == "plots" and not allow_overlap and near is not None:
+            sql = f"SELECT id, {self._geom_select} FROM plots"
+            params: list[Any] = []
+            bounds = _bounds(near)
+            if bounds is not None:
+                # only stored plots near the incoming ones can overlap them (envelopes suffice)
+                cond, params, _ = self._bbox_filter("plots", bounds)
+                sql += f" WHERE {cond}"
+            cur.execute(self._sql(sql), params)
             rows = cur.fetchall()
             ctx.other_plots = pd.DataFrame(
                 {
@@ -372,6 +390,18 @@ class Store(ABC):
                 }
             )
         return ctx
+
+    def _read_ids(self, cur: Any, spec: Layer, ids: list[str] | None) -> pd.DataFrame:
+        """Stored records with these ids (all of them for None), in chunks of bound parameters."""
+        if ids is None:
+            return self._read(cur, spec)
+        chunks = [
+            self._read(cur, spec, ids=ids[start : start + _IDS_PER_QUERY])
+            for start in range(0, len(ids), _IDS_PER_QUERY)
+        ]
+        if not chunks:
+            return self._read(cur, spec, ids=[])
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def _region(self, cur: Any) -> BaseGeometry | None:
         cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), ["region_wkt"])
@@ -441,14 +471,18 @@ class Store(ABC):
             raise ValueError(f"mode must be append, upsert or replace, not {mode!r}")
         self._lock_for_write(cur, spec.name)
         ctx = self._context(
-            cur, spec, allow_overlap=allow_overlap, allow_outside_union=allow_outside_union
+            cur,
+            spec,
+            allow_overlap=allow_overlap,
+            allow_outside_union=allow_outside_union,
+            # replace: the stored plots go, so only the incoming ones are checked together
+            near=None if mode == "replace" else records,
         )
-        if mode == "replace":
-            ctx.other_plots = None
         clean = check_records(spec, records, ctx, source=source)
         if spec.name == "plots":
             clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
-        stored = self._read(cur, spec)
+        # append and upsert touch only the incoming ids; replace also deletes the rest
+        stored = self._read_ids(cur, spec, None if mode == "replace" else list(clean["id"]))
         return self._apply(
             cur, spec, clean, stored, mode=mode, user=user, source=source, progress=progress
         )
@@ -622,7 +656,9 @@ class Store(ABC):
             if spec.geometry_type:
                 merged["geometry"] = changes.get("geometry", old.geometry)
             frame = pd.DataFrame([merged])
-            ctx = self._context(cur, spec, allow_overlap=False, allow_outside_union=False)
+            ctx = self._context(
+                cur, spec, allow_overlap=False, allow_outside_union=False, near=frame
+            )
             clean = check_records(spec, frame, ctx, source=f"{spec.name} {record_id!r}")
             if spec.name == "plots":
                 clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
@@ -883,6 +919,22 @@ class Store(ABC):
 
     def _after_history_copy(self, cur: Any) -> None:  # noqa: B027 - optional hook
         """Let a backend move its history sequence past copied rows."""
+
+
+#: Ids bound in one ``IN (...)`` query: well under SQLite's 32,766 variables.
+_IDS_PER_QUERY = 5_000
+
+
+def _bounds(records: pd.DataFrame | None) -> BBox | None:
+    """The extent of the records' geometries, or None when there is none to go by."""
+    if records is None or "geometry" not in records.columns:
+        return None
+    geoms = np.asarray(records["geometry"].tolist(), dtype=object)
+    present = geoms[~shapely.is_missing(geoms)]
+    if not len(present):
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(present)
+    return (minx, miny, maxx, maxy) if np.isfinite([minx, miny, maxx, maxy]).all() else None
 
 
 # Column names that are reserved words in SQL and must be quoted.

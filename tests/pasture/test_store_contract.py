@@ -220,3 +220,24 @@ def test_meta_and_region(store: Store) -> None:
     far["geometry"] = [box(10, 50, 11, 51)]
     with pytest.raises(InvalidInput, match="outside the district's region"):
         store.write("okrugs", far, user="t")
+
+
+def test_upsert_beyond_one_query_of_ids_updates_exactly_the_changed(store: Store) -> None:
+    factories.fill(store, n_plots=0)
+    n = 12_000  # more ids than one IN (...) query binds: the lookup goes in chunks
+    households = pd.DataFrame(
+        {
+            "id": [f"h{i:05d}" for i in range(n)],
+            "name": [f"H {i}" for i in range(n)],
+            "union_id": "u-a",
+        }
+    )
+    store.write("households", households, user="t")
+    changed = households.copy()
+    changed.loc[[5, 7_500, 11_999], "name"] = "renamed"
+    result = store.write("households", changed, user="t", mode="upsert")
+    assert (result.inserted, result.updated) == (0, 3)
+    versions = store.read("households").set_index("id")["version"]
+    assert versions[versions > 1].index.tolist() == ["h00005", "h07500", "h11999"]
+    with pytest.raises(AlreadyExists, match="12000 id"):
+        store.write("households", households, user="t")
