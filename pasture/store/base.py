@@ -99,7 +99,8 @@ def _now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _json_value(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it: None for NaN, Python numbers, ISO text for dates."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, np.integer):
@@ -115,7 +116,7 @@ def _json_value(value: Any) -> Any:
 
 def record_json(props: Mapping[str, Any], geometry: BaseGeometry | None) -> dict[str, Any]:
     """The history form of a record: properties and the geometry as hex WKB (exact)."""
-    doc: dict[str, Any] = {"properties": {k: _json_value(v) for k, v in props.items()}}
+    doc: dict[str, Any] = {"properties": {k: _plain(v) for k, v in props.items()}}
     if geometry is not None:
         doc["geometry_wkb"] = shapely.to_wkb(geometry, hex=True, byte_order=1, flavor="iso")
     return doc
