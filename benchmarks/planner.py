@@ -55,13 +55,14 @@ def main() -> None:
     params = RotationParams(max_home_km=args.max_home_km)
     if args.store:
         import pasture
-        from pasture.planning import rotation_inputs
+        from pasture.planning import DEFAULT_MIGRATION_KM, rotation_inputs
 
         with pasture.open_store(args.store) as store:
             inputs = rotation_inputs(store, season_year=args.season)
         args.plots, args.herds = len(inputs.plots), len(inputs.herds)
         args.weeks = len(inputs.periods)
-        params = RotationParams()
+        # the parameters `pasture plan create` uses for a district
+        params = RotationParams(max_migration_km=DEFAULT_MIGRATION_KM)
     else:
         inputs = synthetic_instance(
             args.plots, args.herds, args.weeks, seed=args.seed, tight=args.tight

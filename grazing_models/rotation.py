@@ -57,9 +57,12 @@ The pressure index of a plot is ``(degradation + min(load_ratio, 2) / 2) / 2``
 in [0, 1]. Daily walking is twice the distance to water per day.
 
 Solvers: an exact MILP solved by HiGHS through :func:`scipy.optimize.milp`
-and a greedy heuristic with look-ahead and randomised restarts, whose
-objective is reported against a proven lower bound (a per-period transport
-relaxation solved as an LP).
+and a heuristic, the better of a greedy pass with look-ahead and randomised
+restarts and herd-by-herd planning (each herd's cheapest season among the
+herds placed before it, a dynamic programme: :mod:`grazing_models.paths`),
+whose objective is reported against a proven lower bound: the larger of a
+per-period transport relaxation solved as an LP and the sum of each herd's
+least cost planned alone.
 """
 
 from __future__ import annotations
@@ -103,6 +106,11 @@ SolverName = Literal["auto", "milp", "heuristic"]
 #: many herd x plot x period pairs (binary variables); above it the heuristic
 #: runs. Measured on this project's benchmark (benchmarks/planner.py).
 AUTO_MILP_MAX_PAIRS = 5_000  # the MILP reaches a 1% gap in seconds only below a few thousand pairs (benchmarks/planner.py)
+
+#: The heuristic's bound plans each herd alone only while the sum over herds of their
+#: candidate plots per week, squared, stays below this (the demo district: 1e8, a
+#: second; ten times larger without ``max_home_km``: 3e10, hours).
+HERD_BOUND_MAX_WORK = 2e9
 
 # Absolute slack (kg DM) added to forage caps when eaten amounts are filled in,
 # so that floating-point round-off never shows up as over-utilisation.
@@ -1202,7 +1210,7 @@ def _solve_milp(
     if warm_start:
         # a few seconds of restarts buy a much better incumbent than HiGHS finds alone
         budget = min(5.0, 0.1 * time_limit)
-        start_plot = _greedy_best(inputs, params, pairs, time_budget=budget, seed=seed)
+        start_plot = _heuristic_best(inputs, params, pairs, time_budget=budget, seed=seed)
         start_x = (start_plot[pairs.h, pairs.t] == pairs.p).astype(float)
         timings["warm_start_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -1370,6 +1378,47 @@ def _greedy_best(
     return best
 
 
+def _heuristic_best(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: _Pairs,
+    *,
+    time_budget: float,
+    seed: int,
+    max_orders: int = 4,
+) -> np.ndarray:
+    """The best of the greedy passes and of herd-by-herd planning in a few random herd
+    orders (seeded; more orders while ``time_budget`` lasts, at least one)."""
+    from grazing_models.paths import sequential_plan
+
+    t0 = time.perf_counter()
+    best = _greedy_best(inputs, params, pairs, time_budget=0.25 * time_budget, seed=seed)
+    best_obj = _terms_from_arrays(best, _fill_eaten(best, inputs, params), inputs, params)["total"]
+    rng = np.random.default_rng(seed)
+    for k in range(max_orders):
+        if k >= 1 and time.perf_counter() - t0 > time_budget:
+            break
+        order = rng.permutation(inputs.n_herds)
+        plot_of = sequential_plan(inputs, params, pairs, order).plot_of
+        obj = _terms_from_arrays(plot_of, _fill_eaten(plot_of, inputs, params), inputs, params)
+        if obj["total"] < best_obj:
+            best, best_obj = plot_of, obj["total"]
+    return best
+
+
+def _lower_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:
+    """The larger of two lower bounds: the per-period transport LP (sees forage shortage)
+    and each herd planned alone (sees moves and walking; :mod:`grazing_models.paths`)."""
+    from grazing_models.paths import herd_lower_bound
+
+    transport = _transport_bound(inputs, params, pairs)
+    # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
+    per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
+    if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
+        return transport
+    return max(transport, herd_lower_bound(inputs, params, pairs).total)
+
+
 def _transport_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:
     """Lower bound: per period, a transport LP with depletion, rest and moves relaxed.
 
@@ -1448,8 +1497,8 @@ def plan_rotation(
     params
         Planning parameters; defaults from DOMAIN.md when ``None``.
     solver
-        ``"milp"`` (exact, HiGHS), ``"heuristic"`` (greedy with look-ahead and
-        restarts) or ``"auto"``: the MILP when the pruned model has at most
+        ``"milp"`` (exact, HiGHS), ``"heuristic"`` (greedy and herd-by-herd
+        passes) or ``"auto"``: the MILP when the pruned model has at most
         ``auto_max_pairs`` herd x plot x period pairs, else the heuristic.
     time_limit
         Seconds for the MILP solve, or for the heuristic's restarts.
@@ -1460,7 +1509,7 @@ def plan_rotation(
     seed
         Seed of the heuristic's randomised restarts (plans are reproducible).
     bound
-        Whether the heuristic computes its lower bound (a per-period transport LP).
+        Whether the heuristic computes its lower bound (see the module docstring).
     warm_start
         Start the MILP from the heuristic's plan (needs the HiGHS Python
         bindings: ``highspy``, or the copy bundled with SciPy >= 1.15).
@@ -1499,12 +1548,12 @@ def plan_rotation(
         )
     else:
         t1 = time.perf_counter()
-        plot_of = _greedy_best(inputs, params, pairs, time_budget=time_limit, seed=seed)
+        plot_of = _heuristic_best(inputs, params, pairs, time_budget=time_limit, seed=seed)
         timings["heuristic_s"] = time.perf_counter() - t1
         lb: float | None = None
         if bound:
             t2 = time.perf_counter()
-            lb = _transport_bound(inputs, params, pairs)
+            lb = _lower_bound(inputs, params, pairs)
             timings["bound_s"] = time.perf_counter() - t2
             lb = None if not np.isfinite(lb) else lb
         plan = _build_plan(

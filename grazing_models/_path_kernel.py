@@ -1,0 +1,198 @@
+"""Compiled (numba) kernel of :mod:`grazing_models.paths`: one herd's cheapest season.
+
+The kernel is a dynamic programme over the herd's weeks. A state is "on plot ``i`` since
+week ``a``" (a grazing stay) or "unplaced". Per week a state pays its walking, the
+pressure of what the herd eats and the unfed rest; the herd eats what the plot's forage
+allows given what it ate since ``a`` (depletion and regrowth as in
+:mod:`grazing_models.rotation`). Moving to another plot costs ``w_move`` and must stay
+within the week's move limit; after an unplaced week any plot may be entered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _jit(**options: Any) -> Callable[[_F], _F]:
+    """``numba.njit(nogil=True, cache=True, **options)``, typed for mypy."""
+    return cast(Callable[[_F], _F], numba.njit(nogil=True, cache=True, **options))
+
+
+@_jit()
+def _grow_int(a: np.ndarray) -> np.ndarray:
+    b = np.empty(2 * a.size, dtype=a.dtype)
+    b[: a.size] = a
+    return b
+
+
+@_jit()
+def _grow_float(a: np.ndarray) -> np.ndarray:
+    b = np.empty(2 * a.size, dtype=a.dtype)
+    b[: a.size] = a
+    return b
+
+
+@_jit()
+def best_path(
+    ok: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    node_cost: np.ndarray,
+    per_kg: np.ndarray,
+    ua: np.ndarray,
+    regrow: np.ndarray,
+    may_enter: np.ndarray,
+    may_leave: np.ndarray,
+    limit: np.ndarray,
+    demand: float,
+    w_unfed: float,
+    w_move: float,
+) -> tuple[float, np.ndarray]:
+    """Cheapest season of one herd over its ``n_w`` weeks and ``n_i`` candidate plots.
+
+    Parameters (arrays indexed ``[i]`` by plot or ``[i, w]`` by plot and week)
+    ----------
+    ok
+        Plot ``i`` may carry the herd in week ``w``.
+    x, y
+        Plot centroids, km.
+    node_cost
+        Cost of a week on the plot besides eating (walking, penalties).
+    per_kg
+        Cost per kg eaten (pressure, forage prices), below ``w_unfed``.
+    ua, regrow
+        Forage the herd may eat from an ungrazed stand and regrowth, kg.
+    may_enter
+        A stay may begin on plot ``i`` in week ``w``.
+    may_leave
+        A stay on plot ``i`` may end with week ``w`` (the herd off it in ``w + 1``).
+    limit
+        Longest move into week ``w``, km (``limit[0]`` unused).
+    demand, w_unfed, w_move
+        Weekly demand, cost per kg unfed, cost per move.
+
+    Returns
+    -------
+    (cost, path)
+        The least cost and the plot of each week (-1 unplaced).
+    """
+    n_i, n_w = ok.shape
+    cap = 1024
+    s_i = np.empty(cap, dtype=np.int64)  # plot, -1 for unplaced
+    s_a = np.empty(cap, dtype=np.int64)  # first week of the stay
+    s_c = np.empty(cap, dtype=np.float64)
+    s_d = np.empty(cap, dtype=np.float64)  # depletion at the start of the next week
+    s_p = np.empty(cap, dtype=np.int64)  # previous state, -1 none
+    n = 0
+    lo = 0  # states of the current week: lo:n
+    # week 0
+    s_i[n], s_a[n], s_c[n], s_d[n], s_p[n] = -1, 0, w_unfed * demand, 0.0, -1
+    n += 1
+    for i in range(n_i):
+        if ok[i, 0] and may_enter[i, 0]:
+            eat = min(demand, ua[i, 0])
+            c = node_cost[i, 0] + per_kg[i, 0] * eat + w_unfed * (demand - eat)
+            if n >= s_i.size:
+                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
+                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
+            s_i[n], s_a[n], s_c[n], s_p[n] = i, 0, c, -1
+            s_d[n] = max(0.0, eat - regrow[i, 0])
+            n += 1
+    best_end = np.empty(n_i)
+    best_id = np.empty(n_i, dtype=np.int64)
+    new_c = np.empty(n_i)
+    for w in range(n_w - 1):
+        hi = n
+        # the best state that may end its stay now, per plot; and unplaced / overall
+        best_end[:] = np.inf
+        best_id[:] = -1
+        u_c, u_id = np.inf, -1
+        all_c, all_id = np.inf, -1
+        for k in range(lo, hi):
+            i = s_i[k]
+            c = s_c[k]
+            if i < 0:
+                if c < u_c:
+                    u_c, u_id = c, k
+            elif not may_leave[i, w]:
+                continue
+            elif c < best_end[i]:
+                best_end[i], best_id[i] = c, k
+            if c < all_c:
+                all_c, all_id = c, k
+        order = np.argsort(best_end)
+        n_fin = 0
+        while n_fin < n_i and best_end[order[n_fin]] < np.inf:
+            n_fin += 1
+        lim2 = limit[w + 1] * limit[w + 1]
+        # unplaced next week
+        if n >= s_i.size:
+            s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
+            s_c, s_d = _grow_float(s_c), _grow_float(s_d)
+        s_i[n], s_a[n], s_c[n], s_d[n], s_p[n] = -1, w + 1, all_c + w_unfed * demand, 0.0, all_id
+        n += 1
+        # new stays: from the best plot within reach, or from unplaced
+        for i in range(n_i):
+            new_c[i] = np.inf
+            if not (ok[i, w + 1] and may_enter[i, w + 1]):
+                continue
+            base, pred = u_c, u_id
+            for r in range(n_fin):
+                q = order[r]
+                c = best_end[q] + w_move
+                if c >= base:
+                    break
+                if q == i:
+                    continue
+                dx = x[q] - x[i]
+                dy = y[q] - y[i]
+                if dx * dx + dy * dy <= lim2:
+                    base, pred = c, best_id[q]
+                    break
+            eat = min(demand, ua[i, w + 1])
+            c = base + node_cost[i, w + 1] + per_kg[i, w + 1] * eat + w_unfed * (demand - eat)
+            new_c[i] = c
+            if n >= s_i.size:
+                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
+                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
+            s_i[n], s_a[n], s_c[n], s_p[n] = i, w + 1, c, pred
+            s_d[n] = max(0.0, eat - regrow[i, w + 1])
+            n += 1
+        # stays that go on; a stay no cheaper than a fresh entry (no depletion) is dropped
+        for k in range(lo, hi):
+            i = s_i[k]
+            if i < 0 or not ok[i, w + 1]:
+                continue
+            d0 = s_d[k]
+            eat = min(demand, max(0.0, ua[i, w + 1] - d0))
+            c = s_c[k] + node_cost[i, w + 1] + per_kg[i, w + 1] * eat + w_unfed * (demand - eat)
+            if c >= new_c[i]:
+                continue
+            if n >= s_i.size:
+                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
+                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
+            s_i[n], s_a[n], s_c[n], s_p[n] = i, s_a[k], c, k
+            s_d[n] = max(0.0, d0 + eat - regrow[i, w + 1])
+            n += 1
+        lo = hi
+    # the best final state (a stay may end with the season whatever follows)
+    best, best_k = math.inf, -1
+    for k in range(lo, n):
+        i = s_i[k]
+        if i >= 0 and not may_leave[i, n_w - 1]:
+            continue
+        if s_c[k] < best:
+            best, best_k = s_c[k], k
+    path = np.full(n_w, -1, dtype=np.int64)
+    k = best_k
+    for w in range(n_w - 1, -1, -1):
+        path[w] = s_i[k]
+        k = s_p[k]
+    return best, path

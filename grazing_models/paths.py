@@ -1,0 +1,398 @@
+"""Herd by herd: each herd's cheapest season, alone or among herds already placed.
+
+The rotation objective is a sum over herds (walking, moves, pressure, unfed demand);
+herds interact only through shared forage and the rest of shared plots. Two uses:
+
+* **Lower bound.** Each herd planned alone, with its own depletion of a plot it
+  stays on but without the other herds, without its own earlier grazing of a plot and
+  without rest: a relaxation of the rotation problem, so the sum of the herds' least
+  costs is a lower bound on any plan's objective. It keeps what makes herds move
+  (a plot runs out under one herd, seasons and move limits), which the per-week
+  transport bound cannot see.
+* **A plan.** Herds one after another, each the cheapest season that keeps the rules
+  with the herds before it: it eats what they leave, enters and leaves plots only
+  when their rest allows, and does not come back to a plot of its own before its rest.
+
+Both are dynamic programmes over a herd's weeks (:mod:`grazing_models._path_kernel`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from grazing_models import _path_kernel as _k
+
+if TYPE_CHECKING:
+    from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
+
+__all__ = ["MAX_PLOTS_PER_HERD", "HerdCosts", "herd_lower_bound", "sequential_plan"]
+
+#: Herd-by-herd planning considers at most this many of a herd's candidate plots, the
+#: nearest to its home point (in the demo district a herd has about 2,200; in a district
+#: ten times larger without a limit on distance from home, 10,000).
+MAX_PLOTS_PER_HERD = 2500
+
+
+@dataclass(frozen=True)
+class _HerdProblem:
+    """One herd's candidate plots (global indices) and weeks."""
+
+    herd: int
+    first: int
+    plots: np.ndarray  # (n_i,)
+    ok: np.ndarray  # (n_i, n_w) candidate in week first + w
+    limit: np.ndarray  # (n_w,) km
+
+
+@dataclass(frozen=True)
+class HerdCosts:
+    """Per-herd least costs and the paths that reach them (``plot_of[h, t]``, -1 unplaced)."""
+
+    cost: np.ndarray
+    plot_of: np.ndarray
+
+    @property
+    def total(self) -> float:
+        """Sum of the herds' costs."""
+        return float(self.cost.sum())
+
+
+def _herd_problems(
+    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, max_plots: int | None = None
+) -> list[_HerdProblem]:
+    """Each herd's candidate plots and weeks; with ``max_plots``, only that many of its
+    plots nearest its home point (a restriction: what is planned on them keeps the rules,
+    but a bound computed on them would not be a bound)."""
+    from grazing_models.rotation import move_limit_km
+
+    limits = np.array(
+        [move_limit_km(inputs, params, t) + 1e-9 for t in range(inputs.n_periods)], dtype=float
+    )
+    bounds = np.searchsorted(pairs.h, np.arange(inputs.n_herds + 1))
+    out = []
+    for h in range(inputs.n_herds):
+        weeks = inputs.herd_periods(h)
+        first, n_w = weeks.start, len(weeks)
+        sl = slice(bounds[h], bounds[h + 1])
+        plots, local = np.unique(pairs.p[sl], return_inverse=True)
+        ok = np.zeros((plots.size, n_w), dtype=np.bool_)
+        ok[local, pairs.t[sl] - first] = True
+        if max_plots is not None and plots.size > max_plots:
+            herd = inputs.herds[h]
+            xy = inputs.plot_xy[plots]
+            d = np.hypot(xy[:, 0] - herd.home_x_km, xy[:, 1] - herd.home_y_km)
+            near = np.sort(np.argsort(d, kind="stable")[:max_plots])
+            plots, ok = plots[near], ok[near]
+        out.append(_HerdProblem(h, first, plots, ok, limits[first : first + n_w]))
+    return out
+
+
+def _solve(
+    prob: _HerdProblem,
+    ctx: _Context,
+    ua: np.ndarray,
+    regrow: np.ndarray,
+    may_enter: np.ndarray,
+    may_leave: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """The herd's cheapest path; the arrays are ``(n_i, n_w)``, for its plots and weeks."""
+    p, n_w = prob.plots, prob.ok.shape[1]
+    demand = ctx.demand[prob.herd]
+    if p.size == 0:
+        return ctx.params.weight_unfed * demand * n_w, np.full(n_w, -1, dtype=np.int64)
+    xy = ctx.inputs.plot_xy[p]
+    cost, path = _k.best_path(
+        prob.ok,
+        np.ascontiguousarray(xy[:, 0]),
+        np.ascontiguousarray(xy[:, 1]),
+        np.ascontiguousarray(np.broadcast_to(ctx.walk[p][:, None], (p.size, n_w))),
+        np.ascontiguousarray(np.broadcast_to(ctx.per_kg[p][:, None], (p.size, n_w))),
+        np.ascontiguousarray(ua),
+        np.ascontiguousarray(regrow),
+        np.ascontiguousarray(may_enter),
+        np.ascontiguousarray(may_leave),
+        prob.limit,
+        float(demand),
+        float(ctx.params.weight_unfed),
+        float(ctx.params.weight_move),
+    )
+    return float(cost), path
+
+
+def _global(prob: _HerdProblem, path: np.ndarray) -> np.ndarray:
+    """A path of local plot indices as plot indices of the inputs (-1 stays -1)."""
+    out = np.full(path.size, -1, dtype=np.int64)
+    placed = path >= 0
+    out[placed] = prob.plots[path[placed]]
+    return out
+
+
+def herd_lower_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> HerdCosts:
+    """Each herd's least cost planned alone (see the module docstring): a lower bound."""
+    ctx = _Context.make(inputs, params, pairs)
+    cost = np.zeros(inputs.n_herds)
+    plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
+    for prob in ctx.problems:
+        weeks = slice(prob.first, prob.first + prob.ok.shape[1])
+        free = np.ones(prob.ok.shape, dtype=np.bool_)
+        ua = ctx.ua[prob.plots, weeks]
+        c, path = _solve(prob, ctx, ua, inputs.regrowth_kg[prob.plots, weeks], free, free)
+        cost[prob.herd] = c
+        plot_of[prob.herd, weeks] = _global(prob, path)
+    return HerdCosts(cost, plot_of)
+
+
+def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a new stay may begin and end without breaking the rest of occupied plots.
+
+    ``may_enter[p, t]``: plot ``p`` is occupied in ``t - 1`` or ``t`` (the stay joins a
+    spell) or it has rested since its last spell. ``may_leave[p, t]``: occupied in
+    ``t + 1`` (the spell goes on) or the next spell starts after the rest.
+    """
+    n_p, n_t = occupied.shape
+    may_enter = np.ones((n_p, n_t), dtype=np.bool_)
+    may_leave = np.ones((n_p, n_t), dtype=np.bool_)
+    last_end = np.full(n_p, -1_000_000, dtype=np.int64)  # last spell end before t
+    free_from = np.zeros(n_p, dtype=np.int64)
+    for t in range(n_t):
+        if t > 0:
+            ended = occupied[:, t - 1] & ~occupied[:, t]
+            last_end[ended] = t - 1
+            free_from[ended] = t + rest_after[t - 1]
+            joins = occupied[:, t - 1] | occupied[:, t]
+            may_enter[:, t] = joins | (t >= free_from)
+    next_start = np.full(n_p, 1_000_000, dtype=np.int64)  # first occupied week after t
+    for t in range(n_t - 1, -1, -1):
+        if t + 1 < n_t:
+            next_start[occupied[:, t + 1]] = t + 1
+            may_leave[:, t] = occupied[:, t + 1] | (next_start >= t + 1 + rest_after[t])
+    return may_enter, may_leave
+
+
+def sequential_plan(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: _Pairs,
+    order: np.ndarray,
+    *,
+    time_budget: float = 0.0,
+    max_plots: int | None = MAX_PLOTS_PER_HERD,
+) -> HerdCosts:
+    """Plan herds one after another in ``order`` (see the module docstring).
+
+    Then, while ``time_budget`` seconds last, herds are taken out one at a time and
+    planned again among all the others; a new path is kept when it costs the herd less
+    (the others' forage is protected, so their costs do not change) and the rest of the
+    plots it touches still holds.
+
+    Each herd is planned on its ``max_plots`` candidate plots nearest its home point
+    (all of them with ``None``): the work per herd grows with the square of its plots.
+
+    Returns each herd's cost as planned: a later herd only eats forage no herd before it
+    needs, so the plan's objective is their sum.
+    """
+    t0 = time.perf_counter()
+    ctx = _Context.make(inputs, params, pairs, max_plots)
+    state = _Placed.empty(inputs)
+    for h in order:
+        cost, path, eaten = _replan(int(h), state, ctx)
+        state.add(ctx.problems[int(h)], path, eaten, cost)
+    improved = True
+    while improved and time.perf_counter() - t0 < time_budget:
+        improved = False
+        for h in order:
+            if time.perf_counter() - t0 >= time_budget:
+                break
+            prob = ctx.problems[int(h)]
+            old = state.remove(prob)
+            cost, path, eaten = _replan(int(h), state, ctx)
+            touched = np.union1d(old.path[old.path >= 0], path[path >= 0])
+            if cost < old.cost - 1e-6 * max(1.0, abs(old.cost)):
+                state.add(prob, path, eaten, cost)
+                if _rest_holds(state.count[prob.plots[touched]] > 0, ctx.rest_after):
+                    improved = True
+                    continue
+                state.remove(prob)
+            state.add(prob, old.path, old.eaten, old.cost)
+    costs = np.array([state.rows[h].cost for h in range(inputs.n_herds)])
+    return HerdCosts(costs, state.plot_of)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every planning of a herd needs, computed once."""
+
+    inputs: RotationInputs
+    params: RotationParams
+    problems: list[_HerdProblem]
+    walk: np.ndarray
+    per_kg: np.ndarray
+    ua: np.ndarray
+    demand: np.ndarray
+    rest_after: np.ndarray
+
+    @classmethod
+    def make(
+        cls,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: _Pairs,
+        max_plots: int | None = None,
+    ) -> _Context:
+        from grazing_models.rotation import _rest_periods_after, pressure_index
+
+        water = np.array([p.water_km for p in inputs.plots], dtype=float)
+        demand = np.array([h.demand_kg_day * params.period_days for h in inputs.herds])
+        return cls(
+            inputs,
+            params,
+            _herd_problems(inputs, params, pairs, max_plots),
+            params.weight_walk_km * 2.0 * water * params.period_days,
+            params.weight_pressure * pressure_index(inputs),
+            params.utilisation * inputs.available_kg,
+            demand,
+            _rest_periods_after(inputs, params),
+        )
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A placed herd: its path over its weeks (local plot indices), eaten kg, cost."""
+
+    path: np.ndarray
+    eaten: np.ndarray
+    cost: float
+
+
+@dataclass
+class _Placed:
+    """Herds placed so far: eaten kg and herds per plot and week, and each herd's row."""
+
+    eaten: np.ndarray  # (n_plots, n_periods)
+    count: np.ndarray  # (n_plots, n_periods)
+    rows: dict[int, _Row]
+    plot_of: np.ndarray  # (n_herds, n_periods)
+
+    @classmethod
+    def empty(cls, inputs: RotationInputs) -> _Placed:
+        shape = (inputs.n_plots, inputs.n_periods)
+        return cls(
+            np.zeros(shape),
+            np.zeros(shape, dtype=np.int64),
+            {},
+            np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64),
+        )
+
+    def add(self, prob: _HerdProblem, path: np.ndarray, eaten: np.ndarray, cost: float) -> None:
+        w = np.flatnonzero(path >= 0)
+        p, t = prob.plots[path[w]], prob.first + w
+        self.eaten[p, t] += eaten[w]
+        self.count[p, t] += 1
+        self.rows[prob.herd] = _Row(path, eaten, cost)
+        self.plot_of[prob.herd, prob.first : prob.first + path.size] = _global(prob, path)
+
+    def remove(self, prob: _HerdProblem) -> _Row:
+        row = self.rows.pop(prob.herd)
+        w = np.flatnonzero(row.path >= 0)
+        p, t = prob.plots[row.path[w]], prob.first + w
+        self.eaten[p, t] -= row.eaten[w]
+        self.count[p, t] -= 1
+        self.plot_of[prob.herd] = -1
+        return row
+
+
+def _replan(
+    h: int, state: _Placed, ctx: _Context, max_tries: int = 50
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Herd ``h``'s cheapest path among the placed herds: cost, path (local plots), eaten."""
+    prob = ctx.problems[h]
+    p, weeks = prob.plots, slice(prob.first, prob.first + prob.ok.shape[1])
+    occupied = state.count[p] > 0
+    left, regrow_left = _forage_left(state.eaten[p], occupied, ctx.ua[p], ctx.inputs.regrowth_kg[p])
+    may_enter, may_leave = _rest_masks(occupied, ctx.rest_after)
+    left, regrow_left = left[:, weeks], regrow_left[:, weeks]
+    may_enter, may_leave = may_enter[:, weeks], may_leave[:, weeks]
+    cost, path = math.inf, np.full(prob.ok.shape[1], -1, dtype=np.int64)
+    for _ in range(max_tries):
+        cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave)
+        clash = _own_rest_clash(path)
+        if clash is None:
+            break
+        i, left_at = clash
+        may_enter[i, left_at + 1 :] = False
+    else:
+        path[:] = -1
+        cost = ctx.params.weight_unfed * ctx.demand[h] * path.size
+    return cost, path, _eaten_along(path, left, regrow_left, ctx.demand[h])
+
+
+def _eaten_along(path: np.ndarray, ua: np.ndarray, regrow: np.ndarray, demand: float) -> np.ndarray:
+    """What the herd eats each week of its path (its own depletion during each stay)."""
+    eaten = np.zeros(path.size)
+    depletion = 0.0
+    for w, i in enumerate(path):
+        if i < 0:
+            continue
+        if w == 0 or path[w - 1] != i:
+            depletion = 0.0
+        eaten[w] = min(demand, max(0.0, ua[i, w] - depletion))
+        depletion = max(0.0, depletion + eaten[w] - regrow[i, w])
+    return eaten
+
+
+def _rest_holds(occupied: np.ndarray, rest_after: np.ndarray) -> bool:
+    """Whether no plot (rows of ``occupied``) is entered again before its rest is over."""
+    free_from = np.zeros(occupied.shape[0], dtype=np.int64)
+    for t in range(1, occupied.shape[1]):
+        ended = occupied[:, t - 1] & ~occupied[:, t]
+        free_from[ended] = t + rest_after[t - 1]
+        entered = occupied[:, t] & ~occupied[:, t - 1]
+        if np.any(entered & (t < free_from)):
+            return False
+    return True
+
+
+def _forage_left(
+    eaten: np.ndarray, occupied: np.ndarray, ua: np.ndarray, regrowth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forage a further herd may eat per plot and week after the herds placed so far, and
+    the regrowth they leave (regrowth repays their depletion first)."""
+    n_p, n_t = ua.shape
+    left = ua.copy()
+    regrow_left = regrowth.copy()
+    depletion = np.zeros(n_p)
+    for t in range(n_t):
+        e = eaten[:, t]
+        left[:, t] = np.maximum(0.0, ua[:, t] - depletion - e)
+        owed = depletion + e
+        regrow_left[:, t] = np.maximum(0.0, regrowth[:, t] - owed)
+        depletion = np.maximum(0.0, owed - regrowth[:, t])
+    # What the new herd eats in week t stays as depletion until regrowth repays it: it
+    # must never cut into the forage of a herd placed before it in a later week.
+    # ``allowed``: most depletion of its own the plot can carry into week t.
+    allowed = np.full(n_p, np.inf)
+    for t in range(n_t - 1, -1, -1):
+        left[:, t] = np.minimum(left[:, t], allowed + regrow_left[:, t])
+        allowed = np.minimum(
+            np.where(occupied[:, t], left[:, t], np.inf), allowed + regrow_left[:, t]
+        )
+    return left, regrow_left
+
+
+def _own_rest_clash(path: np.ndarray) -> tuple[int, int] | None:
+    """The first plot the path comes back to, and the week it left it: its own depletion
+    from before is not in the forage it was planned with, so it is not allowed back."""
+    left_at: dict[int, int] = {}
+    for w in range(path.size):
+        i = int(path[w])
+        prev = int(path[w - 1]) if w > 0 else -1
+        if i >= 0 and i != prev and i in left_at:
+            return i, left_at[i]
+        if prev >= 0 and prev != i:
+            left_at[prev] = w - 1
+    return None
