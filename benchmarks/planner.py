@@ -45,14 +45,19 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="MILP time limit, s")
     ap.add_argument("--gap", type=float, default=0.01, help="MILP relative gap target")
     ap.add_argument("--heuristic-time", type=float, default=10.0, help="restart budget, s")
-    ap.add_argument("--max-home-km", type=float, default=20.0)
+    ap.add_argument(
+        "--max-home-km",
+        type=float,
+        default=None,
+        help="limit on the distance from home, km (synthetic districts: 20 unless given)",
+    )
     ap.add_argument("--scale", type=int, default=10, help="size factor of the large district")
     ap.add_argument("--skip-milp", action="store_true")
     ap.add_argument("--store", help="plan the season of this store (e.g. the demo) instead")
     ap.add_argument("--season", type=int, default=2024, help="season year with --store")
     args = ap.parse_args()
 
-    params = RotationParams(max_home_km=args.max_home_km)
+    params = RotationParams(max_home_km=args.max_home_km or 20.0)
     if args.store:
         import pasture
         from pasture.planning import DEFAULT_MIGRATION_KM, rotation_inputs
@@ -62,7 +67,7 @@ def main() -> None:
         args.plots, args.herds = len(inputs.plots), len(inputs.herds)
         args.weeks = len(inputs.periods)
         # the parameters `pasture plan create` uses for a district
-        params = RotationParams(max_migration_km=DEFAULT_MIGRATION_KM)
+        params = RotationParams(max_migration_km=DEFAULT_MIGRATION_KM, max_home_km=args.max_home_km)
     else:
         inputs = synthetic_instance(
             args.plots, args.herds, args.weeks, seed=args.seed, tight=args.tight
