@@ -15,7 +15,10 @@ Ours is timed three ways: warm (best of repeated calls in this process, compiled
 loaded: what the ratios use), first call in a fresh process with an empty numba cache
 (includes compiling the kernels) and first call in a fresh process with the cache filled
 (includes loading them), the last two in child processes on the same input (same seed).
-Default threads (numba's, ``NUMBA_NUM_THREADS``) and one thread are both reported.
+Default threads (numba's, ``NUMBA_NUM_THREADS``) and one thread are both reported. The
+in-memory stack is reduced several dates per pass over the weights ("per date" is the time
+of all dates over their number); a lazily generated dask stack, streamed date by date, is
+timed last.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 All kernels are serial, release the GIL (``nogil=True``) and are cached on disk
 (``cache=True``, in ``__pycache__``); :mod:`pasture.zonal` runs them on several threads by
-giving each thread its own plots or rows and output arrays. That works with every numba
-threading layer (``parallel=True`` with the default workqueue layer aborts when two threads
-launch kernels at once, which a dask or distributed worker does) and gives the same result
-whatever the scheduling: the split only depends on the number of threads.
+giving each thread its own plots or rows, and its own output arrays or slots in shared ones.
+That works with every numba threading layer (``parallel=True`` with the default workqueue
+layer aborts when two threads launch kernels at once, which a dask or distributed worker
+does) and gives the same result whatever the scheduling: the split only depends on the
+number of threads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 
-__all__ = ["group_by_row", "plot_coverage", "reduce_rows"]
+__all__ = ["plot_coverage", "reduce_rows", "scatter_by_row"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -145,14 +146,17 @@ def _plot_rows(
     cell_p: np.ndarray,
     cell_c: np.ndarray,
     nc: int,
+    row_n: np.ndarray,
 ) -> tuple[int, int]:
     """Sum the events of each row of plot ``p`` (columns ``sc``, values ``sv``, row ``r`` at
     ``ptr[r]:ptr[r + 1]``) along the row in column order and write its runs and fractional
-    cells after ``nr`` and ``nc``: the new counts, or (-1, -1) if the buffers are too small."""
+    cells after ``nr`` and ``nc``, and their numbers per row to ``row_n[r]``: the new counts,
+    or (-1, -1) if the buffers are too small."""
     acc = np.zeros(span, dtype=np.float64)
     touched = np.zeros(span, dtype=np.bool_)
     cols = np.empty(span, dtype=np.int64)
     for r in range(ptr.size - 1):
+        nr0, nc0 = nr, nc
         nt = 0
         for k in range(ptr[r], ptr[r + 1]):
             c = sc[k] - cmin
@@ -203,6 +207,8 @@ def _plot_rows(
                 return -1, -1
             run_s[nr], run_e[nr], run_p[nr] = base + open_s, base + open_e, p
             nr += 1
+        row_n[r, 0] = nr - nr0
+        row_n[r, 1] = nc - nc0
     return nr, nc
 
 
@@ -244,6 +250,7 @@ def _plot_dense(
     cell_p: np.ndarray,
     cell_c: np.ndarray,
     nc: int,
+    row_n: np.ndarray,
 ) -> tuple[int, int]:
     """:func:`_plot_rows` for a small plot, without sorting: its events are added into its
     bounding box, and a bitmap of the cells with events gives them in column order (lowest
@@ -259,6 +266,7 @@ def _plot_dense(
         acc[r, c] += ev_val[k]
         bits[r, c >> 6] |= one << np.uint64(c & 63)
     for r in range(nrows):
+        nr0, nc0 = nr, nc
         base = (r + rmin) * width
         cover = 0.0
         start = width  # start of the interval of constant coverage ``cover``
@@ -307,6 +315,8 @@ def _plot_dense(
             for cc in range(start, width):
                 cell_x[nc], cell_p[nc], cell_c[nc] = base + cc, p, cover
                 nc += 1
+        row_n[r, 0] = nr - nr0
+        row_n[r, 1] = nc - nc0
     return nr, nc
 
 
@@ -321,8 +331,14 @@ def plot_coverage(
     height: int,
     width: int,
     eps: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Runs and fractional cells of ``plots``, in that order.
+    runs: int,
+    cells: int,
+    interior: np.ndarray,
+    partial: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Runs and fractional cells of ``plots``, in that order, and their numbers per row
+    (``runs`` and ``cells``: how many to make room for at first); the area of each plot's
+    runs and of its cells go to ``interior[p]`` and ``partial[p]``.
 
     The edges of plot ``p`` are ``seg_ptr[p]:seg_ptr[p + 1]``, in pixel space, clipped to the
     grid's rows and to ``x >= 0`` and oriented so that the inside counts +1. Each edge is cut
@@ -331,25 +347,29 @@ def plot_coverage(
     the cell), kept as a difference at ``col + 1``. Per row of the plot the events are summed
     along the row in column order: the coverage of each cell, constant between events.
 
-    Returns (run_start, run_end, run_plot, cell_pixel, cell_plot, cell_cover): runs of fully
-    covered pixels (flat half-open indices, within one row) and fractional cells.
+    Returns (run_start, run_end, run_plot, cell_pixel, cell_plot, cell_cover, run_count,
+    cell_count): runs of fully covered pixels (flat half-open indices, within one row) and
+    fractional cells, each plot's by row, and the number of runs and cells of each grid row.
 
     (Buffers only grow between plots, in this function: arrays reassigned inside a hot loop
     cost numba reference counting on every iteration.)
     """
     nr = 0
     nc = 0
-    run_s = np.empty(4096, dtype=np.int64)
-    run_e = np.empty(4096, dtype=np.int64)
-    run_p = np.empty(4096, dtype=np.int32)
-    cell_x = np.empty(4096, dtype=np.int64)
-    cell_p = np.empty(4096, dtype=np.int32)
-    cell_c = np.empty(4096, dtype=np.float64)
+    run_s = np.empty(max(runs, 16), dtype=np.int64)
+    run_e = np.empty(max(runs, 16), dtype=np.int64)
+    run_p = np.empty(max(runs, 16), dtype=np.int32)
+    cell_x = np.empty(max(cells, 16), dtype=np.int64)
+    cell_p = np.empty(max(cells, 16), dtype=np.int32)
+    cell_c = np.empty(max(cells, 16), dtype=np.float64)
     ev_row = np.empty(4096, dtype=np.int64)
     ev_col = np.empty(4096, dtype=np.int64)
     ev_val = np.empty(4096, dtype=np.float64)
     sc = np.empty(4096, dtype=np.int64)
     sv = np.empty(4096, dtype=np.float64)
+    row_n = np.empty((height, 2), dtype=np.int64)  # runs and cells per row of a plot
+    run_count = np.zeros(height, dtype=np.int64)
+    cell_count = np.zeros(height, dtype=np.int64)
     for t in range(plots.size):
         p = plots[t]
         s_a, s_b = seg_ptr[p], seg_ptr[p + 1]
@@ -390,16 +410,17 @@ def plot_coverage(
                 sc[fill[r]] = ev_col[k]
                 sv[fill[r]] = ev_val[k]
                 fill[r] += 1
+        nr0, nc0 = nr, nc
         while True:
             if dense:
                 nr2, nc2 = _plot_dense(
                     ev_row, ev_col, ev_val, ne, rmin, nrows, cmin, span, width, eps, p,
-                    run_s, run_e, run_p, nr, cell_x, cell_p, cell_c, nc,
+                    run_s, run_e, run_p, nr, cell_x, cell_p, cell_c, nc, row_n,
                 )  # fmt: skip
             else:
                 nr2, nc2 = _plot_rows(
                     sc, sv, ptr, rmin, cmin, span, width, eps, p,
-                    run_s, run_e, run_p, nr, cell_x, cell_p, cell_c, nc,
+                    run_s, run_e, run_p, nr, cell_x, cell_p, cell_c, nc, row_n,
                 )  # fmt: skip
             if nr2 >= 0:
                 nr, nc = nr2, nc2
@@ -410,34 +431,75 @@ def plot_coverage(
             cell_x = _grow(cell_x, 2 * cell_x.size + span + width)
             cell_p = _grow(cell_p, 2 * cell_p.size + span + width)
             cell_c = _grow(cell_c, 2 * cell_c.size + span + width)
-    return run_s[:nr], run_e[:nr], run_p[:nr], cell_x[:nc], cell_p[:nc], cell_c[:nc]
+        for r in range(nrows):
+            run_count[rmin + r] += row_n[r, 0]
+            cell_count[rmin + r] += row_n[r, 1]
+        # Summed in the order of the arrays grouped by row (a plot's entries of a row are
+        # consecutive there): the same sums, to the bit, as over those arrays.
+        area = 0.0
+        for k in range(nr0, nr):
+            area += run_e[k] - run_s[k]
+        interior[p] = area
+        area = 0.0
+        for k in range(nc0, nc):
+            area += cell_c[k]
+        partial[p] = area
+    return (
+        run_s[:nr], run_e[:nr], run_p[:nr], cell_x[:nc], cell_p[:nc], cell_c[:nc],
+        run_count, cell_count,
+    )  # fmt: skip
+
+
+@_jit(inline="always")
+def _row_of(pixel: int, width: int, inv_width: float) -> int:
+    """``pixel // width``, by a float multiplication (an integer division takes longer than
+    the rest of an entry's work) corrected by one where it rounds across a row's start."""
+    r = int(pixel * inv_width)
+    r -= r * width > pixel
+    r += (r + 1) * width <= pixel
+    return r
 
 
 @_jit()
-def group_by_row(pixel: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """A stable counting sort of flat pixel indices by row: the permutation and the row
-    pointers (``height + 1``: the entries of row ``r`` are ``ptr[r]:ptr[r + 1]``).
+def scatter_by_row(
+    pixel: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    width: int,
+    fill: np.ndarray,
+    out_pixel: np.ndarray,
+    out_a: np.ndarray,
+    out_b: np.ndarray,
+) -> None:
+    """Write entries ``(pixel, a, b)`` to ``out_*`` grouped by row: the entries of row ``r``
+    go to slots ``fill[r]``, ``fill[r] + 1``, ... (the second pass of a stable counting sort);
+    ``fill`` is left at the row's next free slot.
 
-    Entries come from plots taken from left to right, so each row comes out nearly in column
-    order: the reduction then reads a row mostly front to back, which the hardware
-    prefetcher follows (in plot order each cache line of the raster would be a miss; a
-    full sort by pixel costs 40 ms more for 3.6 million cells and reduces no faster).
+    Entries come from plots taken by bands of rows, from left to right within a band, so each
+    row comes out nearly in column order (in a sweep or two): the reduction then reads a row
+    mostly front to back, which the hardware prefetcher follows (in plot order each cache
+    line of the raster would be a miss). The writes of a band go to its few hundred rows,
+    which stay in cache. A plot's entries of a row are consecutive: the slot stays in a
+    register while the row does (``fill[r] += 1`` would wait for its own last store at every
+    entry).
     """
-    rows = np.empty(pixel.size, dtype=np.int32)
-    ptr = np.zeros(height + 1, dtype=np.int64)
+    if pixel.size == 0:
+        return
+    inv_width = 1.0 / width
+    row = _row_of(pixel[0], width, inv_width)
+    j = fill[row]
     for k in range(pixel.size):
-        r = pixel[k] // width
-        rows[k] = r
-        ptr[r + 1] += 1
-    for r in range(height):
-        ptr[r + 1] += ptr[r]
-    fill = ptr[:-1].copy()
-    order = np.empty(pixel.size, dtype=np.int64)
-    for k in range(pixel.size):
-        r = rows[k]
-        order[fill[r]] = k
-        fill[r] += 1
-    return order, ptr
+        x = pixel[k]
+        r = _row_of(x, width, inv_width)
+        if r != row:
+            fill[row] = j
+            row = r
+            j = fill[r]
+        out_pixel[j] = x
+        out_a[j] = a[k]
+        out_b[j] = b[k]
+        j += 1
+    fill[row] = j
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,6 +508,11 @@ def group_by_row(pixel: np.ndarray, height: int, width: int) -> tuple[np.ndarray
 
 # fastmath without "nnan"/"ninf": NaN tests stay; "reassoc" lets LLVM vectorise the run sums.
 _FAST = {"reassoc", "contract", "nsz"}
+
+_WINDOW = 64
+"""Runs are summed in windows of this many pixels, the last one masked: a fixed trip count,
+which the branch predictor gets right, where loops over each run's own length (a few to a
+few dozen pixels) would be mispredicted at nearly every run."""
 
 
 @_jit(fastmath=_FAST)
@@ -465,91 +532,113 @@ def reduce_rows(
     minmax: bool,
     out: np.ndarray,
 ) -> None:
-    """Add the sums of grid rows ``[r_lo, r_hi)`` to ``out`` (plots × 5: Σc·valid, Σc·v,
-    Σc·v², min, max; min and max stay NaN until a valid value is seen).
+    """Add the sums of grid rows ``[r_lo, r_hi)`` of every date to ``out`` (plots × dates × 5:
+    Σc·valid, Σc·v, Σc·v², min, max; min and max stay NaN until a valid value is seen).
 
-    ``flat`` holds flat pixels ``offset:offset + flat.size`` of the grid; NaN is nodata. One
-    pass over the pixels: per row, the runs of fully covered pixels, then its boundary cells.
-    A run is summed without tests (float64, vectorised) and summed again skipping NaN only
-    if that sum is NaN. Indices are unsigned: numba then skips its negative-index check,
-    which would keep LLVM from vectorising.
+    ``flat`` holds flat pixels ``offset:offset + flat.shape[1]`` of the grid for each date
+    (dates × pixels); NaN is nodata. One pass over the weights for all dates: per row, the
+    runs of fully covered pixels, then its boundary cells, each for every date in turn (the
+    weights are read once, and the branches go again as for the first date). A run is summed
+    without tests (float64, vectorised) and summed again skipping NaN only if that sum is
+    NaN; a boundary cell adds to its plot's sums straight away (summing a plot's consecutive
+    cells first is no faster). Indices are unsigned: numba then skips its negative-index
+    check, which would keep LLVM from vectorising.
     """
+    dates = flat.shape[0]
     off = np.uint64(offset)
     for r in range(r_lo, r_hi):
         for k in range(run_ptr[r], run_ptr[r + 1]):
             a = np.uint64(run_start[k]) - off
             b = np.uint64(run_end[k]) - off
-            t0 = float(b - a)
-            t1 = 0.0
-            t2 = 0.0
-            for i in range(a, b):
-                v = np.float64(flat[i])
-                t1 += v
-                t2 += v * v
-            if t1 != t1:  # NaN inside: count and sum the valid pixels only
-                t0 = 0.0
-                t1 = 0.0
-                t2 = 0.0
-                for i in range(a, b):
-                    v = np.float64(flat[i])
-                    if v == v:
-                        t0 += 1.0
-                        t1 += v
-                        t2 += v * v
             p = run_plot[k]
-            out[p, 0] += t0
-            out[p, 1] += t1
-            out[p, 2] += t2
-            if minmax and t0 > 0:
-                lo = np.inf
-                hi = -np.inf
-                for i in range(a, b):
-                    v = np.float64(flat[i])
-                    if v == v:
-                        lo = min(lo, v)
-                        hi = max(hi, v)
-                if not out[p, 3] <= lo:
-                    out[p, 3] = lo
-                if not out[p, 4] >= hi:
-                    out[p, 4] = hi
-        # Boundary cells: a plot's cells of a row are consecutive, summed here before
-        # they go to ``out``.
-        q = -1
-        c0 = c1 = c2 = 0.0
-        lo = np.inf
-        hi = -np.inf
+            for d in range(dates):
+                t0 = float(b - a)
+                t1, t2 = _run_sums(flat, d, a, b)
+                if t1 != t1:  # NaN inside: count and sum the valid pixels only
+                    t0, t1, t2 = _run_valid_sums(flat, d, a, b)
+                out[p, d, 0] += t0
+                out[p, d, 1] += t1
+                out[p, d, 2] += t2
+                if minmax and t0 > 0:
+                    lo, hi = _run_min_max(flat, d, a, b)
+                    _min_max(out, p, d, lo, hi)
         for k in range(edge_ptr[r], edge_ptr[r + 1]):
+            x = np.uint64(edge_pixel[k]) - off
             p = edge_plot[k]
-            if p != q:
-                if q >= 0:
-                    _add(out, q, c0, c1, c2, lo, hi, minmax)
-                q = p
-                c0 = c1 = c2 = 0.0
-                lo = np.inf
-                hi = -np.inf
-            v = np.float64(flat[np.uint64(edge_pixel[k]) - off])
-            if v == v:
-                c = edge_cover[k]
-                cv = c * v
-                c0 += c
-                c1 += cv
-                c2 += cv * v
-                lo = min(lo, v)
-                hi = max(hi, v)
-        if q >= 0:
-            _add(out, q, c0, c1, c2, lo, hi, minmax)
+            c = edge_cover[k]
+            for d in range(dates):
+                v = np.float64(flat[d, x])
+                if v == v:
+                    cv = c * v
+                    out[p, d, 0] += c
+                    out[p, d, 1] += cv
+                    out[p, d, 2] += cv * v
+                    if minmax:
+                        _min_max(out, p, d, v, v)
+
+
+@_jit(fastmath=_FAST, inline="always")
+def _run_sums(flat: np.ndarray, d: int, a: np.uint64, b: np.uint64) -> tuple[float, float]:
+    """Σv and Σv² of date ``d`` over pixels ``[a, b)`` (NaN if one is NaN)."""
+    t1 = 0.0
+    t2 = 0.0
+    w = np.uint64(_WINDOW)
+    if b + w > np.uint64(flat.shape[1]):  # the last window would read past the end
+        for i in range(a, b):
+            v = np.float64(flat[d, i])
+            t1 += v
+            t2 += v * v
+        return t1, t2
+    j = a
+    while j + w < b:
+        for i in range(_WINDOW):
+            v = np.float64(flat[d, j + np.uint64(i)])
+            t1 += v
+            t2 += v * v
+        j += w
+    n = b - j  # pixels left: the window reads on beyond them and counts those as 0
+    for i in range(_WINDOW):
+        x = np.float64(flat[d, j + np.uint64(i)])
+        kept = x if np.uint64(i) < n else 0.0
+        t1 += kept
+        t2 += kept * kept
+    return t1, t2
+
+
+@_jit(fastmath=_FAST, inline="always")
+def _run_valid_sums(
+    flat: np.ndarray, d: int, a: np.uint64, b: np.uint64
+) -> tuple[float, float, float]:
+    """Count, Σv and Σv² of the valid (not NaN) pixels of date ``d`` in ``[a, b)``."""
+    t0 = 0.0
+    t1 = 0.0
+    t2 = 0.0
+    for i in range(a, b):
+        v = np.float64(flat[d, i])
+        if v == v:
+            t0 += 1.0
+            t1 += v
+            t2 += v * v
+    return t0, t1, t2
+
+
+@_jit(fastmath=_FAST, inline="always")
+def _run_min_max(flat: np.ndarray, d: int, a: np.uint64, b: np.uint64) -> tuple[float, float]:
+    """Min and max of the valid pixels of date ``d`` in ``[a, b)`` (inf and -inf if none)."""
+    lo = np.inf
+    hi = -np.inf
+    for i in range(a, b):
+        v = np.float64(flat[d, i])
+        if v == v:
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return lo, hi
 
 
 @_jit(inline="always")
-def _add(
-    out: np.ndarray, p: int, c0: float, c1: float, c2: float, lo: float, hi: float, minmax: bool
-) -> None:
-    """Add sums of plot ``p`` to ``out`` (min and max if ``minmax`` and there is a value)."""
-    out[p, 0] += c0
-    out[p, 1] += c1
-    out[p, 2] += c2
-    if minmax and lo <= hi:
-        if not out[p, 3] <= lo:
-            out[p, 3] = lo
-        if not out[p, 4] >= hi:
-            out[p, 4] = hi
+def _min_max(out: np.ndarray, p: int, d: int, lo: float, hi: float) -> None:
+    """Lower ``out[p, d]``'s min to ``lo`` and raise its max to ``hi`` (NaN: none yet)."""
+    if not out[p, d, 3] <= lo:
+        out[p, d, 3] = lo
+    if not out[p, d, 4] >= hi:
+        out[p, d, 4] = hi

@@ -14,18 +14,23 @@ How the weights are computed
     along a horizontal edge), so a plot is stored as runs of fully covered pixels per row plus
     a sparse list of fractional cells: a CSR matrix in run-length form (:meth:`to_csr` expands
     it), grouped by row. The pieces and the per-row sums are a compiled (numba) kernel, one
-    plot at a time, with the plots shared among threads.
+    plot at a time, with the plots shared among threads; each thread counts its runs and
+    cells per row, and then writes them straight to their place in the arrays grouped by row
+    (a counting sort, the threads' parts of a row one after the other).
 
-How a date is reduced
+How dates are reduced
     One compiled pass over the rows (a few bands of rows, one per thread): per row, each run of
-    fully covered pixels is summed (values and squares, float64, vectorised; a run whose sum
-    comes out NaN is summed again over its valid pixels), then each boundary cell adds its
-    coverage times its value unless it is NaN. A numeric nodata becomes NaN in a copy of the
-    date first. Σc·valid, Σc·v and Σc·v² per plot give the coverage-weighted mean,
-    population standard deviation and count exactly as exactextract's ``mean``, ``stdev`` and
-    ``count`` (the one-pass variance loses about ``|mean| * 1e-8`` of absolute precision in
-    ``std``). The compiled code is cached on disk (``__pycache__``): only the first call ever
-    pays for compiling it (about 10 s), later processes load it (about 0.3 s).
+    fully covered pixels is summed (values and squares, float64, vectorised, in windows of
+    fixed length; a run whose sum comes out NaN is summed again over its valid pixels), then
+    each boundary cell adds its coverage times its value unless it is NaN. An in-memory stack
+    is reduced several dates per pass (each run and cell for every date in turn), which reads
+    the weights once for them all; a dask-backed one streams date by date. A numeric nodata
+    becomes NaN in a copy of the date first. Σc·valid, Σc·v and Σc·v² per plot give the
+    coverage-weighted mean, population standard deviation and count exactly as
+    exactextract's ``mean``, ``stdev`` and ``count`` (the one-pass variance loses about
+    ``|mean| * 1e-8`` of absolute precision in ``std``). The compiled code is cached on disk
+    (``__pycache__``): only the first call ever pays for compiling it (about 10 s), later
+    processes load it (about 0.3 s).
 
 Raster edge
     Coverage outside the raster extent is ignored: ``count`` and the denominator of
@@ -36,6 +41,7 @@ Raster edge
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +69,12 @@ __all__ = ["SUPPORTED_STATS", "CoverageWeights", "Grid", "ZonalError", "zonal_st
 SUPPORTED_STATS = ("mean", "std", "count", "min", "max")
 """Statistics :func:`zonal_stats` can compute, as exactextract's mean, stdev, count, min, max."""
 
+_BAND_ROWS = 256  # plots are taken by bands of this many rows (see _coverage)
+# Dates of an in-memory stack reduced in one pass over the weights, at most: a pass reads
+# each run of pixels of every date in turn, and with more streams than this the hardware
+# prefetcher falls behind (measured: 6 to 8 dates per pass is fastest, 12 slower, 24 much
+# slower than one at a time).
+_DATES_PER_PASS = 8
 _EPS = 1e-9  # coverage closer than this to 0 or 1 is 0 or 1 (area error is ~1e-12 of a pixel)
 _T = TypeVar("_T")
 
@@ -137,9 +149,10 @@ class CoverageWeights:
     indices ``row * width + col``, half-open, each within one row, with ``run_plot``) and
     boundary cells with a fractional coverage (``edge_pixel``, with ``edge_plot`` and
     ``edge_cover``). Both are grouped by row, rows in order, each row nearly in column order
-    (plots from left to right): the runs of row ``r`` are ``run_ptr[r]:run_ptr[r + 1]``,
-    its boundary cells ``edge_ptr[r]:edge_ptr[r + 1]``. :meth:`to_csr` gives the same weights as a scipy CSR
-    matrix plots × pixels. Immutable.
+    (plots by bands of rows, from left to right in a band; a plot's entries of a row are
+    consecutive): the runs of row ``r`` are ``run_ptr[r]:run_ptr[r + 1]``, its boundary
+    cells ``edge_ptr[r]:edge_ptr[r + 1]``. :meth:`to_csr` gives the same weights as a scipy
+    CSR matrix plots × pixels. Immutable.
     """
 
     grid: Grid
@@ -168,7 +181,7 @@ class CoverageWeights:
             raise ZonalError("the plots have no CRS; set one with plots.set_crs(...)")
         if "id" not in plots.columns:
             raise ZonalError("the plots need an 'id' column")
-        ids = tuple(str(i) for i in plots["id"])
+        ids = _plot_ids(plots)
         projected = (
             plots.geometry.to_crs(grid.crs) if CRS(plots.crs) != grid.crs else plots.geometry
         )
@@ -191,14 +204,13 @@ class CoverageWeights:
         plot_ids = tuple(ids) if ids is not None else tuple(str(i) for i in range(n))
         if len(plot_ids) != n:
             raise ZonalError(f"{len(plot_ids)} ids for {n} geometries")
-        x0, y0, x1, y1, seg_plot = _pixel_segments(geoms, grid)
-        runs, edges = _coverage(
-            x0, y0, x1, y1, seg_plot, n, grid.height, grid.width, _threads(threads)
+        threads = _threads(threads)
+        x0, y0, x1, y1, seg_plot = _pixel_segments(geoms, grid, threads)
+        runs, edges, (interior, partial) = _coverage(
+            x0, y0, x1, y1, seg_plot, n, grid.height, grid.width, threads
         )
         run_start, run_end, run_plot, run_ptr = runs
         edge_pixel, edge_plot, edge_cover, edge_ptr = edges
-        interior = np.bincount(run_plot, weights=run_end - run_start, minlength=n)
-        total = interior + np.bincount(edge_plot, weights=edge_cover, minlength=n)
         return cls(
             grid=grid,
             plot_ids=plot_ids,
@@ -210,8 +222,8 @@ class CoverageWeights:
             edge_cover=edge_cover,
             run_ptr=run_ptr,
             edge_ptr=edge_ptr,
-            interior=interior.astype(np.float64),
-            total=total.astype(np.float64),
+            interior=interior,
+            total=interior + partial,
         )
 
     @property
@@ -243,6 +255,12 @@ class CoverageWeights:
     def __dask_tokenize__(self) -> object:
         # Hashing hundreds of MB of arrays to name a task is wasted work: identity is enough.
         return ("pasture.zonal.CoverageWeights", id(self))
+
+
+def _plot_ids(plots: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The plots' ids as strings (by way of a list: iterating over an Arrow-backed column
+    one value at a time takes ten times longer)."""
+    return tuple(map(str, plots["id"].tolist()))
 
 
 def _threads(threads: int | None) -> int:
@@ -288,27 +306,37 @@ def _polygon_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pixel_segments(
-    geoms: np.ndarray, grid: Grid
+    geoms: np.ndarray, grid: Grid, threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Directed ring edges in pixel coordinates (x = column, y = row), oriented so that
-    the area inside counts +1 in the scan-line accumulation, and the plot of each edge."""
+    the area inside counts +1 in the scan-line accumulation and clipped to the grid
+    (:func:`_clip_edges`), and the plot of each edge.
+
+    The plots are shared among ``threads`` threads, in consecutive chunks (shapely and
+    numpy release the GIL), and their edges put back together in plot order.
+    """
+    chunks = max(1, min(threads, len(geoms) // 1000))
+    cuts = [len(geoms) * i // chunks for i in range(chunks + 1)]
+
+    def chunk(i: int) -> tuple[np.ndarray, ...]:
+        x0, y0, x1, y1, plot = _chunk_segments(geoms[cuts[i] : cuts[i + 1]], grid)
+        return x0, y0, x1, y1, plot + cuts[i]
+
+    parts = _run_parts(chunk, chunks)
+    x0, y0, x1, y1, plot = (np.concatenate(a) for a in zip(*parts, strict=True))
+    return x0, y0, x1, y1, plot
+
+
+def _chunk_segments(
+    geoms: np.ndarray, grid: Grid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pixel_segments` of some plots, on this thread."""
     polygons, plot_of = _polygon_geometries(geoms)
     empty = np.zeros(0)
     if len(polygons) == 0:
         return empty, empty, empty, empty, empty.astype(np.int64)
-    kind, xy, offsets = shapely.to_ragged_array(polygons)
-    ring_offsets = np.asarray(offsets[0], dtype=np.int64)
-    if kind == shapely.GeometryType.POLYGON:
-        part_offsets = np.asarray(offsets[1], dtype=np.int64)
-        part_geom = np.arange(len(part_offsets) - 1)
-    else:
-        part_offsets = np.asarray(offsets[1], dtype=np.int64)
-        geom_offsets = np.asarray(offsets[2], dtype=np.int64)
-        part_geom = np.repeat(np.arange(len(geom_offsets) - 1), np.diff(geom_offsets))
+    xy, ring_offsets, exterior, ring_geom = _rings(polygons)
     n_rings = len(ring_offsets) - 1
-    ring_part = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
-    exterior = np.zeros(n_rings, dtype=bool)
-    exterior[part_offsets[:-1][np.diff(part_offsets) > 0]] = True
     coord_ring = np.repeat(np.arange(n_rings), np.diff(ring_offsets))
     t = grid.transform
     px = (xy[:, 0] - t.c) / t.a
@@ -324,11 +352,38 @@ def _pixel_segments(
     flip = np.where(exterior, area > 0, area < 0)[seg_ring]
     x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
     y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
-    plot = plot_of[part_geom[ring_part[seg_ring]]].astype(np.int64)
+    plot = plot_of[ring_geom[seg_ring]].astype(np.int64)
     # Horizontal edges add nothing; edges entirely above, below or right of the grid neither.
     keep = (y0 != y1) & (np.maximum(y0, y1) > 0) & (np.minimum(y0, y1) < grid.height)
     keep &= np.minimum(x0, x1) < grid.width
-    return x0[keep], y0[keep], x1[keep], y1[keep], plot[keep]
+    x0, y0, x1, y1, plot = (a[keep] for a in (x0, y0, x1, y1, plot))
+    return _clip_edges(x0, y0, x1, y1, plot, grid.height, grid.width)
+
+
+def _rings(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rings of polygons or multipolygons: their coordinates, ring offsets into them,
+    whether each ring is an exterior and the polygon it belongs to."""
+    if (shapely.get_type_id(polygons) == 3).all() and not shapely.get_num_interior_rings(
+        polygons
+    ).any():
+        # Polygons without holes, as most plots are: one ring each, read without making a
+        # geometry object per ring (which to_ragged_array does, at 4 times the cost).
+        xy = shapely.get_coordinates(polygons)
+        ring_offsets = np.zeros(len(polygons) + 1, dtype=np.int64)
+        np.cumsum(shapely.get_num_coordinates(polygons), out=ring_offsets[1:])
+        return xy, ring_offsets, np.ones(len(polygons), dtype=bool), np.arange(len(polygons))
+    kind, xy, offsets = shapely.to_ragged_array(polygons)
+    ring_offsets = np.asarray(offsets[0], dtype=np.int64)
+    part_offsets = np.asarray(offsets[1], dtype=np.int64)
+    if kind == shapely.GeometryType.POLYGON:
+        part_geom = np.arange(len(part_offsets) - 1)
+    else:
+        geom_offsets = np.asarray(offsets[2], dtype=np.int64)
+        part_geom = np.repeat(np.arange(len(geom_offsets) - 1), np.diff(geom_offsets))
+    ring_part = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
+    exterior = np.zeros(len(ring_offsets) - 1, dtype=bool)
+    exterior[part_offsets[:-1][np.diff(part_offsets) > 0]] = True
+    return xy, ring_offsets, exterior, part_geom[ring_part]
 
 
 def _split_at_x(
@@ -391,40 +446,79 @@ def _coverage(
     height: int,
     width: int,
     threads: int,
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]:
     """Runs (start, end, plot, row pointers) and boundary cells (pixel, plot, cover, row
-    pointers) of all plots, grouped by row; the plots are shared among ``threads`` threads."""
-    x0, y0, x1, y1, plot = _clip_edges(x0, y0, x1, y1, plot, height, width)
+    pointers) of all plots, grouped by row, and the area of each plot's runs and of its
+    cells, from their edges as :func:`_pixel_segments` gives them; the plots are shared
+    among ``threads`` threads."""
     order = np.argsort(plot, kind="stable")
     x0, y0, x1, y1, plot = (np.ascontiguousarray(a[order]) for a in (x0, y0, x1, y1, plot))
     seg_ptr = np.searchsorted(plot, np.arange(n_plots + 1)).astype(np.int64)
-    # Plots from left to right (by their leftmost vertex): the runs and cells of each row then
-    # come out nearly in column order.
+    # Plots by bands of rows (of their top vertex), and from left to right within a band (by
+    # their leftmost vertex): the runs and cells of a row then come out nearly in column
+    # order (a sweep or two along the row), and those of a band go to a few hundred rows at a
+    # time (grouping them by row writes to cached memory).
     nonempty = seg_ptr[1:] > seg_ptr[:-1]
+    starts = seg_ptr[:-1][nonempty]
     left = np.full(n_plots, np.inf)
+    top = np.full(n_plots, np.inf)
     if nonempty.any():
-        left[nonempty] = np.minimum.reduceat(np.minimum(x0, x1), seg_ptr[:-1][nonempty])
-    order = np.argsort(left, kind="stable")[: int(nonempty.sum())]
-    # Threads get consecutive plots of that order, of about equal work (pieces of edges).
-    pieces = np.r_[0.0, np.cumsum(np.abs(x1 - x0) + np.abs(y1 - y0) + 3.0)]
-    work = np.cumsum((pieces[seg_ptr[1:]] - pieces[seg_ptr[:-1]])[order])
+        left[nonempty] = np.minimum.reduceat(np.minimum(x0, x1), starts)
+        top[nonempty] = np.minimum.reduceat(np.minimum(y0, y1), starts) // _BAND_ROWS
+    order = np.lexsort((left, top))[: int(nonempty.sum())]
+    # Threads get consecutive plots of that order, of about equal work (pieces of edges, each
+    # in one cell: about one boundary cell each). A row crossed by edges of a plot n times
+    # has at most n / 2 runs of it.
+    pieces = _per_plot(np.abs(x1 - x0) + np.abs(y1 - y0) + 3.0, seg_ptr)
+    crossings = _per_plot(np.abs(y1 - y0) + 1.0, seg_ptr)
+    work = np.cumsum(pieces[order])
     parts = max(1, min(threads, len(plot) // 1000))
     total = work[-1] if len(work) else 0.0
     cuts = np.r_[0, np.searchsorted(work, total * np.arange(1, parts) / parts), len(order)]
 
+    interior = np.zeros(n_plots)
+    partial = np.zeros(n_plots)
+
     def part(i: int) -> tuple[np.ndarray, ...]:
         plots = order[cuts[i] : cuts[i + 1]]
-        return _k.plot_coverage(x0, y0, x1, y1, seg_ptr, plots, height, width, _EPS)
+        # Buffers of about the right size from the start: growing them copies them.
+        runs, cells = int(crossings[plots].sum()) // 2 + 1024, int(pieces[plots].sum()) + 1024
+        return _k.plot_coverage(
+            x0, y0, x1, y1, seg_ptr, plots, height, width, _EPS, runs, cells, interior, partial
+        )  # fmt: skip
 
+    # Each part's entries go straight to their place in the arrays grouped by row.
     results = _run_parts(part, parts)
-    arrays = [np.concatenate(a) for a in zip(*results, strict=True)]
-    del results
-    run_start, run_end, run_plot, edge_pixel, edge_plot, edge_cover = arrays
-    order, run_ptr = _k.group_by_row(run_start, height, width)
-    runs = (run_start[order], run_end[order], run_plot[order], run_ptr)
-    order, edge_ptr = _k.group_by_row(edge_pixel, height, width)
-    edges = (edge_pixel[order], edge_plot[order], edge_cover[order], edge_ptr)
-    return runs, edges
+    run_fill, run_ptr = _row_slots([r[6] for r in results])
+    edge_fill, edge_ptr = _row_slots([r[7] for r in results])
+    runs = [np.empty(run_ptr[-1], dtype=a.dtype) for a in results[0][:3]]
+    edges = [np.empty(edge_ptr[-1], dtype=a.dtype) for a in results[0][3:6]]
+
+    def scatter(i: int) -> None:
+        run_start, run_end, run_plot, pixel, cell_plot, cover = results[i][:6]
+        _k.scatter_by_row(run_start, run_end, run_plot, width, run_fill[i], *runs)
+        _k.scatter_by_row(pixel, cell_plot, cover, width, edge_fill[i], *edges)
+
+    _run_parts(scatter, parts)
+    return (*runs, run_ptr), (*edges, edge_ptr), (interior, partial)
+
+
+def _per_plot(values: np.ndarray, seg_ptr: np.ndarray) -> np.ndarray:
+    """Sums of per-edge ``values`` over the edges of each plot."""
+    cum = np.r_[0.0, np.cumsum(values)]
+    return cum[seg_ptr[1:]] - cum[seg_ptr[:-1]]
+
+
+def _row_slots(counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each part writes its entries when all are grouped by row, part after part within
+    a row (as a stable sort of the parts' concatenation would put them), from the parts'
+    counts per row: the first slot of each part in each row (parts × rows) and the row
+    pointers of the result (rows + 1)."""
+    per_part = np.stack(counts)
+    ptr = np.zeros(per_part.shape[1] + 1, dtype=np.int64)
+    np.cumsum(per_part.sum(axis=0), out=ptr[1:])
+    fill = ptr[:-1] + np.cumsum(per_part, axis=0) - per_part
+    return fill, ptr
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,49 +544,23 @@ def _block_sums(
     threads: int = 1,
 ) -> np.ndarray:
     """Per-plot sums for a block of full-width rows ``[row0, row0 + rows)`` of every date in
-    it: an array ``(dates, 5, n_plots)`` of Σc·valid, Σc·v, Σc·v², min, max."""
+    it: an array ``(dates, 5, n_plots)`` of Σc·valid, Σc·v, Σc·v², min, max.
+
+    All dates in one pass of the compiled kernel over the weights, on ``threads`` bands of
+    rows, each with its own sums, added in band order.
+    """
     block = np.asarray(block)
     if block.ndim == 2:
         block = block[np.newaxis]
-    return np.stack([_date_block_sums(weights, b, row0, nodata, what, threads) for b in block])
-
-
-def _kernel_array(block: np.ndarray, nodata: float | None) -> np.ndarray:
-    """The block as a flat C-contiguous float32 or float64 array (the types the kernel is
-    compiled for; small integers become float32 and other types float64, both exactly) with
-    NaN for nodata. A copy only when the type, layout or a numeric nodata requires one."""
-    if block.dtype in (np.float32, np.float64):
-        dtype = block.dtype
-    elif block.dtype.kind in "iub" and block.dtype.itemsize <= 2:
-        dtype = np.dtype(np.float32)
-    else:
-        dtype = np.dtype(np.float64)
-    if nodata is None or math.isnan(nodata):
-        return np.ascontiguousarray(block, dtype=dtype).reshape(-1)
-    flat = np.array(block, dtype=dtype, order="C").reshape(-1)  # a copy
-    flat[flat == nodata] = np.nan
-    return flat
-
-
-def _date_block_sums(
-    weights: CoverageWeights,
-    block: np.ndarray,
-    row0: int,
-    nodata: float | None,
-    what: _What,
-    threads: int = 1,
-) -> np.ndarray:
-    """Sums ``(5, n_plots)`` of one date's rows ``[row0, row0 + rows)``: the compiled kernel
-    on ``threads`` bands of rows, each with its own sums, added in band order."""
-    nrows = block.shape[0]
+    dates, nrows = block.shape[:2]
     flat = _kernel_array(block, nodata)
     w = weights
     parts = max(1, min(threads, nrows))
     cuts = [row0 + nrows * i // parts for i in range(parts + 1)]
 
     def part(i: int) -> np.ndarray:
-        out = np.zeros((w.n_plots, 5))
-        out[:, _MIN:] = np.nan
+        out = np.zeros((w.n_plots, dates, 5))
+        out[..., _MIN:] = np.nan
         _k.reduce_rows(
             flat, row0 * w.grid.width, cuts[i], cuts[i + 1],
             w.run_ptr, w.run_start, w.run_end, w.run_plot,
@@ -504,10 +572,39 @@ def _date_block_sums(
     outs = _run_parts(part, parts)
     out = outs[0]
     for other in outs[1:]:
-        out[:, :_MIN] += other[:, :_MIN]
-        np.fmin(out[:, _MIN], other[:, _MIN], out=out[:, _MIN])
-        np.fmax(out[:, _MAX], other[:, _MAX], out=out[:, _MAX])
-    return np.ascontiguousarray(out.T)
+        out[..., :_MIN] += other[..., :_MIN]
+        np.fmin(out[..., _MIN], other[..., _MIN], out=out[..., _MIN])
+        np.fmax(out[..., _MAX], other[..., _MAX], out=out[..., _MAX])
+    return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+
+def _kernel_dtype(dtype: np.dtype) -> np.dtype:
+    """float32 or float64, the types the kernel is compiled for: small integers become
+    float32 and other types float64, both exactly."""
+    if dtype in (np.float32, np.float64):
+        return dtype
+    if dtype.kind in "iub" and dtype.itemsize <= 2:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _needs_copy(block: np.ndarray, nodata: float | None) -> bool:
+    """Whether the kernel needs a copy of ``block``: another type or layout, or a numeric
+    nodata to replace by NaN."""
+    numeric_nodata = nodata is not None and not math.isnan(nodata)
+    contiguous = block.flags.c_contiguous and block.dtype == _kernel_dtype(block.dtype)
+    return numeric_nodata or not contiguous
+
+
+def _kernel_array(block: np.ndarray, nodata: float | None) -> np.ndarray:
+    """The block ``(dates, rows, cols)`` as a C-contiguous ``(dates, rows * cols)`` array of
+    :func:`_kernel_dtype` with NaN for nodata; a copy only if :func:`_needs_copy`."""
+    dtype = _kernel_dtype(block.dtype)
+    if nodata is None or math.isnan(nodata):
+        return np.ascontiguousarray(block, dtype=dtype).reshape(block.shape[0], -1)
+    flat = np.array(block, dtype=dtype, order="C").reshape(block.shape[0], -1)  # a copy
+    flat[flat == nodata] = np.nan
+    return flat
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,22 +645,24 @@ def _finish(
     sums: np.ndarray, weights: CoverageWeights, times: np.ndarray, stats: tuple[str, ...]
 ) -> pd.DataFrame:
     """Long frame (plot-major, then time) from sums of shape (dates, 5, plots)."""
-    s0, s1, s2 = sums[:, _S0].T, sums[:, _S1].T, sums[:, _S2].T  # (plots, dates)
+    by_plot = np.ascontiguousarray(sums.transpose(1, 2, 0))  # 5 × (plots, dates), contiguous
+    s0, s1, s2 = by_plot[_S0], by_plot[_S1], by_plot[_S2]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(s0 > 0, s1 / s0, np.nan)
         var = np.where(s0 > 0, np.maximum(s2 / s0 - mean * mean, 0.0), np.nan)
         total = weights.total[:, np.newaxis]
         valid_fraction = np.where(total > 0, np.minimum(s0 / total, 1.0), 0.0)
     columns: dict[str, Any] = {
-        "plot_id": np.repeat(np.asarray(weights.plot_ids, dtype=object), len(times)),
+        # Repeated as a pandas column: a column from a long array of str objects takes longer.
+        "plot_id": pd.Series(weights.plot_ids).repeat(len(times)).reset_index(drop=True),
         "time": np.tile(times, weights.n_plots),
     }
     values = {
         "mean": mean,
         "std": np.sqrt(var),
         "count": s0,
-        "min": np.where(s0 > 0, sums[:, _MIN].T, np.nan),
-        "max": np.where(s0 > 0, sums[:, _MAX].T, np.nan),
+        "min": np.where(s0 > 0, by_plot[_MIN], np.nan),
+        "max": np.where(s0 > 0, by_plot[_MAX], np.nan),
     }
     for name in stats:
         columns[name] = values[name].reshape(-1)
@@ -640,7 +739,7 @@ def zonal_stats(
                 "the weights were computed for another grid; "
                 "build them with CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))"
             )
-        if plots is not None and tuple(str(i) for i in plots["id"]) != weights.plot_ids:
+        if plots is not None and _plot_ids(plots) != weights.plot_ids:
             raise ZonalError("the weights were computed for other plots (ids differ)")
     nodata = _nodata(ndvi)
     what = _What(minmax="min" in stats or "max" in stats)
@@ -653,7 +752,13 @@ def zonal_stats(
     else:
         data = np.asarray(data)
         threads = _threads(threads)
-        sums = np.concatenate([_block_sums(weights, d, 0, nodata, what, threads) for d in data])
+        # Several dates per pass over the weights (passes of equal size) if the kernel reads
+        # the stack as it is, else date by date: a copy of one date at a time, not of the stack.
+        per_pass = 1 if _needs_copy(data, nodata) else _DATES_PER_PASS
+        passes = max(1, math.ceil(len(data) / per_pass))
+        cuts = [len(data) * i // passes for i in range(passes + 1)]
+        blocks = [data[a:b] for a, b in itertools.pairwise(cuts)]
+        sums = np.concatenate([_block_sums(weights, b, 0, nodata, what, threads) for b in blocks])
     return _finish(sums, weights, times, stats)
 
 
@@ -698,8 +803,11 @@ def _sums_dask(
     import dask
 
     # Threads, explicitly: a distributed client set as default elsewhere would otherwise get
-    # the weights embedded in every graph; pass it as ``client=`` to scatter them once.
-    results = dask.compute(*_block_tasks(weights, data, nodata, what), scheduler="threads")
+    # the weights embedded in every graph; pass it as ``client=`` to scatter them once. The
+    # weights go in as one delayed object: as a plain argument, dask would look for
+    # collections in each of their fields (every plot id) for every block.
+    wref = dask.delayed(weights, traverse=False)
+    results = dask.compute(*_block_tasks(wref, data, nodata, what), scheduler="threads")
     return np.concatenate(results)
 
 

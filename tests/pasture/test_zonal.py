@@ -14,6 +14,7 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
+from pasture import zonal
 from pasture._zonal_kernels import DENSE_CELLS
 from pasture.zonal import CoverageWeights, Grid, ZonalError, zonal_stats
 
@@ -531,11 +532,69 @@ def test_threads_give_the_same_weights_and_sums():
         zonal_stats(plots, ndvi, threads=0)
 
 
-def test_large_plots_are_exact():
-    """Plots with thousands of boundary cells and hundreds of events in a row, too large for
-    the dense box (the builder's buffers grow, rows sort their events): sampled cells match
-    shapely's intersection areas. The other tests' plots take the dense box."""
-    rng = np.random.default_rng(12)
+def test_many_plots_on_threads_give_the_same_weights():
+    """Enough plots for their edges to be prepared in chunks on threads (a chunk of polygons
+    without holes, one with holes and multipolygons: the two ways rings are read) and their
+    coverage in parts: the same weights as on one thread, the areas to the bit."""
+    height, width = 200, 300
+    geoms = voronoi_plots(2400, height, width, seed=21).geometry.to_numpy().copy()
+    for i in range(1300, 2400, 40):
+        geoms[i] = geoms[i].difference(geoms[i].centroid.buffer(RES))  # a hole
+    for i in range(1310, 1700, 40):
+        geoms[i] = shapely.MultiPolygon([geoms[i], geoms[i + 700]])
+    grid = Grid(height, width, utm_transform(), UTM)
+    one = CoverageWeights.from_geometries(geoms, grid, threads=1)
+    two = CoverageWeights.from_geometries(geoms, grid, threads=2)
+    assert (one.to_csr() != two.to_csr()).nnz == 0
+    for name in ("run_ptr", "edge_ptr", "interior", "total"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name), err_msg=name)
+    area = shapely.area(shapely.make_valid(geoms)) / RES**2
+    np.testing.assert_allclose(two.total, area, rtol=1e-9)
+
+
+def test_dates_in_one_pass_match_the_weight_matrix():
+    """An in-memory stack is reduced several dates per pass over the weights, runs summed in
+    masked windows (runs longer than a window, runs at the raster's end): each date's sums
+    are the weight matrix times that date, as when the date is reduced alone, and a stack
+    that has to be copied (numeric nodata) goes date by date to the same result."""
+    height, width, dates = 50, 300, 11
+    stack = make_stack(height, width, dates, seed=5)
+    stack[:, -1, -70:] = np.linspace(0.2, 0.4, 70)  # valid pixels up to the raster's end
+    times = np.datetime64("2024-04-01", "ns") + np.arange(dates) * np.timedelta64(8, "D")
+    ndvi = xr.DataArray(stack, dims=("time", "y", "x"), coords={"time": times})
+    ndvi = ndvi.rio.write_crs(UTM).rio.write_transform(utm_transform())
+    plots = voronoi_plots(12, height, width, seed=3)
+    plots.loc[len(plots)] = ["whole", box(-3.5, -2.2, 305.5, 53.1)]
+    weights = CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))
+    assert (weights.run_end - weights.run_start).max() > 128
+    ops = ("mean", "std", "count", "min", "max")
+    ours = zonal_stats(plots, ndvi, stats=ops, weights=weights)
+    matrix = weights.to_csr()
+    for t in range(dates):
+        got = ours.iloc[t::dates].reset_index(drop=True)
+        values = stack[t].reshape(-1).astype(np.float64)
+        valid = ~np.isnan(values)
+        count = matrix @ valid.astype(np.float64)
+        mean = (matrix @ np.where(valid, values, 0.0)) / count
+        var = (matrix @ np.where(valid, values * values, 0.0)) / count - mean * mean
+        np.testing.assert_allclose(got["count"], count, rtol=1e-12)
+        np.testing.assert_allclose(got["mean"], mean, rtol=1e-12)
+        np.testing.assert_allclose(got["std"], np.sqrt(var), rtol=1e-9)
+        for i in range(len(plots)):
+            pixels = matrix[[i]].indices
+            assert got["min"][i] == np.nanmin(values[pixels])
+            assert got["max"][i] == np.nanmax(values[pixels])
+        alone = zonal_stats(plots, ndvi.isel(time=t), stats=ops, weights=weights)
+        for name in (*ops, "valid_fraction"):
+            np.testing.assert_allclose(got[name], alone[name], rtol=1e-13, err_msg=name)
+    filled = ndvi.copy(data=np.where(np.isnan(stack), -9999.0, stack)).rio.write_nodata(-9999.0)
+    pd.testing.assert_frame_equal(
+        zonal_stats(plots, filled, stats=ops, weights=weights), ours, rtol=1e-13
+    )
+
+
+def large_plots(rng: np.random.Generator) -> tuple[Grid, np.ndarray]:
+    """A grid with a star, a comb and their difference: too large for the dense box."""
     height, width = 700, 900
     grid = Grid(height, width, Affine(1.0, 0, 0.0, 0, -1.0, float(height)), UTM)
     angles = np.linspace(0, 2 * np.pi, 600, endpoint=False)
@@ -543,7 +602,16 @@ def test_large_plots_are_exact():
     star = shapely.Polygon(np.c_[450 + radius * np.cos(angles), 350 + radius * np.sin(angles)])
     teeth = [(x, 20.0 + 90.0 * (i % 2) + 0.37) for i, x in enumerate(np.arange(3.3, 890, 1.7))]
     comb = shapely.Polygon([(2.2, 5.5), *teeth, (890.6, 5.5)])  # hundreds of events per row
-    geoms = np.array([star, comb, star.difference(comb.buffer(40))], dtype=object)
+    return grid, np.array([star, comb, star.difference(comb.buffer(40))], dtype=object)
+
+
+def test_large_plots_are_exact():
+    """Plots with thousands of boundary cells and hundreds of events in a row, too large for
+    the dense box (the builder's event buffers grow, rows sort their events): sampled cells
+    match shapely's intersection areas. The other tests' plots take the dense box."""
+    rng = np.random.default_rng(12)
+    grid, geoms = large_plots(rng)
+    height, width = grid.shape
     boxes = shapely.bounds(geoms)
     assert ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) > DENSE_CELLS).all()
     weights = CoverageWeights.from_geometries(geoms, grid)
@@ -556,6 +624,24 @@ def test_large_plots_are_exact():
     for i, geom in enumerate(geoms):
         expected = shapely.area(shapely.intersection(cells, geom))
         np.testing.assert_allclose(matrix[[i]][:, pixels].toarray()[0], expected, atol=1e-9)
+
+
+def test_builder_buffers_grow_to_the_same_weights(monkeypatch):
+    """The builder's run and cell buffers start at a size estimated from the edges, which is
+    enough as a rule; started at one entry instead, they grow, to the same weights."""
+    grid, geoms = large_plots(np.random.default_rng(12))
+    expected = CoverageWeights.from_geometries(geoms, grid, threads=1)
+    plot_coverage = zonal._k.plot_coverage
+
+    def from_one_entry(*args: object) -> tuple[np.ndarray, ...]:
+        *head, _runs, _cells, interior, partial = args
+        return plot_coverage(*head, 1, 1, interior, partial)
+
+    monkeypatch.setattr(zonal._k, "plot_coverage", from_one_entry)
+    grown = CoverageWeights.from_geometries(geoms, grid, threads=1)
+    for name in ("run_start", "run_end", "run_plot", "edge_pixel", "edge_plot", "edge_cover"):
+        np.testing.assert_array_equal(getattr(grown, name), getattr(expected, name), name)
+    np.testing.assert_array_equal(grown.total, expected.total)
 
 
 def test_transposed_and_read_only_rasters(utm_case):
