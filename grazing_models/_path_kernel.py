@@ -1,9 +1,9 @@
 """Compiled (numba) kernel of :mod:`grazing_models.paths`: one herd's cheapest season.
 
-The kernel is a dynamic programme over the herd's weeks. A state is "on plot ``i`` since
-week ``a``" (a grazing stay) or "unplaced". Per week a state pays its walking, the
+The kernel is a dynamic programme over the herd's weeks. A state is "on plot ``i``, in a stay
+that has left this depletion" or "unplaced". Per week a state pays its walking, the
 pressure of what the herd eats and the unfed rest; the herd eats what the plot's forage
-allows given what it ate since ``a`` (depletion and regrowth as in
+allows given what it ate since the stay began (depletion and regrowth as in
 :mod:`grazing_models.rotation`). Moving to another plot costs ``w_move`` and must stay
 within the week's move limit; after an unplaced week any plot may be entered.
 """
@@ -26,17 +26,37 @@ def _jit(**options: Any) -> Callable[[_F], _F]:
 
 
 @_jit()
-def _grow_int(a: np.ndarray) -> np.ndarray:
-    b = np.empty(2 * a.size, dtype=a.dtype)
-    b[: a.size] = a
-    return b
+def _grow_states(
+    s_i: np.ndarray, s_c: np.ndarray, s_d: np.ndarray, s_p: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The state arrays with twice the room (only called when full: reassigning arrays on
+    every push would cost numba reference counting in the hot loops)."""
+    return _grow(s_i), _grow(s_c), _grow(s_d), _grow(s_p)
 
 
 @_jit()
-def _grow_float(a: np.ndarray) -> np.ndarray:
+def _grow(a: np.ndarray) -> np.ndarray:
     b = np.empty(2 * a.size, dtype=a.dtype)
     b[: a.size] = a
     return b
+
+
+@_jit(inline="always")
+def _week(
+    i: int,
+    w: int,
+    depletion: float,
+    walk: np.ndarray,
+    per_kg: np.ndarray,
+    ua: np.ndarray,
+    regrow: np.ndarray,
+    demand: float,
+    w_unfed: float,
+) -> tuple[float, float]:
+    """Cost of week ``w`` on plot ``i`` found at ``depletion``, and the depletion after it."""
+    eat = min(demand, max(0.0, ua[i, w] - depletion))
+    cost = walk[i] + per_kg[i] * eat + w_unfed * (demand - eat)
+    return cost, max(0.0, depletion + eat - regrow[i, w])
 
 
 @_jit()
@@ -44,7 +64,7 @@ def best_path(
     ok: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
-    node_cost: np.ndarray,
+    walk: np.ndarray,
     per_kg: np.ndarray,
     ua: np.ndarray,
     regrow: np.ndarray,
@@ -63,10 +83,10 @@ def best_path(
         Plot ``i`` may carry the herd in week ``w``.
     x, y
         Plot centroids, km.
-    node_cost
-        Cost of a week on the plot besides eating (walking, penalties).
+    walk
+        Cost of a week on the plot besides eating (walking to water).
     per_kg
-        Cost per kg eaten (pressure, forage prices), below ``w_unfed``.
+        Cost per kg eaten (pressure), below ``w_unfed``.
     ua, regrow
         Forage the herd may eat from an ungrazed stand and regrowth, kg.
     may_enter
@@ -84,26 +104,20 @@ def best_path(
         The least cost and the plot of each week (-1 unplaced).
     """
     n_i, n_w = ok.shape
-    cap = 1024
-    s_i = np.empty(cap, dtype=np.int64)  # plot, -1 for unplaced
-    s_a = np.empty(cap, dtype=np.int64)  # first week of the stay
-    s_c = np.empty(cap, dtype=np.float64)
-    s_d = np.empty(cap, dtype=np.float64)  # depletion at the start of the next week
-    s_p = np.empty(cap, dtype=np.int64)  # previous state, -1 none
-    n = 0
+    s_i = np.empty(1024, dtype=np.int64)  # plot, -1 for unplaced
+    s_c = np.empty(1024, dtype=np.float64)  # cost so far
+    s_d = np.empty(1024, dtype=np.float64)  # depletion at the start of the next week
+    s_p = np.empty(1024, dtype=np.int64)  # previous state, -1 none
+    # week 0: unplaced, or on any plot it may enter
+    s_i[0], s_c[0], s_d[0], s_p[0] = -1, w_unfed * demand, 0.0, -1
+    n = 1
     lo = 0  # states of the current week: lo:n
-    # week 0
-    s_i[n], s_a[n], s_c[n], s_d[n], s_p[n] = -1, 0, w_unfed * demand, 0.0, -1
-    n += 1
     for i in range(n_i):
         if ok[i, 0] and may_enter[i, 0]:
-            eat = min(demand, ua[i, 0])
-            c = node_cost[i, 0] + per_kg[i, 0] * eat + w_unfed * (demand - eat)
+            c, d = _week(i, 0, 0.0, walk, per_kg, ua, regrow, demand, w_unfed)
             if n >= s_i.size:
-                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
-                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
-            s_i[n], s_a[n], s_c[n], s_p[n] = i, 0, c, -1
-            s_d[n] = max(0.0, eat - regrow[i, 0])
+                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
+            s_i[n], s_c[n], s_d[n], s_p[n] = i, c, d, -1
             n += 1
     best_end = np.empty(n_i)
     best_id = np.empty(n_i, dtype=np.int64)
@@ -133,10 +147,10 @@ def best_path(
             n_fin += 1
         lim2 = limit[w + 1] * limit[w + 1]
         # unplaced next week
+        c = all_c + w_unfed * demand
         if n >= s_i.size:
-            s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
-            s_c, s_d = _grow_float(s_c), _grow_float(s_d)
-        s_i[n], s_a[n], s_c[n], s_d[n], s_p[n] = -1, w + 1, all_c + w_unfed * demand, 0.0, all_id
+            s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
+        s_i[n], s_c[n], s_d[n], s_p[n] = -1, c, 0.0, all_id
         n += 1
         # new stays: from the best plot within reach, or from unplaced
         for i in range(n_i):
@@ -156,30 +170,23 @@ def best_path(
                 if dx * dx + dy * dy <= lim2:
                     base, pred = c, best_id[q]
                     break
-            eat = min(demand, ua[i, w + 1])
-            c = base + node_cost[i, w + 1] + per_kg[i, w + 1] * eat + w_unfed * (demand - eat)
-            new_c[i] = c
+            c, d = _week(i, w + 1, 0.0, walk, per_kg, ua, regrow, demand, w_unfed)
+            new_c[i] = base + c
             if n >= s_i.size:
-                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
-                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
-            s_i[n], s_a[n], s_c[n], s_p[n] = i, w + 1, c, pred
-            s_d[n] = max(0.0, eat - regrow[i, w + 1])
+                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
+            s_i[n], s_c[n], s_d[n], s_p[n] = i, new_c[i], d, pred
             n += 1
         # stays that go on; a stay no cheaper than a fresh entry (no depletion) is dropped
         for k in range(lo, hi):
             i = s_i[k]
             if i < 0 or not ok[i, w + 1]:
                 continue
-            d0 = s_d[k]
-            eat = min(demand, max(0.0, ua[i, w + 1] - d0))
-            c = s_c[k] + node_cost[i, w + 1] + per_kg[i, w + 1] * eat + w_unfed * (demand - eat)
-            if c >= new_c[i]:
+            c, d = _week(i, w + 1, s_d[k], walk, per_kg, ua, regrow, demand, w_unfed)
+            if s_c[k] + c >= new_c[i]:
                 continue
             if n >= s_i.size:
-                s_i, s_a, s_p = _grow_int(s_i), _grow_int(s_a), _grow_int(s_p)
-                s_c, s_d = _grow_float(s_c), _grow_float(s_d)
-            s_i[n], s_a[n], s_c[n], s_p[n] = i, s_a[k], c, k
-            s_d[n] = max(0.0, d0 + eat - regrow[i, w + 1])
+                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
+            s_i[n], s_c[n], s_d[n], s_p[n] = i, s_c[k] + c, d, k
             n += 1
         lo = hi
     # the best final state (a stay may end with the season whatever follows)

@@ -11,7 +11,7 @@ herds interact only through shared forage and the rest of shared plots. Two uses
   transport bound cannot see.
 * **A plan.** Herds one after another, each the cheapest season that keeps the rules
   with the herds before it: it eats what they leave, enters and leaves plots only
-  when their rest allows, and does not come back to a plot of its own before its rest.
+  when their rest allows, and does not come back to a plot it has left.
 
 Both are dynamic programmes over a herd's weeks (:mod:`grazing_models._path_kernel`).
 """
@@ -19,7 +19,6 @@ Both are dynamic programmes over a herd's weeks (:mod:`grazing_models._path_kern
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,8 +109,8 @@ def _solve(
         prob.ok,
         np.ascontiguousarray(xy[:, 0]),
         np.ascontiguousarray(xy[:, 1]),
-        np.ascontiguousarray(np.broadcast_to(ctx.walk[p][:, None], (p.size, n_w))),
-        np.ascontiguousarray(np.broadcast_to(ctx.per_kg[p][:, None], (p.size, n_w))),
+        ctx.walk[p],
+        ctx.per_kg[p],
         np.ascontiguousarray(ua),
         np.ascontiguousarray(regrow),
         np.ascontiguousarray(may_enter),
@@ -157,12 +156,10 @@ def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarra
     n_p, n_t = occupied.shape
     may_enter = np.ones((n_p, n_t), dtype=np.bool_)
     may_leave = np.ones((n_p, n_t), dtype=np.bool_)
-    last_end = np.full(n_p, -1_000_000, dtype=np.int64)  # last spell end before t
     free_from = np.zeros(n_p, dtype=np.int64)
     for t in range(n_t):
         if t > 0:
             ended = occupied[:, t - 1] & ~occupied[:, t]
-            last_end[ended] = t - 1
             free_from[ended] = t + rest_after[t - 1]
             joins = occupied[:, t - 1] | occupied[:, t]
             may_enter[:, t] = joins | (t >= free_from)
@@ -180,15 +177,9 @@ def sequential_plan(
     pairs: _Pairs,
     order: np.ndarray,
     *,
-    time_budget: float = 0.0,
     max_plots: int | None = MAX_PLOTS_PER_HERD,
 ) -> HerdCosts:
     """Plan herds one after another in ``order`` (see the module docstring).
-
-    Then, while ``time_budget`` seconds last, herds are taken out one at a time and
-    planned again among all the others; a new path is kept when it costs the herd less
-    (the others' forage is protected, so their costs do not change) and the rest of the
-    plots it touches still holds.
 
     Each herd is planned on its ``max_plots`` candidate plots nearest its home point
     (all of them with ``None``): the work per herd grows with the square of its plots.
@@ -196,31 +187,12 @@ def sequential_plan(
     Returns each herd's cost as planned: a later herd only eats forage no herd before it
     needs, so the plan's objective is their sum.
     """
-    t0 = time.perf_counter()
     ctx = _Context.make(inputs, params, pairs, max_plots)
     state = _Placed.empty(inputs)
     for h in order:
         cost, path, eaten = _replan(int(h), state, ctx)
         state.add(ctx.problems[int(h)], path, eaten, cost)
-    improved = True
-    while improved and time.perf_counter() - t0 < time_budget:
-        improved = False
-        for h in order:
-            if time.perf_counter() - t0 >= time_budget:
-                break
-            prob = ctx.problems[int(h)]
-            old = state.remove(prob)
-            cost, path, eaten = _replan(int(h), state, ctx)
-            touched = np.union1d(old.path[old.path >= 0], path[path >= 0])
-            if cost < old.cost - 1e-6 * max(1.0, abs(old.cost)):
-                state.add(prob, path, eaten, cost)
-                if _rest_holds(state.count[prob.plots[touched]] > 0, ctx.rest_after):
-                    improved = True
-                    continue
-                state.remove(prob)
-            state.add(prob, old.path, old.eaten, old.cost)
-    costs = np.array([state.rows[h].cost for h in range(inputs.n_herds)])
-    return HerdCosts(costs, state.plot_of)
+    return HerdCosts(state.cost, state.plot_of)
 
 
 @dataclass(frozen=True)
@@ -260,23 +232,14 @@ class _Context:
         )
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A placed herd: its path over its weeks (local plot indices), eaten kg, cost."""
-
-    path: np.ndarray
-    eaten: np.ndarray
-    cost: float
-
-
 @dataclass
 class _Placed:
-    """Herds placed so far: eaten kg and herds per plot and week, and each herd's row."""
+    """Herds placed so far: eaten kg and herds per plot and week, each herd's plots and cost."""
 
     eaten: np.ndarray  # (n_plots, n_periods)
     count: np.ndarray  # (n_plots, n_periods)
-    rows: dict[int, _Row]
     plot_of: np.ndarray  # (n_herds, n_periods)
+    cost: np.ndarray  # (n_herds,)
 
     @classmethod
     def empty(cls, inputs: RotationInputs) -> _Placed:
@@ -284,8 +247,8 @@ class _Placed:
         return cls(
             np.zeros(shape),
             np.zeros(shape, dtype=np.int64),
-            {},
             np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64),
+            np.zeros(inputs.n_herds),
         )
 
     def add(self, prob: _HerdProblem, path: np.ndarray, eaten: np.ndarray, cost: float) -> None:
@@ -293,17 +256,8 @@ class _Placed:
         p, t = prob.plots[path[w]], prob.first + w
         self.eaten[p, t] += eaten[w]
         self.count[p, t] += 1
-        self.rows[prob.herd] = _Row(path, eaten, cost)
         self.plot_of[prob.herd, prob.first : prob.first + path.size] = _global(prob, path)
-
-    def remove(self, prob: _HerdProblem) -> _Row:
-        row = self.rows.pop(prob.herd)
-        w = np.flatnonzero(row.path >= 0)
-        p, t = prob.plots[row.path[w]], prob.first + w
-        self.eaten[p, t] -= row.eaten[w]
-        self.count[p, t] -= 1
-        self.plot_of[prob.herd] = -1
-        return row
+        self.cost[prob.herd] = cost
 
 
 def _replan(
@@ -320,10 +274,10 @@ def _replan(
     cost, path = math.inf, np.full(prob.ok.shape[1], -1, dtype=np.int64)
     for _ in range(max_tries):
         cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave)
-        clash = _own_rest_clash(path)
-        if clash is None:
+        back = _first_return(path)
+        if back is None:
             break
-        i, left_at = clash
+        i, left_at = back
         may_enter[i, left_at + 1 :] = False
     else:
         path[:] = -1
@@ -343,18 +297,6 @@ def _eaten_along(path: np.ndarray, ua: np.ndarray, regrow: np.ndarray, demand: f
         eaten[w] = min(demand, max(0.0, ua[i, w] - depletion))
         depletion = max(0.0, depletion + eaten[w] - regrow[i, w])
     return eaten
-
-
-def _rest_holds(occupied: np.ndarray, rest_after: np.ndarray) -> bool:
-    """Whether no plot (rows of ``occupied``) is entered again before its rest is over."""
-    free_from = np.zeros(occupied.shape[0], dtype=np.int64)
-    for t in range(1, occupied.shape[1]):
-        ended = occupied[:, t - 1] & ~occupied[:, t]
-        free_from[ended] = t + rest_after[t - 1]
-        entered = occupied[:, t] & ~occupied[:, t - 1]
-        if np.any(entered & (t < free_from)):
-            return False
-    return True
 
 
 def _forage_left(
@@ -384,7 +326,7 @@ def _forage_left(
     return left, regrow_left
 
 
-def _own_rest_clash(path: np.ndarray) -> tuple[int, int] | None:
+def _first_return(path: np.ndarray) -> tuple[int, int] | None:
     """The first plot the path comes back to, and the week it left it: its own depletion
     from before is not in the forage it was planned with, so it is not allowed back."""
     left_at: dict[int, int] = {}

@@ -1231,7 +1231,7 @@ def _solve_milp(
     if res.x is None:
         # no incumbent (time limit before a first solution): keep the heuristic's plan
         if start_plot is None:
-            start_plot = _greedy_best(inputs, params, pairs, time_budget=0.0, seed=seed)
+            start_plot, _ = _greedy_best(inputs, params, pairs, time_budget=0.0, seed=seed)
         plot_of = start_plot
         stats["fallback_heuristic"] = 1.0
     else:
@@ -1357,8 +1357,9 @@ def _greedy_best(
     time_budget: float,
     seed: int,
     max_restarts: int = 8,
-) -> np.ndarray:
-    """Deterministic greedy passes, then randomised restarts while time allows; best plan."""
+) -> tuple[np.ndarray, float]:
+    """Deterministic greedy passes, then randomised restarts while time allows: the best
+    plan and its objective."""
     cand = _candidates_by_herd_period(pairs)
     t0 = time.perf_counter()
     best: np.ndarray | None = None
@@ -1375,7 +1376,7 @@ def _greedy_best(
         if obj < best_obj:
             best, best_obj = plot_of, obj
     assert best is not None
-    return best
+    return best, best_obj
 
 
 def _heuristic_best(
@@ -1392,17 +1393,16 @@ def _heuristic_best(
     from grazing_models.paths import sequential_plan
 
     t0 = time.perf_counter()
-    best = _greedy_best(inputs, params, pairs, time_budget=0.25 * time_budget, seed=seed)
-    best_obj = _terms_from_arrays(best, _fill_eaten(best, inputs, params), inputs, params)["total"]
+    best, best_obj = _greedy_best(inputs, params, pairs, time_budget=0.25 * time_budget, seed=seed)
     rng = np.random.default_rng(seed)
     for k in range(max_orders):
         if k >= 1 and time.perf_counter() - t0 > time_budget:
             break
         order = rng.permutation(inputs.n_herds)
-        plot_of = sequential_plan(inputs, params, pairs, order).plot_of
-        obj = _terms_from_arrays(plot_of, _fill_eaten(plot_of, inputs, params), inputs, params)
-        if obj["total"] < best_obj:
-            best, best_obj = plot_of, obj["total"]
+        planned = sequential_plan(inputs, params, pairs, order)
+        # a later herd never eats an earlier one's forage: the plan costs the herds' sum
+        if planned.total < best_obj:
+            best, best_obj = planned.plot_of, planned.total
     return best
 
 
