@@ -19,17 +19,8 @@ import time
 from pathlib import Path
 
 import httpx
+from _chromium import ARGS, CHROMIUM  # benchmarks/ is on sys.path when run as a script
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER = """
 import sys, uvicorn
 from api.main import create_app

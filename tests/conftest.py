@@ -1,4 +1,4 @@
-"""Shared fixtures: throwaway PostGIS databases and a store of each backend.
+"""Shared fixtures: throwaway PostGIS databases, a store of each backend, a headless browser.
 
 PostGIS tests need a PostgreSQL server with the PostGIS extension package.
 `make test` provides one and sets PASTURE_REQUIRE_PG=1, which turns a missing
@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,6 +19,17 @@ from psycopg import sql
 
 import pasture
 from pasture.store import Store
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENABLE_HINT = "set PASTURE_TEST_PG=postgresql://user@host:port/postgres (or run `make test`) to run PostGIS tests"
@@ -126,3 +138,23 @@ def demo_ndvi_gpkg(tmp_path_factory: pytest.TempPathFactory, demo_gpkg: Path) ->
         s.load_copy(source)
         build_demo_ndvi(s, folder / "ndvi", seed=42, years=8)
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through playwright, one per test module (playwright's
+    sync API keeps an event loop of its own while open: not across other modules' tests)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            "needs Debian's chromium at /usr/bin/chromium: "
+            "apt-get install -y --no-install-recommends chromium (or run `make chromium`)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs playwright: pip install playwright"
+    )
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -9,28 +9,11 @@ import pytest
 
 from pasture.maps import Assets, overview_map
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.mark.slow
-def test_offline_overview_draws_every_plot(demo_layers, results, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            "needs Debian's chromium at /usr/bin/chromium: apt-get install -y --no-install-recommends chromium"
-        )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="needs playwright: pip install playwright"
-    )
+def test_offline_overview_draws_every_plot(browser, demo_layers, results, tmp_path: Path) -> None:
     m = overview_map(
         demo_layers["plots"],
         okrugs=demo_layers["okrugs"],
@@ -46,28 +29,22 @@ def test_offline_overview_draws_every_plot(demo_layers, results, tmp_path: Path)
     m.save(str(page_path))
     external: list[str] = []
     errors: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "request",
-                lambda r: (
-                    external.append(r.url) if not r.url.startswith(("file:", "data:")) else None
-                ),
-            )
-            page.goto(page_path.as_uri())
-            page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
-            drawn = page.evaluate(
-                "document.querySelectorAll('.leaflet-overlay-pane path.pasture-plot').length"
-            )
-            lang = page.evaluate("document.documentElement.lang")
-            legend = page.inner_text(".pasture-legend")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "overview-offline.png"))
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: external.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
+    drawn = page.evaluate(
+        "document.querySelectorAll('.leaflet-overlay-pane path.pasture-plot').length"
+    )
+    lang = page.evaluate("document.documentElement.lang")
+    legend = page.inner_text(".pasture-legend")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-offline.png"))
+    page.close()
     assert errors == []
     assert external == []
     assert drawn == len(demo_layers["plots"])
