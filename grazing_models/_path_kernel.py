@@ -55,7 +55,7 @@ def _week(
 ) -> tuple[float, float]:
     """Cost of week ``w`` on plot ``i`` found at ``depletion``, and the depletion after it."""
     eat = min(demand, max(0.0, ua[i, w] - depletion))
-    cost = walk[i] + per_kg[i] * eat + w_unfed * (demand - eat)
+    cost = walk[i] + per_kg[i, w] * eat + w_unfed * (demand - eat)
     return cost, max(0.0, depletion + eat - regrow[i, w])
 
 
@@ -86,7 +86,8 @@ def best_path(
     walk
         Cost of a week on the plot besides eating (walking to water).
     per_kg
-        Cost per kg eaten (pressure), below ``w_unfed``.
+        Cost per kg eaten (pressure, and a price of forage when planning among other herds),
+        below ``w_unfed``; per plot and week.
     ua, regrow
         Forage the herd may eat from an ungrazed stand and regrowth, kg.
     may_enter

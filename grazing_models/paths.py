@@ -105,12 +105,15 @@ def _solve(
     if p.size == 0:
         return ctx.params.weight_unfed * demand * n_w, np.full(n_w, -1, dtype=np.int64)
     xy = ctx.inputs.plot_xy[p]
+    per_kg = np.repeat(ctx.per_kg[p, None], n_w, axis=1)
+    if ctx.price is not None:
+        per_kg += ctx.price[p, prob.first : prob.first + n_w]
     cost, path = _k.best_path(
         prob.ok,
         np.ascontiguousarray(xy[:, 0]),
         np.ascontiguousarray(xy[:, 1]),
         ctx.walk[p],
-        ctx.per_kg[p],
+        per_kg,
         np.ascontiguousarray(ua),
         np.ascontiguousarray(regrow),
         np.ascontiguousarray(may_enter),
@@ -178,16 +181,20 @@ def sequential_plan(
     order: np.ndarray,
     *,
     max_plots: int | None = MAX_PLOTS_PER_HERD,
+    price: np.ndarray | None = None,
 ) -> HerdCosts:
     """Plan herds one after another in ``order`` (see the module docstring).
 
     Each herd is planned on its ``max_plots`` candidate plots nearest its home point
     (all of them with ``None``): the work per herd grows with the square of its plots.
+    With ``price`` (per plot and period, per kg eaten) each herd also pays for the forage
+    it takes, so that early herds leave the forage that is scarce to later ones (e.g. the
+    shadow prices of :func:`grazing_models.forage_bound.forage_lower_bound`).
 
-    Returns each herd's cost as planned: a later herd only eats forage no herd before it
-    needs, so the plan's objective is their sum.
+    Returns each herd's cost as planned, without the prices: a later herd only eats forage
+    no herd before it needs, so the plan's objective is their sum.
     """
-    ctx = _Context.make(inputs, params, pairs, max_plots)
+    ctx = _Context.make(inputs, params, pairs, max_plots, price)
     state = _Placed.empty(inputs)
     for h in order:
         cost, path, eaten = _replan(int(h), state, ctx)
@@ -207,6 +214,7 @@ class _Context:
     ua: np.ndarray
     demand: np.ndarray
     rest_after: np.ndarray
+    price: np.ndarray | None = None  # extra cost per kg eaten, (n_plots, n_periods)
 
     @classmethod
     def make(
@@ -215,6 +223,7 @@ class _Context:
         params: RotationParams,
         pairs: _Pairs,
         max_plots: int | None = None,
+        price: np.ndarray | None = None,
     ) -> _Context:
         from grazing_models.rotation import _rest_periods_after, pressure_index
 
@@ -229,6 +238,7 @@ class _Context:
             params.utilisation * inputs.available_kg,
             demand,
             _rest_periods_after(inputs, params),
+            price,
         )
 
 
@@ -263,7 +273,8 @@ class _Placed:
 def _replan(
     h: int, state: _Placed, ctx: _Context, max_tries: int = 50
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Herd ``h``'s cheapest path among the placed herds: cost, path (local plots), eaten."""
+    """Herd ``h``'s cheapest path among the placed herds: cost (without the forage prices),
+    path (local plots), eaten."""
     prob = ctx.problems[h]
     p, weeks = prob.plots, slice(prob.first, prob.first + prob.ok.shape[1])
     occupied = state.count[p] > 0
@@ -282,7 +293,11 @@ def _replan(
     else:
         path[:] = -1
         cost = ctx.params.weight_unfed * ctx.demand[h] * path.size
-    return cost, path, _eaten_along(path, left, regrow_left, ctx.demand[h])
+    eaten = _eaten_along(path, left, regrow_left, ctx.demand[h])
+    if ctx.price is not None:
+        w = np.flatnonzero(path >= 0)
+        cost -= float(ctx.price[p[path[w]], prob.first + w] @ eaten[w])
+    return cost, path, eaten
 
 
 def _eaten_along(path: np.ndarray, ua: np.ndarray, regrow: np.ndarray, demand: float) -> np.ndarray:

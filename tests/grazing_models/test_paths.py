@@ -65,16 +65,20 @@ def test_herd_by_herd_plans_keep_every_rule(seed):
     assert plan.objective >= bound - 1e-6 * abs(bound)
 
 
+@pytest.mark.parametrize("priced", [False, True])
 @pytest.mark.parametrize("seed", range(8))
-def test_later_herds_leave_the_forage_of_earlier_ones(seed):
+def test_later_herds_leave_the_forage_of_earlier_ones(seed, priced):
     # Each herd is planned with the forage the herds before it leave; if a later herd
     # ate into what an earlier one was given, that one would go hungry and the plan
-    # would cost more than the herds' costs as planned.
+    # would cost more than the herds' costs as planned. Prices of forage steer the
+    # planning but are no part of what the plan costs.
     inputs = synthetic_instance(80, 12, 10, seed=seed, tight=True)
     params = RotationParams(max_home_km=30.0)
     pairs = _candidate_pairs(inputs, params)
     order = np.random.default_rng(seed).permutation(inputs.n_herds)
-    planned = sequential_plan(inputs, params, pairs, order)
+    rng = np.random.default_rng(seed)
+    price = rng.uniform(0.0, 2.0, inputs.available_kg.shape) if priced else None
+    planned = sequential_plan(inputs, params, pairs, order, price=price)
     plan = _build_plan(
         planned.plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
     )
