@@ -60,9 +60,11 @@ Solvers: an exact MILP solved by HiGHS through :func:`scipy.optimize.milp`
 and a heuristic, the better of a greedy pass with look-ahead and randomised
 restarts and herd-by-herd planning (each herd's cheapest season among the
 herds placed before it, a dynamic programme: :mod:`grazing_models.paths`),
-whose objective is reported against a proven lower bound: the larger of a
-per-period transport relaxation solved as an LP and the sum of each herd's
-least cost planned alone.
+whose objective is reported against a proven lower bound, the largest of: an LP of
+forage over the season, walking and forced moves with the union's herds pooled
+(:mod:`grazing_models.forage_bound`; its shadow prices of forage also guide half of
+the herd-by-herd passes), the sum of each herd's least cost planned alone, and a
+per-period transport LP (small instances only).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from grazing_models.forage_bound import ForageBound, forage_lower_bound
 from pasture.errors import InvalidInput
 from pasture.model import SEASONS
 
@@ -106,6 +109,18 @@ SolverName = Literal["auto", "milp", "heuristic"]
 #: many herd x plot x period pairs (binary variables); above it the heuristic
 #: runs. Measured on this project's benchmark (benchmarks/planner.py).
 AUTO_MILP_MAX_PAIRS = 5_000  # the MILP reaches a 1% gap in seconds only below a few thousand pairs (benchmarks/planner.py)
+
+#: The heuristic's bound solves the per-period transport LP only up to this many candidate
+#: pairs: on the demo district (3.2 M pairs) it takes 10 s and gives 15 against the forage
+#: LP's 3,399; on synthetic districts of 2,000 plots (150,000 pairs) 0.6 s, 1.9e7 against
+#: 5.7e8 (benchmarks/planner.py). It can be the larger bound only where a herd's own
+#: candidate plots matter more than forage over the season.
+TRANSPORT_BOUND_MAX_PAIRS = 500_000
+
+#: Herd-by-herd planning with the forage LP's shadow prices takes this share of them: on the
+#: demo district 0.25-0.75 plan 1-3% cheaper than without prices, 1.0 is worse again; on
+#: synthetic districts prices change little (benchmarks/planner.py).
+PRICE_WEIGHT = 0.5
 
 #: The heuristic's bound plans each herd alone only while the sum over herds of their
 #: candidate plots per week, squared, stays below this (the demo district: 1e8, a
@@ -1109,6 +1124,13 @@ def _highs_api() -> Any | None:
         return None
 
 
+def _new_highs(api: Any) -> Any:
+    """A silent HiGHS instance (the bare bindings: ``highspy.Highs()`` prints a banner)."""
+    highs = (getattr(api, "_Highs", None) or api.Highs)()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 @dataclass
 class _MilpResult:
     status: str
@@ -1142,7 +1164,6 @@ def _run_highs(
             float(getattr(res, "mip_node_count", 0) or 0),
             "scipy.optimize.milp",
         )
-    highs_cls = getattr(api, "Highs", None) or api._Highs
     a = model.a.tocsc()
     n_col, n_row = model.c.size, a.shape[0]
     lp = api.HighsLp()
@@ -1160,8 +1181,7 @@ def _run_highs(
     lp.row_lower_ = model.row_lb
     lp.row_upper_ = model.row_ub
     lp.integrality_ = [api.HighsVarType(int(i)) for i in model.integrality]
-    highs = highs_cls()
-    highs.setOptionValue("output_flag", False)
+    highs = _new_highs(api)
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     highs.passModel(lp)
@@ -1387,9 +1407,12 @@ def _heuristic_best(
     time_budget: float,
     seed: int,
     max_orders: int = 4,
+    price: np.ndarray | None = None,
 ) -> np.ndarray:
     """The best of the greedy passes and of herd-by-herd planning in a few random herd
-    orders (seeded; more orders while ``time_budget`` lasts, at least one)."""
+    orders (seeded; more orders while ``time_budget`` lasts, at least one). With ``price``
+    (per kg of forage, per plot and period) every second order plans with
+    ``PRICE_WEIGHT * price``."""
     from grazing_models.paths import sequential_plan
 
     t0 = time.perf_counter()
@@ -1399,24 +1422,62 @@ def _heuristic_best(
         if k >= 1 and time.perf_counter() - t0 > time_budget:
             break
         order = rng.permutation(inputs.n_herds)
-        planned = sequential_plan(inputs, params, pairs, order)
-        # a later herd never eats an earlier one's forage: the plan costs the herds' sum
+        priced = None if price is None or k % 2 == 0 else PRICE_WEIGHT * price
+        planned = sequential_plan(inputs, params, pairs, order, price=priced)
+        # a later herd never eats an earlier one's forage: the plan costs at most the
+        # herds' sum (less where the plan's own sharing feeds more)
         if planned.total < best_obj:
             best, best_obj = planned.plot_of, planned.total
     return best
 
 
-def _lower_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:
-    """The larger of two lower bounds: the per-period transport LP (sees forage shortage)
-    and each herd planned alone (sees moves and walking; :mod:`grazing_models.paths`)."""
+@dataclass
+class _Bounds:
+    """The heuristic's lower bounds; ``value`` is the best of them."""
+
+    forage: ForageBound | None = None
+    herds: float | None = None
+    transport: float | None = None
+
+    @property
+    def value(self) -> float | None:
+        found = [
+            b
+            for b in (self.forage.value if self.forage else None, self.herds, self.transport)
+            if b is not None and np.isfinite(b)
+        ]
+        return max(found) if found else None
+
+    def stats(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if self.forage is not None:
+            out |= {
+                "bound_forage": self.forage.value,
+                "bound_forage_rounds": float(self.forage.rounds),
+                "bound_forage_windows": float(self.forage.windows),
+                "bound_forage_complete": float(self.forage.complete),
+            }
+        if self.herds is not None:
+            out["bound_herds"] = self.herds
+        if self.transport is not None:
+            out["bound_transport"] = self.transport
+        return out
+
+
+def _other_bounds(
+    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, bounds: _Bounds
+) -> None:
+    """Add the bounds that see what the forage LP does not: each herd planned alone (its
+    moves and walking, per herd) and the per-period transport LP (each herd's own candidate
+    plots and demand); each only where it is cheap enough."""
     from grazing_models.paths import herd_lower_bound
 
-    transport = _transport_bound(inputs, params, pairs)
     # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
     per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
-    if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
-        return transport
-    return max(transport, herd_lower_bound(inputs, params, pairs).total)
+    if float(np.sum(per_herd**2)) <= HERD_BOUND_MAX_WORK:
+        bounds.herds = herd_lower_bound(inputs, params, pairs).total
+    if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
+        bounds.transport = _transport_bound(inputs, params, pairs)
 
 
 def _transport_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:
@@ -1509,7 +1570,9 @@ def plan_rotation(
     seed
         Seed of the heuristic's randomised restarts (plans are reproducible).
     bound
-        Whether the heuristic computes its lower bound (see the module docstring).
+        Whether the heuristic computes its lower bound (see the module docstring); its
+        forage LP also prices forage for the heuristic, which plans without prices when
+        ``False``.
     warm_start
         Start the MILP from the heuristic's plan (needs the HiGHS Python
         bindings: ``highspy``, or the copy bundled with SciPy >= 1.15).
@@ -1547,24 +1610,30 @@ def plan_rotation(
             timings=timings,
         )
     else:
-        t1 = time.perf_counter()
-        plot_of = _heuristic_best(inputs, params, pairs, time_budget=time_limit, seed=seed)
-        timings["heuristic_s"] = time.perf_counter() - t1
-        lb: float | None = None
+        bounds = _Bounds()
         if bound:
-            t2 = time.perf_counter()
-            lb = _lower_bound(inputs, params, pairs)
-            timings["bound_s"] = time.perf_counter() - t2
-            lb = None if not np.isfinite(lb) else lb
+            t1 = time.perf_counter()
+            bounds.forage = forage_lower_bound(inputs, params, pairs, time_limit=time_limit)
+            timings["bound_forage_s"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        price = bounds.forage.price if bounds.forage is not None else None
+        plot_of = _heuristic_best(
+            inputs, params, pairs, time_budget=time_limit, seed=seed, price=price
+        )
+        timings["heuristic_s"] = time.perf_counter() - t1
+        if bound:
+            t1 = time.perf_counter()
+            _other_bounds(inputs, params, pairs, bounds)
+            timings["bound_s"] = time.perf_counter() - t1
         plan = _build_plan(
             plot_of,
             inputs,
             params,
             solver="heuristic",
             status="feasible",
-            bound=lb,
+            bound=bounds.value,
             timings=timings,
-            stats={"n_pairs": float(pairs.h.size)},
+            stats={"n_pairs": float(pairs.h.size), **bounds.stats()},
         )
     timings["total_s"] = time.perf_counter() - t0
     return plan

@@ -1,0 +1,427 @@
+"""A lower bound on a rotation plan's objective: forage over the season, walking, forced moves.
+
+One linear programme (HiGHS) relaxes the rotation problem of :mod:`grazing_models.rotation`:
+
+* **Herds of a union are pooled.** ``E[u, p, t]`` is the kg DM that union ``u``'s herds eat
+  on plot ``p`` in period ``t``, over the placements the rules allow one of its herds on
+  their own (:func:`~grazing_models.rotation.candidate_pairs`). Per union and period, what
+  is eaten plus what is unfed is the union's demand.
+* **Forage over the season, not week by week.** Whatever herds eat on a plot, for any run of
+  periods ``a..b`` the kg eaten in it stay within what the plot can give over the run::
+
+      sum(E[p, a..b]) <= max over grazed b' in a..b of  ua[p, b'] + sum(regrowth[p, a..b'-1])
+
+  (``ua = utilisation * available``): depletion left before ``b'`` and not regrown counts
+  against the allowance of ``b'``, the rule of the rotation module summed over the run.
+  These *window* rows are added while the LP's solution breaks one (cutting planes).
+* **Walking by the kg.** A herd on a plot walks its full weekly distance however much it eats,
+  so the walking of a union's herds costs at least ``walk(p) / largest demand`` per kg eaten.
+* **Forced moves.** A herd on a plot it may not use in the next period (season over, no
+  forage) moves then, unless it leaves the plan: at least ``E / largest demand`` herds minus
+  those whose grazing season ends, and when none of the union's plots goes on into the next
+  period, every herd that grazes in both. A herd off the plan in a period saves a move; its
+  unfed demand (at least the smallest herd's) pays for it: a kg unfed costs
+  ``weight_unfed - weight_move / smallest demand`` here.
+
+Rest, moves between plots that stay usable, distance limits and which herd is where are
+relaxed, so every plan costs at least the LP's optimum on any subset of the window rows: the
+bound is valid after every round, and rounds only raise it. The window rows' duals price a kg
+of forage per plot and period; the heuristic plans with these prices
+(:func:`grazing_models.paths.sequential_plan`).
+
+On large instances the LP's columns are generated too: it starts from each union's
+cheapest plots in each period and adds a column whenever its reduced cost is negative.
+Before the last round the bound is the restricted LP's optimum plus, for every column left
+out, its upper bound times its reduced cost where negative (a Lagrangian bound), so it is
+valid at any time. On the demo
+district (129 herds, 2,741 plots, 29 weeks) the full LP would have 125,000 columns; see
+``benchmarks/planner.py`` for rounds, rows and times.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from grazing_models._path_kernel import _jit
+
+if TYPE_CHECKING:
+    from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
+
+__all__ = ["ForageBound", "forage_lower_bound"]
+
+# Windows are added when broken by more than this share of the plot's largest allowance: the
+# LP's own feasibility tolerance is 1e-7, below it a broken window could come back forever.
+_WINDOW_TOL = 1e-6
+# A left-out column comes in when its reduced cost is below minus this (objective per kg).
+_RC_TOL = 1e-9
+# HiGHS' optimum carries its feasibility tolerances; shave the bound by as much.
+_SHAVE = 1e-7
+# Up to this many E columns the LP holds them all from the start; above, it generates them.
+# The demo district (125,000 columns): 8.8 s with all of them, 14.2 s generated; ten times
+# larger (510,000): the first solve with all of them alone took 57 s (benchmarks/planner.py).
+_ALL_COLUMNS_MAX = 200_000
+# Generated columns start from each union's cheapest plots holding this many times its demand.
+_START_SHARE = 3.0
+
+
+@dataclass(frozen=True)
+class ForageBound:
+    """The LP's bound and the shadow price of forage.
+
+    Attributes
+    ----------
+    value
+        A proven lower bound on the objective of every plan (``-inf`` if the LP failed).
+    price
+        Shadow price of a kg DM eaten per plot and period, shape ``(n_plots, n_periods)``,
+        >= 0: what a kg eaten there costs the other herds, in objective units.
+    rounds, windows
+        Cutting-plane rounds run and window rows added.
+    complete
+        Whether no window row was broken at the end (else a time limit stopped the rounds).
+    """
+
+    value: float
+    price: np.ndarray
+    rounds: int
+    windows: int
+    complete: bool
+
+
+def forage_lower_bound(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: _Pairs,
+    *,
+    time_limit: float | None = None,
+    max_rounds: int = 300,
+) -> ForageBound:
+    """Lower bound from pooled forage, walking and forced moves (see the module docstring).
+
+    Parameters
+    ----------
+    inputs, params
+        The rotation problem.
+    pairs
+        Its candidate placements (``grazing_models.rotation._candidate_pairs``).
+    time_limit
+        Seconds for the whole computation: no round starts after it and a solve stops at
+        it; the bound reached so far stays valid.
+    max_rounds
+        Most rounds (a solve, then columns and windows added).
+    """
+    from grazing_models.rotation import _highs_api
+
+    api = _highs_api()
+    t0 = time.perf_counter()
+    n_p, n_t = inputs.n_plots, inputs.n_periods
+    no_price = np.zeros((n_p, n_t))
+    if pairs.h.size == 0:
+        return ForageBound(_all_unfed(inputs, params), no_price, 0, 0, True)
+    if api is None:  # pragma: no cover - highspy is a dependency
+        return ForageBound(-math.inf, no_price, 0, 0, False)
+    lp = _ForageLp(inputs, params, pairs, api)
+    best, price, complete, rounds = -math.inf, no_price, False, 0
+    while rounds < max_rounds:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if (left is not None and left <= 0) or not lp.solve(left):
+            break
+        rounds += 1
+        rc = lp.reduced_costs()
+        left_out = lp.col_of < 0
+        # the left-out columns could lower the objective by at most this much
+        gain = float(np.sum(lp.upper * np.minimum(rc, 0.0), where=left_out))
+        best = max(best, lp.objective() + gain)
+        out = left_out & (rc < -_RC_TOL)
+        price = lp.window_price()
+        p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
+        if p.size == 0 and not out.any():
+            complete = True
+            break
+        # one kind at a time: new columns keep HiGHS' basis primal feasible (primal simplex
+        # goes on), new windows keep it dual feasible (dual simplex goes on); both at once
+        # made the demo's rounds twice as slow
+        if out.any():
+            lp.add_columns(lp.most_negative(np.flatnonzero(out), rc))
+        else:
+            lp.add_windows(p, a, b, w)
+    shaved = best - _SHAVE * max(abs(best), 1.0)
+    return ForageBound(shaved, price, rounds, lp.n_windows, complete)
+
+
+def _all_unfed(inputs: RotationInputs, params: RotationParams) -> float:
+    """The objective when no herd can be placed anywhere: every kg unfed."""
+    days = params.period_days
+    kg = sum(
+        h.demand_kg_day * days * len(inputs.herd_periods(i)) for i, h in enumerate(inputs.herds)
+    )
+    return params.weight_unfed * kg
+
+
+class _ForageLp:
+    """The LP in HiGHS: rows for demand and forced moves, U and F columns from the start;
+    E columns and window rows as the rounds add them.
+
+    Columns E (kg eaten per union, plot, period), U (unfed per union and period), F (forced
+    moves per union and period). Rows: demand (per union and period), A (forced moves
+    counted by the kg on plots that end: ``dmax F - sum E >= -dmax * herds whose season
+    ends``), B (every plot of the union ends: ``F + (U[t] + U[t + 1]) / dmin >= herds
+    grazing in t and t + 1``), windows.
+    """
+
+    def __init__(
+        self, inputs: RotationInputs, params: RotationParams, pairs: _Pairs, api: Any
+    ) -> None:
+        from grazing_models.rotation import _new_highs, pressure_index
+
+        n_p, n_t = inputs.n_plots, inputs.n_periods
+        self.n_t = n_t
+        days = params.period_days
+        union_names = sorted({h.union_id for h in inputs.herds})
+        herd_union = np.array([union_names.index(h.union_id) for h in inputs.herds])
+        n_u = len(union_names)
+        demand = np.array([h.demand_kg_day * days for h in inputs.herds])
+        d_max = np.zeros(n_u)
+        d_min = np.full(n_u, np.inf)
+        np.maximum.at(d_max, herd_union, demand)
+        np.minimum.at(d_min, herd_union, demand)
+        need = np.zeros((n_u, n_t))  # demand per union and period
+        ends = np.zeros((n_u, n_t))  # herds whose grazing season ends in the period
+        both = np.zeros((n_u, n_t))  # herds grazing in the period and the next
+        for h in range(inputs.n_herds):
+            r = inputs.herd_periods(h)
+            need[herd_union[h], r.start : r.stop] += demand[h]
+            ends[herd_union[h], r.stop - 1] += 1
+            both[herd_union[h], r.start : r.stop - 1] += 1
+
+        # every E column: each (union, plot, period) one of the union's herds may take alone
+        key = np.unique((herd_union[pairs.h] * n_p + pairs.p) * n_t + pairs.t)
+        self.u, self.p, self.t = key // (n_p * n_t), (key // n_t) % n_p, key % n_t
+        water = np.array([p.water_km for p in inputs.plots])
+        walk = params.weight_walk_km * 2.0 * water * days
+        press = params.weight_pressure * pressure_index(inputs)
+        self.cost = press[self.p] + walk[self.p] / d_max[self.u]
+        self.ua = params.utilisation * inputs.available_kg
+        self.upper = self.ua[self.p, self.t]
+        self.usable = np.zeros((n_p, n_t), dtype=np.bool_)
+        self.usable[self.p, self.t] = True
+        # forced: the union may not stay on the plot into the next period (key + 1 is that)
+        n_e = key.size
+        pos = np.minimum(np.searchsorted(key, key + 1), n_e - 1)
+        self.forced = (self.t < n_t - 1) & (key[pos] != key + 1)
+        self.ut = self.u * n_t + self.t
+        n_ut = n_u * n_t
+        forced_ut = np.unique(self.ut[self.forced])
+        cols_per_ut = np.bincount(self.ut, minlength=n_ut)
+        forced_per_ut = np.bincount(self.ut[self.forced], minlength=n_ut)
+        all_forced = forced_ut[
+            (cols_per_ut[forced_ut] == forced_per_ut[forced_ut]) & (both.ravel()[forced_ut] > 0)
+        ]
+        n_a, n_b = forced_ut.size, all_forced.size
+        self.row_a = np.full(n_ut, -1)
+        self.row_a[forced_ut] = n_ut + np.arange(n_a)
+        row_b = n_ut + n_a + np.arange(n_b)
+
+        inf = api.kHighsInf
+        self.highs = _new_highs(api)
+        self.api = api
+        u_a, u_b = forced_ut // n_t, all_forced // n_t
+        lower = np.concatenate(
+            [need.ravel(), -d_max[u_a] * ends.ravel()[forced_ut], both.ravel()[all_forced]]
+        )
+        upper = np.concatenate([need.ravel(), np.full(n_a + n_b, inf)])
+        empty = np.zeros(0, dtype=np.int32)
+        self.highs.addRows(n_ut + n_a + n_b, lower, upper, 0, empty, empty, np.zeros(0))
+        self.n_rows = n_ut + n_a + n_b
+        # U per (union, period); then F per (union, period) with a row A
+        unfed = np.maximum(0.0, params.weight_unfed - params.weight_move / d_min)
+        u_rows = [[k] for k in range(n_ut)]
+        u_vals = [[1.0] for _ in range(n_ut)]
+        for k, ut in enumerate(all_forced):
+            for j in (ut, ut + 1):
+                u_rows[j].append(int(row_b[k]))
+                u_vals[j].append(1.0 / d_min[u_b[k]])
+        self._add_cols(np.repeat(unfed, n_t), np.full(n_ut, inf), u_rows, u_vals)
+        f_rows = [[int(self.row_a[ut])] for ut in forced_ut]
+        f_vals = [[float(d_max[u])] for u in u_a]
+        b_of_ut = {int(ut): int(r) for ut, r in zip(all_forced, row_b, strict=True)}
+        for k, ut in enumerate(forced_ut):
+            if int(ut) in b_of_ut:
+                f_rows[k].append(b_of_ut[int(ut)])
+                f_vals[k].append(1.0)
+        self._add_cols(np.full(n_a, params.weight_move), np.full(n_a, inf), f_rows, f_vals)
+        self.n_cols = n_ut + n_a
+        self.first_dual_row = self.n_rows  # window rows follow
+        self.windows: dict[int, list[tuple[int, int, int]]] = {}  # plot -> (a, b, row)
+        self.window_rows: list[tuple[int, int, int]] = []  # (plot, a, b) by row
+        self.col_of = np.full(n_e, -1)  # HiGHS column of each E column, -1 left out
+        self.need = need.ravel()
+        if n_e <= _ALL_COLUMNS_MAX:
+            self.add_columns(np.arange(n_e))
+        else:
+            self.add_columns(_cheapest(self.cost, self.upper, self.ut, self.need, _START_SHARE))
+
+    @property
+    def n_windows(self) -> int:
+        """Window rows added."""
+        return len(self.window_rows)
+
+    def _add_cols(
+        self, cost: np.ndarray, upper: np.ndarray, rows: list[list[int]], vals: list[list[float]]
+    ) -> None:
+        starts = np.r_[0, np.cumsum([len(r) for r in rows])[:-1]].astype(np.int32)
+        idx = np.array([i for r in rows for i in r], dtype=np.int32)
+        val = np.array([v for vs in vals for v in vs], dtype=float)
+        n = len(rows)
+        self.highs.addCols(n, cost, np.zeros(n), upper, idx.size, starts, idx, val)
+
+    def add_columns(self, cols: np.ndarray) -> None:
+        """Bring E columns into the LP, with their entries in every row already there."""
+        if cols.size == 0:
+            return
+        rows: list[list[int]] = []
+        vals: list[list[float]] = []
+        for j in cols.tolist():
+            r, v = [int(self.ut[j])], [1.0]
+            if self.forced[j]:
+                r.append(int(self.row_a[self.ut[j]]))
+                v.append(-1.0)
+            for a, b, row in self.windows.get(int(self.p[j]), ()):
+                if a <= self.t[j] <= b:
+                    r.append(row)
+                    v.append(1.0)
+            rows.append(r)
+            vals.append(v)
+        self._add_cols(self.cost[cols], self.upper[cols], rows, vals)
+        self.col_of[cols] = self.n_cols + np.arange(cols.size)
+        self.n_cols += cols.size
+
+    def most_negative(self, cols: np.ndarray, rc: np.ndarray) -> np.ndarray:
+        """Of the left-out columns ``cols``, per union and period the most negative reduced
+        costs until they hold the union's demand: a scarce price makes every column look
+        good, and taking them all makes each solve slower."""
+        return cols[_cheapest(rc[cols], self.upper[cols], self.ut[cols], self.need, 1.0)]
+
+    def add_windows(self, p: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:
+        """Rows ``sum(E[p, a..b]) <= w`` over the E columns in the LP."""
+        if p.size == 0:
+            return
+        inside = np.flatnonzero(self.col_of >= 0)
+        key = self.p[inside] * self.n_t + self.t[inside]
+        order = np.argsort(key, kind="stable")
+        key, cols = key[order], self.col_of[inside][order]
+        lo = np.searchsorted(key, p * self.n_t + a)
+        hi = np.searchsorted(key, p * self.n_t + b + 1)
+        idx = np.concatenate([cols[i:j] for i, j in zip(lo, hi, strict=True)])
+        starts = np.r_[0, np.cumsum(hi - lo)[:-1]].astype(np.int32)
+        self.highs.addRows(
+            p.size,
+            np.full(p.size, -self.api.kHighsInf),
+            w,
+            idx.size,
+            starts,
+            idx.astype(np.int32),
+            np.ones(idx.size),
+        )
+        for k, (pk, ak, bk) in enumerate(zip(p.tolist(), a.tolist(), b.tolist(), strict=True)):
+            self.windows.setdefault(pk, []).append((ak, bk, self.n_rows + k))
+            self.window_rows.append((pk, ak, bk))
+        self.n_rows += p.size
+
+    def solve(self, time_limit: float | None) -> bool:
+        """Solve; whether HiGHS found the optimum (within ``time_limit`` seconds)."""
+        self.highs.setOptionValue("time_limit", math.inf if time_limit is None else time_limit)
+        self.highs.run()
+        if self.highs.getModelStatus() != self.api.HighsModelStatus.kOptimal:
+            return False
+        solution = self.highs.getSolution()
+        self._x = np.asarray(solution.col_value)
+        self._dual = np.asarray(solution.row_dual)
+        return True
+
+    def objective(self) -> float:
+        """The optimum of the last solve."""
+        return float(self.highs.getInfo().objective_function_value)
+
+    def eaten(self) -> np.ndarray:
+        """Kg eaten per plot and period in the last solve."""
+        out = np.zeros(self.usable.shape)
+        inside = np.flatnonzero(self.col_of >= 0)
+        np.add.at(out, (self.p[inside], self.t[inside]), self._x[self.col_of[inside]])
+        return out
+
+    def _window_dual_sum(self) -> np.ndarray:
+        """Per plot and period, the sum of the duals of the window rows that cover it."""
+        total = np.zeros(self.usable.shape)
+        duals = self._dual[self.first_dual_row :]
+        for k, (p, a, b) in enumerate(self.window_rows):
+            total[p, a : b + 1] += duals[k]
+        return total
+
+    def window_price(self) -> np.ndarray:
+        """Shadow price of a kg eaten per plot and period (>= 0)."""
+        return np.maximum(-self._window_dual_sum(), 0.0)
+
+    def reduced_costs(self) -> np.ndarray:
+        """Reduced cost of every E column, in the LP or not, at the last solve's duals."""
+        dual_a = np.where(self.row_a >= 0, self._dual[np.maximum(self.row_a, 0)], 0.0)
+        rc = self.cost - self._dual[self.ut] - self._window_dual_sum()[self.p, self.t]
+        return rc + np.where(self.forced, dual_a[self.ut], 0.0)
+
+
+def _cheapest(
+    cost: np.ndarray, upper: np.ndarray, group: np.ndarray, need: np.ndarray, times: float
+) -> np.ndarray:
+    """Positions of the cheapest entries per group (union and period) until their upper
+    bounds hold ``times`` the group's demand (at least one per group)."""
+    order = np.lexsort((cost, group))
+    g = group[order]
+    held = np.cumsum(upper[order])
+    start = np.searchsorted(g, g)  # first position of each column's group
+    before = np.where(start > 0, held[start - 1], 0.0)
+    within = held - upper[order] - before  # held by cheaper columns of the group
+    return np.sort(order[(within < times * need[g]) | (within == 0.0)])
+
+
+@_jit()
+def _broken_windows(
+    eaten: np.ndarray, ua: np.ndarray, regrow: np.ndarray, usable: np.ndarray, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For every plot and first period ``a``, the most broken window ``a..b``: plot, a, b and
+    the window's allowance (arrays, one entry per broken window)."""
+    n_p, n_t = eaten.shape
+    out_p = np.empty(n_p * n_t, dtype=np.int64)
+    out_a = np.empty(n_p * n_t, dtype=np.int64)
+    out_b = np.empty(n_p * n_t, dtype=np.int64)
+    out_w = np.empty(n_p * n_t)
+    n = 0
+    for p in range(n_p):
+        peak = 1.0
+        total = 0.0
+        for t in range(n_t):
+            peak = max(peak, ua[p, t])
+            total += eaten[p, t]
+        if total <= 0.0:
+            continue
+        slack = tol * peak
+        for a in range(n_t):
+            eaten_sum = 0.0
+            regrown = 0.0
+            allowance = -1.0
+            worst, worst_b, worst_w = slack, -1, 0.0
+            for b in range(a, n_t):
+                if usable[p, b]:
+                    allowance = max(allowance, ua[p, b] + regrown)
+                eaten_sum += eaten[p, b]
+                regrown += regrow[p, b]
+                if allowance >= 0.0 and eaten_sum - allowance > worst:
+                    worst, worst_b, worst_w = eaten_sum - allowance, b, allowance
+            if worst_b >= 0:
+                out_p[n], out_a[n], out_b[n], out_w[n] = p, a, worst_b, worst_w
+                n += 1
+    return out_p[:n], out_a[:n], out_b[:n], out_w[:n]

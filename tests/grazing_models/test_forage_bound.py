@@ -1,0 +1,156 @@
+"""The forage LP bound: below the exact optimum, and each of its parts worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from grazing_models.forage_bound import forage_lower_bound
+from grazing_models.instances import synthetic_instance
+from grazing_models.rotation import (
+    Herd,
+    Period,
+    Plot,
+    RotationInputs,
+    RotationParams,
+    _candidate_pairs,
+    plan_rotation,
+)
+
+from .test_rotation import _brute_force, _small
+
+
+def _bound(inputs: RotationInputs, params: RotationParams) -> float:
+    return forage_lower_bound(inputs, params, _candidate_pairs(inputs, params)).value
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_bound_is_below_the_brute_force_optimum(seed):
+    inputs, params = _small(seed)
+    optimum = _brute_force(inputs, params)
+    assert _bound(inputs, params) <= optimum + 1e-6 * abs(optimum)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bound_is_below_the_milp_optimum_on_a_season(seed):
+    # 12 weeks from mid-April: spring into summer, herds whose seasons start and end late
+    inputs = synthetic_instance(20, 3, 12, seed=seed, tight=seed % 2 == 0)
+    params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
+    exact = plan_rotation(inputs, params, solver="milp", time_limit=60.0, mip_rel_gap=1e-9)
+    assert exact.status == "optimal"
+    assert _bound(inputs, params) <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def _weeks(n: int, season: str = "summer") -> tuple[Period, ...]:
+    return tuple(Period(date(2024, 6, 3) + timedelta(days=7 * k), season) for k in range(n))
+
+
+def _scarce_plot_by_water() -> RotationInputs:
+    """One herd of 700 kg DM a week for 3 weeks; P1 at the water holds 1,050 kg grazeable
+    over the whole season (no regrowth), P2 1 km from water holds plenty."""
+    plots = (
+        Plot("P1", frozenset({"summer"}), None, 50.0, 0.0, 0.0, 0.0),
+        Plot("P2", frozenset({"summer"}), None, 50.0, 1.0, 1.0, 0.0),
+    )
+    herds = (Herd("H1", "U1", 100.0 / 1.4, 100.0, 0.0, 0.0),)
+    available = np.array([[2100.0] * 3, [1e6] * 3])
+    return RotationInputs(plots, herds, _weeks(3), available, np.zeros(2))
+
+
+def test_windows_hold_the_season_forage_of_a_plot():
+    inputs = _scarce_plot_by_water()
+    params = RotationParams()
+    # 1,050 kg on P1; the other 1,050 kg on P2 walk 7 per week of 700 kg: 10.5
+    got = forage_lower_bound(inputs, params, _candidate_pairs(inputs, params))
+    assert got.value == pytest.approx(10.5, rel=1e-6)
+    assert got.complete and got.windows >= 1
+    # a kg on P1 saves a kg on P2, 7 / 700 of walking: its price; P2's forage is free
+    assert got.price[0].max() == pytest.approx(0.01, rel=1e-6)
+    assert np.all(got.price[1] == 0.0)
+    # the exact plan: a week on P1, a move, two weeks on P2
+    exact = plan_rotation(inputs, params, solver="milp", mip_rel_gap=1e-9)
+    assert exact.objective == pytest.approx(5.0 + 14.0)
+    # were P1 to regrow what is eaten, the herd could stay there: no walking at all
+    regrowing = RotationInputs(
+        inputs.plots, inputs.herds, inputs.periods, inputs.available_kg, np.array([1e6, 0.0])
+    )
+    assert _bound(regrowing, params) == pytest.approx(0.0, abs=1e-6)
+
+
+def _spring_then_summer(last_period: int | None = None) -> RotationInputs:
+    """Two herds (700 and 420 kg DM a week), two weeks of spring, two of summer; every plot
+    serves one season, at the water, with plenty of forage."""
+    plots = tuple(
+        Plot(f"{s[:2].upper()}{k}", frozenset({s}), None, 50.0, 0.0, 3.0 * k, 0.0)
+        for s in ("spring", "summer")
+        for k in range(2)
+    )
+    herds = (
+        Herd("H1", "U1", 100.0 / 1.4, 100.0, 0.0, 0.0),
+        Herd("H2", "U1", 60.0 / 1.4, 60.0, 3.0, 0.0, last_period=last_period),
+    )
+    periods = _weeks(2, "spring") + tuple(
+        Period(date(2024, 6, 17) + timedelta(days=7 * k), "summer") for k in range(2)
+    )
+    return RotationInputs(plots, herds, periods, np.full((4, 4), 1e6), np.zeros(4))
+
+
+def test_every_herd_moves_when_the_season_changes():
+    inputs = _spring_then_summer()
+    params = RotationParams()
+    # both herds must leave spring pasture: two moves, whatever their size
+    assert _bound(inputs, params) == pytest.approx(2 * params.weight_move, rel=1e-6)
+    exact = plan_rotation(inputs, params, solver="milp", mip_rel_gap=1e-9)
+    assert exact.objective == pytest.approx(2 * params.weight_move)
+    # a herd whose season ends with spring does not move
+    ends = _spring_then_summer(last_period=1)
+    assert _bound(ends, params) == pytest.approx(params.weight_move, rel=1e-6)
+
+
+def test_a_herd_off_the_plan_saves_its_move():
+    # A move dearer than a week unfed: the best plan leaves each herd off for a week
+    # instead; the bound must not count moves the plan need not make.
+    inputs = _spring_then_summer()
+    params = RotationParams(weight_move=1e9)
+    exact = plan_rotation(inputs, params, solver="milp", mip_rel_gap=1e-9)
+    assert exact.objective == pytest.approx(100.0 * (700.0 + 420.0))
+    assert _bound(inputs, params) <= exact.objective * (1 + 1e-9)
+
+
+def test_no_candidate_leaves_every_kg_unfed():
+    inputs = _scarce_plot_by_water()
+    params = RotationParams(max_water_km=0.0001, max_move_km=0.0001)
+    # P1 is at the water but the herd's home is 0 km away: it may start there; make it not
+    far = RotationInputs(
+        inputs.plots,
+        (Herd("H1", "U1", 100.0 / 1.4, 100.0, 50.0, 50.0),),
+        inputs.periods,
+        inputs.available_kg,
+        inputs.regrowth_kg,
+    )
+    # no placement is allowed in the first week; later weeks may use P1 (1,050 kg)
+    pairs = _candidate_pairs(far, params)
+    assert set(pairs.t.tolist()) == {1, 2}
+    got = forage_lower_bound(far, params, pairs)
+    unfed_kg = 2100.0 - 1050.0
+    assert got.value == pytest.approx((100.0 - 5.0 / 700.0) * unfed_kg, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_columns_reach_the_bound_of_all_columns(seed, monkeypatch):
+    import grazing_models.forage_bound as fb
+
+    inputs = synthetic_instance(60, 8, 12, seed=seed, tight=seed % 2 == 1)
+    params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
+    pairs = _candidate_pairs(inputs, params)
+    full = forage_lower_bound(inputs, params, pairs)
+    monkeypatch.setattr(fb, "_ALL_COLUMNS_MAX", 0)
+    monkeypatch.setattr(fb, "_START_SHARE", 0.5)  # start short of demand: columns must come in
+    generated = forage_lower_bound(inputs, params, pairs)
+    assert full.complete and generated.complete
+    assert generated.value == pytest.approx(full.value, rel=1e-6, abs=1e-6)
+    # stopped after the first round, the Lagrangian bound is still below the LP's optimum
+    first = forage_lower_bound(inputs, params, pairs, max_rounds=1)
+    assert first.value <= full.value + 1e-6 * abs(full.value)
