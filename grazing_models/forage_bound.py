@@ -335,7 +335,9 @@ class _ForageLp:
 
     def solve(self, time_limit: float | None) -> bool:
         """Solve; whether HiGHS found the optimum (within ``time_limit`` seconds)."""
-        self.highs.setOptionValue("time_limit", math.inf if time_limit is None else time_limit)
+        # HiGHS measures its time limit on a clock that runs over all solves of an instance
+        limit = math.inf if time_limit is None else self.highs.getRunTime() + time_limit
+        self.highs.setOptionValue("time_limit", limit)
         self.highs.run()
         if self.highs.getModelStatus() != self.api.HighsModelStatus.kOptimal:
             return False

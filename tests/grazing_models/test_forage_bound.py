@@ -154,3 +154,54 @@ def test_generated_columns_reach_the_bound_of_all_columns(seed, monkeypatch):
     # stopped after the first round, the Lagrangian bound is still below the LP's optimum
     first = forage_lower_bound(inputs, params, pairs, max_rounds=1)
     assert first.value <= full.value + 1e-6 * abs(full.value)
+
+
+def test_a_time_limit_counts_from_each_solve():
+    # HiGHS keeps one clock over all solves of an instance: a limit of "what is left" must
+    # be added to the time it has already run, or a later round stops before it starts.
+    from grazing_models.forage_bound import _ForageLp
+    from grazing_models.rotation import _highs_api
+
+    inputs = synthetic_instance(60, 8, 12, seed=3)
+    params = RotationParams(max_home_km=30.0)
+    lp = _ForageLp(inputs, params, _candidate_pairs(inputs, params), _highs_api())
+    assert lp.solve(None)
+    ran = lp.highs.getRunTime()
+    assert ran > 0.0
+    # make the most eaten column dear: a few pivots from the last basis, far less work
+    # than half of the first solve
+    used = int(np.argmax(lp.highs.getSolution().col_value))
+    lp.highs.changeColCost(used, 1e3)
+    assert lp.solve(ran / 2)
+    assert lp.highs.getSolution().col_value[used] == 0.0
+
+
+def test_a_bound_cut_short_stays_a_bound():
+    inputs = synthetic_instance(120, 12, 16, seed=4)
+    params = RotationParams(max_home_km=40.0)
+    pairs = _candidate_pairs(inputs, params)
+    full = forage_lower_bound(inputs, params, pairs)
+    one = forage_lower_bound(inputs, params, pairs, max_rounds=1)
+    none = forage_lower_bound(inputs, params, pairs, time_limit=0.0)
+    assert full.complete and not none.complete
+    assert none.value == -np.inf and none.rounds == 0
+    assert one.value <= full.value
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0)
+    assert plan.bound == pytest.approx(max(full.value, plan.stats.get("bound_herds", -np.inf)))
+    assert plan.objective >= plan.bound
+
+
+def test_a_failing_bound_fails_the_plan(monkeypatch):
+    # the bound runs in a thread alongside the heuristic: its error must reach the caller,
+    # not leave a plan that silently has no bound
+    from grazing_models import rotation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("LP broke")
+
+    monkeypatch.setattr(rotation, "forage_lower_bound", broken)
+    inputs = synthetic_instance(30, 4, 6, seed=1)
+    with pytest.raises(RuntimeError, match="LP broke"):
+        plan_rotation(inputs, RotationParams(max_home_km=30.0), solver="heuristic")
+    plan = plan_rotation(inputs, RotationParams(max_home_km=30.0), solver="heuristic", bound=False)
+    assert plan.bound is None and "bound_forage" not in plan.stats
