@@ -64,14 +64,16 @@ whose objective is reported against a proven lower bound, the largest of: an LP 
 forage over the season, walking and forced moves with the union's herds pooled
 (:mod:`grazing_models.forage_bound`; its shadow prices of forage also guide half of
 the herd-by-herd passes), the sum of each herd's least cost planned alone, and a
-per-period transport LP (small instances only).
+per-period transport LP (small instances only). The bound is computed in a second thread
+while the heuristic plans, and both stop at the time limit.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -620,30 +622,32 @@ def _candidate_pairs(inputs: RotationInputs, params: RotationParams) -> _Pairs:
     water_ok = np.array([p.water_km <= params.max_water_km for p in inputs.plots], dtype=bool)
     grazeable = (params.utilisation * inputs.available_kg) > 0
     ok_t = inputs.season_ok & grazeable & water_ok[:, None]
+    own = {u: public | (unions == u) for u in {h.union_id for h in inputs.herds}}
     xy = inputs.plot_xy
     hs: list[np.ndarray] = []
     ps: list[np.ndarray] = []
     ts: list[np.ndarray] = []
     for h, herd in enumerate(inputs.herds):
-        base = public | (unions == herd.union_id)
         d_home = np.hypot(xy[:, 0] - herd.home_x_km, xy[:, 1] - herd.home_y_km)
+        base = own[herd.union_id]
         if params.max_home_km is not None:
-            base &= d_home <= params.max_home_km
-        for t in inputs.herd_periods(h):
-            m = base & ok_t[:, t]
-            if t == herd.first_period:
-                m &= d_home <= params.max_move_km
-            idx = np.flatnonzero(m)
-            hs.append(np.full(idx.size, h))
-            ps.append(idx)
-            ts.append(np.full(idx.size, t))
+            base = base & (d_home <= params.max_home_km)
+        plots = np.flatnonzero(base)
+        weeks = inputs.herd_periods(h)
+        ok = ok_t[plots, weeks.start : weeks.stop].copy()
+        ok[:, 0] &= d_home[plots] <= params.max_move_km
+        # row-major over (week, plot): sorted by period, then plot
+        w, i = np.nonzero(ok.T)
+        hs.append(np.full(w.size, h))
+        ps.append(plots[i])
+        ts.append(w + weeks.start)
     if not hs:
         empty = np.zeros(0, dtype=np.int64)
         return _Pairs(empty, empty, empty)
     return _Pairs(
-        np.concatenate(hs).astype(np.int64),
-        np.concatenate(ps).astype(np.int64),
-        np.concatenate(ts).astype(np.int64),
+        np.concatenate(hs, dtype=np.int64),
+        np.concatenate(ps, dtype=np.int64),
+        np.concatenate(ts, dtype=np.int64),
     )
 
 
@@ -1406,24 +1410,34 @@ def _heuristic_best(
     *,
     time_budget: float,
     seed: int,
-    max_orders: int = 4,
-    price: np.ndarray | None = None,
+    max_orders: int = 6,
+    price: Callable[[], np.ndarray | None] | None = None,
 ) -> np.ndarray:
-    """The best of the greedy passes and of herd-by-herd planning in a few random herd
-    orders (seeded; more orders while ``time_budget`` lasts, at least one). With ``price``
-    (per kg of forage, per plot and period) every second order plans with
-    ``PRICE_WEIGHT * price``."""
+    """The best of the greedy passes and of herd-by-herd planning in random herd orders.
+
+    Greedy restarts take up to a tenth of ``time_budget``; herd orders follow while the
+    next one, if as long as the last, would end within it (at least one order). Every
+    second order plans with ``PRICE_WEIGHT`` times the forage prices that ``price()``
+    returns (waiting for them: it may compute them alongside); ``None`` from it, or no
+    ``price``, plans without. The orders and which of them are priced follow from
+    ``seed`` alone, so a budget that lets the same orders run gives the same plan.
+    """
     from grazing_models.paths import sequential_plan
 
     t0 = time.perf_counter()
-    best, best_obj = _greedy_best(inputs, params, pairs, time_budget=0.25 * time_budget, seed=seed)
+    deadline = t0 + time_budget
+    best, best_obj = _greedy_best(inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed)
     rng = np.random.default_rng(seed)
+    last = 0.0
     for k in range(max_orders):
-        if k >= 1 and time.perf_counter() - t0 > time_budget:
-            break
         order = rng.permutation(inputs.n_herds)
-        priced = None if price is None or k % 2 == 0 else PRICE_WEIGHT * price
+        prices = price() if price is not None and k % 2 == 1 else None
+        start = time.perf_counter()
+        if k >= 1 and start + last > deadline:
+            break
+        priced = None if prices is None else PRICE_WEIGHT * prices
         planned = sequential_plan(inputs, params, pairs, order, price=priced)
+        last = time.perf_counter() - start
         # a later herd never eats an earlier one's forage: the plan costs at most the
         # herds' sum (less where the plan's own sharing feeds more)
         if planned.total < best_obj:
@@ -1534,6 +1548,55 @@ def _transport_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pai
     return total
 
 
+class _BoundWorker:
+    """The heuristic's lower bounds, computed in a thread alongside its passes: HiGHS and
+    the path kernel release the GIL, so on two cores the bound costs little wall time
+    (demo district: the forage LP's 8 s overlap the herd-by-herd passes)."""
+
+    def __init__(
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: _Pairs,
+        bounds: _Bounds,
+        deadline: float,
+        timings: dict[str, float],
+    ) -> None:
+        self._args = (inputs, params, pairs)
+        self.bounds, self._deadline, self._timings = bounds, deadline, timings
+        self._priced = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rotation-bound", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            t1 = time.perf_counter()
+            self.bounds.forage = forage_lower_bound(
+                *self._args, time_limit=max(0.0, self._deadline - t1)
+            )
+            self._timings["bound_forage_s"] = time.perf_counter() - t1
+            self._priced.set()
+            t1 = time.perf_counter()
+            _other_bounds(*self._args, self.bounds)
+            self._timings["bound_s"] = time.perf_counter() - t1
+        except BaseException as exc:  # re-raised in the caller's thread by join()
+            self._error = exc
+        finally:
+            self._priced.set()
+
+    def price(self) -> np.ndarray | None:
+        """The forage LP's prices of forage, once it has finished (``None`` if it failed)."""
+        self._priced.wait()
+        return None if self.bounds.forage is None else self.bounds.forage.price
+
+    def join(self) -> None:
+        """Wait for every bound; raise what the thread raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -1562,13 +1625,16 @@ def plan_rotation(
         passes) or ``"auto"``: the MILP when the pruned model has at most
         ``auto_max_pairs`` herd x plot x period pairs, else the heuristic.
     time_limit
-        Seconds for the MILP solve, or for the heuristic's restarts.
+        Seconds for the MILP solve. For the heuristic, seconds for the whole plan: its
+        restarts and its bound's LP stop by then (a greedy pass and one herd-by-herd pass
+        always run, and the bound's cheaper parts finish after the LP).
     mip_rel_gap
         Relative gap at which HiGHS stops.
     auto_max_pairs
         Size limit for ``solver="auto"``.
     seed
-        Seed of the heuristic's randomised restarts (plans are reproducible).
+        Seed of the heuristic's randomised restarts (plans are reproducible when the
+        time limit lets the same restarts run).
     bound
         Whether the heuristic computes its lower bound (see the module docstring); its
         forage LP also prices forage for the heuristic, which plans without prices when
@@ -1610,21 +1676,21 @@ def plan_rotation(
             timings=timings,
         )
     else:
+        deadline = t0 + time_limit
         bounds = _Bounds()
-        if bound:
-            t1 = time.perf_counter()
-            bounds.forage = forage_lower_bound(inputs, params, pairs, time_limit=time_limit)
-            timings["bound_forage_s"] = time.perf_counter() - t1
+        worker = _BoundWorker(inputs, params, pairs, bounds, deadline, timings) if bound else None
         t1 = time.perf_counter()
-        price = bounds.forage.price if bounds.forage is not None else None
         plot_of = _heuristic_best(
-            inputs, params, pairs, time_budget=time_limit, seed=seed, price=price
+            inputs,
+            params,
+            pairs,
+            time_budget=deadline - t1,
+            seed=seed,
+            price=worker.price if worker is not None else None,
         )
         timings["heuristic_s"] = time.perf_counter() - t1
-        if bound:
-            t1 = time.perf_counter()
-            _other_bounds(inputs, params, pairs, bounds)
-            timings["bound_s"] = time.perf_counter() - t1
+        if worker is not None:
+            worker.join()
         plan = _build_plan(
             plot_of,
             inputs,
