@@ -13,13 +13,14 @@ marked *synthetic*: it only has to look plausible.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from grazing_models.rotation import Herd, Period, Plot, RotationInputs
 
-__all__ = ["season_of", "synthetic_instance"]
+__all__ = ["season_of", "synthetic_instance", "tiled_instance"]
 
 #: Pasture area per plot, km² (synthetic: 8,727 km² district, > 30% pasture,
 #: about 2,000 plots; DOMAIN.md, Scale) -> district side grows with sqrt(n_plots).
@@ -159,3 +160,42 @@ def synthetic_instance(
     )
     periods = tuple(Period(start=d, season=season_of(d)) for d in starts)
     return RotationInputs(plots, herds, periods, available, regrowth)
+
+
+def tiled_instance(inputs: RotationInputs, copies: int) -> RotationInputs:
+    """``copies`` copies of a district side by side from west to east: a district that many
+    times larger with the same plots, forage, herds and seasons in each copy.
+
+    Copy ``k`` lies ``k`` district widths east of the original (plots and homes shifted in
+    ``x``); its plot, herd and union ids end in ``~k`` (copy 0 keeps the original ones) and
+    public pasture stays public, so a herd may graze across the border where the planner's
+    limits on distance allow it.
+    """
+    xs = [p.x_km for p in inputs.plots] + [h.home_x_km for h in inputs.herds]
+    width = max(xs) - min(xs) if xs else 0.0
+
+    def tag(ident: str, k: int) -> str:
+        return ident if k == 0 else f"{ident}~{k}"
+
+    plots = tuple(
+        replace(
+            p,
+            id=tag(p.id, k),
+            union_id=None if p.union_id is None else tag(p.union_id, k),
+            x_km=p.x_km + k * width,
+        )
+        for k in range(copies)
+        for p in inputs.plots
+    )
+    herds = tuple(
+        replace(h, id=tag(h.id, k), union_id=tag(h.union_id, k), home_x_km=h.home_x_km + k * width)
+        for k in range(copies)
+        for h in inputs.herds
+    )
+    return RotationInputs(
+        plots,
+        herds,
+        inputs.periods,
+        np.tile(inputs.available_kg, (copies, 1)),
+        np.tile(inputs.regrowth_kg, (copies, 1)),
+    )
