@@ -52,7 +52,7 @@ from grazing_models._path_kernel import _jit
 if TYPE_CHECKING:
     from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
 
-__all__ = ["ForageBound", "forage_lower_bound"]
+__all__ = ["ForageBound", "forage_lower_bound", "priced_herd_bound"]
 
 # Windows are added when broken by more than this share of the plot's largest allowance: the
 # LP's own feasibility tolerance is 1e-7, below it a broken window could come back forever.
@@ -79,7 +79,12 @@ class ForageBound:
         A proven lower bound on the objective of every plan (``-inf`` if the LP failed).
     price
         Shadow price of a kg DM eaten per plot and period, shape ``(n_plots, n_periods)``,
-        >= 0: what a kg eaten there costs the other herds, in objective units.
+        >= 0: what a kg eaten there costs the other herds, in objective units; the sum of
+        the duals of the window rows that cover it.
+    price_value
+        What those duals are worth: the sum over window rows of dual times allowance. Any
+        plan's objective is at least its herds' costs with the prices less this
+        (:func:`priced_herd_bound`).
     rounds, windows
         Cutting-plane rounds run and window rows added.
     complete
@@ -91,6 +96,7 @@ class ForageBound:
     rounds: int
     windows: int
     complete: bool
+    price_value: float = 0.0
 
 
 def forage_lower_bound(
@@ -126,7 +132,7 @@ def forage_lower_bound(
     if api is None:  # pragma: no cover - highspy is a dependency
         return ForageBound(-math.inf, no_price, 0, 0, False)
     lp = _ForageLp(inputs, params, pairs, api)
-    best, price, complete, rounds = -math.inf, no_price, False, 0
+    best, price, price_value, complete, rounds = -math.inf, no_price, 0.0, False, 0
     while rounds < max_rounds:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if (left is not None and left <= 0) or not lp.solve(left):
@@ -138,7 +144,7 @@ def forage_lower_bound(
         gain = float(np.sum(lp.upper * np.minimum(rc, 0.0), where=left_out))
         best = max(best, lp.objective() + gain)
         out = left_out & (rc < -_RC_TOL)
-        price = lp.window_price()
+        price, price_value = lp.window_price()
         p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
         if p.size == 0 and not out.any():
             complete = True
@@ -151,7 +157,37 @@ def forage_lower_bound(
         else:
             lp.add_windows(p, a, b, w)
     shaved = best - _SHAVE * max(abs(best), 1.0)
-    return ForageBound(shaved, price, rounds, lp.n_windows, complete)
+    return ForageBound(shaved, price, rounds, lp.n_windows, complete, price_value)
+
+
+def priced_herd_bound(
+    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, bound: ForageBound
+) -> float:
+    """Each herd planned alone paying ``bound``'s prices of forage, less what the prices are
+    worth: a Lagrangian bound.
+
+    Every plan keeps every window row (``sum(E[p, a..b]) <= allowance``), so for duals
+    ``lam >= 0`` its objective is at least the objective plus ``lam`` times each row's
+    eaten kg less its allowance: the herds' costs with the price of every kg they eat, less
+    ``price_value``. Each herd's priced cost is at least its least priced cost planned
+    alone (:func:`grazing_models.paths.herd_lower_bound`), where it eats at least as much
+    as among other herds; that is cheaper only while a kg costs less than it saves unfed,
+    so prices are scaled down where a kg would cost more (any scale keeps the bound).
+
+    Unlike the LP, each herd keeps its own moves: a herd is in one place, and leaves a plot
+    it has eaten bare.
+    """
+    from grazing_models.paths import herd_lower_bound
+    from grazing_models.rotation import pressure_index
+
+    per_kg = params.weight_pressure * pressure_index(inputs)
+    room = np.broadcast_to(params.weight_unfed - per_kg[:, None], bound.price.shape)
+    dear = bound.price > room
+    scale = float(np.min(room[dear] / bound.price[dear])) if dear.any() else 1.0
+    scale = min(max(scale, 0.0), 1.0)
+    total = herd_lower_bound(inputs, params, pairs, price=scale * bound.price).total
+    value = total - scale * bound.price_value
+    return value - _SHAVE * max(abs(value), 1.0)
 
 
 def _all_unfed(inputs: RotationInputs, params: RotationParams) -> float:
@@ -259,6 +295,7 @@ class _ForageLp:
         self.first_dual_row = self.n_rows  # window rows follow
         self.windows: dict[int, list[tuple[int, int, int]]] = {}  # plot -> (a, b, row)
         self.window_rows: list[tuple[int, int, int]] = []  # (plot, a, b) by row
+        self.window_rhs: list[float] = []  # allowance by row
         self.col_of = np.full(n_e, -1)  # HiGHS column of each E column, -1 left out
         self.need = need.ravel()
         if n_e <= _ALL_COLUMNS_MAX:
@@ -331,6 +368,7 @@ class _ForageLp:
         for k, (pk, ak, bk) in enumerate(zip(p.tolist(), a.tolist(), b.tolist(), strict=True)):
             self.windows.setdefault(pk, []).append((ak, bk, self.n_rows + k))
             self.window_rows.append((pk, ak, bk))
+        self.window_rhs.extend(w.tolist())
         self.n_rows += p.size
 
     def solve(self, time_limit: float | None) -> bool:
@@ -365,9 +403,16 @@ class _ForageLp:
             total[p, a : b + 1] += duals[k]
         return total
 
-    def window_price(self) -> np.ndarray:
-        """Shadow price of a kg eaten per plot and period (>= 0)."""
-        return np.maximum(-self._window_dual_sum(), 0.0)
+    def window_price(self) -> tuple[np.ndarray, float]:
+        """Shadow price of a kg eaten per plot and period from the window rows' duals, each
+        clipped at 0 (HiGHS' duals of ``<=`` rows are <= 0 but for round-off), and what
+        they are worth over the rows' allowances."""
+        rows = self.first_dual_row + np.arange(len(self.window_rows))
+        lam = np.maximum(-self._dual[rows], 0.0)
+        price = np.zeros(self.usable.shape)
+        for k, (p, a, b) in enumerate(self.window_rows):
+            price[p, a : b + 1] += lam[k]
+        return price, float(lam @ np.asarray(self.window_rhs, dtype=float))
 
     def reduced_costs(self) -> np.ndarray:
         """Reduced cost of every E column, in the LP or not, at the last solve's duals."""

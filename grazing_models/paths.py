@@ -134,9 +134,20 @@ def _global(prob: _HerdProblem, path: np.ndarray) -> np.ndarray:
     return out
 
 
-def herd_lower_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> HerdCosts:
-    """Each herd's least cost planned alone (see the module docstring): a lower bound."""
-    ctx = _Context.make(inputs, params, pairs)
+def herd_lower_bound(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: _Pairs,
+    *,
+    price: np.ndarray | None = None,
+) -> HerdCosts:
+    """Each herd's least cost planned alone (see the module docstring): a lower bound.
+
+    With ``price`` (per plot and period, per kg eaten) each herd pays for what it eats and
+    the costs include the prices: a step of
+    :func:`grazing_models.forage_bound.priced_herd_bound`.
+    """
+    ctx = _Context.make(inputs, params, pairs, price=price)
     cost = np.zeros(inputs.n_herds)
     plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
     for prob in ctx.problems:

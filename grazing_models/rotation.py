@@ -63,7 +63,8 @@ herds placed before it, a dynamic programme: :mod:`grazing_models.paths`),
 whose objective is reported against a proven lower bound, the largest of: an LP of
 forage over the season, walking and forced moves with the union's herds pooled
 (:mod:`grazing_models.forage_bound`; its shadow prices of forage also guide half of
-the herd-by-herd passes), the sum of each herd's least cost planned alone, and a
+the herd-by-herd passes), each herd's least cost planned alone paying those prices (a
+Lagrangian bound: :func:`grazing_models.forage_bound.priced_herd_bound`), and a
 per-period transport LP (small instances only). The bound is computed in a second thread
 while the heuristic plans, and both stop at the time limit.
 """
@@ -85,7 +86,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from grazing_models.forage_bound import ForageBound, forage_lower_bound
+from grazing_models.forage_bound import ForageBound, forage_lower_bound, priced_herd_bound
 from pasture.errors import InvalidInput
 from pasture.model import SEASONS
 
@@ -1451,6 +1452,7 @@ class _Bounds:
 
     forage: ForageBound | None = None
     herds: float | None = None
+    herds_priced: bool = False
     transport: float | None = None
 
     @property
@@ -1473,6 +1475,7 @@ class _Bounds:
             }
         if self.herds is not None:
             out["bound_herds"] = self.herds
+            out["bound_herds_priced"] = float(self.herds_priced)
         if self.transport is not None:
             out["bound_transport"] = self.transport
         return out
@@ -1482,14 +1485,19 @@ def _other_bounds(
     inputs: RotationInputs, params: RotationParams, pairs: _Pairs, bounds: _Bounds
 ) -> None:
     """Add the bounds that see what the forage LP does not: each herd planned alone (its
-    moves and walking, per herd) and the per-period transport LP (each herd's own candidate
-    plots and demand); each only where it is cheap enough."""
+    moves and walking, per herd), paying the LP's prices of forage when there are any, and
+    the per-period transport LP (each herd's own candidate plots and demand); each only
+    where it is cheap enough."""
     from grazing_models.paths import herd_lower_bound
 
     # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
     per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
     if float(np.sum(per_herd**2)) <= HERD_BOUND_MAX_WORK:
-        bounds.herds = herd_lower_bound(inputs, params, pairs).total
+        if bounds.forage is not None and bounds.forage.price_value > 0.0:
+            bounds.herds = priced_herd_bound(inputs, params, pairs, bounds.forage)
+            bounds.herds_priced = True
+        else:
+            bounds.herds = herd_lower_bound(inputs, params, pairs).total
     if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
         bounds.transport = _transport_bound(inputs, params, pairs)
 

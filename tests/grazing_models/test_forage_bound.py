@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 import pytest
 
-from grazing_models.forage_bound import forage_lower_bound
+from grazing_models.forage_bound import forage_lower_bound, priced_herd_bound
 from grazing_models.instances import synthetic_instance
 from grazing_models.rotation import (
     Herd,
@@ -205,3 +206,47 @@ def test_a_failing_bound_fails_the_plan(monkeypatch):
         plan_rotation(inputs, RotationParams(max_home_km=30.0), solver="heuristic")
     plan = plan_rotation(inputs, RotationParams(max_home_km=30.0), solver="heuristic", bound=False)
     assert plan.bound is None and "bound_forage" not in plan.stats
+
+
+def _priced(inputs: RotationInputs, params: RotationParams, times: float = 1.0) -> float:
+    # any multiple of the LP's duals is a Lagrange multiplier: the bound must hold for all
+    pairs = _candidate_pairs(inputs, params)
+    lp = forage_lower_bound(inputs, params, pairs)
+    scaled = replace(lp, price=times * lp.price, price_value=times * lp.price_value)
+    return priced_herd_bound(inputs, params, pairs, scaled)
+
+
+@pytest.mark.parametrize("times", [1.0, 3.0, 1e4])
+@pytest.mark.parametrize("seed", range(30))
+def test_priced_herds_are_below_the_brute_force_optimum(seed, times):
+    inputs, params = _small(seed)
+    optimum = _brute_force(inputs, params)
+    assert _priced(inputs, params, times) <= optimum + 1e-6 * abs(optimum)
+
+
+@pytest.mark.parametrize("times", [1.0, 1e4])
+@pytest.mark.parametrize("seed", range(5))
+def test_priced_herds_are_below_the_milp_optimum_on_a_season(seed, times):
+    inputs = synthetic_instance(20, 3, 12, seed=seed, tight=seed % 2 == 0)
+    params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
+    exact = plan_rotation(inputs, params, solver="milp", time_limit=60.0, mip_rel_gap=1e-9)
+    assert exact.status == "optimal"
+    assert _priced(inputs, params, times) <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def test_prices_raise_the_herds_bound_where_herds_compete():
+    # many herds, little forage: planned alone each eats its fill; priced, they pay for it
+    from grazing_models.paths import herd_lower_bound
+
+    inputs = synthetic_instance(60, 12, 10, seed=2, tight=True)
+    params = RotationParams(max_home_km=30.0)
+    pairs = _candidate_pairs(inputs, params)
+    alone = herd_lower_bound(inputs, params, pairs).total
+    lp = forage_lower_bound(inputs, params, pairs)
+    priced = priced_herd_bound(inputs, params, pairs, lp)
+    assert lp.price_value > 0.0
+    assert priced > alone
+    plan = plan_rotation(inputs, params, solver="heuristic")
+    assert plan.stats["bound_herds_priced"] == 1.0
+    assert plan.stats["bound_herds"] == pytest.approx(priced)
+    assert plan.objective >= plan.bound >= max(priced, lp.value) - 1e-9 * abs(plan.bound)
