@@ -60,7 +60,8 @@ def _bound_parts(plan) -> str:
             f"{st['bound_forage_windows']:,.0f} windows, {done}, {tm['bound_forage_s']:.1f} s)"
         )
     if "bound_herds" in st:
-        parts.append(f"herds alone {st['bound_herds']:,.0f}")
+        priced = ", paying the LP's prices" if st.get("bound_herds_priced") else ""
+        parts.append(f"herds alone{priced} {st['bound_herds']:,.0f}")
     if "bound_transport" in st:
         parts.append(f"transport LP {st['bound_transport']:,.0f}")
     timing = ", ".join(f"{k} {v:.1f}" for k, v in plan.timings.items())

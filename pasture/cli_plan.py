@@ -75,7 +75,7 @@ def plan() -> None:
     type=click.FloatRange(0.0, min_open=True),
     default=60.0,
     show_default=True,
-    help="seconds for the MILP, or for the heuristic's restarts",
+    help="seconds for the MILP, or for the whole heuristic plan and its bound",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the heuristic")
 @click.option(
@@ -86,7 +86,11 @@ def plan() -> None:
     help="scenario factor on every herd (0.8: 20%% destocking)",
 )
 @click.option("--ndvi-year", type=int, help="plan from this year's NDVI (default: the season year)")
-@click.option("--no-bound", is_flag=True, help="skip the heuristic's lower bound (faster)")
+@click.option(
+    "--no-bound",
+    is_flag=True,
+    help="skip the heuristic's lower bound (its passes then plan without forage prices)",
+)
 @click.option("--user", help="name recorded as the creator (default: PASTURE_USER or login)")
 def create(
     store_url: str,

@@ -962,15 +962,17 @@ def create_plan(
         How data become inputs, see :class:`PlanningParams` (or a mapping of
         its fields).
     time_limit
-        Seconds for the MILP, or for the heuristic's restarts.
+        Seconds for the MILP, or for the whole heuristic plan and its bound.
     mip_rel_gap
         Relative gap at which the MILP stops.
     seed
-        Seed of the heuristic's restarts (plans are reproducible).
+        Seed of the heuristic's restarts (plans are reproducible when the time limit
+        lets the same restarts run).
     lower_bound
-        Whether the heuristic also proves a lower bound (the larger of a
-        transport LP per period and each herd's least cost planned alone; see
-        :mod:`grazing_models.rotation`). Without it the plan has no bound and no gap.
+        Whether the heuristic also proves a lower bound, alongside its passes (an LP of
+        forage over the season and each herd planned alone at its prices of forage; see
+        :mod:`grazing_models.rotation`). Without it the plan has no bound and no gap, and
+        the heuristic plans without prices of forage.
     max_milp_pairs
         ``solver="milp"`` is refused above this many candidate pairs
         (:data:`MAX_MILP_PAIRS`): the model would not fit in memory.
