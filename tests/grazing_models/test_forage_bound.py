@@ -250,3 +250,11 @@ def test_prices_raise_the_herds_bound_where_herds_compete():
     assert plan.stats["bound_herds_priced"] == 1.0
     assert plan.stats["bound_herds"] == pytest.approx(priced)
     assert plan.objective >= plan.bound >= max(priced, lp.value) - 1e-9 * abs(plan.bound)
+
+
+@pytest.mark.parametrize(("n", "n_keys"), [(1000, 300), (50, 5000), (0, 10)])
+def test_unique_keys_match_numpy(n, n_keys):
+    from grazing_models.forage_bound import _unique_keys
+
+    keys = np.random.default_rng(n).integers(0, n_keys, n)
+    assert np.array_equal(_unique_keys(keys, n_keys), np.unique(keys))
