@@ -294,8 +294,9 @@ class _ForageLp:
         self.n_cols = n_ut + n_a
         self.first_dual_row = self.n_rows  # window rows follow
         self.windows: dict[int, list[tuple[int, int, int]]] = {}  # plot -> (a, b, row)
-        self.window_rows: list[tuple[int, int, int]] = []  # (plot, a, b) by row
-        self.window_rhs: list[float] = []  # allowance by row
+        # window rows in order: plot, first and last period, allowance
+        self.win_p = self.win_a = self.win_b = np.zeros(0, dtype=np.int64)
+        self.win_w = np.zeros(0)
         self.col_of = np.full(n_e, -1)  # HiGHS column of each E column, -1 left out
         self.need = need.ravel()
         if n_e <= _ALL_COLUMNS_MAX:
@@ -306,7 +307,7 @@ class _ForageLp:
     @property
     def n_windows(self) -> int:
         """Window rows added."""
-        return len(self.window_rows)
+        return self.win_p.size
 
     def _add_cols(
         self, cost: np.ndarray, upper: np.ndarray, rows: list[list[int]], vals: list[list[float]]
@@ -367,8 +368,8 @@ class _ForageLp:
         )
         for k, (pk, ak, bk) in enumerate(zip(p.tolist(), a.tolist(), b.tolist(), strict=True)):
             self.windows.setdefault(pk, []).append((ak, bk, self.n_rows + k))
-            self.window_rows.append((pk, ak, bk))
-        self.window_rhs.extend(w.tolist())
+        self.win_p, self.win_a = np.r_[self.win_p, p], np.r_[self.win_a, a]
+        self.win_b, self.win_w = np.r_[self.win_b, b], np.r_[self.win_w, w]
         self.n_rows += p.size
 
     def solve(self, time_limit: float | None) -> bool:
@@ -395,29 +396,30 @@ class _ForageLp:
         np.add.at(out, (self.p[inside], self.t[inside]), self._x[self.col_of[inside]])
         return out
 
-    def _window_dual_sum(self) -> np.ndarray:
-        """Per plot and period, the sum of the duals of the window rows that cover it."""
-        total = np.zeros(self.usable.shape)
-        duals = self._dual[self.first_dual_row :]
-        for k, (p, a, b) in enumerate(self.window_rows):
-            total[p, a : b + 1] += duals[k]
-        return total
+    def _over_windows(self, per_row: np.ndarray) -> np.ndarray:
+        """Per plot and period, the sum of ``per_row`` (a value per window row) over the
+        window rows that cover it: differences at each row's ends, summed along periods."""
+        n_p, n_t = self.usable.shape
+        diff = np.zeros((n_p, n_t + 1))
+        np.add.at(diff, (self.win_p, self.win_a), per_row)
+        np.add.at(diff, (self.win_p, self.win_b + 1), -per_row)
+        return np.cumsum(diff[:, :n_t], axis=1)
+
+    def _window_duals(self) -> np.ndarray:
+        return self._dual[self.first_dual_row : self.first_dual_row + self.n_windows]
 
     def window_price(self) -> tuple[np.ndarray, float]:
         """Shadow price of a kg eaten per plot and period from the window rows' duals, each
         clipped at 0 (HiGHS' duals of ``<=`` rows are <= 0 but for round-off), and what
         they are worth over the rows' allowances."""
-        rows = self.first_dual_row + np.arange(len(self.window_rows))
-        lam = np.maximum(-self._dual[rows], 0.0)
-        price = np.zeros(self.usable.shape)
-        for k, (p, a, b) in enumerate(self.window_rows):
-            price[p, a : b + 1] += lam[k]
-        return price, float(lam @ np.asarray(self.window_rhs, dtype=float))
+        lam = np.maximum(-self._window_duals(), 0.0)
+        return np.maximum(self._over_windows(lam), 0.0), float(lam @ self.win_w)
 
     def reduced_costs(self) -> np.ndarray:
         """Reduced cost of every E column, in the LP or not, at the last solve's duals."""
         dual_a = np.where(self.row_a >= 0, self._dual[np.maximum(self.row_a, 0)], 0.0)
-        rc = self.cost - self._dual[self.ut] - self._window_dual_sum()[self.p, self.t]
+        window = self._over_windows(self._window_duals())
+        rc = self.cost - self._dual[self.ut] - window[self.p, self.t]
         return rc + np.where(self.forced, dual_a[self.ut], 0.0)
 
 
