@@ -27,12 +27,7 @@ import time
 import numpy as np
 
 from grazing_models.instances import synthetic_instance, tiled_instance
-from grazing_models.rotation import (
-    RotationInputs,
-    RotationParams,
-    candidate_pairs,
-    plan_rotation,
-)
+from grazing_models.rotation import RotationInputs, RotationParams, candidate_pairs, plan_rotation
 from grazing_models.validate import validate_plan
 
 # Above this many candidate pairs the MILP's move constraints do not fit in memory
@@ -68,9 +63,9 @@ def _bound_parts(plan) -> str:
     return f"  bounds: {'; '.join(parts) or 'none'}\n  timings (s): {timing}"
 
 
-def _reach_km(inputs: RotationInputs, params: RotationParams) -> float:
-    """The farthest any herd may graze from home, rounded up to 10 km."""
-    h, p, _ = candidate_pairs(inputs, params)
+def _reach_km(inputs: RotationInputs, h: np.ndarray, p: np.ndarray) -> float:
+    """The farthest any herd grazes from home in candidate pairs ``(h, p)``, rounded up
+    to 10 km."""
     d = np.hypot(*(inputs.plot_xy[p] - inputs.herd_home_xy[h]).T)
     return 10.0 * math.ceil(float(d.max()) / 10.0) if d.size else 0.0
 
@@ -121,7 +116,8 @@ def main() -> None:
         inputs = synthetic_instance(
             args.plots, args.herds, args.weeks, seed=args.seed, tight=args.tight
         )
-    n_pairs = candidate_pairs(inputs, params)[0].size
+    pair_h, pair_p, _ = candidate_pairs(inputs, params)
+    n_pairs = pair_h.size
     source = (
         f"store {args.store}, season {args.season}"
         if args.store
@@ -166,7 +162,7 @@ def main() -> None:
 
     big_params = params
     if args.store:
-        reach = args.max_home_km or _reach_km(inputs, params)
+        reach = args.max_home_km or _reach_km(inputs, pair_h, pair_p)
         big = tiled_instance(inputs, args.scale)
         big_params = params.model_copy(update={"max_home_km": reach})
         label = f"{args.scale} copies side by side, reach {reach:.0f} km from home"

@@ -87,7 +87,8 @@ def best_path(
         Cost of a week on the plot besides eating (walking to water).
     per_kg
         Cost per kg eaten (pressure, and a price of forage when planning among other herds),
-        below ``w_unfed``; per plot and week.
+        per plot and week. A herd eats what it finds; for a lower bound this must stay at
+        most ``w_unfed`` (:func:`grazing_models.forage_bound.priced_herd_bound`).
     ua, regrow
         Forage the herd may eat from an ungrazed stand and regrowth, kg.
     may_enter

@@ -1364,7 +1364,7 @@ def run_demo_plan(
         far more herd x plot x week pairs than the MILP solves in time).
     lower_bound
         Whether the heuristic proves a lower bound, alongside its passes: on the demo
-        the plan takes ~18 s with it and reports a gap of ~45% (benchmarks/planner.py).
+        the plan takes ~18 s with it and reports a gap of ~42% (benchmarks/planner.py).
 
     Returns
     -------
