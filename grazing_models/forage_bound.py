@@ -52,7 +52,7 @@ from grazing_models._path_kernel import _jit
 if TYPE_CHECKING:
     from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
 
-__all__ = ["ForageBound", "forage_lower_bound", "priced_herd_bound"]
+__all__ = ["ForageBound", "WindowRows", "forage_lower_bound", "priced_herd_bound"]
 
 # Windows are added when broken by more than this share of the plot's largest allowance: the
 # LP's own feasibility tolerance is 1e-7, below it a broken window could come back forever.
@@ -89,6 +89,9 @@ class ForageBound:
         Cutting-plane rounds run and window rows added.
     complete
         Whether no window row was broken at the end (else a time limit stopped the rounds).
+    rows
+        The window rows behind ``price``: plot, first and last period, allowance, and the
+        dual of each (>= 0), as in :class:`WindowRows`.
     """
 
     value: float
@@ -97,6 +100,26 @@ class ForageBound:
     windows: int
     complete: bool
     price_value: float = 0.0
+    rows: WindowRows | None = None
+
+
+@dataclass(frozen=True)
+class WindowRows:
+    """Window rows ``sum(E[p, a..b]) <= allowance`` with a multiplier ``lam >= 0`` each.
+
+    Every plan keeps every row, so any ``lam >= 0`` prices forage for a Lagrangian bound
+    (:func:`priced_herd_bound`, :mod:`grazing_models.lagrangian`).
+    """
+
+    p: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    allowance: np.ndarray
+    lam: np.ndarray
+
+    def price(self, lam: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """Per plot and period, the sum of ``lam`` over the rows that cover it."""
+        return _over_windows(self.p, self.a, self.b, lam, shape)
 
 
 def forage_lower_bound(
@@ -133,6 +156,7 @@ def forage_lower_bound(
         return ForageBound(-math.inf, no_price, 0, 0, False)
     lp = _ForageLp(inputs, params, pairs, api)
     best, price, price_value, complete, rounds = -math.inf, no_price, 0.0, False, 0
+    lam = np.zeros(0)
     while rounds < max_rounds:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if (left is not None and left <= 0) or not lp.solve(left):
@@ -144,7 +168,7 @@ def forage_lower_bound(
         gain = float(np.sum(lp.upper * np.minimum(rc, 0.0), where=left_out))
         best = max(best, lp.objective() + gain)
         out = left_out & (rc < -_RC_TOL)
-        price, price_value = lp.window_price()
+        price, price_value, lam = lp.window_price()
         p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
         if p.size == 0 and not out.any():
             complete = True
@@ -156,8 +180,11 @@ def forage_lower_bound(
             lp.add_columns(lp.most_negative(np.flatnonzero(out), rc))
         else:
             lp.add_windows(p, a, b, w)
-    shaved = best - _SHAVE * max(abs(best), 1.0)
-    return ForageBound(shaved, price, rounds, lp.n_windows, complete, price_value)
+    shaved = shave(best)
+    # the rows priced by the last solve (a round may have added more after it)
+    n = lam.size
+    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam)
+    return ForageBound(shaved, price, rounds, lp.n_windows, complete, price_value, rows)
 
 
 def priced_herd_bound(
@@ -175,18 +202,29 @@ def priced_herd_bound(
     so prices are scaled down where a kg would cost more (any scale keeps the bound).
 
     Unlike the LP, each herd keeps its own moves: a herd is in one place, and leaves a plot
-    it has eaten bare.
+    it has eaten bare. :mod:`grazing_models.lagrangian` searches for better multipliers.
     """
     from grazing_models.paths import herd_lower_bound
+
+    scale = affordable_scale(inputs, params, bound.price)
+    total = herd_lower_bound(inputs, params, pairs, price=scale * bound.price).total
+    return shave(total - scale * bound.price_value)
+
+
+def affordable_scale(inputs: RotationInputs, params: RotationParams, price: np.ndarray) -> float:
+    """The largest share (at most 1) of ``price`` at which no kg costs more to eat than it
+    saves unfed (see :func:`priced_herd_bound`)."""
     from grazing_models.rotation import pressure_index
 
     per_kg = params.weight_pressure * pressure_index(inputs)
-    room = np.broadcast_to(params.weight_unfed - per_kg[:, None], bound.price.shape)
-    dear = bound.price > room
-    scale = float(np.min(room[dear] / bound.price[dear])) if dear.any() else 1.0
-    scale = min(max(scale, 0.0), 1.0)
-    total = herd_lower_bound(inputs, params, pairs, price=scale * bound.price).total
-    value = total - scale * bound.price_value
+    room = np.broadcast_to(params.weight_unfed - per_kg[:, None], price.shape)
+    dear = price > room
+    scale = float(np.min(room[dear] / price[dear])) if dear.any() else 1.0
+    return min(max(scale, 0.0), 1.0)
+
+
+def shave(value: float) -> float:
+    """A bound less what HiGHS' tolerances could have added to it."""
     return value - _SHAVE * max(abs(value), 1.0)
 
 
@@ -397,23 +435,17 @@ class _ForageLp:
         return out
 
     def _over_windows(self, per_row: np.ndarray) -> np.ndarray:
-        """Per plot and period, the sum of ``per_row`` (a value per window row) over the
-        window rows that cover it: differences at each row's ends, summed along periods."""
-        n_p, n_t = self.usable.shape
-        diff = np.zeros((n_p, n_t + 1))
-        np.add.at(diff, (self.win_p, self.win_a), per_row)
-        np.add.at(diff, (self.win_p, self.win_b + 1), -per_row)
-        return np.cumsum(diff[:, :n_t], axis=1)
+        return _over_windows(self.win_p, self.win_a, self.win_b, per_row, self.usable.shape)
 
     def _window_duals(self) -> np.ndarray:
         return self._dual[self.first_dual_row : self.first_dual_row + self.n_windows]
 
-    def window_price(self) -> tuple[np.ndarray, float]:
+    def window_price(self) -> tuple[np.ndarray, float, np.ndarray]:
         """Shadow price of a kg eaten per plot and period from the window rows' duals, each
-        clipped at 0 (HiGHS' duals of ``<=`` rows are <= 0 but for round-off), and what
-        they are worth over the rows' allowances."""
+        clipped at 0 (HiGHS' duals of ``<=`` rows are <= 0 but for round-off), what they
+        are worth over the rows' allowances, and the duals."""
         lam = np.maximum(-self._window_duals(), 0.0)
-        return np.maximum(self._over_windows(lam), 0.0), float(lam @ self.win_w)
+        return np.maximum(self._over_windows(lam), 0.0), float(lam @ self.win_w), lam
 
     def reduced_costs(self) -> np.ndarray:
         """Reduced cost of every E column, in the LP or not, at the last solve's duals."""
@@ -421,6 +453,18 @@ class _ForageLp:
         window = self._over_windows(self._window_duals())
         rc = self.cost - self._dual[self.ut] - window[self.p, self.t]
         return rc + np.where(self.forced, dual_a[self.ut], 0.0)
+
+
+def _over_windows(
+    p: np.ndarray, a: np.ndarray, b: np.ndarray, per_row: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """Per plot and period, the sum of ``per_row`` (a value per window row ``p, a..b``) over
+    the rows that cover it: differences at each row's ends, summed along periods."""
+    n_p, n_t = shape
+    diff = np.zeros((n_p, n_t + 1))
+    np.add.at(diff, (p, a), per_row)
+    np.add.at(diff, (p, b + 1), -per_row)
+    return np.cumsum(diff[:, :n_t], axis=1)
 
 
 def _unique_keys(keys: np.ndarray, n_keys: int) -> np.ndarray:

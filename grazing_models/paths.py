@@ -19,7 +19,8 @@ Both are dynamic programmes over a herd's weeks (:mod:`grazing_models._path_kern
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +30,13 @@ from grazing_models import _path_kernel as _k
 if TYPE_CHECKING:
     from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
 
-__all__ = ["MAX_PLOTS_PER_HERD", "HerdCosts", "herd_lower_bound", "sequential_plan"]
+__all__ = [
+    "MAX_PLOTS_PER_HERD",
+    "AloneHerds",
+    "HerdCosts",
+    "herd_lower_bound",
+    "sequential_plan",
+]
 
 #: Herd-by-herd planning considers at most this many of a herd's candidate plots, the
 #: nearest to its home point (in the demo district a herd has about 2,200; in a district
@@ -50,10 +57,12 @@ class _HerdProblem:
 
 @dataclass(frozen=True)
 class HerdCosts:
-    """Per-herd least costs and the paths that reach them (``plot_of[h, t]``, -1 unplaced)."""
+    """Per-herd least costs and the paths that reach them (``plot_of[h, t]``, -1 unplaced);
+    from :func:`herd_lower_bound` also the kg each herd eats per period."""
 
     cost: np.ndarray
     plot_of: np.ndarray
+    eaten: np.ndarray | None = None
 
     @property
     def total(self) -> float:
@@ -147,17 +156,42 @@ def herd_lower_bound(
     the costs include the prices: a step of
     :func:`grazing_models.forage_bound.priced_herd_bound`.
     """
-    ctx = _Context.make(inputs, params, pairs, price=price)
-    cost = np.zeros(inputs.n_herds)
-    plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
-    for prob in ctx.problems:
-        weeks = slice(prob.first, prob.first + prob.ok.shape[1])
-        free = np.ones(prob.ok.shape, dtype=np.bool_)
-        ua = ctx.ua[prob.plots, weeks]
-        c, path = _solve(prob, ctx, ua, inputs.regrowth_kg[prob.plots, weeks], free, free)
-        cost[prob.herd] = c
-        plot_of[prob.herd, weeks] = _global(prob, path)
-    return HerdCosts(cost, plot_of)
+    return AloneHerds(inputs, params, pairs).plan(price)
+
+
+class AloneHerds:
+    """Herds planned alone (:func:`herd_lower_bound`) at many prices: the herds' problems
+    are built once."""
+
+    def __init__(self, inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> None:
+        self._ctx = _Context.make(inputs, params, pairs)
+
+    def plan(self, price: np.ndarray | None = None, workers: int = 1) -> HerdCosts:
+        """Each herd's cheapest season alone at ``price``, in ``workers`` threads (the path
+        kernel releases the GIL: two threads take 0.53 s where one takes 1.04 s on the
+        demo district)."""
+        ctx = replace(self._ctx, price=price)
+        inputs = ctx.inputs
+        cost = np.zeros(inputs.n_herds)
+        plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
+        eaten = np.zeros((inputs.n_herds, inputs.n_periods))
+
+        def run(problems: list[_HerdProblem]) -> None:
+            for prob in problems:  # each herd writes its own rows only
+                weeks = slice(prob.first, prob.first + prob.ok.shape[1])
+                free = np.ones(prob.ok.shape, dtype=np.bool_)
+                ua, regrow = ctx.ua[prob.plots, weeks], inputs.regrowth_kg[prob.plots, weeks]
+                c, path = _solve(prob, ctx, ua, regrow, free, free)
+                cost[prob.herd] = c
+                plot_of[prob.herd, weeks] = _global(prob, path)
+                eaten[prob.herd, weeks] = _eaten_along(path, ua, regrow, ctx.demand[prob.herd])
+
+        if workers <= 1:
+            run(ctx.problems)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, [ctx.problems[k::workers] for k in range(workers)]))
+        return HerdCosts(cost, plot_of, eaten)
 
 
 def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

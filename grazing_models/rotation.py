@@ -64,14 +64,17 @@ whose objective is reported against a proven lower bound, the largest of: an LP 
 forage over the season, walking and forced moves with the union's herds pooled
 (:mod:`grazing_models.forage_bound`; its shadow prices of forage also guide half of
 the herd-by-herd passes), each herd's least cost planned alone paying those prices (a
-Lagrangian bound: :func:`grazing_models.forage_bound.priced_herd_bound`), and a
-per-period transport LP (small instances only). The bound is computed in a second thread
-while the heuristic plans, and both stop at the time limit.
+Lagrangian bound: :func:`grazing_models.forage_bound.priced_herd_bound`), then paying better
+prices while time is left (a Dantzig-Wolfe master over herd seasons:
+:mod:`grazing_models.lagrangian`), and a per-period transport LP (small instances only). The
+bound is computed in a second thread while the heuristic plans (on every core once the plan
+is found), and both stop at the time limit.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -86,7 +89,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from grazing_models.forage_bound import ForageBound, forage_lower_bound, priced_herd_bound
+from grazing_models.forage_bound import ForageBound, forage_lower_bound
+from grazing_models.lagrangian import lagrangian_herd_bound
 from pasture.errors import InvalidInput
 from pasture.model import SEASONS
 
@@ -1413,6 +1417,7 @@ def _heuristic_best(
     seed: int,
     max_orders: int = 6,
     price: Callable[[], np.ndarray | None] | None = None,
+    on_plan: Callable[[np.ndarray], None] = lambda plot_of: None,
 ) -> np.ndarray:
     """The best of the greedy passes and of herd-by-herd planning in random herd orders.
 
@@ -1422,12 +1427,14 @@ def _heuristic_best(
     returns (waiting for them: it may compute them alongside); ``None`` from it, or no
     ``price``, plans without. The orders and which of them are priced follow from
     ``seed`` alone, so a budget that lets the same orders run gives the same plan.
+    ``on_plan`` is given every better plan as it is found.
     """
     from grazing_models.paths import sequential_plan
 
     t0 = time.perf_counter()
     deadline = t0 + time_budget
     best, best_obj = _greedy_best(inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed)
+    on_plan(best)
     rng = np.random.default_rng(seed)
     last = 0.0
     for k in range(max_orders):
@@ -1443,6 +1450,7 @@ def _heuristic_best(
         # herds' sum (less where the plan's own sharing feeds more)
         if planned.total < best_obj:
             best, best_obj = planned.plot_of, planned.total
+            on_plan(best)
     return best
 
 
@@ -1453,6 +1461,8 @@ class _Bounds:
     forage: ForageBound | None = None
     herds: float | None = None
     herds_priced: bool = False
+    herds_rounds: int = 0
+    herds_converged: bool = False
     transport: float | None = None
 
     @property
@@ -1476,30 +1486,80 @@ class _Bounds:
         if self.herds is not None:
             out["bound_herds"] = self.herds
             out["bound_herds_priced"] = float(self.herds_priced)
+            out["bound_herds_rounds"] = float(self.herds_rounds)
+            out["bound_herds_converged"] = float(self.herds_converged)
         if self.transport is not None:
             out["bound_transport"] = self.transport
         return out
 
 
 def _other_bounds(
-    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, bounds: _Bounds
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: _Pairs,
+    bounds: _Bounds,
+    incumbent: _Incumbent,
+    deadline: float,
 ) -> None:
-    """Add the bounds that see what the forage LP does not: each herd planned alone (its
-    moves and walking, per herd), paying the LP's prices of forage when there are any, and
-    the per-period transport LP (each herd's own candidate plots and demand); each only
-    where it is cheap enough."""
+    """Add the bounds that see what the forage LP does not: the per-period transport LP
+    (each herd's own candidate plots and demand), and each herd planned alone (its moves
+    and walking, per herd) paying prices of forage: the LP's, then better ones while time
+    is left (:mod:`grazing_models.lagrangian`); each only where it is cheap enough."""
     from grazing_models.paths import herd_lower_bound
 
-    # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
-    per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
-    if float(np.sum(per_herd**2)) <= HERD_BOUND_MAX_WORK:
-        if bounds.forage is not None and bounds.forage.price_value > 0.0:
-            bounds.herds = priced_herd_bound(inputs, params, pairs, bounds.forage)
-            bounds.herds_priced = True
-        else:
-            bounds.herds = herd_lower_bound(inputs, params, pairs).total
     if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
         bounds.transport = _transport_bound(inputs, params, pairs)
+    # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
+    per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
+    if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
+        return
+    if bounds.forage is None or bounds.forage.price_value <= 0.0:
+        bounds.herds = herd_lower_bound(inputs, params, pairs).total
+        return
+
+    def start() -> tuple[np.ndarray, np.ndarray] | None:
+        plot_of = incumbent.wait(deadline)
+        return None if plot_of is None else (plot_of, _fill_eaten(plot_of, inputs, params))
+
+    found = lagrangian_herd_bound(
+        inputs, params, pairs, bounds.forage, start, deadline=deadline, workers=incumbent.workers
+    )
+    bounds.herds, bounds.herds_priced = found.value, True
+    bounds.herds_rounds, bounds.herds_converged = found.rounds, found.converged
+
+
+class _Incumbent:
+    """The heuristic's best plan so far, shared with the bound's thread, and whether the
+    heuristic is done (then the bound may use every core)."""
+
+    def __init__(self) -> None:
+        self._plot_of: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self._found = threading.Event()
+        self.done = threading.Event()
+
+    def offer(self, plot_of: np.ndarray) -> None:
+        """A better plan."""
+        with self._lock:
+            self._plot_of = plot_of
+        self._found.set()
+
+    def finish(self) -> None:
+        """The heuristic is done (or failed: nothing more to wait for)."""
+        self.done.set()
+        self._found.set()
+
+    def wait(self, deadline: float) -> np.ndarray | None:
+        """The best plan so far, waiting for the first until ``deadline`` at most (or
+        until the heuristic is done: ``None`` if it found none)."""
+        self._found.wait(max(0.0, deadline - time.perf_counter()))
+        with self._lock:
+            return self._plot_of
+
+    def workers(self) -> int:
+        """Threads the bound may use now: the cores the heuristic does not."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        return max(1, cores - (0 if self.done.is_set() else 1))
 
 
 def _transport_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:
@@ -1572,6 +1632,7 @@ class _BoundWorker:
     ) -> None:
         self._args = (inputs, params, pairs)
         self.bounds, self._deadline, self._timings = bounds, deadline, timings
+        self.incumbent = _Incumbent()
         self._priced = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="rotation-bound", daemon=True)
@@ -1586,7 +1647,7 @@ class _BoundWorker:
             self._timings["bound_forage_s"] = time.perf_counter() - t1
             self._priced.set()
             t1 = time.perf_counter()
-            _other_bounds(*self._args, self.bounds)
+            _other_bounds(*self._args, self.bounds, self.incumbent, self._deadline)
             self._timings["bound_s"] = time.perf_counter() - t1
         except BaseException as exc:  # re-raised in the caller's thread by join()
             self._error = exc
@@ -1634,8 +1695,10 @@ def plan_rotation(
         ``auto_max_pairs`` herd x plot x period pairs, else the heuristic.
     time_limit
         Seconds for the MILP solve. For the heuristic, seconds for the whole plan: its
-        restarts and its bound's LP stop by then (a greedy pass and one herd-by-herd pass
-        always run, and the bound's cheaper parts finish after the LP).
+        restarts and its bound stop by then (a greedy pass, one herd-by-herd pass and the
+        herds priced at the LP's duals always run). The bound's search for better prices
+        goes on to the time limit unless it converges first: a longer limit proves a
+        smaller gap (demo district: 41.6% in 20 s, 25.9% in 60 s).
     mip_rel_gap
         Relative gap at which HiGHS stops.
     auto_max_pairs
@@ -1688,14 +1751,19 @@ def plan_rotation(
         bounds = _Bounds()
         worker = _BoundWorker(inputs, params, pairs, bounds, deadline, timings) if bound else None
         t1 = time.perf_counter()
-        plot_of = _heuristic_best(
-            inputs,
-            params,
-            pairs,
-            time_budget=deadline - t1,
-            seed=seed,
-            price=worker.price if worker is not None else None,
-        )
+        try:
+            plot_of = _heuristic_best(
+                inputs,
+                params,
+                pairs,
+                time_budget=deadline - t1,
+                seed=seed,
+                price=worker.price if worker is not None else None,
+                on_plan=worker.incumbent.offer if worker is not None else lambda plot_of: None,
+            )
+        finally:
+            if worker is not None:
+                worker.incumbent.finish()
         timings["heuristic_s"] = time.perf_counter() - t1
         if worker is not None:
             worker.join()

@@ -248,7 +248,8 @@ def test_prices_raise_the_herds_bound_where_herds_compete():
     assert priced > alone
     plan = plan_rotation(inputs, params, solver="heuristic")
     assert plan.stats["bound_herds_priced"] == 1.0
-    assert plan.stats["bound_herds"] == pytest.approx(priced)
+    # the LP's duals first, then better multipliers (grazing_models.lagrangian)
+    assert plan.stats["bound_herds"] >= priced - 1e-9 * abs(priced)
     assert plan.objective >= plan.bound >= max(priced, lp.value) - 1e-9 * abs(plan.bound)
 
 
