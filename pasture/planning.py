@@ -1364,7 +1364,8 @@ def run_demo_plan(
         far more herd x plot x week pairs than the MILP solves in time).
     lower_bound
         Whether the heuristic proves a lower bound, alongside its passes: on the demo
-        the plan takes ~18 s with it and reports a gap of ~42% (benchmarks/planner.py).
+        the plan is found in ~18 s and the bound goes on to the 20 s limit, for a gap of
+        ~35% (60 s: ~23%; benchmarks/planner.py).
 
     Returns
     -------

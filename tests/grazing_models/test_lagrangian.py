@@ -43,7 +43,12 @@ def _ascend(inputs: RotationInputs, params: RotationParams, seconds: float = 30.
     lp = forage_lower_bound(inputs, params, pairs)
     start = _plan_arrays(inputs, params)
     found = lagrangian_herd_bound(
-        inputs, params, pairs, lp, lambda: start, deadline=time.perf_counter() + seconds
+        inputs,
+        params,
+        pairs,
+        lp,
+        lambda wait: [start] if wait else [],
+        deadline=time.perf_counter() + seconds,
     )
     return found, priced_herd_bound(inputs, params, pairs, lp)
 
@@ -97,7 +102,7 @@ def test_no_time_left_gives_the_priced_herds_bound():
     pairs = _candidate_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
 
-    def never():
+    def never(wait):
         raise AssertionError("no plan is needed after the deadline")
 
     found = lagrangian_herd_bound(inputs, params, pairs, lp, never, deadline=time.perf_counter())
@@ -151,3 +156,22 @@ def test_herds_alone_in_threads_match_one_thread(workers):
     one, many = herds.plan(price), herds.plan(price, workers)
     assert np.array_equal(one.plot_of, many.plot_of)
     assert np.array_equal(one.cost, many.cost) and np.array_equal(one.eaten, many.eaten)
+
+
+def test_the_bound_takes_each_plan_of_the_heuristic_once():
+    from grazing_models.rotation import _Incumbent
+
+    shared = _Incumbent()
+    a, b = np.zeros((2, 3), dtype=np.int64), np.ones((2, 3), dtype=np.int64)
+    shared.offer(a)
+    shared.offer(b)
+    taken = shared.take(time.perf_counter() + 5.0)
+    assert [x is y for x, y in zip(taken, (a, b), strict=True)] == [True, True]
+    assert shared.take() == []
+    assert shared.workers() >= 1 and not shared.done.is_set()
+    # a heuristic that ends (or fails) releases a bound waiting for its first plan
+    other = _Incumbent()
+    assert not other._found.is_set()
+    other.finish()
+    assert other._found.is_set() and other.done.is_set()
+    assert other.take(time.perf_counter() + 3600.0) == []
