@@ -58,7 +58,7 @@ def _bound_parts(plan) -> str:
     if "bound_herds" in st:
         priced = ""
         if st.get("bound_herds_priced"):
-            done = "converged" if st.get("bound_herds_converged") else "cut by the time limit"
+            done = "converged" if st.get("bound_herds_converged") else "stopped before converging"
             priced = (
                 f", paying prices of forage ({st.get('bound_herds_rounds', 1):.0f} "
                 f"evaluations from the LP's duals on, {done})"

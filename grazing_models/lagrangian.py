@@ -55,12 +55,19 @@ from grazing_models.paths import AloneHerds
 if TYPE_CHECKING:
     from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
 
-__all__ = ["ALPHA", "LagrangianBound", "herd_season_costs", "lagrangian_herd_bound"]
+__all__ = ["ALPHA", "PATIENCE_S", "LagrangianBound", "herd_season_costs", "lagrangian_herd_bound"]
 
 #: Weight of the best multipliers so far in the next ones (Wentges' smoothing). On the demo
 #: district 0.9 reaches 3,892 in 30 evaluations where 0.5 reaches 3,579 (no better than
 #: the LP's duals): the master's raw duals are poor until it holds many seasons.
 ALPHA = 0.9
+
+#: The ascent stops when the bound has not risen for this many seconds. On the demo district
+#: it rises every second or two once the master holds enough seasons (the first rise within
+#: 10 s); on synthetic districts where forage is short no evaluation beats the LP's duals
+#: and the master's solves grow to 5-20 s each, so that without this the bound held the plan
+#: to its time limit for nothing (benchmarks/planner.py: 47 s for +0.001%).
+PATIENCE_S = 15.0
 
 # The bound has reached the master's optimum within this share.
 _CONVERGED = 1e-5
@@ -140,13 +147,15 @@ def lagrangian_herd_bound(
         master.add(_plan_seasons(plot_of, eaten, inputs, params))
     master.add(seasons)
     rounds, last, previous, stalls = 1, 0.0, math.inf, 0
+    risen = time.perf_counter()
     while rounds < max_rounds:
         began = time.perf_counter()
-        if began + last > deadline:
+        until = min(deadline, risen + PATIENCE_S)
+        if began + last > until:
             break
         for plot_of, eaten in plans(False):
             master.add(_plan_seasons(plot_of, eaten, inputs, params))
-        solved = master.solve(deadline - began)
+        solved = master.solve(until - began)
         if solved is None:
             break
         optimum, lam = solved
@@ -154,7 +163,7 @@ def lagrangian_herd_bound(
             return LagrangianBound(best, rounds, True)
         # the seasons found at smoothed prices may not lower the master ("mispricing"):
         # then price at its own duals, whose seasons must lower it unless prices had to be
-        # scaled down (see affordable_scale); twice without progress, stop
+        # scaled down (see affordable_scale); three rounds without progress, stop
         stalled = optimum >= previous - _STALLED * max(abs(optimum), 1.0)
         stalls = stalls + 1 if stalled else 0
         if stalls >= 3:
@@ -166,7 +175,7 @@ def lagrangian_herd_bound(
         master.add(seasons)
         rounds += 1
         if value > best:
-            best, center = value, lam
+            best, center, risen = value, lam, time.perf_counter()
         last = time.perf_counter() - began
     return LagrangianBound(best, rounds, False)
 
@@ -244,6 +253,11 @@ class _Master:
             (np.ones(r.size), (np.repeat(rows.p, length) * n_t + t, r)),
             shape=(inputs.n_plots * n_t, n_w),
         )
+        # objective in units of a week unfed of the largest herd (a power of two, exact):
+        # in kg DM a season that leaves herds unfed costs 1e7 and more, and HiGHS' dual
+        # simplex failed on such costs ("excessive dual values")
+        weekly = max(h.demand_kg_day for h in inputs.herds) * params.period_days
+        self.unit = 2.0 ** math.floor(math.log2(max(params.weight_unfed * weekly, 1.0)))
         self.highs = _new_highs(api)
         inf = api.kHighsInf
         empty = np.zeros(0, dtype=np.int32)
@@ -259,7 +273,7 @@ class _Master:
         room = params.weight_unfed - params.weight_pressure * pressure_index(inputs)
         self.highs.addCols(
             cells.size,
-            room[cells // n_t],
+            room[cells // n_t] / self.unit,
             np.zeros(cells.size),
             np.full(cells.size, inf),
             out.nnz,
@@ -285,7 +299,7 @@ class _Master:
         val[rest] = kg.data
         self.highs.addCols(
             n,
-            seasons.cost,
+            seasons.cost / self.unit,
             np.zeros(n),
             np.full(n, self.api.kHighsInf),
             idx.size,
@@ -303,5 +317,5 @@ class _Master:
         if self.highs.getModelStatus() != self.api.HighsModelStatus.kOptimal:
             return None
         dual = np.asarray(self.highs.getSolution().row_dual)
-        optimum = float(self.highs.getInfo().objective_function_value)
-        return optimum, np.maximum(-dual[self.n_h :], 0.0)
+        optimum = float(self.highs.getInfo().objective_function_value) * self.unit
+        return optimum, np.maximum(-dual[self.n_h :] * self.unit, 0.0)
