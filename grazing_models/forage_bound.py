@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,9 +51,16 @@ import numpy as np
 from grazing_models._path_kernel import _jit
 
 if TYPE_CHECKING:
+    from grazing_models.paths import AloneHerds, HerdCosts
     from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
 
-__all__ = ["ForageBound", "WindowRows", "forage_lower_bound", "priced_herd_bound"]
+__all__ = [
+    "ForageBound",
+    "WindowRows",
+    "forage_lower_bound",
+    "priced_alone",
+    "priced_herd_bound",
+]
 
 # Windows are added when broken by more than this share of the plot's largest allowance: the
 # LP's own feasibility tolerance is 1e-7, below it a broken window could come back forever.
@@ -70,42 +78,9 @@ _START_SHARE = 3.0
 
 
 @dataclass(frozen=True)
-class ForageBound:
-    """The LP's bound and the shadow price of forage.
-
-    Attributes
-    ----------
-    value
-        A proven lower bound on the objective of every plan (``-inf`` if the LP failed).
-    price
-        Shadow price of a kg DM eaten per plot and period, shape ``(n_plots, n_periods)``,
-        >= 0: what a kg eaten there costs the other herds, in objective units; the sum of
-        the duals of the window rows that cover it.
-    price_value
-        What those duals are worth: the sum over window rows of dual times allowance. Any
-        plan's objective is at least its herds' costs with the prices less this
-        (:func:`priced_herd_bound`).
-    rounds, windows
-        Cutting-plane rounds run and window rows added.
-    complete
-        Whether no window row was broken at the end (else a time limit stopped the rounds).
-    rows
-        The window rows behind ``price``: plot, first and last period, allowance, and the
-        dual of each (>= 0), as in :class:`WindowRows`.
-    """
-
-    value: float
-    price: np.ndarray
-    rounds: int
-    windows: int
-    complete: bool
-    price_value: float = 0.0
-    rows: WindowRows | None = None
-
-
-@dataclass(frozen=True)
 class WindowRows:
-    """Window rows ``sum(E[p, a..b]) <= allowance`` with a multiplier ``lam >= 0`` each.
+    """Window rows ``sum(E[p, a..b]) <= allowance`` with a multiplier ``lam >= 0`` each, on
+    plots and periods of ``shape``.
 
     Every plan keeps every row, so any ``lam >= 0`` prices forage for a Lagrangian bound
     (:func:`priced_herd_bound`, :mod:`grazing_models.lagrangian`).
@@ -116,10 +91,56 @@ class WindowRows:
     b: np.ndarray
     allowance: np.ndarray
     lam: np.ndarray
+    shape: tuple[int, int]
 
-    def price(self, lam: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-        """Per plot and period, the sum of ``lam`` over the rows that cover it."""
-        return _over_windows(self.p, self.a, self.b, lam, shape)
+    @classmethod
+    def none(cls, shape: tuple[int, int]) -> WindowRows:
+        """No rows: every price is 0."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, empty, np.zeros(0), np.zeros(0), shape)
+
+    def price(self, lam: np.ndarray) -> np.ndarray:
+        """Per plot and period, the sum of ``lam`` over the rows that cover it (clipped at 0
+        against round-off)."""
+        return np.maximum(_over_windows(self.p, self.a, self.b, lam, self.shape), 0.0)
+
+
+@dataclass(frozen=True)
+class ForageBound:
+    """The LP's bound and the shadow price of forage.
+
+    Attributes
+    ----------
+    value
+        A proven lower bound on the objective of every plan (``-inf`` if the LP failed).
+    rounds, windows
+        Cutting-plane rounds run and window rows added.
+    complete
+        Whether no window row was broken at the end (else a time limit stopped the rounds).
+    rows
+        The window rows priced by the LP's last solve: plot, first and last period,
+        allowance, and the dual of each (>= 0), as in :class:`WindowRows`.
+    """
+
+    value: float
+    rounds: int
+    windows: int
+    complete: bool
+    rows: WindowRows
+
+    @cached_property
+    def price(self) -> np.ndarray:
+        """Shadow price of a kg DM eaten per plot and period, shape ``(n_plots, n_periods)``,
+        >= 0: what a kg eaten there costs the other herds, in objective units; the sum of
+        the duals of the window rows that cover it."""
+        return self.rows.price(self.rows.lam)
+
+    @property
+    def price_value(self) -> float:
+        """What those duals are worth: the sum over window rows of dual times allowance. Any
+        plan's objective is at least its herds' costs with the prices less this
+        (:func:`priced_herd_bound`)."""
+        return float(self.rows.lam @ self.rows.allowance)
 
 
 def forage_lower_bound(
@@ -149,13 +170,13 @@ def forage_lower_bound(
     api = _highs_api()
     t0 = time.perf_counter()
     n_p, n_t = inputs.n_plots, inputs.n_periods
-    no_price = np.zeros((n_p, n_t))
+    no_rows = WindowRows.none((n_p, n_t))
     if pairs.h.size == 0:
-        return ForageBound(_all_unfed(inputs, params), no_price, 0, 0, True)
+        return ForageBound(_all_unfed(inputs, params), 0, 0, True, no_rows)
     if api is None:  # pragma: no cover - highspy is a dependency
-        return ForageBound(-math.inf, no_price, 0, 0, False)
+        return ForageBound(-math.inf, 0, 0, False, no_rows)
     lp = _ForageLp(inputs, params, pairs, api)
-    best, price, price_value, complete, rounds = -math.inf, no_price, 0.0, False, 0
+    best, complete, rounds = -math.inf, False, 0
     lam = np.zeros(0)
     while rounds < max_rounds:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
@@ -168,7 +189,7 @@ def forage_lower_bound(
         gain = float(np.sum(lp.upper * np.minimum(rc, 0.0), where=left_out))
         best = max(best, lp.objective() + gain)
         out = left_out & (rc < -_RC_TOL)
-        price, price_value, lam = lp.window_price()
+        lam = lp.window_duals()
         p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
         if p.size == 0 and not out.any():
             complete = True
@@ -180,11 +201,10 @@ def forage_lower_bound(
             lp.add_columns(lp.most_negative(np.flatnonzero(out), rc))
         else:
             lp.add_windows(p, a, b, w)
-    shaved = shave(best)
     # the rows priced by the last solve (a round may have added more after it)
     n = lam.size
-    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam)
-    return ForageBound(shaved, price, rounds, lp.n_windows, complete, price_value, rows)
+    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam, (n_p, n_t))
+    return ForageBound(_shave(best), rounds, lp.n_windows, complete, rows)
 
 
 def priced_herd_bound(
@@ -204,26 +224,36 @@ def priced_herd_bound(
     Unlike the LP, each herd keeps its own moves: a herd is in one place, and leaves a plot
     it has eaten bare. :mod:`grazing_models.lagrangian` searches for better multipliers.
     """
-    from grazing_models.paths import herd_lower_bound
+    from grazing_models.paths import AloneHerds
 
-    scale = affordable_scale(inputs, params, bound.price)
-    total = herd_lower_bound(inputs, params, pairs, price=scale * bound.price).total
-    return shave(total - scale * bound.price_value)
+    herds = AloneHerds(inputs, params, pairs)
+    return priced_alone(herds, inputs, params, bound.rows, bound.rows.lam)[0]
 
 
-def affordable_scale(inputs: RotationInputs, params: RotationParams, price: np.ndarray) -> float:
-    """The largest share (at most 1) of ``price`` at which no kg costs more to eat than it
-    saves unfed (see :func:`priced_herd_bound`)."""
+def priced_alone(
+    herds: AloneHerds,
+    inputs: RotationInputs,
+    params: RotationParams,
+    rows: WindowRows,
+    lam: np.ndarray,
+    workers: int = 1,
+) -> tuple[float, HerdCosts, np.ndarray]:
+    """The bound of :func:`priced_herd_bound` for multipliers ``lam`` on ``rows``, the herds'
+    cheapest seasons at the prices and the prices they paid (``lam``'s, scaled down where a
+    kg would cost more to eat than it saves unfed)."""
     from grazing_models.rotation import pressure_index
 
+    price = rows.price(lam)
     per_kg = params.weight_pressure * pressure_index(inputs)
     room = np.broadcast_to(params.weight_unfed - per_kg[:, None], price.shape)
     dear = price > room
     scale = float(np.min(room[dear] / price[dear])) if dear.any() else 1.0
-    return min(max(scale, 0.0), 1.0)
+    scale = min(max(scale, 0.0), 1.0)
+    found = herds.plan(scale * price, workers)
+    return _shave(found.total - scale * float(lam @ rows.allowance)), found, scale * price
 
 
-def shave(value: float) -> float:
+def _shave(value: float) -> float:
     """A bound less what HiGHS' tolerances could have added to it."""
     return value - _SHAVE * max(abs(value), 1.0)
 
@@ -440,12 +470,10 @@ class _ForageLp:
     def _window_duals(self) -> np.ndarray:
         return self._dual[self.first_dual_row : self.first_dual_row + self.n_windows]
 
-    def window_price(self) -> tuple[np.ndarray, float, np.ndarray]:
-        """Shadow price of a kg eaten per plot and period from the window rows' duals, each
-        clipped at 0 (HiGHS' duals of ``<=`` rows are <= 0 but for round-off), what they
-        are worth over the rows' allowances, and the duals."""
-        lam = np.maximum(-self._window_duals(), 0.0)
-        return np.maximum(self._over_windows(lam), 0.0), float(lam @ self.win_w), lam
+    def window_duals(self) -> np.ndarray:
+        """The window rows' duals as multipliers ``>= 0`` (HiGHS' duals of ``<=`` rows are
+        <= 0 but for round-off)."""
+        return np.maximum(-self._window_duals(), 0.0)
 
     def reduced_costs(self) -> np.ndarray:
         """Reduced cost of every E column, in the LP or not, at the last solve's duals."""

@@ -43,13 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
-from grazing_models.forage_bound import (
-    ForageBound,
-    WindowRows,
-    affordable_scale,
-    priced_herd_bound,
-    shave,
-)
+from grazing_models.forage_bound import ForageBound, WindowRows, priced_alone, priced_herd_bound
 from grazing_models.paths import AloneHerds
 
 if TYPE_CHECKING:
@@ -119,7 +113,6 @@ def lagrangian_herd_bound(
     plans: Callable[[bool], list[tuple[np.ndarray, np.ndarray]]],
     *,
     deadline: float,
-    max_rounds: int = 1000,
     workers: Callable[[], int] = lambda: 1,
 ) -> LagrangianBound:
     """The best ``L(lam)`` from the forage LP's duals on, until ``deadline``
@@ -148,7 +141,7 @@ def lagrangian_herd_bound(
     master.add(seasons)
     rounds, last, previous, stalls = 1, 0.0, math.inf, 0
     risen = time.perf_counter()
-    while rounds < max_rounds:
+    while True:
         began = time.perf_counter()
         until = min(deadline, risen + PATIENCE_S)
         if began + last > until:
@@ -163,7 +156,7 @@ def lagrangian_herd_bound(
             return LagrangianBound(best, rounds, True)
         # the seasons found at smoothed prices may not lower the master ("mispricing"):
         # then price at its own duals, whose seasons must lower it unless prices had to be
-        # scaled down (see affordable_scale); three rounds without progress, stop
+        # scaled down (see forage_bound.priced_alone); three rounds without progress, stop
         stalled = optimum >= previous - _STALLED * max(abs(optimum), 1.0)
         stalls = stalls + 1 if stalled else 0
         if stalls >= 3:
@@ -212,17 +205,15 @@ class _Ascent:
 
     def evaluate(self, lam: np.ndarray, workers: int = 1) -> tuple[float, _Seasons]:
         """``L(lam)`` and each herd's cheapest season at its prices (cost without them)."""
-        inputs = self.inputs
-        shape = (inputs.n_plots, inputs.n_periods)
-        price = self.rows.price(lam, shape)
-        scale = affordable_scale(inputs, self.params, price)
-        found = self.herds.plan(scale * price, workers)
+        value, found, price = priced_alone(
+            self.herds, self.inputs, self.params, self.rows, lam, workers
+        )
         assert found.eaten is not None
-        value = shave(found.total - scale * float(lam @ self.rows.allowance))
-        paid = np.where(found.plot_of >= 0, found.eaten, 0.0)
-        paid *= scale * price[np.maximum(found.plot_of, 0), np.arange(shape[1])[None, :]]
+        # what each herd paid for its kg (it eats nothing where it is unplaced)
+        periods = np.arange(self.inputs.n_periods)[None, :]
+        paid = found.eaten * price[np.maximum(found.plot_of, 0), periods]
         cost = found.cost - paid.sum(axis=1)
-        return value, _seasons(cost, found.plot_of, found.eaten, inputs.n_plots)
+        return value, _seasons(cost, found.plot_of, found.eaten, self.inputs.n_plots)
 
 
 def _plan_seasons(
@@ -243,7 +234,6 @@ class _Master:
         self.api = api
         self.n_h, n_w = inputs.n_herds, rows.p.size
         n_t = inputs.n_periods
-        self.n_t = n_t
         # cover[p * n_t + t, r] = 1 where window row r holds plot p in period t
         length = rows.b - rows.a + 1
         r = np.repeat(np.arange(n_w), length)
@@ -266,7 +256,7 @@ class _Master:
         self.highs.addRows(n_w, np.full(n_w, -inf), rows.allowance, 0, empty, empty, np.zeros(0))
         # a kg eaten on a plot in a period may be left out of every row that holds it, at
         # what it would save unfed: the master's duals then never price a kg above that,
-        # so the herds' seasons are priced in full (see affordable_scale) and the ascent
+        # so the herds' seasons are priced in full (see forage_bound.priced_alone) and the ascent
         # does not stall where forage is short
         cells = np.flatnonzero(np.diff(self.cover.indptr) > 0)
         out = sparse.csc_matrix(-self.cover[cells].T)

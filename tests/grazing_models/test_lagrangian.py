@@ -20,22 +20,19 @@ from grazing_models.paths import AloneHerds
 from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
+    _arrays_from_assignments,
     _candidate_pairs,
-    _fill_eaten,
     _highs_api,
     plan_rotation,
 )
 
+from .test_forage_bound import season_with_optimum
 from .test_rotation import _brute_force, _small
 
 
 def _plan_arrays(inputs: RotationInputs, params: RotationParams) -> tuple[np.ndarray, np.ndarray]:
     plan = plan_rotation(inputs, params, solver="heuristic", bound=False)
-    plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
-    for a in plan.assignments:
-        if a.plot_id is not None:
-            plot_of[inputs.herd_index[a.herd_id], a.period] = inputs.plot_index[a.plot_id]
-    return plot_of, _fill_eaten(plot_of, inputs, params)
+    return _arrays_from_assignments(plan.assignments, inputs)
 
 
 def _ascend(inputs: RotationInputs, params: RotationParams, seconds: float = 30.0):
@@ -64,9 +61,7 @@ def test_ascent_stays_below_the_brute_force_optimum(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_ascent_stays_below_the_milp_optimum_on_a_season(seed):
-    inputs = synthetic_instance(20, 3, 12, seed=seed, tight=seed % 2 == 0)
-    params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
-    exact = plan_rotation(inputs, params, solver="milp", time_limit=60.0, mip_rel_gap=1e-9)
+    inputs, params, exact = season_with_optimum(seed)
     assert exact.status == "optimal"
     found, priced = _ascend(inputs, params)
     assert found.rounds > 1
