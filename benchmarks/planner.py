@@ -22,13 +22,18 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import time
 
 import numpy as np
 
 from grazing_models.instances import synthetic_instance, tiled_instance
-from grazing_models.rotation import RotationInputs, RotationParams, candidate_pairs, plan_rotation
+from grazing_models.rotation import (
+    RotationInputs,
+    RotationParams,
+    candidate_pairs,
+    plan_rotation,
+    usable_cores,
+)
 from grazing_models.validate import validate_plan
 
 # Above this many candidate pairs the MILP's move constraints do not fit in memory
@@ -95,7 +100,8 @@ def _converge_bound(inputs: RotationInputs, params: RotationParams, plan, second
         lp,
         lambda wait: [start] if wait else [],
         deadline=t + seconds,
-        workers=lambda: os.cpu_count() or 1,
+        workers=usable_cores,
+        patience=math.inf,
     )
     gap = (plan.objective - found.value) / abs(plan.objective)
     print(

@@ -58,9 +58,11 @@ ALPHA = 0.9
 
 #: The ascent stops when the bound has not risen for this many seconds. On the demo district
 #: it rises every second or two once the master holds enough seasons (the first rise within
-#: 10 s); on synthetic districts where forage is short no evaluation beats the LP's duals
-#: and the master's solves grow to 5-20 s each, so that without this the bound held the plan
-#: to its time limit for nothing (benchmarks/planner.py: 47 s for +0.001%).
+#: 10 s from the heuristic's plans; from a single plan, not within 25 s, which is why
+#: ``benchmarks/planner.py --converge-bound`` runs without it); on synthetic districts where
+#: forage is short no evaluation beats the LP's duals and the master's solves grow to 5-20 s
+#: each, so that without this the bound held the plan to its time limit for nothing
+#: (benchmarks/planner.py: 47 s for +0.001%).
 PATIENCE_S = 15.0
 
 # The bound has reached the master's optimum within this share.
@@ -84,25 +86,9 @@ def herd_season_costs(
 ) -> np.ndarray:
     """Each herd's share of a plan's objective (walking, pressure, unfed demand, moves);
     they sum to the plan's objective."""
-    from grazing_models.rotation import pressure_index
+    from grazing_models.rotation import herd_terms, weighted_terms
 
-    days = params.period_days
-    water = np.array([p.water_km for p in inputs.plots], dtype=float)
-    walk = params.weight_walk_km * 2.0 * water * days
-    per_kg = params.weight_pressure * pressure_index(inputs)
-    cost = np.zeros(inputs.n_herds)
-    for h, herd in enumerate(inputs.herds):
-        weeks = inputs.herd_periods(h)
-        p, e = plot_of[h, weeks], eaten[h, weeks]
-        placed = p >= 0
-        moves = np.count_nonzero(placed[1:] & placed[:-1] & (p[1:] != p[:-1]))
-        unfed = herd.demand_kg_day * days * len(weeks) - float(e.sum())
-        cost[h] = (
-            float(walk[p[placed]].sum() + per_kg[p[placed]] @ e[placed])
-            + params.weight_unfed * unfed
-            + params.weight_move * moves
-        )
-    return cost
+    return np.asarray(weighted_terms(herd_terms(plot_of, eaten, inputs, params), params))
 
 
 def lagrangian_herd_bound(
@@ -114,6 +100,7 @@ def lagrangian_herd_bound(
     *,
     deadline: float,
     workers: Callable[[], int] = lambda: 1,
+    patience: float = PATIENCE_S,
 ) -> LagrangianBound:
     """The best ``L(lam)`` from the forage LP's duals on, until ``deadline``
     (``time.perf_counter()``) or the master's optimum (see the module docstring).
@@ -124,7 +111,10 @@ def lagrangian_herd_bound(
     there), and ``plans(False)`` before every round the plans made since (not waiting):
     their herds' seasons are columns of the master, and the more it holds, the fewer
     rounds it takes (demo district, 40 s: 4,674 from six plans, 4,454 from one).
-    ``workers()`` says how many threads each evaluation may use.
+    ``workers()`` says how many threads each evaluation may use. The ascent gives up when
+    the bound has not risen for ``patience`` seconds (``math.inf``: run to the deadline or
+    the master's optimum; from a single plan the first rise on the demo district came after
+    more than 15 s).
     """
     rows = forage.rows
     if rows is None or rows.p.size == 0:
@@ -143,7 +133,7 @@ def lagrangian_herd_bound(
     risen = time.perf_counter()
     while True:
         began = time.perf_counter()
-        until = min(deadline, risen + PATIENCE_S)
+        until = min(deadline, risen + patience)
         if began + last > until:
             break
         for plot_of, eaten in plans(False):

@@ -105,9 +105,12 @@ __all__ = [
     "SolverName",
     "UnionDeficit",
     "candidate_pairs",
+    "herd_terms",
     "objective_terms",
     "plan_rotation",
     "pressure_index",
+    "usable_cores",
+    "weighted_terms",
 ]
 
 SolverName = Literal["auto", "milp", "heuristic"]
@@ -698,39 +701,49 @@ def _fill_eaten(plot_of: np.ndarray, inputs: RotationInputs, params: RotationPar
     return eaten
 
 
+def herd_terms(
+    plot_of: np.ndarray, eaten: np.ndarray, inputs: RotationInputs, params: RotationParams
+) -> dict[str, np.ndarray]:
+    """Each herd's share of the objective's raw quantities over its grazing season.
+
+    ``plot_of[h, t]`` is the plot (-1 unplaced) and ``eaten[h, t]`` the kg eaten of herd
+    ``h`` in period ``t``. Returns arrays over herds: ``unfed_kg``, ``pressure_kg`` (kg
+    eaten times pressure index), ``walk_km`` (to water and back, every day placed) and
+    ``moves`` (between plots of consecutive placed periods).
+    """
+    n_h, n_t = plot_of.shape
+    in_season = np.zeros((n_h, n_t), dtype=bool)
+    for h in range(n_h):
+        in_season[h, inputs.herd_periods(h)] = True
+    demand = np.array([herd.demand_kg_day for herd in inputs.herds]) * params.period_days
+    water = np.array([p.water_km for p in inputs.plots], dtype=float)
+    placed = in_season & (plot_of >= 0)
+    plot = np.where(placed, plot_of, 0)
+    return {
+        "unfed_kg": np.where(in_season, demand[:, None] - eaten, 0.0).sum(axis=1),
+        "pressure_kg": np.where(placed, eaten * pressure_index(inputs)[plot], 0.0).sum(axis=1),
+        "walk_km": np.where(placed, 2.0 * water[plot] * params.period_days, 0.0).sum(axis=1),
+        "moves": np.count_nonzero(
+            placed[:, 1:] & placed[:, :-1] & (plot_of[:, 1:] != plot_of[:, :-1]), axis=1
+        ).astype(float),
+    }
+
+
+def weighted_terms(terms: Mapping[str, Any], params: RotationParams) -> Any:
+    """The objective of raw quantities (see :func:`herd_terms`; floats or arrays alike)."""
+    return (
+        params.weight_unfed * terms["unfed_kg"]
+        + params.weight_pressure * terms["pressure_kg"]
+        + params.weight_walk_km * terms["walk_km"]
+        + params.weight_move * terms["moves"]
+    )
+
+
 def _terms_from_arrays(
     plot_of: np.ndarray, eaten: np.ndarray, inputs: RotationInputs, params: RotationParams
 ) -> dict[str, float]:
-    pressure = pressure_index(inputs)
-    water = np.array([p.water_km for p in inputs.plots], dtype=float)
-    unfed = 0.0
-    press = 0.0
-    walk_km = 0.0
-    moves = 0
-    for h, herd in enumerate(inputs.herds):
-        prev = -1
-        for t in inputs.herd_periods(h):
-            p = int(plot_of[h, t])
-            unfed += herd.demand_kg_day * params.period_days - eaten[h, t]
-            if p >= 0:
-                press += eaten[h, t] * pressure[p]
-                walk_km += 2.0 * water[p] * params.period_days
-                if prev >= 0 and prev != p:
-                    moves += 1
-            prev = p
-    total = (
-        params.weight_unfed * unfed
-        + params.weight_pressure * press
-        + params.weight_walk_km * walk_km
-        + params.weight_move * moves
-    )
-    return {
-        "total": float(total),
-        "unfed_kg": float(unfed),
-        "pressure_kg": float(press),
-        "walk_km": float(walk_km),
-        "moves": float(moves),
-    }
+    terms = {k: float(v.sum()) for k, v in herd_terms(plot_of, eaten, inputs, params).items()}
+    return {"total": float(weighted_terms(terms, params)), **terms}
 
 
 def _arrays_from_assignments(
@@ -1562,8 +1575,13 @@ class _Incumbent:
 
     def workers(self) -> int:
         """Threads the bound may use now: the cores the heuristic does not."""
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        return max(1, cores - (0 if self.done.is_set() else 1))
+        return max(1, usable_cores() - (0 if self.done.is_set() else 1))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and
+    ``taskset`` narrow; ``os.cpu_count()`` counts the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def _transport_bound(inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> float:

@@ -35,7 +35,9 @@ def _plan_arrays(inputs: RotationInputs, params: RotationParams) -> tuple[np.nda
     return _arrays_from_assignments(plan.assignments, inputs)
 
 
-def _ascend(inputs: RotationInputs, params: RotationParams, seconds: float = 30.0):
+def _ascend(
+    inputs: RotationInputs, params: RotationParams, seconds: float = 30.0, **options: float
+):
     pairs = _candidate_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
     start = _plan_arrays(inputs, params)
@@ -46,6 +48,7 @@ def _ascend(inputs: RotationInputs, params: RotationParams, seconds: float = 30.
         lp,
         lambda wait: [start] if wait else [],
         deadline=time.perf_counter() + seconds,
+        **options,
     )
     return found, priced_herd_bound(inputs, params, pairs, lp)
 
@@ -78,6 +81,13 @@ def test_ascent_raises_the_bound_of_a_crowded_district():
     found, priced = _ascend(inputs, params)
     assert found.converged
     assert found.value > priced + 1e-2 * abs(priced)
+
+
+def test_ascent_without_patience_stops_at_the_lp_duals():
+    inputs, params = _crowded()
+    found, priced = _ascend(inputs, params, patience=0.0)
+    assert (found.rounds, found.converged) == (1, False)
+    assert found.value == pytest.approx(priced)
 
 
 def test_plan_reports_the_ascent():
