@@ -107,7 +107,9 @@ def _converge_bound(inputs: RotationInputs, params: RotationParams, plan, second
     print(
         f"herds bound at the best prices: {found.value:,.0f} after {found.rounds} evaluations, "
         f"{'converged' if found.converged else 'not converged'}, {time.perf_counter() - t:.1f} s;"
-        f" gap to the heuristic's plan {100 * gap:.1f}%"
+        f" gap to the heuristic's plan {100 * gap:.1f}%\n"
+        f"  no prices on these rows prove more than {found.ceiling:,.0f} (the master's optimum);"
+        f" the least gap they can show is {100 * (plan.objective - found.ceiling) / abs(plan.objective):.1f}%"
     )
 
 

@@ -73,12 +73,15 @@ _STALLED = 1e-9
 
 @dataclass(frozen=True)
 class LagrangianBound:
-    """The best ``L(lam)`` found, how many evaluations it took and whether it is the best
-    the window rows give (the master's optimum)."""
+    """The best ``L(lam)`` found, how many evaluations it took, whether it is the best
+    the window rows give (the master's optimum), and the least optimum of the master seen:
+    no multipliers at prices a kg can pay prove more than that (``inf``: no master solved),
+    since the master over all seasons costs no more than over some."""
 
     value: float
     rounds: int
     converged: bool
+    ceiling: float = math.inf
 
 
 def herd_season_costs(
@@ -129,7 +132,7 @@ def lagrangian_herd_bound(
     for plot_of, eaten in start:
         master.add(_plan_seasons(plot_of, eaten, inputs, params))
     master.add(seasons)
-    rounds, last, previous, stalls = 1, 0.0, math.inf, 0
+    rounds, last, previous, stalls, ceiling = 1, 0.0, math.inf, 0, math.inf
     risen = time.perf_counter()
     while True:
         began = time.perf_counter()
@@ -142,8 +145,9 @@ def lagrangian_herd_bound(
         if solved is None:
             break
         optimum, lam = solved
+        ceiling = min(ceiling, optimum)
         if best >= optimum - _CONVERGED * max(abs(optimum), 1.0):
-            return LagrangianBound(best, rounds, True)
+            return LagrangianBound(best, rounds, True, ceiling)
         # the seasons found at smoothed prices may not lower the master ("mispricing"):
         # then price at its own duals, whose seasons must lower it unless prices had to be
         # scaled down (see forage_bound.priced_alone); three rounds without progress, stop
@@ -160,7 +164,7 @@ def lagrangian_herd_bound(
         if value > best:
             best, center, risen = value, lam, time.perf_counter()
         last = time.perf_counter() - began
-    return LagrangianBound(best, rounds, False)
+    return LagrangianBound(best, rounds, False, ceiling)
 
 
 @dataclass(frozen=True)

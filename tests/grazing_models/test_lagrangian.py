@@ -3,6 +3,7 @@ than where it starts, and its master built right."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -69,6 +70,9 @@ def test_ascent_stays_below_the_milp_optimum_on_a_season(seed):
     found, priced = _ascend(inputs, params)
     assert found.rounds > 1
     assert priced <= found.value <= exact.objective + 1e-6 * abs(exact.objective)
+    # the master starts from the heuristic's plan: its optimum is between the bound and it
+    plan_cost = herd_season_costs(*_plan_arrays(inputs, params), inputs, params).sum()
+    assert found.value <= found.ceiling * (1 + 1e-6) <= plan_cost * (1 + 2e-6)
 
 
 def _crowded() -> tuple[RotationInputs, RotationParams]:
@@ -81,12 +85,13 @@ def test_ascent_raises_the_bound_of_a_crowded_district():
     found, priced = _ascend(inputs, params)
     assert found.converged
     assert found.value > priced + 1e-2 * abs(priced)
+    assert found.ceiling == pytest.approx(found.value, rel=1e-5)
 
 
 def test_ascent_without_patience_stops_at_the_lp_duals():
     inputs, params = _crowded()
     found, priced = _ascend(inputs, params, patience=0.0)
-    assert (found.rounds, found.converged) == (1, False)
+    assert (found.rounds, found.converged, found.ceiling) == (1, False, math.inf)
     assert found.value == pytest.approx(priced)
 
 
