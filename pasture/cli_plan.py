@@ -83,7 +83,7 @@ def plan() -> None:
     type=click.FloatRange(0.0, min_open=True),
     default=1.0,
     show_default=True,
-    help="scenario factor on every herd (0.8: 20%% destocking)",
+    help="scenario factor on every herd (0.8: 20% destocking)",
 )
 @click.option("--ndvi-year", type=int, help="plan from this year's NDVI (default: the season year)")
 @click.option(

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -102,3 +103,22 @@ def test_copy_between_stores(demo_copy: Path, tmp_path: Path) -> None:
     assert code == EXIT_OK, output
     code, output = run("copy", str(demo_copy), str(dest))
     assert code == EXIT_STORE and "not empty" in output
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in group.commands.items():
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+def test_every_help_text_renders_as_written() -> None:
+    # click prints help verbatim: a "%%" written for argparse-style formatting shows doubled
+    paths = _command_paths(main)
+    assert ("plan", "create") in paths
+    for path in paths:
+        code, out = run(*path, "--help")
+        assert code == 0, path
+        assert "%%" not in out, f"{' '.join(path)} --help shows '%%'"
