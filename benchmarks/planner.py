@@ -103,13 +103,16 @@ def _converge_bound(inputs: RotationInputs, params: RotationParams, plan, second
         workers=usable_cores,
         patience=math.inf,
     )
-    gap = (plan.objective - found.value) / abs(plan.objective)
+
+    def gap(bound: float) -> float:
+        return 100 * (plan.objective - bound) / abs(plan.objective)
+
     print(
         f"herds bound at the best prices: {found.value:,.0f} after {found.rounds} evaluations, "
         f"{'converged' if found.converged else 'not converged'}, {time.perf_counter() - t:.1f} s;"
-        f" gap to the heuristic's plan {100 * gap:.1f}%\n"
+        f" gap to the heuristic's plan {gap(found.value):.1f}%\n"
         f"  no prices on these rows prove more than {found.ceiling:,.0f} (the master's optimum);"
-        f" the least gap they can show is {100 * (plan.objective - found.ceiling) / abs(plan.objective):.1f}%"
+        f" the least gap they can show is {gap(found.ceiling):.1f}%"
     )
 
 

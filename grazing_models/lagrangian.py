@@ -132,7 +132,8 @@ def lagrangian_herd_bound(
     for plot_of, eaten in start:
         master.add(_plan_seasons(plot_of, eaten, inputs, params))
     master.add(seasons)
-    rounds, last, previous, stalls, ceiling = 1, 0.0, math.inf, 0, math.inf
+    # ceiling: the least optimum of the master so far (adding seasons never raises it)
+    rounds, last, ceiling, stalls = 1, 0.0, math.inf, 0
     risen = time.perf_counter()
     while True:
         began = time.perf_counter()
@@ -145,17 +146,16 @@ def lagrangian_herd_bound(
         if solved is None:
             break
         optimum, lam = solved
-        ceiling = min(ceiling, optimum)
         if best >= optimum - _CONVERGED * max(abs(optimum), 1.0):
-            return LagrangianBound(best, rounds, True, ceiling)
+            return LagrangianBound(best, rounds, True, min(ceiling, optimum))
         # the seasons found at smoothed prices may not lower the master ("mispricing"):
         # then price at its own duals, whose seasons must lower it unless prices had to be
         # scaled down (see forage_bound.priced_alone); three rounds without progress, stop
-        stalled = optimum >= previous - _STALLED * max(abs(optimum), 1.0)
+        stalled = optimum >= ceiling - _STALLED * max(abs(optimum), 1.0)
         stalls = stalls + 1 if stalled else 0
+        ceiling = min(ceiling, optimum)
         if stalls >= 3:
             break
-        previous = min(previous, optimum)
         if not stalled:
             lam = ALPHA * center + (1.0 - ALPHA) * lam
         value, seasons = ascent.evaluate(lam, workers())

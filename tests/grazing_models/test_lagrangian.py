@@ -37,11 +37,15 @@ def _plan_arrays(inputs: RotationInputs, params: RotationParams) -> tuple[np.nda
 
 
 def _ascend(
-    inputs: RotationInputs, params: RotationParams, seconds: float = 30.0, **options: float
+    inputs: RotationInputs,
+    params: RotationParams,
+    seconds: float = 30.0,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    **options: float,
 ):
     pairs = _candidate_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
-    start = _plan_arrays(inputs, params)
+    start = start or _plan_arrays(inputs, params)
     found = lagrangian_herd_bound(
         inputs,
         params,
@@ -67,11 +71,12 @@ def test_ascent_stays_below_the_brute_force_optimum(seed):
 def test_ascent_stays_below_the_milp_optimum_on_a_season(seed):
     inputs, params, exact = season_with_optimum(seed)
     assert exact.status == "optimal"
-    found, priced = _ascend(inputs, params)
+    start = _plan_arrays(inputs, params)
+    found, priced = _ascend(inputs, params, start=start)
     assert found.rounds > 1
     assert priced <= found.value <= exact.objective + 1e-6 * abs(exact.objective)
     # the master starts from the heuristic's plan: its optimum is between the bound and it
-    plan_cost = herd_season_costs(*_plan_arrays(inputs, params), inputs, params).sum()
+    plan_cost = herd_season_costs(*start, inputs, params).sum()
     assert found.value <= found.ceiling * (1 + 1e-6) <= plan_cost * (1 + 2e-6)
 
 
