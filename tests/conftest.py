@@ -37,7 +37,7 @@ ENABLE_HINT = "set PASTURE_TEST_PG=postgresql://user@host:port/postgres (or run 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under `make test` (PASTURE_NO_SKIPS=1) a skipped test fails the run: in CI every
-    prerequisite (PostGIS, Chromium, the shared data) is installed, so a skip hides a gap."""
+    prerequisite (PostGIS, Chromium) is installed, so a skip hides a gap."""
     if os.environ.get("PASTURE_NO_SKIPS") != "1" or exitstatus != 0:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -138,6 +138,16 @@ def demo_ndvi_gpkg(tmp_path_factory: pytest.TempPathFactory, demo_gpkg: Path) ->
         s.load_copy(source)
         build_demo_ndvi(s, folder / "ndvi", seed=42, years=8)
     return path
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests leave screenshots and pages for people to look at: PASTURE_TEST_ARTIFACTS
+    (e.g. a CI upload folder) or the session's temporary folder, never the source tree."""
+    chosen = os.environ.get("PASTURE_TEST_ARTIFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StoreError
-from ..validate import CensusLimits
 from .base import LayerInfo, Record, Store, StoreInfo, WriteResult
+from .validation import CensusLimits
 
 __all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult", "open_store"]
 

@@ -30,7 +30,7 @@ from ..geometry import geodesic_area_ha
 from ..model import LAYERS, TABLES, FieldType, Layer, Table
 from ..model import layer as layer_named
 from ..model import table as table_named
-from ..validate import CensusLimits, ValidationContext, check_records, normalise_table
+from .validation import CensusLimits, ValidationContext, check_records, normalise_table
 
 __all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult"]
 

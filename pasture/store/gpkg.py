@@ -29,8 +29,8 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InvalidInput, StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
-from ..validate import CensusLimits
 from .base import BBox, Store, read_migrations
+from .validation import CensusLimits
 
 __all__ = ["GeoPackageStore"]
 

@@ -21,8 +21,8 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, StoreError, StoreUnavailable
 from ..model import LAYERS
-from ..validate import CensusLimits
 from .base import BBox, Store, read_migrations
+from .validation import CensusLimits
 
 __all__ = ["PostgisStore"]
 

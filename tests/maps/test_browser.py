@@ -9,11 +9,11 @@ import pytest
 
 from pasture.maps import Assets, overview_map
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
 
 @pytest.mark.slow
-def test_offline_overview_draws_every_plot(browser, demo_layers, results, tmp_path: Path) -> None:
+def test_offline_overview_draws_every_plot(
+    browser, demo_layers, results, tmp_path: Path, artifacts: Path
+) -> None:
     m = overview_map(
         demo_layers["plots"],
         okrugs=demo_layers["okrugs"],
@@ -42,12 +42,11 @@ def test_offline_overview_draws_every_plot(browser, demo_layers, results, tmp_pa
     )
     lang = page.evaluate("document.documentElement.lang")
     legend = page.inner_text(".pasture-legend")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "overview-offline.png"))
+    page.screenshot(path=str(artifacts / "overview-offline.png"))
     page.close()
     assert errors == []
     assert external == []
     assert drawn == len(demo_layers["plots"])
     assert lang == "kk"
     assert "Пайдалану маусымы" in legend
-    shutil.copy(page_path, ARTIFACTS / "overview-offline.html")
+    shutil.copy(page_path, artifacts / "overview-offline.html")

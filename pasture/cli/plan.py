@@ -8,44 +8,25 @@ whether the group runs on its own or under ``pasture``.
 
 from __future__ import annotations
 
-import getpass
-import os
 import string
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import errors
+from .. import errors
+from .common import console, open_url, out, store_option, user_name
 
 __all__ = ["plan"]
 
-console = Console(stderr=True)
-out = Console()
 
 #: Colours of the unions in the grazing chart, in union order.
 _UNION_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red", "bright_cyan", "white")
 #: Letters of the herds of one union in the grazing chart.
 _HERD_LETTERS = string.ascii_uppercase + string.ascii_lowercase + string.digits
-
-
-def _user(value: str | None) -> str:
-    return value or os.environ.get("PASTURE_USER") or f"cli:{getpass.getuser()}"
-
-
-def _open(url: str) -> Any:
-    from .store import open_store
-
-    return open_store(url)
-
-
-_STORE = click.option(
-    "--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL"
-)
 
 
 @click.group()
@@ -54,7 +35,7 @@ def plan() -> None:
 
 
 @plan.command("create")
-@_STORE
+@store_option
 @click.option("--season", "season_year", type=int, required=True, help="year of the grazing season")
 @click.option(
     "--solver",
@@ -107,15 +88,15 @@ def create(
     """Plan a grazing season (spring to autumn, weekly) and store it as a draft."""
     from grazing_models.rotation import RotationParams
 
-    from .planning import PlanningParams, create_plan, plan_frames
+    from ..planning import PlanningParams, create_plan, plan_frames
 
     params = RotationParams(utilisation=utilisation)
     planning = PlanningParams(livestock_factor=livestock_factor, ndvi_year=ndvi_year)
-    with _open(store_url) as store, console.status("planning") as status:
+    with open_url(store_url) as store, console.status("planning") as status:
         plan_id = create_plan(
             store,
             season_year=season_year,
-            user=_user(user),
+            user=user_name(user),
             solver=solver,  # type: ignore[arg-type]
             params=params,
             planning=planning,
@@ -130,13 +111,13 @@ def create(
 
 
 @plan.command("list")
-@_STORE
+@store_option
 @click.option("--season", "season_year", type=int, help="only plans of this season year")
 def list_(store_url: str, season_year: int | None) -> None:
     """List the stored plans, newest first."""
-    from .planning import list_plans
+    from ..planning import list_plans
 
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         rows = list_plans(store, season_year=season_year)
     table = Table(title=f"{len(rows)} plan(s)")
     table.add_column("id", no_wrap=True)
@@ -160,7 +141,7 @@ def list_(store_url: str, season_year: int | None) -> None:
 
 @plan.command("show")
 @click.argument("plan_id", metavar="ID")
-@_STORE
+@store_option
 @click.option("--union", "union_id", help="chart only this union's herds")
 @click.option(
     "--rows",
@@ -172,9 +153,9 @@ def list_(store_url: str, season_year: int | None) -> None:
 )
 def show(plan_id: str, store_url: str, union_id: str | None, max_rows: int) -> None:
     """Show a plan: summary, deficits per union and a grazing chart (plots × weeks)."""
-    from .planning import plan_frames
+    from ..planning import plan_frames
 
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         frames = plan_frames(store, plan_id)
     out.print(f"[bold]{plan_id}[/]")
     _print_summary(frames.plan)
@@ -186,7 +167,7 @@ def show(plan_id: str, store_url: str, union_id: str | None, max_rows: int) -> N
 
 @plan.command("export")
 @click.argument("plan_id", metavar="ID")
-@_STORE
+@store_option
 @click.option(
     "--format",
     "fmt",
@@ -198,23 +179,23 @@ def show(plan_id: str, store_url: str, union_id: str | None, max_rows: int) -> N
 )
 def export(plan_id: str, store_url: str, fmt: str | None, output: Path) -> None:
     """Export a plan: assignments as CSV, XLSX (with deficits) or GeoJSON (with plot shapes)."""
-    from .planning import export_plan
+    from ..planning import export_plan
 
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         path = export_plan(store, plan_id, output, format=fmt)  # type: ignore[arg-type]
     out.print(f"wrote {path}")
 
 
 @plan.command("approve")
 @click.argument("plan_id", metavar="ID")
-@_STORE
+@store_option
 @click.option("--user", help="name recorded as the approver (default: PASTURE_USER or login)")
 def approve(plan_id: str, store_url: str, user: str | None) -> None:
     """Approve a draft plan (records who approved it and when)."""
-    from .planning import approve_plan
+    from ..planning import approve_plan
 
-    with _open(store_url) as store:
-        row = approve_plan(store, plan_id, user=_user(user))
+    with open_url(store_url) as store:
+        row = approve_plan(store, plan_id, user=user_name(user))
     out.print(
         f"{plan_id} approved by {row['approved_by']} at {row['approved_at']:%Y-%m-%d %H:%M} UTC"
     )

@@ -1,4 +1,4 @@
-"""Import and export of layers: GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census.
+"""Reading and writing layer files: GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census.
 
 Reading a file only parses it and checks what belongs to the file (format,
 CRS, ring closure, geometry type); the store then checks the records
@@ -25,10 +25,10 @@ from defusedxml import DefusedXmlException
 from pyproj import CRS
 from shapely.geometry import shape
 
-from .errors import InvalidInput, NotFound, Problem
-from .model import SPECIES, FieldType, Layer
-from .model import layer as layer_named
-from .store.base import Progress, Store, WriteMode, WriteResult
+from ..errors import InvalidInput, NotFound, Problem
+from ..model import SPECIES, FieldType, Layer
+from ..model import layer as layer_named
+from ..store.base import Progress, Store, WriteMode, WriteResult
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -14,7 +14,6 @@ from typing import Any
 import click
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 
 from grazing_models.biomass import BiomassModels, BiomassPredictor, parse_biomass_model
@@ -22,22 +21,14 @@ from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capaci
 from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
 from grazing_models.load import UNUSED_THRESHOLD, LoadNorms
 
-from . import forage
-from .errors import InvalidInput, NotFound
+from .. import forage
+from ..errors import InvalidInput, NotFound
+from .common import open_url, out, store_option
 
 __all__ = ["capacity", "load", "trends"]
 
-out = Console()
-console = Console(stderr=True)
 
-_STORE_HELP = "GeoPackage path or postgresql:// URL"
 _FORMS = ["linear", "exponential", "power", "quadratic"]
-
-
-def _open(url: str) -> Any:
-    from .store import open_store
-
-    return open_store(url)
 
 
 def _num(value: Any, fmt: str = ",.0f") -> str:
@@ -76,7 +67,7 @@ def _load_models(path: Path) -> BiomassModels:
 
 
 @click.command("capacity")
-@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@store_option
 @click.option(
     "--year", type=int, help="season year (default: the latest full year of the NDVI stack)"
 )
@@ -117,7 +108,7 @@ def capacity(
     form: str,
 ) -> None:
     """Compute forage and carrying capacity of every plot and season, and store it."""
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         basis = yield_basis
         if basis == "auto":
             basis = forage.DEMO_YIELD_BASIS if store.get_meta("demo") else "none"
@@ -214,7 +205,7 @@ def _print_calibration(calibration: forage.BiomassCalibration) -> None:
 
 
 @click.command("load")
-@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@store_option
 @click.option("--year", type=int, help="season year of the capacity (default: the latest stored)")
 @click.option(
     "--norms",
@@ -249,7 +240,7 @@ def load(
     if norms_file is not None and not norms_file.exists():
         raise NotFound(f"no such norm file: {norms_file}")
     norms = LoadNorms.from_csv(norms_file) if norms_file is not None else LoadNorms.sample()
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         rows = forage.compute_load(
             store, year=year, norms=norms, region=region, unused_threshold=unused_threshold
         )
@@ -299,7 +290,7 @@ def load(
 
 
 @click.command("trends")
-@click.option("--store", "store_url", required=True, help=_STORE_HELP)
+@store_option
 @click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -320,7 +311,7 @@ def load(
 @click.option("--limit", type=int, default=30, show_default=True, help="degrading plots to list")
 def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: int) -> None:
     """Test every plot for a trend in annual integrated NDVI (degradation) and store it."""
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         rows = forage.compute_trends(store, alpha=alpha, reference=reference, min_years=min_years)
         generated = json.loads(store.get_meta("demo_degraded_plots") or "{}")
     counts = Table("status", "plots", title=f"NDVI trends (α = {alpha:g}, reference: {reference})")

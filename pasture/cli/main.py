@@ -1,50 +1,31 @@
-"""The ``pasture`` command.
+"""The ``pasture`` command group and its store commands: demo, import, export, copy, info.
 
-Exit codes that scripts can rely on:
-
-===  ====================================================================
-0    success
-1    an unexpected error (a bug: please report it)
-2    wrong usage: unknown option, missing argument
-3    invalid input: the file or records were refused, nothing was written
-4    not found: no such file, store or record
-5    store error: the store cannot be opened, or the database is unreachable
-6    conflict: ids already stored, or a record changed under an edit
-===  ====================================================================
+Exit codes are listed in :mod:`pasture.cli.common`; the subcommands of NDVI, science and
+plans live in their own modules and are registered on the group in :mod:`pasture.cli`.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import shutil
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import errors
-from .model import LAYERS
-
-EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORE, EXIT_CONFLICT = range(7)
-
-_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (errors.InvalidInput, EXIT_INVALID),
-    (errors.NotFound, EXIT_NOT_FOUND),
-    (errors.AlreadyExists, EXIT_CONFLICT),
-    (errors.VersionConflict, EXIT_CONFLICT),
-    (errors.StoreError, EXIT_STORE),
+from .. import errors
+from ..model import LAYERS
+from .common import (
+    CommandGroup,
+    console,
+    open_url,
+    out,
+    progress_bar,
+    store_option,
+    user_name,
 )
-
-console = Console(stderr=True)
-out = Console()
 
 LAYER_NAMES = [n.replace("_", "-") for n in LAYERS if n != "households"]
 
@@ -54,53 +35,7 @@ DEMO_HOOKS: list[Callable[[Any], None]] = []
 DEMO_SERVER: list[Callable[[str], None]] = []
 
 
-def _user(value: str | None) -> str:
-    return value or os.environ.get("PASTURE_USER") or f"cli:{getpass.getuser()}"
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr, driven by (done, total) callbacks."""
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _open(url: str) -> Any:
-    from .store import open_store
-
-    return open_store(url)
-
-
-class _Group(click.Group):
-    """Maps domain errors to messages and exit codes in one place."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except errors.PastureError as exc:
-            code = next((c for cls, c in _EXIT_CODES if isinstance(exc, cls)), EXIT_BUG)
-            console.print(
-                f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True
-            )
-            ctx.exit(code)
-
-
-@click.group(cls=_Group)
+@click.group(cls=CommandGroup)
 @click.version_option(package_name="jailym")
 def main() -> None:
     """Electronic pasture management: geodata layer, NDVI forage and grazing plans."""
@@ -125,10 +60,10 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     Then generates its NDVI stack (16-day composites at 250 m) beside the store
     and computes per-plot NDVI from it.
     """
-    from .demo import build_demo, build_demo_ndvi
-    from .forage import run_demo_science
-    from .planning import run_demo_plan
-    from .store.gpkg import GeoPackageStore
+    from ..demo import build_demo, build_demo_ndvi
+    from ..forage import run_demo_science
+    from ..planning import run_demo_plan
+    from ..store.gpkg import GeoPackageStore
 
     science = plan_id = None
 
@@ -201,7 +136,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
 
 
 def _refuse_to_overwrite_real_data(target: Path) -> None:
-    from .store.gpkg import GeoPackageStore
+    from ..store.gpkg import GeoPackageStore
 
     try:
         with GeoPackageStore(target) as existing:
@@ -217,7 +152,7 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
 @main.command("import")
 @click.argument("layer", type=click.Choice(LAYER_NAMES))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+@store_option
 @click.option(
     "--mode",
     type=click.Choice(["append", "upsert", "replace"]),
@@ -249,14 +184,14 @@ def import_(
     user: str | None,
 ) -> None:
     """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census)."""
-    from .io import import_layer
+    from ..io import import_layer
 
-    with _open(store_url) as store, _progress(f"importing {layer}") as progress:
+    with open_url(store_url) as store, progress_bar(f"importing {layer}") as progress:
         report = import_layer(
             store,
             layer,
             file,
-            user=_user(user),
+            user=user_name(user),
             mode=mode,  # type: ignore[arg-type]
             repair=repair,
             allow_overlap=allow_overlap,
@@ -275,7 +210,7 @@ def import_(
 
 @main.command("export")
 @click.argument("layer", type=click.Choice([*LAYER_NAMES, "households"]))
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+@store_option
 @click.option(
     "-o",
     "--output",
@@ -285,9 +220,9 @@ def import_(
 )
 def export(layer: str, store_url: str, output: Path) -> None:
     """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv)."""
-    from .io import export_layer
+    from ..io import export_layer
 
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         path = export_layer(store, layer, output)
     out.print(f"wrote {path}")
 
@@ -297,7 +232,7 @@ def export(layer: str, store_url: str, output: Path) -> None:
 @click.argument("dest")
 def copy(source: str, dest: str) -> None:
     """Copy a whole store (records, versions, history) from SOURCE to an empty DEST."""
-    with _open(source) as src, _open(dest) as dst, _progress("copying") as progress:
+    with open_url(source) as src, open_url(dest) as dst, progress_bar("copying") as progress:
         dst.load_copy(src, progress=progress)
         if hasattr(dst, "update_extents"):
             dst.update_extents()
@@ -312,7 +247,7 @@ def copy(source: str, dest: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print machine-readable JSON")
 def info(store_url: str, as_json: bool) -> None:
     """Show the layers of STORE: counts, extents, versions and last changes."""
-    with _open(store_url) as store:
+    with open_url(store_url) as store:
         summary = store.info()
     if as_json:
         doc = {
@@ -358,80 +293,3 @@ def info(store_url: str, as_json: bool) -> None:
         out.print(
             "[italic]This store holds the generated demo district (labelled 'generated' in each record's source).[/]"
         )
-
-
-@main.group()
-def ndvi() -> None:
-    """The NDVI scene catalogue and per-plot NDVI statistics."""
-
-
-@ndvi.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
-@click.option(
-    "--user", help="name recorded with the scenes (default: PASTURE_USER or the login name)"
-)
-def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
-    """Check NDVI rasters and add them to the catalogue (all of them, or none)."""
-    from .scenes import register_scenes
-
-    with _open(store_url) as store, _progress("checking scenes") as progress:
-        rows = register_scenes(store, list(files), user=_user(user), progress=progress)
-    out.print(f"{len(rows)} scene date(s) registered from {len(files)} file(s)")
-
-
-@ndvi.command("list")
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
-def ndvi_list(store_url: str) -> None:
-    """List the catalogue: date, sensor, grid and file of every scene."""
-    from .scenes import list_scenes
-
-    with _open(store_url) as store:
-        scenes = list_scenes(store)
-    table = Table("date", "sensor", "size", "crs", "file", title=f"{len(scenes)} NDVI scene(s)")
-    for row in scenes.itertuples(index=False):
-        size = f"{row.width}×{row.height}"
-        table.add_row(row.date.strftime("%Y-%m-%d"), row.sensor, size, row.crs, Path(row.path).name)
-    out.print(table)
-
-
-@ndvi.command("zonal")
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
-@click.option("--start", help="first date (YYYY-MM-DD)")
-@click.option("--end", help="last date (YYYY-MM-DD)")
-@click.option(
-    "--dask-scheduler", help="address of a dask.distributed scheduler (e.g. tcp://host:8786)"
-)
-def ndvi_zonal(
-    store_url: str, start: str | None, end: str | None, dask_scheduler: str | None
-) -> None:
-    """Compute coverage-weighted NDVI of every plot on every catalogued date and store it."""
-    from .scenes import compute_ndvi_stats
-
-    client = None
-    if dask_scheduler:
-        from distributed import Client
-
-        client = Client(dask_scheduler)
-    try:
-        with _open(store_url) as store, _progress("zonal statistics") as progress:
-            n = compute_ndvi_stats(store, start=start, end=end, client=client, progress=progress)
-    finally:
-        if client is not None:
-            client.close()
-    out.print(f"{n:,} plot × date values stored")
-
-
-def _register_subcommands() -> None:
-    # imported here so that `pasture --help` stays fast and the modules stay free of the group
-    from .cli_plan import plan
-    from .cli_science import capacity, load, trends
-
-    for command in (capacity, load, trends, plan):
-        main.add_command(command)
-
-
-_register_subcommands()
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

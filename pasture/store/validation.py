@@ -18,9 +18,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InvalidInput, Problem
-from .geometry import promote
-from .model import SPECIES, FieldType, Layer, Table, format_seasons
+from ..errors import InvalidInput, Problem
+from ..geometry import promote
+from ..model import SPECIES, FieldType, Layer, Table, format_seasons
 
 __all__ = [
     "CensusLimits",

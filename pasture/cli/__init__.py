@@ -1,0 +1,40 @@
+"""The ``pasture`` command: one click group, its subcommands registered here.
+
+Exit codes that scripts can rely on are listed in :mod:`pasture.cli.common`.
+"""
+
+from __future__ import annotations
+
+from .common import (
+    EXIT_BUG,
+    EXIT_CONFLICT,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_STORE,
+    EXIT_USAGE,
+    console,
+    out,
+)
+from .main import DEMO_HOOKS, DEMO_SERVER, main
+from .ndvi import ndvi
+from .plan import plan
+from .science import capacity, load, trends
+
+for _command in (ndvi, capacity, load, trends, plan):
+    main.add_command(_command)
+
+__all__ = [
+    "DEMO_HOOKS",
+    "DEMO_SERVER",
+    "EXIT_BUG",
+    "EXIT_CONFLICT",
+    "EXIT_INVALID",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_STORE",
+    "EXIT_USAGE",
+    "console",
+    "main",
+    "out",
+]

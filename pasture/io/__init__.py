@@ -1,0 +1,25 @@
+"""Import and export: layer files (GeoJSON, GeoPackage, zipped Shapefile, KML) and census CSV."""
+
+from .layers import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    ImportReport,
+    export_layer,
+    import_census,
+    import_layer,
+    read_census_csv,
+    read_layer_file,
+    write_layer_file,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "ImportReport",
+    "export_layer",
+    "import_census",
+    "import_layer",
+    "read_census_csv",
+    "read_layer_file",
+    "write_layer_file",
+]
