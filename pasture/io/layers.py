@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from ..errors import InvalidInput, NotFound, Problem
 from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
-from ..store.base import Progress, Store, WriteMode, WriteResult
+from ..store import Progress, Store, WriteMode, WriteResult
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -5,10 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import LayerInfo, Record, Store, StoreInfo, WriteResult
+from .base import Store
 from .validation import CensusLimits
+from .values import BBox, LayerInfo, Progress, Record, StoreInfo, WriteMode, WriteResult
 
-__all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult", "open_store"]
+__all__ = [
+    "BBox",
+    "CensusLimits",
+    "LayerInfo",
+    "Progress",
+    "Record",
+    "Store",
+    "StoreInfo",
+    "WriteMode",
+    "WriteResult",
+    "open_store",
+]
 
 
 def open_store(

@@ -1,128 +1,52 @@
-"""The store interface and everything the two backends share.
+"""The store interface: layers read, written with versions and history, copied whole.
 
 A backend supplies connections, transactions and the few SQL pieces that
-differ between SQLite/GeoPackage and PostGIS (geometry encoding, bbox filter,
-bulk load); validation, versions, history and frame building live here once.
-Table and column names in SQL come only from :mod:`pasture.model`; values are
-always bound parameters.
+differ between SQLite/GeoPackage and PostGIS (:mod:`pasture.store.backend`);
+validation, versions, history and frame building live here once, result tables in
+:mod:`pasture.store.tables`. Table and column names in SQL come only from
+:mod:`pasture.model`; values are always bound parameters.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
-from geopandas.array import from_shapely
-from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, StoreError, VersionConflict
 from ..geometry import geodesic_area_ha
-from ..model import LAYERS, TABLES, FieldType, Layer, Table
+from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
-from ..model import table as table_named
-from .validation import CensusLimits, ValidationContext, check_records, normalise_table
-
-__all__ = ["LayerInfo", "Record", "Store", "StoreInfo", "WriteResult"]
-
-WriteMode = Literal["append", "upsert", "replace"]
-Progress = Callable[[int, int], None]
-BBox = tuple[float, float, float, float]
-
-#: Rows per batch of a bulk write; also how often progress is reported.
-BATCH = 2_000
-
-HISTORY_COLUMNS = (
-    "seq",
-    "layer",
-    "record_id",
-    "action",
-    "version",
-    "username",
-    "at",
-    "before",
-    "after",
+from .tables import ResultTables
+from .validation import CensusLimits, ValidationContext, check_records
+from .values import (
+    BATCH,
+    HISTORY_COLUMNS,
+    IDS_PER_QUERY,
+    BBox,
+    LayerInfo,
+    Progress,
+    Record,
+    StoreInfo,
+    WriteMode,
+    WriteResult,
+    as_record,
+    bounds,
+    db_value,
+    is_unchanged,
+    layer_frame,
+    now_utc,
+    record_json,
 )
 
-
-@dataclass(frozen=True)
-class Record:
-    """One stored record: its properties, geometry and version."""
-
-    layer: str
-    id: str
-    properties: dict[str, Any]
-    geometry: BaseGeometry | None
-    version: int
+__all__ = ["Store", "read_migrations"]
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    layer: str
-    inserted: int
-    updated: int
-    deleted: int
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    name: str
-    count: int
-    extent: BBox | None
-    max_version: int | None
-    last_change: datetime | None
-
-
-@dataclass(frozen=True)
-class StoreInfo:
-    url: str
-    backend: str
-    layers: tuple[LayerInfo, ...]
-    history_count: int
-    meta: dict[str, str] = field(default_factory=dict)
-    #: rows per result table
-    tables: dict[str, int] = field(default_factory=dict)
-
-
-def _now() -> datetime:
-    # millisecond precision: what a GeoPackage DATETIME holds (GeoPackage 1.4, 1.1.1.1.3)
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _plain(value: Any) -> Any:
-    """A value as JSON can hold it: None for NaN, Python numbers, ISO text for dates."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def record_json(props: Mapping[str, Any], geometry: BaseGeometry | None) -> dict[str, Any]:
-    """The history form of a record: properties and the geometry as hex WKB (exact)."""
-    doc: dict[str, Any] = {"properties": {k: _plain(v) for k, v in props.items()}}
-    if geometry is not None:
-        doc["geometry_wkb"] = shapely.to_wkb(geometry, hex=True, byte_order=1, flavor="iso")
-    return doc
-
-
-class Store(ABC):
+class Store(ResultTables):
     """The pasture geodata store: one interface, a GeoPackage and a PostGIS backend.
 
     Open one with :func:`pasture.open_store`. Every write validates its records,
@@ -131,74 +55,10 @@ class Store(ABC):
     """
 
     backend: str = ""
-    #: SQL placeholder of the driver; base SQL is written with "?"
-    _placeholder = "?"
 
     def __init__(self, url: str, *, census_limits: CensusLimits | None = None) -> None:
         self.url = url
         self.census_limits = census_limits or CensusLimits()
-
-    # ----------------------------------------------------------------- backend hooks
-    @abstractmethod
-    def _transaction(self) -> AbstractContextManager[Any]:
-        """A cursor inside a write transaction: committed on success, rolled back on error."""
-
-    @abstractmethod
-    def _snapshot(self) -> AbstractContextManager[Any]:
-        """A cursor that sees one consistent state of the store."""
-
-    @abstractmethod
-    def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:
-        """Geometry values as the driver binds them."""
-
-    @abstractmethod
-    def _decode_geoms(self, values: Sequence[Any]) -> np.ndarray:
-        """Shapely geometries from the selected geometry column."""
-
-    @abstractmethod
-    def _bulk_insert(
-        self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-    ) -> None:
-        """Insert many rows; the last column is the geometry when the table has one."""
-
-    @abstractmethod
-    def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
-        """SQL condition and params for a bbox, and whether rows need exact refinement."""
-
-    @abstractmethod
-    def _extent(self, cur: Any, table: str) -> BBox | None:
-        """Extent of a geometry table, or None when it is empty."""
-
-    @abstractmethod
-    def _lock_for_write(self, cur: Any, table: str) -> None:
-        """Serialise writers of one table (readers are never blocked)."""
-
-    @abstractmethod
-    def _json_param(self, doc: dict[str, Any] | None) -> Any:
-        """A JSON document as the driver binds it."""
-
-    @abstractmethod
-    def _json_value(self, value: Any) -> dict[str, Any] | None:
-        """A JSON document from the driver."""
-
-    @abstractmethod
-    def _time_param(self, value: datetime) -> Any:
-        """A UTC timestamp as the driver binds it."""
-
-    @abstractmethod
-    def _time_value(self, value: Any) -> datetime:
-        """A UTC timestamp from the driver."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release connections and files."""
-
-    _geom_select = "geom"
-    _geom_insert = "?"
-    _order_by_id = "id"
-
-    def _sql(self, text: str) -> str:
-        return text if self._placeholder == "?" else text.replace("?", self._placeholder)
 
     def __enter__(self) -> Store:
         return self
@@ -309,7 +169,7 @@ class Store(ABC):
         width = len(columns) + (1 if spec.geometry_type else 0)
         values: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
         geoms = self._decode_geoms(list(values[-1])) if spec.geometry_type else None
-        return _typed(spec, dict(zip(columns, values, strict=False)), len(rows), geoms)
+        return layer_frame(spec, dict(zip(columns, values, strict=False)), len(rows), geoms)
 
     def count(
         self, layer: str, *, bbox: BBox | None = None, where: Mapping[str, Any] | None = None
@@ -337,7 +197,7 @@ class Store(ABC):
             frame = self._read(cur, spec, ids=[record_id])
         if frame.empty:
             raise NotFound(f"no {spec.name} record with id {record_id!r}")
-        return _record(spec, frame.iloc[0])
+        return as_record(spec, frame.iloc[0])
 
     # ----------------------------------------------------------------- writing
     def _context(
@@ -377,10 +237,10 @@ class Store(ABC):
         if spec.name == "plots" and not allow_overlap and near is not None:
             sql = f"SELECT id, {self._geom_select} FROM plots"
             params: list[Any] = []
-            bounds = _bounds(near)
-            if bounds is not None:
+            near_box = bounds(near)
+            if near_box is not None:
                 # only stored plots near the incoming ones can overlap them (envelopes suffice)
-                cond, params, _ = self._bbox_filter("plots", bounds)
+                cond, params, _ = self._bbox_filter("plots", near_box)
                 sql += f" WHERE {cond}"
             cur.execute(self._sql(sql), params)
             rows = cur.fetchall()
@@ -397,8 +257,8 @@ class Store(ABC):
         if ids is None:
             return self._read(cur, spec)
         chunks = [
-            self._read(cur, spec, ids=ids[start : start + _IDS_PER_QUERY])
-            for start in range(0, len(ids), _IDS_PER_QUERY)
+            self._read(cur, spec, ids=ids[start : start + IDS_PER_QUERY])
+            for start in range(0, len(ids), IDS_PER_QUERY)
         ]
         if not chunks:
             return self._read(cur, spec, ids=[])
@@ -510,11 +370,11 @@ class Store(ABC):
             )
         deleted = 0
         history: list[tuple[Any, ...]] = []
-        at = self._time_param(_now())
+        at = self._time_param(now_utc())
         if mode == "replace":
             gone = stored[~stored["id"].isin(set(clean["id"]))]
             for _, row in gone.iterrows():
-                rec = _record(spec, row)
+                rec = as_record(spec, row)
                 history.append(
                     self._history_row(spec, rec.id, "delete", rec.version, user, at, rec, None)
                 )
@@ -531,8 +391,8 @@ class Store(ABC):
         old_by_id = stored.set_index("id", drop=False)
         updated = 0
         for row in updates.to_dict("records"):
-            old = _record(spec, old_by_id.loc[row["id"]])
-            if _unchanged(spec, old, row):
+            old = as_record(spec, old_by_id.loc[row["id"]])
+            if is_unchanged(spec, old, row):
                 continue
             updated += 1
             self._update_row(cur, spec, row, old.version)
@@ -546,7 +406,7 @@ class Store(ABC):
         return WriteResult(spec.name, len(inserts), updated, deleted)
 
     def _row_values(self, spec: Layer, row: Mapping[str, Any]) -> list[Any]:
-        return [_db_value(row.get(f.name)) for f in spec.fields]
+        return [db_value(row.get(f.name)) for f in spec.fields]
 
     def _insert_rows(
         self,
@@ -646,7 +506,7 @@ class Store(ABC):
             current = self._read(cur, spec, ids=[record_id])
             if current.empty:
                 raise NotFound(f"no {spec.name} record with id {record_id!r}")
-            old = _record(spec, current.iloc[0])
+            old = as_record(spec, current.iloc[0])
             if old.version != expected_version:
                 raise VersionConflict(
                     f"{spec.name} {record_id!r} is at version {old.version}, not {expected_version}; "
@@ -666,10 +526,17 @@ class Store(ABC):
             row = clean.iloc[0].to_dict()
             self._update_row(cur, spec, row, old.version)
             entry = self._history_row(
-                spec, record_id, "update", old.version + 1, user, self._time_param(_now()), old, row
+                spec,
+                record_id,
+                "update",
+                old.version + 1,
+                user,
+                self._time_param(now_utc()),
+                old,
+                row,
             )
             self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
-            return _record(spec, pd.Series({**row, "version": old.version + 1}))
+            return as_record(spec, pd.Series({**row, "version": old.version + 1}))
 
     def delete(self, layer: str, record_id: str, *, expected_version: int, user: str) -> None:
         """Delete one record if it is still at ``expected_version``."""
@@ -679,7 +546,7 @@ class Store(ABC):
             current = self._read(cur, spec, ids=[record_id])
             if current.empty:
                 raise NotFound(f"no {spec.name} record with id {record_id!r}")
-            old = _record(spec, current.iloc[0])
+            old = as_record(spec, current.iloc[0])
             if old.version != expected_version:
                 raise VersionConflict(
                     f"{spec.name} {record_id!r} is at version {old.version}, not {expected_version}",
@@ -687,7 +554,7 @@ class Store(ABC):
                 )
             cur.execute(self._sql(f"DELETE FROM {spec.name} WHERE id = ?"), [record_id])
             entry = self._history_row(
-                spec, record_id, "delete", old.version, user, self._time_param(_now()), old, None
+                spec, record_id, "delete", old.version, user, self._time_param(now_utc()), old, None
             )
             self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
 
@@ -774,115 +641,6 @@ class Store(ABC):
         info = self.info()
         return all(layer.count == 0 for layer in info.layers) and not any(info.tables.values())
 
-    # ----------------------------------------------------------------- result tables
-    def read_rows(self, table: str, *, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Rows of a result table (see :data:`pasture.model.TABLES`), ordered by its key."""
-        spec = table_named(table)
-        conds, params = self._table_conditions(spec, where)
-        columns = ", ".join(_quoted(c) for c in spec.column_names)
-        order = ", ".join(
-            f"{_quoted(k)}{self._text_order if spec.column(k).type is FieldType.TEXT else ''}"
-            for k in spec.key
-        )
-        sql = f"SELECT {columns} FROM {spec.name}"
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        with self._snapshot() as cur:
-            cur.execute(self._sql(f"{sql} ORDER BY {order}"), params)
-            rows = cur.fetchall()
-        return self._typed_rows(spec, rows)
-
-    def replace_rows(
-        self, table: str, rows: pd.DataFrame, *, where: Mapping[str, Any] | None = None
-    ) -> int:
-        """Replace the slice of a result table that ``where`` selects (all of it when None) by ``rows``.
-
-        One transaction: readers see the old slice or the new one, never half.
-        """
-        spec = table_named(table)
-        clean = normalise_table(spec, rows, source=f"table {spec.name}")
-        conds, params = self._table_conditions(spec, where)
-        with self._transaction() as cur:
-            self._lock_for_write(cur, spec.name)
-            sql = f"DELETE FROM {spec.name}"
-            if conds:
-                sql += " WHERE " + " AND ".join(conds)
-            cur.execute(self._sql(sql), params)
-            self._insert_table(cur, spec, clean)
-        return len(clean)
-
-    def _table_conditions(
-        self, spec: Table, where: Mapping[str, Any] | None
-    ) -> tuple[list[str], list[Any]]:
-        conds, params = [], []
-        for key, value in (where or {}).items():
-            if key not in spec.column_names:
-                raise InvalidInput(
-                    spec.name,
-                    [f"cannot filter on {key!r}; columns are {', '.join(spec.column_names)}"],
-                )
-            if value is None:
-                conds.append(f"{_quoted(key)} IS NULL")
-            elif isinstance(value, list | tuple | set | frozenset):
-                values = [_db_value(v) for v in value]
-                conds.append(
-                    f"{_quoted(key)} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
-                )
-                params.extend(values)
-            else:
-                conds.append(f"{_quoted(key)} = ?")
-                params.append(_db_value(value))
-        return conds, params
-
-    def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
-        converters = [self._table_param(c.type) for c in spec.columns]
-        rows = [
-            tuple(conv(_db_value(v)) for conv, v in zip(converters, rec, strict=True))
-            for rec in frame[list(spec.column_names)].itertuples(index=False, name=None)
-        ]
-        for start in range(0, len(rows), BATCH * 10):
-            self._bulk_insert(
-                cur,
-                spec.name,
-                [_quoted(c) for c in spec.column_names],
-                rows[start : start + BATCH * 10],
-            )
-
-    def _table_param(self, kind: FieldType) -> Callable[[Any], Any]:
-        if kind is FieldType.JSON:
-            return lambda v: None if v is None else self._json_param(v)
-        if kind is FieldType.DATETIME:
-            return lambda v: (
-                None if v is None else self._time_param(pd.Timestamp(v).to_pydatetime())
-            )
-        if kind is FieldType.DATE:
-            return lambda v: None if v is None else pd.Timestamp(v).date().isoformat()
-        return lambda v: v
-
-    def _typed_rows(self, spec: Table, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-        raw = list(zip(*rows, strict=True)) if rows else [()] * len(spec.columns)
-        data: dict[str, Any] = {}
-        for c, values in zip(spec.columns, raw, strict=True):
-            if c.type is FieldType.REAL:
-                data[c.name] = pd.Series(values, dtype="float64")
-            elif c.type is FieldType.INTEGER:
-                data[c.name] = pd.Series(values, dtype="Int64")
-            elif c.type is FieldType.DATE:
-                data[c.name] = pd.to_datetime(
-                    pd.Series([_iso_date(v) for v in values], dtype=object)
-                ).astype("datetime64[ns]")
-            elif c.type is FieldType.DATETIME:
-                data[c.name] = pd.to_datetime(
-                    [None if v is None else self._time_value(v) for v in values], utc=True
-                )
-            elif c.type is FieldType.JSON:
-                data[c.name] = pd.Series([self._json_value(v) for v in values], dtype=object)
-            else:
-                data[c.name] = pd.Series(values, dtype=object)
-        return pd.DataFrame(data)
-
-    _text_order = ""
-
     # ----------------------------------------------------------------- whole-store copy
     def load_copy(self, source: Store, *, progress: Progress | None = None) -> None:
         """Copy every record, version, history entry and setting of ``source`` into this empty store."""
@@ -918,142 +676,8 @@ class Store(ABC):
                 cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
                 cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
 
-    def _after_history_copy(self, cur: Any) -> None:  # noqa: B027 - optional hook
+    def _after_history_copy(self, cur: Any) -> None:
         """Let a backend move its history sequence past copied rows."""
-
-
-#: Ids bound in one ``IN (...)`` query: well under SQLite's 32,766 variables.
-_IDS_PER_QUERY = 5_000
-
-
-def _bounds(records: pd.DataFrame | None) -> BBox | None:
-    """The extent of the records' geometries, or None when there is none to go by."""
-    if records is None or "geometry" not in records.columns:
-        return None
-    geoms = np.asarray(records["geometry"].tolist(), dtype=object)
-    present = geoms[~shapely.is_missing(geoms)]
-    if not len(present):
-        return None
-    minx, miny, maxx, maxy = shapely.total_bounds(present)
-    return (minx, miny, maxx, maxy) if np.isfinite([minx, miny, maxx, maxy]).all() else None
-
-
-# Column names that are reserved words in SQL and must be quoted.
-_RESERVED = {"end", "count", "offset"}
-
-
-def _quoted(name: str) -> str:
-    return f'"{name}"' if name in _RESERVED else name
-
-
-def typed_frame(spec: Layer, frame: pd.DataFrame, geoms: Any) -> pd.DataFrame:
-    """Give a layer's columns their one set of dtypes, whichever backend read them.
-
-    Text is ``object`` with ``None`` for missing values, reals ``float64``,
-    required integers ``int64`` (others ``Int64``), dates ``datetime64[ns]``.
-    """
-    names = ["id", *spec.field_names, "version"]
-    data = {name: frame[name].to_numpy(dtype=object) for name in names}
-    return _typed(spec, data, len(frame), geoms)
-
-
-#: The CRS of every layer, parsed once (geopandas parses a string on each frame).
-_WGS84 = CRS.from_epsg(4326)
-
-
-def _objects(values: Sequence[Any], n: int) -> np.ndarray:
-    # fromiter keeps each value as one element (a list or dict stays one object)
-    return np.fromiter(values, dtype=object, count=n)
-
-
-def _typed(spec: Layer, data: Mapping[str, Sequence[Any]], n: int, geoms: Any) -> pd.DataFrame:
-    """The frame of :func:`typed_frame` from one sequence of raw values per column."""
-    columns: dict[str, Any] = {"id": pd.Series(_objects(data["id"], n), dtype=object, copy=False)}
-    for f in spec.fields:
-        values = data[f.name]
-        if f.type is FieldType.REAL:
-            columns[f.name] = np.array(values, dtype=np.float64)
-        elif f.type is FieldType.INTEGER:
-            if f.required:
-                columns[f.name] = np.array(values, dtype=np.int64)
-            else:
-                objects = _objects(values, n)
-                objects[pd.isna(objects)] = None
-                columns[f.name] = pd.array(objects, dtype="Int64")
-        elif f.type is FieldType.DATE:
-            days = [None if v is None or pd.isna(v) else _iso_date(v) for v in values]
-            columns[f.name] = pd.to_datetime(pd.Series(days, dtype=object)).astype("datetime64[ns]")
-        else:
-            objects = _objects(values, n)
-            missing = pd.isna(objects)
-            if missing.any():
-                objects[missing] = None
-            columns[f.name] = pd.Series(objects, dtype=object, copy=False)
-    columns["version"] = np.array(data["version"], dtype=np.int64)
-    if geoms is None:
-        return pd.DataFrame(columns, copy=False)
-    columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=_WGS84)
-    return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
-
-
-def _iso_date(value: Any) -> Any:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else value.isoformat()
-
-
-def _db_value(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    return value
-
-
-def _unchanged(spec: Layer, old: Record, row: Mapping[str, Any]) -> bool:
-    new = _record(spec, {**row, "version": old.version})
-    # area_ha is derived from the geometry, which is compared exactly below
-    derived = {"area_ha"}
-    if {k: v for k, v in new.properties.items() if k not in derived} != {
-        k: v for k, v in old.properties.items() if k not in derived
-    }:
-        return False
-    if not spec.geometry_type:
-        return True
-    return bool(
-        old.geometry is not None
-        and new.geometry is not None
-        and old.geometry.equals_exact(new.geometry, 0.0)
-    )
-
-
-def _record(spec: Layer, row: Mapping[str, Any]) -> Record:
-    props: dict[str, Any] = {}
-    for f in spec.fields:
-        value = row.get(f.name)
-        if (
-            value is None
-            or value is pd.NA
-            or value is pd.NaT
-            or (isinstance(value, float) and np.isnan(value))
-        ):
-            props[f.name] = None
-        elif isinstance(value, pd.Timestamp):
-            props[f.name] = value.date().isoformat()
-        elif isinstance(value, np.integer):
-            props[f.name] = int(value)
-        elif isinstance(value, np.floating):
-            props[f.name] = float(value)
-        else:
-            props[f.name] = value
-    geometry = row.get("geometry") if spec.geometry_type else None
-    return Record(spec.name, str(row["id"]), props, geometry, int(row["version"]))
 
 
 def read_migrations(dialect: str) -> list[tuple[int, str, str]]:

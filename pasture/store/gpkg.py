@@ -29,8 +29,9 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InvalidInput, StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
-from .base import BBox, Store, read_migrations
+from .base import Store, read_migrations
 from .validation import CensusLimits
+from .values import BBox
 
 __all__ = ["GeoPackageStore"]
 

@@ -21,8 +21,9 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, StoreError, StoreUnavailable
 from ..model import LAYERS
-from .base import BBox, Store, read_migrations
+from .base import Store, read_migrations
 from .validation import CensusLimits
+from .values import BBox
 
 __all__ = ["PostgisStore"]
 

@@ -1,0 +1,131 @@
+"""Result tables (capacity, load, NDVI statistics, plans...): read and replace by slice.
+
+Unlike layers, result tables keep no versions or history: a computation replaces its
+slice of a table in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InvalidInput
+from ..model import FieldType, Table
+from ..model import table as table_named
+from .backend import StoreBackend
+from .validation import normalise_table
+from .values import BATCH, db_value, iso_date, quoted
+
+
+class ResultTables(StoreBackend):
+    """Reading and writing the result tables of :data:`pasture.model.TABLES`."""
+
+    def read_rows(self, table: str, *, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Rows of a result table (see :data:`pasture.model.TABLES`), ordered by its key."""
+        spec = table_named(table)
+        conds, params = self._table_conditions(spec, where)
+        columns = ", ".join(quoted(c) for c in spec.column_names)
+        order = ", ".join(
+            f"{quoted(k)}{self._text_order if spec.column(k).type is FieldType.TEXT else ''}"
+            for k in spec.key
+        )
+        sql = f"SELECT {columns} FROM {spec.name}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        with self._snapshot() as cur:
+            cur.execute(self._sql(f"{sql} ORDER BY {order}"), params)
+            rows = cur.fetchall()
+        return self._typed_rows(spec, rows)
+
+    def replace_rows(
+        self, table: str, rows: pd.DataFrame, *, where: Mapping[str, Any] | None = None
+    ) -> int:
+        """Replace the slice of a result table that ``where`` selects (all of it when None) by ``rows``.
+
+        One transaction: readers see the old slice or the new one, never half.
+        """
+        spec = table_named(table)
+        clean = normalise_table(spec, rows, source=f"table {spec.name}")
+        conds, params = self._table_conditions(spec, where)
+        with self._transaction() as cur:
+            self._lock_for_write(cur, spec.name)
+            sql = f"DELETE FROM {spec.name}"
+            if conds:
+                sql += " WHERE " + " AND ".join(conds)
+            cur.execute(self._sql(sql), params)
+            self._insert_table(cur, spec, clean)
+        return len(clean)
+
+    def _table_conditions(
+        self, spec: Table, where: Mapping[str, Any] | None
+    ) -> tuple[list[str], list[Any]]:
+        conds, params = [], []
+        for key, value in (where or {}).items():
+            if key not in spec.column_names:
+                raise InvalidInput(
+                    spec.name,
+                    [f"cannot filter on {key!r}; columns are {', '.join(spec.column_names)}"],
+                )
+            if value is None:
+                conds.append(f"{quoted(key)} IS NULL")
+            elif isinstance(value, list | tuple | set | frozenset):
+                values = [db_value(v) for v in value]
+                conds.append(
+                    f"{quoted(key)} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
+                )
+                params.extend(values)
+            else:
+                conds.append(f"{quoted(key)} = ?")
+                params.append(db_value(value))
+        return conds, params
+
+    def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
+        converters = [self._table_param(c.type) for c in spec.columns]
+        rows = [
+            tuple(conv(db_value(v)) for conv, v in zip(converters, rec, strict=True))
+            for rec in frame[list(spec.column_names)].itertuples(index=False, name=None)
+        ]
+        for start in range(0, len(rows), BATCH * 10):
+            self._bulk_insert(
+                cur,
+                spec.name,
+                [quoted(c) for c in spec.column_names],
+                rows[start : start + BATCH * 10],
+            )
+
+    def _table_param(self, kind: FieldType) -> Callable[[Any], Any]:
+        if kind is FieldType.JSON:
+            return lambda v: None if v is None else self._json_param(v)
+        if kind is FieldType.DATETIME:
+            return lambda v: (
+                None if v is None else self._time_param(pd.Timestamp(v).to_pydatetime())
+            )
+        if kind is FieldType.DATE:
+            return lambda v: None if v is None else pd.Timestamp(v).date().isoformat()
+        return lambda v: v
+
+    def _typed_rows(self, spec: Table, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+        raw = list(zip(*rows, strict=True)) if rows else [()] * len(spec.columns)
+        data: dict[str, Any] = {}
+        for c, values in zip(spec.columns, raw, strict=True):
+            if c.type is FieldType.REAL:
+                data[c.name] = pd.Series(values, dtype="float64")
+            elif c.type is FieldType.INTEGER:
+                data[c.name] = pd.Series(values, dtype="Int64")
+            elif c.type is FieldType.DATE:
+                data[c.name] = pd.to_datetime(
+                    pd.Series([iso_date(v) for v in values], dtype=object)
+                ).astype("datetime64[ns]")
+            elif c.type is FieldType.DATETIME:
+                data[c.name] = pd.to_datetime(
+                    [None if v is None else self._time_value(v) for v in values], utc=True
+                )
+            elif c.type is FieldType.JSON:
+                data[c.name] = pd.Series([self._json_value(v) for v in values], dtype=object)
+            else:
+                data[c.name] = pd.Series(values, dtype=object)
+        return pd.DataFrame(data)
+
+    _text_order = ""

@@ -1,0 +1,239 @@
+"""Values the store hands out and the conversions every backend shares.
+
+Records, write results and store summaries; how a value is bound (:func:`db_value`), how
+it is kept in the history (:func:`record_json`) and how raw rows become a typed frame
+(:func:`layer_frame`), whichever backend read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geopandas.array import from_shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from ..model import FieldType, Layer
+
+WriteMode = Literal["append", "upsert", "replace"]
+Progress = Callable[[int, int], None]
+BBox = tuple[float, float, float, float]
+
+#: Rows per batch of a bulk write; also how often progress is reported.
+BATCH = 2_000
+
+HISTORY_COLUMNS = (
+    "seq",
+    "layer",
+    "record_id",
+    "action",
+    "version",
+    "username",
+    "at",
+    "before",
+    "after",
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored record: its properties, geometry and version."""
+
+    layer: str
+    id: str
+    properties: dict[str, Any]
+    geometry: BaseGeometry | None
+    version: int
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    layer: str
+    inserted: int
+    updated: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    count: int
+    extent: BBox | None
+    max_version: int | None
+    last_change: datetime | None
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    url: str
+    backend: str
+    layers: tuple[LayerInfo, ...]
+    history_count: int
+    meta: dict[str, str] = field(default_factory=dict)
+    #: rows per result table
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def now_utc() -> datetime:
+    # millisecond precision: what a GeoPackage DATETIME holds (GeoPackage 1.4, 1.1.1.1.3)
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it: None for NaN, Python numbers, ISO text for dates."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def record_json(props: Mapping[str, Any], geometry: BaseGeometry | None) -> dict[str, Any]:
+    """The history form of a record: properties and the geometry as hex WKB (exact)."""
+    doc: dict[str, Any] = {"properties": {k: plain(v) for k, v in props.items()}}
+    if geometry is not None:
+        doc["geometry_wkb"] = shapely.to_wkb(geometry, hex=True, byte_order=1, flavor="iso")
+    return doc
+
+
+#: Ids bound in one ``IN (...)`` query: well under SQLite's 32,766 variables.
+IDS_PER_QUERY = 5_000
+
+
+def bounds(records: pd.DataFrame | None) -> BBox | None:
+    """The extent of the records' geometries, or None when there is none to go by."""
+    if records is None or "geometry" not in records.columns:
+        return None
+    geoms = np.asarray(records["geometry"].tolist(), dtype=object)
+    present = geoms[~shapely.is_missing(geoms)]
+    if not len(present):
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(present)
+    return (minx, miny, maxx, maxy) if np.isfinite([minx, miny, maxx, maxy]).all() else None
+
+
+# Column names that are reserved words in SQL and must be quoted.
+RESERVED = {"end", "count", "offset"}
+
+
+def quoted(name: str) -> str:
+    return f'"{name}"' if name in RESERVED else name
+
+
+#: The CRS of every layer, parsed once (geopandas parses a string on each frame).
+WGS84 = CRS.from_epsg(4326)
+
+
+def object_array(values: Sequence[Any], n: int) -> np.ndarray:
+    # fromiter keeps each value as one element (a list or dict stays one object)
+    return np.fromiter(values, dtype=object, count=n)
+
+
+def layer_frame(spec: Layer, data: Mapping[str, Sequence[Any]], n: int, geoms: Any) -> pd.DataFrame:
+    """A layer's frame with its one set of dtypes, whichever backend read the raw values.
+
+    Text is ``object`` with ``None`` for missing values, reals ``float64``,
+    required integers ``int64`` (others ``Int64``), dates ``datetime64[ns]``.
+    """
+    columns: dict[str, Any] = {
+        "id": pd.Series(object_array(data["id"], n), dtype=object, copy=False)
+    }
+    for f in spec.fields:
+        values = data[f.name]
+        if f.type is FieldType.REAL:
+            columns[f.name] = np.array(values, dtype=np.float64)
+        elif f.type is FieldType.INTEGER:
+            if f.required:
+                columns[f.name] = np.array(values, dtype=np.int64)
+            else:
+                objects = object_array(values, n)
+                objects[pd.isna(objects)] = None
+                columns[f.name] = pd.array(objects, dtype="Int64")
+        elif f.type is FieldType.DATE:
+            days = [None if v is None or pd.isna(v) else iso_date(v) for v in values]
+            columns[f.name] = pd.to_datetime(pd.Series(days, dtype=object)).astype("datetime64[ns]")
+        else:
+            objects = object_array(values, n)
+            missing = pd.isna(objects)
+            if missing.any():
+                objects[missing] = None
+            columns[f.name] = pd.Series(objects, dtype=object, copy=False)
+    columns["version"] = np.array(data["version"], dtype=np.int64)
+    if geoms is None:
+        return pd.DataFrame(columns, copy=False)
+    columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
+    return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
+
+
+def iso_date(value: Any) -> Any:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def db_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def is_unchanged(spec: Layer, old: Record, row: Mapping[str, Any]) -> bool:
+    new = as_record(spec, {**row, "version": old.version})
+    # area_ha is derived from the geometry, which is compared exactly below
+    derived = {"area_ha"}
+    if {k: v for k, v in new.properties.items() if k not in derived} != {
+        k: v for k, v in old.properties.items() if k not in derived
+    }:
+        return False
+    if not spec.geometry_type:
+        return True
+    return bool(
+        old.geometry is not None
+        and new.geometry is not None
+        and old.geometry.equals_exact(new.geometry, 0.0)
+    )
+
+
+def as_record(spec: Layer, row: Mapping[str, Any]) -> Record:
+    props: dict[str, Any] = {}
+    for f in spec.fields:
+        value = row.get(f.name)
+        if (
+            value is None
+            or value is pd.NA
+            or value is pd.NaT
+            or (isinstance(value, float) and np.isnan(value))
+        ):
+            props[f.name] = None
+        elif isinstance(value, pd.Timestamp):
+            props[f.name] = value.date().isoformat()
+        elif isinstance(value, np.integer):
+            props[f.name] = int(value)
+        elif isinstance(value, np.floating):
+            props[f.name] = float(value)
+        else:
+            props[f.name] = value
+    geometry = row.get("geometry") if spec.geometry_type else None
+    return Record(spec.name, str(row["id"]), props, geometry, int(row["version"]))
