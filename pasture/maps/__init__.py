@@ -16,10 +16,12 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("pasture.maps needs folium: pip install 'folium>=0.20'") from exc
 
-from .builders import ShadeBy, overview_map, rotation_map, union_map
 from .chart import ChartFormat, grazing_chart
 from .display import display_tolerance, feature_collection, fit_zoom, simplify_for_display
+from .layers import ShadeBy
+from .overview import overview_map, union_map
 from .page import LEAFLET_VERSION, Assets, leaflet_asset_dir
+from .rotation import rotation_map
 
 __all__ = [
     "LEAFLET_VERSION",
