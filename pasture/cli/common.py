@@ -51,11 +51,14 @@ def user_name(value: str | None) -> str:
     return value or os.environ.get("PASTURE_USER") or f"cli:{getpass.getuser()}"
 
 
-def open_url(url: str) -> Any:
-    """Open the store at ``url`` (imported here so that ``pasture --help`` stays fast)."""
+def open_url(url: str, *, create: bool = False) -> Any:
+    """Open the store at ``url``; a missing GeoPackage is an error unless ``create``.
+
+    (Imported here so that ``pasture --help`` stays fast.)
+    """
     from ..store import open_store
 
-    return open_store(url)
+    return open_store(url, create=create)
 
 
 @contextmanager

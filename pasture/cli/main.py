@@ -172,6 +172,7 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
 @click.option(
     "--user", help="name recorded in the history (default: PASTURE_USER or the login name)"
 )
+@click.option("--create", is_flag=True, help="create the GeoPackage if it does not exist")
 def import_(
     layer: str,
     file: Path,
@@ -182,11 +183,15 @@ def import_(
     allow_outside_union: bool,
     source_layer: str | None,
     user: str | None,
+    create: bool,
 ) -> None:
     """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census)."""
     from ..io import import_layer
 
-    with open_url(store_url) as store, progress_bar(f"importing {layer}") as progress:
+    with (
+        open_url(store_url, create=create) as store,
+        progress_bar(f"importing {layer}") as progress,
+    ):
         report = import_layer(
             store,
             layer,
@@ -231,8 +236,15 @@ def export(layer: str, store_url: str, output: Path) -> None:
 @click.argument("source")
 @click.argument("dest")
 def copy(source: str, dest: str) -> None:
-    """Copy a whole store (records, versions, history) from SOURCE to an empty DEST."""
-    with open_url(source) as src, open_url(dest) as dst, progress_bar("copying") as progress:
+    """Copy a whole store (records, versions, history) from SOURCE to an empty DEST.
+
+    A GeoPackage DEST is created; a PostGIS DEST must be an existing database.
+    """
+    with (
+        open_url(source) as src,
+        open_url(dest, create=True) as dst,
+        progress_bar("copying") as progress,
+    ):
         dst.load_copy(src, progress=progress)
         if hasattr(dst, "update_extents"):
             dst.update_extents()
@@ -240,6 +252,17 @@ def copy(source: str, dest: str) -> None:
     out.print(
         f"copied {source} → {dest}: " + ", ".join(f"{n:,} {name}" for name, n in counts.items())
     )
+
+
+@main.command()
+@click.argument("store_url", metavar="STORE")
+def init(store_url: str) -> None:
+    """Create an empty store: a new GeoPackage, or the schema in an existing PostGIS database."""
+    if not store_url.startswith(("postgresql://", "postgres://")) and Path(store_url).exists():
+        raise click.UsageError(f"{store_url} exists already; `pasture info {store_url}` shows it")
+    with open_url(store_url, create=True) as store:
+        summary = store.info()
+    out.print(f"created {summary.url} ({summary.backend}); import layers with `pasture import`")
 
 
 @main.command()

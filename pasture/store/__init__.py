@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import NotFound, StoreError
 from .base import Store
 from .validation import CensusLimits
 from .values import BBox, LayerInfo, Progress, Record, StoreInfo, WriteMode, WriteResult
@@ -24,13 +24,19 @@ __all__ = [
 
 
 def open_store(
-    url: str | Path, *, census_limits: CensusLimits | None = None, pool_size: int = 8
+    url: str | Path,
+    *,
+    create: bool = True,
+    census_limits: CensusLimits | None = None,
+    pool_size: int = 8,
 ) -> Store:
     """Open (or create) a store from a URL.
 
-    A path ending in ``.gpkg`` opens or creates a GeoPackage; a
-    ``postgresql://`` URL opens a PostGIS database and brings its schema up to
-    date with the packaged migrations.
+    A path ending in ``.gpkg`` opens a GeoPackage, or creates it unless ``create`` is
+    False (then a missing file is :class:`~pasture.errors.NotFound`: the command line
+    does not turn a typo into an empty store); a ``postgresql://`` URL opens a PostGIS
+    database, which must exist, and brings its schema up to date with the packaged
+    migrations.
     """
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
@@ -40,6 +46,10 @@ def open_store(
     if text.lower().endswith(".gpkg"):
         from .gpkg import GeoPackageStore
 
+        if not create and not Path(text).exists():
+            raise NotFound(
+                f"{text}: no such GeoPackage; `pasture init {text}` creates an empty store"
+            )
         return GeoPackageStore(text, census_limits=census_limits)
     raise StoreError(
         f"cannot tell the store type of {text!r}: give a path ending in .gpkg "

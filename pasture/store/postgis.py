@@ -56,6 +56,7 @@ class PostgisStore(Store):
         connect_timeout_s: float = 10.0,
     ) -> None:
         super().__init__(url, census_limits=census_limits)
+        _probe(url, connect_timeout_s)
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -180,6 +181,23 @@ class PostgisStore(Store):
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('history', 'seq'), coalesce(max(seq), 0) + 1, false) FROM history"
         )
+
+
+def _probe(url: str, timeout_s: float) -> None:
+    """Connect once before the pool: a wrong database or an unreachable server is one clear
+    message at once, not the pool's retries logged over its whole timeout."""
+    try:
+        with psycopg.connect(url, connect_timeout=max(1, round(timeout_s))):
+            pass
+    except psycopg.OperationalError as exc:
+        # libpq: 'connection to server at "h", port p failed: FATAL:  database "x" does
+        # not exist' or '... failed: Connection refused' and a hint on the next line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = first.rsplit("failed:", 1)[-1].replace("FATAL:", "").strip() or "no answer"
+        raise StoreError(
+            f"cannot connect to PostgreSQL at {_safe_url(url)}: {reason}; "
+            "is the server running and the database created (createdb NAME)?"
+        ) from None
 
 
 def _safe_url(url: str) -> str:

@@ -52,7 +52,7 @@ def test_demo_builds_and_info_shows_it(tmp_path: Path) -> None:
 
 def test_demo_refuses_to_overwrite_a_real_store(tmp_path: Path) -> None:
     real = tmp_path / "akimat.gpkg"
-    code, _ = run("info", str(real))  # creates an empty store
+    code, _ = run("init", str(real))
     assert code == EXIT_OK
     code, output = run("demo", "--store", str(real), "--no-serve", "--years", "0")
     assert code == EXIT_STORE and "not a demo store" in output
@@ -82,6 +82,36 @@ def test_exit_codes_for_bad_input(demo_copy: Path, tmp_path: Path) -> None:
     assert code == EXIT_STORE and "cannot tell the store type" in output
     code, output = run("import", "pigs", str(broken), "--store", str(demo_copy))
     assert code == EXIT_USAGE
+
+
+def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
+    typo = tmp_path / "akimta.gpkg"
+    for args in (
+        ("info", str(typo)),
+        ("export", "plots", "--store", str(typo), "-o", str(tmp_path / "plots.geojson")),
+        ("plan", "list", "--store", str(typo)),
+    ):
+        code, output = run(*args)
+        assert code == EXIT_NOT_FOUND, args
+        assert "no such GeoPackage" in output and "pasture init" in output
+    assert not typo.exists()
+    assert not (tmp_path / "plots.geojson").exists()
+
+
+def test_init_and_import_create(demo_copy: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new.gpkg"
+    code, output = run("init", str(new))
+    assert code == EXIT_OK and new.exists(), output
+    code, output = run("init", str(new))
+    assert code == EXIT_USAGE and "exists already" in output
+    okrugs = tmp_path / "okrugs.geojson"
+    assert run("export", "okrugs", "--store", str(demo_copy), "-o", str(okrugs))[0] == EXIT_OK
+    other = tmp_path / "other.gpkg"
+    code, output = run("import", "okrugs", str(okrugs), "--store", str(other))
+    assert code == EXIT_NOT_FOUND and not other.exists()
+    code, output = run("import", "okrugs", str(okrugs), "--store", str(other), "--create")
+    assert code == EXIT_OK, output
+    assert "18 inserted" in output
 
 
 def test_census_csv_import(demo_copy: Path, tmp_path: Path) -> None:

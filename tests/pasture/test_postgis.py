@@ -68,6 +68,19 @@ def test_unreachable_server_is_a_clear_error() -> None:
         pasture.open_store("postgresql://nobody:secret@127.0.0.1:1/pasture")
 
 
+def test_a_missing_database_is_one_clear_message(
+    pg_admin_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = pg_admin_url.rsplit("/", 1)[0] + "/pasture_no_such_database"
+    with caplog.at_level("WARNING"), pytest.raises(StoreError) as raised:
+        pasture.open_store(url)
+    message = str(raised.value)
+    assert 'database "pasture_no_such_database" does not exist' in message
+    assert "createdb" in message
+    # the pool never started: no retries logged before the message
+    assert [r for r in caplog.records if r.name.startswith("psycopg")] == []
+
+
 def test_store_recovers_after_its_connections_are_killed(
     postgis_url: str, pg_admin_url: str
 ) -> None:
