@@ -492,7 +492,11 @@ class Store(ResultTables):
         expected_version: int,
         user: str,
     ) -> Record:
-        """Change some fields (or ``geometry``) of one record if it is still at ``expected_version``."""
+        """Change some fields (or ``geometry``) of one record if it is still at ``expected_version``.
+
+        Changes that leave the record as it is (none, or the stored values) write nothing
+        and return the stored record at its version.
+        """
         spec = layer_named(layer)
         allowed = {*spec.field_names, "geometry"} if spec.geometry_type else set(spec.field_names)
         unknown = set(changes) - allowed
@@ -524,6 +528,9 @@ class Store(ResultTables):
             if spec.name == "plots":
                 clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
             row = clean.iloc[0].to_dict()
+            if is_unchanged(spec, old, {**row, "version": old.version}):
+                # nothing changes: no new version, no history, no 412 for other editors
+                return old
             self._update_row(cur, spec, row, old.version)
             entry = self._history_row(
                 spec,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,11 @@ class ValidationContext:
     census_limits: CensusLimits = field(default_factory=CensusLimits)
 
 
+#: Dates a store keeps: wide enough for any pasture record, and inside what every reader
+#: (pandas' nanosecond timestamps: 1677-2262) can hold, so a stored date never breaks a read.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+
 #: Slivers thinner than this (degrees, about 1 m) are not overlaps and do not
 #: stick out of a union: GeoJSON writers round to 7 decimals (~1 cm) and
 #: digitised neighbours never share edges to the last bit.
@@ -97,6 +102,11 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
             None if _missing(v) or not str(v).strip() else str(v).strip() for v in src["id"]
         ]
         problems += [
+            Problem(_NUL_MESSAGE, feature=f"#{i + 1}", field="id")
+            for i, v in enumerate(out["id"])
+            if v is not None and "\x00" in v
+        ]
+        problems += [
             Problem(
                 "the record has no id; give every record a unique id",
                 feature=f"#{i + 1}",
@@ -123,7 +133,8 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
                     )
     if layer.geometry_type is not None:
         geoms = src.geometry if "geometry" in src.columns else [None] * len(src)
-        out["geometry"] = [promote(g, layer.geometry_type) for g in geoms]
+        # layers are 2D lon/lat (their GeoPackage columns say so): Z and M are dropped
+        out["geometry"] = [promote(_flat(g), layer.geometry_type) for g in geoms]
     if "version" in src.columns:
         out["version"] = src["version"].to_numpy()
     return out, problems
@@ -158,6 +169,16 @@ def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.Dat
     return out
 
 
+_NUL_MESSAGE = "text contains a NUL character (\\0), which no store keeps; remove it"
+
+
+def _flat(geom: Any) -> Any:
+    """The geometry without Z (or M): what a 2D layer stores."""
+    if isinstance(geom, BaseGeometry) and geom.has_z:
+        return shapely.force_2d(geom)
+    return geom
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
@@ -180,21 +201,33 @@ def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int,
 def _iso_date(v: Any) -> str:
     """A date from a date object or ISO text only: 'June' or '01.06.2025' are ambiguous."""
     if isinstance(v, datetime | pd.Timestamp):
-        return v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    text = str(v).strip()
-    try:
-        return date.fromisoformat(
-            text[:10] if len(text) > 10 and text[10] in "T " else text
-        ).isoformat()
-    except ValueError:
-        raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
+        day = v.date()
+    elif isinstance(v, date):
+        day = v
+    else:
+        text = str(v).strip()
+        try:
+            day = date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD") from None
+    _check_date_range(day)
+    return day.isoformat()
+
+
+def _check_date_range(day: date) -> None:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(
+            f"{day.isoformat()} is outside {FIRST_DATE.year}-{LAST_DATE.year}; "
+            "check the year (typed 3025 for 2025?)"
+        )
 
 
 def _coerce_one(kind: FieldType, v: Any) -> object:
     if kind is FieldType.TEXT:
-        return str(v).strip()
+        text = str(v).strip()
+        if "\x00" in text:
+            raise ValueError(_NUL_MESSAGE)
+        return text
     if kind is FieldType.REAL:
         x = float(v)
         if not np.isfinite(x):
@@ -209,6 +242,7 @@ def _coerce_one(kind: FieldType, v: Any) -> object:
         return _iso_date(v)
     if kind is FieldType.DATETIME:
         stamp = pd.Timestamp(v)
+        _check_date_range(stamp.date())
         return (
             stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
         ).to_pydatetime()
@@ -301,6 +335,17 @@ def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext)
 
 def _check_census(frame: pd.DataFrame, limits: CensusLimits) -> list[Problem]:
     problems: list[Problem] = []
+    # a count is of a day that has come (a day's grace for time zones)
+    latest = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    for i, day in enumerate(frame["date"] if "date" in frame.columns else []):
+        if day is not None and day > latest:
+            problems.append(
+                Problem(
+                    f"{day} is in the future; a census counts animals on a past day",
+                    _feature(frame, i),
+                    "date",
+                )
+            )
     for species in SPECIES:
         for i, n in enumerate(frame[species]):
             if n is None:

@@ -241,3 +241,80 @@ def test_upsert_beyond_one_query_of_ids_updates_exactly_the_changed(store: Store
     assert versions[versions > 1].index.tolist() == ["h00005", "h07500", "h11999"]
     with pytest.raises(AlreadyExists, match="12000 id"):
         store.write("households", households, user="t")
+
+
+# ------------------------------------------------------------------ values a store can read back
+def _census_row(**changes: object) -> pd.DataFrame:
+    _, counts = factories.census()
+    row = counts.iloc[:1].copy()
+    for key, value in changes.items():
+        row[key] = [value]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("day", "says"),
+    [("3025-06-01", "outside 1900-2199"), ("1500-01-01", "outside 1900-2199")],
+)
+def test_a_date_no_reader_can_hold_is_refused(store: Store, day: str, says: str) -> None:
+    factories.fill(store)
+    before = store.read("census")
+    with pytest.raises(InvalidInput, match=says):
+        store.write("census", _census_row(id="hh1/x", date=day), user="tester")
+    record = store.get("census", "hh1/2025-01-01")
+    with pytest.raises(InvalidInput, match=says):
+        store.update("census", record.id, {"date": day}, expected_version=record.version, user="u")
+    # nothing was written, and every census read still works
+    pd.testing.assert_frame_equal(store.read("census"), before)
+
+
+def test_a_census_of_a_future_day_is_refused(store: Store) -> None:
+    factories.fill(store)
+    with pytest.raises(InvalidInput, match="in the future"):
+        store.write("census", _census_row(id="hh1/next", date="2199-01-01"), user="tester")
+    assert len(store.read("census")) == 2
+
+
+def test_text_with_a_nul_is_refused(store: Store) -> None:
+    factories.fill(store)
+    with pytest.raises(InvalidInput, match="NUL"):
+        store.write("census", _census_row(id="hh1/\x00"), user="tester")
+    record = store.get("households", "hh1")
+    with pytest.raises(InvalidInput, match="NUL"):
+        store.update(
+            "households", "hh1", {"name": "A\x00B"}, expected_version=record.version, user="u"
+        )
+    assert store.get("households", "hh1").properties["name"] == "Household One"
+
+
+def test_z_coordinates_are_dropped(store: Store) -> None:
+    factories.fill(store)
+    herd = factories.herds()
+    herd["id"] = ["h-3d"]
+    herd["geometry"] = [shapely.Point(X0 + 0.02, Y0 + 0.02, 1234.0)]
+    store.write("herds", herd, user="tester")
+    stored = store.get("herds", "h-3d").geometry
+    assert stored is not None and not stored.has_z
+    assert stored.equals_exact(shapely.Point(X0 + 0.02, Y0 + 0.02), 0.0)
+    assert not store.read("herds").geometry.has_z.any()
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(store: Store) -> None:
+    factories.fill(store)
+    record = store.get("households", "hh1")
+    history = len(store.history())
+    same = store.update("households", "hh1", {}, expected_version=record.version, user="u")
+    again = store.update(
+        "households",
+        "hh1",
+        {"name": record.properties["name"]},
+        expected_version=record.version,
+        user="u",
+    )
+    assert same.version == again.version == record.version
+    assert len(store.history()) == history
+    changed = store.update(
+        "households", "hh1", {"name": "Renamed"}, expected_version=record.version, user="u"
+    )
+    assert changed.version == record.version + 1
+    assert len(store.history()) == history + 1
