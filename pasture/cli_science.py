@@ -22,7 +22,7 @@ from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capaci
 from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
 from grazing_models.load import UNUSED_THRESHOLD, LoadNorms
 
-from . import forage
+from . import science as forage
 from .errors import InvalidInput, NotFound
 
 __all__ = ["capacity", "load", "trends"]
