@@ -946,17 +946,6 @@ def _quoted(name: str) -> str:
     return f'"{name}"' if name in _RESERVED else name
 
 
-def typed_frame(spec: Layer, frame: pd.DataFrame, geoms: Any) -> pd.DataFrame:
-    """Give a layer's columns their one set of dtypes, whichever backend read them.
-
-    Text is ``object`` with ``None`` for missing values, reals ``float64``,
-    required integers ``int64`` (others ``Int64``), dates ``datetime64[ns]``.
-    """
-    names = ["id", *spec.field_names, "version"]
-    data = {name: frame[name].to_numpy(dtype=object) for name in names}
-    return _typed(spec, data, len(frame), geoms)
-
-
 #: The CRS of every layer, parsed once (geopandas parses a string on each frame).
 _WGS84 = CRS.from_epsg(4326)
 
@@ -967,7 +956,11 @@ def _objects(values: Sequence[Any], n: int) -> np.ndarray:
 
 
 def _typed(spec: Layer, data: Mapping[str, Sequence[Any]], n: int, geoms: Any) -> pd.DataFrame:
-    """The frame of :func:`typed_frame` from one sequence of raw values per column."""
+    """A layer's frame from one sequence of raw values per column, whichever backend read them.
+
+    Text is ``object`` with ``None`` for missing values, reals ``float64``,
+    required integers ``int64`` (others ``Int64``), dates ``datetime64[ns]``.
+    """
     columns: dict[str, Any] = {"id": pd.Series(_objects(data["id"], n), dtype=object, copy=False)}
     for f in spec.fields:
         values = data[f.name]
