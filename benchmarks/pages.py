@@ -35,8 +35,8 @@ def build_store(folder: Path) -> Path:
     import pasture
     from api.users import create_demo_users
     from pasture.demo import build_demo, build_demo_ndvi
-    from pasture.forage import run_demo_science
     from pasture.planning import run_demo_plan
+    from pasture.science import run_demo_science
 
     path = folder / "demo.gpkg"
     with pasture.open_store(path) as store:

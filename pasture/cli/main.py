@@ -61,8 +61,8 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     and computes per-plot NDVI from it.
     """
     from ..demo import build_demo, build_demo_ndvi
-    from ..forage import run_demo_science
     from ..planning import run_demo_plan
+    from ..science import run_demo_science
     from ..store.gpkg import GeoPackageStore
 
     science = plan_id = None

@@ -21,7 +21,7 @@ from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capaci
 from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
 from grazing_models.load import UNUSED_THRESHOLD, LoadNorms
 
-from .. import forage
+from .. import science
 from ..errors import InvalidInput, NotFound
 from .common import open_url, out, store_option
 
@@ -111,9 +111,9 @@ def capacity(
     with open_url(store_url) as store:
         basis = yield_basis
         if basis == "auto":
-            basis = forage.DEMO_YIELD_BASIS if store.get_meta("demo") else "none"
+            basis = science.DEMO_YIELD_BASIS if store.get_meta("demo") else "none"
         basis_arg: Any = None if basis == "none" else basis
-        ndvi = forage.read_ndvi(store)
+        ndvi = science.read_ndvi(store)
         calibration = None
         if models_file is not None:
             models: Any = _load_models(models_file)
@@ -122,8 +122,8 @@ def capacity(
                 "give --models FILE, or --yield-basis to calibrate against the plots' yields"
             )
         else:
-            plots = forage.read_plots(store)
-            calibration = forage.calibrate_biomass_models(
+            plots = science.read_plots(store)
+            calibration = science.calibrate_biomass_models(
                 plots,
                 ndvi,
                 yield_basis=basis_arg,
@@ -135,7 +135,7 @@ def capacity(
                 ),
             )
             models = calibration
-        rows = forage.compute_capacity(
+        rows = science.compute_capacity(
             store,
             year=year,
             models=models,
@@ -147,7 +147,7 @@ def capacity(
     if calibration is not None:
         _print_calibration(calibration)
     groups = aggregate_capacity(
-        rows.assign(union_id=rows["union_id"].fillna(forage.PUBLIC_GROUP)), by="union_id"
+        rows.assign(union_id=rows["union_id"].fillna(science.PUBLIC_GROUP)), by="union_id"
     )
     table = Table(
         "union",
@@ -180,7 +180,7 @@ def capacity(
     )
 
 
-def _print_calibration(calibration: forage.BiomassCalibration) -> None:
+def _print_calibration(calibration: science.BiomassCalibration) -> None:
     table = Table(
         "pasture type",
         "form",
@@ -241,7 +241,7 @@ def load(
         raise NotFound(f"no such norm file: {norms_file}")
     norms = LoadNorms.from_csv(norms_file) if norms_file is not None else LoadNorms.sample()
     with open_url(store_url) as store:
-        rows = forage.compute_load(
+        rows = science.compute_load(
             store, year=year, norms=norms, region=region, unused_threshold=unused_threshold
         )
     shown = rows[rows["level"] == level]
@@ -300,7 +300,7 @@ def load(
 )
 @click.option(
     "--reference",
-    type=click.Choice(list(forage.TREND_REFERENCES)),
+    type=click.Choice(list(science.TREND_REFERENCES)),
     default="pasture_type",
     show_default=True,
     help="compare each plot with the yearly median of similar land before testing",
@@ -312,7 +312,7 @@ def load(
 def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: int) -> None:
     """Test every plot for a trend in annual integrated NDVI (degradation) and store it."""
     with open_url(store_url) as store:
-        rows = forage.compute_trends(store, alpha=alpha, reference=reference, min_years=min_years)
+        rows = science.compute_trends(store, alpha=alpha, reference=reference, min_years=min_years)
         generated = json.loads(store.get_meta("demo_degraded_plots") or "{}")
     counts = Table("status", "plots", title=f"NDVI trends (α = {alpha:g}, reference: {reference})")
     for status in ("degrading", "stable", "improving", "unknown"):

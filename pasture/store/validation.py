@@ -180,7 +180,12 @@ def _flat(geom: Any) -> Any:
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    )
 
 
 def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import pasture
-from pasture.forage import run_demo_science
 from pasture.planning import run_demo_plan
+from pasture.science import run_demo_science
 from tests.notebooks.harness import assert_stored_without_outputs, html_outputs, notebook_path, run
 
 NOTEBOOK = notebook_path("explore_district.ipynb")

@@ -28,8 +28,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="session")
 def pages_gpkg(demo_ndvi_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store with NDVI scenes, capacity/load/trends, one plan and the demo accounts."""
-    from pasture.forage import run_demo_science
     from pasture.planning import run_demo_plan
+    from pasture.science import run_demo_science
 
     path = tmp_path_factory.mktemp("pages") / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, path)

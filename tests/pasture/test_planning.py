@@ -99,11 +99,6 @@ def tight_plan(store: Store) -> str:
     )
 
 
-def read_layer(store: Store, layer: str) -> pd.DataFrame:
-    """A whole layer through the store's connection, not GDAL (see the xfail test below)."""
-    return store.read(layer, limit=10**9)
-
-
 def plan_from_rows(frames: planning.PlanFrames) -> Plan:
     """Rebuild the planner's Plan from the stored rows, to validate what was stored."""
     a = frames.assignments
@@ -155,7 +150,7 @@ def test_inputs_cover_the_grazing_year_in_labelled_weeks(
     assert periods[-1].start.month in (10, 11)
     # winter is not grazed in this plan: no plot keeps it, and every plot has another season
     assert all("winter" not in p.seasons and p.seasons for p in inputs.plots)
-    stored = read_layer(store, "plots")
+    stored = store.read("plots")
     assert inputs.n_plots == int(stored["seasons"].map(lambda s: s != "winter" and bool(s)).sum())
 
 
@@ -173,7 +168,7 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
     assert np.isfinite(water).all() and (water >= 0).all() and (water == 0).any()
     assert np.median(water) < 5.0
     # demand from composition: heads x intake, mean over the plan's weeks
-    herds = read_layer(store, "herds").set_index("id")
+    herds = store.read("herds").set_index("id")
     table = default_species_table()
     labels = [p.season for p in inputs.periods]
     h = inputs.herds[0]
@@ -342,7 +337,7 @@ def test_a_plan_that_breaks_a_rule_is_refused(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = [Violation("over_utilisation", "10.0 kg eaten, 5.0 kg allowed", None, "P0001", 3)]
-    monkeypatch.setattr(planning, "validate_plan", lambda _plan, _inputs: broken)
+    monkeypatch.setattr(planning.service, "validate_plan", lambda _plan, _inputs: broken)
     before = set(list_plans(store)["id"])
     with pytest.raises(PlanRejected, match=r"over_utilisation.*P0001") as info:
         create_plan(

@@ -1,0 +1,520 @@
+"""The season's inputs from the store: NDVI per week, plot scores, standing crop, herds.
+
+:func:`rotation_inputs` reads plots, water points, herds, per-plot NDVI
+(``ndvi_stats``) and, when they have rows, the ``trends`` and ``load`` tables,
+and builds :class:`~grazing_models.rotation.RotationInputs` for one grazing year
+(spring through autumn, in weeks).
+
+Forage (DESIGN.md, NDVI and forage)::
+
+    ndvi[p, week]      = NDVI of plot p interpolated in time to the middle of the week
+    biomass[p, week]   = model[pasture type of p](ndvi), kg DM/ha, clipped to [0, max]
+    green_kg           = biomass × area_ha
+    available_kg[week] = max(green_kg[week], (1 - cured_loss) × available_kg[week - 1])
+                         (ungrazed standing forage: green, or cured and left standing)
+    regrowth_kg        = regrowth_per_week × green_kg × period_days / 7
+
+The planner applies the utilisation ("take half, leave half", DOMAIN.md) to
+``available_kg`` itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from grazing_models.rotation import Herd, Period, Plot, RotationInputs
+
+from ..errors import InvalidInput, NotFound
+from ..model import SPECIES, parse_seasons
+from ..store.base import Store
+from .params import PlanningParams
+from .periods import grazing_weeks
+
+__all__ = ["BuiltInputs", "build_inputs", "rotation_inputs"]
+
+
+def _local_crs(plots: pd.DataFrame) -> str:
+    """A Lambert azimuthal equal-area frame centred on the plots (metres)."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(plots.geometry, dtype=object))
+    return (
+        f"+proj=laea +lat_0={(miny + maxy) / 2:.4f} +lon_0={(minx + maxx) / 2:.4f} "
+        "+datum=WGS84 +units=m +no_defs"
+    )
+
+
+def _ndvi_for_year(
+    store: Store, year: int, first: pd.Timestamp, last: pd.Timestamp, margin_days: float
+) -> pd.DataFrame:
+    """``ndvi_stats`` rows from ``first - margin`` to ``last + margin``."""
+    lo = first - pd.Timedelta(days=margin_days)
+    hi = last + pd.Timedelta(days=margin_days)
+    scenes = store.read_rows("scenes")
+    if len(scenes):
+        # the catalogue's dates select the rows: no need to read other years
+        dates = pd.to_datetime(scenes["date"]).drop_duplicates().sort_values()
+        wanted = [d for d in dates if lo <= d <= hi]
+        rows = store.read_rows("ndvi_stats", where={"time": wanted}) if wanted else None
+        all_times = dates
+    else:
+        # NDVI statistics imported without a catalogue
+        rows = store.read_rows("ndvi_stats")
+        all_times = pd.to_datetime(rows["time"])
+    if rows is not None and len(rows):
+        times = pd.to_datetime(rows["time"])
+        rows = rows[(times >= lo) & (times <= hi)]
+    if rows is None or rows.empty:
+        years = sorted({int(y) for y in pd.DatetimeIndex(all_times).year})
+        have = f"years with NDVI: {years[0]}-{years[-1]}" if years else "ndvi_stats is empty"
+        raise NotFound(
+            f"no NDVI in ndvi_stats for {year} ({lo.date()} to {hi.date()}); {have}. "
+            "Compute it with `pasture ndvi zonal`, or plan from another year's NDVI "
+            "(PlanningParams(ndvi_year=...))"
+        )
+    return rows
+
+
+def _weekly_ndvi(
+    ndvi: pd.DataFrame,
+    plot_ids: Sequence[str],
+    mids: pd.DatetimeIndex,
+    *,
+    min_valid_fraction: float,
+    max_gap_days: float,
+) -> np.ndarray:
+    """NDVI per plot and period middle, linear in time between valid composites; NaN far from any."""
+    vals = pd.to_numeric(ndvi["mean"], errors="coerce").astype(float)
+    ok = vals.notna() & (ndvi["valid_fraction"].astype(float) > 0)
+    if min_valid_fraction > 0:
+        ok &= ndvi["valid_fraction"].astype(float) >= min_valid_fraction
+    good = pd.DataFrame(
+        {
+            "plot_id": ndvi["plot_id"].to_numpy()[ok.to_numpy()],
+            "day": pd.to_datetime(ndvi["time"]).to_numpy()[ok.to_numpy()],
+            "v": vals.to_numpy()[ok.to_numpy()],
+        }
+    )
+    epoch = np.datetime64("1970-01-01", "D")
+    x_mid = (mids.to_numpy().astype("datetime64[D]") - epoch).astype(float)
+    out = np.full((len(plot_ids), len(mids)), np.nan)
+    row = {pid: i for i, pid in enumerate(plot_ids)}
+    for pid, grp in good.groupby("plot_id", sort=False):
+        i = row.get(str(pid))
+        if i is None:
+            continue
+        grp = grp.sort_values("day")
+        x = (grp["day"].to_numpy().astype("datetime64[D]") - epoch).astype(float)
+        v = grp["v"].to_numpy()
+        est = np.interp(x_mid, x, v)
+        # distance from each period middle to the nearest valid composite
+        pos = np.searchsorted(x, x_mid)
+        left = np.abs(x_mid - x[np.clip(pos - 1, 0, x.size - 1)])
+        right = np.abs(x[np.clip(pos, 0, x.size - 1)] - x_mid)
+        est[np.minimum(left, right) > max_gap_days] = np.nan
+        out[i] = est
+    return out
+
+
+def _plot_scores(
+    store: Store, plot_ids: Sequence[str], *, year: int, scores: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Degradation score from ``trends`` and load ratio from ``load`` (zeros without rows)."""
+    deg = np.zeros(len(plot_ids))
+    load = np.zeros(len(plot_ids))
+    info: dict[str, Any] = {"trends_rows": 0, "load_rows": 0, "load_year": None}
+    index = {pid: i for i, pid in enumerate(plot_ids)}
+    trends = store.read_rows("trends")
+    if len(trends):
+        info["trends_rows"] = len(trends)
+        for pid, status in zip(trends["plot_id"], trends["status"], strict=True):
+            i = index.get(pid)
+            if i is not None:
+                deg[i] = float(scores.get(str(status), 0.0))
+    rows = store.read_rows("load", where={"level": "plot"})
+    if len(rows):
+        years = sorted(int(y) for y in rows["year"].dropna().unique() if int(y) <= year)
+        if years:
+            use = rows[rows["year"] == years[-1]]
+            ratio = (
+                pd.to_numeric(use["stocking_ratio_central"], errors="coerce")
+                .fillna(0.0)
+                .clip(lower=0.0)
+                .groupby(use["group_id"])
+                .max()
+            )
+            for pid, r in ratio.items():
+                i = index.get(str(pid))
+                if i is not None and np.isfinite(r):
+                    load[i] = float(r)
+            info["load_rows"] = len(use)
+            info["load_year"] = years[-1]
+    return deg, load, info
+
+
+def _standing_crop(green: np.ndarray, *, keep: float) -> np.ndarray:
+    """Green biomass plus cured forage carried forward: ``s[t] = max(g[t], keep × s[t-1])``."""
+    out = green.copy()
+    for t in range(1, out.shape[1]):
+        np.maximum(out[:, t], keep * out[:, t - 1], out=out[:, t])
+    return out
+
+
+@dataclass(frozen=True)
+class BuiltInputs:
+    """The planner's inputs, and what was found building them (kept in the plan's summary)."""
+
+    inputs: RotationInputs
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The layers a plan is built from, already narrowed to what it plans."""
+
+    plots: pd.DataFrame  # plots open in the plan's seasons
+    water: pd.DataFrame
+    herds: pd.DataFrame  # herds of the planned unions
+
+
+@dataclass(frozen=True)
+class _Forage:
+    """Per plot and period: NDVI at the period's middle, standing forage and regrowth (kg DM)."""
+
+    weekly_ndvi: np.ndarray
+    available: np.ndarray
+    regrowth: np.ndarray
+
+
+def build_inputs(
+    store: Store,
+    *,
+    season_year: int,
+    planning: PlanningParams,
+    period_days: int,
+) -> BuiltInputs:
+    """The planner's inputs for one grazing year, read and built in steps (see `rotation_inputs`)."""
+    periods = _periods(season_year, planning, period_days)
+    ndvi_year = planning.ndvi_year or season_year
+    mids = _period_middles(periods, season_year=season_year, ndvi_year=ndvi_year, days=period_days)
+    layers = _read_layers(store, planning)
+    _check_biomass_models(layers.plots, planning)
+    forage = _forage(
+        store, layers.plots, mids, ndvi_year=ndvi_year, planning=planning, period_days=period_days
+    )
+    crs = _local_crs(layers.plots)
+    local = layers.plots.to_crs(crs)
+    plots, score_info = _plot_list(
+        store, layers, local, crs, season_year=season_year, planning=planning
+    )
+    herds, skipped = _herd_list(layers.herds, layers.plots, local, crs, periods, planning)
+    inputs = RotationInputs(plots, herds, periods, forage.available, forage.regrowth)
+    info = {
+        "season_year": season_year,
+        "ndvi_year": ndvi_year,
+        "local_crs": crs,
+        **_info(inputs, forage, skipped, planning=planning, period_days=period_days),
+        **score_info,
+    }
+    return BuiltInputs(inputs, info)
+
+
+def _periods(season_year: int, planning: PlanningParams, period_days: int) -> tuple[Period, ...]:
+    periods = grazing_weeks(
+        season_year,
+        windows=planning.season_windows(),
+        seasons=planning.seasons,
+        period_days=period_days,
+    )
+    if not periods:
+        raise InvalidInput("season windows", ["the windows hold no whole period"])
+    return periods
+
+
+def _period_middles(
+    periods: Sequence[Period], *, season_year: int, ndvi_year: int, days: int
+) -> pd.DatetimeIndex:
+    """The middle of each period, moved into the NDVI year."""
+    return pd.DatetimeIndex(
+        [
+            pd.Timestamp(p.start).replace(year=p.start.year + ndvi_year - season_year)
+            + pd.Timedelta(days=days / 2)
+            for p in periods
+        ]
+    )
+
+
+def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
+    """Plots open in the plan's seasons, water points and the planned unions' herds."""
+    plots = store.read("plots")
+    wanted = set(planning.seasons)
+    usable = [bool(set(parse_seasons(s)) & wanted) for s in plots["seasons"]]
+    plots = plots[np.asarray(usable, dtype=bool)].reset_index(drop=True)
+    if plots.empty:
+        raise NotFound(f"no plots for the seasons {', '.join(planning.seasons)} in the store")
+    water = store.read("water_points")
+    if water.empty:
+        raise InvalidInput(
+            "water points",
+            ["the store has no water points: import them (`pasture import water-points`)"],
+        )
+    herds = store.read("herds")
+    if planning.unions is not None:
+        unknown = sorted(set(planning.unions) - set(herds["union_id"]))
+        if unknown:
+            raise NotFound(f"no herds of union(s) {unknown} in the store")
+        herds = herds[herds["union_id"].isin(planning.unions)].reset_index(drop=True)
+    if herds.empty:
+        raise NotFound("no herds in the store: import them (`pasture import herds`)")
+    return _Layers(plots, water, herds)
+
+
+def _check_biomass_models(plots: pd.DataFrame, planning: PlanningParams) -> None:
+    """Every pasture type has a biomass model, or there is a default one."""
+    types = plots["pasture_type"].astype(str).to_numpy()
+    no_model = sorted(
+        set(types) - set(planning.biomass_models)
+        if planning.default_biomass_model is None
+        else set()
+    )
+    if no_model:
+        raise InvalidInput(
+            "biomass models",
+            [
+                f"no biomass model for pasture type {t!r}; add it to "
+                f"PlanningParams.biomass_models or set default_biomass_model "
+                f"(models exist for: {', '.join(sorted(planning.biomass_models))})"
+                for t in no_model
+            ],
+        )
+
+
+def _forage(
+    store: Store,
+    plots: pd.DataFrame,
+    mids: pd.DatetimeIndex,
+    *,
+    ndvi_year: int,
+    planning: PlanningParams,
+    period_days: int,
+) -> _Forage:
+    """Forage per plot and period from NDVI through each pasture type's biomass model."""
+    ndvi = _ndvi_for_year(
+        store, ndvi_year, mids.min(), mids.max(), margin_days=planning.max_ndvi_gap_days
+    )
+    weekly = _weekly_ndvi(
+        ndvi,
+        [str(i) for i in plots["id"]],
+        mids,
+        min_valid_fraction=planning.min_valid_fraction,
+        max_gap_days=planning.max_ndvi_gap_days,
+    )
+    types = plots["pasture_type"].astype(str).to_numpy()
+    biomass = np.zeros_like(weekly)
+    for t in np.unique(types):
+        model = planning.biomass_models.get(str(t), planning.default_biomass_model)
+        assert model is not None
+        rows = types == t
+        biomass[rows] = np.asarray(model(weekly[rows]), dtype=float)
+    missing = ~np.isfinite(biomass)
+    biomass[missing] = 0.0
+    area = plots["area_ha"].astype(float).to_numpy()
+    green = biomass * area[:, None]
+    available = _standing_crop(
+        green, keep=(1.0 - planning.cured_loss_per_week) ** (period_days / 7.0)
+    )
+    regrowth = planning.regrowth_per_week * green * period_days / 7.0
+    return _Forage(weekly, available, regrowth)
+
+
+def _water_km(local: pd.DataFrame, water: pd.DataFrame, crs: str) -> np.ndarray:
+    """Distance from each plot to the nearest water point, km (in the local frame)."""
+    water_local = np.asarray(water.to_crs(crs).geometry, dtype=object)
+    tree = shapely.STRtree(water_local)
+    idx, dist = tree.query_nearest(
+        np.asarray(local.geometry, dtype=object), return_distance=True, all_matches=False
+    )
+    water_km = np.full(len(local), np.inf)
+    np.minimum.at(water_km, idx[0], dist / 1000.0)
+    return water_km
+
+
+def _plot_list(
+    store: Store,
+    layers: _Layers,
+    local: pd.DataFrame,
+    crs: str,
+    *,
+    season_year: int,
+    planning: PlanningParams,
+) -> tuple[tuple[Plot, ...], dict[str, Any]]:
+    """The planner's plots (geometry in the local equal-area frame, km) and where scores came from."""
+    plots = layers.plots
+    plot_ids = [str(i) for i in plots["id"]]
+    cent = local.geometry.centroid
+    water_km = _water_km(local, layers.water, crs)
+    deg, load, score_info = _plot_scores(
+        store, plot_ids, year=season_year, scores=planning.degradation_scores
+    )
+    wanted = set(planning.seasons)
+    plot_list = tuple(
+        Plot(
+            id=pid,
+            seasons=frozenset(parse_seasons(s)) & wanted,
+            union_id=None if u is None or (isinstance(u, float) and math.isnan(u)) else str(u),
+            area_ha=float(a),
+            water_km=float(w),
+            x_km=float(x) / 1000.0,
+            y_km=float(y) / 1000.0,
+            degradation=float(d),
+            load_ratio=float(r),
+        )
+        for pid, s, u, a, w, x, y, d, r in zip(
+            plot_ids,
+            plots["seasons"],
+            plots["union_id"],
+            plots["area_ha"].astype(float).to_numpy(),
+            water_km,
+            cent.x,
+            cent.y,
+            deg,
+            load,
+            strict=True,
+        )
+    )
+    return plot_list, score_info
+
+
+def _herd_list(
+    herds: pd.DataFrame,
+    plots: pd.DataFrame,
+    local: pd.DataFrame,
+    crs: str,
+    periods: Sequence[Period],
+    planning: PlanningParams,
+) -> tuple[tuple[Herd, ...], list[str]]:
+    """Herds with sheep units and demand from their composition (species table), and the skipped.
+
+    A herd without a home point starts from a point of its union's plots (of all
+    plots when the union has none in the plan).
+    """
+    table = planning.species_table()
+    counts = herds[list(SPECIES)].astype(float).fillna(0.0) * planning.livestock_factor
+    su = counts.to_numpy() @ table.sheep_units.reindex(list(SPECIES)).to_numpy()
+    labels = [p.season for p in periods]
+    # mean daily demand over the plan's periods: horses eat more in summer (DOMAIN.md)
+    intake = np.mean([table.intake(s).reindex(list(SPECIES)).to_numpy() for s in labels], axis=0)
+    demand = counts.to_numpy() @ intake
+    homes = herds.to_crs(crs).geometry
+    union_points = {}
+    herd_list: list[Herd] = []
+    skipped: list[str] = []
+    for k, hid in enumerate(herds["id"]):
+        if not (su[k] > 0 and demand[k] > 0):
+            skipped.append(str(hid))
+            continue
+        home = homes.iat[k]
+        if home is None or home.is_empty:
+            union = str(herds["union_id"].iat[k])
+            if union not in union_points:
+                u_plots = local[plots["union_id"] == union]
+                geom = (u_plots if len(u_plots) else local).geometry.union_all()
+                union_points[union] = geom.representative_point()
+            home = union_points[union]
+        herd_list.append(
+            Herd(
+                id=str(hid),
+                union_id=str(herds["union_id"].iat[k]),
+                sheep_units=float(su[k]),
+                demand_kg_day=float(demand[k]),
+                home_x_km=float(home.x) / 1000.0,
+                home_y_km=float(home.y) / 1000.0,
+            )
+        )
+    if not herd_list:
+        raise InvalidInput("herds", ["every herd has zero livestock; nothing to plan"])
+    return tuple(herd_list), skipped
+
+
+def _info(
+    inputs: RotationInputs,
+    forage: _Forage,
+    skipped: list[str],
+    *,
+    planning: PlanningParams,
+    period_days: int,
+) -> dict[str, Any]:
+    """What the plan's summary tells of its inputs: sizes, dates, gaps in the NDVI."""
+    periods = inputs.periods
+    labels = [p.season for p in periods]
+    weekly, available = forage.weekly_ndvi, forage.available
+    return {
+        "n_plots": inputs.n_plots,
+        "n_herds": inputs.n_herds,
+        "n_periods": inputs.n_periods,
+        "first_start": periods[0].start.isoformat(),
+        "last_end": (periods[-1].start + timedelta(days=period_days - 1)).isoformat(),
+        "weeks_per_season": {s: labels.count(s) for s in planning.seasons},
+        "plots_without_ndvi": int((~np.isfinite(weekly)).all(axis=1).sum()),
+        "plot_weeks_without_ndvi": int((~np.isfinite(weekly)).sum()),
+        "herds_skipped_no_livestock": skipped,
+        "sheep_units": float(sum(h.sheep_units for h in inputs.herds)),
+        "ungrazed_forage_peak_kg": float(available.max(axis=1).sum()) if available.size else 0.0,
+    }
+
+
+def rotation_inputs(
+    store: Store,
+    *,
+    season_year: int,
+    planning: PlanningParams | None = None,
+    period_days: int = 7,
+) -> RotationInputs:
+    """Build the rotation planner's inputs for one grazing year from the store.
+
+    Parameters
+    ----------
+    store
+        An open store with plots, water points, herds and ``ndvi_stats``.
+    season_year
+        Year of the grazing season (spring through autumn).
+    planning
+        How data become inputs (biomass models, windows, regrowth, scenario
+        factors); defaults documented on :class:`PlanningParams`.
+    period_days
+        Length of a period, days; must equal ``RotationParams.period_days`` of
+        the plan (7: weeks).
+
+    Returns
+    -------
+    RotationInputs
+        Plots open in the plan's seasons, with their allowed seasons, union (or
+        ``None``: public), area, distance from the plot to the nearest water
+        point and centroid (km, in a Lambert azimuthal equal-area frame centred
+        on the district), degradation score (``trends.status`` through
+        :attr:`PlanningParams.degradation_scores`) and load ratio (the highest
+        ``stocking_ratio_central`` of the plot's ``load`` rows at level
+        ``plot`` in the season year, or the latest earlier year with rows;
+        both 0 when the tables are empty); herds with sheep units and daily demand from their
+        composition (species table); weekly periods labelled by season; the
+        ungrazed standing forage per plot and period (kg DM) and its regrowth.
+
+    Raises
+    ------
+    NotFound
+        When there is no NDVI for the year, or no plots or herds.
+    InvalidInput
+        When a pasture type has no biomass model, or there are no water points.
+    """
+    return build_inputs(
+        store,
+        season_year=season_year,
+        planning=planning or PlanningParams(),
+        period_days=period_days,
+    ).inputs

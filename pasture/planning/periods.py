@@ -1,0 +1,68 @@
+"""The periods of a grazing season: whole weeks from the first season window to the last."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from grazing_models.rotation import Period
+from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
+
+from ..errors import InvalidInput
+
+__all__ = ["grazing_weeks"]
+
+
+def grazing_weeks(
+    season_year: int,
+    *,
+    windows: Mapping[str, SeasonWindow] | None = None,
+    seasons: Sequence[str] = ("spring", "summer", "autumn"),
+    period_days: int = 7,
+) -> tuple[Period, ...]:
+    """Whole periods from the start of the first season window to the end of the last.
+
+    Parameters
+    ----------
+    season_year
+        Year of the grazing season.
+    windows
+        Season windows; default ``grazing_models.seasons.SEASON_WINDOWS``
+        (DOMAIN.md, Seasons).
+    seasons
+        Seasons covered.
+    period_days
+        Length of a period (7: weeks).
+
+    Returns
+    -------
+    tuple of Period
+        Each labelled with the season whose window holds the period's middle day;
+        where windows overlap, the season that began last. A last partial period
+        is dropped.
+
+    Raises
+    ------
+    InvalidInput
+        When the windows leave a gap between the first and the last season.
+    """
+    wins = dict(windows or SEASON_WINDOWS)
+    bounds = {s: wins[s].bounds(season_year) for s in seasons}
+    first = min(b[0] for b in bounds.values())
+    last = max(b[1] for b in bounds.values())
+    n = ((last - first).days + 1) // period_days
+    out: list[Period] = []
+    gaps: list[str] = []
+    for k in range(n):
+        start = first + pd.Timedelta(days=k * period_days)
+        mid = start + pd.Timedelta(days=period_days // 2)
+        inside = [s for s in seasons if bounds[s][0] <= mid <= bounds[s][1]]
+        if not inside:
+            gaps.append(f"no season window holds {mid.date().isoformat()}")
+            continue
+        label = max(inside, key=lambda s: bounds[s][0])
+        out.append(Period(start=start.date(), season=label))
+    if gaps:
+        raise InvalidInput("season windows", gaps)
+    return tuple(out)

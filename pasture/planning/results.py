@@ -1,0 +1,156 @@
+"""A solved plan as the store's rows: assignments, deficits, the summary, JSON-safe values."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grazing_models.rotation import Plan, RotationInputs
+
+__all__ = ["finite", "jsonable", "new_plan_id", "plan_rows", "plan_summary", "py_value"]
+
+
+def new_plan_id(season_year: int) -> str:
+    """A new plan's id: ``plan-<season_year>-<8 hex digits>``."""
+    return f"plan-{season_year}-{uuid.uuid4().hex[:8]}"
+
+
+def _allowance(plan: Plan, inputs: RotationInputs) -> np.ndarray:
+    """``max(0, utilisation × available − depletion)`` per plot and period under the plan."""
+    u = plan.params.utilisation
+    eaten = np.zeros((inputs.n_plots, inputs.n_periods))
+    for a in plan.assignments:
+        if a.plot_id is not None:
+            eaten[inputs.plot_index[a.plot_id], a.period] += a.eaten_kg
+    allowed = np.zeros_like(eaten)
+    depletion = np.zeros(inputs.n_plots)
+    for t in range(inputs.n_periods):
+        allowed[:, t] = np.maximum(0.0, u * inputs.available_kg[:, t] - depletion)
+        depletion = np.maximum(0.0, depletion + eaten[:, t] - inputs.regrowth_kg[:, t])
+    return allowed
+
+
+def plan_rows(
+    plan_id: str, plan: Plan, inputs: RotationInputs
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan's ``assignments`` and ``deficits`` rows, each under ``plan_id``."""
+    days = plan.params.period_days
+    allowed = _allowance(plan, inputs)
+    herds = {h.id: h for h in inputs.herds}
+    recs = []
+    for a in plan.assignments:
+        herd = herds[a.herd_id]
+        start = inputs.periods[a.period].start
+        recs.append(
+            {
+                "plan_id": plan_id,
+                "herd_id": a.herd_id,
+                "union_id": herd.union_id,
+                "period": a.period,
+                "start": start,
+                "end": start + timedelta(days=days - 1),
+                "plot_id": a.plot_id,
+                "sheep_units": herd.sheep_units,
+                "demand_kg": a.demand_kg,
+                "eaten_kg": a.eaten_kg,
+                "available_kg": (
+                    None
+                    if a.plot_id is None
+                    else float(allowed[inputs.plot_index[a.plot_id], a.period])
+                ),
+            }
+        )
+    assignments = pd.DataFrame(recs)
+    deficits = pd.DataFrame(
+        [
+            {
+                "plan_id": plan_id,
+                "union_id": d.union_id,
+                "period": d.period,
+                "start": inputs.periods[d.period].start,
+                "deficit_kg": d.deficit_kg,
+                "sheep_units_to_move": d.sheep_units_to_move,
+                "feed_kg_dm": d.feed_kg_dm,
+            }
+            for d in plan.deficits
+        ],
+        columns=[
+            "plan_id",
+            "union_id",
+            "period",
+            "start",
+            "deficit_kg",
+            "sheep_units_to_move",
+            "feed_kg_dm",
+        ],
+    )
+    return assignments, deficits
+
+
+def finite(x: float | None) -> float | None:
+    """``x`` as a float, or None when it is missing or not finite (JSON has no inf or NaN)."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def jsonable(doc: Any) -> Any:
+    """A JSON-safe copy: non-finite floats become None, tuples lists."""
+    return json.loads(
+        json.dumps(doc, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o)),
+        parse_constant=lambda _c: None,
+    )
+
+
+def plan_summary(plan: Plan, assignments: pd.DataFrame, info: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan's ``summary``: the inputs' ``info``, the solver's figures and the plan's totals."""
+    unplaced = assignments["plot_id"].isna()
+    deficits = plan.deficits_frame()
+    by_union = (
+        deficits.groupby("union_id")[["deficit_kg", "sheep_units_to_move"]]
+        .agg({"deficit_kg": "sum", "sheep_units_to_move": "max"})
+        .to_dict("index")
+        if len(deficits)
+        else {}
+    )
+    return {
+        **dict(info),
+        "solver": plan.solver,
+        "status": plan.status,
+        "objective_terms": dict(plan.objective_terms),
+        "timings": dict(plan.timings),
+        "stats": dict(plan.stats),
+        "demand_kg": float(assignments["demand_kg"].sum()),
+        "eaten_kg": float(assignments["eaten_kg"].sum()),
+        "unplaced_demand_kg": float(assignments.loc[unplaced, "demand_kg"].sum()),
+        "unplaced_herd_periods": int(unplaced.sum()),
+        "deficit_kg": float(deficits["deficit_kg"].sum()) if len(deficits) else 0.0,
+        "feed_kg_dm": float(deficits["feed_kg_dm"].sum()) if len(deficits) else 0.0,
+        "deficit_periods": int(deficits["period"].nunique()) if len(deficits) else 0,
+        "deficit_by_union": {
+            str(u): {
+                "deficit_kg": v["deficit_kg"],
+                "max_sheep_units_to_move": v["sheep_units_to_move"],
+            }
+            for u, v in by_union.items()
+        },
+        "plots_used": int(assignments["plot_id"].dropna().nunique()),
+    }
+
+
+def py_value(value: Any) -> Any:
+    """A stored value as plain Python: missing values None, numpy numbers int or float."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value

@@ -1,0 +1,445 @@
+"""Making, approving and reading plans in the store.
+
+A plan is made in four steps, each a plain function call, the same in a
+notebook, a test, the ``pasture plan`` command and the API:
+
+1. :func:`~pasture.planning.inputs.rotation_inputs` builds the planner's inputs
+   for one grazing year from the store.
+2. :func:`create_plan` runs :func:`~grazing_models.rotation.plan_rotation`,
+   checks the result with :func:`~grazing_models.validate.validate_plan` and
+   stores it (``plans``, ``assignments``, ``deficits``) as a draft, with every
+   parameter (:class:`PlanningParams`, :class:`~grazing_models.rotation.RotationParams`,
+   the solver options and the species table) in the plan's ``params``.
+3. :func:`approve_plan` records who approved a draft and when.
+4. :func:`plan_frames`, :func:`list_plans` and
+   :func:`~pasture.planning.export.export_plan` read plans back and write them
+   as CSV, XLSX or GeoJSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from grazing_models.rotation import (
+    Plan,
+    RotationInputs,
+    RotationParams,
+    SolverName,
+    candidate_pairs,
+    plan_rotation,
+)
+from grazing_models.validate import validate_plan
+
+from ..errors import AlreadyExists, InvalidInput, NotFound
+from ..model import table as table_named
+from ..store.base import Store
+from .inputs import BuiltInputs, build_inputs
+from .params import DEFAULT_MIGRATION_KM, MAX_MILP_PAIRS, PlanningParams, PlanRejected
+from .results import finite, jsonable, new_plan_id, plan_rows, plan_summary, py_value
+
+__all__ = [
+    "PLAN_STATES",
+    "PlanFrames",
+    "Progress",
+    "approve_plan",
+    "create_plan",
+    "list_plans",
+    "plan_frames",
+    "plan_row",
+]
+
+Progress = Callable[[str], None]
+_M = TypeVar("_M", bound=BaseModel)
+#: Life cycle of a plan (``plans.state``).
+PLAN_STATES: tuple[str, ...] = ("solving", "draft", "approved", "failed")
+
+
+@dataclass(frozen=True)
+class PlanFrames:
+    """A stored plan: its ``plans`` row and its ``assignments`` and ``deficits`` rows."""
+
+    plan: dict[str, Any]
+    assignments: pd.DataFrame
+    deficits: pd.DataFrame
+
+
+def _validated(kind: type[_M], value: _M | Mapping[str, Any] | None, name: str) -> _M:
+    """A parameter object from itself, a mapping of its fields, or its defaults."""
+    if value is None:
+        return kind()
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind.model_validate(dict(value))
+    except ValidationError as exc:
+        raise InvalidInput(
+            name,
+            [
+                f"{'.'.join(str(p) for p in e['loc']) or name}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            ],
+        ) from None
+
+
+def _now() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def create_plan(
+    store: Store,
+    *,
+    season_year: int,
+    user: str,
+    solver: SolverName = "auto",
+    params: RotationParams | Mapping[str, Any] | None = None,
+    planning: PlanningParams | Mapping[str, Any] | None = None,
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    seed: int = 0,
+    lower_bound: bool = True,
+    max_milp_pairs: int = MAX_MILP_PAIRS,
+    plan_id: str | None = None,
+    progress: Progress | None = None,
+) -> str:
+    """Plan a grazing season, check the plan and store it as a draft.
+
+    Parameters
+    ----------
+    store
+        An open store (see :func:`rotation_inputs` for what it must hold).
+    season_year
+        Year of the grazing season.
+    user
+        Recorded as the plan's creator.
+    solver
+        ``"milp"``, ``"heuristic"`` or ``"auto"`` (the MILP up to
+        ``grazing_models.rotation.AUTO_MILP_MAX_PAIRS`` herd x plot x period
+        pairs, the heuristic above).
+    params
+        Planner parameters (utilisation, rest, distances, weights); defaults
+        from DOMAIN.md, see :class:`~grazing_models.rotation.RotationParams`.
+        A mapping of its fields is validated into one (e.g. a request body).
+    planning
+        How data become inputs, see :class:`PlanningParams` (or a mapping of
+        its fields).
+    time_limit
+        Seconds for the MILP, or for the whole heuristic plan and its bound.
+    mip_rel_gap
+        Relative gap at which the MILP stops.
+    seed
+        Seed of the heuristic's restarts (plans are reproducible when the time limit
+        lets the same restarts run).
+    lower_bound
+        Whether the heuristic also proves a lower bound, alongside its passes (an LP of
+        forage over the season and each herd planned alone at its prices of forage; see
+        :mod:`grazing_models.rotation`). Without it the plan has no bound and no gap, and
+        the heuristic plans without prices of forage.
+    max_milp_pairs
+        ``solver="milp"`` is refused above this many candidate pairs
+        (:data:`MAX_MILP_PAIRS`): the model would not fit in memory.
+    plan_id
+        Id of the new plan; default ``plan-<season_year>-<8 hex digits>``. A
+        caller that registered the plan in state ``solving`` beforehand (the
+        API's background jobs) passes its id; any other stored plan with this
+        id is refused.
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    str
+        The new plan's id.
+
+    Raises
+    ------
+    NotFound, InvalidInput
+        From :func:`rotation_inputs`; InvalidInput also for invalid parameters
+        and when ``solver="milp"`` is asked for an instance above ``max_milp_pairs``.
+    AlreadyExists
+        When ``plan_id`` names a stored plan that is not ``solving``.
+    PlanRejected
+        When the plan breaks a rule (``grazing_models.validate.validate_plan``);
+        the plan row is kept with state ``failed`` and the violations in its summary.
+    """
+    say = progress or (lambda _msg: None)
+    params, planning = _checked_params(params, planning)
+    if plan_id is not None:
+        _refuse_stored(store, plan_id)
+    say("reading plots, herds and NDVI")
+    built = build_inputs(
+        store, season_year=season_year, planning=planning, period_days=params.period_days
+    )
+    if solver == "milp":
+        _refuse_large_milp(built.inputs, params, max_milp_pairs)
+    plan_id = plan_id or new_plan_id(season_year)
+    options = _Solver(solver, time_limit, mip_rel_gap, seed, lower_bound, max_milp_pairs)
+    base_row = _solving_row(
+        plan_id,
+        season_year=season_year,
+        user=user,
+        params=params,
+        planning=planning,
+        solver=options,
+        info=built.info,
+    )
+    store.replace_rows("plans", pd.DataFrame([base_row]), where={"id": plan_id})
+    try:
+        plan = _solve(built.inputs, params, options, say)
+        _store_plan(store, base_row, plan, built, say)
+    except BaseException as exc:
+        _store_failure(store, base_row, built.info, exc)
+        raise
+    return plan_id
+
+
+@dataclass(frozen=True)
+class _Solver:
+    """The solver asked for and its options, as `create_plan` was given them."""
+
+    name: SolverName
+    time_limit: float
+    mip_rel_gap: float
+    seed: int
+    lower_bound: bool
+    max_milp_pairs: int
+
+    def doc(self) -> dict[str, Any]:
+        """The options as stored in the plan's ``params["solver"]``."""
+        return {
+            "requested": self.name,
+            "time_limit": self.time_limit,
+            "mip_rel_gap": self.mip_rel_gap,
+            "seed": self.seed,
+            "lower_bound": self.lower_bound,
+            "max_milp_pairs": self.max_milp_pairs,
+        }
+
+
+def _checked_params(
+    params: RotationParams | Mapping[str, Any] | None,
+    planning: PlanningParams | Mapping[str, Any] | None,
+) -> tuple[RotationParams, PlanningParams]:
+    """Both parameter objects, validated; a mapping of planner fields gets the migration default."""
+    if params is None or isinstance(params, Mapping):
+        params = {"max_migration_km": DEFAULT_MIGRATION_KM, **(params or {})}
+    return (
+        _validated(RotationParams, params, "params"),
+        _validated(PlanningParams, planning, "planning"),
+    )
+
+
+def _refuse_stored(store: Store, plan_id: str) -> None:
+    """A caller's plan id may name only a plan it registered as ``solving``."""
+    existing = store.read_rows("plans", where={"id": plan_id})
+    if len(existing) and existing["state"].iat[0] != "solving":
+        raise AlreadyExists(
+            f"a plan with id {plan_id!r} is stored already ({existing['state'].iat[0]})"
+        )
+
+
+def _refuse_large_milp(inputs: RotationInputs, params: RotationParams, max_pairs: int) -> None:
+    """The exact MILP above ``max_pairs`` candidate pairs would not fit in memory."""
+    n_pairs = candidate_pairs(inputs, params)[0].size
+    if n_pairs > max_pairs:
+        raise InvalidInput(
+            "solver",
+            [
+                f"the exact MILP would have {n_pairs:,} herd x plot x week pairs, more than "
+                f"{max_pairs:,} it can build and solve; use solver='heuristic' or "
+                "'auto', or prune the instance (RotationParams.max_home_km, "
+                "PlanningParams.unions or seasons)"
+            ],
+        )
+
+
+def _solving_row(
+    plan_id: str,
+    *,
+    season_year: int,
+    user: str,
+    params: RotationParams,
+    planning: PlanningParams,
+    solver: _Solver,
+    info: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The ``plans`` row of a plan being solved, with every parameter it is solved with."""
+    created = _now()
+    doc_params = jsonable(
+        {
+            "rotation": params.model_dump(mode="json"),
+            "planning": planning.model_dump(mode="json"),
+            "solver": solver.doc(),
+            "species_table": planning.species_table().to_frame().to_dict("records"),
+        }
+    )
+    return {
+        "id": plan_id,
+        "season_year": season_year,
+        "state": "solving",
+        "params": doc_params,
+        "summary": jsonable(info),
+        "created_at": created,
+        "created_by": user,
+    }
+
+
+def _solve(inputs: RotationInputs, params: RotationParams, solver: _Solver, say: Progress) -> Plan:
+    """Plan the season and check the plan; PlanRejected when it breaks a rule."""
+    say(
+        f"planning {inputs.n_herds} herds on {inputs.n_plots} plots "
+        f"over {inputs.n_periods} weeks ({solver.name})"
+    )
+    plan = plan_rotation(
+        inputs,
+        params,
+        solver=solver.name,
+        time_limit=solver.time_limit,
+        mip_rel_gap=solver.mip_rel_gap,
+        seed=solver.seed,
+        bound=solver.lower_bound,
+    )
+    say("checking the plan")
+    violations = validate_plan(plan, inputs)
+    if violations:
+        raise PlanRejected(violations)
+    return plan
+
+
+def _store_plan(
+    store: Store, base_row: Mapping[str, Any], plan: Plan, built: BuiltInputs, say: Progress
+) -> None:
+    """Write the plan's assignments and deficits, then its row as a draft."""
+    plan_id = str(base_row["id"])
+    assignments, deficits = plan_rows(plan_id, plan, built.inputs)
+    summary = plan_summary(plan, assignments, built.info)
+    say("storing the plan")
+    store.replace_rows("assignments", assignments, where={"plan_id": plan_id})
+    store.replace_rows("deficits", deficits, where={"plan_id": plan_id})
+    row = {
+        **base_row,
+        "state": "draft",
+        "solver": plan.solver,
+        "solver_status": plan.status,
+        "objective": finite(plan.objective),
+        "bound": finite(plan.bound),
+        "gap": finite(plan.gap),
+        "summary": jsonable(summary),
+    }
+    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+
+
+def _store_failure(
+    store: Store, base_row: Mapping[str, Any], info: Mapping[str, Any], exc: BaseException
+) -> None:
+    """Mark the plan ``failed`` with the error, and drop any rows written for it."""
+    plan_id = str(base_row["id"])
+    failed = {
+        **base_row,
+        "state": "failed",
+        "summary": jsonable({**info, "error": str(exc)[:4000]}),
+    }
+    # keep the original error if the store itself is what failed
+    with contextlib.suppress(Exception):
+        for name in ("assignments", "deficits"):
+            empty = pd.DataFrame(columns=list(table_named(name).column_names))
+            store.replace_rows(name, empty, where={"plan_id": plan_id})
+        store.replace_rows("plans", pd.DataFrame([failed]), where={"id": plan_id})
+
+
+def plan_row(store: Store, plan_id: str) -> dict[str, Any]:
+    """The ``plans`` row of a plan as plain Python values; NotFound names the stored plans."""
+    rows = store.read_rows("plans", where={"id": plan_id})
+    if rows.empty:
+        known = store.read_rows("plans")["id"].tolist()
+        hint = f"; stored plans: {', '.join(known[-10:])}" if known else "; no plans are stored"
+        raise NotFound(f"no plan with id {plan_id!r}{hint}")
+    return {k: py_value(v) for k, v in rows.iloc[0].to_dict().items()}
+
+
+def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
+    """Approve a draft plan: state ``approved``, with who and when.
+
+    Parameters
+    ----------
+    store
+        An open store.
+    plan_id
+        Id of a plan in state ``draft``.
+    user
+        Recorded as the approver.
+
+    Returns
+    -------
+    dict
+        The updated ``plans`` row.
+
+    Raises
+    ------
+    NotFound
+        When there is no such plan.
+    InvalidInput
+        When the plan is not a draft (already approved, failed or still solving).
+    """
+    row = plan_row(store, plan_id)
+    if row["state"] != "draft":
+        by = f" by {row['approved_by']}" if row.get("approved_by") else ""
+        raise InvalidInput(
+            f"plan {plan_id}",
+            [f"only a draft plan can be approved; this plan is {row['state']}{by}"],
+        )
+    row.update(state="approved", approved_at=_now(), approved_by=user)
+    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    return row
+
+
+def list_plans(
+    store: Store, *, season_year: int | None = None, state: str | None = None
+) -> pd.DataFrame:
+    """The ``plans`` rows, newest first, optionally of one season year or state.
+
+    Parameters
+    ----------
+    store
+        An open store.
+    season_year, state
+        Optional filters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``pasture.model.PLANS``.
+    """
+    if state is not None and state not in PLAN_STATES:
+        raise InvalidInput("plans", [f"unknown state {state!r}; use {', '.join(PLAN_STATES)}"])
+    where: dict[str, Any] = {}
+    if season_year is not None:
+        where["season_year"] = season_year
+    if state is not None:
+        where["state"] = state
+    rows = store.read_rows("plans", where=where or None)
+    return rows.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def plan_frames(store: Store, plan_id: str) -> PlanFrames:
+    """One stored plan: its row, assignments (with ``season`` and ``deficit_kg``) and deficits.
+
+    Raises
+    ------
+    NotFound
+        When there is no such plan.
+    """
+    row = plan_row(store, plan_id)
+    assignments = store.read_rows("assignments", where={"plan_id": plan_id})
+    assignments = assignments.sort_values(["period", "union_id", "herd_id"]).reset_index(drop=True)
+    assignments["deficit_kg"] = (assignments["demand_kg"] - assignments["eaten_kg"]).clip(lower=0.0)
+    deficits = store.read_rows("deficits", where={"plan_id": plan_id})
+    deficits = deficits.sort_values(["period", "union_id"]).reset_index(drop=True)
+    return PlanFrames(row, assignments, deficits)

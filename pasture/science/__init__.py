@@ -1,0 +1,50 @@
+"""Grazing science on a store: biomass calibration, capacity, load, trends and green-up.
+
+Small functions that read layers and NDVI statistics from a `pasture.store.Store`,
+call the pure models of `grazing_models` and write the result tables of
+`pasture.model` (``capacity``, ``load``, ``trends``, ``greenup``), each as one
+transactional replacement of its slice. Every number here is a documented,
+keyword-only default taken from DOMAIN.md (2024) or marked as an *assumption*.
+
+Modules: `inputs` (plots and NDVI of the store), `calibration` (NDVI→biomass
+models), `capacity`, `load` (livestock against forage and norms; which livestock
+figures count at which level is told there), `trends`, `greenup` and `demo` (the
+demo district's run of them all).
+"""
+
+from .calibration import (
+    DEMO_YIELD_BASIS,
+    MIN_CALIBRATION_SAMPLES,
+    BiomassCalibration,
+    calibrate_biomass_models,
+    calibration_samples,
+    demo_biomass_models,
+)
+from .capacity import compute_capacity
+from .demo import ScienceSummary, run_demo_science
+from .greenup import compute_greenup
+from .inputs import DEFAULT_MIN_VALID_FRACTION, latest_full_year, read_ndvi, read_plots
+from .load import PUBLIC_GROUP, compute_load
+from .trends import TREND_REFERENCES, compute_trends, relative_to_reference
+
+__all__ = [
+    "DEFAULT_MIN_VALID_FRACTION",
+    "DEMO_YIELD_BASIS",
+    "MIN_CALIBRATION_SAMPLES",
+    "PUBLIC_GROUP",
+    "TREND_REFERENCES",
+    "BiomassCalibration",
+    "ScienceSummary",
+    "calibrate_biomass_models",
+    "calibration_samples",
+    "compute_capacity",
+    "compute_greenup",
+    "compute_load",
+    "compute_trends",
+    "demo_biomass_models",
+    "latest_full_year",
+    "read_ndvi",
+    "read_plots",
+    "relative_to_reference",
+    "run_demo_science",
+]

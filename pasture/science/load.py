@@ -1,0 +1,255 @@
+"""Livestock load against forage and against the load norms (the ``load`` table).
+
+Which livestock figures are used (census and herds are the same animals, so
+they are never added together):
+
+* union and okrug levels use each household's **latest census** (the record a
+  union keeps and the law asks for, DOMAIN.md "Who does what");
+* the plot level uses the **herds**, placed on the plot that holds their point:
+  only herds have a location. A herd counts on its plot for every season of the
+  plot, so the plot level shows where herds stand now, not a rotation plan.
+
+The ``norm_status`` column compares livestock with a load-norm table (Order
+3-3/332 format, `grazing_models.load.LoadNorms`); the default is the packaged
+SAMPLE table, and every status it gives says ``(SAMPLE norms)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from grazing_models.capacity import BANDS, aggregate_capacity
+from grazing_models.livestock import SpeciesTable
+from grazing_models.load import (
+    UNUSED_THRESHOLD,
+    LoadNorms,
+    census_heads,
+    herd_heads,
+    norm_check,
+    stocking_load,
+    stocking_status,
+)
+
+from ..errors import NotFound
+from ..model import SPECIES
+from ..store.base import Store
+from .inputs import read_plots
+from .tables import table_frame
+
+__all__ = ["PUBLIC_GROUP", "compute_load"]
+
+#: Group id of plots without a union in the ``load`` table (see `pasture.model.LOAD`).
+PUBLIC_GROUP: str = "public"
+
+
+def compute_load(
+    store: Store,
+    *,
+    year: int | None = None,
+    norms: LoadNorms | None = None,
+    region: str = "*",
+    unused_threshold: float = UNUSED_THRESHOLD,
+    table: SpeciesTable | None = None,
+) -> pd.DataFrame:
+    """Livestock demand against forage per plot, union and okrug; writes ``load``.
+
+    Reads the year's ``capacity`` rows (run `compute_capacity` first), the latest
+    census and the herds. Union and okrug levels use the census, the plot level
+    the herds on each plot (the same animals: never both, see the module
+    docstring). Per DOMAIN.md (2024)::
+
+        demand_kg      = Σ_species head × intake(season) × days
+        stocking_ratio = demand_kg / forage_kg          # > 1 overloaded
+
+    ``status`` is overloaded above 1, unused below ``unused_threshold`` (0.5, Law
+    65-VIII, 2024), within capacity otherwise. Groups whose livestock is not in
+    the census (public pasture, okrugs without a union) have unknown demand and
+    status ``"unknown"``. ``norm_status`` compares the livestock with ``norms``
+    (default the SAMPLE table, and then every status says ``(SAMPLE norms)``).
+
+    Parameters
+    ----------
+    store
+        Store with plots, unions, census, herds and the year's capacity.
+    year
+        Season year of the capacity rows; default the latest year stored.
+    norms
+        Load norms in hectares per head (Order 3-3/332 format); default
+        `LoadNorms.sample`, which is NOT the legal table.
+    region
+        Region selector of the norm table (``*``: any).
+    unused_threshold
+        Non-use threshold for both statuses (Law 65-VIII, 2024).
+    table
+        Species table (intake per season); default DOMAIN.md (2024).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``load`` rows plus ``area_ha``, the species head counts, ``sheep_units``
+        (census heads in Kazakh sheep units), ``norm_load`` and ``norms_sample``.
+    """
+    norms = LoadNorms.sample() if norms is None else norms
+    year, capacity = _capacity_of_year(store, year)
+    plots = read_plots(store)
+    capacity = _with_plot_fields(capacity, plots)
+    parts = _levels(store, capacity, plots)
+
+    permitted = _permitted_heads(capacity, norms, region=region)
+    frames = []
+    for level, rows, heads, unknown in parts:
+        loaded = stocking_load(
+            rows, heads, by="group_id", table=table, unused_threshold=unused_threshold
+        )
+        loaded = _with_norms(
+            loaded,
+            permitted,
+            level=level,
+            plots_capacity=capacity,
+            unused_threshold=unused_threshold,
+            is_sample=norms.is_sample,
+        )
+        if unknown:
+            _mark_unknown(loaded, unknown)
+        frames.append(loaded.assign(level=level))
+    result = pd.concat(frames, ignore_index=True)
+    result["year"] = int(year)
+    result["sheep_units"] = _sheep_units(result, table)
+    result["norms_sample"] = norms.is_sample
+    # demand on zero forage has no finite ratio: stored as missing, the status says overloaded
+    ratios = [c for c in result.columns if c.startswith("stocking_ratio_")]
+    result[ratios] = result[ratios].replace([np.inf, -np.inf], np.nan)
+    store.replace_rows("load", table_frame("load", result), where={"year": int(year)})
+    first = ["level", "group_id", "year", "season"]
+    return result[first + [c for c in result.columns if c not in first]]
+
+
+#: One level of the load table: its name, capacity rows by ``group_id``, livestock
+#: heads by group, and the groups whose livestock is not known.
+_Level = tuple[str, pd.DataFrame, pd.DataFrame, set[str]]
+
+
+def _capacity_of_year(store: Store, year: int | None) -> tuple[int, pd.DataFrame]:
+    """The capacity rows of ``year`` (default the latest stored) and that year."""
+    where = None if year is None else {"year": int(year)}
+    capacity = store.read_rows("capacity", where=where)
+    if capacity.empty:
+        what = "any year" if year is None else f"{year}"
+        raise NotFound(f"no capacity rows for {what}; run `pasture capacity` first")
+    if year is None:
+        year = int(capacity["year"].max())
+        capacity = capacity[capacity["year"] == year]
+    return year, capacity
+
+
+def _levels(store: Store, capacity: pd.DataFrame, plots: pd.DataFrame) -> list[_Level]:
+    """Plot level from the herds, union and okrug levels from the census (never both)."""
+    census = store.read("census")
+    unions = store.read("unions")
+    herds = store.read("herds")
+    union_heads = census_heads(census, by="union_id") if not census.empty else _no_heads()
+    okrug_of = dict(zip(unions["id"], unions["okrug_id"], strict=True))
+    okrug_heads = (
+        union_heads.rename(index=okrug_of).groupby(level=0).sum()
+        if not union_heads.empty
+        else _no_heads()
+    )
+    plot_heads = herd_heads(herds, by="plot_id", plots=plots) if not herds.empty else _no_heads()
+
+    parts: list[_Level] = []
+    plot_rows = capacity.assign(group_id=capacity["plot_id"])
+    parts.append(("plot", plot_rows, plot_heads, set()))
+    union_rows = aggregate_capacity(
+        capacity.assign(group_id=capacity["union_id"].fillna(PUBLIC_GROUP)), by="group_id"
+    )
+    parts.append(("union", union_rows, union_heads, {PUBLIC_GROUP}))
+    okrug_rows = aggregate_capacity(capacity.assign(group_id=capacity["okrug_id"]), by="group_id")
+    without_census = set(okrug_rows["group_id"]) - set(okrug_heads.index)
+    parts.append(("okrug", okrug_rows, okrug_heads, without_census))
+    return parts
+
+
+def _mark_unknown(loaded: pd.DataFrame, unknown: set[str]) -> None:
+    """Groups whose livestock is not in the census: demand and statuses unknown (in place)."""
+    mask = loaded["group_id"].isin(list(unknown)).to_numpy()
+    for column in ("demand_kg", *(f"stocking_ratio_{b}" for b in BANDS), "norm_load"):
+        loaded.loc[mask, column] = np.nan
+    loaded.loc[mask, "status"] = "unknown"
+    loaded.loc[mask, "norm_status"] = "unknown"
+
+
+def _no_heads() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(SPECIES), dtype=float)
+
+
+def _sheep_units(frame: pd.DataFrame, table: SpeciesTable | None) -> np.ndarray:
+    from grazing_models.livestock import sheep_units
+
+    return np.asarray(sheep_units(frame[list(SPECIES)], table=table), dtype=float)
+
+
+def _with_plot_fields(capacity: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFrame:
+    fields = plots[["id", "union_id", "okrug_id", "pasture_type"]].rename(columns={"id": "plot_id"})
+    out = capacity.merge(fields, on="plot_id", how="left")
+    missing = out["okrug_id"].isna()
+    if missing.any():
+        listed = ", ".join(sorted(out.loc[missing, "plot_id"].astype(str).unique())[:10])
+        raise NotFound(
+            f"capacity rows refer to plots that are no longer stored ({listed}); "
+            "run `pasture capacity` again"
+        )
+    return out
+
+
+def _permitted_heads(capacity: pd.DataFrame, norms: LoadNorms, *, region: str) -> pd.DataFrame:
+    """Heads each plot-season may carry under the norms: ``permitted_<species>``."""
+    parts = []
+    for season, rows in capacity.groupby("season", sort=True):
+        checked = norm_check(
+            rows[["plot_id", "union_id", "okrug_id", "season", "area_ha", "pasture_type"]],
+            norms,
+            region=region,
+            season=str(season),
+        )
+        parts.append(checked)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_norms(
+    loaded: pd.DataFrame,
+    permitted: pd.DataFrame,
+    *,
+    level: str,
+    plots_capacity: pd.DataFrame,
+    unused_threshold: float,
+    is_sample: bool,
+) -> pd.DataFrame:
+    """``norm_load`` = Σ_species heads / Σ_plots permitted heads, and its status.
+
+    For one plot this is `grazing_models.load.norm_check`'s Σ heads × ha_per_head /
+    area; for a group it sums the permitted heads of its plots, so mixed pasture
+    types each keep their own norm.
+    """
+    key = {"plot": "plot_id", "union": "union_id", "okrug": "okrug_id"}[level]
+    group = permitted[key]
+    if level == "union":
+        group = group.fillna(PUBLIC_GROUP)
+    columns = [f"permitted_{s}" for s in SPECIES]
+    sums = (
+        permitted.assign(group_id=group.to_numpy())
+        .groupby(["group_id", "season"], sort=False)[columns]
+        .sum(min_count=1)
+    )
+    index = pd.MultiIndex.from_arrays([loaded["group_id"], loaded["season"]])
+    allowed = sums.reindex(index).to_numpy(dtype=float)
+    heads = loaded[list(SPECIES)].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(heads > 0, heads / allowed, 0.0)
+    norm_load = np.where(np.isnan(allowed).all(axis=1), np.nan, np.nansum(share, axis=1))
+    out = loaded.copy()
+    out["norm_load"] = norm_load
+    status = stocking_status(norm_load, unused_threshold=unused_threshold)
+    label = " (SAMPLE norms)" if is_sample else ""
+    out["norm_status"] = [s if s == "unknown" else f"{s}{label}" for s in status]
+    return out

@@ -1,0 +1,66 @@
+"""The science commands (pasture.cli_science): capacity, load and trends."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+import pasture
+from pasture import cli as pasture_cli
+
+from .helpers import YEAR, Science
+
+
+def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> None:
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(demo_ndvi_gpkg, path)
+    group = pasture_cli.main  # the real group, where these commands are registered
+    runner = CliRunner(env={"COLUMNS": "200"})
+
+    def run(*args: str) -> str:
+        result = runner.invoke(group, [*args, "--store", str(path)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    output = run("capacity")
+    assert "NDVI → biomass calibration" in output and "mountain_meadow_steppe" in output
+    assert "Carrying capacity 2024 per union" in output and "upu-karazhota" in output
+    assert "5,170 plot-season rows stored for 2024" in output
+    output = run("load")
+    assert "Load 2024 per union" in output and "upu-sogety" in output
+    assert "overloaded" in output and "SAMPLE" in output
+    output = run("trends")
+    assert "Degrading plots (42" in output
+    assert "11 of 12 plots generated with a downward trend" in output
+    with pasture.open_store(path) as store:
+        assert len(store.read_rows("capacity", where={"year": YEAR})) == 5170
+        assert set(store.read_rows("load")["level"]) == {"plot", "union", "okrug"}
+        assert int((store.read_rows("trends")["status"] == "degrading").sum()) == 42
+
+
+def test_cli_capacity_without_models_or_yields_is_a_usage_error(
+    science: Science, tmp_path: Path
+) -> None:
+    models = tmp_path / "models.json"
+    models.write_text(json.dumps({"*": {"form": "linear", "a": 1000, "b": 0}}), encoding="utf-8")
+    group = pasture_cli.main
+    runner = CliRunner(env={"COLUMNS": "200"})
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(science.path, path)
+    result = runner.invoke(group, ["capacity", "--store", str(path), "--yield-basis", "none"])
+    assert result.exit_code == 2 and "--models" in result.output
+    result = runner.invoke(
+        group,
+        ["capacity", "--store", str(path), "--yield-basis", "none", "--models", str(models)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    with pasture.open_store(path) as store:
+        cap = store.read_rows("capacity", where={"year": YEAR})
+    ndvi_rows = cap[cap["source"] == "ndvi"]
+    assert np.allclose(ndvi_rows["biomass_central_kg_ha"], 1000 * ndvi_rows["ndvi"].clip(lower=0))
+    assert (cap.loc[cap["season"] == "winter", "source"] == "none").all()

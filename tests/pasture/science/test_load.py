@@ -1,0 +1,80 @@
+"""Livestock load against forage and norms (pasture.science.load) on the demo store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pasture
+from grazing_models.load import UNUSED_THRESHOLD, census_heads
+from pasture import science as pasture_science
+from pasture.model import SPECIES
+
+from .helpers import YEAR, Science
+
+
+def test_load_status_applies_the_thresholds(science: Science) -> None:
+    load = science.load
+    assert set(load["level"]) == {"plot", "union", "okrug"}
+    ratio = load["stocking_ratio_central"].to_numpy()
+    known = np.isfinite(ratio)
+    status = load["status"].to_numpy()
+    assert (status[known & (ratio > 1)] == "overloaded").all()
+    assert (status[known & (ratio < UNUSED_THRESHOLD)] == "unused").all()
+    middle = known & (ratio >= UNUSED_THRESHOLD) & (ratio <= 1)
+    assert (status[middle] == "within capacity").all()
+    # a ratio over zero forage is stored as missing; such a group is overloaded
+    no_forage = load["forage_central_kg"].fillna(0).to_numpy() == 0
+    assert (
+        status[~known & no_forage & (load["demand_kg"].fillna(0).to_numpy() > 0)] != "unknown"
+    ).all()
+    assert (status[~known & ~no_forage] == "unknown").all()
+    # the norm check uses the SAMPLE table and says so
+    labelled = load.loc[load["norm_status"] != "unknown", "norm_status"]
+    assert labelled.str.endswith("(SAMPLE norms)").all()
+    union = load[load["level"] == "union"]
+    assert union["status"].value_counts().to_dict() == {
+        "overloaded": 11,
+        "within capacity": 1,
+        "unknown": 4,  # public pasture: the livestock of non-members is not in the census
+        "unused": 3,
+    }
+    karazhota = union.set_index(["group_id", "season"])
+    assert karazhota.at[("upu-karazhota", "winter"), "status"] == "overloaded"
+    assert karazhota.at[("upu-karazhota", "spring"), "status"] == "unused"
+
+
+def test_norm_status_follows_the_norm_load(science: Science) -> None:
+    rows = science.summary.union_load
+    known = rows["norm_load"].notna()
+    norm = rows.loc[known, "norm_load"]
+    status = rows.loc[known, "norm_status"].str.replace(" (SAMPLE norms)", "", regex=False)
+    assert (status[norm > 1] == "overloaded").all()
+    assert (status[norm < UNUSED_THRESHOLD] == "unused").all()
+    assert (status[(norm >= UNUSED_THRESHOLD) & (norm <= 1)] == "within capacity").all()
+    # Σ heads × ha per head / area, for a union with only '*' norms (the sample table)
+    row = rows[(rows["group_id"] == "upu-akshi") & (rows["season"] == "spring")].iloc[0]
+    ha = {"sheep": 0.683, "goats": 0.683, "cattle": 3.417, "horses": 4.1, "camels": 4.783}
+    need = sum(row[s] * ha[s] for s in SPECIES)
+    assert row["norm_load"] == pytest.approx(need / row["area_ha"], rel=1e-6)
+
+
+def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -> None:
+    """Census and herds are the same animals: unions use the census, plots the herds."""
+    census = census_heads(science.census, by="union_id")
+    herds = science.herds.groupby("union_id")[list(SPECIES)].sum()
+    assert (census.to_numpy() == herds.reindex(census.index).to_numpy()).all()
+    union = science.summary.union_load
+    for union_id, heads in census.iterrows():
+        rows = union[union["group_id"] == union_id]
+        assert (rows[list(SPECIES)].to_numpy() == heads.to_numpy()).all(), union_id
+    plot_rows = science.load[science.load["level"] == "plot"]
+    assert len(plot_rows) == len(science.capacity)
+    # every herd stands on one plot; a plot's heads repeat in each of its seasons
+    with pasture.open_store(science.path) as store:
+        computed = pasture_science.compute_load(store, year=YEAR)
+    per_plot = computed[computed["level"] == "plot"].drop_duplicates("group_id")
+    assert per_plot[list(SPECIES)].to_numpy().sum() == herds.to_numpy().sum()
+
+
+# -------------------------------------------------------------------------------- trends
