@@ -20,7 +20,6 @@ __all__ = [
     "BadRequest",
     "Forbidden",
     "NotAcceptable",
-    "NotProvided",
     "PayloadTooLarge",
     "PreconditionFailed",
     "PreconditionRequired",
@@ -76,10 +75,6 @@ class TooManyRequests(ApiError):
     """Too many attempts; Retry-After says when to try again."""
 
 
-class NotProvided(ApiError):
-    """A feature this deployment does not have (e.g. the planner is not installed)."""
-
-
 @dataclass(frozen=True)
 class ErrorKind:
     """How one exception class answers: status, problem type slug and title."""
@@ -99,6 +94,9 @@ ERRORS: dict[type[Exception], ErrorKind] = {
     domain.InvalidInput: ErrorKind(422, "invalid-input", "The data cannot be stored"),
     domain.NotFound: ErrorKind(404, "not-found", "Not found"),
     domain.AlreadyExists: ErrorKind(409, "already-exists", "Already exists"),
+    domain.PlanStateConflict: ErrorKind(
+        409, "plan-state-conflict", "The plan is not in that state"
+    ),
     domain.VersionConflict: ErrorKind(412, "version-conflict", "The record has changed"),
     domain.StoreUnavailable: ErrorKind(503, "store-unavailable", "The database is unavailable"),
     domain.StoreError: ErrorKind(
@@ -123,7 +121,6 @@ ERRORS: dict[type[Exception], ErrorKind] = {
     PreconditionRequired: ErrorKind(428, "precondition-required", "Precondition required"),
     PayloadTooLarge: ErrorKind(413, "payload-too-large", "Request body too large"),
     TooManyRequests: ErrorKind(429, "too-many-requests", "Too many requests"),
-    NotProvided: ErrorKind(501, "not-provided", "Not provided by this server"),
 }
 
 _RETRY_AFTER_S = {503: "5"}

@@ -47,7 +47,6 @@ _STATUS_TEXT = {
     422: "Invalid request body",
     428: "If-Match missing",
     429: "Too many attempts",
-    501: "Not provided by this server",
     503: "The database is unavailable; try again later",
 }
 

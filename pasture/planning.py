@@ -73,7 +73,7 @@ from grazing_models.rotation import (
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 from grazing_models.validate import Violation, validate_plan
 
-from .errors import AlreadyExists, InvalidInput, NotFound, PastureError
+from .errors import AlreadyExists, InvalidInput, NotFound, PastureError, PlanStateConflict
 from .model import SEASONS, SPECIES, parse_seasons
 from .model import table as table_named
 from .store.base import Store
@@ -1153,7 +1153,7 @@ def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
     row = _plan_row(store, plan_id)
     if row["state"] != "draft":
         by = f" by {row['approved_by']}" if row.get("approved_by") else ""
-        raise InvalidInput(
+        raise PlanStateConflict(
             f"plan {plan_id}",
             [f"only a draft plan can be approved; this plan is {row['state']}{by}"],
         )
