@@ -20,7 +20,7 @@ from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
 from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
-from .scope import require_role
+from .scope import plan_summary, require_role, union_where
 from .users import Role
 
 __all__ = ["PlanRequest", "plans_router"]
@@ -43,8 +43,7 @@ def _plan_doc(base: str, row: dict[str, Any], user: Principal) -> dict[str, Any]
     for k in ("created_at", "approved_at"):
         if doc.get(k) is not None:
             doc[k] = pd.Timestamp(doc[k]).isoformat()
-    if user.role is Role.UNION:
-        doc["summary"] = None  # may describe other unions
+    doc["summary"] = plan_summary(user, doc.get("summary"))
     href = f"{base}/plans/{row['id']}"
     doc["links"] = [
         web.link(href, "self", web.JSON),
@@ -89,10 +88,7 @@ def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> No
 
 
 def _assignment_frame(store: Store, plan_id: str, user: Principal) -> pd.DataFrame:
-    where: dict[str, Any] = {"plan_id": plan_id}
-    if user.role is Role.UNION:
-        where["union_id"] = user.union_id
-    return store.read_rows("assignments", where=where)
+    return store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
 
 
 def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any]) -> APIRouter:

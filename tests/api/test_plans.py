@@ -100,6 +100,15 @@ def test_plans_list_get_and_approve(plan_client: TestClient) -> None:
     assert plan_client.post("/plans/plan-test/approve", headers=akimat).status_code == 409
 
 
+def test_a_union_sees_no_plan_summary(plan_client: TestClient) -> None:
+    union = auth(login(plan_client, OWN_UNION))
+    akimat = auth(login(plan_client, "akimat"))
+    assert plan_client.get("/plans/plan-test", headers=union).json()["summary"] is None
+    assert plan_client.get("/plans/plan-test", headers=akimat).json()["summary"] == {
+        "deficit_kg": 0
+    }
+
+
 def test_only_a_draft_can_be_approved_over_http(plan_client: TestClient) -> None:
     akimat = auth(login(plan_client, "akimat"))
     assert plan_client.post("/plans/plan-test/approve", headers=akimat).status_code == 200
