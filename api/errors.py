@@ -16,11 +16,11 @@ from pasture import errors as domain
 __all__ = [
     "ERRORS",
     "PROBLEM_MEDIA_TYPE",
+    "TITLES",
     "ApiError",
     "BadRequest",
     "Forbidden",
     "NotAcceptable",
-    "NotProvided",
     "PayloadTooLarge",
     "PreconditionFailed",
     "PreconditionRequired",
@@ -76,67 +76,76 @@ class TooManyRequests(ApiError):
     """Too many attempts; Retry-After says when to try again."""
 
 
-class NotProvided(ApiError):
-    """A feature this deployment does not have (e.g. the planner is not installed)."""
+#: The one table of problem titles (RFC 9457 ``title``), by status: the problem
+#: handlers, the 413 of the body limit and the OpenAPI descriptions all read it.
+#: The ``type`` slug and the detail say which problem of a status it is.
+TITLES: dict[int, str] = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Not allowed for your role",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request body",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "The database is unavailable",
+}
 
 
 @dataclass(frozen=True)
 class ErrorKind:
-    """How one exception class answers: status, problem type slug and title."""
+    """How one exception class answers: status and problem type slug."""
 
     status: int
     slug: str
-    title: str
     #: show the exception's own message as the detail (domain messages say what to fix)
     show_message: bool = True
     #: detail to use when the message is not shown
     detail: str = ""
 
+    @property
+    def title(self) -> str:
+        return TITLES[self.status]
+
 
 #: The one table from exception class to HTTP answer. Starlette picks the most
 #: specific class (method resolution order), so StoreUnavailable wins over StoreError.
 ERRORS: dict[type[Exception], ErrorKind] = {
-    domain.InvalidInput: ErrorKind(422, "invalid-input", "The data cannot be stored"),
-    domain.NotFound: ErrorKind(404, "not-found", "Not found"),
-    domain.AlreadyExists: ErrorKind(409, "already-exists", "Already exists"),
-    domain.VersionConflict: ErrorKind(412, "version-conflict", "The record has changed"),
-    domain.StoreUnavailable: ErrorKind(503, "store-unavailable", "The database is unavailable"),
+    domain.InvalidInput: ErrorKind(422, "invalid-input"),
+    domain.NotFound: ErrorKind(404, "not-found"),
+    domain.AlreadyExists: ErrorKind(409, "already-exists"),
+    domain.PlanStateConflict: ErrorKind(409, "plan-state-conflict"),
+    domain.VersionConflict: ErrorKind(412, "version-conflict"),
+    domain.StoreUnavailable: ErrorKind(503, "store-unavailable"),
     domain.StoreError: ErrorKind(
         500,
         "store-error",
-        "The store cannot be used",
         show_message=False,
         detail="the store cannot be used right now; the operator should check the server log",
     ),
     domain.PastureError: ErrorKind(
         500,
         "internal-error",
-        "Internal error",
         show_message=False,
         detail="the server failed on this request; the operator should check the server log",
     ),
-    BadRequest: ErrorKind(400, "bad-request", "Bad request"),
-    Unauthorized: ErrorKind(401, "unauthorized", "Authentication required"),
-    Forbidden: ErrorKind(403, "forbidden", "Not allowed for your role"),
-    NotAcceptable: ErrorKind(406, "not-acceptable", "Not acceptable"),
-    PreconditionFailed: ErrorKind(412, "precondition-failed", "Precondition failed"),
-    PreconditionRequired: ErrorKind(428, "precondition-required", "Precondition required"),
-    PayloadTooLarge: ErrorKind(413, "payload-too-large", "Request body too large"),
-    TooManyRequests: ErrorKind(429, "too-many-requests", "Too many requests"),
-    NotProvided: ErrorKind(501, "not-provided", "Not provided by this server"),
+    BadRequest: ErrorKind(400, "bad-request"),
+    Unauthorized: ErrorKind(401, "unauthorized"),
+    Forbidden: ErrorKind(403, "forbidden"),
+    NotAcceptable: ErrorKind(406, "not-acceptable"),
+    PreconditionFailed: ErrorKind(412, "precondition-failed"),
+    PreconditionRequired: ErrorKind(428, "precondition-required"),
+    PayloadTooLarge: ErrorKind(413, "payload-too-large"),
+    TooManyRequests: ErrorKind(429, "too-many-requests"),
 }
 
 _RETRY_AFTER_S = {503: "5"}
-
-_HTTP_TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    413: "Request body too large",
-    415: "Unsupported media type",
-}
 
 
 def _type_uri(slug: str) -> str:
@@ -202,9 +211,10 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
         problems.append({"in": where, "name": name, "message": str(err.get("msg", ""))})
     in_body = any(p["in"] == "body" for p in problems)
     listed = "; ".join(f"{p['in']} {p['name']}: {p['message']}" for p in problems[:10])
+    status = 422 if in_body else 400
     return problem_response(
-        422 if in_body else 400,
-        "Invalid request body" if in_body else "Invalid parameter",
+        status,
+        TITLES[status],
         f"fix these and send the request again: {listed}",
         slug="invalid-body" if in_body else "invalid-parameter",
         extra={"errors": problems},
@@ -214,13 +224,13 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = str(exc.detail)
-    if exc.status_code == 404 and detail == "Not Found":
+    if exc.status_code == 404 and detail == "Not Found":  # Starlette's detail for no route
         detail = f"no resource at {request.url.path}; the landing page / lists what there is"
     elif exc.status_code == 405:
         detail = f"{request.method} is not supported on {request.url.path}"
     return problem_response(
         exc.status_code,
-        _HTTP_TITLES.get(exc.status_code, "Error"),
+        TITLES.get(exc.status_code, "Error"),
         detail,
         headers=dict(exc.headers or {}),
     )
@@ -230,7 +240,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         500,
-        "Internal error",
+        TITLES[500],
         "the server failed on this request; the operator should check the server log",
         slug="internal-error",
     )

@@ -19,7 +19,7 @@ from pasture.store import Store
 
 from . import web
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
-from .errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
+from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers, problem_response
 from .ogc import ogc_router
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
@@ -35,26 +35,14 @@ log = logging.getLogger("api")
 #: The smallest secret that may sign tokens of a production store.
 MIN_SECRET_CHARS = 32
 
-_STATUS_TEXT = {
-    400: "Invalid parameter",
-    401: "No valid access token",
-    403: "Not allowed for your role",
-    404: "Not found (or outside your scope)",
-    406: "Not acceptable",
-    409: "Conflict",
-    412: "The record changed since you read it",
-    413: "Request body too large",
-    422: "Invalid request body",
-    428: "If-Match missing",
-    429: "Too many attempts",
-    501: "Not provided by this server",
-    503: "The database is unavailable; try again later",
-}
-
 #: Error responses routers pick from to document their operations.
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ProblemDetails, "description": text, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for code, text in _STATUS_TEXT.items()
+    code: {
+        "model": ProblemDetails,
+        "description": TITLES[code],
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+    }
+    for code in (400, 401, 403, 404, 406, 409, 412, 413, 422, 428, 429, 503)
 }
 
 
@@ -90,7 +78,7 @@ class BodyLimit:
     def _too_large(self) -> Response:
         return problem_response(
             413,
-            "Request body too large",
+            TITLES[413],
             f"send at most {self.max_bytes} bytes in a request body",
             slug="payload-too-large",
         )

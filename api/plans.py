@@ -1,9 +1,7 @@
 """Grazing plans over HTTP: start one in the background, poll it, read and approve it."""
 
-import inspect
 import io
 import logging
-import uuid
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -14,15 +12,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from pasture.errors import AlreadyExists, InvalidInput, NotFound
+from pasture.errors import InvalidInput, NotFound
 from pasture.store import Store
 
 from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
-from .errors import NotProvided
 from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
-from .scope import require_role
+from .scope import plan_summary, require_role, union_where
 from .users import Role
 
 __all__ = ["PlanRequest", "plans_router"]
@@ -45,8 +42,7 @@ def _plan_doc(base: str, row: dict[str, Any], user: Principal) -> dict[str, Any]
     for k in ("created_at", "approved_at"):
         if doc.get(k) is not None:
             doc[k] = pd.Timestamp(doc[k]).isoformat()
-    if user.role is Role.UNION:
-        doc["summary"] = None  # may describe other unions
+    doc["summary"] = plan_summary(user, doc.get("summary"))
     href = f"{base}/plans/{row['id']}"
     doc["links"] = [
         web.link(href, "self", web.JSON),
@@ -64,23 +60,19 @@ def _plan_row(store: Store, plan_id: str) -> dict[str, Any]:
 
 def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> None:
     """Solve a plan in a worker thread; a failure is recorded on the plan row."""
-    try:
-        from pasture import planning
+    # imported here: the solver stack takes seconds to import and only plans need it
+    from pasture import planning
 
-        kwargs: dict[str, Any] = {
-            "season_year": request.season_year,
-            "solver": request.solver,
-            "params": request.params,
-            "user": user,
-        }
-        if "plan_id" in inspect.signature(planning.create_plan).parameters:
-            kwargs["plan_id"] = plan_id
-        real_id = planning.create_plan(store, **kwargs)
-        if real_id != plan_id:
-            # the planner chose its own id: keep ours as a pointer to it
-            row = _plan_row(store, plan_id)
-            row.update(state="moved", summary={"plan_id": real_id})
-            store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    try:
+        planning.create_plan(
+            store,
+            season_year=request.season_year,
+            # a str: the planner refuses an unknown name and the plan is marked failed
+            solver=request.solver,  # type: ignore[arg-type]
+            params=request.params,
+            user=user,
+            plan_id=plan_id,
+        )
     except Exception as exc:
         log.exception("plan %s failed", plan_id)
         row = _plan_row(store, plan_id)
@@ -95,10 +87,7 @@ def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> No
 
 
 def _assignment_frame(store: Store, plan_id: str, user: Principal) -> pd.DataFrame:
-    where: dict[str, Any] = {"plan_id": plan_id}
-    if user.role is Role.UNION:
-        where["union_id"] = user.union_id
-    return store.read_rows("assignments", where=where)
+    return store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
 
 
 def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any]) -> APIRouter:
@@ -111,19 +100,15 @@ def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any])
         "/plans",
         status_code=202,
         response_model=PlanAccepted,
-        responses={**errs, **{k: v for k, v in responses.items() if k in (413, 422, 501)}},
+        responses={**errs, **{k: v for k, v in responses.items() if k in (413, 422)}},
         summary="Start a plan",
     )
     def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanRequest) -> Response:
         """Start planning a season in the background; poll the returned link until it is a draft."""
         require_role(user, Role.AKIMAT)
-        try:
-            from pasture import planning  # noqa: F401
-        except ImportError:
-            raise NotProvided(
-                "the rotation planner (pasture.planning) is not installed on this server"
-            ) from None
-        plan_id = f"plan-{body.season_year}-{uuid.uuid4().hex[:8]}"
+        from pasture import planning  # see _run_plan: the plan is solved right after this
+
+        plan_id = planning.new_plan_id(body.season_year)
         row = {
             "id": plan_id,
             "season_year": body.season_year,
@@ -162,16 +147,10 @@ def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any])
     def approve(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
         """Approve a draft plan (akimat)."""
         require_role(user, Role.AKIMAT)
-        row = _plan_row(store, plan_id)
-        if row["state"] != "draft":
-            raise AlreadyExists(f"plan {plan_id!r} is {row['state']}; only a draft can be approved")
-        try:
-            from pasture import planning
+        from pasture import planning  # see _run_plan
 
-            planning.approve_plan(store, plan_id, user=user.username)
-        except (ImportError, AttributeError):
-            row.update(state="approved", approved_at=datetime.now(UTC), approved_by=user.username)
-            store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+        _plan_row(store, plan_id)  # the API's 404 message for a missing plan
+        planning.approve_plan(store, plan_id, user=user.username)  # PlanStateConflict: 409
         return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
 
     @router.get(

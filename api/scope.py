@@ -17,9 +17,15 @@ __all__ = [
     "check_union_fields",
     "hidden_fields",
     "not_found",
+    "plan_summary",
     "read_filter",
     "require_role",
+    "require_union",
     "scoped_where",
+    "sees_all_unions",
+    "union_scope",
+    "union_where",
+    "visible_plots",
 ]
 
 #: Map layers every signed-in role reads in full (plots and boundaries are public map data).
@@ -70,6 +76,43 @@ def in_scope(principal: Principal, layer: Layer, properties: Mapping[str, Any]) 
     """Whether one stored record is visible to the caller."""
     conditions = read_filter(principal, layer)
     return all(properties.get(k) == v for k, v in conditions.items())
+
+
+def union_scope(principal: Principal) -> str | None:
+    """The one union a caller's reads are confined to; None for roles that see every union."""
+    return principal.union_id if principal.role is Role.UNION else None
+
+
+def sees_all_unions(principal: Principal) -> bool:
+    """Whether the caller may see every union (akimat and analysts)."""
+    return union_scope(principal) is None
+
+
+def union_where(principal: Principal) -> dict[str, Any]:
+    """Conditions on rows that carry a ``union_id`` (assignments, herds, deficits)."""
+    scope = union_scope(principal)
+    return {} if scope is None else {"union_id": scope}
+
+
+def require_union(principal: Principal, union_id: str) -> None:
+    """The same 404 as a missing union when the caller may not see this one."""
+    scope = union_scope(principal)
+    if scope is not None and scope != union_id:
+        raise NotFound(f"no union {union_id!r}")
+
+
+def plan_summary(principal: Principal, summary: Any) -> Any:
+    """A plan's summary as the caller may see it: none for a union (it describes every union)."""
+    return summary if sees_all_unions(principal) else None
+
+
+def visible_plots(principal: Principal, plots: Any, assignments: Any) -> Any:
+    """Plots of a rotation map: a union's own and those its herds graze; all for other roles."""
+    scope = union_scope(principal)
+    if scope is None:
+        return plots
+    used = set(assignments["plot_id"].dropna().astype(str))
+    return plots[(plots["union_id"] == scope) | plots["id"].isin(used)]
 
 
 def not_found(layer: Layer, record_id: str) -> NotFound:

@@ -67,3 +67,11 @@ class InvalidInput(PastureError):
         super().__init__(
             f"{source}: {len(self.problems)} problem(s), nothing was written\n{listed}{tail}"
         )
+
+
+class PlanStateConflict(InvalidInput):
+    """A plan is not in the state this step needs (e.g. only a draft can be approved).
+
+    A subclass of InvalidInput so that callers catching that (the CLI's exit
+    code 3) keep working; the API answers it with 409 Conflict.
+    """

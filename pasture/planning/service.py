@@ -37,7 +37,7 @@ from grazing_models.rotation import (
 )
 from grazing_models.validate import validate_plan
 
-from ..errors import AlreadyExists, InvalidInput, NotFound
+from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict
 from ..model import table as table_named
 from ..store.base import Store
 from .inputs import BuiltInputs, build_inputs
@@ -385,13 +385,13 @@ def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
     ------
     NotFound
         When there is no such plan.
-    InvalidInput
+    PlanStateConflict
         When the plan is not a draft (already approved, failed or still solving).
     """
     row = plan_row(store, plan_id)
     if row["state"] != "draft":
         by = f" by {row['approved_by']}" if row.get("approved_by") else ""
-        raise InvalidInput(
+        raise PlanStateConflict(
             f"plan {plan_id}",
             [f"only a draft plan can be approved; this plan is {row['state']}{by}"],
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import time
 from datetime import UTC, datetime
@@ -11,14 +10,25 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import pasture
+from api.cli import command
 from api.main import create_app
 
 from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
 
-HAS_PLANNER = importlib.util.find_spec("pasture.planning") is not None
+_PLAN = {
+    "id": "plan-test",
+    "season_year": 2025,
+    "state": "draft",
+    "solver": "heuristic",
+    "params": {"weeks": 2},
+    "summary": {"deficit_kg": 0},
+    "created_at": datetime(2025, 1, 1, tzinfo=UTC),
+    "created_by": "akimat",
+}
 
 
 @pytest.fixture
@@ -26,20 +36,7 @@ def plan_client(writable_gpkg: Path) -> TestClient:
     with pasture.open_store(writable_gpkg) as store:
         store.replace_rows(
             "plans",
-            pd.DataFrame(
-                [
-                    {
-                        "id": "plan-test",
-                        "season_year": 2025,
-                        "state": "draft",
-                        "solver": "heuristic",
-                        "params": {"weeks": 2},
-                        "summary": {"deficit_kg": 0},
-                        "created_at": datetime.now(UTC),
-                        "created_by": "akimat",
-                    }
-                ]
-            ),
+            pd.DataFrame([{**_PLAN, "created_at": datetime.now(UTC)}]),
         )
         rows = []
         for union, herd, plot in (
@@ -103,14 +100,43 @@ def test_plans_list_get_and_approve(plan_client: TestClient) -> None:
     assert plan_client.post("/plans/plan-test/approve", headers=akimat).status_code == 409
 
 
+def test_a_union_sees_no_plan_summary(plan_client: TestClient) -> None:
+    union = auth(login(plan_client, OWN_UNION))
+    akimat = auth(login(plan_client, "akimat"))
+    assert plan_client.get("/plans/plan-test", headers=union).json()["summary"] is None
+    assert plan_client.get("/plans/plan-test", headers=akimat).json()["summary"] == {
+        "deficit_kg": 0
+    }
+
+
+def test_only_a_draft_can_be_approved_over_http(plan_client: TestClient) -> None:
+    akimat = auth(login(plan_client, "akimat"))
+    assert plan_client.post("/plans/plan-test/approve", headers=akimat).status_code == 200
+    again = plan_client.post("/plans/plan-test/approve", headers=akimat)
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    problem = again.json()
+    assert problem["type"] == "urn:jailym:problem:plan-state-conflict"
+    assert "only a draft plan can be approved; this plan is approved" in problem["detail"]
+    assert plan_client.post("/plans/nope/approve", headers=akimat).status_code == 404
+
+
+def test_only_a_draft_can_be_approved_from_the_cli(writable_gpkg: Path) -> None:
+    # the CLI reaches the same domain error; PlanStateConflict is an InvalidInput: exit code 3
+    with pasture.open_store(writable_gpkg) as store:
+        store.replace_rows("plans", pd.DataFrame([{**_PLAN, "state": "failed"}]))
+    result = CliRunner().invoke(
+        command(), ["plan", "approve", "plan-test", "--store", str(writable_gpkg)]
+    )
+    assert result.exit_code == 3, result.output
+    assert "only a draft plan can be approved; this plan is failed" in result.output
+
+
 def test_post_plan_starts_in_background(plan_client: TestClient) -> None:
     akimat = auth(login(plan_client, "akimat"))
     r = plan_client.post(
         "/plans", json={"season_year": 2025, "solver": "heuristic"}, headers=akimat
     )
-    if not HAS_PLANNER:
-        assert r.status_code == 501 and "pasture.planning" in r.json()["detail"]
-        return
     assert r.status_code == 202, r.text
     plan_id = r.json()["id"]
     assert r.headers["location"].endswith(f"/plans/{plan_id}")
@@ -120,4 +146,4 @@ def test_post_plan_starts_in_background(plan_client: TestClient) -> None:
         if state != "solving":
             break
         time.sleep(0.1)
-    assert state in ("draft", "failed", "moved")
+    assert state in ("draft", "failed")

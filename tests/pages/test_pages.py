@@ -113,6 +113,14 @@ def test_union_pages_are_scoped(app_client: TestClient, plan_id: str) -> None:
     assert app_client.get(f"/unions/{FOREIGN_UNION}").status_code == 200
 
 
+def test_only_akimat_and_analysts_get_links_to_every_union(app_client: TestClient) -> None:
+    foreign = f'href="/unions/{FOREIGN_UNION}?'
+    session_cookie(app_client, OWN_UNION)
+    assert foreign not in app_client.get("/maps/overview?lang=en").text
+    session_cookie(app_client, "analyst")
+    assert foreign in app_client.get("/maps/overview?lang=en").text
+
+
 def test_union_page_prints_on_a4(app_client: TestClient) -> None:
     session_cookie(app_client, OWN_UNION)
     text = app_client.get(f"/unions/{OWN_UNION}?lang=kk").text
@@ -209,7 +217,9 @@ def test_ndvi_tiles_are_cacheable_pngs(app_client: TestClient, pages_gpkg: Path)
 
 
 def test_every_page_literal_is_in_the_catalogues() -> None:
-    source = (Path(__file__).resolve().parents[2] / "api" / "pages.py").read_text()
+    api = Path(__file__).resolve().parents[2] / "api"
+    files = [*sorted((api / "pages").glob("*.py")), *sorted((api / "templates").glob("*.html"))]
+    source = "\n".join(f.read_text() for f in files)
     used = {a or b for a, b in re.findall(r"""\bt\(\s*(?:"([^"]+)"|'([^']+)')\s*\)""", source)}
     assert len(used) > 30
     for lang in ("kk", "ru", "en"):

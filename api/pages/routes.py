@@ -1,0 +1,380 @@
+"""The page routes: the start page, the district overview, a plan's map and chart, a union's page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import quote, urlencode, urlsplit
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pasture.errors import NotFound
+from pasture.i18n import Translator
+from pasture.model import SEASONS, SPECIES
+from pasture.store import Store
+
+from ..scope import sees_all_unions, union_scope, visible_plots
+from ..tiles import scene_for_day
+from .data import chosen_plan, day, herd_names, merge_calendar, scoped_assignments, union_row
+from .layout import MapParts, PageContext, render_page
+from .session import Ctx
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = ["STATIC_LEAFLET", "router"]
+
+#: Where the app serves Leaflet from (:func:`pasture.maps.leaflet_asset_dir`).
+STATIC_LEAFLET = "/static/leaflet/"
+
+ShadeBy = Literal["season", "load", "trend"]
+Season = Literal["winter", "spring", "summer", "autumn"]
+assert set(SEASONS) == {"winter", "spring", "summer", "autumn"}
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/me")
+def me(ctx: Ctx) -> RedirectResponse:
+    """A union's own page; the district overview for akimat and analysts."""
+    if ctx.user.union_id:
+        return RedirectResponse(ctx.url(f"/unions/{quote(ctx.user.union_id)}"), 303)
+    return RedirectResponse(ctx.url("/maps/overview"), 303)
+
+
+@router.get("/maps/overview", response_class=HTMLResponse)
+def overview(
+    ctx: Ctx,
+    shade: Annotated[ShadeBy, Query(description="plot fill")] = "season",
+    ndvi: Annotated[
+        date | None, Query(description="NDVI date (nearest scene on or before)")
+    ] = None,
+    season: Annotated[Season | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> HTMLResponse:
+    """The district: okrugs, unions, plots (by season, load or trend), water, routes, NDVI."""
+    from pasture.maps import overview_map
+
+    store, t = ctx.store, ctx.t
+    layers = {n: store.read(n) for n in ("plots", "okrugs", "unions", "water_points", "routes")}
+    scene_day = _scene_on_or_before(store, ndvi) if ndvi is not None else None
+    tiles = f"/tiles/ndvi/{scene_day.isoformat()}/{{z}}/{{x}}/{{y}}.png" if scene_day else None
+    m = overview_map(
+        layers["plots"],
+        okrugs=layers["okrugs"],
+        unions=layers["unions"],
+        water=layers["water_points"],
+        routes=layers["routes"],
+        capacity=_or_none(store.read_rows("capacity")),
+        load=_plot_load(store),
+        trends=_or_none(store.read_rows("trends")),
+        shade_by=shade,
+        year=year,
+        season=season,
+        ndvi_tiles=tiles,
+        ndvi_attribution=t("NDVI (vegetation index)"),
+        lang=ctx.lang,
+        title=t("Pasture overview"),
+        **_map_options(ctx.request),
+    )
+    if tiles:
+        _show_overlay(m, t("NDVI (vegetation index)"))
+    return render_page(
+        ctx,
+        "overview.html",
+        title=t("Pasture overview"),
+        map=MapParts.of(m),
+        shade=shade,
+        seasons=SEASONS,
+        season=season,
+        scene_days=_scene_days(store),
+        scene_day=scene_day,
+        union_links=_union_links(ctx, layers["unions"]) if sees_all_unions(ctx.user) else None,
+    )
+
+
+@router.get("/plans/{plan_id}/map", response_class=HTMLResponse)
+def plan_map(
+    ctx: Ctx,
+    plan_id: str,
+    week: Annotated[int | None, Query(ge=0, description="index of the week shown first")] = None,
+) -> HTMLResponse:
+    """A rotation plan week by week (a union sees only its own herds and plots)."""
+    from pasture.maps import rotation_map
+
+    chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
+    union = union_scope(ctx.user)
+    assignments = scoped_assignments(ctx.store, plan_id, union)
+    plots = visible_plots(ctx.user, ctx.store.read("plots"), assignments)
+    if assignments.empty:
+        raise NotFound(f"plan {plan_id!r} has no assignments to show")
+    cols = [c for c in ("period", "start", "end", "season") if c in assignments]
+    title = f"{ctx.t('Pasture rotation')}: {plan_id}"
+    m = rotation_map(
+        plots,
+        assignments,
+        assignments[cols].drop_duplicates("period"),
+        herds=ctx.store.read("herds", where={"union_id": union} if union else None),
+        week=week,
+        lang=ctx.lang,
+        title=title,
+        **_map_options(ctx.request),
+    )
+    chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
+    return render_page(ctx, "plan_map.html", title=title, map=MapParts.of(m), chart_url=chart_url)
+
+
+@router.get("/plans/{plan_id}/chart")
+def plan_chart(
+    ctx: Ctx,
+    plan_id: str,
+    f: Annotated[Literal["html", "png", "svg"], Query(description="html, png or svg")] = "html",
+) -> Response:
+    """The grazing calendar of a plan: plots × weeks coloured by herd (HTML, PNG or SVG)."""
+    from pasture.maps import grazing_chart
+
+    chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
+    union = union_scope(ctx.user)
+    assignments = scoped_assignments(ctx.store, plan_id, union)
+    title = f"{ctx.t('Grazing calendar')}: {plan_id}"
+    names = herd_names(ctx.store, union)
+    if f == "png":
+        png = grazing_chart(assignments, fmt="png", lang=ctx.lang, herd_names=names, title=title)
+        return Response(png, media_type="image/png")
+    if f == "svg":
+        svg = grazing_chart(assignments, fmt="svg", lang=ctx.lang, herd_names=names, title=title)
+        return Response(svg, media_type="image/svg+xml")
+    table = grazing_chart(assignments, fmt="html", lang=ctx.lang, herd_names=names, title=title)
+    path = f"/plans/{quote(plan_id)}"
+    return render_page(
+        ctx,
+        "plan_chart.html",
+        title=title,
+        chart=table,
+        map_url=ctx.url(f"{path}/map"),
+        png_url=ctx.url(f"{path}/chart", f="png"),
+        svg_url=ctx.url(f"{path}/chart", f="svg"),
+    )
+
+
+@router.get("/unions/{union_id}", response_class=HTMLResponse)
+def union_page(
+    ctx: Ctx, union_id: str, plan: Annotated[str | None, Query(max_length=100)] = None
+) -> HTMLResponse:
+    """A union's plots on a map, its grazing calendar, herds, census and deficits; prints on A4."""
+    from pasture.maps import union_map
+
+    union = union_row(ctx.store, ctx.user, union_id)
+    store = ctx.store
+    title = str(union.get("name") or union_id)
+    plots = store.read("plots")
+    m = union_map(
+        plots,
+        union_id,
+        unions=store.read("unions"),
+        okrugs=store.read("okrugs"),
+        water=store.read("water_points"),
+        routes=store.read("routes"),
+        capacity=_or_none(store.read_rows("capacity")),
+        load=_plot_load(store),
+        trends=_or_none(store.read_rows("trends")),
+        lang=ctx.lang,
+        title=title,
+        **_map_options(ctx.request),
+    )
+    content = _union_content(ctx, union_id, plots[plots["union_id"] == union_id], plan)
+    return render_page(ctx, "union.html", title=title, map=MapParts.of(m), **content)
+
+
+# ----------------------------------------------------------------------------- map parts
+
+
+def _map_options(request: Request) -> dict[str, Any]:
+    """Leaflet from this server; the basemap from the settings (empty: none, fully offline)."""
+    from pasture.maps import Assets
+    from pasture.maps.style import BASEMAP_ATTRIBUTION, DEFAULT_BASEMAP
+
+    settings = request.app.state.settings
+    url = getattr(settings, "basemap_url", DEFAULT_BASEMAP) or None
+    attribution = (
+        BASEMAP_ATTRIBUTION
+        if url and "openstreetmap" in url
+        else (urlsplit(url).netloc if url else "")
+    )
+    base = (settings.public_base_url or "").rstrip("/")
+    return {
+        "assets": Assets.served(base + STATIC_LEAFLET),
+        "basemap": url,
+        "basemap_attribution": attribution or "basemap",
+    }
+
+
+def _or_none(frame: pd.DataFrame) -> pd.DataFrame | None:
+    return None if frame.empty else frame
+
+
+def _plot_load(store: Store) -> pd.DataFrame | None:
+    """The load rows of single plots (the load table also holds union and okrug totals)."""
+    load = store.read_rows("load")
+    return None if load.empty else load[load["level"] == "plot"]
+
+
+def _scene_days(store: Store) -> list[date]:
+    scenes = store.read_rows("scenes")
+    return sorted({d for d in (day(v) for v in scenes["date"]) if d is not None})
+
+
+def _scene_on_or_before(store: Store, wanted: date) -> date:
+    found = day(scene_for_day(store, wanted, on_or_before=True)["date"])
+    assert found is not None
+    return found
+
+
+def _show_overlay(m: folium.Map, name: str) -> None:
+    """Switch on an overlay the builder adds hidden (the NDVI layer when a date was asked for)."""
+    import folium
+    from branca.element import Element
+
+    for child in m._children.values():
+        if isinstance(child, folium.TileLayer) and child.layer_name == name:
+            script = (
+                'document.addEventListener("DOMContentLoaded", function () {'
+                f"{child.get_name()}.addTo({m.get_name()}); }});"
+            )
+            m.get_root().script.add_child(Element(script), name="jailym_show_ndvi")  # type: ignore[attr-defined]
+
+
+def _union_links(ctx: PageContext, unions: Any) -> list[tuple[str, Any]]:
+    """Every union's page, for the overview's list (akimat and analysts)."""
+    return [
+        (ctx.url(f"/unions/{quote(str(u))}"), name)
+        for u, name in zip(unions["id"], unions["name"], strict=True)
+    ]
+
+
+# ----------------------------------------------------------------------------- a union's page
+
+
+def _union_content(
+    ctx: PageContext, union_id: str, plots: Any, plan_id: str | None
+) -> dict[str, Any]:
+    """What ``union.html`` shows below the map: calendar, deficits, herds, census, downloads."""
+    store, t = ctx.store, ctx.t
+    area = float(plots["area_ha"].fillna(0).sum()) if len(plots) else 0.0
+    chosen = chosen_plan(store, plan_id)
+    names = herd_names(store, union_id)
+    content: dict[str, Any] = {
+        "plot_count": t.ngettext("{n} plot", "{n} plots", len(plots)).format(n=len(plots)),
+        "area": t.quantity(area, "ha"),
+        "plan": None,
+        "calendar": [],
+        "deficits": [],
+        "species": _species_labels(t),
+        "herds": _herd_rows(store, t, union_id, names),
+        "census": _census_rows(store, t, union_id),
+    }
+    if chosen is not None:
+        pid = str(chosen["id"])
+        content["plan"] = {
+            "id": pid,
+            "url": ctx.url(f"/plans/{quote(pid)}/map"),
+            "approved": chosen["state"] == "approved",
+        }
+        calendar = merge_calendar(scoped_assignments(store, pid, union_id))
+        content["calendar"] = _calendar_rows(calendar, t, names)
+        content["deficits"] = _deficit_rows(store, t, pid, union_id)
+    has_calendar = bool(content["calendar"])
+    content["downloads"] = _downloads(t, union_id, chosen if has_calendar else None)
+    return content
+
+
+def _species_labels(t: Translator) -> list[str]:
+    """Column heads of the species, in the order of :data:`pasture.model.SPECIES`."""
+    labels = {
+        "sheep": t("Sheep"),
+        "goats": t("Goats"),
+        "cattle": t("Cattle"),
+        "horses": t("Horses"),
+        "camels": t("Camels"),
+    }
+    return [labels[s] for s in SPECIES]
+
+
+def _calendar_rows(calendar: pd.DataFrame, t: Translator, names: dict[str, str]) -> list[list[Any]]:
+    return [
+        [
+            names.get(str(r.herd_id), str(r.herd_id)),
+            r.plot_id or t("not placed"),
+            t.date(r.start),
+            t.date(r.end),
+            t.number(r.weeks),
+            t.number(r.sheep_units),
+        ]
+        for r in calendar.itertuples()
+    ]
+
+
+def _deficit_rows(store: Store, t: Translator, plan_id: str, union_id: str) -> list[list[Any]]:
+    deficits = store.read_rows("deficits", where={"plan_id": plan_id, "union_id": union_id})
+    deficits = deficits[deficits["deficit_kg"] > 0].sort_values("period")
+    return [
+        [
+            t.number(r.period),
+            t.date(r.start),
+            t.number(r.deficit_kg),
+            t.number(r.sheep_units_to_move),
+            t.number(r.feed_kg_dm),
+        ]
+        for r in deficits.itertuples()
+    ]
+
+
+def _herd_rows(
+    store: Store, t: Translator, union_id: str, names: dict[str, str]
+) -> list[list[Any]]:
+    """One row per herd and a total row (no rows when the union has no herd)."""
+    herds = store.read("herds", where={"union_id": union_id})
+    rows = [
+        [names.get(str(h["id"]), str(h["id"])), *(t.number(h[s]) for s in SPECIES)]
+        for h in herds.to_dict("records")
+    ]
+    if rows:
+        rows.append([t("Total"), *(t.number(herds[s].sum()) for s in SPECIES)])
+    return rows
+
+
+def _census_rows(store: Store, t: Translator, union_id: str) -> list[list[Any]]:
+    """The union's totals of its latest census (no household's own counts)."""
+    census = store.read("census", where={"union_id": union_id})
+    if census.empty:
+        return []
+    latest = census[census["date"] == census["date"].max()]
+    return [
+        [
+            t.date(latest["date"].iloc[0]),
+            t.number(latest["household_id"].nunique()),
+            *(t.number(latest[s].sum()) for s in SPECIES),
+        ]
+    ]
+
+
+def _downloads(t: Translator, union_id: str, plan: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Links to the union's files; the calendar's only when ``plan`` has rows for the union."""
+    base = f"/unions/{quote(union_id)}"
+    links = [
+        (f"{base}/plots.kml", t("Plots") + " — KML (Google Earth)"),
+        (f"{base}/plots.geojson", t("Plots") + " — GeoJSON"),
+        (f"{base}/plots.csv", t("Plots") + " — CSV"),
+        (f"{base}/plots.xlsx", t("Plots") + " — XLSX"),
+    ]
+    if plan is not None:
+        q = f"?{urlencode({'plan': str(plan['id'])})}"
+        links += [
+            (f"{base}/calendar.csv{q}", t("Grazing calendar") + " — CSV"),
+            (f"{base}/calendar.xlsx{q}", t("Grazing calendar") + " — XLSX"),
+            (f"{base}/calendar.kml{q}", t("Grazing calendar") + " — KML"),
+            (f"{base}/calendar.geojson{q}", t("Grazing calendar") + " — GeoJSON"),
+        ]
+    return links
