@@ -22,8 +22,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from pasture.errors import NotFound
+from pasture.ndvi import NDVI_RANGE, NDVI_STOPS, ndvi_legend, render_ndvi_tile
 from pasture.store import Store
-from pasture.tiles import NDVI_RANGE, NDVI_STOPS, ndvi_legend, render_ndvi_tile
 
 from .deps import StoreDep
 

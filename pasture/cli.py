@@ -373,7 +373,7 @@ def ndvi() -> None:
 )
 def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
     """Check NDVI rasters and add them to the catalogue (all of them, or none)."""
-    from .scenes import register_scenes
+    from .ndvi import register_scenes
 
     with _open(store_url) as store, _progress("checking scenes") as progress:
         rows = register_scenes(store, list(files), user=_user(user), progress=progress)
@@ -384,7 +384,7 @@ def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
 @click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
 def ndvi_list(store_url: str) -> None:
     """List the catalogue: date, sensor, grid and file of every scene."""
-    from .scenes import list_scenes
+    from .ndvi import list_scenes
 
     with _open(store_url) as store:
         scenes = list_scenes(store)
@@ -406,7 +406,7 @@ def ndvi_zonal(
     store_url: str, start: str | None, end: str | None, dask_scheduler: str | None
 ) -> None:
     """Compute coverage-weighted NDVI of every plot on every catalogued date and store it."""
-    from .scenes import compute_ndvi_stats
+    from .ndvi import compute_ndvi_stats
 
     client = None
     if dask_scheduler:

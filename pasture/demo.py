@@ -550,8 +550,7 @@ def build_demo_ndvi(
     the store records which (setting ``demo_degraded_plots``) so that trend
     detection can be checked against them.
     """
-    from .demo_ndvi import generate_ndvi_stack
-    from .scenes import compute_ndvi_stats, register_scenes
+    from .ndvi import compute_ndvi_stats, generate_ndvi_stack, register_scenes
 
     say = progress or (lambda _msg: None)
     plots = store.read("plots")

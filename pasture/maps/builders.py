@@ -387,7 +387,7 @@ def _add_infrastructure(
 
 
 def _ndvi_ramp(lang: str) -> str:
-    from ..tiles import NDVI_STOPS, ndvi_legend
+    from ..ndvi import NDVI_STOPS, ndvi_legend
 
     stops = ndvi_legend(NDVI_STOPS, lang=lang)
     gradient = ", ".join(c for _, c, _ in stops)

@@ -129,7 +129,7 @@ _CLOUD_OTHER = 0.04  # ... in other months
 
 def default_anchor_path() -> Path:
     """Path of the real June NDVI anchor: the repo's ``data/`` copy, else ``shared/data``."""
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     local = repo / "data" / _ANCHOR_NAME
     if local.exists():
         return local

@@ -1,4 +1,4 @@
-"""Tests of the generated demo NDVI stack (pasture.demo_ndvi).
+"""Tests of the generated demo NDVI stack (pasture.ndvi.demo_stack).
 
 A small stack (2 years, 2 km pixels) over the real OSM district boundary is generated
 once per module; the elevation model is a simple function of latitude (plains in the
@@ -20,7 +20,8 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, Polygon, box, mapping
 
-from pasture.demo_ndvi import (
+from pasture.errors import InvalidInput
+from pasture.ndvi.demo_stack import (
     COMPOSITE_DAYS,
     DEMO_CRS,
     GENERATED_LABEL,
@@ -28,10 +29,9 @@ from pasture.demo_ndvi import (
     default_anchor_path,
     generate_ndvi_stack,
 )
-from pasture.errors import InvalidInput
-from pasture.ndvi import check_scene, open_ndvi
+from pasture.ndvi.readers import check_scene, open_ndvi
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 BOUNDARY_FILE = SHARED_DATA / "enbekshikazakh-district-osm.geojson"
 RESOLUTION_M = 2000.0
 YEARS = 2

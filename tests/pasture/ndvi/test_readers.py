@@ -1,4 +1,4 @@
-"""Tests of pasture.ndvi: openers, Sentinel-2 band NDVI on real data, scene checks."""
+"""Tests of pasture.ndvi.readers: openers, Sentinel-2 band NDVI on real data, scene checks."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pyproj import CRS
 from shapely.geometry import box
 
 from pasture.errors import InvalidInput, NotFound
-from pasture.ndvi import (
+from pasture.ndvi.readers import (
     MODIS_FILL,
     SceneInfo,
     check_scene,
@@ -29,7 +29,7 @@ from pasture.ndvi import (
     open_stack,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 S2_DIR = SHARED_DATA / "sentinel2_patagonia"
 
 # A 250 m UTM 44N grid inside Enbekshikazakh District (about 78.1 E, 43.4 N).

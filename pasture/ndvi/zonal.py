@@ -56,8 +56,8 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from pasture import _zonal_kernels as _k
 from pasture.errors import PastureError
+from pasture.ndvi import zonal_kernels as kernels
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -254,7 +254,7 @@ class CoverageWeights:
 
     def __dask_tokenize__(self) -> object:
         # Hashing hundreds of MB of arrays to name a task is wasted work: identity is enough.
-        return ("pasture.zonal.CoverageWeights", id(self))
+        return ("pasture.ndvi.zonal.CoverageWeights", id(self))
 
 
 def _plot_ids(plots: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -483,7 +483,7 @@ def _coverage(
         plots = order[cuts[i] : cuts[i + 1]]
         # Buffers of about the right size from the start: growing them copies them.
         runs, cells = int(crossings[plots].sum()) // 2 + 1024, int(pieces[plots].sum()) + 1024
-        return _k.plot_coverage(
+        return kernels.plot_coverage(
             x0, y0, x1, y1, seg_ptr, plots, height, width, _EPS, runs, cells, interior, partial
         )  # fmt: skip
 
@@ -496,8 +496,8 @@ def _coverage(
 
     def scatter(i: int) -> None:
         run_start, run_end, run_plot, pixel, cell_plot, cover = results[i][:6]
-        _k.scatter_by_row(run_start, run_end, run_plot, width, run_fill[i], *runs)
-        _k.scatter_by_row(pixel, cell_plot, cover, width, edge_fill[i], *edges)
+        kernels.scatter_by_row(run_start, run_end, run_plot, width, run_fill[i], *runs)
+        kernels.scatter_by_row(pixel, cell_plot, cover, width, edge_fill[i], *edges)
 
     _run_parts(scatter, parts)
     return (*runs, run_ptr), (*edges, edge_ptr), (interior, partial)
@@ -561,7 +561,7 @@ def _block_sums(
     def part(i: int) -> np.ndarray:
         out = np.zeros((w.n_plots, dates, 5))
         out[..., _MIN:] = np.nan
-        _k.reduce_rows(
+        kernels.reduce_rows(
             flat, row0 * w.grid.width, cuts[i], cuts[i + 1],
             w.run_ptr, w.run_start, w.run_end, w.run_plot,
             w.edge_ptr, w.edge_pixel, w.edge_plot, w.edge_cover,
