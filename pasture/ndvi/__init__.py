@@ -21,16 +21,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .catalogue import compute_ndvi_stats, list_scenes, open_scenes, register_scenes
     from .demo_stack import generate_ndvi_stack
-    from .readers import (
-        SceneInfo,
-        check_scene,
-        ndvi_from_bands,
-        open_geotiff,
-        open_modis_mod13q1,
-        open_ndvi,
-        open_sentinel2,
-        open_stack,
-    )
+    from .geotiff import open_geotiff
+    from .modis import open_modis_mod13q1
+    from .readers import open_ndvi
+    from .scene_check import SceneInfo, check_scene
+    from .sentinel2 import ndvi_from_bands, open_sentinel2
+    from .stacks import open_stack
     from .tiles import NDVI_RANGE, NDVI_STOPS, TileOutside, ndvi_legend, render_ndvi_tile
     from .zonal import CoverageWeights, Grid, ZonalError, zonal_stats
 
@@ -65,21 +61,21 @@ _HOME = {
     "NDVI_STOPS": "tiles",
     "CoverageWeights": "zonal",
     "Grid": "zonal",
-    "SceneInfo": "readers",
+    "SceneInfo": "scene_check",
     "TileOutside": "tiles",
     "ZonalError": "zonal",
-    "check_scene": "readers",
+    "check_scene": "scene_check",
     "compute_ndvi_stats": "catalogue",
     "generate_ndvi_stack": "demo_stack",
     "list_scenes": "catalogue",
-    "ndvi_from_bands": "readers",
+    "ndvi_from_bands": "sentinel2",
     "ndvi_legend": "tiles",
-    "open_geotiff": "readers",
-    "open_modis_mod13q1": "readers",
+    "open_geotiff": "geotiff",
+    "open_modis_mod13q1": "modis",
     "open_ndvi": "readers",
     "open_scenes": "catalogue",
-    "open_sentinel2": "readers",
-    "open_stack": "readers",
+    "open_sentinel2": "sentinel2",
+    "open_stack": "stacks",
     "register_scenes": "catalogue",
     "render_ndvi_tile": "tiles",
     "zonal_stats": "zonal",

@@ -19,7 +19,8 @@ import shapely
 
 from ..errors import InvalidInput, NotFound, Problem
 from ..store.base import Store
-from .readers import SceneInfo, check_scene, open_ndvi
+from .readers import open_ndvi
+from .scene_check import SceneInfo, check_scene
 
 __all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
 

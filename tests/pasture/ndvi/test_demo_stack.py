@@ -29,7 +29,8 @@ from pasture.ndvi.demo_stack import (
     default_anchor_path,
     generate_ndvi_stack,
 )
-from pasture.ndvi.readers import check_scene, open_ndvi
+from pasture.ndvi.readers import open_ndvi
+from pasture.ndvi.scene_check import check_scene
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 BOUNDARY_FILE = SHARED_DATA / "enbekshikazakh-district-osm.geojson"

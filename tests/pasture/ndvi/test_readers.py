@@ -17,17 +17,12 @@ from pyproj import CRS
 from shapely.geometry import box
 
 from pasture.errors import InvalidInput, NotFound
-from pasture.ndvi.readers import (
-    MODIS_FILL,
-    SceneInfo,
-    check_scene,
-    ndvi_from_bands,
-    open_geotiff,
-    open_modis_mod13q1,
-    open_ndvi,
-    open_sentinel2,
-    open_stack,
-)
+from pasture.ndvi.geotiff import open_geotiff
+from pasture.ndvi.modis import MODIS_FILL, open_modis_mod13q1
+from pasture.ndvi.readers import open_ndvi
+from pasture.ndvi.scene_check import SceneInfo, check_scene
+from pasture.ndvi.sentinel2 import ndvi_from_bands, open_sentinel2
+from pasture.ndvi.stacks import open_stack
 
 SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 S2_DIR = SHARED_DATA / "sentinel2_patagonia"
