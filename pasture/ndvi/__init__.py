@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .catalogue import compute_ndvi_stats, list_scenes, open_scenes, register_scenes
+    from .coverage import CoverageWeights, Grid, ZonalError
     from .demo_stack import generate_ndvi_stack
     from .geotiff import open_geotiff
     from .modis import open_modis_mod13q1
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from .sentinel2 import ndvi_from_bands, open_sentinel2
     from .stacks import open_stack
     from .tiles import NDVI_RANGE, NDVI_STOPS, TileOutside, ndvi_legend, render_ndvi_tile
-    from .zonal import CoverageWeights, Grid, ZonalError, zonal_stats
+    from .zonal import zonal_stats
 
 __all__ = [
     "NDVI_RANGE",
@@ -59,11 +60,11 @@ __all__ = [
 _HOME = {
     "NDVI_RANGE": "tiles",
     "NDVI_STOPS": "tiles",
-    "CoverageWeights": "zonal",
-    "Grid": "zonal",
+    "CoverageWeights": "coverage",
+    "Grid": "coverage",
     "SceneInfo": "scene_check",
     "TileOutside": "tiles",
-    "ZonalError": "zonal",
+    "ZonalError": "coverage",
     "check_scene": "scene_check",
     "compute_ndvi_stats": "catalogue",
     "generate_ndvi_stack": "demo_stack",

@@ -15,7 +15,8 @@ from affine import Affine
 from pyproj import CRS
 
 from pasture.ndvi import zonal_kernels
-from pasture.ndvi.zonal import CoverageWeights, Grid, ZonalError, zonal_stats
+from pasture.ndvi.coverage import CoverageWeights, Grid, ZonalError
+from pasture.ndvi.zonal import zonal_stats
 from pasture.ndvi.zonal_kernels import DENSE_CELLS
 
 exactextract = pytest.importorskip("exactextract")
