@@ -37,7 +37,7 @@ ENABLE_HINT = "set PASTURE_TEST_PG=postgresql://user@host:port/postgres (or run 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under `make test` (PASTURE_NO_SKIPS=1) a skipped test fails the run: in CI every
-    prerequisite (PostGIS, Chromium, the shared data) is installed, so a skip hides a gap."""
+    prerequisite (PostGIS, Chromium) is installed, so a skip hides a gap."""
     if os.environ.get("PASTURE_NO_SKIPS") != "1" or exitstatus != 0:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
