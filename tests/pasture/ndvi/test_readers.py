@@ -24,8 +24,8 @@ from pasture.ndvi.scene_check import SceneInfo, check_scene
 from pasture.ndvi.sentinel2 import ndvi_from_bands, open_sentinel2
 from pasture.ndvi.stacks import open_stack
 
-SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
-S2_DIR = SHARED_DATA / "sentinel2_patagonia"
+# Real Sentinel-2 sample bands in the repository's data/.
+S2_DIR = Path(__file__).resolve().parents[3] / "data" / "sentinel2_patagonia"
 
 # A 250 m UTM 44N grid inside Enbekshikazakh District (about 78.1 E, 43.4 N).
 UTM44 = "EPSG:32644"
@@ -318,8 +318,6 @@ def test_ndvi_from_real_sentinel2_patagonia_bands() -> None:
     wavelength 0.842 µm is B08 (B07 is 0.783 µm): it is B08 mislabelled.
     """
     red_nc, nir_nc = S2_DIR / "red_band.nc", S2_DIR / "nir_band.nc"
-    if not (red_nc.exists() and nir_nc.exists()):
-        pytest.skip(f"shared Sentinel-2 sample data not found in {S2_DIR}")
     with (
         xr.open_dataset(red_nc, engine="scipy") as red_ds,
         xr.open_dataset(nir_nc, engine="scipy") as nir_ds,
