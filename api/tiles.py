@@ -1,6 +1,6 @@
 """NDVI map tiles: ``/tiles/ndvi/{date}/{z}/{x}/{y}.png`` from the scenes the store registers.
 
-Tiles are rendered with rio-tiler (:func:`pasture.tiles.render_ndvi_tile`) on
+Tiles are rendered with rio-tiler (:func:`pasture.ndvi.tiles.render_ndvi_tile`) on
 one fixed colour scale, nodata transparent. A scene is picked by its exact
 date (the overview page resolves a requested day to a scene date first), so a
 tile URL always names one raster and can be cached: ``Cache-Control: public``
@@ -22,8 +22,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from pasture.errors import NotFound
+from pasture.ndvi import NDVI_RANGE, NDVI_STOPS, ndvi_legend, render_ndvi_tile
 from pasture.store import Store
-from pasture.tiles import NDVI_RANGE, NDVI_STOPS, ndvi_legend, render_ndvi_tile
 
 from .deps import StoreDep
 

@@ -1,4 +1,4 @@
-"""Benchmark pasture.zonal against exactextract on the same input, in the same run.
+"""Benchmark pasture.ndvi.zonal against exactextract on the same input, in the same run.
 
     .venv/bin/python benchmarks/zonal.py                      # 20,000 plots, 5000², 10 dates
     .venv/bin/python benchmarks/zonal.py --plots 2000 --size 1500   # quick
@@ -43,7 +43,7 @@ import shapely
 import xarray as xr
 from affine import Affine
 
-from pasture.zonal import CoverageWeights, Grid, zonal_stats
+from pasture.ndvi import CoverageWeights, Grid, zonal_stats
 
 RES = 10.0
 X0, Y0 = 500_000.0, 4_800_000.0

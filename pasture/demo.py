@@ -545,13 +545,12 @@ def build_demo_ndvi(
 ) -> Any:
     """Generate the demo NDVI stack beside the store, register it and compute per-plot NDVI.
 
-    The stack (pasture.demo_ndvi) is 16-day composites at 250 m, anchored to
+    The stack (pasture.ndvi.demo_stack) is 16-day composites at 250 m, anchored to
     the real Copernicus June NDVI; a few plots get a real downward trend, and
     the store records which (setting ``demo_degraded_plots``) so that trend
     detection can be checked against them.
     """
-    from .demo_ndvi import generate_ndvi_stack
-    from .scenes import compute_ndvi_stats, register_scenes
+    from .ndvi import compute_ndvi_stats, generate_ndvi_stack, register_scenes
 
     say = progress or (lambda _msg: None)
     plots = store.read("plots")

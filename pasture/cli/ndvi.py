@@ -25,7 +25,7 @@ def ndvi() -> None:
 )
 def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
     """Check NDVI rasters and add them to the catalogue (all of them, or none)."""
-    from ..scenes import register_scenes
+    from ..ndvi import register_scenes
 
     with open_url(store_url) as store, progress_bar("checking scenes") as progress:
         rows = register_scenes(store, list(files), user=user_name(user), progress=progress)
@@ -36,7 +36,7 @@ def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
 @store_option
 def ndvi_list(store_url: str) -> None:
     """List the catalogue: date, sensor, grid and file of every scene."""
-    from ..scenes import list_scenes
+    from ..ndvi import list_scenes
 
     with open_url(store_url) as store:
         scenes = list_scenes(store)
@@ -58,7 +58,7 @@ def ndvi_zonal(
     store_url: str, start: str | None, end: str | None, dask_scheduler: str | None
 ) -> None:
     """Compute coverage-weighted NDVI of every plot on every catalogued date and store it."""
-    from ..scenes import compute_ndvi_stats
+    from ..ndvi import compute_ndvi_stats
 
     client = None
     if dask_scheduler:

@@ -376,7 +376,7 @@ def add_infrastructure(
 
 
 def ndvi_ramp(lang: str) -> str:
-    from ..tiles import NDVI_STOPS, ndvi_legend
+    from ..ndvi import NDVI_STOPS, ndvi_legend
 
     stops = ndvi_legend(NDVI_STOPS, lang=lang)
     gradient = ", ".join(c for _, c, _ in stops)

@@ -128,12 +128,8 @@ _CLOUD_OTHER = 0.04  # ... in other months
 
 
 def default_anchor_path() -> Path:
-    """Path of the real June NDVI anchor: the repo's ``data/`` copy, else ``shared/data``."""
-    repo = Path(__file__).resolve().parents[1]
-    local = repo / "data" / _ANCHOR_NAME
-    if local.exists():
-        return local
-    return repo.parent / "shared" / "data" / _ANCHOR_NAME
+    """Path of the real June NDVI anchor: the repository's ``data/`` copy."""
+    return Path(__file__).resolve().parents[2] / "data" / _ANCHOR_NAME
 
 
 @dataclass(frozen=True)
@@ -281,8 +277,8 @@ def _anchor_on_grid(
     """Real June NDVI resampled (cubic spline) to the pixel centres; and a water mask."""
     if not anchor_path.exists():
         raise NotFound(
-            f"{anchor_path}: Copernicus June NDVI anchor missing; copy {_ANCHOR_NAME} from "
-            "the shared data into <repo>/data/ or pass anchor_path="
+            f"{anchor_path}: Copernicus June NDVI anchor missing; restore data/{_ANCHOR_NAME} "
+            "from the repository or pass anchor_path="
         )
     with rasterio.open(anchor_path) as src:
         if src.crs is None or CRS.from_user_input(src.crs).to_epsg() != 4326:
@@ -426,13 +422,7 @@ def generate_ndvi_stack(
     NotFound
         The anchor file is missing.
     """
-    if not isinstance(boundary, Polygon | MultiPolygon) or boundary.is_empty:
-        raise InvalidInput("boundary", ["boundary must be a non-empty (Multi)Polygon"])
-    lon0, lat0, lon1, lat1 = boundary.bounds
-    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
-        raise InvalidInput("boundary", ["boundary must be in EPSG:4326 (lon/lat degrees)"])
-    if years < 1 or resolution_m <= 0:
-        raise ValueError("years must be ≥ 1 and resolution_m > 0")
+    _check_request(boundary, years, resolution_m)
     plots = _as_degraded(degraded)
     anchor_file = Path(anchor_path) if anchor_path is not None else default_anchor_path()
     out = Path(out_dir)
@@ -448,8 +438,44 @@ def generate_ndvi_stack(
         )
     anchor, water, anchor_tags = _anchor_on_grid(anchor_file, lon, lat)
     season = _season(elev, anchor, water)
+    trend_slope, recorded = _trend_slopes(plots, transform, width, height)
+    grid = _Grid(transform, width, height, resolution_m)
+    files = _write_composites(
+        out, grid, season, elev, trend_slope, years, start_year, seed, progress
+    )
+    parameters = _parameters(years, start_year, seed, resolution_m, anchor_file, anchor_tags)
+    parameters["boundary_bounds"] = list(boundary.bounds)
+    doc = _manifest_doc(grid, parameters, files, recorded)
+    manifest_path = out / "manifest.json"
+    manifest_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return StackManifest.read(manifest_path)
 
-    # Degraded plots: rasterise in the grid CRS (pixel centres inside the plot).
+
+def _check_request(boundary: BaseGeometry, years: int, resolution_m: float) -> None:
+    if not isinstance(boundary, Polygon | MultiPolygon) or boundary.is_empty:
+        raise InvalidInput("boundary", ["boundary must be a non-empty (Multi)Polygon"])
+    lon0, lat0, lon1, lat1 = boundary.bounds
+    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        raise InvalidInput("boundary", ["boundary must be in EPSG:4326 (lon/lat degrees)"])
+    if years < 1 or resolution_m <= 0:
+        raise ValueError("years must be ≥ 1 and resolution_m > 0")
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The DEMO_CRS grid of the stack."""
+
+    transform: Affine
+    width: int
+    height: int
+    resolution_m: float
+
+
+def _trend_slopes(
+    plots: list[DegradedPlot], transform: Affine, width: int, height: int
+) -> tuple[np.ndarray, list[DegradedPlot]]:
+    """Per-pixel NDVI slope of the degraded plots (pixel centres inside a plot, rasterised in
+    the grid CRS), and the plots with their pixel counts."""
     to_utm = Transformer.from_crs(4326, DEMO_CRS, always_xy=True)
     trend_slope = np.zeros((height, width))
     recorded: list[DegradedPlot] = []
@@ -473,66 +499,126 @@ def generate_ndvi_stack(
             )
         trend_slope[mask] = plot.slope_per_year
         recorded.append(DegradedPlot(plot.id, plot.geometry, plot.slope_per_year, int(mask.sum())))
+    return trend_slope, recorded
 
+
+@dataclass(frozen=True)
+class _Year:
+    """What one year draws for the whole grid: amplitude field, green-up shift, drought."""
+
+    amp_factor: np.ndarray
+    shift: float
+    drought: float
+
+
+def _draw_year(seed: int, year: int, shape: tuple[int, int], cells: tuple[int, int]) -> _Year:
+    yrng = np.random.default_rng([seed, year])
+    amp_factor = 1.0 + _YEAR_AMP_SD * (
+        0.6 * yrng.standard_normal() + 0.8 * _smooth_field(yrng, shape, cells)
+    )
+    shift = float(np.clip(yrng.normal(0.0, _YEAR_SHIFT_SD), -15, 15))
+    drought = float(np.clip(yrng.normal(1.0, 0.25), 0.4, 1.6))
+    return _Year(amp_factor, shift, drought)
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Per-pixel inputs of every composite besides the season's curve."""
+
+    trend_slope: np.ndarray
+    elev_frac: np.ndarray
+    cells_year: tuple[int, int]
+    cells_cloud: tuple[int, int]
+
+
+def _write_composites(
+    out: Path,
+    grid: _Grid,
+    season: _Season,
+    elev: np.ndarray,
+    trend_slope: np.ndarray,
+    years: int,
+    start_year: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[dict[str, Any]]:
+    """Write one COG per 16-day composite; their manifest entries."""
     dates = [
         dt.date(y, 1, 1) + dt.timedelta(days=d - 1)
         for y in range(start_year, start_year + years)
         for d in COMPOSITE_DAYS
     ]
     total = len(dates)
-    shape2 = (height, width)
+    shape2 = (grid.height, grid.width)
     # Coarse cells for smooth fields: one per ~20 km (year fields) and ~6 km (clouds).
-    cells_year = (
-        max(2, height * int(resolution_m) // 20_000),
-        max(2, width * int(resolution_m) // 20_000),
+    res = int(grid.resolution_m)
+    fields = _Fields(
+        trend_slope=trend_slope,
+        elev_frac=np.clip((elev - _PLAIN_ELEV_M) / 2400.0, 0.0, 1.0),
+        cells_year=(max(2, grid.height * res // 20_000), max(2, grid.width * res // 20_000)),
+        cells_cloud=(max(3, grid.height * res // 6_000), max(3, grid.width * res // 6_000)),
     )
-    cells_cloud = (
-        max(3, height * int(resolution_m) // 6_000),
-        max(3, width * int(resolution_m) // 6_000),
-    )
-    elev_frac = np.clip((elev - _PLAIN_ELEV_M) / 2400.0, 0.0, 1.0)
-
     files: list[dict[str, Any]] = []
-    year_state: dict[int, tuple[np.ndarray, float, float]] = {}
+    year_state: dict[int, _Year] = {}
     for i, day in enumerate(dates):
         year = day.year
         if year not in year_state:
-            yrng = np.random.default_rng([seed, year])
-            amp_factor = 1.0 + _YEAR_AMP_SD * (
-                0.6 * yrng.standard_normal() + 0.8 * _smooth_field(yrng, shape2, cells_year)
-            )
-            shift = float(np.clip(yrng.normal(0.0, _YEAR_SHIFT_SD), -15, 15))
-            drought = float(np.clip(yrng.normal(1.0, 0.25), 0.4, 1.6))
-            year_state[year] = (amp_factor, shift, drought)
-        amp_factor, shift, drought = year_state[year]
+            year_state[year] = _draw_year(seed, year, shape2, fields.cells_year)
         doy = (day - dt.date(year, 1, 1)).days + 1
+        # One generator per composite: the same seed gives the same file whatever else runs.
         rng = np.random.default_rng([seed, year, doy])
-
-        g = _green(doy, season.t_up + shift, season.t_down)
-        dip = np.clip(season.dip_weight * drought, 0.0, 0.9) * _dip(doy)
-        ndvi = season.base + season.amp * amp_factor * g * (1.0 - dip)
-        ndvi = np.minimum(ndvi, _MAX_NDVI)
-        # Winter snow events: more likely in Dec–Feb and up high.
-        winter = doy < 60 or doy > 330
-        if winter:
-            snow = _smooth_field(rng, shape2, cells_year) + 1.5 * elev_frac > 0.8
-            ndvi = np.where(snow, ndvi * 0.2, ndvi)
-        ndvi = ndvi + trend_slope * (year - start_year) * g
-        ndvi = ndvi + rng.normal(0.0, _NOISE_SD, shape2)
-        ndvi = np.where(season.water, _WATER_NDVI + rng.normal(0.0, 0.01, shape2), ndvi)
-        ndvi = np.clip(ndvi, *_VALUE_RANGE)
-        cloud_frac = _CLOUD_SPRING if 60 <= doy < 152 else _CLOUD_OTHER
-        clouds = _smooth_field(rng, shape2, cells_cloud)
-        threshold = np.quantile(clouds, 1.0 - cloud_frac)
-        ndvi = np.where(clouds > threshold, np.nan, ndvi).astype("float32")
-
+        ndvi = _composite(doy, year - start_year, season, year_state[year], fields, rng)
         name = f"ndvi_{day.isoformat()}.tif"
-        _write_cog(out / name, ndvi, transform, day, seed)
+        _write_cog(out / name, ndvi, grid.transform, day, seed)
         files.append({"date": day.isoformat(), "doy": doy, "path": name})
         if progress is not None:
             progress(i + 1, total)
+    return files
 
-    parameters = {
+
+def _composite(
+    doy: int,
+    years_since_start: int,
+    season: _Season,
+    year: _Year,
+    fields: _Fields,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """NDVI of one composite: the curve, snow, trend, noise, water, then cloud gaps (NaN).
+
+    The draws from ``rng`` come in a fixed order (snow, noise, water, clouds): changing it
+    changes every generated file.
+    """
+    shape2 = fields.elev_frac.shape
+    g = _green(doy, season.t_up + year.shift, season.t_down)
+    dip = np.clip(season.dip_weight * year.drought, 0.0, 0.9) * _dip(doy)
+    ndvi = season.base + season.amp * year.amp_factor * g * (1.0 - dip)
+    ndvi = np.minimum(ndvi, _MAX_NDVI)
+    # Winter snow events: more likely in Dec–Feb and up high.
+    winter = doy < 60 or doy > 330
+    if winter:
+        snow = _smooth_field(rng, shape2, fields.cells_year) + 1.5 * fields.elev_frac > 0.8
+        ndvi = np.where(snow, ndvi * 0.2, ndvi)
+    ndvi = ndvi + fields.trend_slope * years_since_start * g
+    ndvi = ndvi + rng.normal(0.0, _NOISE_SD, shape2)
+    ndvi = np.where(season.water, _WATER_NDVI + rng.normal(0.0, 0.01, shape2), ndvi)
+    ndvi = np.clip(ndvi, *_VALUE_RANGE)
+    cloud_frac = _CLOUD_SPRING if 60 <= doy < 152 else _CLOUD_OTHER
+    clouds = _smooth_field(rng, shape2, fields.cells_cloud)
+    threshold = np.quantile(clouds, 1.0 - cloud_frac)
+    return np.where(clouds > threshold, np.nan, ndvi).astype("float32")
+
+
+def _parameters(
+    years: int,
+    start_year: int,
+    seed: int,
+    resolution_m: float,
+    anchor_file: Path,
+    anchor_tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """The ``parameters`` of the manifest (the boundary's bounds are added by the caller)."""
+    return {
         "years": years,
         "start_year": start_year,
         "seed": seed,
@@ -558,17 +644,25 @@ def generate_ndvi_stack(
             "cloud_fraction_other": _CLOUD_OTHER,
         },
         "trend_model": "ndvi += slope_per_year * (year - start_year) * green_fraction(doy)",
-        "boundary_bounds": list(boundary.bounds),
     }
-    doc = {
+
+
+def _manifest_doc(
+    grid: _Grid,
+    parameters: dict[str, Any],
+    files: list[dict[str, Any]],
+    recorded: list[DegradedPlot],
+) -> dict[str, Any]:
+    """The content of ``manifest.json``."""
+    return {
         "generated": True,
         "label": GENERATED_LABEL,
         "grid": {
             "crs": DEMO_CRS,
-            "transform": list(transform)[:6],
-            "width": width,
-            "height": height,
-            "resolution_m": resolution_m,
+            "transform": list(grid.transform)[:6],
+            "width": grid.width,
+            "height": grid.height,
+            "resolution_m": grid.resolution_m,
         },
         "encoding": {
             "format": "COG",
@@ -590,9 +684,6 @@ def generate_ndvi_stack(
             for p in recorded
         ],
     }
-    manifest_path = out / "manifest.json"
-    manifest_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    return StackManifest.read(manifest_path)
 
 
 def _write_cog(path: Path, ndvi: np.ndarray, transform: Affine, day: dt.date, seed: int) -> None:

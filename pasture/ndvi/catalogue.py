@@ -1,6 +1,6 @@
 """The NDVI scene catalogue in the store, and per-plot NDVI statistics from it.
 
-``register_scenes`` checks rasters (pasture.ndvi.check_scene) and records one
+``register_scenes`` checks rasters (:func:`pasture.ndvi.check_scene`) and records one
 catalogue row per date; ``open_scenes`` opens the catalogue lazily as one
 ``(time, y, x)`` stack per grid; ``compute_ndvi_stats`` runs the zonal engine
 over it and stores a row per plot and date.
@@ -17,9 +17,10 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from .errors import InvalidInput, NotFound, Problem
-from .ndvi import SceneInfo, check_scene, open_ndvi
-from .store.base import Store
+from ..errors import InvalidInput, NotFound, Problem
+from ..store.base import Store
+from .readers import open_ndvi
+from .scene_check import SceneInfo, check_scene
 
 __all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
 

@@ -14,9 +14,10 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
-from pasture import zonal
-from pasture._zonal_kernels import DENSE_CELLS
-from pasture.zonal import CoverageWeights, Grid, ZonalError, zonal_stats
+from pasture.ndvi import zonal_kernels
+from pasture.ndvi.coverage import CoverageWeights, Grid, ZonalError
+from pasture.ndvi.zonal import zonal_stats
+from pasture.ndvi.zonal_kernels import DENSE_CELLS
 
 exactextract = pytest.importorskip("exactextract")
 from exactextract.raster import NumPyRasterSource  # noqa: E402
@@ -631,13 +632,13 @@ def test_builder_buffers_grow_to_the_same_weights(monkeypatch):
     enough as a rule; started at one entry instead, they grow, to the same weights."""
     grid, geoms = large_plots(np.random.default_rng(12))
     expected = CoverageWeights.from_geometries(geoms, grid, threads=1)
-    plot_coverage = zonal._k.plot_coverage
+    plot_coverage = zonal_kernels.plot_coverage
 
     def from_one_entry(*args: object) -> tuple[np.ndarray, ...]:
         *head, _runs, _cells, interior, partial = args
         return plot_coverage(*head, 1, 1, interior, partial)
 
-    monkeypatch.setattr(zonal._k, "plot_coverage", from_one_entry)
+    monkeypatch.setattr(zonal_kernels, "plot_coverage", from_one_entry)
     grown = CoverageWeights.from_geometries(geoms, grid, threads=1)
     for name in ("run_start", "run_end", "run_plot", "edge_pixel", "edge_plot", "edge_cover"):
         np.testing.assert_array_equal(getattr(grown, name), getattr(expected, name), name)

@@ -12,7 +12,7 @@ from affine import Affine
 from PIL import Image
 
 from pasture.errors import NotFound
-from pasture.tiles import (
+from pasture.ndvi.tiles import (
     NDVI_COLORMAP,
     NDVI_STOPS,
     TileOutside,

@@ -1,4 +1,4 @@
-"""Tests of the generated demo NDVI stack (pasture.demo_ndvi).
+"""Tests of the generated demo NDVI stack (pasture.ndvi.demo_stack).
 
 A small stack (2 years, 2 km pixels) over the real OSM district boundary is generated
 once per module; the elevation model is a simple function of latitude (plains in the
@@ -20,7 +20,8 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, Polygon, box, mapping
 
-from pasture.demo_ndvi import (
+from pasture.errors import InvalidInput
+from pasture.ndvi.demo_stack import (
     COMPOSITE_DAYS,
     DEMO_CRS,
     GENERATED_LABEL,
@@ -28,11 +29,12 @@ from pasture.demo_ndvi import (
     default_anchor_path,
     generate_ndvi_stack,
 )
-from pasture.errors import InvalidInput
-from pasture.ndvi import check_scene, open_ndvi
+from pasture.ndvi.readers import open_ndvi
+from pasture.ndvi.scene_check import check_scene
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-BOUNDARY_FILE = SHARED_DATA / "enbekshikazakh-district-osm.geojson"
+# The repository's data/: the real district boundary and the Copernicus anchor.
+DATA = Path(__file__).resolve().parents[3] / "data"
+BOUNDARY_FILE = DATA / "enbekshikazakh-district-osm.geojson"
 RESOLUTION_M = 2000.0
 YEARS = 2
 START = 2019
@@ -41,10 +43,10 @@ SLOPE = -0.05  # NDVI per year; steep so 2 years show it clearly
 DEGRADED_CENTRE = (77.75, 43.45)
 PROGRESS_CALLS: list[tuple[int, int]] = []  # filled by the "main" stack of the fixture
 
-pytestmark = pytest.mark.skipif(
-    not BOUNDARY_FILE.exists() or not default_anchor_path().exists(),
-    reason=f"shared district boundary or Copernicus anchor not found ({SHARED_DATA})",
-)
+
+def test_anchor_is_the_repository_copy() -> None:
+    assert default_anchor_path() == DATA / "copNDVI_central_asia_0p143deg.tif"
+    assert default_anchor_path().exists() and BOUNDARY_FILE.exists()
 
 
 def elevation(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from shapely.geometry import box
 import pasture
 from pasture.cli import EXIT_INVALID, EXIT_OK, main
 from pasture.errors import InvalidInput, NotFound
-from pasture.scenes import compute_ndvi_stats, list_scenes, register_scenes
+from pasture.ndvi.catalogue import compute_ndvi_stats, list_scenes, register_scenes
 from tests.pasture import factories
 from tests.pasture.factories import X0, Y0
 

@@ -1,7 +1,7 @@
-"""Compiled (numba) kernels of :mod:`pasture.zonal`: the coverage builder and the reduction.
+"""Compiled (numba) kernels of :mod:`pasture.ndvi.zonal`: the coverage builder and the reduction.
 
 All kernels are serial, release the GIL (``nogil=True``) and are cached on disk
-(``cache=True``, in ``__pycache__``); :mod:`pasture.zonal` runs them on several threads by
+(``cache=True``, in ``__pycache__``); :mod:`pasture.ndvi.zonal` runs them on several threads by
 giving each thread its own plots or rows, and its own output arrays or slots in shared ones.
 That works with every numba threading layer (``parallel=True`` with the default workqueue
 layer aborts when two threads launch kernels at once, which a dask or distributed worker

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import NotFound
+from ..errors import NotFound
 
 __all__ = [
     "NDVI_COLORMAP",
@@ -94,7 +94,7 @@ def ndvi_legend(
     stops: Sequence[tuple[float, str]] = NDVI_STOPS, *, lang: str = "en"
 ) -> list[LegendStop]:
     """Legend entries of the NDVI colour scale: value, colour and the value formatted in ``lang``."""
-    from .i18n import translator
+    from ..i18n import translator
 
     t = translator(lang)
     return [(float(v), c, t.number(v, digits=1)) for v, c in stops]
