@@ -89,10 +89,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from grazing_models.errors import InvalidInput
 from grazing_models.forage_bound import ForageBound, forage_lower_bound
 from grazing_models.lagrangian import lagrangian_herd_bound
-from pasture.errors import InvalidInput
-from pasture.model import SEASONS
+from grazing_models.vocabulary import SEASONS
 
 __all__ = [
     "Assignment",
@@ -154,7 +154,7 @@ class Plot:
     id
         Plot identifier.
     seasons
-        Seasons in which the plot may be grazed (``pasture.model.SEASONS``).
+        Seasons in which the plot may be grazed (``grazing_models.vocabulary.SEASONS``).
     union_id
         Owning union of pasture users; ``None`` for public pasture.
     area_ha

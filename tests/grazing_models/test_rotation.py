@@ -271,7 +271,7 @@ def test_plans_are_reproducible():
 def test_bad_inputs_and_params_are_refused():
     from pydantic import ValidationError
 
-    from pasture.errors import InvalidInput
+    from grazing_models.errors import InvalidInput
 
     with pytest.raises(ValidationError):
         RotationParams(utilisation=1.5)
