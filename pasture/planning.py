@@ -67,11 +67,12 @@ from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
     SolverName,
+    Violation,
     candidate_pairs,
     plan_rotation,
+    validate_plan,
 )
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
-from grazing_models.validate import Violation, validate_plan
 
 from .errors import AlreadyExists, InvalidInput, NotFound, PastureError
 from .model import SEASONS, SPECIES, parse_seasons
