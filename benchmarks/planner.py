@@ -12,7 +12,7 @@ Prints the exact solve (time, status, gap), the heuristic on the same instance
 each lower bound.
 
 The larger district: with ``--store``, that many copies of the store's district side by
-side (:func:`grazing_models.instances.tiled_instance`), each herd limited to the reach it
+side (:func:`grazing_models.rotation.instances.tiled_instance`), each herd limited to the reach it
 has at home (its farthest candidate plot there, rounded up to 10 km) so that no herd walks
 farther than it can in the real district; public pasture is shared across the copies'
 borders. Without ``--store``, a synthetic district that many times larger.
@@ -26,15 +26,19 @@ import time
 
 import numpy as np
 
-from grazing_models.instances import synthetic_instance, tiled_instance
 from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
     candidate_pairs,
     plan_rotation,
     usable_cores,
+    validate_plan,
 )
-from grazing_models.validate import validate_plan
+from grazing_models.rotation.forage_lp import forage_lower_bound
+from grazing_models.rotation.instances import synthetic_instance, tiled_instance
+from grazing_models.rotation.lagrangian import lagrangian_herd_bound
+from grazing_models.rotation.objective import arrays_from_assignments
+from grazing_models.rotation.pairs import find_pairs
 
 # Above this many candidate pairs the MILP's move constraints do not fit in memory
 # (measured on the demo district: 3.2 M pairs need ~4e8 non-zeros).
@@ -85,14 +89,10 @@ def _reach_km(inputs: RotationInputs, h: np.ndarray, p: np.ndarray) -> float:
 def _converge_bound(inputs: RotationInputs, params: RotationParams, plan, seconds: float) -> None:
     """The herds bound at the best prices the Lagrangian ascent finds in ``seconds``,
     starting from ``plan``: how much of the gap the bound can close at all."""
-    from grazing_models.forage_bound import forage_lower_bound
-    from grazing_models.lagrangian import lagrangian_herd_bound
-    from grazing_models.rotation import _arrays_from_assignments, _candidate_pairs
-
     t = time.perf_counter()
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs, time_limit=seconds)
-    start = _arrays_from_assignments(plan.assignments, inputs)
+    start = arrays_from_assignments(plan.assignments, inputs)
     found = lagrangian_herd_bound(
         inputs,
         params,

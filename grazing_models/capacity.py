@@ -25,7 +25,7 @@ import pandas as pd
 from grazing_models.biomass import DEFAULT_INTERVAL_LEVEL, BiomassModels, yield_cha_to_kg_dm_ha
 from grazing_models.livestock import SpeciesTable, default_species_table
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
-from pasture.model import SPECIES, parse_seasons
+from grazing_models.vocabulary import SPECIES, parse_seasons
 
 __all__ = [
     "BANDS",

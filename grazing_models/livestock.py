@@ -38,7 +38,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from pasture.model import SEASONS, SPECIES
+from grazing_models.vocabulary import SEASONS, SPECIES
 
 __all__ = [
     "AUM_DAYS",
@@ -127,7 +127,7 @@ class Species:
 
 @dataclass(frozen=True)
 class SpeciesTable:
-    """The species of a district, in `pasture.model.SPECIES` order.
+    """The species of a district, in `grazing_models.vocabulary.SPECIES` order.
 
     Build it with `default_species_table`, `SpeciesTable.from_csv` or
     `SpeciesTable.with_overrides`; the object is immutable.

@@ -30,7 +30,7 @@ import pandas as pd
 
 from grazing_models.capacity import BANDS
 from grazing_models.livestock import SpeciesTable, daily_demand_kg, head_counts
-from pasture.model import SPECIES
+from grazing_models.vocabulary import SPECIES
 
 __all__ = [
     "STATUSES",

@@ -27,7 +27,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from pasture.model import SEASONS
+from grazing_models.vocabulary import SEASONS
 
 __all__ = [
     "DEFAULT_GREENUP_FRACTION",

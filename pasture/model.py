@@ -11,20 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Season(StrEnum):
-    """Seasonal pasture kinds of south-east Kazakhstan (DOMAIN.md, Seasons)."""
-
-    WINTER = "winter"
-    SPRING = "spring"
-    SUMMER = "summer"
-    AUTUMN = "autumn"
-
-
-SEASONS: tuple[str, ...] = tuple(s.value for s in Season)
-
-#: Census and herd columns, one head count per species.
-SPECIES: tuple[str, ...] = ("sheep", "goats", "cattle", "horses", "camels")
+from grazing_models.vocabulary import SEASONS as SEASONS
+from grazing_models.vocabulary import SPECIES
+from grazing_models.vocabulary import Season as Season
+from grazing_models.vocabulary import format_seasons as format_seasons
+from grazing_models.vocabulary import parse_seasons as parse_seasons
 
 
 class FieldType(StrEnum):
@@ -215,23 +206,6 @@ def layer(name: str) -> Layer:
     except KeyError:
         known = ", ".join(n.replace("_", "-") for n in LAYERS)
         raise KeyError(f"unknown layer {name!r}; known layers: {known}") from None
-
-
-def format_seasons(seasons: object) -> str:
-    """Normalise a season list or comma string to canonical comma-separated text."""
-    if seasons is None:
-        return ""
-    items = seasons.split(",") if isinstance(seasons, str) else list(seasons)  # type: ignore[call-overload]
-    wanted = {str(s).strip().lower() for s in items if str(s).strip()}
-    unknown = wanted - set(SEASONS)
-    if unknown:
-        raise ValueError(f"unknown season(s) {sorted(unknown)}; use {', '.join(SEASONS)}")
-    return ",".join(s for s in SEASONS if s in wanted)
-
-
-def parse_seasons(text: str | None) -> tuple[str, ...]:
-    """Split stored season text into a tuple in season order."""
-    return tuple(s for s in (text or "").split(",") if s)
 
 
 @dataclass(frozen=True)

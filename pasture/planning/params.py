@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grazing_models.biomass import BiomassModel, Exponential, Linear, Power, Quadratic
 from grazing_models.livestock import SpeciesTable, default_species_table
+from grazing_models.rotation import Violation
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
-from grazing_models.validate import Violation
 
 from ..errors import PastureError
 from ..model import SEASONS
@@ -107,7 +107,7 @@ class PlanningParams(BaseModel):
         ``grazing_models.seasons.SEASON_WINDOWS`` (DOMAIN.md, Seasons; day
         bounds assumed). Where two windows overlap (September: summer and
         autumn) a week takes the season that began last (autumn: herds come
-        down), like ``grazing_models.instances.season_of``.
+        down), like ``grazing_models.rotation.instances.season_of``.
     biomass_models
         NDVI → biomass model (kg DM/ha) per pasture type; default
         :data:`DEMO_BIOMASS_MODELS` (assumptions for the demo district).

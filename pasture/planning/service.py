@@ -6,7 +6,7 @@ notebook, a test, the ``pasture plan`` command and the API:
 1. :func:`~pasture.planning.inputs.rotation_inputs` builds the planner's inputs
    for one grazing year from the store.
 2. :func:`create_plan` runs :func:`~grazing_models.rotation.plan_rotation`,
-   checks the result with :func:`~grazing_models.validate.validate_plan` and
+   checks the result with :func:`~grazing_models.rotation.validate_plan` and
    stores it (``plans``, ``assignments``, ``deficits``) as a draft, with every
    parameter (:class:`PlanningParams`, :class:`~grazing_models.rotation.RotationParams`,
    the solver options and the species table) in the plan's ``params``.
@@ -34,8 +34,8 @@ from grazing_models.rotation import (
     SolverName,
     candidate_pairs,
     plan_rotation,
+    validate_plan,
 )
-from grazing_models.validate import validate_plan
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict
 from ..model import table as table_named
@@ -166,7 +166,7 @@ def create_plan(
     AlreadyExists
         When ``plan_id`` names a stored plan that is not ``solving``.
     PlanRejected
-        When the plan breaks a rule (``grazing_models.validate.validate_plan``);
+        When the plan breaks a rule (``grazing_models.rotation.validate_plan``);
         the plan row is kept with state ``failed`` and the violations in its summary.
     """
     say = progress or (lambda _msg: None)

@@ -24,8 +24,9 @@ from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
     UnionDeficit,
+    Violation,
+    validate_plan,
 )
-from grazing_models.validate import Violation, validate_plan
 from pasture import cli as pasture_cli
 from pasture import planning
 from pasture.errors import AlreadyExists, InvalidInput, NotFound

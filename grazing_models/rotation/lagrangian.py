@@ -1,12 +1,12 @@
 """Better multipliers for the priced herds bound: a Dantzig-Wolfe master over herd seasons.
 
 For multipliers ``lam >= 0`` on the forage LP's window rows
-(:class:`grazing_models.forage_bound.WindowRows`) every plan costs at least::
+(:class:`grazing_models.rotation.forage_lp.WindowRows`) every plan costs at least::
 
     L(lam) = sum over herds of (its least cost planned alone, paying lam's prices per kg)
              - sum over rows of lam * allowance
 
-(:func:`grazing_models.forage_bound.priced_herd_bound`, which evaluates ``L`` at the LP's
+(:func:`grazing_models.rotation.herds_bound.priced_herd_bound`, which evaluates ``L`` at the LP's
 duals). The best ``lam`` is the optimum of the *master* LP over herd seasons ``k`` (a plot
 or none per period, and the kg eaten)::
 
@@ -38,18 +38,28 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-from grazing_models.forage_bound import ForageBound, WindowRows, priced_alone, priced_herd_bound
-from grazing_models.paths import AloneHerds
+from grazing_models.rotation.forage_lp import ForageBound, WindowRows
+from grazing_models.rotation.herd_paths import AloneHerds
+from grazing_models.rotation.herds_bound import priced_alone, priced_herd_bound
+from grazing_models.rotation.highs import highs_api, new_highs
+from grazing_models.rotation.model import RotationInputs, RotationParams, pressure_index
+from grazing_models.rotation.objective import herd_terms, weighted_terms
+from grazing_models.rotation.pairs import Pairs
 
-if TYPE_CHECKING:
-    from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
-
-__all__ = ["ALPHA", "PATIENCE_S", "LagrangianBound", "herd_season_costs", "lagrangian_herd_bound"]
+__all__ = [
+    "ALPHA",
+    "PATIENCE_S",
+    "LagrangianBound",
+    "Master",
+    "herd_season_costs",
+    "lagrangian_herd_bound",
+    "plan_seasons",
+]
 
 #: Weight of the best multipliers so far in the next ones (Wentges' smoothing). On the demo
 #: district 0.9 reaches 3,892 in 30 evaluations where 0.5 reaches 3,579 (no better than
@@ -89,15 +99,13 @@ def herd_season_costs(
 ) -> np.ndarray:
     """Each herd's share of a plan's objective (walking, pressure, unfed demand, moves);
     they sum to the plan's objective."""
-    from grazing_models.rotation import herd_terms, weighted_terms
-
     return np.asarray(weighted_terms(herd_terms(plot_of, eaten, inputs, params), params))
 
 
 def lagrangian_herd_bound(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: _Pairs,
+    pairs: Pairs,
     forage: ForageBound,
     plans: Callable[[bool], list[tuple[np.ndarray, np.ndarray]]],
     *,
@@ -109,7 +117,7 @@ def lagrangian_herd_bound(
     (``time.perf_counter()``) or the master's optimum (see the module docstring).
 
     ``L`` at the LP's duals is evaluated first, whatever the time (that is
-    :func:`~grazing_models.forage_bound.priced_herd_bound`); if time is left, ``plans(True)``
+    :func:`~grazing_models.rotation.herds_bound.priced_herd_bound`); if time is left, ``plans(True)``
     gives plans' ``(plot_of, eaten)`` to start the master from (waiting for one; none: stop
     there), and ``plans(False)`` before every round the plans made since (not waiting):
     their herds' seasons are columns of the master, and the more it holds, the fewer
@@ -128,9 +136,9 @@ def lagrangian_herd_bound(
     start = plans(True) if time.perf_counter() < deadline else []
     if not start:
         return LagrangianBound(best, 1, False)
-    master = _Master(inputs, params, rows, ascent.api)
+    master = Master(inputs, params, rows, ascent.api)
     for plot_of, eaten in start:
-        master.add(_plan_seasons(plot_of, eaten, inputs, params))
+        master.add(plan_seasons(plot_of, eaten, inputs, params))
     master.add(seasons)
     # ceiling: the least optimum of the master so far (adding seasons never raises it)
     rounds, last, ceiling, stalls = 1, 0.0, math.inf, 0
@@ -141,7 +149,7 @@ def lagrangian_herd_bound(
         if began + last > until:
             break
         for plot_of, eaten in plans(False):
-            master.add(_plan_seasons(plot_of, eaten, inputs, params))
+            master.add(plan_seasons(plot_of, eaten, inputs, params))
         solved = master.solve(until - began)
         if solved is None:
             break
@@ -150,7 +158,7 @@ def lagrangian_herd_bound(
             return LagrangianBound(best, rounds, True, min(ceiling, optimum))
         # the seasons found at smoothed prices may not lower the master ("mispricing"):
         # then price at its own duals, whose seasons must lower it unless prices had to be
-        # scaled down (see forage_bound.priced_alone); three rounds without progress, stop
+        # scaled down (see herds_bound.priced_alone); three rounds without progress, stop
         stalled = optimum >= ceiling - _STALLED * max(abs(optimum), 1.0)
         stalls = stalls + 1 if stalled else 0
         ceiling = min(ceiling, optimum)
@@ -189,13 +197,11 @@ class _Ascent:
     """Evaluations of ``L(lam)``: the herds planned alone at ``lam``'s prices."""
 
     def __init__(
-        self, inputs: RotationInputs, params: RotationParams, pairs: _Pairs, rows: WindowRows
+        self, inputs: RotationInputs, params: RotationParams, pairs: Pairs, rows: WindowRows
     ) -> None:
-        from grazing_models.rotation import _highs_api
-
         self.inputs, self.params, self.rows = inputs, params, rows
         self.herds = AloneHerds(inputs, params, pairs)
-        self.api: Any = _highs_api()
+        self.api: Any = highs_api()
 
     def evaluate(self, lam: np.ndarray, workers: int = 1) -> tuple[float, _Seasons]:
         """``L(lam)`` and each herd's cheapest season at its prices (cost without them)."""
@@ -210,21 +216,20 @@ class _Ascent:
         return value, _seasons(cost, found.plot_of, found.eaten, self.inputs.n_plots)
 
 
-def _plan_seasons(
+def plan_seasons(
     plot_of: np.ndarray, eaten: np.ndarray, inputs: RotationInputs, params: RotationParams
 ) -> _Seasons:
+    """Every herd's season in a plan, as columns of the master."""
     cost = herd_season_costs(plot_of, eaten, inputs, params)
     return _seasons(cost, plot_of, eaten, inputs.n_plots)
 
 
-class _Master:
+class Master:
     """The master LP in HiGHS: a row per herd (its seasons sum to 1) and per window row."""
 
     def __init__(
         self, inputs: RotationInputs, params: RotationParams, rows: WindowRows, api: Any
     ) -> None:
-        from grazing_models.rotation import _new_highs, pressure_index
-
         self.api = api
         self.n_h, n_w = inputs.n_herds, rows.p.size
         n_t = inputs.n_periods
@@ -242,7 +247,7 @@ class _Master:
         # simplex failed on such costs ("excessive dual values")
         weekly = max(h.demand_kg_day for h in inputs.herds) * params.period_days
         self.unit = 2.0 ** math.floor(math.log2(max(params.weight_unfed * weekly, 1.0)))
-        self.highs = _new_highs(api)
+        self.highs = new_highs(api)
         inf = api.kHighsInf
         empty = np.zeros(0, dtype=np.int32)
         ones = np.ones(self.n_h)
@@ -250,7 +255,7 @@ class _Master:
         self.highs.addRows(n_w, np.full(n_w, -inf), rows.allowance, 0, empty, empty, np.zeros(0))
         # a kg eaten on a plot in a period may be left out of every row that holds it, at
         # what it would save unfed: the master's duals then never price a kg above that,
-        # so the herds' seasons are priced in full (see forage_bound.priced_alone) and the ascent
+        # so the herds' seasons are priced in full (see herds_bound.priced_alone) and the ascent
         # does not stall where forage is short
         cells = np.flatnonzero(np.diff(self.cover.indptr) > 0)
         out = sparse.csc_matrix(-self.cover[cells].T)

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from grazing_models.instances import synthetic_instance
+from grazing_models.errors import InvalidInput
 from grazing_models.rotation import (
     Herd,
     Period,
@@ -17,8 +18,9 @@ from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
     plan_rotation,
+    validate_plan,
 )
-from grazing_models.validate import validate_plan
+from grazing_models.rotation.instances import synthetic_instance
 
 # ---------------------------------------------------------------- brute force
 # Written from the rules in the rotation module docstring, not from its code.
@@ -269,10 +271,6 @@ def test_plans_are_reproducible():
 
 
 def test_bad_inputs_and_params_are_refused():
-    from pydantic import ValidationError
-
-    from pasture.errors import InvalidInput
-
     with pytest.raises(ValidationError):
         RotationParams(utilisation=1.5)
     with pytest.raises(ValidationError):

@@ -1,4 +1,4 @@
-"""Compiled (numba) kernel of :mod:`grazing_models.paths`: one herd's cheapest season.
+"""Compiled (numba) kernel of :mod:`grazing_models.rotation.herd_paths`: one herd's cheapest season.
 
 The kernel is a dynamic programme over the herd's weeks. A state is "on plot ``i``, in a stay
 that has left this depletion" or "unplaced". Per week a state pays its walking, the
@@ -11,21 +11,13 @@ within the week's move limit; after an unplaced week any plot may be entered.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
 
-import numba
 import numpy as np
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+from grazing_models.rotation.jit import jit
 
 
-def _jit(**options: Any) -> Callable[[_F], _F]:
-    """``numba.njit(nogil=True, cache=True, **options)``, typed for mypy."""
-    return cast(Callable[[_F], _F], numba.njit(nogil=True, cache=True, **options))
-
-
-@_jit()
+@jit()
 def _grow_states(
     s_i: np.ndarray, s_c: np.ndarray, s_d: np.ndarray, s_p: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -34,14 +26,14 @@ def _grow_states(
     return _grow(s_i), _grow(s_c), _grow(s_d), _grow(s_p)
 
 
-@_jit()
+@jit()
 def _grow(a: np.ndarray) -> np.ndarray:
     b = np.empty(2 * a.size, dtype=a.dtype)
     b[: a.size] = a
     return b
 
 
-@_jit(inline="always")
+@jit(inline="always")
 def _week(
     i: int,
     w: int,
@@ -59,7 +51,7 @@ def _week(
     return cost, max(0.0, depletion + eat - regrow[i, w])
 
 
-@_jit()
+@jit()
 def best_path(
     ok: np.ndarray,
     x: np.ndarray,
@@ -88,7 +80,7 @@ def best_path(
     per_kg
         Cost per kg eaten (pressure, and a price of forage when planning among other herds),
         per plot and week. A herd eats what it finds; for a lower bound this must stay at
-        most ``w_unfed`` (:func:`grazing_models.forage_bound.priced_herd_bound`).
+        most ``w_unfed`` (:func:`grazing_models.rotation.herds_bound.priced_herd_bound`).
     ua, regrow
         Forage the herd may eat from an ungrazed stand and regrowth, kg.
     may_enter

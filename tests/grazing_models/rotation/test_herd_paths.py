@@ -8,19 +8,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from grazing_models.instances import synthetic_instance
-from grazing_models.paths import herd_lower_bound, sequential_plan
-from grazing_models.rotation import (
-    RotationInputs,
-    RotationParams,
-    _build_plan,
-    _candidate_pairs,
-    _greedy_best,
-    plan_rotation,
-)
-from grazing_models.validate import validate_plan
+from grazing_models.rotation import RotationInputs, RotationParams, plan_rotation, validate_plan
+from grazing_models.rotation.greedy import greedy_best
+from grazing_models.rotation.herd_paths import herd_lower_bound, sequential_plan
+from grazing_models.rotation.instances import synthetic_instance
+from grazing_models.rotation.objective import build_plan
+from grazing_models.rotation.pairs import find_pairs
 
-from .test_rotation import _brute_force, _small
+from .test_planner import _brute_force, _small
 
 
 def _one_herd(seed: int) -> tuple[RotationInputs, RotationParams]:
@@ -36,10 +31,10 @@ def _one_herd(seed: int) -> tuple[RotationInputs, RotationParams]:
 @pytest.mark.parametrize("seed", range(30))
 def test_one_herd_least_cost_is_the_brute_force_optimum(seed):
     inputs, params = _one_herd(seed)
-    bound = herd_lower_bound(inputs, params, _candidate_pairs(inputs, params))
+    bound = herd_lower_bound(inputs, params, find_pairs(inputs, params))
     assert bound.total == pytest.approx(_brute_force(inputs, params), rel=1e-9, abs=1e-6)
     # and its path costs what it says
-    plan = _build_plan(
+    plan = build_plan(
         bound.plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
     )
     assert plan.objective == pytest.approx(bound.total, rel=1e-9, abs=1e-6)
@@ -54,11 +49,11 @@ def test_herd_by_herd_plans_keep_every_rule(seed):
         min_rest_days_by_season={"summer": 45.0},
         max_migration_km=40.0 if seed % 2 else None,
     )
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     order = np.random.default_rng(seed).permutation(inputs.n_herds)
     plot_of = sequential_plan(inputs, params, pairs, order).plot_of
     bound = herd_lower_bound(inputs, params, pairs).total
-    plan = _build_plan(
+    plan = build_plan(
         plot_of, inputs, params, solver="x", status="x", bound=bound, timings={}, stats={}
     )
     assert validate_plan(plan, inputs) == []
@@ -74,12 +69,12 @@ def test_later_herds_leave_the_forage_of_earlier_ones(seed, priced):
     # planning but are no part of what the plan costs.
     inputs = synthetic_instance(80, 12, 10, seed=seed, tight=True)
     params = RotationParams(max_home_km=30.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     order = np.random.default_rng(seed).permutation(inputs.n_herds)
     rng = np.random.default_rng(seed)
     price = rng.uniform(0.0, 2.0, inputs.available_kg.shape) if priced else None
     planned = sequential_plan(inputs, params, pairs, order, price=price)
-    plan = _build_plan(
+    plan = build_plan(
         planned.plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
     )
     assert plan.objective_terms["unfed_kg"] > 0  # forage is short: herds compete for it
@@ -91,8 +86,8 @@ def test_herd_by_herd_beats_the_greedy_pass_on_a_district():
     # herds far more often than planning each herd's whole season does.
     inputs = synthetic_instance(400, 20, 16, seed=2)
     params = RotationParams()
-    pairs = _candidate_pairs(inputs, params)
-    _, greedy_obj = _greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
+    pairs = find_pairs(inputs, params)
+    _, greedy_obj = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
     planned = sequential_plan(inputs, params, pairs, np.arange(inputs.n_herds))
     assert planned.total < greedy_obj
     # the heuristic keeps the better of the two, and its bound stays below it

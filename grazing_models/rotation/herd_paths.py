@@ -13,7 +13,7 @@ herds interact only through shared forage and the rest of shared plots. Two uses
   with the herds before it: it eats what they leave, enters and leaves plots only
   when their rest allows, and does not come back to a plot it has left.
 
-Both are dynamic programmes over a herd's weeks (:mod:`grazing_models._path_kernel`).
+Both are dynamic programmes over a herd's weeks (:mod:`grazing_models.rotation.path_kernel`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,18 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from grazing_models import _path_kernel as _k
-
-if TYPE_CHECKING:
-    from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
+from grazing_models.rotation.model import (
+    RotationInputs,
+    RotationParams,
+    move_limit_km,
+    pressure_index,
+    rest_periods_after,
+)
+from grazing_models.rotation.pairs import Pairs
+from grazing_models.rotation.path_kernel import best_path
 
 __all__ = [
     "MAX_PLOTS_PER_HERD",
@@ -71,13 +75,11 @@ class HerdCosts:
 
 
 def _herd_problems(
-    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, max_plots: int | None = None
+    inputs: RotationInputs, params: RotationParams, pairs: Pairs, max_plots: int | None = None
 ) -> list[_HerdProblem]:
     """Each herd's candidate plots and weeks; with ``max_plots``, only that many of its
     plots nearest its home point (a restriction: what is planned on them keeps the rules,
     but a bound computed on them would not be a bound)."""
-    from grazing_models.rotation import move_limit_km
-
     limits = np.array(
         [move_limit_km(inputs, params, t) + 1e-9 for t in range(inputs.n_periods)], dtype=float
     )
@@ -117,7 +119,7 @@ def _solve(
     per_kg = np.repeat(ctx.per_kg[p, None], n_w, axis=1)
     if ctx.price is not None:
         per_kg += ctx.price[p, prob.first : prob.first + n_w]
-    cost, path = _k.best_path(
+    cost, path = best_path(
         prob.ok,
         np.ascontiguousarray(xy[:, 0]),
         np.ascontiguousarray(xy[:, 1]),
@@ -146,7 +148,7 @@ def _global(prob: _HerdProblem, path: np.ndarray) -> np.ndarray:
 def herd_lower_bound(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: _Pairs,
+    pairs: Pairs,
     *,
     price: np.ndarray | None = None,
 ) -> HerdCosts:
@@ -154,7 +156,7 @@ def herd_lower_bound(
 
     With ``price`` (per plot and period, per kg eaten) each herd pays for what it eats and
     the costs include the prices: a step of
-    :func:`grazing_models.forage_bound.priced_herd_bound`.
+    :func:`grazing_models.rotation.herds_bound.priced_herd_bound`.
     """
     return AloneHerds(inputs, params, pairs).plan(price)
 
@@ -163,7 +165,7 @@ class AloneHerds:
     """Herds planned alone (:func:`herd_lower_bound`) at many prices: the herds' problems
     are built once."""
 
-    def __init__(self, inputs: RotationInputs, params: RotationParams, pairs: _Pairs) -> None:
+    def __init__(self, inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> None:
         self._ctx = _Context.make(inputs, params, pairs)
 
     def plan(self, price: np.ndarray | None = None, workers: int = 1) -> HerdCosts:
@@ -222,7 +224,7 @@ def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarra
 def sequential_plan(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: _Pairs,
+    pairs: Pairs,
     order: np.ndarray,
     *,
     max_plots: int | None = MAX_PLOTS_PER_HERD,
@@ -234,7 +236,7 @@ def sequential_plan(
     (all of them with ``None``): the work per herd grows with the square of its plots.
     With ``price`` (per plot and period, per kg eaten) each herd also pays for the forage
     it takes, so that early herds leave the forage that is scarce to later ones (e.g. the
-    shadow prices of :func:`grazing_models.forage_bound.forage_lower_bound`).
+    shadow prices of :func:`grazing_models.rotation.forage_lp.forage_lower_bound`).
 
     Returns each herd's cost as planned, without the prices: a later herd only eats forage
     no herd before it needs, so the plan's objective is their sum.
@@ -266,12 +268,10 @@ class _Context:
         cls,
         inputs: RotationInputs,
         params: RotationParams,
-        pairs: _Pairs,
+        pairs: Pairs,
         max_plots: int | None = None,
         price: np.ndarray | None = None,
     ) -> _Context:
-        from grazing_models.rotation import _rest_periods_after, pressure_index
-
         water = np.array([p.water_km for p in inputs.plots], dtype=float)
         demand = np.array([h.demand_kg_day * params.period_days for h in inputs.herds])
         return cls(
@@ -282,7 +282,7 @@ class _Context:
             params.weight_pressure * pressure_index(inputs),
             params.utilisation * inputs.available_kg,
             demand,
-            _rest_periods_after(inputs, params),
+            rest_periods_after(inputs, params),
             price,
         )
 

@@ -9,31 +9,29 @@ import time
 import numpy as np
 import pytest
 
-from grazing_models.forage_bound import forage_lower_bound, priced_herd_bound
-from grazing_models.instances import synthetic_instance
-from grazing_models.lagrangian import (
-    _Master,
-    _plan_seasons,
+from grazing_models.rotation import RotationInputs, RotationParams, plan_rotation
+from grazing_models.rotation.forage_lp import forage_lower_bound
+from grazing_models.rotation.herd_paths import AloneHerds
+from grazing_models.rotation.herds_bound import priced_herd_bound
+from grazing_models.rotation.highs import highs_api
+from grazing_models.rotation.instances import synthetic_instance
+from grazing_models.rotation.lagrangian import (
+    Master,
     herd_season_costs,
     lagrangian_herd_bound,
+    plan_seasons,
 )
-from grazing_models.paths import AloneHerds
-from grazing_models.rotation import (
-    RotationInputs,
-    RotationParams,
-    _arrays_from_assignments,
-    _candidate_pairs,
-    _highs_api,
-    plan_rotation,
-)
+from grazing_models.rotation.objective import arrays_from_assignments
+from grazing_models.rotation.pairs import find_pairs
+from grazing_models.rotation.planner import Incumbent
 
-from .test_forage_bound import season_with_optimum
-from .test_rotation import _brute_force, _small
+from .test_forage_lp import season_with_optimum
+from .test_planner import _brute_force, _small
 
 
 def _plan_arrays(inputs: RotationInputs, params: RotationParams) -> tuple[np.ndarray, np.ndarray]:
     plan = plan_rotation(inputs, params, solver="heuristic", bound=False)
-    return _arrays_from_assignments(plan.assignments, inputs)
+    return arrays_from_assignments(plan.assignments, inputs)
 
 
 def _ascend(
@@ -43,7 +41,7 @@ def _ascend(
     start: tuple[np.ndarray, np.ndarray] | None = None,
     **options: float,
 ):
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
     start = start or _plan_arrays(inputs, params)
     found = lagrangian_herd_bound(
@@ -114,7 +112,7 @@ def test_plan_reports_the_ascent():
 def test_no_time_left_gives_the_priced_herds_bound():
     inputs = synthetic_instance(60, 12, 10, seed=2, tight=True)
     params = RotationParams(max_home_km=30.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
 
     def never(wait):
@@ -140,12 +138,12 @@ def test_master_of_one_plan_costs_the_plan():
     # row were counted wrong, the row would be broken at a cost and the optimum would differ
     inputs = synthetic_instance(40, 6, 10, seed=3, tight=True)
     params = RotationParams(max_home_km=30.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
     assert lp.rows is not None and lp.rows.p.size > 0
     plot_of, eaten = _plan_arrays(inputs, params)
-    master = _Master(inputs, params, lp.rows, _highs_api())
-    seasons = _plan_seasons(plot_of, eaten, inputs, params)
+    master = Master(inputs, params, lp.rows, highs_api())
+    seasons = plan_seasons(plot_of, eaten, inputs, params)
     master.add(seasons)
     solved = master.solve(30.0)
     assert solved is not None
@@ -166,7 +164,7 @@ def test_master_of_one_plan_costs_the_plan():
 def test_herds_alone_in_threads_match_one_thread(workers):
     inputs = synthetic_instance(60, 12, 10, seed=2, tight=True)
     params = RotationParams(max_home_km=30.0)
-    herds = AloneHerds(inputs, params, _candidate_pairs(inputs, params))
+    herds = AloneHerds(inputs, params, find_pairs(inputs, params))
     price = np.random.default_rng(0).uniform(0.0, 2.0, (inputs.n_plots, inputs.n_periods))
     one, many = herds.plan(price), herds.plan(price, workers)
     assert np.array_equal(one.plot_of, many.plot_of)
@@ -174,9 +172,7 @@ def test_herds_alone_in_threads_match_one_thread(workers):
 
 
 def test_the_bound_takes_each_plan_of_the_heuristic_once():
-    from grazing_models.rotation import _Incumbent
-
-    shared = _Incumbent()
+    shared = Incumbent()
     a, b = np.zeros((2, 3), dtype=np.int64), np.ones((2, 3), dtype=np.int64)
     shared.offer(a)
     shared.offer(b)
@@ -185,7 +181,7 @@ def test_the_bound_takes_each_plan_of_the_heuristic_once():
     assert shared.take() == []
     assert shared.workers() >= 1 and not shared.done.is_set()
     # a heuristic that ends (or fails) releases a bound waiting for its first plan
-    other = _Incumbent()
+    other = Incumbent()
     assert not other._found.is_set()
     other.finish()
     assert other._found.is_set() and other.done.is_set()

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from grazing_models.rotation import Herd, Period, Plot, RotationInputs
+from grazing_models.rotation.model import Herd, Period, Plot, RotationInputs
 
 __all__ = ["season_of", "synthetic_instance", "tiled_instance"]
 
@@ -83,6 +83,19 @@ def synthetic_instance(
     """
     rng = np.random.default_rng(seed)
     side = side_km if side_km is not None else math.sqrt(n_plots * _KM2_PER_PLOT)
+    plots, area_ha, peak_ha, elev = _synthetic_plots(rng, n_plots, n_unions, side)
+    starts = [start + timedelta(days=period_days * k) for k in range(n_weeks)]
+    available, regrowth = _synthetic_forage(area_ha, peak_ha, elev, starts, period_days)
+    herds = _synthetic_herds(rng, n_herds, n_weeks, n_unions, side, tight)
+    periods = tuple(Period(start=d, season=season_of(d)) for d in starts)
+    return RotationInputs(plots, herds, periods, available, regrowth)
+
+
+def _synthetic_plots(
+    rng: np.random.Generator, n_plots: int, n_unions: int, side: float
+) -> tuple[tuple[Plot, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """The district's plots, with their area (ha), peak biomass (kg DM/ha) and elevation
+    (0 plains to 1 tops); the draws of ``rng`` in the order the instances were made with."""
     x = rng.uniform(0.0, side, n_plots)
     y = rng.uniform(0.0, side, n_plots)
     elev = np.clip(y / side + rng.normal(0.0, 0.05, n_plots), 0.0, 1.0)
@@ -109,14 +122,6 @@ def synthetic_instance(
     # meadows (DOMAIN.md, NDVI to biomass: 1,370 semi-desert peak; 400-500 high mountain)
     peak_ha = np.where(elev < 0.35, 700.0, np.where(elev < 0.55, 900.0, 450.0))
     peak_ha = peak_ha * rng.lognormal(0.0, 0.3, n_plots)
-    peak_doy = 135.0 + 70.0 * elev  # mid-May on the plains, late July on the tops (synthetic)
-
-    starts = [start + timedelta(days=period_days * k) for k in range(n_weeks)]
-    doy = np.array([d.timetuple().tm_yday for d in starts], dtype=float)
-    growth = 0.35 + 0.65 * np.exp(-(((doy[None, :] - peak_doy[:, None]) / 45.0) ** 2))
-    available = (area_ha * peak_ha)[:, None] * growth
-    # regrowth: 4% of the peak standing crop per week (synthetic)
-    regrowth = 0.04 * area_ha * peak_ha * period_days / 7.0
 
     plots = tuple(
         Plot(
@@ -132,8 +137,31 @@ def synthetic_instance(
         )
         for i in range(n_plots)
     )
+    return plots, area_ha, peak_ha, elev
 
-    # herds: village herds of ~1,700 sheep units (synthetic), homes in the foothills
+
+def _synthetic_forage(
+    area_ha: np.ndarray,
+    peak_ha: np.ndarray,
+    elev: np.ndarray,
+    starts: list[date],
+    period_days: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standing forage per plot and period and weekly regrowth per plot, kg DM."""
+    peak_doy = 135.0 + 70.0 * elev  # mid-May on the plains, late July on the tops (synthetic)
+    doy = np.array([d.timetuple().tm_yday for d in starts], dtype=float)
+    growth = 0.35 + 0.65 * np.exp(-(((doy[None, :] - peak_doy[:, None]) / 45.0) ** 2))
+    available = (area_ha * peak_ha)[:, None] * growth
+    # regrowth: 4% of the peak standing crop per week (synthetic)
+    regrowth = 0.04 * area_ha * peak_ha * period_days / 7.0
+    return available, regrowth
+
+
+def _synthetic_herds(
+    rng: np.random.Generator, n_herds: int, n_weeks: int, n_unions: int, side: float, tight: bool
+) -> tuple[Herd, ...]:
+    """Village herds of ~1,700 sheep units (synthetic), homes in the foothills; a few start
+    late or end early."""
     herd_union = rng.integers(0, n_unions, n_herds)
     su = rng.lognormal(math.log(1700.0), 0.4, n_herds) * (2.5 if tight else 1.0)
     hx = (herd_union + rng.uniform(0.1, 0.9, n_herds)) * side / n_unions
@@ -145,7 +173,7 @@ def synthetic_instance(
         n_weeks - 1,
     )
     last = np.maximum(last, first)
-    herds = tuple(
+    return tuple(
         Herd(
             id=f"H{j:04d}",
             union_id=f"U{herd_union[j] + 1}",
@@ -158,8 +186,6 @@ def synthetic_instance(
         )
         for j in range(n_herds)
     )
-    periods = tuple(Period(start=d, season=season_of(d)) for d in starts)
-    return RotationInputs(plots, herds, periods, available, regrowth)
 
 
 def tiled_instance(inputs: RotationInputs, copies: int) -> RotationInputs:

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from grazing_models.instances import synthetic_instance
 from grazing_models.rotation import (
+    RULES,
     Assignment,
     Herd,
     Period,
@@ -18,9 +18,11 @@ from grazing_models.rotation import (
     RotationInputs,
     RotationParams,
     UnionDeficit,
+    Violation,
     plan_rotation,
+    validate_plan,
 )
-from grazing_models.validate import RULES, Violation, validate_plan
+from grazing_models.rotation.instances import synthetic_instance
 
 DEMAND_DAY = 100.0  # kg DM/day for both herds: 700 kg a week
 PARAMS = RotationParams(min_rest_days=14, max_move_km=15, max_water_km=5)

@@ -9,8 +9,6 @@ from functools import cache
 import numpy as np
 import pytest
 
-from grazing_models.forage_bound import forage_lower_bound, priced_herd_bound
-from grazing_models.instances import synthetic_instance
 from grazing_models.rotation import (
     Herd,
     Period,
@@ -18,15 +16,22 @@ from grazing_models.rotation import (
     Plot,
     RotationInputs,
     RotationParams,
-    _candidate_pairs,
+    forage_lp,
     plan_rotation,
+    planner,
 )
+from grazing_models.rotation.forage_lp import ForageLp, forage_lower_bound, unique_keys
+from grazing_models.rotation.herd_paths import herd_lower_bound
+from grazing_models.rotation.herds_bound import priced_herd_bound
+from grazing_models.rotation.highs import highs_api
+from grazing_models.rotation.instances import synthetic_instance
+from grazing_models.rotation.pairs import find_pairs
 
-from .test_rotation import _brute_force, _small
+from .test_planner import _brute_force, _small
 
 
 def _bound(inputs: RotationInputs, params: RotationParams) -> float:
-    return forage_lower_bound(inputs, params, _candidate_pairs(inputs, params)).value
+    return forage_lower_bound(inputs, params, find_pairs(inputs, params)).value
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -73,7 +78,7 @@ def test_windows_hold_the_season_forage_of_a_plot():
     inputs = _scarce_plot_by_water()
     params = RotationParams()
     # 1,050 kg on P1; the other 1,050 kg on P2 walk 7 per week of 700 kg: 10.5
-    got = forage_lower_bound(inputs, params, _candidate_pairs(inputs, params))
+    got = forage_lower_bound(inputs, params, find_pairs(inputs, params))
     assert got.value == pytest.approx(10.5, rel=1e-6)
     assert got.complete and got.windows >= 1
     # a kg on P1 saves a kg on P2, 7 / 700 of walking: its price; P2's forage is free
@@ -141,7 +146,7 @@ def test_no_candidate_leaves_every_kg_unfed():
         inputs.regrowth_kg,
     )
     # no placement is allowed in the first week; later weeks may use P1 (1,050 kg)
-    pairs = _candidate_pairs(far, params)
+    pairs = find_pairs(far, params)
     assert set(pairs.t.tolist()) == {1, 2}
     got = forage_lower_bound(far, params, pairs)
     unfed_kg = 2100.0 - 1050.0
@@ -150,14 +155,14 @@ def test_no_candidate_leaves_every_kg_unfed():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_generated_columns_reach_the_bound_of_all_columns(seed, monkeypatch):
-    import grazing_models.forage_bound as fb
-
     inputs = synthetic_instance(60, 8, 12, seed=seed, tight=seed % 2 == 1)
     params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     full = forage_lower_bound(inputs, params, pairs)
-    monkeypatch.setattr(fb, "_ALL_COLUMNS_MAX", 0)
-    monkeypatch.setattr(fb, "_START_SHARE", 0.5)  # start short of demand: columns must come in
+    monkeypatch.setattr(forage_lp, "_ALL_COLUMNS_MAX", 0)
+    monkeypatch.setattr(
+        forage_lp, "_START_SHARE", 0.5
+    )  # start short of demand: columns must come in
     generated = forage_lower_bound(inputs, params, pairs)
     assert full.complete and generated.complete
     assert generated.value == pytest.approx(full.value, rel=1e-6, abs=1e-6)
@@ -169,12 +174,9 @@ def test_generated_columns_reach_the_bound_of_all_columns(seed, monkeypatch):
 def test_a_time_limit_counts_from_each_solve():
     # HiGHS keeps one clock over all solves of an instance: a limit of "what is left" must
     # be added to the time it has already run, or a later round stops before it starts.
-    from grazing_models.forage_bound import _ForageLp
-    from grazing_models.rotation import _highs_api
-
     inputs = synthetic_instance(60, 8, 12, seed=3)
     params = RotationParams(max_home_km=30.0)
-    lp = _ForageLp(inputs, params, _candidate_pairs(inputs, params), _highs_api())
+    lp = ForageLp(inputs, params, find_pairs(inputs, params), highs_api())
     assert lp.solve(None)
     ran = lp.highs.getRunTime()
     assert ran > 0.0
@@ -189,7 +191,7 @@ def test_a_time_limit_counts_from_each_solve():
 def test_a_bound_cut_short_stays_a_bound():
     inputs = synthetic_instance(120, 12, 16, seed=4)
     params = RotationParams(max_home_km=40.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     full = forage_lower_bound(inputs, params, pairs)
     one = forage_lower_bound(inputs, params, pairs, max_rounds=1)
     none = forage_lower_bound(inputs, params, pairs, time_limit=0.0)
@@ -204,12 +206,10 @@ def test_a_bound_cut_short_stays_a_bound():
 def test_a_failing_bound_fails_the_plan(monkeypatch):
     # the bound runs in a thread alongside the heuristic: its error must reach the caller,
     # not leave a plan that silently has no bound
-    from grazing_models import rotation
-
     def broken(*args, **kwargs):
         raise RuntimeError("LP broke")
 
-    monkeypatch.setattr(rotation, "forage_lower_bound", broken)
+    monkeypatch.setattr(planner, "forage_lower_bound", broken)
     inputs = synthetic_instance(30, 4, 6, seed=1)
     with pytest.raises(RuntimeError, match="LP broke"):
         plan_rotation(inputs, RotationParams(max_home_km=30.0), solver="heuristic")
@@ -219,7 +219,7 @@ def test_a_failing_bound_fails_the_plan(monkeypatch):
 
 def _priced(inputs: RotationInputs, params: RotationParams, times: float = 1.0) -> float:
     # any multiple of the LP's duals is a Lagrange multiplier: the bound must hold for all
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     lp = forage_lower_bound(inputs, params, pairs)
     scaled = replace(lp, rows=replace(lp.rows, lam=times * lp.rows.lam))
     return priced_herd_bound(inputs, params, pairs, scaled)
@@ -243,11 +243,9 @@ def test_priced_herds_are_below_the_milp_optimum_on_a_season(seed, times):
 
 def test_prices_raise_the_herds_bound_where_herds_compete():
     # many herds, little forage: planned alone each eats its fill; priced, they pay for it
-    from grazing_models.paths import herd_lower_bound
-
     inputs = synthetic_instance(60, 12, 10, seed=2, tight=True)
     params = RotationParams(max_home_km=30.0)
-    pairs = _candidate_pairs(inputs, params)
+    pairs = find_pairs(inputs, params)
     alone = herd_lower_bound(inputs, params, pairs).total
     lp = forage_lower_bound(inputs, params, pairs)
     priced = priced_herd_bound(inputs, params, pairs, lp)
@@ -255,14 +253,12 @@ def test_prices_raise_the_herds_bound_where_herds_compete():
     assert priced > alone
     plan = plan_rotation(inputs, params, solver="heuristic")
     assert plan.stats["bound_herds_priced"] == 1.0
-    # the LP's duals first, then better multipliers (grazing_models.lagrangian)
+    # the LP's duals first, then better multipliers (grazing_models.rotation.lagrangian)
     assert plan.stats["bound_herds"] >= priced - 1e-9 * abs(priced)
     assert plan.objective >= plan.bound >= max(priced, lp.value) - 1e-9 * abs(plan.bound)
 
 
 @pytest.mark.parametrize(("n", "n_keys"), [(1000, 300), (50, 5000), (0, 10)])
 def test_unique_keys_match_numpy(n, n_keys):
-    from grazing_models.forage_bound import _unique_keys
-
     keys = np.random.default_rng(n).integers(0, n_keys, n)
-    assert np.array_equal(_unique_keys(keys, n_keys), np.unique(keys))
+    assert np.array_equal(unique_keys(keys, n_keys), np.unique(keys))

@@ -27,7 +27,7 @@ Rest, moves between plots that stay usable, distance limits and which herd is wh
 relaxed, so every plan costs at least the LP's optimum on any subset of the window rows: the
 bound is valid after every round, and rounds only raise it. The window rows' duals price a kg
 of forage per plot and period; the heuristic plans with these prices
-(:func:`grazing_models.paths.sequential_plan`).
+(:func:`grazing_models.rotation.herd_paths.sequential_plan`).
 
 On large instances the LP's columns are generated too: it starts from each union's
 cheapest plots in each period and adds a column whenever its reduced cost is negative.
@@ -44,22 +44,22 @@ import math
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from grazing_models._path_kernel import _jit
-
-if TYPE_CHECKING:
-    from grazing_models.paths import AloneHerds, HerdCosts
-    from grazing_models.rotation import RotationInputs, RotationParams, _Pairs
+from grazing_models.rotation.highs import highs_api, new_highs
+from grazing_models.rotation.jit import jit
+from grazing_models.rotation.model import RotationInputs, RotationParams, pressure_index
+from grazing_models.rotation.pairs import Pairs
 
 __all__ = [
     "ForageBound",
+    "ForageLp",
     "WindowRows",
     "forage_lower_bound",
-    "priced_alone",
-    "priced_herd_bound",
+    "shave",
+    "unique_keys",
 ]
 
 # Windows are added when broken by more than this share of the plot's largest allowance: the
@@ -83,7 +83,7 @@ class WindowRows:
     plots and periods of ``shape``.
 
     Every plan keeps every row, so any ``lam >= 0`` prices forage for a Lagrangian bound
-    (:func:`priced_herd_bound`, :mod:`grazing_models.lagrangian`).
+    (:func:`priced_herd_bound`, :mod:`grazing_models.rotation.lagrangian`).
     """
 
     p: np.ndarray
@@ -146,7 +146,7 @@ class ForageBound:
 def forage_lower_bound(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: _Pairs,
+    pairs: Pairs,
     *,
     time_limit: float | None = None,
     max_rounds: int = 300,
@@ -158,16 +158,14 @@ def forage_lower_bound(
     inputs, params
         The rotation problem.
     pairs
-        Its candidate placements (``grazing_models.rotation._candidate_pairs``).
+        Its candidate placements (``grazing_models.rotation.pairs.find_pairs``).
     time_limit
         Seconds for the whole computation: no round starts after it and a solve stops at
         it; the bound reached so far stays valid.
     max_rounds
         Most rounds (a solve, then columns and windows added).
     """
-    from grazing_models.rotation import _highs_api
-
-    api = _highs_api()
+    api = highs_api()
     t0 = time.perf_counter()
     n_p, n_t = inputs.n_plots, inputs.n_periods
     no_rows = WindowRows.none((n_p, n_t))
@@ -175,7 +173,7 @@ def forage_lower_bound(
         return ForageBound(_all_unfed(inputs, params), 0, 0, True, no_rows)
     if api is None:  # pragma: no cover - highspy is a dependency
         return ForageBound(-math.inf, 0, 0, False, no_rows)
-    lp = _ForageLp(inputs, params, pairs, api)
+    lp = ForageLp(inputs, params, pairs, api)
     best, complete, rounds = -math.inf, False, 0
     lam = np.zeros(0)
     while rounds < max_rounds:
@@ -204,56 +202,10 @@ def forage_lower_bound(
     # the rows priced by the last solve (a round may have added more after it)
     n = lam.size
     rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam, (n_p, n_t))
-    return ForageBound(_shave(best), rounds, lp.n_windows, complete, rows)
+    return ForageBound(shave(best), rounds, lp.n_windows, complete, rows)
 
 
-def priced_herd_bound(
-    inputs: RotationInputs, params: RotationParams, pairs: _Pairs, bound: ForageBound
-) -> float:
-    """Each herd planned alone paying ``bound``'s prices of forage, less what the prices are
-    worth: a Lagrangian bound.
-
-    Every plan keeps every window row (``sum(E[p, a..b]) <= allowance``), so for duals
-    ``lam >= 0`` its objective is at least the objective plus ``lam`` times each row's
-    eaten kg less its allowance: the herds' costs with the price of every kg they eat, less
-    ``price_value``. Each herd's priced cost is at least its least priced cost planned
-    alone (:func:`grazing_models.paths.herd_lower_bound`), where it eats at least as much
-    as among other herds; that is cheaper only while a kg costs less than it saves unfed,
-    so prices are scaled down where a kg would cost more (any scale keeps the bound).
-
-    Unlike the LP, each herd keeps its own moves: a herd is in one place, and leaves a plot
-    it has eaten bare. :mod:`grazing_models.lagrangian` searches for better multipliers.
-    """
-    from grazing_models.paths import AloneHerds
-
-    herds = AloneHerds(inputs, params, pairs)
-    return priced_alone(herds, inputs, params, bound.rows, bound.rows.lam)[0]
-
-
-def priced_alone(
-    herds: AloneHerds,
-    inputs: RotationInputs,
-    params: RotationParams,
-    rows: WindowRows,
-    lam: np.ndarray,
-    workers: int = 1,
-) -> tuple[float, HerdCosts, np.ndarray]:
-    """The bound of :func:`priced_herd_bound` for multipliers ``lam`` on ``rows``, the herds'
-    cheapest seasons at the prices and the prices they paid (``lam``'s, scaled down where a
-    kg would cost more to eat than it saves unfed)."""
-    from grazing_models.rotation import pressure_index
-
-    price = rows.price(lam)
-    per_kg = params.weight_pressure * pressure_index(inputs)
-    room = np.broadcast_to(params.weight_unfed - per_kg[:, None], price.shape)
-    dear = price > room
-    scale = float(np.min(room[dear] / price[dear])) if dear.any() else 1.0
-    scale = min(max(scale, 0.0), 1.0)
-    found = herds.plan(scale * price, workers)
-    return _shave(found.total - scale * float(lam @ rows.allowance)), found, scale * price
-
-
-def _shave(value: float) -> float:
+def shave(value: float) -> float:
     """A bound less what HiGHS' tolerances could have added to it."""
     return value - _SHAVE * max(abs(value), 1.0)
 
@@ -267,7 +219,7 @@ def _all_unfed(inputs: RotationInputs, params: RotationParams) -> float:
     return params.weight_unfed * kg
 
 
-class _ForageLp:
+class ForageLp:
     """The LP in HiGHS: rows for demand and forced moves, U and F columns from the start;
     E columns and window rows as the rounds add them.
 
@@ -279,10 +231,8 @@ class _ForageLp:
     """
 
     def __init__(
-        self, inputs: RotationInputs, params: RotationParams, pairs: _Pairs, api: Any
+        self, inputs: RotationInputs, params: RotationParams, pairs: Pairs, api: Any
     ) -> None:
-        from grazing_models.rotation import _new_highs, pressure_index
-
         n_p, n_t = inputs.n_plots, inputs.n_periods
         self.n_t = n_t
         days = params.period_days
@@ -304,7 +254,7 @@ class _ForageLp:
             both[herd_union[h], r.start : r.stop - 1] += 1
 
         # every E column: each (union, plot, period) one of the union's herds may take alone
-        key = _unique_keys((herd_union[pairs.h] * n_p + pairs.p) * n_t + pairs.t, n_u * n_p * n_t)
+        key = unique_keys((herd_union[pairs.h] * n_p + pairs.p) * n_t + pairs.t, n_u * n_p * n_t)
         self.u, self.p, self.t = key // (n_p * n_t), (key // n_t) % n_p, key % n_t
         water = np.array([p.water_km for p in inputs.plots])
         walk = params.weight_walk_km * 2.0 * water * days
@@ -332,7 +282,7 @@ class _ForageLp:
         row_b = n_ut + n_a + np.arange(n_b)
 
         inf = api.kHighsInf
-        self.highs = _new_highs(api)
+        self.highs = new_highs(api)
         self.api = api
         u_a, u_b = forced_ut // n_t, all_forced // n_t
         lower = np.concatenate(
@@ -495,7 +445,7 @@ def _over_windows(
     return np.cumsum(diff[:, :n_t], axis=1)
 
 
-def _unique_keys(keys: np.ndarray, n_keys: int) -> np.ndarray:
+def unique_keys(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """``np.unique(keys)`` for keys in ``0..n_keys-1``: marked in a table when it is no
     larger than the keys (10x demo: 58 M pairs, 0.3 s against 6 s hashing)."""
     if n_keys > keys.size:
@@ -519,7 +469,7 @@ def _cheapest(
     return np.sort(order[(within < times * need[g]) | (within == 0.0)])
 
 
-@_jit()
+@jit()
 def _broken_windows(
     eaten: np.ndarray, ua: np.ndarray, regrow: np.ndarray, usable: np.ndarray, tol: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

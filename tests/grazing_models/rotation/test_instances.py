@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grazing_models.instances import synthetic_instance, tiled_instance
-from grazing_models.rotation import RotationParams, _candidate_pairs, plan_rotation
-from grazing_models.validate import validate_plan
+from grazing_models.rotation import RotationParams, plan_rotation, validate_plan
+from grazing_models.rotation.instances import synthetic_instance, tiled_instance
+from grazing_models.rotation.pairs import find_pairs
 
 
 def _width(inputs) -> float:
@@ -50,8 +50,8 @@ def test_copies_share_only_public_pasture_within_reach(reach):
     three = tiled_instance(one, 3)
     n_p, n_h = len(one.plots), len(one.herds)
     params = RotationParams(max_home_km=None if reach is None else reach * _width(one))
-    alone = _candidate_pairs(one, params)
-    tiled = _candidate_pairs(three, params)
+    alone = find_pairs(one, params)
+    tiled = find_pairs(three, params)
     # the first copy's herds keep their own placements in their own copy ...
     first = tiled.h < n_h
     home = first & (tiled.p < n_p)

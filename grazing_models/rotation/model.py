@@ -1,0 +1,479 @@
+"""The rotation problem's data: plots, herds, periods, inputs and parameters, the plan
+with its assignments and deficits, and the quantities the rules derive from them (pressure
+index, move limit, rest after a spell). The rules are in :mod:`grazing_models.rotation`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from grazing_models.errors import InvalidInput
+from grazing_models.vocabulary import SEASONS
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A pasture plot as the planner sees it.
+
+    Parameters
+    ----------
+    id
+        Plot identifier.
+    seasons
+        Seasons in which the plot may be grazed (``grazing_models.vocabulary.SEASONS``).
+    union_id
+        Owning union of pasture users; ``None`` for public pasture.
+    area_ha
+        Area in hectares (for reporting stocking rates).
+    water_km
+        Distance from the plot to the nearest water point, km.
+    x_km, y_km
+        Centroid in a local equal-area frame, km.
+    degradation
+        Degradation score in [0, 1] (1 = most degraded).
+    load_ratio
+        Current load: livestock over capacity (> 1 overstocked).
+    """
+
+    id: str
+    seasons: frozenset[str]
+    union_id: str | None
+    area_ha: float
+    water_km: float
+    x_km: float
+    y_km: float
+    degradation: float = 0.0
+    load_ratio: float = 0.0
+
+
+@dataclass(frozen=True)
+class Herd:
+    """A herd to place, with its demand computed upstream from its composition.
+
+    Parameters
+    ----------
+    id
+        Herd identifier.
+    union_id
+        The herd's union; it grazes that union's plots and public pasture.
+    sheep_units
+        Size in sheep units (DOMAIN.md, Livestock units and intake).
+    demand_kg_day
+        Daily dry-matter demand of the whole herd, kg DM/day.
+    home_x_km, home_y_km
+        Home point (base camp) in the plots' local frame, km.
+    first_period, last_period
+        Grazing season as period indices (inclusive); ``last_period=None``
+        means the last period of the plan.
+    """
+
+    id: str
+    union_id: str
+    sheep_units: float
+    demand_kg_day: float
+    home_x_km: float
+    home_y_km: float
+    first_period: int = 0
+    last_period: int | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """One planning period (a week by default): start date and season label."""
+
+    start: date
+    season: str
+
+
+def move_limit_km(inputs: RotationInputs, params: RotationParams, period: int) -> float:
+    """Longest move allowed into ``period`` from the period before it."""
+    if (
+        params.max_migration_km is not None
+        and period > 0
+        and inputs.periods[period].season != inputs.periods[period - 1].season
+    ):
+        return max(params.max_migration_km, params.max_move_km)
+    return params.max_move_km
+
+
+@dataclass(frozen=True, eq=False)
+class RotationInputs:
+    """Everything a rotation plan depends on besides its parameters.
+
+    Parameters
+    ----------
+    plots, herds, periods
+        The plots, herds and periods of the plan, in index order.
+    available_kg
+        Standing forage, kg DM, per plot and period if ungrazed, shape
+        ``(n_plots, n_periods)``.
+    regrowth_kg
+        Regrowth per period, kg DM, shape ``(n_plots,)`` or
+        ``(n_plots, n_periods)``; it repays depletion left by earlier grazing
+        and never lifts forage above ``available_kg``.
+    """
+
+    plots: tuple[Plot, ...]
+    herds: tuple[Herd, ...]
+    periods: tuple[Period, ...]
+    available_kg: np.ndarray
+    regrowth_kg: np.ndarray
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        n_p, n_t = len(self.plots), len(self.periods)
+        avail = np.asarray(self.available_kg, dtype=float)
+        regrow = np.asarray(self.regrowth_kg, dtype=float)
+        if regrow.ndim == 1 and regrow.shape == (n_p,):
+            regrow = np.repeat(regrow[:, None], n_t, axis=1)
+        if avail.shape != (n_p, n_t):
+            problems.append(f"available_kg has shape {avail.shape}, expected {(n_p, n_t)}")
+        if regrow.shape != (n_p, n_t):
+            problems.append(f"regrowth_kg has shape {regrow.shape}, expected {(n_p, n_t)}")
+        for name, arr in (("available_kg", avail), ("regrowth_kg", regrow)):
+            if arr.size and (not np.all(np.isfinite(arr)) or arr.min() < 0):
+                problems.append(f"{name} must be finite and >= 0")
+        _check_unique([p.id for p in self.plots], "plot", problems)
+        _check_unique([h.id for h in self.herds], "herd", problems)
+        for p in self.plots:
+            bad = set(p.seasons) - set(SEASONS)
+            if bad:
+                problems.append(f"plot {p.id}: unknown season(s) {sorted(bad)}; use {SEASONS}")
+            if not (0.0 <= p.degradation <= 1.0):
+                problems.append(f"plot {p.id}: degradation must be in [0, 1]")
+            if p.water_km < 0 or p.area_ha < 0 or p.load_ratio < 0:
+                problems.append(f"plot {p.id}: water_km, area_ha and load_ratio must be >= 0")
+        for t, per in enumerate(self.periods):
+            if per.season not in SEASONS:
+                problems.append(f"period {t}: unknown season {per.season!r}; use {SEASONS}")
+        for h in self.herds:
+            last = n_t - 1 if h.last_period is None else h.last_period
+            if not (0 <= h.first_period <= last < n_t):
+                problems.append(
+                    f"herd {h.id}: grazing season {h.first_period}..{h.last_period} "
+                    f"is not within periods 0..{n_t - 1}"
+                )
+            if not (h.demand_kg_day > 0 and h.sheep_units > 0):
+                problems.append(f"herd {h.id}: demand_kg_day and sheep_units must be > 0")
+        if problems:
+            raise InvalidInput("rotation inputs", problems)
+        object.__setattr__(self, "available_kg", avail)
+        object.__setattr__(self, "regrowth_kg", regrow)
+
+    @classmethod
+    def from_frames(
+        cls,
+        plots: pd.DataFrame,
+        herds: pd.DataFrame,
+        periods: pd.DataFrame,
+        *,
+        available_kg: np.ndarray,
+        regrowth_kg: np.ndarray,
+    ) -> RotationInputs:
+        """Build inputs from frames whose columns are named like the dataclass fields.
+
+        ``plots.seasons`` may hold comma-separated text or an iterable of seasons;
+        missing ``degradation``, ``load_ratio``, ``first_period`` and
+        ``last_period`` columns take their defaults.
+        """
+
+        def seasons(v: object) -> frozenset[str]:
+            items = v.split(",") if isinstance(v, str) else list(v)  # type: ignore[call-overload]
+            return frozenset(str(s).strip() for s in items if str(s).strip())
+
+        def opt(row: Mapping[str, Any], key: str, default: Any) -> Any:
+            v = row.get(key, default)
+            return default if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+        plot_list = tuple(
+            Plot(
+                id=str(r["id"]),
+                seasons=seasons(r["seasons"]),
+                union_id=None if opt(r, "union_id", None) is None else str(r["union_id"]),
+                area_ha=float(r["area_ha"]),
+                water_km=float(r["water_km"]),
+                x_km=float(r["x_km"]),
+                y_km=float(r["y_km"]),
+                degradation=float(opt(r, "degradation", 0.0)),
+                load_ratio=float(opt(r, "load_ratio", 0.0)),
+            )
+            for r in plots.to_dict("records")
+        )
+        herd_list = tuple(
+            Herd(
+                id=str(r["id"]),
+                union_id=str(r["union_id"]),
+                sheep_units=float(r["sheep_units"]),
+                demand_kg_day=float(r["demand_kg_day"]),
+                home_x_km=float(r["home_x_km"]),
+                home_y_km=float(r["home_y_km"]),
+                first_period=int(opt(r, "first_period", 0)),
+                last_period=None if opt(r, "last_period", None) is None else int(r["last_period"]),
+            )
+            for r in herds.to_dict("records")
+        )
+        period_list = tuple(
+            Period(start=pd.Timestamp(r["start"]).date(), season=str(r["season"]))
+            for r in periods.to_dict("records")
+        )
+        return cls(plot_list, herd_list, period_list, available_kg, regrowth_kg)
+
+    # -- derived arrays (cached; the object is immutable) --------------------
+
+    @property
+    def n_plots(self) -> int:
+        """Number of plots."""
+        return len(self.plots)
+
+    @property
+    def n_herds(self) -> int:
+        """Number of herds."""
+        return len(self.herds)
+
+    @property
+    def n_periods(self) -> int:
+        """Number of periods."""
+        return len(self.periods)
+
+    @cached_property
+    def plot_index(self) -> dict[str, int]:
+        """Plot id to row index."""
+        return {p.id: i for i, p in enumerate(self.plots)}
+
+    @cached_property
+    def herd_index(self) -> dict[str, int]:
+        """Herd id to index."""
+        return {h.id: i for i, h in enumerate(self.herds)}
+
+    @cached_property
+    def plot_xy(self) -> np.ndarray:
+        """Plot centroids, shape ``(n_plots, 2)``, km."""
+        return np.array([[p.x_km, p.y_km] for p in self.plots], dtype=float).reshape(-1, 2)
+
+    @cached_property
+    def herd_home_xy(self) -> np.ndarray:
+        """Herd home points, shape ``(n_herds, 2)``, km."""
+        return np.array([[h.home_x_km, h.home_y_km] for h in self.herds], dtype=float).reshape(
+            -1, 2
+        )
+
+    @cached_property
+    def season_ok(self) -> np.ndarray:
+        """Boolean ``(n_plots, n_periods)``: the period's season is one of the plot's."""
+        out = np.zeros((self.n_plots, self.n_periods), dtype=bool)
+        for s in SEASONS:
+            cols = [t for t, per in enumerate(self.periods) if per.season == s]
+            if cols:
+                rows = np.array([s in p.seasons for p in self.plots], dtype=bool)
+                out[np.ix_(rows, np.array(cols, dtype=np.int64))] = True
+        return out
+
+    def herd_periods(self, h: int) -> range:
+        """Period indices of herd ``h``'s grazing season."""
+        herd = self.herds[h]
+        last = self.n_periods - 1 if herd.last_period is None else herd.last_period
+        return range(herd.first_period, last + 1)
+
+
+def _check_unique(ids: Sequence[str], what: str, problems: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            problems.append(f"duplicate {what} id {i!r}")
+        seen.add(i)
+
+
+class RotationParams(BaseModel):
+    """Parameters of a rotation plan, validated, printable and stored with the plan.
+
+    Attributes
+    ----------
+    utilisation
+        Share of the standing forage that may be eaten: 0.5, "take half, leave
+        half" (DOMAIN.md, Livestock units and intake; 0.6-0.7 is cited for
+        Kazakh horse pastures).
+    min_rest_days
+        Rest after a grazing spell, days: 30 "as growth slows" (DOMAIN.md,
+        Seasons; at least 20 in fast growth, 45-60 in summer heat).
+    min_rest_days_by_season
+        Optional override per season of the first rest period, e.g.
+        ``{"spring": 20, "summer": 45}`` (DOMAIN.md, Seasons).
+    max_move_km
+        Longest move between the plots of consecutive periods. Default 15 km:
+        an assumption (about a day's trek for sheep), not from DOMAIN.md.
+    max_migration_km
+        Longest move into the first period of a new season (spring to summer
+        pasture and back): herds migrate along transhumance routes then, and
+        reach the Asy plateau in May (DOMAIN.md, Seasons). ``None`` (default)
+        keeps ``max_move_km`` for those moves too.
+    max_water_km
+        Plots farther than this from water are not used. Default 5 km: an
+        assumption, not from DOMAIN.md; set it per district.
+    max_home_km
+        Optional limit on the distance from a herd's home point; ``None``
+        means no limit. It also keeps the MILP small.
+    period_days
+        Length of a period, days (weekly plans).
+    intake_kg_dm_per_su_day
+        Intake of one sheep unit, kg DM/day, to express deficits as sheep
+        units: 1.4, the sheep default of DOMAIN.md (sheep = 1 sheep unit).
+    weight_unfed, weight_pressure, weight_walk_km, weight_move
+        Objective weights. A kg of unfed demand (100) costs more than any
+        pressure on a kg eaten (at most 1) plus the walking of a herd eating
+        it as long as a herd's weekly demand exceeds ~10 kg DM, so the
+        objective is lexicographic in practice: unfed first, then pressure on
+        degraded and loaded plots, then walking (herd-km to water and back)
+        and moves.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    utilisation: float = Field(default=0.5, gt=0.0, le=1.0)
+    min_rest_days: float = Field(default=30.0, ge=0.0)
+    min_rest_days_by_season: dict[str, float] | None = None
+    max_move_km: float = Field(default=15.0, gt=0.0)
+    max_migration_km: float | None = Field(default=None, gt=0.0)
+    max_water_km: float = Field(default=5.0, gt=0.0)
+    max_home_km: float | None = Field(default=None, gt=0.0)
+    period_days: int = Field(default=7, ge=1)
+    intake_kg_dm_per_su_day: float = Field(default=1.4, gt=0.0)
+    weight_unfed: float = Field(default=100.0, gt=0.0)
+    weight_pressure: float = Field(default=1.0, ge=0.0)
+    weight_walk_km: float = Field(default=0.5, ge=0.0)
+    weight_move: float = Field(default=5.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _check_seasons(self) -> RotationParams:
+        for s, days in (self.min_rest_days_by_season or {}).items():
+            if s not in SEASONS:
+                raise ValueError(f"unknown season {s!r} in min_rest_days_by_season; use {SEASONS}")
+            if days < 0:
+                raise ValueError("min_rest_days_by_season values must be >= 0")
+        return self
+
+    def rest_days(self, season: str) -> float:
+        """Minimum rest, days, for a rest that starts in a period of ``season``."""
+        by = self.min_rest_days_by_season or {}
+        return float(by.get(season, self.min_rest_days))
+
+    def rest_periods(self, season: str) -> int:
+        """Whole periods of rest needed after a spell (rest starting in ``season``)."""
+        return math.ceil(self.rest_days(season) / self.period_days - 1e-9)
+
+
+def pressure_index(inputs: RotationInputs) -> np.ndarray:
+    """Per-plot pressure index in [0, 1]: mean of degradation and load ratio capped at 2, halved."""
+    deg = np.array([p.degradation for p in inputs.plots], dtype=float)
+    load = np.array([p.load_ratio for p in inputs.plots], dtype=float)
+    return (deg + np.minimum(load, 2.0) / 2.0) / 2.0
+
+
+def rest_periods_after(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
+    """``R[s]``: periods a plot must stay empty after a spell ending in period ``s``."""
+    n_t = inputs.n_periods
+    out = np.zeros(n_t, dtype=np.int64)
+    for s in range(n_t - 1):
+        out[s] = params.rest_periods(inputs.periods[s + 1].season)
+    return out
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one herd grazes in one period (``plot_id=None``: unplaced)."""
+
+    herd_id: str
+    period: int
+    plot_id: str | None
+    eaten_kg: float
+    demand_kg: float
+
+
+@dataclass(frozen=True)
+class UnionDeficit:
+    """Unmet demand of one union in one period and what would close it."""
+
+    union_id: str
+    period: int
+    deficit_kg: float
+    sheep_units_to_move: float
+    feed_kg_dm: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A rotation plan with its solver report.
+
+    Attributes
+    ----------
+    assignments
+        One row per herd and period of its grazing season.
+    deficits
+        Per union and period with unmet demand.
+    solver
+        ``"milp"`` or ``"heuristic"``.
+    status
+        ``"optimal"``, ``"time_limit"``, ``"infeasible"``, ``"feasible"``
+        (heuristic) or ``"error"``.
+    objective
+        Objective of the plan (recomputed from its assignments).
+    bound
+        A proven lower bound on the optimal objective, or ``None``.
+    gap
+        ``(objective - bound) / max(|objective|, 1)``, or ``None``.
+    objective_terms
+        The objective split into its terms.
+    params
+        The parameters the plan was made with.
+    timings
+        Seconds spent per stage.
+    stats
+        Model sizes and solver counters.
+    """
+
+    assignments: tuple[Assignment, ...]
+    deficits: tuple[UnionDeficit, ...]
+    solver: str
+    status: str
+    objective: float
+    bound: float | None
+    gap: float | None
+    objective_terms: Mapping[str, float]
+    params: RotationParams
+    timings: Mapping[str, float] = field(default_factory=dict)
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Assignments as a frame: herd_id, period, plot_id, eaten_kg, demand_kg, deficit_kg."""
+        cols = ["herd_id", "period", "plot_id", "eaten_kg", "demand_kg"]
+        df = pd.DataFrame([[getattr(a, c) for c in cols] for a in self.assignments], columns=cols)
+        df["deficit_kg"] = df["demand_kg"] - df["eaten_kg"]
+        return df
+
+    def deficits_frame(self) -> pd.DataFrame:
+        """Deficits per union and period as a frame."""
+        cols = ["union_id", "period", "deficit_kg", "sheep_units_to_move", "feed_kg_dm"]
+        return pd.DataFrame([[getattr(d, c) for c in cols] for d in self.deficits], columns=cols)
+
+    def summary(self) -> dict[str, Any]:
+        """Solver report and parameters as a JSON-serialisable dict."""
+        return {
+            "solver": self.solver,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "objective_terms": dict(self.objective_terms),
+            "total_deficit_kg": float(sum(d.deficit_kg for d in self.deficits)),
+            "params": self.params.model_dump(),
+            "timings": dict(self.timings),
+            "stats": dict(self.stats),
+        }

@@ -1,0 +1,344 @@
+"""The entry point: :func:`plan_rotation` picks the exact model or the heuristic; the
+heuristic plans in the caller's thread while a worker thread computes its lower bounds."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from grazing_models.rotation.forage_lp import ForageBound, forage_lower_bound
+from grazing_models.rotation.herd_paths import herd_lower_bound
+from grazing_models.rotation.heuristic import heuristic_best
+from grazing_models.rotation.lagrangian import lagrangian_herd_bound
+from grazing_models.rotation.milp import solve_milp
+from grazing_models.rotation.model import Plan, RotationInputs, RotationParams
+from grazing_models.rotation.objective import build_plan, fill_eaten
+from grazing_models.rotation.pairs import Pairs, find_pairs
+from grazing_models.rotation.transport import transport_bound
+
+__all__ = [
+    "AUTO_MILP_MAX_PAIRS",
+    "HERD_BOUND_MAX_WORK",
+    "TRANSPORT_BOUND_MAX_PAIRS",
+    "Incumbent",
+    "SolverName",
+    "plan_rotation",
+    "usable_cores",
+]
+
+SolverName = Literal["auto", "milp", "heuristic"]
+
+#: ``solver="auto"`` builds the MILP when the pruned model has at most this
+#: many herd x plot x period pairs (binary variables); above it the heuristic
+#: runs. Measured on this project's benchmark (benchmarks/planner.py).
+AUTO_MILP_MAX_PAIRS = 5_000  # the MILP reaches a 1% gap in seconds only below a few thousand pairs (benchmarks/planner.py)
+
+#: The heuristic's bound solves the per-period transport LP only up to this many candidate
+#: pairs: on the demo district (3.2 M pairs) it takes 10 s and gives 15 against the forage
+#: LP's 3,399; on synthetic districts of 2,000 plots (150,000 pairs) 0.6 s, 1.9e7 against
+#: 5.7e8 (benchmarks/planner.py). It can be the larger bound only where a herd's own
+#: candidate plots matter more than forage over the season.
+TRANSPORT_BOUND_MAX_PAIRS = 500_000
+
+#: The heuristic's bound plans each herd alone only while the sum over herds of their
+#: candidate plots per week, squared, stays below this (the demo district: 1e8, a
+#: second; ten times larger without ``max_home_km``: 3e10, hours).
+HERD_BOUND_MAX_WORK = 2e9
+
+
+@dataclass
+class _Bounds:
+    """The heuristic's lower bounds; ``value`` is the best of them."""
+
+    forage: ForageBound | None = None
+    herds: float | None = None
+    herds_priced: bool = False
+    herds_rounds: int = 0
+    herds_converged: bool = False
+    transport: float | None = None
+
+    @property
+    def value(self) -> float | None:
+        found = [
+            b
+            for b in (self.forage.value if self.forage else None, self.herds, self.transport)
+            if b is not None and np.isfinite(b)
+        ]
+        return max(found) if found else None
+
+    def stats(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if self.forage is not None:
+            out |= {
+                "bound_forage": self.forage.value,
+                "bound_forage_rounds": float(self.forage.rounds),
+                "bound_forage_windows": float(self.forage.windows),
+                "bound_forage_complete": float(self.forage.complete),
+            }
+        if self.herds is not None:
+            out["bound_herds"] = self.herds
+            out["bound_herds_priced"] = float(self.herds_priced)
+            out["bound_herds_rounds"] = float(self.herds_rounds)
+            out["bound_herds_converged"] = float(self.herds_converged)
+        if self.transport is not None:
+            out["bound_transport"] = self.transport
+        return out
+
+
+def _other_bounds(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: Pairs,
+    bounds: _Bounds,
+    incumbent: Incumbent,
+    deadline: float,
+) -> None:
+    """Add the bounds that see what the forage LP does not: the per-period transport LP
+    (each herd's own candidate plots and demand), and each herd planned alone (its moves
+    and walking, per herd) paying prices of forage: the LP's, then better ones while time
+    is left (:mod:`grazing_models.rotation.lagrangian`); each only where it is cheap enough."""
+    if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
+        bounds.transport = transport_bound(inputs, params, pairs)
+    # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
+    per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
+    if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
+        return
+    if bounds.forage is None or bounds.forage.price_value <= 0.0:
+        bounds.herds = herd_lower_bound(inputs, params, pairs).total
+        return
+
+    def plans(wait: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+        found = incumbent.take(deadline if wait else None)
+        return [(plot_of, fill_eaten(plot_of, inputs, params)) for plot_of in found]
+
+    found = lagrangian_herd_bound(
+        inputs, params, pairs, bounds.forage, plans, deadline=deadline, workers=incumbent.workers
+    )
+    bounds.herds, bounds.herds_priced = found.value, True
+    bounds.herds_rounds, bounds.herds_converged = found.rounds, found.converged
+
+
+class Incumbent:
+    """The heuristic's plans, shared with the bound's thread (each herd's season in a plan
+    is a column of the bound's master), and whether the heuristic is done (then the bound
+    may use every core)."""
+
+    def __init__(self) -> None:
+        self._plans: list[np.ndarray] = []
+        self._taken = 0
+        self._lock = threading.Lock()
+        self._found = threading.Event()
+        self.done = threading.Event()
+
+    def offer(self, plot_of: np.ndarray) -> None:
+        """A plan the heuristic made."""
+        with self._lock:
+            self._plans.append(plot_of)
+        self._found.set()
+
+    def finish(self) -> None:
+        """The heuristic is done (or failed: nothing more to wait for)."""
+        self.done.set()
+        self._found.set()
+
+    def take(self, wait_until: float | None = None) -> list[np.ndarray]:
+        """The plans not taken yet; with ``wait_until`` (``time.perf_counter()``), waiting
+        for the first until then at most (or until the heuristic is done)."""
+        if wait_until is not None:
+            self._found.wait(max(0.0, wait_until - time.perf_counter()))
+        with self._lock:
+            new, self._taken = self._plans[self._taken :], len(self._plans)
+        return new
+
+    def workers(self) -> int:
+        """Threads the bound may use now: the cores the heuristic does not."""
+        return max(1, usable_cores() - (0 if self.done.is_set() else 1))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and
+    ``taskset`` narrow; ``os.cpu_count()`` counts the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+class _BoundWorker:
+    """The heuristic's lower bounds, computed in a thread alongside its passes: HiGHS and
+    the path kernel release the GIL, so on two cores the bound costs little wall time
+    (demo district: the forage LP's 8 s overlap the herd-by-herd passes)."""
+
+    def __init__(
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: Pairs,
+        bounds: _Bounds,
+        deadline: float,
+        timings: dict[str, float],
+    ) -> None:
+        self._args = (inputs, params, pairs)
+        self.bounds, self._deadline, self._timings = bounds, deadline, timings
+        self.incumbent = Incumbent()
+        self._priced = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rotation-bound", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            t1 = time.perf_counter()
+            self.bounds.forage = forage_lower_bound(
+                *self._args, time_limit=max(0.0, self._deadline - t1)
+            )
+            self._timings["bound_forage_s"] = time.perf_counter() - t1
+            self._priced.set()
+            t1 = time.perf_counter()
+            _other_bounds(*self._args, self.bounds, self.incumbent, self._deadline)
+            self._timings["bound_s"] = time.perf_counter() - t1
+        except BaseException as exc:  # re-raised in the caller's thread by join()
+            self._error = exc
+        finally:
+            self._priced.set()
+
+    def price(self) -> np.ndarray | None:
+        """The forage LP's prices of forage, once it has finished (``None`` if it failed)."""
+        self._priced.wait()
+        return None if self.bounds.forage is None else self.bounds.forage.price
+
+    def join(self) -> None:
+        """Wait for every bound; raise what the thread raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def plan_rotation(
+    inputs: RotationInputs,
+    params: RotationParams | None = None,
+    *,
+    solver: SolverName = "auto",
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-4,
+    auto_max_pairs: int = AUTO_MILP_MAX_PAIRS,
+    seed: int = 0,
+    bound: bool = True,
+    warm_start: bool = True,
+) -> Plan:
+    """Plan a season's grazing rotation: each herd to a plot, period by period.
+
+    Parameters
+    ----------
+    inputs
+        Plots, herds, periods and forage.
+    params
+        Planning parameters; defaults from DOMAIN.md when ``None``.
+    solver
+        ``"milp"`` (exact, HiGHS), ``"heuristic"`` (greedy and herd-by-herd
+        passes) or ``"auto"``: the MILP when the pruned model has at most
+        ``auto_max_pairs`` herd x plot x period pairs, else the heuristic.
+    time_limit
+        Seconds for the MILP solve. For the heuristic, seconds for the whole plan: its
+        restarts and its bound stop by then (a greedy pass, one herd-by-herd pass and the
+        herds priced at the LP's duals always run). The bound's search for better prices
+        goes on to the time limit unless it converges first: a longer limit proves a
+        smaller gap (demo district: 35.1% in 20 s, 23.5% in 60 s).
+    mip_rel_gap
+        Relative gap at which HiGHS stops.
+    auto_max_pairs
+        Size limit for ``solver="auto"``.
+    seed
+        Seed of the heuristic's randomised restarts (plans are reproducible when the
+        time limit lets the same restarts run).
+    bound
+        Whether the heuristic computes its lower bound (see :mod:`grazing_models.rotation`); its
+        forage LP also prices forage for the heuristic, which plans without prices when
+        ``False``.
+    warm_start
+        Start the MILP from the heuristic's plan (needs the HiGHS Python
+        bindings: ``highspy``, or the copy bundled with SciPy >= 1.15).
+
+    Returns
+    -------
+    Plan
+        Assignments, deficits per union and period, solver status, objective,
+        bound, gap, parameters and timings.
+
+    Raises
+    ------
+    ValueError
+        On an unknown solver name.
+    """
+    params = params or RotationParams()
+    if solver not in ("auto", "milp", "heuristic"):
+        raise ValueError(f"unknown solver {solver!r}; use 'auto', 'milp' or 'heuristic'")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    pairs = find_pairs(inputs, params)
+    timings["prune_s"] = time.perf_counter() - t0
+    chosen = solver
+    if solver == "auto":
+        chosen = "milp" if pairs.h.size <= auto_max_pairs else "heuristic"
+    if chosen == "milp":
+        plan = solve_milp(
+            inputs,
+            params,
+            pairs,
+            time_limit=time_limit,
+            mip_rel_gap=mip_rel_gap,
+            warm_start=warm_start,
+            seed=seed,
+            timings=timings,
+        )
+    else:
+        plan = _plan_heuristic(
+            inputs, params, pairs, deadline=t0 + time_limit, seed=seed, bound=bound, timings=timings
+        )
+    timings["total_s"] = time.perf_counter() - t0
+    return plan
+
+
+def _plan_heuristic(
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: Pairs,
+    *,
+    deadline: float,
+    seed: int,
+    bound: bool,
+    timings: dict[str, float],
+) -> Plan:
+    """The heuristic's plan by ``deadline`` (``time.perf_counter()``), with its bounds
+    computed alongside when ``bound``."""
+    bounds = _Bounds()
+    worker = _BoundWorker(inputs, params, pairs, bounds, deadline, timings) if bound else None
+    t1 = time.perf_counter()
+    try:
+        plot_of = heuristic_best(
+            inputs,
+            params,
+            pairs,
+            time_budget=deadline - t1,
+            seed=seed,
+            price=worker.price if worker is not None else None,
+            on_plan=worker.incumbent.offer if worker is not None else lambda plot_of: None,
+        )
+    finally:
+        if worker is not None:
+            worker.incumbent.finish()
+    timings["heuristic_s"] = time.perf_counter() - t1
+    if worker is not None:
+        worker.join()
+    return build_plan(
+        plot_of,
+        inputs,
+        params,
+        solver="heuristic",
+        status="feasible",
+        bound=bounds.value,
+        timings=timings,
+        stats={"n_pairs": float(pairs.h.size), **bounds.stats()},
+    )

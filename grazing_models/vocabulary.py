@@ -1,0 +1,41 @@
+"""The domain's vocabulary: seasons of pasture use and livestock species.
+
+Pure names shared by the models here and by the ``pasture`` store layer, which imports
+them from this module.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Season(StrEnum):
+    """Seasonal pasture kinds of south-east Kazakhstan (DOMAIN.md, Seasons)."""
+
+    WINTER = "winter"
+    SPRING = "spring"
+    SUMMER = "summer"
+    AUTUMN = "autumn"
+
+
+SEASONS: tuple[str, ...] = tuple(s.value for s in Season)
+
+#: Census and herd columns, one head count per species.
+SPECIES: tuple[str, ...] = ("sheep", "goats", "cattle", "horses", "camels")
+
+
+def format_seasons(seasons: object) -> str:
+    """Normalise a season list or comma string to canonical comma-separated text."""
+    if seasons is None:
+        return ""
+    items = seasons.split(",") if isinstance(seasons, str) else list(seasons)  # type: ignore[call-overload]
+    wanted = {str(s).strip().lower() for s in items if str(s).strip()}
+    unknown = wanted - set(SEASONS)
+    if unknown:
+        raise ValueError(f"unknown season(s) {sorted(unknown)}; use {', '.join(SEASONS)}")
+    return ",".join(s for s in SEASONS if s in wanted)
+
+
+def parse_seasons(text: str | None) -> tuple[str, ...]:
+    """Split stored season text into a tuple in season order."""
+    return tuple(s for s in (text or "").split(",") if s)
