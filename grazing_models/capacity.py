@@ -251,24 +251,7 @@ def plot_capacity(
         raise ValueError(f"plots frame lacks column(s) {missing}")
     if ndvi is not None and models is None:
         raise ValueError("NDVI was given without biomass models; pass models=BiomassModels(...)")
-
-    rows = pd.DataFrame(
-        {
-            "plot_id": plots["id"].to_numpy(),
-            "union_id": plots["union_id"].to_numpy() if "union_id" in plots else None,
-            "okrug_id": plots["okrug_id"].to_numpy() if "okrug_id" in plots else None,
-            "pasture_type": plots["pasture_type"].astype(str).to_numpy(),
-            "area_ha": plots["area_ha"].astype(float).to_numpy(),
-            "season": [list(parse_seasons(s)) for s in plots["seasons"].fillna("")],
-            "_row": np.arange(len(plots)),
-        }
-    ).explode("season")
-    rows = rows[rows["season"].notna()]
-    unknown = sorted(set(rows["season"]) - set(windows))
-    if unknown:
-        raise ValueError(f"no season window for {unknown}; windows: {', '.join(windows)}")
-
-    seasonal = None
+    rows = _plot_seasons(plots, windows)
     if ndvi is not None:
         seasonal = seasonal_ndvi(
             ndvi,
@@ -285,7 +268,55 @@ def plot_capacity(
         rows = rows.assign(ndvi=np.nan, n_obs=0)
     rows["n_obs"] = rows["n_obs"].fillna(0).astype(int)
     rows = rows.reset_index(drop=True)
+    bands, source = _biomass_bands(
+        rows,
+        plots,
+        models=models,
+        level=level,
+        windows=windows,
+        yield_basis=yield_basis,
+        yield_dm_fraction=yield_dm_fraction,
+    )
+    days = np.array([windows[s].days(year) for s in rows["season"]], dtype=float)
+    out = rows.drop(columns="_row").assign(
+        year=year, days=days.astype(int), utilisation=utilisation, source=source
+    )
+    _add_capacity(out, bands, days, utilisation=utilisation, table=table)
+    first = ["plot_id", "union_id", "okrug_id", "pasture_type", "season", "year", "days"]
+    return out[first + [c for c in out.columns if c not in first]]
 
+
+def _plot_seasons(plots: pd.DataFrame, windows: Mapping[str, SeasonWindow]) -> pd.DataFrame:
+    """One row per plot and each season of its ``seasons`` (``_row``: the plot's position)."""
+    rows = pd.DataFrame(
+        {
+            "plot_id": plots["id"].to_numpy(),
+            "union_id": plots["union_id"].to_numpy() if "union_id" in plots else None,
+            "okrug_id": plots["okrug_id"].to_numpy() if "okrug_id" in plots else None,
+            "pasture_type": plots["pasture_type"].astype(str).to_numpy(),
+            "area_ha": plots["area_ha"].astype(float).to_numpy(),
+            "season": [list(parse_seasons(s)) for s in plots["seasons"].fillna("")],
+            "_row": np.arange(len(plots)),
+        }
+    ).explode("season")
+    rows = rows[rows["season"].notna()]
+    unknown = sorted(set(rows["season"]) - set(windows))
+    if unknown:
+        raise ValueError(f"no season window for {unknown}; windows: {', '.join(windows)}")
+    return rows
+
+
+def _biomass_bands(
+    rows: pd.DataFrame,
+    plots: pd.DataFrame,
+    *,
+    models: BiomassModels | None,
+    level: float,
+    windows: Mapping[str, SeasonWindow],
+    yield_basis: Literal["fresh", "air_dry", "dry"] | None,
+    yield_dm_fraction: float | None,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Low, central and high biomass (kg DM/ha) per row, from NDVI else yields, and the source."""
     low = np.full(len(rows), np.nan)
     central, high = low.copy(), low.copy()
     source = np.full(len(rows), "none", dtype=object)
@@ -308,23 +339,28 @@ def plot_capacity(
             kg = yield_cha_to_kg_dm_ha(cha, basis=yield_basis, dm_fraction=yield_dm_fraction)
             low[take] = central[take] = high[take] = kg
             source[take] = np.where(np.isfinite(kg), "yield", "none")
+    return (low, central, high), source
 
-    days = np.array([windows[s].days(year) for s in rows["season"]], dtype=float)
-    area = rows["area_ha"].to_numpy()
-    out = rows.drop(columns="_row").assign(
-        year=year, days=days.astype(int), utilisation=utilisation, source=source
-    )
-    sheep_intake = np.array([table["sheep"].intake(s) for s in rows["season"]])
-    for band, biomass in zip(BANDS, (low, central, high), strict=True):
+
+def _add_capacity(
+    out: pd.DataFrame,
+    bands: tuple[np.ndarray, np.ndarray, np.ndarray],
+    days: np.ndarray,
+    *,
+    utilisation: float,
+    table: SpeciesTable,
+) -> None:
+    """Biomass, forage and capacity columns per band, and capacity per species (in place)."""
+    area = out["area_ha"].to_numpy()
+    sheep_intake = np.array([table["sheep"].intake(s) for s in out["season"]])
+    for band, biomass in zip(BANDS, bands, strict=True):
         forage = grazeable_forage_kg(biomass, area, utilisation=utilisation)
         out[f"biomass_{band}_kg_ha"] = biomass
         out[f"forage_{band}_kg"] = forage
         out[f"capacity_su_{band}"] = forage / (sheep_intake * days)
     for sp in SPECIES:
-        intake = np.array([table[sp].intake(s) for s in rows["season"]])
+        intake = np.array([table[sp].intake(s) for s in out["season"]])
         out[f"capacity_{sp}"] = out["forage_central_kg"].to_numpy() / (intake * days)
-    first = ["plot_id", "union_id", "okrug_id", "pasture_type", "season", "year", "days"]
-    return out[first + [c for c in out.columns if c not in first]]
 
 
 def aggregate_capacity(

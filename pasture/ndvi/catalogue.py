@@ -9,7 +9,7 @@ over it and stores a row per plot and date.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,12 @@ import pandas as pd
 import shapely
 
 from ..errors import InvalidInput, NotFound, Problem
+from ..progress import Progress
 from ..store.base import Store
 from .readers import open_ndvi
 from .scene_check import SceneInfo, check_scene
 
 __all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
-
-Progress = Callable[[int, int], None]
 
 
 def scene_rows(info: SceneInfo, *, user: str, at: datetime) -> list[dict[str, Any]]:

@@ -8,9 +8,10 @@ import pandas as pd
 from grazing_models.rotation import SolverName
 
 from ..errors import NotFound
+from ..progress import StepProgress
 from ..store.base import Store
 from .params import PlanningParams
-from .service import Progress, create_plan
+from .service import create_plan
 
 __all__ = ["DEMO_USER", "latest_full_season", "run_demo_plan"]
 
@@ -50,7 +51,7 @@ def latest_full_season(store: Store, *, planning: PlanningParams | None = None) 
 def run_demo_plan(
     store: Store,
     *,
-    progress: Progress | None = None,
+    progress: StepProgress | None = None,
     solver: SolverName = "heuristic",
     time_limit: float = 20.0,
     lower_bound: bool = True,

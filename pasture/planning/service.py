@@ -19,7 +19,7 @@ notebook, a test, the ``pasture plan`` command and the API:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ from grazing_models.rotation import (
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict
 from ..model import table as table_named
+from ..progress import StepProgress
 from ..store.base import Store
 from .inputs import BuiltInputs, build_inputs
 from .params import DEFAULT_MIGRATION_KM, MAX_MILP_PAIRS, PlanningParams, PlanRejected
@@ -47,7 +48,6 @@ from .results import finite, jsonable, new_plan_id, plan_rows, plan_summary, py_
 __all__ = [
     "PLAN_STATES",
     "PlanFrames",
-    "Progress",
     "approve_plan",
     "create_plan",
     "list_plans",
@@ -55,7 +55,6 @@ __all__ = [
     "plan_row",
 ]
 
-Progress = Callable[[str], None]
 _M = TypeVar("_M", bound=BaseModel)
 #: Life cycle of a plan (``plans.state``).
 PLAN_STATES: tuple[str, ...] = ("solving", "draft", "approved", "failed")
@@ -107,7 +106,7 @@ def create_plan(
     lower_bound: bool = True,
     max_milp_pairs: int = MAX_MILP_PAIRS,
     plan_id: str | None = None,
-    progress: Progress | None = None,
+    progress: StepProgress | None = None,
 ) -> str:
     """Plan a grazing season, check the plan and store it as a draft.
 
@@ -291,7 +290,9 @@ def _solving_row(
     }
 
 
-def _solve(inputs: RotationInputs, params: RotationParams, solver: _Solver, say: Progress) -> Plan:
+def _solve(
+    inputs: RotationInputs, params: RotationParams, solver: _Solver, say: StepProgress
+) -> Plan:
     """Plan the season and check the plan; PlanRejected when it breaks a rule."""
     say(
         f"planning {inputs.n_herds} herds on {inputs.n_plots} plots "
@@ -314,7 +315,7 @@ def _solve(inputs: RotationInputs, params: RotationParams, solver: _Solver, say:
 
 
 def _store_plan(
-    store: Store, base_row: Mapping[str, Any], plan: Plan, built: BuiltInputs, say: Progress
+    store: Store, base_row: Mapping[str, Any], plan: Plan, built: BuiltInputs, say: StepProgress
 ) -> None:
     """Write the plan's assignments and deficits, then its row as a draft."""
     plan_id = str(base_row["id"])

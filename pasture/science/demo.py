@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..progress import StepProgress
 from ..store.base import Store
 from .calibration import DEMO_YIELD_BASIS, demo_biomass_models
 from .capacity import compute_capacity
@@ -16,9 +16,7 @@ from .inputs import latest_full_year, read_ndvi
 from .load import compute_load
 from .trends import compute_trends
 
-__all__ = ["Progress", "ScienceSummary", "run_demo_science"]
-
-Progress = Callable[[str], None]
+__all__ = ["ScienceSummary", "run_demo_science"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class ScienceSummary:
         return tuple(p for p in self.degrading if p not in generated)
 
 
-def run_demo_science(store: Store, *, progress: Progress | None = None) -> ScienceSummary:
+def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> ScienceSummary:
     """Run calibration, capacity, load, trends and green-up on the demo store.
 
     Uses the latest full year of the NDVI stack, the demo's generated yields for

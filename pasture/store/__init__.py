@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import NotFound, StoreError
+from ..progress import Progress
 from .base import Store
 from .validation import CensusLimits
-from .values import BBox, LayerInfo, Progress, Record, StoreInfo, WriteMode, WriteResult
+from .values import BBox, LayerInfo, Record, StoreInfo, WriteMode, WriteResult
 
 __all__ = [
     "BBox",

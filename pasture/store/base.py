@@ -21,6 +21,7 @@ from ..errors import AlreadyExists, InvalidInput, NotFound, StoreError, VersionC
 from ..geometry import geodesic_area_ha
 from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
+from ..progress import Progress
 from .tables import ResultTables
 from .validation import CensusLimits, ValidationContext, check_records
 from .values import (
@@ -29,7 +30,6 @@ from .values import (
     IDS_PER_QUERY,
     BBox,
     LayerInfo,
-    Progress,
     Record,
     StoreInfo,
     WriteMode,

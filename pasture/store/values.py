@@ -7,7 +7,7 @@ it is kept in the history (:func:`record_json`) and how raw rows become a typed 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -23,7 +23,6 @@ from shapely.geometry.base import BaseGeometry
 from ..model import FieldType, Layer
 
 WriteMode = Literal["append", "upsert", "replace"]
-Progress = Callable[[int, int], None]
 BBox = tuple[float, float, float, float]
 
 #: Rows per batch of a bulk write; also how often progress is reported.
