@@ -1,7 +1,7 @@
 """From a vegetation index (NDVI, EVI) or a geobotanical yield to biomass, kg DM/ha.
 
 No published NDVI→biomass equation for Kazakh mountain pastures was found
-(DOMAIN.md, "NDVI to biomass", 2024): the model form and its coefficients are
+(docs/domain.md, "NDVI to biomass", 2024): the model form and its coefficients are
 configuration, per pasture type. A model is a small validated pydantic object
 (STYLE.md pattern 2) that can be printed, compared and stored beside the result
 (``model.model_dump()``), and called on an array::
@@ -45,10 +45,10 @@ __all__ = [
     "yield_cha_to_kg_dm_ha",
 ]
 
-#: 1 centner per hectare = 100 kg/ha (DOMAIN.md, Order 189 geobotanical maps, 2022).
+#: 1 centner per hectare = 100 kg/ha (docs/domain.md, Order 189 geobotanical maps, 2022).
 CENTNER_KG: float = 100.0
 #: Dry-matter fraction of fresh (green) forage, 25 %: the value that makes the
-#: Kazakh horse norm and the capacity formula agree (DOMAIN.md, "Livestock units
+#: Kazakh horse norm and the capacity formula agree (docs/domain.md, "Livestock units
 #: and intake", check, 2024). An *assumption* for any particular pasture.
 FRESH_DM_FRACTION: float = 0.25
 #: Dry-matter fraction of air-dry forage, midpoint of ~0.85–0.90. An *assumption*
@@ -66,11 +66,11 @@ class _Base(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: Upper clip of the result, kg DM/ha; None leaves it open. DOMAIN.md gives no
+    #: Upper clip of the result, kg DM/ha; None leaves it open. docs/domain.md gives no
     #: general maximum (reference: Dzhanybek semi-desert peak 1,370 kg DM/ha).
     max_kg_ha: float | None = Field(default=None, gt=0)
     #: Index values below this are raised to it before evaluation (the model is
-    #: not extrapolated), e.g. 0.11 for the Xinjiang EVI quadratic (DOMAIN.md).
+    #: not extrapolated), e.g. 0.11 for the Xinjiang EVI quadratic (docs/domain.md).
     index_min: float | None = None
     #: Index values above this are lowered to it before evaluation.
     index_max: float | None = None
@@ -195,14 +195,14 @@ def parse_biomass_model(data: Mapping[str, Any]) -> Linear | Exponential | Power
 
 #: Northern Xinjiang MODIS EVI example (next to the Almaty region), R² 0.73:
 #: 17089·EVI² − 3825.5·EVI + 1001.8 kg/ha, bottoming out near 790 kg/ha, so the
-#: index is clipped below EVI 0.11 (DOMAIN.md, "NDVI to biomass", 2024). An EVI
+#: index is clipped below EVI 0.11 (docs/domain.md, "NDVI to biomass", 2024). An EVI
 #: model: do not feed it NDVI.
 XINJIANG_EVI_MODEL = Quadratic(
     a=17089.0,
     b=-3825.5,
     c=1001.8,
     index_min=0.11,
-    source="northern Xinjiang MODIS EVI regression, R² 0.73 (DOMAIN.md, NDVI to biomass, 2024)",
+    source="northern Xinjiang MODIS EVI regression, R² 0.73 (docs/domain.md, NDVI to biomass, 2024)",
 )
 
 
@@ -297,7 +297,7 @@ class Calibration:
         The fitted model (a `BiomassModel`); call the calibration or the model.
     r2, rmse, n
         Coefficient of determination and root-mean-square error (kg DM/ha) on the
-        calibration samples, and their number. DOMAIN.md (2024): local calibrations
+        calibration samples, and their number. docs/domain.md (2024): local calibrations
         report R² 0.5–0.9, falling to 0.3–0.5 on independent data.
     covariance
         Covariance matrix of the parameters, formula order.
@@ -472,7 +472,7 @@ def yield_cha_to_kg_dm_ha(
 ) -> Array:
     """Convert a geobotanical yield in centners per hectare to kg dry matter per hectare.
 
-    ``kg DM/ha = yield_cha × 100 × dm_fraction`` (1 c/ha = 100 kg/ha, DOMAIN.md,
+    ``kg DM/ha = yield_cha × 100 × dm_fraction`` (1 c/ha = 100 kg/ha, docs/domain.md,
     Order 189, 2022).
 
     Parameters
@@ -483,7 +483,7 @@ def yield_cha_to_kg_dm_ha(
         What the survey weighed: ``"fresh"`` (green mass), ``"air_dry"`` or ``"dry"``
         (already dry matter). Surveys differ, so there is no default.
     dm_fraction
-        Dry-matter fraction; default `FRESH_DM_FRACTION` (0.25, DOMAIN.md horse-norm
+        Dry-matter fraction; default `FRESH_DM_FRACTION` (0.25, docs/domain.md horse-norm
         check, an assumption), `AIR_DRY_DM_FRACTION` (0.875, assumption) or 1.0.
     """
     defaults = {"fresh": FRESH_DM_FRACTION, "air_dry": AIR_DRY_DM_FRACTION, "dry": 1.0}

@@ -1,6 +1,6 @@
 """Carrying capacity: how many animals a pasture feeds for a season.
 
-DOMAIN.md, "Carrying capacity" (2024)::
+docs/domain.md, "Carrying capacity" (2024)::
 
     grazeable_kg           = biomass_kg_dm_per_ha × area_ha × utilisation
     capacity_head(species) = grazeable_kg / (intake_species × days)
@@ -38,7 +38,7 @@ __all__ = [
     "seasonal_ndvi",
 ]
 
-#: Allowable utilisation, "take half, leave half" (DOMAIN.md, Livestock units and
+#: Allowable utilisation, "take half, leave half" (docs/domain.md, Livestock units and
 #: intake, 2024); 0.6–0.7 is cited for Kazakh horse pastures.
 DEFAULT_UTILISATION: float = 0.5
 #: Seasons whose forage is estimated from NDVI. Winter pasture is grazed as dormant
@@ -63,7 +63,7 @@ def _check_positive(name: str, value: Array, *, allow_zero: bool = False) -> Non
 def grazeable_forage_kg(
     biomass_kg_ha: Array, area_ha: Array, *, utilisation: Array = DEFAULT_UTILISATION
 ) -> Array:
-    """Grazeable forage, kg DM: biomass × area × utilisation (DOMAIN.md, 2024).
+    """Grazeable forage, kg DM: biomass × area × utilisation (docs/domain.md, 2024).
 
     Inputs broadcast like numpy / pandas arithmetic; NaN propagates.
     """
@@ -85,7 +85,7 @@ def carrying_capacity(
     """Number of head a pasture feeds for ``days``.
 
     ``biomass_kg_ha × area_ha × utilisation / (intake_kg_day × days)``
-    (DOMAIN.md, "Carrying capacity", 2024). Every argument may be a scalar, a
+    (docs/domain.md, "Carrying capacity", 2024). Every argument may be a scalar, a
     numpy array, a pandas Series or DataFrame; they broadcast (pandas aligns on
     the index), and the result has the broadcast type.
 
@@ -97,7 +97,7 @@ def carrying_capacity(
         Grazed area, hectares.
     utilisation
         Fraction of the biomass animals may eat; default 0.5, "take half, leave
-        half" (DOMAIN.md, 2024; 0.6–0.7 cited for Kazakh horse pastures).
+        half" (docs/domain.md, 2024; 0.6–0.7 cited for Kazakh horse pastures).
     intake_kg_day
         Dry-matter intake of one head, kg/day (see `grazing_models.livestock`).
     days
@@ -130,7 +130,7 @@ def seasonal_ndvi(
     ndvi
         Long frame ``plot_id, time, mean, ..., valid_fraction``.
     windows
-        Season windows; default `SEASON_WINDOWS` (DOMAIN.md, 2024).
+        Season windows; default `SEASON_WINDOWS` (docs/domain.md, 2024).
     seasons
         Seasons to compute; default all in ``windows``.
     statistic
@@ -193,7 +193,7 @@ def plot_capacity(
     season's NDVI through the plot's pasture-type model (`BiomassModels`, interval at
     ``level``) where there is NDVI, else from the geobotanical yield
     ``yield_<season>_cha`` when ``yield_basis`` is given (no band: low = central =
-    high), else it is NaN. Then, per DOMAIN.md (2024)::
+    high), else it is NaN. Then, per docs/domain.md (2024)::
 
         forage_kg       = biomass × area_ha × utilisation
         capacity_su     = forage_kg / (intake of one sheep × days)
@@ -216,11 +216,11 @@ def plot_capacity(
         Season year (the year a window starts in); default the latest year with
         NDVI, or a non-leap year's day counts without NDVI.
     windows
-        Season windows; default `SEASON_WINDOWS` (DOMAIN.md, 2024).
+        Season windows; default `SEASON_WINDOWS` (docs/domain.md, 2024).
     utilisation
-        Allowable utilisation; default 0.5 (DOMAIN.md, 2024).
+        Allowable utilisation; default 0.5 (docs/domain.md, 2024).
     table
-        Species table; default `default_species_table` (DOMAIN.md, 2024).
+        Species table; default `default_species_table` (docs/domain.md, 2024).
     level
         Level of the prediction interval (default 0.9).
     ndvi_statistic

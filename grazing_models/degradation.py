@@ -1,6 +1,6 @@
 """Degradation: trend and significance of annual integrated NDVI per plot.
 
-Follows the trends.earth method (DOMAIN.md, "Degradation", 2024): integrate
+Follows the trends.earth method (docs/domain.md, "Degradation", 2024): integrate
 NDVI over each year's growing season, then per plot a Mann–Kendall test (with
 tie correction) for significance and the Theil–Sen slope, with its confidence
 interval, for size and sign. A plot is ``"degrading"`` when the trend is
@@ -42,7 +42,7 @@ MIN_YEARS: int = 5
 
 
 def growing_season(windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS) -> SeasonWindow:
-    """The growing season: start of spring to end of autumn (DOMAIN.md Seasons, 2024).
+    """The growing season: start of spring to end of autumn (docs/domain.md Seasons, 2024).
 
     With the default windows this is 16 Apr – 5 Nov. The season field of the
     returned window is "spring" only to satisfy `SeasonWindow`.
@@ -264,7 +264,7 @@ def ndvi_trends(
     value
         Column with the annual value.
     alpha
-        Significance level; default 0.05 (trends.earth, DOMAIN.md 2024). The
+        Significance level; default 0.05 (trends.earth, docs/domain.md 2024). The
         Theil–Sen interval has confidence ``1 − alpha``.
     min_years
         Plots with fewer valid years get status ``"insufficient data"``; default

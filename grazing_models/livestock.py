@@ -1,7 +1,7 @@
 """Livestock units and dry-matter intake per species.
 
 The species table is data (``data/species.csv``), with the source of each
-number in its ``source`` column. Defaults come from DOMAIN.md, "Livestock units
+number in its ``source`` column. Defaults come from docs/domain.md, "Livestock units
 and intake" (2024):
 
 ========  ===========  ==============================  =============================
@@ -18,7 +18,7 @@ camels    7 ASSUMPTION 9 ASSUMPTION                    8-10
 Camel values have no citable source: they are labelled ``ASSUMPTION`` in the
 table and should be overridden per district (`SpeciesTable.with_overrides`).
 
-US animal unit (DOMAIN.md, 2024): 1 AU = a 454 kg cow eating 11.8 kg DM/day;
+US animal unit (docs/domain.md, 2024): 1 AU = a 454 kg cow eating 11.8 kg DM/day;
 1 AUM = 355 kg DM. With a 30-day month 11.8 x 30 = 354.0 kg; the US figure of
 780 lb (26 lb/day x 30 days) is 353.8 kg. The cited 355 is the same quantity
 rounded up; `AUM_KG_DM` is computed as ``AU_INTAKE_KG_DM_DAY * AUM_DAYS`` =
@@ -56,13 +56,13 @@ __all__ = [
     "sheep_units",
 ]
 
-#: Body mass of one US animal unit, kg (DOMAIN.md, Livestock units and intake, 2024).
+#: Body mass of one US animal unit, kg (docs/domain.md, Livestock units and intake, 2024).
 AU_BODY_MASS_KG: float = 454.0
-#: Dry-matter intake of one US animal unit, kg/day (DOMAIN.md, 2024).
+#: Dry-matter intake of one US animal unit, kg/day (docs/domain.md, 2024).
 AU_INTAKE_KG_DM_DAY: float = 11.8
 #: Days in one animal unit month (US convention, 30 days).
 AUM_DAYS: float = 30.0
-#: Forage of one animal unit month, kg DM: 11.8 x 30 = 354.0, cited as 355 (DOMAIN.md, 2024).
+#: Forage of one animal unit month, kg DM: 11.8 x 30 = 354.0, cited as 355 (docs/domain.md, 2024).
 AUM_KG_DM: float = AU_INTAKE_KG_DM_DAY * AUM_DAYS
 
 #: Head counts: a frame or Series/mapping with one column/key per species in `SPECIES`.
@@ -221,7 +221,7 @@ class SpeciesTable:
 
 
 def default_species_table() -> SpeciesTable:
-    """The packaged species table (``grazing_models/data/species.csv``, DOMAIN.md 2024)."""
+    """The packaged species table (``grazing_models/data/species.csv``, docs/domain.md 2024)."""
     text = resources.files("grazing_models").joinpath("data/species.csv").read_text("utf-8")
     return SpeciesTable._from_rows(list(csv.DictReader(io.StringIO(text))), origin="species.csv")
 
@@ -278,7 +278,7 @@ def sheep_units(counts: HeadCounts, *, table: SpeciesTable | None = None) -> pd.
         Missing species count as 0.
     table
         Species table; default `default_species_table` (sheep 1, goat 1, cattle 5,
-        horse 6 verified; camel 7 assumption; DOMAIN.md 2024).
+        horse 6 verified; camel 7 assumption; docs/domain.md 2024).
 
     Returns
     -------
@@ -299,7 +299,7 @@ def animal_units(
     """Convert head counts to US animal units by forage demand.
 
     One animal unit eats ``au_intake_kg_dm_day`` (11.8 kg DM/day, a 454 kg cow;
-    DOMAIN.md 2024), so a head of species *s* counts ``intake_s / 11.8`` AU.
+    docs/domain.md 2024), so a head of species *s* counts ``intake_s / 11.8`` AU.
 
     Parameters
     ----------
@@ -331,10 +331,10 @@ def daily_demand_kg(
     counts
         Frame with species columns (census, herds), or one Series/mapping.
     table
-        Species table; default `default_species_table` (DOMAIN.md 2024).
+        Species table; default `default_species_table` (docs/domain.md 2024).
     season
         ``"winter"``/``"summer"`` use the seasonal intake (horses 12/14 kg DM/day,
-        Kazakh source in DOMAIN.md); spring, autumn and None the annual default.
+        Kazakh source in docs/domain.md); spring, autumn and None the annual default.
 
     Returns
     -------

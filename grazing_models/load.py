@@ -1,6 +1,6 @@
 """Livestock load against capacity and against the legal load norms.
 
-DOMAIN.md (2024)::
+docs/domain.md (2024)::
 
     demand_kg      = Σ_species head_s × intake_s × days
     stocking_ratio = demand_kg / grazeable_kg        # > 1: overstocked
@@ -47,9 +47,9 @@ __all__ = [
 ]
 
 #: A pasture carrying less than this fraction of its prescribed load is unused
-#: (Law 65-VIII, 2024 amendments to Law 47-VI "On Pastures"; DOMAIN.md).
+#: (Law 65-VIII, 2024 amendments to Law 47-VI "On Pastures"; docs/domain.md).
 UNUSED_THRESHOLD: float = 0.5
-#: The threshold before the 2024 amendments (Law 47-VI, 2017; DOMAIN.md).
+#: The threshold before the 2024 amendments (Law 47-VI, 2017; docs/domain.md).
 UNUSED_THRESHOLD_BEFORE_2024: float = 0.2
 #: Possible status values.
 STATUSES: tuple[str, ...] = ("overloaded", "within capacity", "unused", "unknown")
@@ -171,7 +171,7 @@ def stocking_load(
     -------
     pandas.DataFrame
         The capacity rows with ``sheep..camels`` heads, ``demand_kg`` (Σ heads ×
-        intake(season) × days, DOMAIN.md 2024), ``stocking_ratio_{low,central,high}``
+        intake(season) × days, docs/domain.md 2024), ``stocking_ratio_{low,central,high}``
         (demand over high, central and low forage) and ``status`` from the central
         ratio. A group without livestock has demand 0 (status unused).
     """

@@ -1,9 +1,9 @@
 """Season windows and green-up dates from NDVI time series.
 
-Season windows (DOMAIN.md, "Seasons (south-east Kazakhstan)", 2024):
+Season windows (docs/domain.md, "Seasons (south-east Kazakhstan)", 2024):
 
 ======  ===========================  ================================
-season  DOMAIN.md                    default window here
+season  docs/domain.md                    default window here
 ======  ===========================  ================================
 winter  November – mid-April          6 Nov – 15 Apr (crosses the year)
 spring  mid-April – May               16 Apr – 31 May
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Green-up: NDVI passes this fraction of its seasonal amplitude above the base
-#: (DOMAIN.md, "Satellite NDVI", grazing readiness ~25 %, 2024).
+#: (docs/domain.md, "Satellite NDVI", grazing readiness ~25 %, 2024).
 DEFAULT_GREENUP_FRACTION: float = 0.25
 
 
@@ -101,7 +101,7 @@ class SeasonWindow:
         return years
 
 
-#: Default windows for south-east Kazakhstan (DOMAIN.md, Seasons, 2024); day bounds assumed.
+#: Default windows for south-east Kazakhstan (docs/domain.md, Seasons, 2024); day bounds assumed.
 SEASON_WINDOWS: Mapping[str, SeasonWindow] = MappingProxyType(
     {
         "winter": SeasonWindow("winter", (11, 6), (4, 15)),
@@ -133,7 +133,7 @@ def greenup_dates(
     The base is the lowest valid NDVI of the year before the year's peak; green-up
     is the first date after the base at which NDVI rises past
     ``base + fraction × (peak − base)``, interpolated linearly in time between the
-    two valid composites around the crossing (DOMAIN.md, "Satellite NDVI": a season
+    two valid composites around the crossing (docs/domain.md, "Satellite NDVI": a season
     starts when NDVI rises past ~25 % of its seasonal amplitude, 2024). Missing
     values (cloud gaps) are skipped, never interpolated into the base or peak.
 

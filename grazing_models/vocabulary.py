@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Season(StrEnum):
-    """Seasonal pasture kinds of south-east Kazakhstan (DOMAIN.md, Seasons)."""
+    """Seasonal pasture kinds of south-east Kazakhstan (docs/domain.md, Seasons)."""
 
     WINTER = "winter"
     SPRING = "spring"

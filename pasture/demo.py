@@ -41,7 +41,7 @@ __all__ = [
 DEMO_SOURCE = "generated: jailym demo district"
 OSM_SOURCE = "© OpenStreetMap contributors (ODbL 1.0), relation 5518093"
 
-# Pilot okrugs of the JAILYM project (DOMAIN.md), names kk / ru / en, and a
+# Pilot okrugs of the JAILYM project (docs/domain.md), names kk / ru / en, and a
 # seed point placed near where each lies in the district (approximate: the
 # okrug boundaries themselves are generated).
 PILOT_OKRUGS = {
@@ -123,7 +123,7 @@ class DemoSummary:
 
 
 def _seasons_for(elev: float) -> tuple[str, str]:
-    """Seasons and pasture type from elevation (DOMAIN.md, Seasons of south-east Kazakhstan)."""
+    """Seasons and pasture type from elevation (docs/domain.md, Seasons of south-east Kazakhstan)."""
     if elev < 750:
         return "winter,spring", "semi_desert"
     if elev < 1500:
@@ -134,7 +134,7 @@ def _seasons_for(elev: float) -> tuple[str, str]:
 
 
 # Generated geobotanical yields, air-dry c/ha by pasture type and season;
-# magnitudes after DOMAIN.md (high-mountain summer 4-5 c/ha; semi-desert peak
+# magnitudes after docs/domain.md (high-mountain summer 4-5 c/ha; semi-desert peak
 # ~13.7 c/ha DM). Demo values, not survey data.
 _YIELDS = {
     "semi_desert": {"winter": 2.5, "spring": 5.0},
@@ -460,7 +460,7 @@ def _livestock(
     )
 
 
-# Kazakh sheep units per head (DOMAIN.md, verified; camel 7 is an assumption).
+# Kazakh sheep units per head (docs/domain.md, verified; camel 7 is an assumption).
 _SU = {"sheep": 1.0, "goats": 1.0, "cattle": 5.0, "horses": 6.0, "camels": 7.0}
 
 
@@ -513,7 +513,7 @@ def choose_degraded_plots(
 ) -> gpd.GeoDataFrame:
     """Plots near villages (winter/spring and foothill pasture) that the demo NDVI makes degrade.
 
-    DOMAIN.md: pastures near villages are the most degraded. Slopes are
+    docs/domain.md: pastures near villages are the most degraded. Slopes are
     -0.010 to -0.020 NDVI per year of peak-season greenness (generated).
     """
     rng = np.random.default_rng(seed + 1)
@@ -584,9 +584,9 @@ class SurveyRelation:
 
     Dry matter kg/ha = ``slope`` × seasonal peak NDVI + ``intercept``, times a
     lognormal scatter of ``scatter`` (so calibration finds R² near the 0.5-0.9
-    that local calibrations report, DOMAIN.md); yields are given air-dry in
+    that local calibrations report, docs/domain.md); yields are given air-dry in
     c/ha with ``air_dry_dm`` dry matter. All generated: magnitudes after
-    DOMAIN.md (high-mountain summer pasture 400-500 kg/ha at NDVI ~0.4).
+    docs/domain.md (high-mountain summer pasture 400-500 kg/ha at NDVI ~0.4).
     """
 
     slope: float = 1_400.0

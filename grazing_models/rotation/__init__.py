@@ -17,7 +17,7 @@ Forage
     In a period in which plot ``p`` carries a herd, the herds on it eat at most
     ``utilisation * available_kg[p, t] - D[p, t]`` (and nothing if that is
     negative): whatever was taken earlier and has not grown back counts against
-    the "take half, leave half" allowance (DOMAIN.md, Livestock units and
+    the "take half, leave half" allowance (docs/domain.md, Livestock units and
     intake), so at least ``(1 - utilisation)`` of the ungrazed stand is always
     left standing.
 Rest

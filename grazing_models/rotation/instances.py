@@ -1,12 +1,12 @@
 """Seeded synthetic rotation-planning instances for tests and benchmarks.
 
-The generated district imitates Enbekshikazakh (DOMAIN.md, Scale and Seasons):
+The generated district imitates Enbekshikazakh (docs/domain.md, Scale and Seasons):
 plains in the north, the Zailiysky Alatau in the south. A plot's elevation
 follows its ``y`` coordinate and sets its seasons (winter and spring on the
 plains, spring and autumn in the foothills, summer on the mountain jailau),
 its forage peak and the week of that peak. Unions own strips across the
 valley; public pasture is commoner in the mountains. Herds live in the
-foothills of their union's strip. Every number that is not from DOMAIN.md is
+foothills of their union's strip. Every number that is not from docs/domain.md is
 marked *synthetic*: it only has to look plausible.
 """
 
@@ -23,14 +23,14 @@ from grazing_models.rotation.model import Herd, Period, Plot, RotationInputs
 __all__ = ["season_of", "synthetic_instance", "tiled_instance"]
 
 #: Pasture area per plot, km² (synthetic: 8,727 km² district, > 30% pasture,
-#: about 2,000 plots; DOMAIN.md, Scale) -> district side grows with sqrt(n_plots).
+#: about 2,000 plots; docs/domain.md, Scale) -> district side grows with sqrt(n_plots).
 _KM2_PER_PLOT = 4.4
-#: Intake of one sheep unit, kg DM/day (DOMAIN.md, Livestock units and intake).
+#: Intake of one sheep unit, kg DM/day (docs/domain.md, Livestock units and intake).
 _SU_INTAKE = 1.4
 
 
 def season_of(day: date) -> str:
-    """Season label of a date in south-east Kazakhstan (DOMAIN.md, Seasons table).
+    """Season label of a date in south-east Kazakhstan (docs/domain.md, Seasons table).
 
     Winter November - mid-April, spring mid-April - May, summer June - August,
     autumn September - October.
@@ -100,7 +100,7 @@ def _synthetic_plots(
     y = rng.uniform(0.0, side, n_plots)
     elev = np.clip(y / side + rng.normal(0.0, 0.05, n_plots), 0.0, 1.0)
 
-    # seasons by elevation band (DOMAIN.md, Seasons: plains / foothills / jailau)
+    # seasons by elevation band (docs/domain.md, Seasons: plains / foothills / jailau)
     bands = {
         "winter": (0.0, 0.35),
         "spring": (0.10, 0.50),
@@ -119,7 +119,7 @@ def _synthetic_plots(
     degradation = rng.beta(2.0, 5.0, n_plots)  # synthetic
     load_ratio = rng.gamma(4.0, 0.2, n_plots)  # synthetic, mean 0.8
     # peak standing biomass, kg DM/ha: semi-desert plains, foothills, mountain
-    # meadows (DOMAIN.md, NDVI to biomass: 1,370 semi-desert peak; 400-500 high mountain)
+    # meadows (docs/domain.md, NDVI to biomass: 1,370 semi-desert peak; 400-500 high mountain)
     peak_ha = np.where(elev < 0.35, 700.0, np.where(elev < 0.55, 900.0, 450.0))
     peak_ha = peak_ha * rng.lognormal(0.0, 0.3, n_plots)
 

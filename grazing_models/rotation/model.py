@@ -66,7 +66,7 @@ class Herd:
     union_id
         The herd's union; it grazes that union's plots and public pasture.
     sheep_units
-        Size in sheep units (DOMAIN.md, Livestock units and intake).
+        Size in sheep units (docs/domain.md, Livestock units and intake).
     demand_kg_day
         Daily dry-matter demand of the whole herd, kg DM/day.
     home_x_km, home_y_km
@@ -299,25 +299,25 @@ class RotationParams(BaseModel):
     ----------
     utilisation
         Share of the standing forage that may be eaten: 0.5, "take half, leave
-        half" (DOMAIN.md, Livestock units and intake; 0.6-0.7 is cited for
+        half" (docs/domain.md, Livestock units and intake; 0.6-0.7 is cited for
         Kazakh horse pastures).
     min_rest_days
-        Rest after a grazing spell, days: 30 "as growth slows" (DOMAIN.md,
+        Rest after a grazing spell, days: 30 "as growth slows" (docs/domain.md,
         Seasons; at least 20 in fast growth, 45-60 in summer heat).
     min_rest_days_by_season
         Optional override per season of the first rest period, e.g.
-        ``{"spring": 20, "summer": 45}`` (DOMAIN.md, Seasons).
+        ``{"spring": 20, "summer": 45}`` (docs/domain.md, Seasons).
     max_move_km
         Longest move between the plots of consecutive periods. Default 15 km:
-        an assumption (about a day's trek for sheep), not from DOMAIN.md.
+        an assumption (about a day's trek for sheep), not from docs/domain.md.
     max_migration_km
         Longest move into the first period of a new season (spring to summer
         pasture and back): herds migrate along transhumance routes then, and
-        reach the Asy plateau in May (DOMAIN.md, Seasons). ``None`` (default)
+        reach the Asy plateau in May (docs/domain.md, Seasons). ``None`` (default)
         keeps ``max_move_km`` for those moves too.
     max_water_km
         Plots farther than this from water are not used. Default 5 km: an
-        assumption, not from DOMAIN.md; set it per district.
+        assumption, not from docs/domain.md; set it per district.
     max_home_km
         Optional limit on the distance from a herd's home point; ``None``
         means no limit. It also keeps the MILP small.
@@ -325,7 +325,7 @@ class RotationParams(BaseModel):
         Length of a period, days (weekly plans).
     intake_kg_dm_per_su_day
         Intake of one sheep unit, kg DM/day, to express deficits as sheep
-        units: 1.4, the sheep default of DOMAIN.md (sheep = 1 sheep unit).
+        units: 1.4, the sheep default of docs/domain.md (sheep = 1 sheep unit).
     weight_unfed, weight_pressure, weight_walk_km, weight_move
         Objective weights. A kg of unfed demand (100) costs more than any
         pressure on a kg eaten (at most 1) plus the walking of a herd eating

@@ -235,7 +235,7 @@ def plan_rotation(
     inputs
         Plots, herds, periods and forage.
     params
-        Planning parameters; defaults from DOMAIN.md when ``None``.
+        Planning parameters; defaults from docs/domain.md when ``None``.
     solver
         ``"milp"`` (exact, HiGHS), ``"heuristic"`` (greedy and herd-by-herd
         passes) or ``"auto"``: the MILP when the pruned model has at most

@@ -76,7 +76,7 @@ def _load_models(path: Path) -> BiomassModels:
     type=click.FloatRange(0, 1),
     default=DEFAULT_UTILISATION,
     show_default=True,
-    help="allowable utilisation, 'take half, leave half' (DOMAIN.md)",
+    help="allowable utilisation, 'take half, leave half' (docs/domain.md)",
 )
 @click.option(
     "--yield-basis",

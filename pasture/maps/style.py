@@ -38,7 +38,7 @@ BASEMAP_ATTRIBUTION = (
 )
 
 #: Fill colour of a plot by its set of seasons (``plots.seasons`` text). The four
-#: sets of the district's seasonal belts (DOMAIN.md, Seasons) and single seasons
+#: sets of the district's seasonal belts (docs/domain.md, Seasons) and single seasons
 #: get their own colour; any other combination gets :data:`OTHER_SEASONS_COLOUR`.
 SEASON_SET_COLOURS: dict[str, str] = {
     "winter,spring": "#8da0cb",  # plains: blue-violet

@@ -7,7 +7,7 @@ in every file (``GENERATED`` tag) and in ``manifest.json``.
 Design
 ------
 Grid
-    UTM zone 44N (EPSG:32644), 250 m pixels (MOD13Q1 resolution, DOMAIN.md "Satellite
+    UTM zone 44N (EPSG:32644), 250 m pixels (MOD13Q1 resolution, docs/domain.md "Satellite
     NDVI"). The district (77.14–79.13 E) straddles zones 43/44 at 78 E; its centre is in
     zone 44. At the west edge (3.9° from the 81 E central meridian, 43.5 N) the UTM scale
     factor is ≈1.0008, i.e. < 0.2 % area error — negligible for a demo, and project areas
@@ -26,7 +26,7 @@ Curve model (per pixel, per 16-day composite, day of year ``t``)
     ``ndvi = base + amp · g(t) · (1 − dip(t)) + trend + noise``, where
     ``g = up(t) · (1 − down(t))`` is the green fraction from two logistic curves:
     green-up at ``t_up`` (April on the plains, June on the summer pastures: later with
-    elevation, DOMAIN.md "Seasons") and senescence from September (``t_down``); ``dip``
+    elevation, docs/domain.md "Seasons") and senescence from September (``t_down``); ``dip``
     is the July–August summer drying of the plains and foothills; ``base`` is the
     dormant-season NDVI (dry plains ≈ 0.10, snow-covered mountains ≈ 0.02, with random
     snow events lowering it in winter). ``amp`` is solved per pixel so that the
@@ -78,7 +78,7 @@ __all__ = [
 DEMO_CRS = "EPSG:32644"
 
 #: MOD13Q1-like 16-day composite start days of year: 1, 17, ..., 353 (23 per year,
-#: DOMAIN.md "Satellite NDVI").
+#: docs/domain.md "Satellite NDVI").
 COMPOSITE_DAYS: tuple[int, ...] = tuple(range(1, 366, 16))
 
 #: Value of the ``GENERATED`` tag of every file (and ``label`` in the manifest).
@@ -97,7 +97,7 @@ _COP_OFFSET = -0.08
 # (10 and 26 June).
 _ANCHOR_DOYS = (161, 177)
 
-# Seasonal curve parameters (DOMAIN.md "Seasons": spring pasture from mid-April on the
+# Seasonal curve parameters (docs/domain.md "Seasons": spring pasture from mid-April on the
 # plains, summer pastures from late May/June, autumn from September).
 _PLAIN_ELEV_M = 600.0  # Ili valley plains, 500–700 m
 _GREENUP_PLAIN_DOY = 95.0  # early April on the plains

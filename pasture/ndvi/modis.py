@@ -25,7 +25,7 @@ from .metadata import (
 
 __all__ = ["MODIS_FILL", "MODIS_SCALE", "MODIS_VALID_RANGE", "open_modis_mod13q1"]
 
-# MOD13Q1 encoding (DOMAIN.md, "Satellite NDVI"; MOD13 user guide, SDS "250m 16 days NDVI").
+# MOD13Q1 encoding (docs/domain.md, "Satellite NDVI"; MOD13 user guide, SDS "250m 16 days NDVI").
 MODIS_SCALE = 0.0001
 MODIS_FILL = -3000
 MODIS_VALID_RANGE = (-2000, 10000)

@@ -25,7 +25,7 @@ from .metadata import (
 
 __all__ = ["SCL_MASK_CLASSES", "ndvi_from_bands", "open_sentinel2"]
 
-#: Sentinel-2 L2A scene classes masked by default (DOMAIN.md, "Satellite NDVI"):
+#: Sentinel-2 L2A scene classes masked by default (docs/domain.md, "Satellite NDVI"):
 #: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus,
 #: 11 snow.
 SCL_MASK_CLASSES: tuple[int, ...] = (3, 8, 9, 10, 11)
@@ -62,7 +62,7 @@ def ndvi_from_bands(
         categories, never interpolated.
     mask_classes
         SCL classes set to NaN; default cloud shadow, clouds, cirrus and snow
-        (DOMAIN.md, "Satellite NDVI").
+        (docs/domain.md, "Satellite NDVI").
     scale, offset
         Reflectance = DN × scale + offset applied to both bands first. NDVI is not
         invariant to an offset: for L2A processing baseline ≥ 04.00 pass

@@ -14,7 +14,7 @@ Forage (DESIGN.md, NDVI and forage)::
                          (ungrazed standing forage: green, or cured and left standing)
     regrowth_kg        = regrowth_per_week × green_kg × period_days / 7
 
-The planner applies the utilisation ("take half, leave half", DOMAIN.md) to
+The planner applies the utilisation ("take half, leave half", docs/domain.md) to
 ``available_kg`` itself.
 """
 
@@ -408,7 +408,7 @@ def _herd_list(
     counts = herds[list(SPECIES)].astype(float).fillna(0.0) * planning.livestock_factor
     su = counts.to_numpy() @ table.sheep_units.reindex(list(SPECIES)).to_numpy()
     labels = [p.season for p in periods]
-    # mean daily demand over the plan's periods: horses eat more in summer (DOMAIN.md)
+    # mean daily demand over the plan's periods: horses eat more in summer (docs/domain.md)
     intake = np.mean([table.intake(s).reindex(list(SPECIES)).to_numpy() for s in labels], axis=0)
     demand = counts.to_numpy() @ intake
     homes = herds.to_crs(crs).geometry

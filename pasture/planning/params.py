@@ -2,7 +2,7 @@
 
 The default biomass models (:data:`DEMO_BIOMASS_MODELS`) are *assumptions*
 sized for the generated demo district; a real district must configure its own
-(DOMAIN.md, NDVI to biomass: no published equation for Kazakh mountain pastures).
+(docs/domain.md, NDVI to biomass: no published equation for Kazakh mountain pastures).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = [
 MAX_MILP_PAIRS = 200_000
 
 #: Longest move into the first week of a new season, km: herds migrate along the
-#: transhumance routes then and reach the Asy plateau in May (DOMAIN.md, Seasons).
+#: transhumance routes then and reach the Asy plateau in May (docs/domain.md, Seasons).
 #: An assumption: the demo's foothill pastures lie 20-100 km from the jailau.
 DEFAULT_MIGRATION_KM = 100.0
 
@@ -55,7 +55,7 @@ def _demo_linear(kg_ha: float, at_ndvi: float, *, source: str) -> Linear:
 #: Linear ``a·ndvi + b``, zero at NDVI 0.1 (bare soil, *assumption*), passing
 #: through a reference magnitude at the median peak NDVI of that type in the
 #: demo's generated NDVI, and capped at 1.5 times that magnitude. The magnitudes
-#: come from DOMAIN.md (2024): semi-desert peak 1,370 kg DM/ha (Dzhanybek);
+#: come from docs/domain.md (2024): semi-desert peak 1,370 kg DM/ha (Dzhanybek);
 #: high-mountain summer pasture 400-500 kg/ha (450 used); foothill and mountain
 #: meadow steppe 875 kg DM/ha, the horse-norm check (3.5 t/ha fresh July yield
 #: at 25% dry matter). They are *assumptions* for the generated demo, not a
@@ -64,22 +64,22 @@ DEMO_BIOMASS_MODELS: Mapping[str, Linear] = {
     "semi_desert": _demo_linear(
         1370.0,
         0.40,
-        source="demo assumption: 1,370 kg DM/ha at NDVI 0.40 (Dzhanybek semi-desert peak, DOMAIN.md 2024)",
+        source="demo assumption: 1,370 kg DM/ha at NDVI 0.40 (Dzhanybek semi-desert peak, docs/domain.md 2024)",
     ),
     "foothill_steppe": _demo_linear(
         875.0,
         0.52,
-        source="demo assumption: 875 kg DM/ha at NDVI 0.52 (horse-norm check 3.5 t/ha fresh x 0.25, DOMAIN.md 2024)",
+        source="demo assumption: 875 kg DM/ha at NDVI 0.52 (horse-norm check 3.5 t/ha fresh x 0.25, docs/domain.md 2024)",
     ),
     "mountain_meadow_steppe": _demo_linear(
         875.0,
         0.62,
-        source="demo assumption: 875 kg DM/ha at NDVI 0.62 (horse-norm check 3.5 t/ha fresh x 0.25, DOMAIN.md 2024)",
+        source="demo assumption: 875 kg DM/ha at NDVI 0.62 (horse-norm check 3.5 t/ha fresh x 0.25, docs/domain.md 2024)",
     ),
     "alpine_meadow": _demo_linear(
         450.0,
         0.62,
-        source="demo assumption: 450 kg DM/ha at NDVI 0.62 (high-mountain summer 4-5 c/ha, DOMAIN.md 2024)",
+        source="demo assumption: 450 kg DM/ha at NDVI 0.62 (high-mountain summer 4-5 c/ha, docs/domain.md 2024)",
     ),
 }
 
@@ -104,7 +104,7 @@ class PlanningParams(BaseModel):
         ``grazing_models.capacity.DEFAULT_NDVI_SEASONS``).
     windows
         Season windows as ``{season: ((month, day), (month, day))}``; default
-        ``grazing_models.seasons.SEASON_WINDOWS`` (DOMAIN.md, Seasons; day
+        ``grazing_models.seasons.SEASON_WINDOWS`` (docs/domain.md, Seasons; day
         bounds assumed). Where two windows overlap (September: summer and
         autumn) a week takes the season that began last (autumn: herds come
         down), like ``grazing_models.rotation.instances.season_of``.
@@ -119,7 +119,7 @@ class PlanningParams(BaseModel):
         the coming season from last year's NDVI by setting it.
     min_valid_fraction
         NDVI composites whose valid fraction is below this are ignored
-        (DOMAIN.md, Satellite NDVI: every value comes with its valid fraction).
+        (docs/domain.md, Satellite NDVI: every value comes with its valid fraction).
         Default 0.0, as ``grazing_models.capacity.plot_capacity``.
     max_ndvi_gap_days
         A week farther than this from any valid composite of its plot has no
@@ -128,11 +128,11 @@ class PlanningParams(BaseModel):
     regrowth_per_week
         Regrowth per week as a share of the week's green biomass (from NDVI),
         repaying earlier grazing. Default 0.10, an *assumption* read from the
-        rest periods of DOMAIN.md (Seasons: 20-60 days of rest let a sward
+        rest periods of docs/domain.md (Seasons: 20-60 days of rest let a sward
         recover a 50% take, i.e. roughly 10% of the stand per week).
     cured_loss_per_week
         NDVI sees green biomass only; after the peak the forage cures and stays
-        standing (DOMAIN.md: winter pasture is grazed as dormant standing crop).
+        standing (docs/domain.md: winter pasture is grazed as dormant standing crop).
         The standing forage of a week is the larger of its green biomass and the
         previous week's standing forage less this share (weathering and
         trampling). Default 0.05, an *assumption*; 1.0 uses green biomass only.

@@ -29,7 +29,7 @@ def grazing_weeks(
         Year of the grazing season.
     windows
         Season windows; default ``grazing_models.seasons.SEASON_WINDOWS``
-        (DOMAIN.md, Seasons).
+        (docs/domain.md, Seasons).
     seasons
         Seasons covered.
     period_days

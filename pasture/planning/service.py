@@ -124,7 +124,7 @@ def create_plan(
         pairs, the heuristic above).
     params
         Planner parameters (utilisation, rest, distances, weights); defaults
-        from DOMAIN.md, see :class:`~grazing_models.rotation.RotationParams`.
+        from docs/domain.md, see :class:`~grazing_models.rotation.RotationParams`.
         A mapping of its fields is validated into one (e.g. a request body).
     planning
         How data become inputs, see :class:`PlanningParams` (or a mapping of

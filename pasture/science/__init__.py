@@ -4,7 +4,7 @@ Small functions that read layers and NDVI statistics from a `pasture.store.Store
 call the pure models of `grazing_models` and write the result tables of
 `pasture.model` (``capacity``, ``load``, ``trends``, ``greenup``), each as one
 transactional replacement of its slice. Every number here is a documented,
-keyword-only default taken from DOMAIN.md (2024) or marked as an *assumption*.
+keyword-only default taken from docs/domain.md (2024) or marked as an *assumption*.
 
 Modules: `inputs` (plots and NDVI of the store), `calibration` (NDVI→biomass
 models), `capacity`, `load` (livestock against forage and norms; which livestock

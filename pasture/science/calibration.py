@@ -104,7 +104,7 @@ def calibration_samples(
     """Pair each plot's geobotanical yield with its seasonal peak NDVI.
 
     A geobotanical survey gives one yield per plot and season
-    (``yield_<season>_cha``, c/ha; DOMAIN.md, Order 189, 2022). It is converted to
+    (``yield_<season>_cha``, c/ha; docs/domain.md, Order 189, 2022). It is converted to
     kg DM/ha with `yield_cha_to_kg_dm_ha` and paired with the plot's peak NDVI in
     that season's window (`seasonal_ndvi`, statistic ``"max"``), averaged over
     ``years`` (all years of the stack by default: a survey describes a typical
@@ -170,7 +170,7 @@ def calibrate_biomass_models(
 ) -> BiomassCalibration:
     """Calibrate one NDVI→biomass model per pasture type against geobotanical yields.
 
-    DOMAIN.md ("NDVI to biomass", 2024): no published equation exists for Kazakh
+    docs/domain.md ("NDVI to biomass", 2024): no published equation exists for Kazakh
     mountain pastures, so the model form and coefficients are calibrated per
     pasture type; a calibration reports R², RMSE and n, and its prediction
     interval carries into the capacity bands. The index range of each model is

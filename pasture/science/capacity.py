@@ -42,7 +42,7 @@ def compute_capacity(
     the plot's pasture-type model, with the model's prediction interval as the
     low/high band; winter (and any season without NDVI) from the geobotanical
     yield when ``yield_basis`` is given (`grazing_models.capacity.plot_capacity`).
-    Capacity = biomass × area × utilisation / (intake × days) (DOMAIN.md,
+    Capacity = biomass × area × utilisation / (intake × days) (docs/domain.md,
     "Carrying capacity", 2024). The year's slice of the table is replaced in one
     transaction; each row's ``model`` holds the model and its parameters.
 
@@ -57,7 +57,7 @@ def compute_capacity(
         against the plots' own yields (`calibrate_biomass_models`), which needs
         ``yield_basis``.
     utilisation
-        Allowable utilisation, default 0.5 "take half, leave half" (DOMAIN.md, 2024).
+        Allowable utilisation, default 0.5 "take half, leave half" (docs/domain.md, 2024).
     yield_basis, yield_dm_fraction
         Basis of the plots' geobotanical yields (``"fresh"``, ``"air_dry"``, ``"dry"``);
         None leaves yields unused. The demo's are air-dry (`DEMO_YIELD_BASIS`).
@@ -68,7 +68,7 @@ def compute_capacity(
     min_valid_fraction
         Composites observed over less of the plot are ignored (default 0.5, assumption).
     windows, table
-        Season windows and species table (defaults from DOMAIN.md, 2024).
+        Season windows and species table (defaults from docs/domain.md, 2024).
     ndvi
         Already read ``ndvi_stats`` rows, to avoid reading them again.
 

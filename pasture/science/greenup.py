@@ -23,7 +23,7 @@ def compute_greenup(
     """Green-up date of every plot and year; replaces the ``greenup`` table.
 
     Green-up is when NDVI rises past ``fraction`` (default 25 %) of its seasonal
-    amplitude (DOMAIN.md, "Satellite NDVI", 2024; `grazing_models.seasons.greenup_dates`).
+    amplitude (docs/domain.md, "Satellite NDVI", 2024; `grazing_models.seasons.greenup_dates`).
     """
     ndvi = read_ndvi(store) if ndvi is None else ndvi
     frame = greenup_dates(ndvi, fraction=fraction, min_valid_fraction=min_valid_fraction)

@@ -14,7 +14,7 @@ from ..store.base import Store
 
 __all__ = ["DEFAULT_MIN_VALID_FRACTION", "latest_full_year", "read_ndvi", "read_plots"]
 
-#: Composites whose ``valid_fraction`` is below this are ignored. DOMAIN.md ("Satellite
+#: Composites whose ``valid_fraction`` is below this are ignored. docs/domain.md ("Satellite
 #: NDVI", 2024) asks for the valid fraction with every value but gives no threshold:
 #: half the plot observed is an *assumption* of this module.
 DEFAULT_MIN_VALID_FRACTION: float = 0.5
@@ -43,7 +43,7 @@ def latest_full_year(
 
     A year counts when the stack holds composites both before the start of its
     spring window and after the end of its autumn window (16 Apr – 5 Nov by
-    default, DOMAIN.md "Seasons", 2024).
+    default, docs/domain.md "Seasons", 2024).
     """
     times = pd.DatetimeIndex(pd.to_datetime(ndvi["time"]).unique())
     if times.empty:

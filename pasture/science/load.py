@@ -4,7 +4,7 @@ Which livestock figures are used (census and herds are the same animals, so
 they are never added together):
 
 * union and okrug levels use each household's **latest census** (the record a
-  union keeps and the law asks for, DOMAIN.md "Who does what");
+  union keeps and the law asks for, docs/domain.md "Who does what");
 * the plot level uses the **herds**, placed on the plot that holds their point:
   only herds have a location. A herd counts on its plot for every season of the
   plot, so the plot level shows where herds stand now, not a rotation plan.
@@ -57,7 +57,7 @@ def compute_load(
     Reads the year's ``capacity`` rows (run `compute_capacity` first), the latest
     census and the herds. Union and okrug levels use the census, the plot level
     the herds on each plot (the same animals: never both, see the module
-    docstring). Per DOMAIN.md (2024)::
+    docstring). Per docs/domain.md (2024)::
 
         demand_kg      = Σ_species head × intake(season) × days
         stocking_ratio = demand_kg / forage_kg          # > 1 overloaded
@@ -82,7 +82,7 @@ def compute_load(
     unused_threshold
         Non-use threshold for both statuses (Law 65-VIII, 2024).
     table
-        Species table (intake per season); default DOMAIN.md (2024).
+        Species table (intake per season); default docs/domain.md (2024).
 
     Returns
     -------

@@ -37,7 +37,7 @@ def relative_to_reference(
 ) -> pd.DataFrame:
     """Annual NDVI as a ratio to the median of its reference group in the same year.
 
-    The trends.earth method compares a plot with "similar land" (DOMAIN.md,
+    The trends.earth method compares a plot with "similar land" (docs/domain.md,
     "Degradation", 2024) and removes the climate signal before testing a trend
     (RESTREND uses rainfall). Without rainfall data, the year-by-year median of
     similar plots carries the weather: dividing by it leaves what differs in the
@@ -71,7 +71,7 @@ def compute_trends(
     Integrates each year's growing-season NDVI (`annual_integrated_ndvi`), divides
     it by the median of the plot's reference group that year
     (`relative_to_reference`), then tests the trend with Mann–Kendall and sizes
-    it with Theil–Sen (`ndvi_trends`; trends.earth, DOMAIN.md "Degradation", 2024).
+    it with Theil–Sen (`ndvi_trends`; trends.earth, docs/domain.md "Degradation", 2024).
     ``reference="none"`` tests the raw integral: weather shared by the whole
     district then shows up as a trend (on the demo stack, whose generated years
     happen to get drier, 737 of 2,741 plots test "degrading" that way).

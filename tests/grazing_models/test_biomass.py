@@ -1,4 +1,4 @@
-"""Biomass models, calibration and yield conversion (DOMAIN.md, NDVI to biomass)."""
+"""Biomass models, calibration and yield conversion (docs/domain.md, NDVI to biomass)."""
 
 from __future__ import annotations
 

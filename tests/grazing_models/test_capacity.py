@@ -1,4 +1,4 @@
-"""Carrying capacity (DOMAIN.md, Carrying capacity; Livestock units and intake)."""
+"""Carrying capacity (docs/domain.md, Carrying capacity; Livestock units and intake)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from grazing_models.livestock import default_species_table
 
 
 def test_kazakh_horse_norm_agrees_with_the_capacity_formula():
-    # DOMAIN.md: 4.1 ha per horse for 170 days, 3.5 t/ha fresh July yield, 0.65 use,
+    # docs/domain.md: 4.1 ha per horse for 170 days, 3.5 t/ha fresh July yield, 0.65 use,
     # 25 % dry matter -> ~55 kg fresh/day, ~14 kg DM/day.
     area_ha, days, use = 4.1, 170, 0.65
     fresh_kg_ha = 3500.0

@@ -1,4 +1,4 @@
-"""Degradation trends: Mann–Kendall and Theil–Sen (DOMAIN.md, Degradation; trends.earth)."""
+"""Degradation trends: Mann–Kendall and Theil–Sen (docs/domain.md, Degradation; trends.earth)."""
 
 from __future__ import annotations
 

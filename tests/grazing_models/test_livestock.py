@@ -1,4 +1,4 @@
-"""Livestock units and intake (DOMAIN.md, Livestock units and intake)."""
+"""Livestock units and intake (docs/domain.md, Livestock units and intake)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_intake_defaults_and_horse_season_variants():
 
 
 def test_aum_is_355_kg_dm_within_the_documented_rounding():
-    # 11.8 kg DM/day x 30 days = 354.0 kg; DOMAIN.md cites 355 (780 lb = 353.8 kg)
+    # 11.8 kg DM/day x 30 days = 354.0 kg; docs/domain.md cites 355 (780 lb = 353.8 kg)
     assert pytest.approx(354.0) == AUM_KG_DM
     assert abs(AUM_KG_DM - 355.0) <= 1.0
     assert animal_unit_months(AUM_KG_DM * 3) == pytest.approx(3.0)

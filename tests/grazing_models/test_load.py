@@ -1,4 +1,4 @@
-"""Load against capacity and against load norms (DOMAIN.md; Law 65-VIII, 2024)."""
+"""Load against capacity and against load norms (docs/domain.md; Law 65-VIII, 2024)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Season windows and green-up dates (DOMAIN.md, Seasons; Satellite NDVI)."""
+"""Season windows and green-up dates (docs/domain.md, Seasons; Satellite NDVI)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def test_plot_count_and_pasture_share(demo: pasture.Store) -> None:
     plots = demo.read("plots")
     assert 1_000 <= len(plots) <= 3_000
     district_ha = geodesic_area_ha([district_boundary()])[0]
-    # DOMAIN.md: more than 30% of the district's 8,727 km² is pasture
+    # docs/domain.md: more than 30% of the district's 8,727 km² is pasture
     assert 0.30 < plots["area_ha"].sum() / district_ha < 0.55
 
 

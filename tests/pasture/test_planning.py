@@ -246,7 +246,8 @@ def test_demo_plan_is_stored_as_a_valid_draft(
         "alpine_meadow",
     }
     assert (
-        models["semi_desert"]["form"] == "linear" and "DOMAIN.md" in models["semi_desert"]["source"]
+        models["semi_desert"]["form"] == "linear"
+        and "docs/domain.md" in models["semi_desert"]["source"]
     )
     assert params["solver"]["requested"] == "heuristic"
     assert {r["species"] for r in params["species_table"]} == set(SPECIES)

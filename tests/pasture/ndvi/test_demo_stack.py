@@ -203,7 +203,7 @@ def test_values_in_range_with_cloud_gaps(stacks: dict[str, StackManifest]) -> No
 
 
 def greenup_doy(curve: np.ndarray, days: np.ndarray) -> int:
-    """First composite where NDVI passes 25% of its seasonal amplitude (DOMAIN.md)."""
+    """First composite where NDVI passes 25% of its seasonal amplitude (docs/domain.md)."""
     lo, hi = np.nanmin(curve), np.nanmax(curve)
     return int(days[np.argmax(curve >= lo + 0.25 * (hi - lo))])
 

@@ -11,7 +11,7 @@ from pasture.science import ScienceSummary
 
 YEAR = 2024  # the latest full year of the demo stack (2017–2024)
 ALPHA = 0.05
-# Published ranges (DOMAIN.md, "Carrying capacity", 2024)
+# Published ranges (docs/domain.md, "Carrying capacity", 2024)
 AKMOLA_ANIMALS_HA = (0.10, 0.17)  # Qi et al. 2025, Remote Sens. 17(8):1477
 MONGOLIA_SU_HA = (0.3, 2.8)
 

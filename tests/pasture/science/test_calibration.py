@@ -19,7 +19,7 @@ def test_calibration_recovers_the_generated_survey_relation(science: Science) ->
 
     `pasture.demo.SurveyRelation`: dry matter = 1400·(seasonal peak NDVI) − 120
     kg/ha times a lognormal scatter (σ 0.2). Calibration should land in the
-    R² 0.5-0.9 that local calibrations report (DOMAIN.md) and recover the slope.
+    R² 0.5-0.9 that local calibrations report (docs/domain.md) and recover the slope.
     """
     report = science.summary.calibration.set_index("pasture_type")
     assert report["n"].to_dict() == {

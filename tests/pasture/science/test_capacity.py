@@ -69,7 +69,7 @@ def _annual_su_per_ha(capacity: pd.DataFrame, area: pd.Series) -> float:
 
 
 def test_capacity_per_ha_lies_in_the_published_range(science: Science) -> None:
-    """Capacity in sheep units per ha falls in Mongolia's 0.3–2.8 SU/ha (DOMAIN.md).
+    """Capacity in sheep units per ha falls in Mongolia's 0.3–2.8 SU/ha (docs/domain.md).
 
     Measured on the demo: 0.728 SU/ha year-round over the district's pasture,
     0.22-1.0 per union. The calibrated models reproduce the generated yields'
