@@ -1,4 +1,4 @@
-"""Livestock load against capacity and against the legal load norms.
+"""Livestock load against forage capacity.
 
 docs/domain.md (2024)::
 
@@ -10,19 +10,12 @@ the legal threshold, ``"within capacity"`` otherwise, ``"unknown"`` without a
 figure. Law 65-VIII (2024) counts a pasture as unused when it carries less than
 50 % of its prescribed load (20 % before 2024): `UNUSED_THRESHOLD` = 0.5.
 
-The prescribed load itself is Order 3-3/332's maximum permissible load per
-species, region and pasture type in hectares per head. Its annex could not be
-obtained, so norms are data (`LoadNorms.from_csv`); the packaged
-``load_norms_SAMPLE.csv`` is a labelled sample, not the legal table.
+Load against the legal norm, Order 3-3/332's maximum permissible load, is
+`grazing_models.norms`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from importlib import resources
-from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -36,11 +29,9 @@ __all__ = [
     "STATUSES",
     "UNUSED_THRESHOLD",
     "UNUSED_THRESHOLD_BEFORE_2024",
-    "LoadNorms",
     "census_heads",
     "herd_heads",
     "latest_census",
-    "norm_check",
     "stocking_load",
     "stocking_status",
     "union_okrug",
@@ -200,138 +191,4 @@ def stocking_load(
     ).to_numpy()
     unmatched = sorted(set(counts.index.dropna()) - set(out[by]), key=str)
     out.attrs["livestock_without_capacity"] = unmatched
-    return out
-
-
-# ---------------------------------------------------------------------------- norms
-
-
-@dataclass(frozen=True, eq=False)
-class LoadNorms:
-    """Maximum permissible load in hectares per head (Order 3-3/332 format).
-
-    Columns: ``region, pasture_type, season, species, ha_per_head, source`` and an
-    optional ``sample`` flag; ``*`` in region, pasture_type or season matches any.
-    The most specific matching row wins (region, then pasture type, then season).
-    """
-
-    table: pd.DataFrame
-
-    _COLUMNS = ("region", "pasture_type", "season", "species", "ha_per_head")
-
-    def __post_init__(self) -> None:
-        missing = [c for c in self._COLUMNS if c not in self.table]
-        if missing:
-            raise ValueError(f"load-norm table lacks column(s) {missing}; needs {self._COLUMNS}")
-        unknown = sorted(set(self.table["species"]) - set(SPECIES))
-        if unknown:
-            raise ValueError(f"load-norm table has unknown species {unknown}; use {SPECIES}")
-        ha = pd.to_numeric(self.table["ha_per_head"], errors="coerce")
-        if ha.isna().any() or (ha <= 0).any():
-            raise ValueError("ha_per_head must be a positive number in every row")
-
-    @classmethod
-    def from_csv(cls, path: str | PathLike[str] | io.TextIOBase) -> LoadNorms:
-        """Read a norm table; lines starting with ``#`` are comments."""
-        frame = pd.read_csv(path, comment="#", dtype={c: str for c in cls._COLUMNS[:4]})
-        frame["ha_per_head"] = pd.to_numeric(frame["ha_per_head"], errors="coerce")
-        for c in cls._COLUMNS[:3]:
-            frame[c] = frame[c].fillna("*").str.strip()
-        return cls(frame)
-
-    @classmethod
-    def sample(cls) -> LoadNorms:
-        """The packaged SAMPLE table: NOT Order 3-3/332's annex (see the CSV header)."""
-        text = resources.files("grazing_models").joinpath("data/load_norms_SAMPLE.csv")
-        return cls.from_csv(io.StringIO(text.read_text("utf-8")))
-
-    @property
-    def is_sample(self) -> bool:
-        """True when any row is flagged ``sample`` (not a legal norm)."""
-        if "sample" not in self.table:
-            return False
-        flag = self.table["sample"].astype(str).str.strip().str.lower()
-        return bool(flag.isin(("true", "1", "yes")).any())
-
-    def ha_per_head(
-        self, species: str, *, pasture_type: str = "*", region: str = "*", season: str = "*"
-    ) -> float:
-        """Hectares per head for one species; NaN when no row matches."""
-        t = self.table[self.table["species"] == species]
-        score = np.zeros(len(t))
-        ok = np.ones(len(t), dtype=bool)
-        for weight, column, wanted in (
-            (4, "region", region),
-            (2, "pasture_type", pasture_type),
-            (1, "season", season),
-        ):
-            values = t[column].to_numpy(dtype=object)
-            exact = values == wanted
-            ok &= exact | (values == "*")
-            score += np.where(exact & (values != "*"), weight, 0)
-        if not ok.any():
-            return float("nan")
-        best = int(np.argmax(np.where(ok, score, -1)))
-        return float(t["ha_per_head"].to_numpy()[best])
-
-
-def norm_check(
-    frame: pd.DataFrame,
-    norms: LoadNorms,
-    *,
-    region: str = "*",
-    season: str = "*",
-    unused_threshold: float = UNUSED_THRESHOLD,
-    species: Sequence[str] = SPECIES,
-) -> pd.DataFrame:
-    """Livestock against the load norm, per row (plot, union, okrug).
-
-    ``norm_load = Σ_s heads_s × ha_per_head(s, pasture_type) / area_ha``: the share
-    of the area the livestock needs under the norm; > 1 exceeds the maximum
-    permissible load, < ``unused_threshold`` (0.5, Law 65-VIII, 2024) is unused.
-
-    Parameters
-    ----------
-    frame
-        Rows with ``area_ha``, ``pasture_type`` (or ``*``) and species head counts.
-    norms
-        `LoadNorms` (`LoadNorms.from_csv`; `LoadNorms.sample` is NOT the legal table).
-    region, season
-        Norm row selectors (``*``: any).
-    unused_threshold
-        Legal non-use threshold, default 0.5 (Law 65-VIII, 2024).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``frame`` plus ``permitted_<species>`` (area / ha_per_head), ``norm_load``,
-        ``norm_status`` and ``norms_sample`` (True when the norms are the sample).
-    """
-    if "area_ha" not in frame:
-        raise ValueError("norm_check needs an area_ha column")
-    counts = head_counts(frame)
-    area = frame["area_ha"].to_numpy(dtype=float)
-    types = (
-        frame["pasture_type"].astype(str).to_numpy()
-        if "pasture_type" in frame
-        else np.full(len(frame), "*", dtype=object)
-    )
-    out = frame.copy()
-    need = np.zeros(len(frame))
-    for sp in species:
-        lookup = {
-            t: norms.ha_per_head(sp, pasture_type=str(t), region=region, season=season)
-            for t in pd.unique(types)
-        }
-        ha = np.array([lookup[t] for t in types], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"permitted_{sp}"] = area / ha
-        heads = counts[sp].to_numpy()
-        need += np.where(heads > 0, heads * ha, 0.0)  # a missing norm matters only with animals
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["norm_load"] = np.where(area > 0, need / np.where(area > 0, area, 1.0), np.nan)
-    out["norm_status"] = stocking_status(
-        out["norm_load"], unused_threshold=unused_threshold
-    ).to_numpy()
-    out["norms_sample"] = norms.is_sample
     return out

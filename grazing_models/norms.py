@@ -55,6 +55,7 @@ __all__ = [
     "NormTable",
     "norm_load",
     "norm_status",
+    "permitted_heads",
 ]
 
 #: How every output built on the packaged table names it (its provenance file).
@@ -252,6 +253,34 @@ class NormTable:
         return out
 
 
+def permitted_heads(
+    *,
+    area_ha: Sequence[float] | np.ndarray,
+    days_grazed: Sequence[float] | np.ndarray,
+    rows: Sequence[NormRow | None],
+    condition: Sequence[Condition] | Condition = "restored",
+    grazing_days: GrazingDays = "mid",
+) -> pd.DataFrame:
+    """Head of each species alone that the norm allows on each area for ``days_grazed`` days.
+
+    ``area_ha × days / (ha_per_head × days_grazed)``: the whole period's
+    ``area_ha / ha_per_head`` head, more for a shorter stay (the animal-days reading of
+    the module docstring). NaN where there is no row, no area or no days.
+    """
+    n = len(rows)
+    conditions = [condition] * n if isinstance(condition, str) else list(condition)
+    area = np.asarray(area_ha, dtype=float)
+    stay = np.asarray(days_grazed, dtype=float)
+    out = {s: np.full(n, np.nan) for s in NORM_SPECIES}
+    for i, row in enumerate(rows):
+        if row is None or not (area[i] > 0 and stay[i] > 0):
+            continue
+        budget = area[i] * row.days(grazing_days) / stay[i]
+        for s in NORM_SPECIES:
+            out[s][i] = budget / row.ha_per_head(s, conditions[i])
+    return pd.DataFrame(out)
+
+
 def norm_load(
     heads: pd.DataFrame,
     *,
@@ -265,34 +294,36 @@ def norm_load(
 
     ``heads`` holds head counts per species (columns of :data:`NORM_SPECIES`), one row
     per plot (or land user); ``days_grazed`` how many days that livestock stays;
-    ``rows`` the norm row of each (None: NaN, no norm). See the module docstring for
-    the animal-days reading: ``Σ_s head_s × ha_s × days_grazed / (area_ha × days)``.
+    ``rows`` the norm row of each (None: NaN, no norm). The share is
+    ``Σ_s head_s / permitted_s`` (:func:`permitted_heads`), i.e.
+    ``Σ_s head_s × ha_s × days_grazed / (area_ha × days)``; no livestock is 0.
     """
-    n = len(heads)
-    conditions = [condition] * n if isinstance(condition, str) else list(condition)
-    days = np.asarray(days_grazed, dtype=float)
-    area = np.asarray(area_ha, dtype=float)
-    out = np.full(n, np.nan)
-    for i, row in enumerate(rows):
-        if row is None or not area[i] > 0:
-            continue
-        need = sum(
-            float(heads[s].iat[i]) * row.ha_per_head(s, conditions[i])
-            for s in NORM_SPECIES
-            if s in heads
-        )
-        out[i] = need * days[i] / (area[i] * row.days(grazing_days))
-    return out
+    allowed = permitted_heads(
+        area_ha=area_ha,
+        days_grazed=np.maximum(np.asarray(days_grazed, dtype=float), 1e-9),
+        rows=rows,
+        condition=condition,
+        grazing_days=grazing_days,
+    )
+    species = [s for s in NORM_SPECIES if s in heads]
+    counts = heads[species].to_numpy(dtype=float)
+    limit = allowed[species].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(counts > 0, counts / limit, 0.0)
+    return np.where(np.isnan(limit).all(axis=1), np.nan, shares.sum(axis=1))
 
 
-def norm_status(load: Sequence[float] | np.ndarray) -> np.ndarray:
+def norm_status(
+    load: Sequence[float] | np.ndarray, *, unused_share: float = UNUSED_SHARE
+) -> np.ndarray:
     """``over the norm`` (> 1), ``unused`` (< 50 %, :data:`UNUSED_WORDING`), ``within the norm``.
 
-    NaN (no norm row, or no area) gives ``no norm``.
+    NaN (no norm row, or no area) gives ``no norm``. ``unused_share`` is the law's 0.5
+    (0.2 before 2024).
     """
     r = np.asarray(load, dtype=float)
     return np.select(
-        [np.isnan(r), r > 1.0, r < UNUSED_SHARE],
+        [np.isnan(r), r > 1.0, r < unused_share],
         ["no norm", "over the norm", "unused"],
         default="within the norm",
     ).astype(object)

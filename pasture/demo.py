@@ -23,6 +23,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from grazing_models.norms import DEMO_TYPE_ROWS
+
 from .geometry import geodesic_area_ha
 from .model import SPECIES
 from .store.base import Store
@@ -280,6 +282,8 @@ def build_demo(
     store.set_meta("demo", json.dumps({"seed": seed, "generated": True, "label": DEMO_SOURCE}))
     store.set_meta("district_boundary_wkt", shapely.to_wkt(b.district, rounding_precision=7))
     store.set_meta("district_boundary_source", OSM_SOURCE)
+    # the demo's pasture types to Almaty-oblast rows of Order 3-3/332 by elevation zone
+    store.set_meta("load_norm_rows", json.dumps(DEMO_TYPE_ROWS, ensure_ascii=False))
     batches: list[tuple[str, pd.DataFrame, Any]] = [
         ("okrugs", okrugs, "append"),
         ("unions", unions, "append"),

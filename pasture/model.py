@@ -307,7 +307,11 @@ LOAD = Table(
         *(Field(f"forage_{k}_kg", R) for k in _LOW_CENTRAL_HIGH),
         *(Field(f"stocking_ratio_{k}", R) for k in _LOW_CENTRAL_HIGH),
         Field("status", T, True, "overloaded, within capacity, unused or unknown"),
-        Field("norm_status", T, description="against the load-norm table; sample norms say so"),
+        Field(
+            "norm_status",
+            T,
+            description="against Order 3-3/332: over the norm, within the norm, unused (< 50 %), no norm",
+        ),
     ),
     ("level", "group_id", "year", "season"),
 )

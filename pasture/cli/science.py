@@ -19,7 +19,8 @@ from rich.table import Table
 from grazing_models.biomass import BiomassModels, BiomassPredictor, parse_biomass_model
 from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capacity
 from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
-from grazing_models.load import UNUSED_THRESHOLD, LoadNorms
+from grazing_models.load import UNUSED_THRESHOLD
+from grazing_models.norms import UNUSED_WORDING, NormTable
 
 from .. import science
 from ..errors import InvalidInput, NotFound
@@ -211,9 +212,15 @@ def _print_calibration(calibration: science.BiomassCalibration) -> None:
     "--norms",
     "norms_file",
     type=click.Path(path_type=Path),
-    help="load-norm CSV (Order 3-3/332 format); default: the packaged SAMPLE table",
+    help="norm table in the columns of Order 3-3/332's annex; default: the packaged annex",
 )
-@click.option("--region", default="*", show_default=True, help="region of the norm table")
+@click.option(
+    "--norm-rows",
+    "norm_rows_file",
+    type=click.Path(path_type=Path),
+    help="JSON {pasture type: [oblast, natural zone, subzone, annex pasture type]}; "
+    "default: the store's load_norm_rows setting",
+)
 @click.option(
     "--unused-threshold",
     type=click.FloatRange(0, 1),
@@ -232,17 +239,25 @@ def load(
     store_url: str,
     year: int | None,
     norms_file: Path | None,
-    region: str,
+    norm_rows_file: Path | None,
     unused_threshold: float,
     level: str,
 ) -> None:
-    """Compare livestock with forage per plot, union and okrug, and store the load."""
-    if norms_file is not None and not norms_file.exists():
-        raise NotFound(f"no such norm file: {norms_file}")
-    norms = LoadNorms.from_csv(norms_file) if norms_file is not None else LoadNorms.sample()
+    """Compare livestock with forage and with the legal load norm; store the load.
+
+    Two statuses, never mixed: against forage capacity from NDVI (overloaded, within
+    capacity, unused) and against the maximum permissible load of Order 3-3/332 (over
+    the norm, within the norm, unused under 50 % of it: Land Code Art. 92 п.4 пп.3).
+    """
+    norms = _norm_table(norms_file)
+    norm_rows = _norm_rows(norm_rows_file)
     with open_url(store_url) as store:
         rows = science.compute_load(
-            store, year=year, norms=norms, region=region, unused_threshold=unused_threshold
+            store,
+            year=year,
+            norms=norms,
+            norm_rows=norm_rows,
+            unused_threshold=unused_threshold,
         )
     shown = rows[rows["level"] == level]
     if level == "plot":
@@ -282,10 +297,44 @@ def load(
         "Union and okrug levels count each household's latest census; the plot level counts "
         "the herds on each plot. Public pasture and okrugs without a union: livestock unknown."
     )
-    if norms.is_sample:
+    _print_norm_notes(rows[rows["level"] == level], norms)
+
+
+def _norm_table(path: Path | None) -> NormTable:
+    if path is None:
+        return NormTable.annex()
+    if not path.exists():
+        raise NotFound(f"no such norm file: {path}")
+    try:
+        return NormTable.from_csv(path)
+    except ValueError as exc:
+        raise InvalidInput(str(path), [str(exc)]) from None
+
+
+def _norm_rows(path: Path | None) -> dict[str, list[str]] | None:
+    if path is None:
+        return None
+    if not path.exists():
+        raise NotFound(f"no such file: {path}")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): [str(x) for x in v][:4] for k, v in doc.items()}
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput(
+            str(path), ["expected JSON {pasture type: [oblast, zone, subzone, pasture type]}"]
+        ) from None
+
+
+def _print_norm_notes(rows: pd.DataFrame, norms: NormTable) -> None:
+    """What the norm status rests on, and why a row may be unused under the law."""
+    counts = rows["norm_status"].value_counts().to_dict()
+    out.print("norm status: " + ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
+    out.print(f"[italic]norms: {norms.label}[/]")
+    out.print(f"[italic]unused: {UNUSED_WORDING}[/]")
+    if counts.get("no norm"):
         out.print(
-            "[bold yellow]norm status uses the SAMPLE load-norm table, not Order 3-3/332's "
-            "annex: give --norms FILE for a legal check[/]"
+            "[yellow]'no norm': the pasture type has no row of the norm table; "
+            "map it with --norm-rows FILE[/]"
         )
 
 

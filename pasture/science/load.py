@@ -9,12 +9,18 @@ they are never added together):
   only herds have a location. A herd counts on its plot for every season of the
   plot, so the plot level shows where herds stand now, not a rotation plan.
 
-The ``norm_status`` column compares livestock with a load-norm table (Order
-3-3/332 format, `grazing_models.load.LoadNorms`); the default is the packaged
-SAMPLE table, and every status it gives says ``(SAMPLE norms)``.
+The ``norm_status`` column compares livestock with the maximum permissible load of
+Order 3-3/332 (`grazing_models.norms`, its annex as transcribed; verify against the
+official text before a legal decision): over the norm, within it, or unused under 50 %
+of it (Land Code Art. 92 п.4 пп.3). Each plot's norm row comes from its pasture type
+through the store's ``load_norm_rows`` setting (pasture type → oblast, natural zone,
+subzone, pasture type of the annex); a plot whose type has no row has no norm.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,21 +29,22 @@ from grazing_models.capacity import BANDS, aggregate_capacity
 from grazing_models.livestock import SpeciesTable
 from grazing_models.load import (
     UNUSED_THRESHOLD,
-    LoadNorms,
     census_heads,
     herd_heads,
-    norm_check,
     stocking_load,
-    stocking_status,
 )
+from grazing_models.norms import GrazingDays, NormRow, NormTable, norm_status, permitted_heads
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
 from .inputs import read_plots
 from .tables import table_frame
 
-__all__ = ["PUBLIC_GROUP", "compute_load"]
+__all__ = ["NORM_ROWS_SETTING", "PUBLIC_GROUP", "compute_load", "norm_rows_of"]
+
+#: The store setting that maps each pasture type to its row of the norm table (JSON).
+NORM_ROWS_SETTING = "load_norm_rows"
 
 #: Group id of plots without a union in the ``load`` table (see `pasture.model.LOAD`).
 PUBLIC_GROUP: str = "public"
@@ -47,8 +54,9 @@ def compute_load(
     store: Store,
     *,
     year: int | None = None,
-    norms: LoadNorms | None = None,
-    region: str = "*",
+    norms: NormTable | None = None,
+    norm_rows: Mapping[str, Sequence[str]] | None = None,
+    grazing_days: GrazingDays = "mid",
     unused_threshold: float = UNUSED_THRESHOLD,
     table: SpeciesTable | None = None,
 ) -> pd.DataFrame:
@@ -65,8 +73,8 @@ def compute_load(
     ``status`` is overloaded above 1, unused below ``unused_threshold`` (0.5, Law
     65-VIII, 2024), within capacity otherwise. Groups whose livestock is not in
     the census (public pasture, okrugs without a union) have unknown demand and
-    status ``"unknown"``. ``norm_status`` compares the livestock with ``norms``
-    (default the SAMPLE table, and then every status says ``(SAMPLE norms)``).
+    status ``"unknown"``. ``norm_status`` compares the livestock with the permissible
+    load of ``norms`` over each season's days (see the module docstring).
 
     Parameters
     ----------
@@ -75,10 +83,12 @@ def compute_load(
     year
         Season year of the capacity rows; default the latest year stored.
     norms
-        Load norms in hectares per head (Order 3-3/332 format); default
-        `LoadNorms.sample`, which is NOT the legal table.
-    region
-        Region selector of the norm table (``*``: any).
+        The norm table; default the packaged Order 3-3/332 annex (`NormTable.annex`).
+    norm_rows
+        Pasture type → (oblast, natural zone, subzone, pasture type) of the table;
+        default the store's ``load_norm_rows`` setting (`norm_rows_of`).
+    grazing_days
+        Which end of a row's grazing-period range the norm uses (default the middle).
     unused_threshold
         Non-use threshold for both statuses (Law 65-VIII, 2024).
     table
@@ -88,15 +98,17 @@ def compute_load(
     -------
     pandas.DataFrame
         The ``load`` rows plus ``area_ha``, the species head counts, ``sheep_units``
-        (census heads in Kazakh sheep units), ``norm_load`` and ``norms_sample``.
+        (census heads in Kazakh sheep units), ``norm_load`` and ``norms_sample``
+        (False: the annex is the Order's table, as transcribed).
     """
-    norms = LoadNorms.sample() if norms is None else norms
+    norms = NormTable.annex() if norms is None else norms
+    rows_of = norm_rows_of(store) if norm_rows is None else norm_rows
     year, capacity = _capacity_of_year(store, year)
     plots = read_plots(store)
     capacity = _with_plot_fields(capacity, plots)
     parts = _levels(store, capacity, plots)
 
-    permitted = _permitted_heads(capacity, norms, region=region)
+    permitted = _permitted_heads(capacity, norms, rows_of, grazing_days=grazing_days)
     frames = []
     for level, rows, heads, unknown in parts:
         loaded = stocking_load(
@@ -108,7 +120,6 @@ def compute_load(
             level=level,
             plots_capacity=capacity,
             unused_threshold=unused_threshold,
-            is_sample=norms.is_sample,
         )
         if unknown:
             _mark_unknown(loaded, unknown)
@@ -116,7 +127,7 @@ def compute_load(
     result = pd.concat(frames, ignore_index=True)
     result["year"] = int(year)
     result["sheep_units"] = _sheep_units(result, table)
-    result["norms_sample"] = norms.is_sample
+    result["norms_sample"] = False
     # demand on zero forage has no finite ratio: stored as missing, the status says overloaded
     ratios = [c for c in result.columns if c.startswith("stocking_ratio_")]
     result[ratios] = result[ratios].replace([np.inf, -np.inf], np.nan)
@@ -202,18 +213,41 @@ def _with_plot_fields(capacity: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def _permitted_heads(capacity: pd.DataFrame, norms: LoadNorms, *, region: str) -> pd.DataFrame:
-    """Heads each plot-season may carry under the norms: ``permitted_<species>``."""
-    parts = []
-    for season, rows in capacity.groupby("season", sort=True):
-        checked = norm_check(
-            rows[["plot_id", "union_id", "okrug_id", "season", "area_ha", "pasture_type"]],
-            norms,
-            region=region,
-            season=str(season),
-        )
-        parts.append(checked)
-    return pd.concat(parts, ignore_index=True)
+def norm_rows_of(store: Store) -> dict[str, tuple[str, str, str, str]]:
+    """The store's pasture type → norm-table row mapping (empty when none is set)."""
+    text = store.get_meta(NORM_ROWS_SETTING)
+    if not text:
+        return {}
+    try:
+        doc = json.loads(text)
+        return {str(k): (str(v[0]), str(v[1]), str(v[2]), str(v[3])) for k, v in doc.items()}
+    except (ValueError, TypeError, IndexError, AttributeError):
+        raise InvalidInput(
+            f"store setting {NORM_ROWS_SETTING}",
+            ["expected JSON {pasture type: [oblast, natural zone, subzone, pasture type]}"],
+        ) from None
+
+
+def _permitted_heads(
+    capacity: pd.DataFrame,
+    norms: NormTable,
+    rows_of: Mapping[str, Sequence[str]],
+    *,
+    grazing_days: GrazingDays,
+) -> pd.DataFrame:
+    """Heads each plot-season may carry under the norm: ``permitted_<species>``."""
+    keys = {str(k): (str(v[0]), str(v[1]), str(v[2]), str(v[3])) for k, v in rows_of.items()}
+    rows: list[NormRow | None] = norms.resolve(capacity["pasture_type"].astype(str).tolist(), keys)
+    allowed = permitted_heads(
+        area_ha=capacity["area_ha"].to_numpy(dtype=float),
+        days_grazed=capacity["days"].to_numpy(dtype=float),
+        rows=rows,
+        grazing_days=grazing_days,
+    )
+    out = capacity[["plot_id", "union_id", "okrug_id", "season"]].reset_index(drop=True)
+    for s in SPECIES:
+        out[f"permitted_{s}"] = allowed[s].to_numpy()
+    return out
 
 
 def _with_norms(
@@ -223,13 +257,11 @@ def _with_norms(
     level: str,
     plots_capacity: pd.DataFrame,
     unused_threshold: float,
-    is_sample: bool,
 ) -> pd.DataFrame:
     """``norm_load`` = Σ_species heads / Σ_plots permitted heads, and its status.
 
-    For one plot this is `grazing_models.load.norm_check`'s Σ heads × ha_per_head /
-    area; for a group it sums the permitted heads of its plots, so mixed pasture
-    types each keep their own norm.
+    For one plot this is `grazing_models.norms.norm_load`; for a group it sums the
+    permitted heads of its plots, so mixed pasture types each keep their own norm.
     """
     key = {"plot": "plot_id", "union": "union_id", "okrug": "okrug_id"}[level]
     group = permitted[key]
@@ -249,7 +281,5 @@ def _with_norms(
     norm_load = np.where(np.isnan(allowed).all(axis=1), np.nan, np.nansum(share, axis=1))
     out = loaded.copy()
     out["norm_load"] = norm_load
-    status = stocking_status(norm_load, unused_threshold=unused_threshold)
-    label = " (SAMPLE norms)" if is_sample else ""
-    out["norm_status"] = [s if s == "unknown" else f"{s}{label}" for s in status]
+    out["norm_status"] = norm_status(norm_load, unused_share=unused_threshold)
     return out

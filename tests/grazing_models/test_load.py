@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -13,11 +11,9 @@ from shapely.geometry import Point, box
 from grazing_models.load import (
     UNUSED_THRESHOLD,
     UNUSED_THRESHOLD_BEFORE_2024,
-    LoadNorms,
     census_heads,
     herd_heads,
     latest_census,
-    norm_check,
     stocking_load,
     stocking_status,
     union_okrug,
@@ -96,52 +92,6 @@ def test_stocking_load_against_union_capacity():
     assert out.iloc[1]["status"] == "overloaded"
     # u2: 10 sheep + 1 cow = 23 kg/day × 122 = 2,806 kg of 200,000
     assert out.iloc[2]["status"] == "unused"
-
-
-def test_sample_norms_are_labelled_and_give_the_horse_norm():
-    norms = LoadNorms.sample()
-    assert norms.is_sample
-    assert norms.ha_per_head("horses", pasture_type="mountain meadow") == 4.1
-    assert norms.ha_per_head("sheep") == pytest.approx(4.1 / 6, abs=1e-3)
-
-
-def test_norm_check_against_the_sample_table():
-    frame = pd.DataFrame({"area_ha": [100.0, 100.0, 100.0, 50.0], "horses": [5, 20, 30, 0]})
-    frame["sheep"] = [0, 0, 0, 40]
-    out = norm_check(frame, LoadNorms.sample())
-    # 5 horses × 4.1 ha = 20.5 ha of 100: 0.205 (unused); 20 → 0.82; 30 → 1.23
-    # 40 sheep × 0.683 ha = 27.32 ha of 50: 0.546
-    assert out["norm_load"].tolist() == pytest.approx([0.205, 0.82, 1.23, 0.5464])
-    assert out["norm_status"].tolist() == [
-        "unused",
-        "within capacity",
-        "overloaded",
-        "within capacity",
-    ]
-    assert out["permitted_horses"].iloc[0] == pytest.approx(100 / 4.1)
-    assert out["norms_sample"].all()
-
-
-def test_most_specific_norm_row_wins():
-    text = io.StringIO(
-        "# a district table\n"
-        "region,pasture_type,season,species,ha_per_head,source\n"
-        "*,*,*,sheep,1.0,a\n"
-        "*,desert,*,sheep,3.0,b\n"
-        "almaty,desert,*,sheep,2.5,c\n"
-        "*,desert,winter,sheep,4.0,d\n"
-    )
-    norms = LoadNorms.from_csv(text)
-    assert not norms.is_sample
-    assert norms.ha_per_head("sheep", pasture_type="meadow") == 1.0
-    assert norms.ha_per_head("sheep", pasture_type="desert") == 3.0
-    assert norms.ha_per_head("sheep", pasture_type="desert", region="almaty") == 2.5
-    assert norms.ha_per_head("sheep", pasture_type="desert", season="winter") == 4.0
-    assert np.isnan(norms.ha_per_head("horses"))
-    with pytest.raises(ValueError, match="positive"):
-        LoadNorms.from_csv(
-            io.StringIO("region,pasture_type,season,species,ha_per_head\n*,*,*,sheep,0\n")
-        )
 
 
 def test_herds_are_placed_on_the_plot_that_contains_them():

@@ -32,7 +32,8 @@ def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> N
     assert "5,170 plot-season rows stored for 2024" in output
     output = run("load")
     assert "Load 2024 per union" in output and "upu-sogety" in output
-    assert "overloaded" in output and "SAMPLE" in output
+    assert "overloaded" in output and "Order 3-3/332 annex, as transcribed" in output
+    assert "менее пятидесяти процентов" in output
     output = run("trends")
     assert "Degrading plots (42" in output
     assert "11 of 12 plots generated with a downward trend" in output

@@ -7,6 +7,7 @@ import pytest
 
 import pasture
 from grazing_models.load import UNUSED_THRESHOLD, census_heads
+from grazing_models.norms import DEMO_TYPE_ROWS, UNUSED_SHARE, NormTable
 from pasture import science as pasture_science
 from pasture.model import SPECIES
 
@@ -29,9 +30,14 @@ def test_load_status_applies_the_thresholds(science: Science) -> None:
         status[~known & no_forage & (load["demand_kg"].fillna(0).to_numpy() > 0)] != "unknown"
     ).all()
     assert (status[~known & ~no_forage] == "unknown").all()
-    # the norm check uses the SAMPLE table and says so
-    labelled = load.loc[load["norm_status"] != "unknown", "norm_status"]
-    assert labelled.str.endswith("(SAMPLE norms)").all()
+    # the norm status is the law's: over, within, unused under half of the norm
+    assert set(load["norm_status"]) <= {
+        "over the norm",
+        "within the norm",
+        "unused",
+        "no norm",
+        "unknown",
+    }
     union = load[load["level"] == "union"]
     assert union["status"].value_counts().to_dict() == {
         "overloaded": 11,
@@ -48,15 +54,25 @@ def test_norm_status_follows_the_norm_load(science: Science) -> None:
     rows = science.summary.union_load
     known = rows["norm_load"].notna()
     norm = rows.loc[known, "norm_load"]
-    status = rows.loc[known, "norm_status"].str.replace(" (SAMPLE norms)", "", regex=False)
-    assert (status[norm > 1] == "overloaded").all()
-    assert (status[norm < UNUSED_THRESHOLD] == "unused").all()
-    assert (status[(norm >= UNUSED_THRESHOLD) & (norm <= 1)] == "within capacity").all()
-    # Σ heads × ha per head / area, for a union with only '*' norms (the sample table)
-    row = rows[(rows["group_id"] == "upu-akshi") & (rows["season"] == "spring")].iloc[0]
-    ha = {"sheep": 0.683, "goats": 0.683, "cattle": 3.417, "horses": 4.1, "camels": 4.783}
-    need = sum(row[s] * ha[s] for s in SPECIES)
-    assert row["norm_load"] == pytest.approx(need / row["area_ha"], rel=1e-6)
+    status = rows.loc[known, "norm_status"]
+    assert (status[norm > 1] == "over the norm").all()
+    assert (status[norm < UNUSED_SHARE] == "unused").all()
+    assert (status[(norm >= UNUSED_SHARE) & (norm <= 1)] == "within the norm").all()
+
+
+def test_norm_load_of_a_plot_is_the_orders_hectares_per_head(science: Science) -> None:
+    """One plot: Σ heads × ha per head × season days / (area × the row's grazing days)."""
+    annex = NormTable.annex()
+    with pasture.open_store(science.path) as store:
+        computed = pasture_science.compute_load(store, year=YEAR)
+    assert not computed["norms_sample"].any()
+    plots = computed[(computed["level"] == "plot") & (computed["demand_kg"] > 0)]
+    row = plots.iloc[0]
+    kind = science.plots.set_index("id").at[row["group_id"], "pasture_type"]
+    norm = annex.row(*DEMO_TYPE_ROWS[kind])
+    need = sum(row[s] * norm.ha_per_head(s) for s in SPECIES)
+    expected = need * row["days"] / (row["area_ha"] * norm.days())
+    assert row["norm_load"] == pytest.approx(expected, rel=1e-6)
 
 
 def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -> None:
