@@ -49,8 +49,8 @@ def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> S
     """Run calibration, capacity, load, trends and green-up on the demo store.
 
     Uses the latest full year of the NDVI stack, the demo's generated yields for
-    calibration and winter forage (air-dry, `DEMO_YIELD_BASIS`), the SAMPLE load
-    norms, and compares the degrading plots with the store's
+    calibration and winter forage (air-dry, `DEMO_YIELD_BASIS`), the load norms of
+    Order 3-3/332 (the store's ``load_norm_rows``), and compares the degrading plots with the store's
     ``demo_degraded_plots`` setting.
     """
     say = progress or (lambda _msg: None)
