@@ -104,7 +104,7 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
         problems += [
             Problem(_NUL_MESSAGE, feature=f"#{i + 1}", field="id")
             for i, v in enumerate(out["id"])
-            if v is not None and "\x00" in v
+            if isinstance(v, str) and "\x00" in v
         ]
         problems += [
             Problem(
