@@ -199,3 +199,55 @@ INSERT INTO users (username, password_hash, role, union_id, disabled, created_at
     VALUES ('old-akimat', '$h', 'akimat', NULL, 0, '2025-01-02T03:04:05.000Z');
 INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES ('users', 'attributes', 'users');
 """
+
+
+def _cli(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from api.cli import command
+
+    return CliRunner().invoke(command(), ["users", *args])
+
+
+def test_users_commands_and_their_exit_codes(writable_gpkg: Path) -> None:
+    store = ["--store", str(writable_gpkg)]
+    added = _cli("add", "aigul", "--role", "analyst", *store, "--password", "secret1")
+    assert added.exit_code == 0, added.output
+    assert _cli("add", "aigul", "--role", "analyst", *store, "--password", "x1234").exit_code == 6
+    assert _cli("add", "bad", "--role", "union", *store, "--password", "secret1").exit_code == 3
+    listed = _cli("list", *store)
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0].split() == ["name", "role", "union", "enabled", "created"]
+    aigul = next(line.split() for line in lines if line.startswith("aigul "))
+    assert aigul[:4] == ["aigul", "analyst", "-", "yes"]
+    assert "$argon2" not in listed.output
+    for args in (
+        ("disable", "aigul"),
+        ("enable", "aigul"),
+        ("passwd", "aigul", "--password", "secret2"),
+        ("set-role", "aigul", "--role", "union", "--union", OWN_UNION),
+        ("revoke", "aigul"),
+        ("revoke", "--all"),
+        ("delete", "aigul"),
+    ):
+        result = _cli(*args, *store)
+        assert result.exit_code == 0, (args, result.output)
+    assert "aigul" not in _cli("list", *store).output
+    for args in (("disable", "nobody"), ("delete", "nobody"), ("revoke", "nobody")):
+        missing = _cli(*args, *store)
+        assert missing.exit_code == 4 and "no user 'nobody'" in missing.output
+    assert _cli("passwd", "akimat", "--password", "x", *store).exit_code == 3
+    assert _cli("set-role", "akimat", "--role", "union", *store).exit_code == 3
+    assert _cli("revoke", *store).exit_code == 2  # neither NAME nor --all
+    assert _cli("revoke", "akimat", "--all", *store).exit_code == 2
+    assert _cli("list", "--store", str(writable_gpkg.with_name("typo.gpkg"))).exit_code == 4
+    assert not writable_gpkg.with_name("typo.gpkg").exists()
+
+
+def test_users_disable_ends_a_token_of_the_running_app(app: tuple[TestClient, Any]) -> None:
+    client, store = app
+    token = login(client, "aigul", "secret1")
+    assert _cli("disable", "aigul", "--store", store.url).exit_code == 0
+    _problem_401(client.get(PLOTS, headers=auth(token)))
+    assert _cli("revoke", "--all", "--store", store.url).exit_code == 0
