@@ -291,10 +291,13 @@ class GeoPackageStore(Store):
         Two transactions, one per file: the accounts file commits first, the drop
         second. Interrupted between the two, the GeoPackage keeps its table and the
         next open moves it again, skipping names the accounts file already holds.
+        The dropped pages are zeroed (secure_delete) and the WAL emptied, so the
+        hashes do not linger in the file's free pages.
         """
         conn = self._connect()
         if not _has_table(conn, "users"):  # a plain read: the usual case writes nothing
             return
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("BEGIN IMMEDIATE")
         try:
             if _has_table(conn, "users"):
@@ -314,6 +317,8 @@ class GeoPackageStore(Store):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA secure_delete = OFF")
 
     def _register_tables(self, conn: sqlite3.Connection) -> None:
         registered = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}

@@ -183,11 +183,16 @@ def test_accounts_inside_an_older_geopackage_move_out_on_open(writable_gpkg: Pat
         conn.executescript(OLD_USERS_TABLE)
     with pasture.open_store(writable_gpkg) as store:
         moved = store.accounts.get("old-akimat")
-    assert moved is not None and moved["role"] == "akimat" and moved["password_hash"] == "$h"
+    assert (
+        moved is not None
+        and moved["role"] == "akimat"
+        and moved["password_hash"] == "$argon2id$old-hash"
+    )
     with sqlite3.connect(writable_gpkg) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         contents = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}
     assert "users" not in tables and "users" not in contents
+    assert b"$argon2id$old-hash" not in writable_gpkg.read_bytes()  # not left in free pages
 
 
 OLD_USERS_TABLE = """
@@ -196,7 +201,7 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL, role TEXT NOT NULL, union_id TEXT,
     disabled INTEGER NOT NULL DEFAULT 0, created_at DATETIME NOT NULL);
 INSERT INTO users (username, password_hash, role, union_id, disabled, created_at)
-    VALUES ('old-akimat', '$h', 'akimat', NULL, 0, '2025-01-02T03:04:05.000Z');
+    VALUES ('old-akimat', '$argon2id$old-hash', 'akimat', NULL, 0, '2025-01-02T03:04:05.000Z');
 INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES ('users', 'attributes', 'users');
 """
 
