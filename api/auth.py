@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from pasture.store import Store
 
-from .deps import StoreDep
+from .deps import StoreDep, get_store
 from .errors import TooManyRequests, Unauthorized
-from .users import Account, Role, authenticate
+from .users import Account, Role, authenticate, get_account
 
 __all__ = [
     "ALGORITHM",
@@ -27,6 +27,7 @@ __all__ = [
     "TokenService",
     "auth_router",
     "current_user",
+    "live_principal",
     "oauth2_scheme",
 ]
 
@@ -41,10 +42,12 @@ class Principal:
     username: str
     role: Role
     union_id: str | None = None
+    #: The account's token version the token was issued at (see :func:`live_principal`).
+    token_version: int = 0
 
     @classmethod
     def from_account(cls, account: Account) -> "Principal":
-        return cls(account.username, account.role, account.union_id)
+        return cls(account.username, account.role, account.union_id, account.token_version)
 
 
 class TokenService:
@@ -61,6 +64,7 @@ class TokenService:
             "sub": principal.username,
             "role": principal.role.value,
             "union": principal.union_id,
+            "ver": principal.token_version,
             "iat": now,
             "exp": now + timedelta(minutes=self.minutes),
         }
@@ -74,18 +78,38 @@ class TokenService:
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp", "sub", "role"]},
+                options={"require": ["exp", "sub", "role", "ver"]},
             )
             role = Role(claims["role"])
             union = claims.get("union")
             if (role is Role.UNION) != isinstance(union, str) or not isinstance(claims["sub"], str):
                 raise ValueError("inconsistent claims")
+            if not isinstance(claims["ver"], int) or isinstance(claims["ver"], bool):
+                raise ValueError("no token version")
         except (jwt.PyJWTError, ValueError, KeyError):
             raise Unauthorized(
                 "the access token is invalid or expired; get a new one from POST /auth/token",
                 headers=_BEARER,
             ) from None
-        return Principal(claims["sub"], role, union if role is Role.UNION else None)
+        return Principal(claims["sub"], role, union if role is Role.UNION else None, claims["ver"])
+
+
+def live_principal(store: Store, claimed: Principal) -> Principal:
+    """The caller as the store has it now; Unauthorized when its tokens have ended.
+
+    A signed token only says who the caller was when it was issued: an account
+    disabled, deleted, changed or signed out since then has another token
+    version (or none), so its tokens stop working on the next request. One
+    primary-key read per request (the dependency is cached per request only).
+    """
+    account = get_account(store, claimed.username)
+    if account is None or account.disabled or account.token_version != claimed.token_version:
+        raise Unauthorized(
+            "this access token no longer counts: the account was changed, disabled, deleted "
+            "or signed out; get a new token from POST /auth/token",
+            headers=_BEARER,
+        )
+    return Principal.from_account(account)
 
 
 class LoginLimiter:
@@ -141,7 +165,7 @@ def current_user(
             headers=_BEARER,
         )
     tokens: TokenService = request.app.state.tokens
-    return tokens.check(token)
+    return live_principal(get_store(request), tokens.check(token))
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -8,11 +8,18 @@ the demo accounts and the server through the hooks registered here.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pasture import cli as pasture_cli
+from pasture.cli.common import STORE_HELP, CommandGroup, open_url
+
+if TYPE_CHECKING:
+    from pasture.store import Store
 
 __all__ = ["command", "main", "serve", "users"]
 
@@ -38,32 +45,143 @@ def serve(store_url: str, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, proxy_headers=True)
 
 
-@click.group()
-def users() -> None:
-    """Accounts of the web API."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option(
+STORE = click.option("--store", "store_url", required=True, help=STORE_HELP)
+ROLE = click.option(
     "--role",
     required=True,
     type=click.Choice(["akimat", "union", "analyst"]),
     help="what the account may do",
 )
-@click.option("--union", "union_id", help="the union of a union account (e.g. upu-akshi)")
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+UNION = click.option("--union", "union_id", help="the union of a union account (e.g. upu-akshi)")
+
+
+@click.group(cls=CommandGroup)
+def users() -> None:
+    """Accounts of the web API (kept beside a GeoPackage, never inside it).
+
+    Every change (disable, delete, passwd, set-role, revoke) ends the account's
+    tokens and page sessions at once. Exit codes as every pasture command: 3
+    invalid input, 4 no such account or store, 5 store error, 6 the name exists.
+    """
+
+
+@contextmanager
+def _store(url: str) -> Iterator[tuple[Store, ModuleType]]:
+    """An existing store (a typo must not create an empty one) and the account functions.
+
+    (Imported here so that ``pasture --help`` stays fast.)
+    """
+    from . import users as accounts
+
+    with open_url(url, create=False) as store:
+        yield store, accounts
+
+
+@users.command("list")
+@STORE
+def list_(store_url: str) -> None:
+    """Name, role, union, enabled and creation time of every account (never a hash)."""
+    with _store(store_url) as (store, accounts):
+        listed = accounts.list_accounts(store)
+    rows = [("name", "role", "union", "enabled", "created")]
+    rows += [
+        (
+            a.username,
+            a.role.value,
+            a.union_id or "-",
+            "no" if a.disabled else "yes",
+            a.created_at.strftime("%Y-%m-%d %H:%M") if a.created_at else "-",
+        )
+        for a in listed
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@users.command("add")
+@click.argument("name")
+@ROLE
+@UNION
+@STORE
 @click.password_option(help="the password (asked for when not given)")
 def add(name: str, role: str, union_id: str | None, store_url: str, password: str) -> None:
     """Add an account; its password is stored only as an argon2 hash."""
-    from pasture.store import open_store
-
-    from .users import add_user
-
-    with open_store(store_url) as store:
-        account = add_user(store, name, password, role=role, union_id=union_id)
+    with _store(store_url) as (store, accounts):
+        account = accounts.add_user(store, name, password, role=role, union_id=union_id)
     suffix = f" of {account.union_id}" if account.union_id else ""
     click.echo(f"user {account.username} added: {account.role.value}{suffix}")
+
+
+@users.command("disable")
+@click.argument("name")
+@STORE
+def disable(name: str, store_url: str) -> None:
+    """Stop an account signing in; its tokens end now."""
+    with _store(store_url) as (store, accounts):
+        accounts.set_disabled(store, name, True)
+    click.echo(f"user {name} disabled and signed out everywhere")
+
+
+@users.command("enable")
+@click.argument("name")
+@STORE
+def enable(name: str, store_url: str) -> None:
+    """Let a disabled account sign in again."""
+    with _store(store_url) as (store, accounts):
+        accounts.set_disabled(store, name, False)
+    click.echo(f"user {name} enabled")
+
+
+@users.command("delete")
+@click.argument("name")
+@STORE
+def delete(name: str, store_url: str) -> None:
+    """Remove an account; its tokens end, the history keeps its name."""
+    with _store(store_url) as (store, accounts):
+        accounts.delete_user(store, name)
+    click.echo(f"user {name} deleted")
+
+
+@users.command("passwd")
+@click.argument("name")
+@STORE
+@click.password_option(help="the new password (asked for when not given)")
+def passwd(name: str, store_url: str, password: str) -> None:
+    """Set a new password; the account's tokens end."""
+    with _store(store_url) as (store, accounts):
+        accounts.set_password(store, name, password)
+    click.echo(f"password of {name} changed; signed out everywhere")
+
+
+@users.command("set-role")
+@click.argument("name")
+@ROLE
+@UNION
+@STORE
+def set_role_(name: str, role: str, union_id: str | None, store_url: str) -> None:
+    """Give an account another role (a union account names its union); its tokens end."""
+    with _store(store_url) as (store, accounts):
+        accounts.set_role(store, name, role, union_id)
+    suffix = f" of {union_id}" if union_id else ""
+    click.echo(f"user {name} is now {role}{suffix}; signed out everywhere")
+
+
+@users.command("revoke")
+@click.argument("name", required=False)
+@click.option("--all", "everyone", is_flag=True, help="sign every account out")
+@STORE
+def revoke_(name: str | None, everyone: bool, store_url: str) -> None:
+    """Sign an account (or, with --all, everyone) out everywhere; accounts stay as they are."""
+    if bool(name) == everyone:
+        raise click.UsageError("give either an account NAME or --all")
+    with _store(store_url) as (store, accounts):
+        if name:
+            accounts.revoke(store, name)
+            click.echo(f"user {name} signed out everywhere")
+        else:
+            count = accounts.revoke_all(store)
+            click.echo(f"{count} accounts signed out everywhere")
 
 
 def _demo_accounts(store: Any) -> None:

@@ -409,20 +409,6 @@ DEFICITS = Table(
     ("plan_id", "union_id", "period"),
 )
 
-USERS = Table(
-    "users",
-    "Accounts of the web API and pages",
-    (
-        Field("username", T, True),
-        Field("password_hash", T, True, "argon2 hash; the password itself is never stored"),
-        Field("role", T, True, "akimat, union or analyst"),
-        Field("union_id", T, description="the union of a union account"),
-        Field("disabled", INT, True, "1 when the account may not log in"),
-        Field("created_at", DT, True),
-    ),
-    ("username",),
-)
-
 #: Result tables in dependency order.
 TABLES: dict[str, Table] = {
     t.name: t
@@ -436,7 +422,6 @@ TABLES: dict[str, Table] = {
         PLANS,
         ASSIGNMENTS,
         DEFICITS,
-        USERS,
     )
 }
 

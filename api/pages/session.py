@@ -15,8 +15,8 @@ from pasture.i18n import negotiate_language
 from pasture.i18n import translator as get_translator
 from pasture.store import Store
 
-from ..auth import Principal, TokenService
-from ..deps import StoreDep
+from ..auth import Principal, TokenService, live_principal
+from ..deps import StoreDep, get_store
 from ..errors import TooManyRequests, Unauthorized
 from ..users import authenticate
 from .layout import PageContext, language_links, render
@@ -62,7 +62,8 @@ def page_user(request: Request) -> Principal:
         raise LoginRequired("sign in at /login (or send 'Authorization: Bearer <token>')")
     tokens: TokenService = request.app.state.tokens
     try:
-        return tokens.check(token)
+        # the same rule as the API: the account must still hold the token's version
+        return live_principal(get_store(request), tokens.check(token))
     except Unauthorized:
         raise LoginRequired(
             "your session has expired or is invalid; sign in again at /login"

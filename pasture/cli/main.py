@@ -63,7 +63,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     from ..demo import build_demo, build_demo_ndvi
     from ..planning import run_demo_plan
     from ..science import run_demo_science
-    from ..store.gpkg import GeoPackageStore
+    from ..store.gpkg import GeoPackageStore, default_accounts_path
 
     science = plan_id = None
 
@@ -75,6 +75,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     building = target.with_name(target.stem + ".building.gpkg")
     for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
         leftover.unlink(missing_ok=True)
+    default_accounts_path(building).unlink(missing_ok=True)
     with console.status("building the demo district") as status:
         store = GeoPackageStore(building)
         try:
@@ -103,6 +104,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
     building.replace(target)
+    _move_accounts(building, target)
     out.print(
         f"[bold]Demo district built[/] in {target} (generated data, seed {seed}; boundary © OpenStreetMap contributors)"
     )
@@ -133,6 +135,17 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
             raise click.UsageError("serving needs the web API (api package); use --no-serve")
         out.print(f"serving {target} on http://127.0.0.1:8000 (Ctrl+C to stop)")
         DEMO_SERVER[0](str(target))
+
+
+def _move_accounts(building: Path, target: Path) -> None:
+    """The demo accounts (a file beside the GeoPackage) follow the built store to ``target``."""
+    from ..store.gpkg import default_accounts_path
+
+    built, kept = default_accounts_path(building), default_accounts_path(target)
+    for stale in (kept, Path(f"{kept}-wal"), Path(f"{kept}-shm")):
+        stale.unlink(missing_ok=True)
+    if built.exists():
+        built.replace(kept)
 
 
 def _refuse_to_overwrite_real_data(target: Path) -> None:

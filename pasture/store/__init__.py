@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import NotFound, StoreError
 from ..progress import Progress
+from .accounts import Accounts
 from .base import Store
 from .validation import CensusLimits
 from .values import BBox, LayerInfo, Record, StoreInfo, WriteMode, WriteResult
 
 __all__ = [
+    "Accounts",
     "BBox",
     "CensusLimits",
     "LayerInfo",
@@ -30,6 +33,7 @@ def open_store(
     create: bool = True,
     census_limits: CensusLimits | None = None,
     pool_size: int = 8,
+    accounts: str | Path | None = None,
 ) -> Store:
     """Open (or create) a store from a URL.
 
@@ -38,6 +42,12 @@ def open_store(
     does not turn a typo into an empty store); a ``postgresql://`` URL opens a PostGIS
     database, which must exist, and brings its schema up to date with the packaged
     migrations.
+
+    A GeoPackage keeps its accounts in a separate SQLite file (never inside the
+    ``.gpkg``, which people share): ``accounts``, else the PASTURE_ACCOUNTS
+    environment variable, else ``<name>.accounts.sqlite`` beside the store. The
+    variable is read here so that the server and ``pasture users`` always agree.
+    PostGIS keeps them in its database.
     """
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
@@ -51,7 +61,8 @@ def open_store(
             raise NotFound(
                 f"{text}: no such GeoPackage; `pasture init {text}` creates an empty store"
             )
-        return GeoPackageStore(text, census_limits=census_limits)
+        accounts = accounts or os.environ.get("PASTURE_ACCOUNTS") or None
+        return GeoPackageStore(text, census_limits=census_limits, accounts=accounts)
     raise StoreError(
         f"cannot tell the store type of {text!r}: give a path ending in .gpkg "
         "or a postgresql://user@host:port/database URL"

@@ -22,6 +22,7 @@ from ..geometry import geodesic_area_ha
 from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
 from ..progress import Progress
+from .accounts import Accounts
 from .tables import ResultTables
 from .validation import CensusLimits, ValidationContext, check_records
 from .values import (
@@ -55,6 +56,8 @@ class Store(ResultTables):
     """
 
     backend: str = ""
+    #: The accounts of the web API (see :mod:`pasture.store.accounts`).
+    accounts: Accounts
 
     def __init__(self, url: str, *, census_limits: CensusLimits | None = None) -> None:
         self.url = url
@@ -650,7 +653,7 @@ class Store(ResultTables):
 
     # ----------------------------------------------------------------- whole-store copy
     def load_copy(self, source: Store, *, progress: Progress | None = None) -> None:
-        """Copy every record, version, history entry and setting of ``source`` into this empty store."""
+        """Copy every record, version, history entry, setting and account of ``source`` into this empty store."""
         if not self.is_empty():
             raise StoreError(
                 f"{self.url} is not empty; copy into a new store or remove its data first"
@@ -682,6 +685,8 @@ class Store(ResultTables):
             for key, value in source.meta().items():
                 cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
                 cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
+        # accounts live apart (a file beside a GeoPackage): copied after the data they name
+        self.accounts.load(source.accounts.all())
 
     def _after_history_copy(self, cur: Any) -> None:
         """Let a backend move its history sequence past copied rows."""

@@ -29,11 +29,13 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InvalidInput, StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
+from .accounts import COLUMNS as ACCOUNT_COLUMNS
+from .accounts import SqliteAccounts, new_token_version
 from .base import Store, read_migrations
 from .validation import CensusLimits
 from .values import BBox
 
-__all__ = ["GeoPackageStore"]
+__all__ = ["GeoPackageStore", "default_accounts_path"]
 
 # GeoPackage 1.4: application_id "GPKG" and user_version 10400 (clause 1.1.1.1.1).
 _APPLICATION_ID = 0x47504B47
@@ -149,8 +151,10 @@ class GeoPackageStore(Store):
         *,
         census_limits: CensusLimits | None = None,
         busy_timeout_s: float = 30.0,
+        accounts: str | Path | None = None,
     ) -> None:
         self.path = Path(path)
+        self.accounts = SqliteAccounts(accounts or default_accounts_path(self.path))
         super().__init__(str(self.path), census_limits=census_limits)
         self._timeout = busy_timeout_s
         self._local = threading.local()
@@ -160,6 +164,7 @@ class GeoPackageStore(Store):
         if self.path.exists() and self.path.stat().st_size > 0:
             self._check_is_pasture_store()
         self._migrate()
+        self._move_accounts_out()
 
     # ----------------------------------------------------------------- connections
     def _connect(self) -> sqlite3.Connection:
@@ -280,6 +285,41 @@ class GeoPackageStore(Store):
         # itself: move it out of the WAL now
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def _move_accounts_out(self) -> None:
+        """Move a ``users`` table of an older store into the accounts file, then drop it.
+
+        Two transactions, one per file: the accounts file commits first, the drop
+        second. Interrupted between the two, the GeoPackage keeps its table and the
+        next open moves it again, skipping names the accounts file already holds.
+        The dropped pages are zeroed (secure_delete) and the WAL emptied, so the
+        hashes do not linger in the file's free pages.
+        """
+        conn = self._connect()
+        if not _has_table(conn, "users"):  # a plain read: the usual case writes nothing
+            return
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _has_table(conn, "users"):
+                # the old table has no token_version: every account gets a new one
+                names = ", ".join(c for c in ACCOUNT_COLUMNS if c != "token_version")
+                rows = [
+                    {
+                        **dict(zip(ACCOUNT_COLUMNS, r, strict=False)),
+                        "token_version": new_token_version(),
+                    }
+                    for r in conn.execute(f"SELECT {names} FROM users")
+                ]
+                self.accounts.load(rows, keep_existing=True)
+                conn.execute("DROP TABLE users")
+                conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'users'")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA secure_delete = OFF")
+
     def _register_tables(self, conn: sqlite3.Connection) -> None:
         registered = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}
         for spec in LAYERS.values():
@@ -363,6 +403,18 @@ class GeoPackageStore(Store):
                             "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
                             (*extent, spec.name),
                         )
+
+
+def default_accounts_path(store: Path) -> Path:
+    """``district.gpkg`` keeps its accounts in ``district.accounts.sqlite`` beside it."""
+    return store.with_name(f"{store.stem}.accounts.sqlite")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
 
 
 def _title(name: str) -> str:

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, StoreError, StoreUnavailable
 from ..model import LAYERS
+from .accounts import PostgisAccounts
 from .base import Store, read_migrations
 from .validation import CensusLimits
 from .values import BBox
@@ -56,6 +57,7 @@ class PostgisStore(Store):
         connect_timeout_s: float = 10.0,
     ) -> None:
         super().__init__(url, census_limits=census_limits)
+        self.accounts = PostgisAccounts(self)
         _probe(url, connect_timeout_s)
         self.pool = ConnectionPool(
             url,

@@ -13,6 +13,7 @@ import pasture
 from api.main import create_app
 from api.settings import Settings
 from api.users import create_demo_users
+from pasture.store.gpkg import default_accounts_path
 
 PASSWORD = "demo"
 OWN_UNION = "upu-akshi"
@@ -36,11 +37,18 @@ def api_gpkg(demo_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def copy_store(source: Path, target: Path) -> Path:
+    """Copy a GeoPackage store with its accounts file (kept beside it, not inside)."""
+    shutil.copy(source, target)
+    accounts = default_accounts_path(source)
+    if accounts.exists():
+        shutil.copy(accounts, default_accounts_path(target))
+    return target
+
+
 @pytest.fixture
 def writable_gpkg(api_gpkg: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "demo.gpkg"
-    shutil.copy(api_gpkg, path)
-    return path
+    return copy_store(api_gpkg, tmp_path / "demo.gpkg")
 
 
 def make_settings(store: str | Path, **overrides: object) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -23,7 +24,7 @@ def test_demo_creates_the_demo_accounts(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert "demo accounts" in result.output and "upu-asy" in result.output
     with pasture.open_store(store_path) as store:
-        users = store.read_rows("users").set_index("username")
+        users = pd.DataFrame(store.accounts.all()).set_index("username")
         unions = set(store.read("unions")["id"])
         assert set(users.index) == {"akimat", "analyst", *unions}
         assert (

@@ -191,9 +191,9 @@ def test_users_add_command(writable_gpkg: Path) -> None:
     assert result.exit_code == 0, result.output
     with pasture.open_store(writable_gpkg) as store:
         account = get_account(store, "aigul")
-        hashes = store.read_rows("users", where={"username": "aigul"})["password_hash"]
+        stored = store.accounts.get("aigul")
     assert account is not None and account.union_id == "upu-sogety"
-    assert hashes.iloc[0].startswith("$argon2id$")
+    assert stored is not None and stored["password_hash"].startswith("$argon2id$")
     bad = runner.invoke(
         group,
         [
