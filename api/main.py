@@ -4,7 +4,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from copy import deepcopy
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -20,7 +19,8 @@ from pasture.store import Store
 from . import web
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers, problem_response
-from .ogc import ogc_router
+from .ogc import declare_part1_parameters, ogc_router
+from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
@@ -125,49 +125,6 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _convert_schema(node: Any) -> Any:
-    """JSON Schema 2020-12 (OpenAPI 3.1) constructs as OpenAPI 3.0 schema objects."""
-    if isinstance(node, list):
-        return [_convert_schema(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _convert_schema(v) for k, v in node.items()}
-    for key in ("anyOf", "oneOf"):
-        options = out.get(key)
-        if isinstance(options, list) and any(o == {"type": "null"} for o in options):
-            rest = [o for o in options if o != {"type": "null"}]
-            del out[key]
-            if len(rest) == 1 and "$ref" not in rest[0]:
-                out = {**rest[0], **out}
-            elif len(rest) == 1:
-                out["allOf"] = rest
-            else:
-                out[key] = rest
-            out["nullable"] = True
-    if isinstance(out.get("examples"), list) and "example" not in out:
-        examples = out.pop("examples")
-        if examples:
-            out["example"] = examples[0]
-    if "const" in out:
-        out["enum"] = [out.pop("const")]
-    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(out.get(bound), int | float) and not isinstance(out.get(bound), bool):
-            out[flag] = out[bound]
-            out[bound] = True
-    if out.get("type") == "null":
-        out.pop("type")
-        out["nullable"] = True
-    out.pop("contentMediaType", None)
-    return out
-
-
-def openapi_30(doc: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI's OpenAPI 3.1 document as OpenAPI 3.0 (OGC API - Features, oas30)."""
-    out = _convert_schema(deepcopy(doc))
-    out["openapi"] = "3.0.3"
-    return out
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -235,7 +192,11 @@ def create_app(
 
     def document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = openapi_30(app.openapi())
+            doc = openapi_30(app.openapi())
+            declare_part1_parameters(
+                doc, default_limit=settings.default_limit, max_limit=settings.max_limit
+            )
+            app.openapi_schema = doc
         return app.openapi_schema
 
     openapi_responses: dict[int | str, dict[str, Any]] = {

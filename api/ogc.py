@@ -3,6 +3,7 @@
 import inspect
 import json
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
@@ -24,7 +25,15 @@ from .errors import BadRequest
 from .schemas import Collection, Collections, Conformance, Feature, FeatureCollection, LandingPage
 from .scope import hidden_fields, read_filter, scoped_where
 
-__all__ = ["COLLECTIONS", "CONFORMANCE", "CRS84", "ItemsQuery", "ogc_router"]
+__all__ = [
+    "COLLECTIONS",
+    "CONFORMANCE",
+    "CRS84",
+    "ItemsQuery",
+    "declare_part1_parameters",
+    "ogc_router",
+    "part1_parameters",
+]
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -203,6 +212,45 @@ def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
 
     dependency.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return dependency
+
+
+def part1_parameters(*, default_limit: int, max_limit: int) -> dict[str, dict[str, Any]]:
+    """bbox, limit and datetime as OGC API - Features Part 1 declares them (its OpenAPI
+    fragments): FastAPI can only describe them as plain strings, so the document is
+    patched with these after it is generated; the values are parsed by ``items_query``."""
+    form = {"style": "form", "explode": False}
+    return {
+        "bbox": {
+            **form,
+            "example": [77.5, 43.5, 77.7, 43.7],
+            "schema": {
+                "type": "array",
+                "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+                "items": {"type": "number"},
+            },
+        },
+        "limit": {
+            **form,
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": max_limit,
+                "default": default_limit,
+            },
+        },
+        "datetime": {**form, "schema": {"type": "string"}},
+    }
+
+
+def declare_part1_parameters(doc: dict[str, Any], *, default_limit: int, max_limit: int) -> None:
+    """Every items operation of the (OpenAPI 3.0) document with the Part 1 parameters."""
+    declared = part1_parameters(default_limit=default_limit, max_limit=max_limit)
+    for cid in COLLECTIONS:
+        operation = doc["paths"][f"/collections/{cid}/items"]["get"]
+        for param in operation["parameters"]:
+            if param["name"] in declared:
+                param.pop("example", None)
+                param.update(deepcopy(declared[param["name"]]))
 
 
 def _geojson_content(model: type) -> dict[str, Any]:
