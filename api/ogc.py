@@ -264,8 +264,8 @@ def _json_content(model: type) -> dict[str, Any]:
 def ogc_router(
     *,
     store_dependency: Any = StoreDep,
-    default_limit: int = 10,
-    max_limit: int = 1000,
+    default_limit: int = 1000,
+    max_limit: int = 10_000,
     responses: dict[Any, Any],
 ) -> APIRouter:
     """The OGC API - Features routes; the store comes from ``store_dependency``."""
