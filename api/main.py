@@ -6,9 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,15 +15,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import pasture
 from pasture.store import Store
 
-from . import web
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers, problem_response
-from .ogc import declare_part1_parameters, ogc_router
+from .ogc import ogc_router
 from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
 from .schemas import ProblemDetails
+from .service import install_docs_assets, service_router
 from .settings import DEFAULT_SECRET, Settings
 from .tiles import tiles_router
 
@@ -174,6 +173,7 @@ def create_app(
     app.include_router(auth_router(responses=PROBLEMS))
     app.include_router(records_router(responses=PROBLEMS))
     app.include_router(plans_router(responses=PROBLEMS))
+    app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
     app.include_router(pages_router())
     install_page_errors(app)
@@ -182,51 +182,6 @@ def create_app(
     app.mount(
         STATIC_LEAFLET.rstrip("/"), StaticFiles(directory=leaflet_asset_dir()), name="leaflet"
     )
-
-    @app.get("/health", tags=["service"], summary="Health", responses={503: PROBLEMS[503]})
-    def health(request: Request) -> dict[str, str]:
-        """``ok`` when the store answers; 503 when the database is unavailable."""
-        store: Store = request.app.state.store
-        store.count("okrugs")
-        return {"status": "ok", "backend": store.backend}
-
-    def document() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            doc = openapi_30(app.openapi())
-            declare_part1_parameters(
-                doc, default_limit=settings.default_limit, max_limit=settings.max_limit
-            )
-            app.openapi_schema = doc
-        return app.openapi_schema
-
-    openapi_responses: dict[int | str, dict[str, Any]] = {
-        200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}, "text/html": {}}},
-        400: PROBLEMS[400],
-        406: PROBLEMS[406],
-    }
-
-    @app.get(
-        "/api",
-        tags=["service"],
-        summary="The API definition",
-        response_class=web.OpenAPIResponse,
-        responses=openapi_responses,
-    )
-    def api(request: Request, f: str | None = Query(None, pattern="^(json|html)$")) -> Response:
-        """This API as OpenAPI 3.0 (f=json) or as a browsable page (f=html)."""
-        if web.negotiate(request, f) == "html":
-            return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
-        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
-
-    @app.get(
-        "/openapi.json",
-        tags=["service"],
-        summary="The API definition (OpenAPI 3.0)",
-        response_class=web.OpenAPIResponse,
-        responses={200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}}}},
-    )
-    def openapi_json() -> Response:
-        """This API as OpenAPI 3.0."""
-        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
+    install_docs_assets(app)
 
     return app

@@ -302,6 +302,7 @@ def ogc_router(
                 f"{base}/api", "service-desc", web.OPENAPI_JSON, "the API definition (OpenAPI 3.0)"
             ),
             web.link(f"{base}/api?f=html", "service-doc", "text/html", "the API documentation"),
+            web.link(f"{base}/api/redoc", "service-doc", "text/html", "the API reference"),
             web.link(f"{base}/conformance", "conformance", web.JSON, "conformance classes"),
             web.link(f"{base}/collections", "data", web.JSON, "the collections"),
         ]
