@@ -8,15 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pasture
 from pasture.store import Store
 
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
-from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers, problem_response
+from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers
+from .middleware import AllowedMethods, BodyLimit
 from .ogc import ogc_router
 from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
@@ -67,63 +66,6 @@ def resolve_secret(settings: Settings, store: Store) -> str:
     )
 
 
-class BodyLimit:
-    """ASGI middleware: 413 for a body over ``max_bytes`` (by Content-Length or as it streams)."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self) -> Response:
-        return problem_response(
-            413,
-            TITLES[413],
-            f"send at most {self.max_bytes} bytes in a request body",
-            slug="payload-too-large",
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_large = int(value) > self.max_bytes
-                except ValueError:
-                    too_large = False
-                if too_large:
-                    await self._too_large()(scope, receive, send)
-                    return
-        seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._too_large()(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -164,6 +106,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowedMethods)
 
     app.include_router(
         ogc_router(
