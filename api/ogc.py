@@ -4,7 +4,6 @@ queryables as query parameters, and the schema of each collection (Part 5 draft)
 import inspect
 import json
 import re
-from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from .auth import CurrentUser
 from .deps import StoreDep
 from .errors import BadRequest
 from .queryables import SCHEMA_JSON, queryables_doc, schema_doc
+from .routing import bind
 from .schemas import (
     Collection,
     Collections,
@@ -507,24 +507,6 @@ def schema(request: Request, user: CurrentUser, *, cid: str) -> Response:
     return Response(web.json_bytes(doc), media_type=SCHEMA_JSON)
 
 
-def _for_collection(handler: Callable[..., Response], cid: str, **annotations: Any) -> Any:
-    """``handler`` with its ``cid`` given: FastAPI reads (and documents) the rest of its
-    signature, ``annotations`` replacing those of the parameters they name."""
-    signature = inspect.signature(handler)
-    params = [
-        p.replace(annotation=annotations.get(p.name, p.annotation))
-        for p in signature.parameters.values()
-        if p.name != "cid"
-    ]
-
-    def endpoint(**values: Any) -> Response:
-        return handler(**values, cid=cid)
-
-    endpoint.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    endpoint.__name__ = f"{handler.__name__}_{cid.replace('-', '_')}"
-    return endpoint
-
-
 class SchemaResponse(JSONResponse):
     media_type = SCHEMA_JSON
 
@@ -537,7 +519,7 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
     schema_response = {200: {"model": JsonSchema, "content": {SCHEMA_JSON: {}}}, **errors}
     router.add_api_route(
         href,
-        _for_collection(collection, cid),
+        bind(collection, cid=cid),
         response_model=Collection,
         responses={200: _json_content(Collection), **errors},
         summary=f"Collection {cid}",
@@ -546,7 +528,7 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
     )
     router.add_api_route(
         f"{href}/items",
-        _for_collection(items, cid, q=Annotated[ItemsQuery, Depends(query)]),
+        bind(items, cid=cid, annotations={"q": Annotated[ItemsQuery, Depends(query)]}),
         response_model=FeatureCollection,
         response_class=web.GeoJSONResponse,
         responses={200: _geojson_content(FeatureCollection), **errors},
@@ -556,7 +538,7 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
     )
     router.add_api_route(
         f"{href}/items/{{featureId}}",
-        _for_collection(item, cid),
+        bind(item, cid=cid),
         response_model=Feature,
         response_class=web.GeoJSONResponse,
         responses={200: _geojson_content(Feature), **errors},
@@ -566,7 +548,7 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
     )
     router.add_api_route(
         f"{href}/queryables",
-        _for_collection(queryables, cid),
+        bind(queryables, cid=cid),
         response_model=JsonSchema,
         response_class=SchemaResponse,
         responses=schema_response,
@@ -576,7 +558,7 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
     )
     router.add_api_route(
         f"{href}/schema",
-        _for_collection(schema, cid),
+        bind(schema, cid=cid),
         response_model=JsonSchema,
         response_class=SchemaResponse,
         responses=schema_response,
