@@ -146,6 +146,8 @@ ERRORS: dict[type[Exception], ErrorKind] = {
 }
 
 _RETRY_AFTER_S = {503: "5"}
+#: Problem type slugs of statuses that Starlette/FastAPI or middleware raise as HTTPException.
+_HTTP_SLUGS = {405: "method-not-allowed", 413: "payload-too-large"}
 
 
 def _type_uri(slug: str) -> str:
@@ -232,6 +234,7 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code,
         TITLES.get(exc.status_code, "Error"),
         detail,
+        slug=_HTTP_SLUGS.get(exc.status_code),
         headers=dict(exc.headers or {}),
     )
 

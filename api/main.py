@@ -4,27 +4,25 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from copy import deepcopy
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pasture
 from pasture.store import Store
 
-from . import web
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
-from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers, problem_response
+from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers
+from .middleware import AllowedMethods, BodyLimit
 from .ogc import ogc_router
+from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
 from .schemas import ProblemDetails
+from .service import install_docs_assets, service_router
 from .settings import DEFAULT_SECRET, Settings
 from .tiles import tiles_router
 
@@ -68,106 +66,6 @@ def resolve_secret(settings: Settings, store: Store) -> str:
     )
 
 
-class BodyLimit:
-    """ASGI middleware: 413 for a body over ``max_bytes`` (by Content-Length or as it streams)."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self) -> Response:
-        return problem_response(
-            413,
-            TITLES[413],
-            f"send at most {self.max_bytes} bytes in a request body",
-            slug="payload-too-large",
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_large = int(value) > self.max_bytes
-                except ValueError:
-                    too_large = False
-                if too_large:
-                    await self._too_large()(scope, receive, send)
-                    return
-        seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._too_large()(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _convert_schema(node: Any) -> Any:
-    """JSON Schema 2020-12 (OpenAPI 3.1) constructs as OpenAPI 3.0 schema objects."""
-    if isinstance(node, list):
-        return [_convert_schema(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _convert_schema(v) for k, v in node.items()}
-    for key in ("anyOf", "oneOf"):
-        options = out.get(key)
-        if isinstance(options, list) and any(o == {"type": "null"} for o in options):
-            rest = [o for o in options if o != {"type": "null"}]
-            del out[key]
-            if len(rest) == 1 and "$ref" not in rest[0]:
-                out = {**rest[0], **out}
-            elif len(rest) == 1:
-                out["allOf"] = rest
-            else:
-                out[key] = rest
-            out["nullable"] = True
-    if isinstance(out.get("examples"), list) and "example" not in out:
-        examples = out.pop("examples")
-        if examples:
-            out["example"] = examples[0]
-    if "const" in out:
-        out["enum"] = [out.pop("const")]
-    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(out.get(bound), int | float) and not isinstance(out.get(bound), bool):
-            out[flag] = out[bound]
-            out[bound] = True
-    if out.get("type") == "null":
-        out.pop("type")
-        out["nullable"] = True
-    out.pop("contentMediaType", None)
-    return out
-
-
-def openapi_30(doc: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI's OpenAPI 3.1 document as OpenAPI 3.0 (OGC API - Features, oas30)."""
-    out = _convert_schema(deepcopy(doc))
-    out["openapi"] = "3.0.3"
-    return out
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -208,6 +106,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowedMethods)
 
     app.include_router(
         ogc_router(
@@ -217,6 +116,7 @@ def create_app(
     app.include_router(auth_router(responses=PROBLEMS))
     app.include_router(records_router(responses=PROBLEMS))
     app.include_router(plans_router(responses=PROBLEMS))
+    app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
     app.include_router(pages_router())
     install_page_errors(app)
@@ -225,47 +125,6 @@ def create_app(
     app.mount(
         STATIC_LEAFLET.rstrip("/"), StaticFiles(directory=leaflet_asset_dir()), name="leaflet"
     )
-
-    @app.get("/health", tags=["service"], summary="Health", responses={503: PROBLEMS[503]})
-    def health(request: Request) -> dict[str, str]:
-        """``ok`` when the store answers; 503 when the database is unavailable."""
-        store: Store = request.app.state.store
-        store.count("okrugs")
-        return {"status": "ok", "backend": store.backend}
-
-    def document() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = openapi_30(app.openapi())
-        return app.openapi_schema
-
-    openapi_responses: dict[int | str, dict[str, Any]] = {
-        200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}, "text/html": {}}},
-        400: PROBLEMS[400],
-        406: PROBLEMS[406],
-    }
-
-    @app.get(
-        "/api",
-        tags=["service"],
-        summary="The API definition",
-        response_class=web.OpenAPIResponse,
-        responses=openapi_responses,
-    )
-    def api(request: Request, f: str | None = Query(None, pattern="^(json|html)$")) -> Response:
-        """This API as OpenAPI 3.0 (f=json) or as a browsable page (f=html)."""
-        if web.negotiate(request, f) == "html":
-            return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
-        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
-
-    @app.get(
-        "/openapi.json",
-        tags=["service"],
-        summary="The API definition (OpenAPI 3.0)",
-        response_class=web.OpenAPIResponse,
-        responses={200: {"content": {web.OPENAPI_JSON: {"schema": {"type": "object"}}}}},
-    )
-    def openapi_json() -> Response:
-        """This API as OpenAPI 3.0."""
-        return Response(web.json_bytes(document()), media_type=web.OPENAPI_JSON)
+    install_docs_assets(app)
 
     return app

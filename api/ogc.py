@@ -1,8 +1,10 @@
-"""OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) for the map layers."""
+"""OGC API - Features for the map layers: Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0), Part 3
+queryables as query parameters, and the schema of each collection (Part 5 draft)."""
 
 import inspect
 import json
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
@@ -10,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from pasture.errors import NotFound
 from pasture.model import SEASONS, FieldType, Layer
@@ -21,10 +23,28 @@ from . import geojson, web
 from .auth import CurrentUser
 from .deps import StoreDep
 from .errors import BadRequest
-from .schemas import Collection, Collections, Conformance, Feature, FeatureCollection, LandingPage
+from .queryables import SCHEMA_JSON, queryables_doc, schema_doc
+from .routing import bind
+from .schemas import (
+    Collection,
+    Collections,
+    Conformance,
+    Feature,
+    FeatureCollection,
+    JsonSchema,
+    LandingPage,
+)
 from .scope import hidden_fields, read_filter, scoped_where
 
-__all__ = ["COLLECTIONS", "CONFORMANCE", "CRS84", "ItemsQuery", "ogc_router"]
+__all__ = [
+    "COLLECTIONS",
+    "CONFORMANCE",
+    "CRS84",
+    "ItemsQuery",
+    "declare_part1_parameters",
+    "ogc_router",
+    "part1_parameters",
+]
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -32,7 +52,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # Part 3: /collections/{id}/queryables, each queryable a ?name=value filter
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 #: Collection id -> layer name.
 COLLECTIONS = {
     "okrugs": "okrugs",
@@ -108,13 +133,10 @@ def filter_params(spec: Layer) -> dict[str, tuple[str, Any, str]]:
     return out
 
 
-def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
-    """A dependency with one documented query parameter per standard option and filter."""
-    filters = filter_params(spec)
-    allowed = {*_STANDARD, *filters}
+def _standard_parameters(*, default_limit: int, max_limit: int) -> list[inspect.Parameter]:
+    """f, limit, offset, bbox and datetime of every items operation."""
     kw = inspect.Parameter.KEYWORD_ONLY
-    params = [
-        inspect.Parameter("request", kw, annotation=Request),
+    return [
         inspect.Parameter(
             "f",
             kw,
@@ -165,6 +187,17 @@ def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
             ],
         ),
     ]
+
+
+def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
+    """A dependency with one documented query parameter per standard option and filter."""
+    filters = filter_params(spec)
+    allowed = {*_STANDARD, *filters}
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", kw, annotation=Request),
+        *_standard_parameters(default_limit=default_limit, max_limit=max_limit),
+    ]
     for name, (_, kind, description) in filters.items():
         params.append(
             inspect.Parameter(
@@ -205,6 +238,45 @@ def items_query(spec: Layer, *, default_limit: int, max_limit: int) -> Any:
     return dependency
 
 
+def part1_parameters(*, default_limit: int, max_limit: int) -> dict[str, dict[str, Any]]:
+    """bbox, limit and datetime as OGC API - Features Part 1 declares them (its OpenAPI
+    fragments): FastAPI can only describe them as plain strings, so the document is
+    patched with these after it is generated; the values are parsed by ``items_query``."""
+    form = {"style": "form", "explode": False}
+    return {
+        "bbox": {
+            **form,
+            "example": [77.5, 43.5, 77.7, 43.7],
+            "schema": {
+                "type": "array",
+                "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+                "items": {"type": "number"},
+            },
+        },
+        "limit": {
+            **form,
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": max_limit,
+                "default": default_limit,
+            },
+        },
+        "datetime": {**form, "schema": {"type": "string"}},
+    }
+
+
+def declare_part1_parameters(doc: dict[str, Any], *, default_limit: int, max_limit: int) -> None:
+    """Every items operation of the (OpenAPI 3.0) document with the Part 1 parameters."""
+    declared = part1_parameters(default_limit=default_limit, max_limit=max_limit)
+    for cid in COLLECTIONS:
+        operation = doc["paths"][f"/collections/{cid}/items"]["get"]
+        for param in operation["parameters"]:
+            if param["name"] in declared:
+                param.pop("example", None)
+                param.update(deepcopy(declared[param["name"]]))
+
+
 def _geojson_content(model: type) -> dict[str, Any]:
     return {"model": model, "content": {"text/html": {"schema": {"type": "string"}}}}
 
@@ -213,293 +285,320 @@ def _json_content(model: type) -> dict[str, Any]:
     return {"model": model, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
-def ogc_router(
-    *,
-    store_dependency: Any = StoreDep,
-    default_limit: int = 10,
-    max_limit: int = 1000,
-    responses: dict[Any, Any],
-) -> APIRouter:
-    """The OGC API - Features routes; the store comes from ``store_dependency``."""
-    router = APIRouter(tags=["OGC API - Features"])
-    StoreArg = Annotated[Store, store_dependency]  # noqa: N806
-    FormatArg = Annotated[Format | None, Query(description="json or html (default: by Accept)")]  # noqa: N806
-    public = {k: v for k, v in responses.items() if k in (400, 406, 503)}
-    private = {k: v for k, v in responses.items() if k in (400, 401, 404, 406, 503)}
+StoreArg = Annotated[Store, StoreDep]
+FormatArg = Annotated[Format | None, Query(description="json or html (default: by Accept)")]
 
-    @router.get(
-        "/",
-        response_model=LandingPage,
-        responses={200: _json_content(LandingPage), **public},
-        summary="Landing page",
-    )
-    def landing(request: Request, f: FormatArg = None) -> Response:
-        """Links to the API definition, the conformance declaration and the collections."""
-        fmt = web.negotiate(request, f and f.value)
+
+def landing(request: Request, f: FormatArg = None) -> Response:
+    """Links to the API definition, the conformance declaration and the collections."""
+    fmt = web.negotiate(request, f and f.value)
+    base = web.base_url(request)
+    links = [
+        web.link(
+            f"{base}/?f=json",
+            "self" if fmt == "json" else "alternate",
+            web.JSON,
+            "this document as JSON",
+        ),
+        web.link(
+            f"{base}/?f=html",
+            "self" if fmt == "html" else "alternate",
+            "text/html",
+            "this document as HTML",
+        ),
+        web.link(
+            f"{base}/api", "service-desc", web.OPENAPI_JSON, "the API definition (OpenAPI 3.0)"
+        ),
+        web.link(f"{base}/api?f=html", "service-doc", "text/html", "the API documentation"),
+        web.link(f"{base}/api/redoc", "service-doc", "text/html", "the API reference"),
+        web.link(f"{base}/conformance", "conformance", web.JSON, "conformance classes"),
+        web.link(f"{base}/collections", "data", web.JSON, "the collections"),
+    ]
+    doc = {
+        "title": "Jailym: pasture of Enbekshikazakh District",
+        "description": "Pasture plots, unions, okrugs, water points and livestock routes "
+        "as OGC API - Features; plans and census for signed-in users.",
+        "links": links,
+    }
+    if fmt == "html":
+        return web.html_page(str(doc["title"]), links, f"<p>{doc['description']}</p>")
+    return web.json_response(doc)
+
+
+def conformance(request: Request, f: FormatArg = None) -> Response:
+    """The OGC conformance classes this API implements."""
+    fmt = web.negotiate(request, f and f.value)
+    if fmt == "html":
+        items = "".join(f"<li>{c}</li>" for c in CONFORMANCE)
         base = web.base_url(request)
-        links = [
-            web.link(
-                f"{base}/?f=json",
-                "self" if fmt == "json" else "alternate",
-                web.JSON,
-                "this document as JSON",
-            ),
-            web.link(
-                f"{base}/?f=html",
-                "self" if fmt == "html" else "alternate",
-                "text/html",
-                "this document as HTML",
-            ),
-            web.link(
-                f"{base}/api", "service-desc", web.OPENAPI_JSON, "the API definition (OpenAPI 3.0)"
-            ),
-            web.link(f"{base}/api?f=html", "service-doc", "text/html", "the API documentation"),
-            web.link(f"{base}/conformance", "conformance", web.JSON, "conformance classes"),
-            web.link(f"{base}/collections", "data", web.JSON, "the collections"),
-        ]
-        doc = {
-            "title": "Jailym: pasture of Enbekshikazakh District",
-            "description": "Pasture plots, unions, okrugs, water points and livestock routes "
-            "as OGC API - Features; plans and census for signed-in users.",
-            "links": links,
-        }
-        if fmt == "html":
-            return web.html_page(str(doc["title"]), links, f"<p>{doc['description']}</p>")
-        return web.json_response(doc)
+        return web.html_page("Conformance", [web.link(f"{base}/", "home")], f"<ul>{items}</ul>")
+    return web.json_response({"conformsTo": CONFORMANCE})
 
-    @router.get(
-        "/conformance",
-        response_model=Conformance,
-        responses={200: _json_content(Conformance), **public},
-        summary="Conformance classes",
-    )
-    def conformance(request: Request, f: FormatArg = None) -> Response:
-        """The OGC conformance classes this API implements."""
-        fmt = web.negotiate(request, f and f.value)
-        if fmt == "html":
-            items = "".join(f"<li>{c}</li>" for c in CONFORMANCE)
-            base = web.base_url(request)
-            return web.html_page("Conformance", [web.link(f"{base}/", "home")], f"<ul>{items}</ul>")
-        return web.json_response({"conformsTo": CONFORMANCE})
 
-    def _collection(base: str, cid: str, store: Store, extents: dict[str, Any]) -> dict[str, Any]:
-        spec = layer_named(COLLECTIONS[cid])
-        href = f"{base}/collections/{cid}"
-        doc: dict[str, Any] = {
-            "id": cid,
-            "title": spec.title,
-            "description": f"{spec.title}: " + ", ".join(f.name for f in spec.fields),
-            "itemType": "feature",
-            "crs": [CRS84],
-            "links": [
-                web.link(href, "self", web.JSON, "this collection"),
-                web.link(f"{href}?f=html", "alternate", "text/html", "this collection as HTML"),
-                web.link(f"{href}/items", "items", web.GEOJSON, "the features as GeoJSON"),
-                web.link(f"{href}/items?f=html", "items", "text/html", "the features as HTML"),
-            ],
-        }
-        extent = extents.get(spec.name)
-        if extent is not None:
-            doc["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
-        return doc
+def collection_doc(base: str, cid: str, extents: dict[str, Any]) -> dict[str, Any]:
+    """The description of one collection, with its links."""
+    spec = layer_named(COLLECTIONS[cid])
+    href = f"{base}/collections/{cid}"
+    doc: dict[str, Any] = {
+        "id": cid,
+        "title": spec.title,
+        "description": f"{spec.title}: " + ", ".join(f.name for f in spec.fields),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            web.link(href, "self", web.JSON, "this collection"),
+            web.link(f"{href}?f=html", "alternate", "text/html", "this collection as HTML"),
+            web.link(f"{href}/items", "items", web.GEOJSON, "the features as GeoJSON"),
+            web.link(f"{href}/items?f=html", "items", "text/html", "the features as HTML"),
+            web.link(f"{href}/queryables", REL_QUERYABLES, SCHEMA_JSON, "the queryables"),
+            web.link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "the schema of the features"),
+        ],
+    }
+    extent = extents.get(spec.name)
+    if extent is not None:
+        doc["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
+    return doc
 
-    def _extents(store: Store) -> dict[str, Any]:
-        return {layer.name: layer.extent for layer in store.info().layers}
 
-    @router.get(
-        "/collections",
-        response_model=Collections,
-        responses={200: _json_content(Collections), **private},
-        summary="The feature collections",
-    )
-    def collections(
-        request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None
-    ) -> Response:
-        """The map layers served as feature collections."""
-        fmt = web.negotiate(request, f and f.value)
-        base = web.base_url(request)
-        extents = _extents(store)
-        docs = [_collection(base, cid, store, extents) for cid in COLLECTIONS]
-        links = [
-            web.link(f"{base}/collections", "self", web.JSON, "this document"),
-            web.link(
-                f"{base}/collections?f=html", "alternate", "text/html", "this document as HTML"
-            ),
-        ]
-        if fmt == "html":
-            rows = [{"id": d["id"], "title": d["title"]} for d in docs]
-            hrefs = {d["id"]: f"{base}/collections/{d['id']}?f=html" for d in docs}
-            return web.html_page(
-                "Collections",
-                [web.link(f"{base}/", "home"), *links],
-                web.html_table(rows, href=hrefs),
-            )
-        return web.json_response({"links": links, "collections": docs})
+def _extents(store: Store) -> dict[str, Any]:
+    return {layer.name: layer.extent for layer in store.info().layers}
 
-    for cid, layer_name in COLLECTIONS.items():
-        _add_collection_routes(
-            router,
-            cid,
-            layer_named(layer_name),
-            StoreArg,
-            FormatArg,
-            private,
-            _collection,
-            _extents,
-            default_limit,
-            max_limit,
+
+def collections(
+    request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None
+) -> Response:
+    """The map layers served as feature collections."""
+    fmt = web.negotiate(request, f and f.value)
+    base = web.base_url(request)
+    extents = _extents(store)
+    docs = [collection_doc(base, cid, extents) for cid in COLLECTIONS]
+    links = [
+        web.link(f"{base}/collections", "self", web.JSON, "this document"),
+        web.link(f"{base}/collections?f=html", "alternate", "text/html", "this document as HTML"),
+    ]
+    if fmt == "html":
+        rows = [{"id": d["id"], "title": d["title"]} for d in docs]
+        hrefs = {d["id"]: f"{base}/collections/{d['id']}?f=html" for d in docs}
+        return web.html_page(
+            "Collections",
+            [web.link(f"{base}/", "home"), *links],
+            web.html_table(rows, href=hrefs),
         )
-    return router
+    return web.json_response({"links": links, "collections": docs})
 
 
-def _add_collection_routes(
-    router: APIRouter,
+def collection(
+    request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None, *, cid: str
+) -> Response:
+    """Metadata of one collection."""
+    fmt = web.negotiate(request, f and f.value)
+    base = web.base_url(request)
+    doc = collection_doc(base, cid, _extents(store))
+    if fmt == "html":
+        body = f"<p>{doc['description']}</p>"
+        if "extent" in doc:
+            body += f"<p>Extent (CRS84): {doc['extent']['spatial']['bbox'][0]}</p>"
+        return web.html_page(
+            doc["title"], [web.link(f"{base}/collections", "collections"), *doc["links"]], body
+        )
+    return web.json_response(doc)
+
+
+def _read_page(store: Store, spec: Layer, where: dict[str, Any] | None, q: ItemsQuery) -> Any:
+    """One page of features and how many match in all."""
+    if where is None:
+        return store.read(spec.name, ids=[]), 0
+    if q.bbox is not None:
+        # one read: the matches of a bbox are refined in Python anyway
+        everything = store.read(spec.name, bbox=q.bbox, where=where)
+        return everything.iloc[q.offset : q.offset + q.limit], len(everything)
+    frame = store.read(spec.name, where=where, limit=q.limit, offset=q.offset)
+    return frame, store.count(spec.name, where=where)
+
+
+def items(
+    request: Request, store: StoreArg, user: CurrentUser, q: ItemsQuery, *, cid: str
+) -> Response:
+    """Features of a collection, paged (limit, offset), filtered by bbox and properties."""
+    spec = layer_named(COLLECTIONS[cid])
+    fmt = web.negotiate(request, q.f, ("json", "html"))
+    frame, matched = _read_page(store, spec, scoped_where(user, spec, q.where), q)
+    base = web.base_url(request)
+    href = f"{base}/collections/{cid}/items"
+    links = _page_links(href, q, fmt, matched, len(frame))
+    links.append(web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection"))
+    hidden = {"version", *hidden_fields(user, spec)}
+    if fmt == "html":
+        rows = web.records_of(frame, drop=hidden)
+        hrefs = {r["id"]: f"{href}/{r['id']}?f=html" for r in rows}
+        body = f"<p>{len(frame)} of {matched} features.</p>" + web.html_table(rows, href=hrefs)
+        return web.html_page(spec.title, links, body)
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    extra = {
+        "links": links,
+        "timeStamp": stamp,
+        "numberMatched": matched,
+        "numberReturned": len(frame),
+    }
+    return Response(
+        geojson.feature_collection_json(frame, drop=hidden, extra=extra), media_type=web.GEOJSON
+    )
+
+
+def item(
+    request: Request,
+    store: StoreArg,
+    user: CurrentUser,
+    featureId: str,  # noqa: N803 - the OGC parameter name
+    f: FormatArg = None,
+    *,
     cid: str,
-    spec: Layer,
-    StoreArg: Any,  # noqa: N803
-    FormatArg: Any,  # noqa: N803
-    errors: dict[Any, Any],
-    describe: Any,
-    extents: Any,
-    default_limit: int,
-    max_limit: int,
-) -> None:
-    query_dep = items_query(spec, default_limit=default_limit, max_limit=max_limit)
+) -> Response:
+    """One feature of a collection by id."""
+    spec = layer_named(COLLECTIONS[cid])
+    fmt = web.negotiate(request, f and f.value)
+    frame = store.read(spec.name, ids=[featureId], where={**read_filter(user, spec)})
+    if frame.empty:
+        raise NotFound(
+            f"no feature {featureId!r} in collection {cid}; list them at /collections/{cid}/items"
+        )
+    base = web.base_url(request)
+    href = f"{base}/collections/{cid}/items/{featureId}"
+    links = [
+        web.link(
+            href, "self" if fmt == "json" else "alternate", web.GEOJSON, "this feature as GeoJSON"
+        ),
+        web.link(
+            f"{href}?f=html",
+            "self" if fmt == "html" else "alternate",
+            "text/html",
+            "this feature as HTML",
+        ),
+        web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection"),
+    ]
+    hidden = {"version", *hidden_fields(user, spec)}
+    etag = {"ETag": f'"{int(frame["version"].iloc[0])}"'}
+    if fmt == "html":
+        record = web.records_of(frame, drop=hidden)[0]
+        rows = [{"property": k, "value": v} for k, v in record.items()]
+        resp = web.html_page(f"{spec.title}: {featureId}", links, web.html_table(rows))
+        resp.headers.update(etag)
+        return resp
+    body = geojson.feature_collection_json(frame, drop=hidden)
+    # the one feature of the collection, with its links
+    feature = json.loads(body)["features"][0]
+    feature["links"] = links
+    return Response(web.json_bytes(feature), media_type=web.GEOJSON, headers=etag)
 
-    @router.get(
-        f"/collections/{cid}",
+
+def queryables(request: Request, user: CurrentUser, *, cid: str) -> Response:
+    """The properties of a collection that ``?name=value`` filters on (equality)."""
+    spec = layer_named(COLLECTIONS[cid])
+    href = f"{web.base_url(request)}/collections/{cid}/queryables"
+    doc = queryables_doc(spec, href, hidden_fields(user, spec))
+    return Response(web.json_bytes(doc), media_type=SCHEMA_JSON)
+
+
+def schema(request: Request, user: CurrentUser, *, cid: str) -> Response:
+    """The JSON Schema of a collection's features: every property you see, with its type."""
+    spec = layer_named(COLLECTIONS[cid])
+    href = f"{web.base_url(request)}/collections/{cid}/schema"
+    doc = schema_doc(spec, href, hidden_fields(user, spec))
+    return Response(web.json_bytes(doc), media_type=SCHEMA_JSON)
+
+
+class SchemaResponse(JSONResponse):
+    media_type = SCHEMA_JSON
+
+
+def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], query: Any) -> None:
+    """The five routes of one collection (its id is in the path and in the operation ids)."""
+    spec = layer_named(COLLECTIONS[cid])
+    href = f"/collections/{cid}"
+    name = spec.title.lower()
+    schema_response = {200: {"model": JsonSchema, "content": {SCHEMA_JSON: {}}}, **errors}
+    router.add_api_route(
+        href,
+        bind(collection, cid=cid),
         response_model=Collection,
         responses={200: _json_content(Collection), **errors},
         summary=f"Collection {cid}",
+        description=f"Metadata of the {name} collection.",
         operation_id=f"describe_{spec.name}",
     )
-    def collection(
-        request: Request, store: StoreArg, user: CurrentUser, f: FormatArg = None
-    ) -> Response:
-        fmt = web.negotiate(request, f and f.value)
-        base = web.base_url(request)
-        doc = describe(base, cid, store, extents(store))
-        if fmt == "html":
-            body = f"<p>{doc['description']}</p>"
-            if "extent" in doc:
-                body += f"<p>Extent (CRS84): {doc['extent']['spatial']['bbox'][0]}</p>"
-            return web.html_page(
-                doc["title"], [web.link(f"{base}/collections", "collections"), *doc["links"]], body
-            )
-        return web.json_response(doc)
-
-    collection.__doc__ = f"Metadata of the {spec.title.lower()} collection."
-
-    @router.get(
-        f"/collections/{cid}/items",
+    router.add_api_route(
+        f"{href}/items",
+        bind(items, cid=cid, annotations={"q": Annotated[ItemsQuery, Depends(query)]}),
         response_model=FeatureCollection,
         response_class=web.GeoJSONResponse,
         responses={200: _geojson_content(FeatureCollection), **errors},
         summary=f"Features of {cid}",
+        description=f"Features of {name}, paged (limit, offset), filtered by bbox and properties.",
         operation_id=f"items_{spec.name}",
     )
-    def items(
-        request: Request,
-        store: StoreArg,
-        user: CurrentUser,
-        q: Annotated[ItemsQuery, Depends(query_dep)],
-    ) -> Response:
-        fmt = web.negotiate(request, q.f, ("json", "html"))
-        where = scoped_where(user, spec, q.where)
-        if where is None:
-            frame, matched = store.read(spec.name, ids=[]), 0
-        elif q.bbox is not None:
-            # one read: the matches of a bbox are refined in Python anyway
-            everything = store.read(spec.name, bbox=q.bbox, where=where)
-            matched = len(everything)
-            frame = everything.iloc[q.offset : q.offset + q.limit]
-        else:
-            frame = store.read(spec.name, where=where, limit=q.limit, offset=q.offset)
-            matched = store.count(spec.name, where=where)
-        base = web.base_url(request)
-        href = f"{base}/collections/{cid}/items"
-        links = _page_links(href, q, fmt, matched, len(frame))
-        links.append(
-            web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection")
-        )
-        stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        hidden = {"version", *hidden_fields(user, spec)}
-        if fmt == "html":
-            rows = web.records_of(frame, drop=hidden)
-            hrefs = {r["id"]: f"{href}/{r['id']}?f=html" for r in rows}
-            body = f"<p>{len(frame)} of {matched} features.</p>" + web.html_table(rows, href=hrefs)
-            return web.html_page(spec.title, links, body)
-        extra = {
-            "links": links,
-            "timeStamp": stamp,
-            "numberMatched": matched,
-            "numberReturned": len(frame),
-        }
-        return Response(
-            geojson.feature_collection_json(frame, drop=hidden, extra=extra),
-            media_type=web.GEOJSON,
-        )
-
-    items.__doc__ = (
-        f"Features of {spec.title.lower()}, paged (limit, offset), filtered by bbox and properties."
-    )
-
-    @router.get(
-        f"/collections/{cid}/items/{{featureId}}",
+    router.add_api_route(
+        f"{href}/items/{{featureId}}",
+        bind(item, cid=cid),
         response_model=Feature,
         response_class=web.GeoJSONResponse,
         responses={200: _geojson_content(Feature), **errors},
         summary=f"One feature of {cid}",
+        description=f"One feature of {name} by id.",
         operation_id=f"item_{spec.name}",
     )
-    def item(
-        request: Request,
-        store: StoreArg,
-        user: CurrentUser,
-        featureId: str,  # noqa: N803 - the OGC parameter name
-        f: FormatArg = None,
-    ) -> Response:
-        fmt = web.negotiate(request, f and f.value)
-        where = {**read_filter(user, spec)}
-        frame = store.read(spec.name, ids=[featureId], where=where)
-        if frame.empty:
-            raise NotFound(
-                f"no feature {featureId!r} in collection {cid}; list them at /collections/{cid}/items"
-            )
-        base = web.base_url(request)
-        href = f"{base}/collections/{cid}/items/{featureId}"
-        links = [
-            web.link(
-                href,
-                "self" if fmt == "json" else "alternate",
-                web.GEOJSON,
-                "this feature as GeoJSON",
-            ),
-            web.link(
-                f"{href}?f=html",
-                "self" if fmt == "html" else "alternate",
-                "text/html",
-                "this feature as HTML",
-            ),
-            web.link(f"{base}/collections/{cid}", "collection", web.JSON, "the collection"),
-        ]
-        hidden = {"version", *hidden_fields(user, spec)}
-        etag = {"ETag": f'"{int(frame["version"].iloc[0])}"'}
-        if fmt == "html":
-            rows = [
-                {"property": k, "value": v}
-                for k, v in web.records_of(frame, drop=hidden)[0].items()
-            ]
-            resp = web.html_page(f"{spec.title}: {featureId}", links, web.html_table(rows))
-            resp.headers.update(etag)
-            return resp
-        body = geojson.feature_collection_json(frame, drop=hidden)
-        # the one feature of the collection, with its links
-        feature = json.loads(body)["features"][0]
-        feature["links"] = links
-        return Response(web.json_bytes(feature), media_type=web.GEOJSON, headers=etag)
+    router.add_api_route(
+        f"{href}/queryables",
+        bind(queryables, cid=cid),
+        response_model=JsonSchema,
+        response_class=SchemaResponse,
+        responses=schema_response,
+        summary=f"Queryables of {cid}",
+        description=f"The properties of {name} that filter with ?name=value (JSON Schema).",
+        operation_id=f"queryables_{spec.name}",
+    )
+    router.add_api_route(
+        f"{href}/schema",
+        bind(schema, cid=cid),
+        response_model=JsonSchema,
+        response_class=SchemaResponse,
+        responses=schema_response,
+        summary=f"Schema of {cid}",
+        description=f"The properties of {name} with their types (JSON Schema).",
+        operation_id=f"schema_{spec.name}",
+    )
 
-    item.__doc__ = f"One feature of {spec.title.lower()} by id."
+
+def ogc_router(
+    *, default_limit: int = 1000, max_limit: int = 10_000, responses: dict[Any, Any]
+) -> APIRouter:
+    """The OGC API - Features routes: landing page, conformance, collections and their items."""
+    router = APIRouter(tags=["OGC API - Features"])
+    public = {k: v for k, v in responses.items() if k in (400, 406, 503)}
+    private = {k: v for k, v in responses.items() if k in (400, 401, 404, 406, 503)}
+    for path, handler, model, summary in (
+        ("/", landing, LandingPage, "Landing page"),
+        ("/conformance", conformance, Conformance, "Conformance classes"),
+    ):
+        router.add_api_route(
+            path,
+            handler,
+            response_model=model,
+            responses={200: _json_content(model), **public},
+            summary=summary,
+        )
+    router.add_api_route(
+        "/collections",
+        collections,
+        response_model=Collections,
+        responses={200: _json_content(Collections), **private},
+        summary="The feature collections",
+    )
+    for cid, layer_name in COLLECTIONS.items():
+        query = items_query(
+            layer_named(layer_name), default_limit=default_limit, max_limit=max_limit
+        )
+        _add_collection_routes(router, cid, private, query)
+    return router
 
 
 def _page_links(

@@ -90,120 +90,137 @@ def _assignment_frame(store: Store, plan_id: str, user: Principal) -> pd.DataFra
     return store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
 
 
-def plans_router(*, store_dependency: Any = StoreDep, responses: dict[Any, Any]) -> APIRouter:
+StoreArg = Annotated[Store, StoreDep]
+AssignmentsFormat = Annotated[
+    str | None, Query(pattern="^(json|csv|xlsx)$", description="json, csv or xlsx")
+]
+
+
+def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanRequest) -> Response:
+    """Start planning a season in the background; poll the returned link until it is a draft."""
+    require_role(user, Role.AKIMAT)
+    from pasture import planning  # see _run_plan: the plan is solved right after this
+
+    plan_id = planning.new_plan_id(body.season_year)
+    row = {
+        "id": plan_id,
+        "season_year": body.season_year,
+        "state": "solving",
+        "solver": body.solver,
+        "params": body.params,
+        "created_at": datetime.now(UTC),
+        "created_by": user.username,
+    }
+    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    executor: Executor = request.app.state.plan_executor
+    executor.submit(_run_plan, store, plan_id, body, user.username)
+    href = f"{web.base_url(request)}/plans/{plan_id}"
+    doc = {"id": plan_id, "state": "solving", "links": [web.link(href, "monitor", web.JSON)]}
+    return web.json_response(doc, status_code=202, headers={"Location": href})
+
+
+def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response:
+    """Every plan, newest season first."""
+    rows = web.records_of(store.read_rows("plans"))
+    rows.sort(key=lambda r: (-int(r["season_year"]), str(r["id"])))
+    base = web.base_url(request)
+    return web.json_response({"plans": [_plan_doc(base, r, user) for r in rows]})
+
+
+def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
+    """A plan and its state: solving, draft, approved or failed."""
+    return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+
+
+def approve(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
+    """Approve a draft plan (akimat)."""
+    require_role(user, Role.AKIMAT)
+    from pasture import planning  # see _run_plan
+
+    _plan_row(store, plan_id)  # the API's 404 message for a missing plan
+    planning.approve_plan(store, plan_id, user=user.username)  # PlanStateConflict: 409
+    return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+
+
+def _assignments_file(frame: pd.DataFrame, fmt: str, plan_id: str) -> Response:
+    """The assignments as CSV or as an XLSX download."""
+    if fmt == "csv":
+        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+        return Response(text, media_type="text/csv; charset=utf-8")
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, sheet_name="assignments")
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{plan_id}.xlsx"'},
+    )
+
+
+def assignments(
+    request: Request,
+    store: StoreArg,
+    user: CurrentUser,
+    plan_id: str,
+    f: AssignmentsFormat = None,
+) -> Response:
+    """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
+    _plan_row(store, plan_id)
+    fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
+    frame = _assignment_frame(store, plan_id, user)
+    if fmt != "json":
+        return _assignments_file(frame, fmt, plan_id)
+    plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})
+    plots = store.read("plots", ids=plot_ids)
+    geoms = dict(zip(plots["id"], plots.geometry, strict=True))
+    out = gpd.GeoDataFrame(
+        frame.assign(id=[f"{r.herd_id}/{r.period}" for r in frame.itertuples()]),
+        geometry=[geoms.get(p) for p in frame["plot_id"]],
+        crs=4326,
+    )
+    cols = ["id", *[c for c in frame.columns], "geometry"]
+    return Response(
+        web.feature_collection_json(out[cols], extra={"numberReturned": len(out)}),
+        media_type=web.GEOJSON,
+    )
+
+
+def plans_router(*, responses: dict[Any, Any]) -> APIRouter:
     """Routes of plans: POST (akimat) starts one in the background; GET polls it."""
     router = APIRouter(tags=["plans"])
-    StoreArg = Annotated[Store, store_dependency]  # noqa: N806
     errs = {k: v for k, v in responses.items() if k in (400, 401, 403, 404, 406, 503)}
-
-    @router.post(
+    router.add_api_route(
         "/plans",
+        create,
+        methods=["POST"],
         status_code=202,
         response_model=PlanAccepted,
         responses={**errs, **{k: v for k, v in responses.items() if k in (413, 422)}},
         summary="Start a plan",
     )
-    def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanRequest) -> Response:
-        """Start planning a season in the background; poll the returned link until it is a draft."""
-        require_role(user, Role.AKIMAT)
-        from pasture import planning  # see _run_plan: the plan is solved right after this
-
-        plan_id = planning.new_plan_id(body.season_year)
-        row = {
-            "id": plan_id,
-            "season_year": body.season_year,
-            "state": "solving",
-            "solver": body.solver,
-            "params": body.params,
-            "created_at": datetime.now(UTC),
-            "created_by": user.username,
-        }
-        store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
-        executor: Executor = request.app.state.plan_executor
-        executor.submit(_run_plan, store, plan_id, body, user.username)
-        href = f"{web.base_url(request)}/plans/{plan_id}"
-        doc = {"id": plan_id, "state": "solving", "links": [web.link(href, "monitor", web.JSON)]}
-        return web.json_response(doc, status_code=202, headers={"Location": href})
-
-    @router.get("/plans", response_model=PlanList, responses=errs, summary="Plans")
-    def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response:
-        """Every plan, newest season first."""
-        rows = web.records_of(store.read_rows("plans"))
-        rows.sort(key=lambda r: (-int(r["season_year"]), str(r["id"])))
-        base = web.base_url(request)
-        return web.json_response({"plans": [_plan_doc(base, r, user) for r in rows]})
-
-    @router.get("/plans/{plan_id}", response_model=PlanInfo, responses=errs, summary="One plan")
-    def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
-        """A plan and its state: solving, draft, approved or failed."""
-        return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
-
-    @router.post(
+    router.add_api_route(
+        "/plans", list_plans, response_model=PlanList, responses=errs, summary="Plans"
+    )
+    router.add_api_route(
+        "/plans/{plan_id}", get_plan, response_model=PlanInfo, responses=errs, summary="One plan"
+    )
+    router.add_api_route(
         "/plans/{plan_id}/approve",
+        approve,
+        methods=["POST"],
         response_model=PlanInfo,
         responses={**errs, 409: responses[409]},
         summary="Approve a plan",
     )
-    def approve(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
-        """Approve a draft plan (akimat)."""
-        require_role(user, Role.AKIMAT)
-        from pasture import planning  # see _run_plan
-
-        _plan_row(store, plan_id)  # the API's 404 message for a missing plan
-        planning.approve_plan(store, plan_id, user=user.username)  # PlanStateConflict: 409
-        return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
-
-    @router.get(
+    files = {
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }
+    router.add_api_route(
         "/plans/{plan_id}/assignments",
+        assignments,
         response_model=FeatureCollection,
         response_class=web.GeoJSONResponse,
-        responses={
-            200: {
-                "content": {
-                    "text/csv": {"schema": {"type": "string"}},
-                    XLSX: {"schema": {"type": "string", "format": "binary"}},
-                }
-            },
-            **errs,
-        },
+        responses={200: {"content": files}, **errs},
         summary="Assignments of a plan",
     )
-    def assignments(
-        request: Request,
-        store: StoreArg,
-        user: CurrentUser,
-        plan_id: str,
-        f: Annotated[
-            str | None, Query(pattern="^(json|csv|xlsx)$", description="json, csv or xlsx")
-        ] = None,
-    ) -> Response:
-        """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
-        _plan_row(store, plan_id)
-        fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
-        frame = _assignment_frame(store, plan_id, user)
-        if fmt == "csv":
-            text = frame.to_csv(index=False, date_format="%Y-%m-%d")
-            return Response(text, media_type="text/csv; charset=utf-8")
-        if fmt == "xlsx":
-            buffer = io.BytesIO()
-            frame.to_excel(buffer, index=False, sheet_name="assignments")
-            return Response(
-                buffer.getvalue(),
-                media_type=XLSX,
-                headers={"Content-Disposition": f'attachment; filename="{plan_id}.xlsx"'},
-            )
-        plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})
-        plots = store.read("plots", ids=plot_ids)
-        geoms = dict(zip(plots["id"], plots.geometry, strict=True))
-        out = gpd.GeoDataFrame(
-            frame.assign(id=[f"{r.herd_id}/{r.period}" for r in frame.itertuples()]),
-            geometry=[geoms.get(p) for p in frame["plot_id"]],
-            crs=4326,
-        )
-        cols = ["id", *[c for c in frame.columns], "geometry"]
-        return Response(
-            web.feature_collection_json(out[cols], extra={"numberReturned": len(out)}),
-            media_type=web.GEOJSON,
-        )
-
     return router

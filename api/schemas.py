@@ -13,6 +13,7 @@ __all__ = [
     "Extent",
     "Feature",
     "FeatureCollection",
+    "JsonSchema",
     "LandingPage",
     "Link",
     "PlanAccepted",
@@ -83,6 +84,14 @@ class FeatureCollection(_Open):
     timeStamp: str | None = None  # noqa: N815 - OGC name
     numberMatched: int | None = Field(None, ge=0)  # noqa: N815 - OGC name
     numberReturned: int | None = Field(None, ge=0)  # noqa: N815 - OGC name
+
+
+class JsonSchema(_Open):
+    """A JSON Schema (2020-12) of a collection's features: queryables or schema."""
+
+    type: Literal["object"]
+    title: str
+    properties: dict[str, dict[str, Any]]
 
 
 class RecordList(_Open):

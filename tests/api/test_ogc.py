@@ -89,18 +89,25 @@ def test_items_limit_offset_links_and_numbers(ogc: tuple[TestClient, dict]) -> N
     first = client.get("/collections/plots/items", headers=h)
     assert first.status_code == 200
     doc = FeatureCollection.model_validate(first.json())
-    assert doc.numberReturned == len(doc.features) == 10  # default limit
+    assert doc.numberReturned == len(doc.features) == 1000  # default limit
     assert doc.numberMatched == 2741 and doc.timeStamp and doc.timeStamp.endswith("Z")
     links = rels(first.json())
     assert "next" in links and "prev" not in links
+    assert "limit=1000&offset=1000" in links["next"][0]["href"]
     nxt = client.get(links["next"][0]["href"], headers=h).json()
     assert nxt["features"][0]["id"] != doc.features[0].id
-    assert "prev" in rels(nxt)
-    # over the maximum is clamped, not refused
+    assert "prev" in rels(nxt) and nxt["numberReturned"] == 1000
+    third = client.get(rels(nxt)["next"][0]["href"], headers=h).json()
+    assert third["numberReturned"] == 741 and "next" not in rels(third)
+    # over the maximum (10000) is clamped, not refused
     big = client.get("/collections/plots/items?limit=100000", headers=h).json()
-    assert big["numberReturned"] == 1000
+    assert big["numberReturned"] == big["numberMatched"] == 2741 and "next" not in rels(big)
+    assert "limit=10000" in rels(big)["self"][0]["href"]
     last = client.get("/collections/plots/items?limit=50&offset=2700", headers=h).json()
     assert last["numberReturned"] == 41 and "next" not in rels(last)
+    past = client.get("/collections/plots/items?limit=50&offset=3000", headers=h).json()
+    assert past["numberReturned"] == 0 and past["numberMatched"] == 2741
+    assert "next" not in rels(past)
 
 
 def test_items_bbox_keeps_intersecting_features(ogc: tuple[TestClient, dict]) -> None:
