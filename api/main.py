@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -69,10 +70,12 @@ def resolve_secret(settings: Settings, store: Store) -> str:
 def create_app(
     settings: Settings | None = None,
     *,
-    open_store: Callable[[str], Store] = pasture.open_store,
+    open_store: Callable[[str], Store] | None = None,
 ) -> FastAPI:
     """The API for one store; ``open_store`` may be swapped (tests, other deployments)."""
     settings = settings or Settings()
+    if open_store is None:
+        open_store = partial(pasture.open_store, accounts=settings.accounts)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

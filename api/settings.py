@@ -20,6 +20,11 @@ class Settings(BaseSettings):
         default="demo/enbekshikazakh.gpkg",
         description="GeoPackage path or postgresql:// URL of the store (PASTURE_STORE)",
     )
+    accounts: str | None = Field(
+        default=None,
+        description="SQLite file of a GeoPackage store's accounts (PASTURE_ACCOUNTS); "
+        "default <store>.accounts.sqlite beside it",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="key that signs access tokens (HS256); at least 32 characters; "

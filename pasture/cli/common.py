@@ -58,7 +58,8 @@ def open_url(url: str, *, create: bool = False) -> Any:
     """
     from ..store import open_store
 
-    return open_store(url, create=create)
+    # the same accounts file as the server's (its PASTURE_ACCOUNTS setting)
+    return open_store(url, create=create, accounts=os.environ.get("PASTURE_ACCOUNTS") or None)
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import NotFound, StoreError
@@ -44,9 +43,8 @@ def open_store(
     migrations.
 
     A GeoPackage keeps its accounts in a separate SQLite file (never inside the
-    ``.gpkg``, which people share): ``accounts``, else the PASTURE_ACCOUNTS
-    environment variable, else ``<name>.accounts.sqlite`` beside the store. The
-    variable is read here so that the server and ``pasture users`` always agree.
+    ``.gpkg``, which people share): ``accounts``, else ``<name>.accounts.sqlite``
+    beside the store (the server and the command line pass PASTURE_ACCOUNTS here).
     PostGIS keeps them in its database.
     """
     text = str(url)
@@ -61,7 +59,6 @@ def open_store(
             raise NotFound(
                 f"{text}: no such GeoPackage; `pasture init {text}` creates an empty store"
             )
-        accounts = accounts or os.environ.get("PASTURE_ACCOUNTS") or None
         return GeoPackageStore(text, census_limits=census_limits, accounts=accounts)
     raise StoreError(
         f"cannot tell the store type of {text!r}: give a path ending in .gpkg "
