@@ -169,64 +169,6 @@ class RotationInputs:
         object.__setattr__(self, "available_kg", avail)
         object.__setattr__(self, "regrowth_kg", regrow)
 
-    @classmethod
-    def from_frames(
-        cls,
-        plots: pd.DataFrame,
-        herds: pd.DataFrame,
-        periods: pd.DataFrame,
-        *,
-        available_kg: np.ndarray,
-        regrowth_kg: np.ndarray,
-    ) -> RotationInputs:
-        """Build inputs from frames whose columns are named like the dataclass fields.
-
-        ``plots.seasons`` may hold comma-separated text or an iterable of seasons;
-        missing ``degradation``, ``load_ratio``, ``first_period`` and
-        ``last_period`` columns take their defaults.
-        """
-
-        def seasons(v: object) -> frozenset[str]:
-            items = v.split(",") if isinstance(v, str) else list(v)  # type: ignore[call-overload]
-            return frozenset(str(s).strip() for s in items if str(s).strip())
-
-        def opt(row: Mapping[str, Any], key: str, default: Any) -> Any:
-            v = row.get(key, default)
-            return default if v is None or (isinstance(v, float) and math.isnan(v)) else v
-
-        plot_list = tuple(
-            Plot(
-                id=str(r["id"]),
-                seasons=seasons(r["seasons"]),
-                union_id=None if opt(r, "union_id", None) is None else str(r["union_id"]),
-                area_ha=float(r["area_ha"]),
-                water_km=float(r["water_km"]),
-                x_km=float(r["x_km"]),
-                y_km=float(r["y_km"]),
-                degradation=float(opt(r, "degradation", 0.0)),
-                load_ratio=float(opt(r, "load_ratio", 0.0)),
-            )
-            for r in plots.to_dict("records")
-        )
-        herd_list = tuple(
-            Herd(
-                id=str(r["id"]),
-                union_id=str(r["union_id"]),
-                sheep_units=float(r["sheep_units"]),
-                demand_kg_day=float(r["demand_kg_day"]),
-                home_x_km=float(r["home_x_km"]),
-                home_y_km=float(r["home_y_km"]),
-                first_period=int(opt(r, "first_period", 0)),
-                last_period=None if opt(r, "last_period", None) is None else int(r["last_period"]),
-            )
-            for r in herds.to_dict("records")
-        )
-        period_list = tuple(
-            Period(start=pd.Timestamp(r["start"]).date(), season=str(r["season"]))
-            for r in periods.to_dict("records")
-        )
-        return cls(plot_list, herd_list, period_list, available_kg, regrowth_kg)
-
     # -- derived arrays (cached; the object is immutable) --------------------
 
     @property

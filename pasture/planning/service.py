@@ -317,13 +317,11 @@ def _solve(
 def _store_plan(
     store: Store, base_row: Mapping[str, Any], plan: Plan, built: BuiltInputs, say: StepProgress
 ) -> None:
-    """Write the plan's assignments and deficits, then its row as a draft."""
+    """Write the plan's assignments, deficits and its row as a draft, in one transaction."""
     plan_id = str(base_row["id"])
     assignments, deficits = plan_rows(plan_id, plan, built.inputs)
     summary = plan_summary(plan, assignments, built.info)
     say("storing the plan")
-    store.replace_rows("assignments", assignments, where={"plan_id": plan_id})
-    store.replace_rows("deficits", deficits, where={"plan_id": plan_id})
     row = {
         **base_row,
         "state": "draft",
@@ -334,7 +332,13 @@ def _store_plan(
         "gap": finite(plan.gap),
         "summary": jsonable(summary),
     }
-    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    store.replace_many(
+        [
+            ("assignments", assignments, {"plan_id": plan_id}),
+            ("deficits", deficits, {"plan_id": plan_id}),
+            ("plans", pd.DataFrame([row]), {"id": plan_id}),
+        ]
+    )
 
 
 def _store_failure(

@@ -6,7 +6,7 @@ slice of a table in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -46,17 +46,30 @@ class ResultTables(StoreBackend):
 
         One transaction: readers see the old slice or the new one, never half.
         """
-        spec = table_named(table)
-        clean = normalise_table(spec, rows, source=f"table {spec.name}")
-        conds, params = self._table_conditions(spec, where)
+        return self.replace_many([(table, rows, where)])[0]
+
+    def replace_many(
+        self, slices: Sequence[tuple[str, pd.DataFrame, Mapping[str, Any] | None]]
+    ) -> list[int]:
+        """Replace several slices ``(table, rows, where)`` in one transaction: all or none.
+
+        A plan's assignments, deficits and row are written this way, so no reader sees a
+        plan whose rows are half there.
+        """
+        prepared = []
+        for table, rows, where in slices:
+            spec = table_named(table)
+            clean = normalise_table(spec, rows, source=f"table {spec.name}")
+            prepared.append((spec, clean, *self._table_conditions(spec, where)))
         with self._transaction() as cur:
-            self._lock_for_write(cur, spec.name)
-            sql = f"DELETE FROM {spec.name}"
-            if conds:
-                sql += " WHERE " + " AND ".join(conds)
-            cur.execute(self._sql(sql), params)
-            self._insert_table(cur, spec, clean)
-        return len(clean)
+            for spec, clean, conds, params in prepared:
+                self._lock_for_write(cur, spec.name)
+                sql = f"DELETE FROM {spec.name}"
+                if conds:
+                    sql += " WHERE " + " AND ".join(conds)
+                cur.execute(self._sql(sql), params)
+                self._insert_table(cur, spec, clean)
+        return [len(clean) for _, clean, _, _ in prepared]
 
     def _table_conditions(
         self, spec: Table, where: Mapping[str, Any] | None

@@ -100,3 +100,26 @@ def test_bad_rows_are_refused_and_nothing_changes(store: Store) -> None:
 
 def test_every_table_exists_and_starts_empty(store: Store) -> None:
     assert store.info().tables == dict.fromkeys(TABLES, 0)
+
+
+def test_replace_many_writes_every_slice_or_none(store: Store) -> None:
+    store.replace_rows("ndvi_stats", _stats(["a", "b"], "2024-06-10"), where={"time": "2024-06-10"})
+    before = store.read_rows("ndvi_stats")
+    bad = _stats(["c"], "2024-07-12").assign(mean=["not a number"])
+    with pytest.raises(InvalidInput):
+        store.replace_many(
+            [
+                ("ndvi_stats", _stats(["x"], "2024-06-10"), {"time": "2024-06-10"}),
+                ("ndvi_stats", bad, {"time": "2024-07-12"}),
+            ]
+        )
+    pd.testing.assert_frame_equal(store.read_rows("ndvi_stats"), before)
+    counts = store.replace_many(
+        [
+            ("ndvi_stats", _stats(["x"], "2024-06-10"), {"time": "2024-06-10"}),
+            ("ndvi_stats", _stats(["c", "d"], "2024-07-12"), {"time": "2024-07-12"}),
+        ]
+    )
+    assert counts == [1, 2]
+    rows = store.read_rows("ndvi_stats")
+    assert sorted(rows["plot_id"]) == ["c", "d", "x"]
