@@ -20,6 +20,7 @@ from .errors import PreconditionRequired
 from .routing import bind
 from .schemas import Feature, FeatureCollection, RecordList
 from .scope import (
+    check_household_field,
     check_union_fields,
     hidden_fields,
     in_scope,
@@ -229,21 +230,6 @@ def _can_edit(user: Principal, spec: Layer) -> None:
         require_role(user, Role.AKIMAT)
 
 
-def _check_household(
-    store: Store, user: Principal, spec: Layer, record: Record, changes: dict[str, Any]
-) -> None:
-    """A union account may point a record only at a household of its own union."""
-    wanted = changes.get("household_id")
-    if user.role is not Role.UNION or wanted in (None, record.properties.get("household_id")):
-        return
-    try:
-        household = store.get("households", str(wanted))
-    except NotFound:
-        household = None
-    if household is None or household.properties.get("union_id") != user.union_id:
-        raise InvalidInput(f"{spec.name} {record.id!r}", [f"no household {wanted!r} in your union"])
-
-
 def _stored_values(spec: Layer, record_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Dates as ISO text and a GeoJSON geometry as a shape, as the store takes them."""
     out: dict[str, Any] = {
@@ -272,7 +258,7 @@ def apply(
     record = scoped_get(store, user, spec, record_id)
     version = parse_if_match(if_match)
     check_union_fields(user, spec, changes)
-    _check_household(store, user, spec, record, changes)
+    check_household_field(store, user, spec, record, changes)
     updated = store.update(
         spec.name,
         record_id,

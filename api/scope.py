@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pasture.errors import NotFound
+from pasture.errors import InvalidInput, NotFound
 from pasture.model import LAYERS, Layer
+from pasture.store import Record, Store
 
 from .auth import Principal
 from .errors import Forbidden
@@ -14,6 +15,7 @@ from .users import Role
 
 __all__ = [
     "PUBLIC_LAYERS",
+    "check_household_field",
     "check_union_fields",
     "hidden_fields",
     "not_found",
@@ -118,6 +120,31 @@ def visible_plots(principal: Principal, plots: Any, assignments: Any) -> Any:
 def not_found(layer: Layer, record_id: str) -> NotFound:
     """The same 404 as a missing record, so scope does not leak existence."""
     return NotFound(f"no {layer.name} record with id {record_id!r}")
+
+
+def check_household_field(
+    store: Store,
+    principal: Principal,
+    layer: Layer,
+    record: Record,
+    changes: Mapping[str, Any],
+) -> None:
+    """A union account may point a record only at a household of its own union.
+
+    Another union's household answers as a missing one (scope does not leak existence);
+    the store itself refuses, for every role, a record whose union is not its household's.
+    """
+    wanted = changes.get("household_id")
+    if principal.role is not Role.UNION or wanted in (None, record.properties.get("household_id")):
+        return
+    try:
+        household = store.get("households", str(wanted))
+    except NotFound:
+        household = None
+    if household is None or household.properties.get("union_id") != principal.union_id:
+        raise InvalidInput(
+            f"{layer.name} {record.id!r}", [f"no household {wanted!r} in your union"]
+        )
 
 
 def check_union_fields(principal: Principal, layer: Layer, changes: Mapping[str, Any]) -> None:

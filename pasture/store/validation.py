@@ -48,7 +48,8 @@ class ValidationContext:
 
     okrug_ids: set[str] = field(default_factory=set)
     union_geoms: dict[str, BaseGeometry | None] = field(default_factory=dict)
-    household_ids: set[str] = field(default_factory=set)
+    #: stored households and the union each belongs to
+    household_unions: dict[str, str] = field(default_factory=dict)
     #: stored plots other than those being rewritten: id and geometry
     other_plots: pd.DataFrame | None = None
     #: features must lie inside this EPSG:4326 area (the district's region)
@@ -323,7 +324,7 @@ def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext)
     if "union_id" in layer.field_names and layer.name != "unions":
         refs.append(("union_id", ctx.union_geoms, "union"))
     if "household_id" in layer.field_names:
-        refs.append(("household_id", ctx.household_ids, "household"))
+        refs.append(("household_id", ctx.household_unions, "household"))
     problems: list[Problem] = []
     for column, known, what in refs:
         for i, value in enumerate(frame[column]):
@@ -335,6 +336,27 @@ def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext)
                         column,
                     )
                 )
+    if "household_id" in layer.field_names and "union_id" in layer.field_names:
+        problems += _check_household_union(frame, ctx)
+    return problems
+
+
+def _check_household_union(frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
+    """A record of a household (its census) belongs to the household's union, for every role."""
+    problems = []
+    for i, (household, union) in enumerate(
+        zip(frame["household_id"], frame["union_id"], strict=True)
+    ):
+        home = ctx.household_unions.get(household) if household is not None else None
+        if home is not None and union is not None and union != home:
+            problems.append(
+                Problem(
+                    f"household {household!r} belongs to union {home!r}, not {union!r}; "
+                    "a census record's union is its household's",
+                    _feature(frame, i),
+                    "union_id",
+                )
+            )
     return problems
 
 

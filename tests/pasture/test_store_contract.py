@@ -318,3 +318,19 @@ def test_an_edit_that_changes_nothing_writes_nothing(store: Store) -> None:
     )
     assert changed.version == record.version + 1
     assert len(store.history()) == history + 1
+
+
+def test_a_census_record_belongs_to_its_households_union(store: Store) -> None:
+    factories.fill(store)
+    other = factories.unions()
+    other["id"], other["name"], other["okrug_id"] = ["u-b"], ["Union B"], ["ok-b"]
+    other["geometry"] = [box(X0 + 0.2, Y0, X0 + 0.4, Y0 + 0.2)]
+    store.write("unions", other, user="tester")
+    with pytest.raises(InvalidInput, match="belongs to union 'u-a', not 'u-b'"):
+        store.write("census", _census_row(id="hh1/moved", union_id="u-b"), user="tester")
+    record = store.get("census", "hh1/2025-01-01")
+    with pytest.raises(InvalidInput, match="belongs to union 'u-a'"):
+        store.update(
+            "census", record.id, {"union_id": "u-b"}, expected_version=record.version, user="akimat"
+        )
+    assert store.get("census", record.id).properties["union_id"] == "u-a"
