@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, StoreError
+from .sqlite import immediate_transaction
 
 __all__ = ["COLUMNS", "Accounts", "PostgisAccounts", "SqliteAccounts", "new_token_version"]
 
@@ -183,20 +184,10 @@ class SqliteAccounts(Accounts):
             self._create()
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            cur = conn.cursor()
-            try:
+            with immediate_transaction(
+                conn, source="accounts", refused="the accounts file refused the change"
+            ) as cur:
                 yield cur
-            except sqlite3.IntegrityError as exc:
-                conn.execute("ROLLBACK")
-                raise InvalidInput(
-                    "accounts", [f"the accounts file refused the change: {exc}"]
-                ) from None
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
         finally:
             conn.close()
 

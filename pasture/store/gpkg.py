@@ -26,12 +26,13 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import InvalidInput, StoreError
+from ..errors import StoreError
 from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope
 from ..model import LAYERS, TABLES
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
 from .base import Store, read_migrations
+from .sqlite import immediate_transaction
 from .validation import CensusLimits
 from .values import BBox
 
@@ -193,25 +194,10 @@ class GeoPackageStore(Store):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        conn = self._connect()
-        # IMMEDIATE takes the write lock now, so validation reads what the write will change.
-        conn.execute("BEGIN IMMEDIATE")
-        cur = conn.cursor()
-        try:
+        with immediate_transaction(
+            self._connect(), source="database", refused="a database constraint refused the change"
+        ) as cur:
             yield cur
-        except sqlite3.IntegrityError as exc:
-            # validation runs first; a constraint is the last line of defence
-            conn.execute("ROLLBACK")
-            raise InvalidInput(
-                "database", [f"a database constraint refused the change: {exc}"]
-            ) from None
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
-        finally:
-            cur.close()
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Cursor]:
