@@ -24,6 +24,7 @@ from grazing_models.norms import UNUSED_WORDING, NormTable
 
 from .. import science
 from ..errors import InvalidInput, NotFound
+from ..science.load import parse_norm_rows
 from .common import open_url, out, store_option
 
 __all__ = ["capacity", "load", "trends"]
@@ -311,18 +312,12 @@ def _norm_table(path: Path | None) -> NormTable:
         raise InvalidInput(str(path), [str(exc)]) from None
 
 
-def _norm_rows(path: Path | None) -> dict[str, list[str]] | None:
+def _norm_rows(path: Path | None) -> dict[str, tuple[str, str, str, str]] | None:
     if path is None:
         return None
     if not path.exists():
         raise NotFound(f"no such file: {path}")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return {str(k): [str(x) for x in v][:4] for k, v in doc.items()}
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidInput(
-            str(path), ["expected JSON {pasture type: [oblast, zone, subzone, pasture type]}"]
-        ) from None
+    return parse_norm_rows(path.read_text(encoding="utf-8"), source=str(path))
 
 
 def _print_norm_notes(rows: pd.DataFrame, norms: NormTable) -> None:

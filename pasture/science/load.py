@@ -20,7 +20,7 @@ subzone, pasture type of the annex); a plot whose type has no row has no norm.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,13 @@ from ..store.base import Store
 from .inputs import read_plots
 from .tables import table_frame
 
-__all__ = ["NORM_ROWS_SETTING", "PUBLIC_GROUP", "compute_load", "norm_rows_of"]
+__all__ = [
+    "NORM_ROWS_SETTING",
+    "PUBLIC_GROUP",
+    "compute_load",
+    "norm_rows_of",
+    "parse_norm_rows",
+]
 
 #: The store setting that maps each pasture type to its row of the norm table (JSON).
 NORM_ROWS_SETTING = "load_norm_rows"
@@ -55,7 +61,7 @@ def compute_load(
     *,
     year: int | None = None,
     norms: NormTable | None = None,
-    norm_rows: Mapping[str, Sequence[str]] | None = None,
+    norm_rows: Mapping[str, tuple[str, str, str, str]] | None = None,
     grazing_days: GrazingDays = "mid",
     unused_threshold: float = UNUSED_THRESHOLD,
     table: SpeciesTable | None = None,
@@ -216,28 +222,31 @@ def _with_plot_fields(capacity: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFra
 def norm_rows_of(store: Store) -> dict[str, tuple[str, str, str, str]]:
     """The store's pasture type → norm-table row mapping (empty when none is set)."""
     text = store.get_meta(NORM_ROWS_SETTING)
-    if not text:
-        return {}
+    return parse_norm_rows(text, source=f"store setting {NORM_ROWS_SETTING}") if text else {}
+
+
+def parse_norm_rows(text: str, *, source: str) -> dict[str, tuple[str, str, str, str]]:
+    """JSON ``{pasture type: [oblast, natural zone, subzone, pasture type]}`` (a file or a setting)."""
     try:
         doc = json.loads(text)
         return {str(k): (str(v[0]), str(v[1]), str(v[2]), str(v[3])) for k, v in doc.items()}
-    except (ValueError, TypeError, IndexError, AttributeError):
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError):
         raise InvalidInput(
-            f"store setting {NORM_ROWS_SETTING}",
-            ["expected JSON {pasture type: [oblast, natural zone, subzone, pasture type]}"],
+            source, ["expected JSON {pasture type: [oblast, natural zone, subzone, pasture type]}"]
         ) from None
 
 
 def _permitted_heads(
     capacity: pd.DataFrame,
     norms: NormTable,
-    rows_of: Mapping[str, Sequence[str]],
+    rows_of: Mapping[str, tuple[str, str, str, str]],
     *,
     grazing_days: GrazingDays,
 ) -> pd.DataFrame:
     """Heads each plot-season may carry under the norm: ``permitted_<species>``."""
-    keys = {str(k): (str(v[0]), str(v[1]), str(v[2]), str(v[3])) for k, v in rows_of.items()}
-    rows: list[NormRow | None] = norms.resolve(capacity["pasture_type"].astype(str).tolist(), keys)
+    rows: list[NormRow | None] = norms.resolve(
+        capacity["pasture_type"].astype(str).tolist(), rows_of
+    )
     allowed = permitted_heads(
         area_ha=capacity["area_ha"].to_numpy(dtype=float),
         days_grazed=capacity["days"].to_numpy(dtype=float),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,9 @@ import pasture
 from grazing_models.load import UNUSED_THRESHOLD, census_heads
 from grazing_models.norms import DEMO_TYPE_ROWS, UNUSED_SHARE, NormTable
 from pasture import science as pasture_science
+from pasture.errors import InvalidInput
 from pasture.model import SPECIES
+from pasture.science.load import parse_norm_rows
 
 from .helpers import YEAR, Science
 
@@ -94,3 +98,12 @@ def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -
 
 
 # -------------------------------------------------------------------------------- trends
+
+
+def test_norm_rows_are_parsed_in_one_place() -> None:
+    rows = parse_norm_rows(json.dumps({"meadow": ["A", "B", "C", "D"]}), source="rows.json")
+    assert rows == {"meadow": ("A", "B", "C", "D")}
+    for bad in ("not json", json.dumps({"meadow": ["A", "B"]}), json.dumps(["A"])):
+        with pytest.raises(InvalidInput, match="expected JSON") as raised:
+            parse_norm_rows(bad, source="rows.json")
+        assert raised.value.source == "rows.json"
