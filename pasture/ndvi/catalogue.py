@@ -22,6 +22,7 @@ from ..progress import Progress
 from ..store.base import Store
 from .readers import open_ndvi
 from .scene_check import SceneInfo, check_scene
+from .scene_stack import catalogue_stack, fits_catalogue_stack
 
 __all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
 
@@ -125,9 +126,12 @@ def open_scenes(
     stacks = []
     for _, group in scenes.groupby(scenes.apply(_grid_key, axis=1), sort=False):
         paths = list(dict.fromkeys(group["path"]))
-        stack = open_ndvi(paths if len(paths) > 1 else paths[0])
-        wanted = pd.DatetimeIndex(group["date"])
-        stack = stack.sel(time=stack["time"].isin(wanted.values))
+        if all(fits_catalogue_stack(p) for p in paths):
+            stack = catalogue_stack(group)
+        else:
+            stack = open_ndvi(paths if len(paths) > 1 else paths[0])
+            wanted = pd.DatetimeIndex(group["date"])
+            stack = stack.sel(time=stack["time"].isin(wanted.values))
         stacks.append((stack, group))
     return stacks
 
@@ -150,10 +154,11 @@ def compute_ndvi_stats(
     stacks = open_scenes(store, start=start, end=end)
     for i, (stack, scenes) in enumerate(stacks, start=1):
         stats = zonal_stats(plots, stack, stats=("mean", "std", "count"), client=client)
-        by_date = dict(zip(pd.DatetimeIndex(scenes["date"]), scenes["id"], strict=False))
-        stats["scene_id"] = [by_date.get(pd.Timestamp(t)) for t in stats["time"]]
+        by_date = pd.Series(list(scenes["id"]), index=pd.DatetimeIndex(scenes["date"]))
+        by_date = by_date[~by_date.index.duplicated(keep="last")]
+        stats["scene_id"] = by_date.reindex(pd.DatetimeIndex(stats["time"])).to_numpy()
         rows = stats[["plot_id", "time", "scene_id", "mean", "std", "count", "valid_fraction"]]
-        times = sorted({pd.Timestamp(t).date() for t in rows["time"]})
+        times = [t.date() for t in pd.DatetimeIndex(rows["time"]).unique().sort_values()]
         store.replace_rows("ndvi_stats", rows, where={"time": times})
         total += len(rows)
         if progress is not None:

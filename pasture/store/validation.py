@@ -190,6 +190,14 @@ def _missing(value: object) -> bool:
 
 
 def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
+    fast = _coerce_column(kind, col)
+    if fast is not None:
+        return fast, []
+    return _coerce_values(kind, col)
+
+
+def _coerce_values(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int, str]]]:
+    """Value by value: slower, and names every bad row."""
     bad: list[tuple[int, str]] = []
     values: list[object] = []
     for i, v in enumerate(col.tolist()):
@@ -202,6 +210,67 @@ def _coerce(kind: FieldType, col: pd.Series) -> tuple[pd.Series, list[tuple[int,
             bad.append((i, str(exc)))
             values.append(None)
     return pd.Series(values, dtype=object), bad
+
+
+def _coerce_column(kind: FieldType, col: pd.Series) -> pd.Series | None:
+    """The whole column at once, when its dtype allows and every value is good; else None.
+
+    Result tables arrive in bulk (half a million NDVI values per run): checked per value
+    in Python, the checks cost more than the zonal engine. Any doubt falls back to the
+    per-value path, which names each bad row; both give the same values.
+    """
+    if kind is FieldType.REAL and _is_numeric(col):
+        return _numbers(col, whole=False)
+    if kind is FieldType.INTEGER and _is_numeric(col):
+        return _numbers(col, whole=True)
+    if kind is FieldType.DATE and col.dtype.kind == "M" and getattr(col.dt, "tz", None) is None:
+        return _dates(col)
+    if kind is FieldType.TEXT and pd.api.types.infer_dtype(col, skipna=True) == "string":
+        return _texts(col)
+    return None
+
+
+def _is_numeric(col: pd.Series) -> bool:
+    return col.dtype.kind in "fiu" or (
+        isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.dtype.kind in "iuf"
+    )
+
+
+def _numbers(col: pd.Series, *, whole: bool) -> pd.Series | None:
+    values = col.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    present = values[~missing]
+    if not np.isfinite(present).all():
+        return None
+    if whole and ((present != np.trunc(present)).any() or (np.abs(present) >= 2.0**63).any()):
+        return None
+    typed = np.where(missing, 0.0, values).astype(np.int64) if whole else values
+    out = typed.astype(object)  # Python ints and floats, as the per-value path gives
+    out[missing] = None
+    return pd.Series(out, dtype=object)
+
+
+def _dates(col: pd.Series) -> pd.Series | None:
+    days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    missing = np.isnat(days)
+    present = days[~missing]
+    first, last = np.datetime64(FIRST_DATE, "D"), np.datetime64(LAST_DATE, "D")
+    if present.size and (present.min() < first or present.max() > last):
+        return None
+    out = np.datetime_as_string(days, unit="D").astype(object)
+    out[missing] = None
+    return pd.Series(out, dtype=object)
+
+
+def _texts(col: pd.Series) -> pd.Series | None:
+    # pandas' string dtype strips and searches in Arrow, not value by value in Python
+    text = col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
+    stripped = text.str.strip()
+    if stripped.str.contains("\x00", regex=False).any():
+        return None
+    out = np.array(stripped.to_numpy(dtype=object, na_value=None), dtype=object)
+    out[out == ""] = None
+    return pd.Series(out, dtype=object)
 
 
 def _iso_date(v: Any) -> str:

@@ -123,3 +123,54 @@ def test_ndvi_commands(store: pasture.Store, tmp_path: Path) -> None:
     )
     result = runner.invoke(main, ["ndvi", "zonal", "--store", url])
     assert result.exit_code == EXIT_OK and "4 plot × date values stored" in result.output
+
+
+def _scaled_int16(path: Path, days: list[str], seed: int) -> Path:
+    """Raw int16 NDVI × 10,000 with a nodata value, one date per band (MODIS-like scaling)."""
+    rng = np.random.default_rng(seed)
+    data = rng.integers(-2000, 9000, size=(len(days), 60, 80)).astype("int16")
+    data[:, :3, :7] = -3000
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=80,
+        height=60,
+        count=len(days),
+        dtype="int16",
+        nodata=-3000,
+        crs="EPSG:32644",
+        transform=from_origin(*ORIGIN, 500, 500),
+    ) as dst:
+        dst.write(data)
+        dst.scales = [0.0001] * len(days)
+        dst.offsets = [0.0] * len(days)
+        if len(days) == 1:
+            dst.update_tags(DATE=days[0])
+        else:
+            dst.update_tags(DATES=",".join(days))
+    return path
+
+
+def test_the_catalogue_stack_reads_as_the_files_do(store: pasture.Store, tmp_path: Path) -> None:
+    """The stack built from catalogue rows (no file opened up front) equals what the
+    GeoTIFF opener gives: values, nodata, scale, dates and grid."""
+    from pasture.ndvi.readers import open_ndvi
+    from pasture.ndvi.scene_stack import catalogue_stack
+
+    files = [
+        _scaled_int16(tmp_path / "a.tif", ["2024-05-01", "2024-05-17"], seed=1),
+        _scaled_int16(tmp_path / "b.tif", ["2024-06-02"], seed=2),
+    ]
+    register_scenes(store, files, user="t")
+    built = catalogue_stack(list_scenes(store))
+    opened = open_ndvi(files)
+    assert built.rio.crs == opened.rio.crs
+    assert built.rio.transform() == opened.rio.transform()
+    np.testing.assert_array_equal(built["time"].values, opened["time"].values)
+    np.testing.assert_array_equal(built["x"].values, opened["x"].values)
+    np.testing.assert_array_equal(built["y"].values, opened["y"].values)
+    values = built.values
+    np.testing.assert_array_equal(values, opened.values)
+    assert np.isnan(values[:, :3, :7]).all()
+    assert np.nanmax(values) < 1.0
