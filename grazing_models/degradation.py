@@ -1,15 +1,17 @@
-"""Degradation: trend and significance of annual integrated NDVI per plot.
+"""Degradation: trend and significance of NDVI per plot.
 
-Follows the trends.earth method (docs/domain.md, "Degradation", 2024): integrate
-NDVI over each year's growing season, then per plot a Mann–Kendall test (with
-tie correction) for significance and the Theil–Sen slope, with its confidence
-interval, for size and sign. A plot is ``"degrading"`` when the trend is
-significant at ``alpha`` and falling, ``"improving"`` when significant and
-rising, ``"stable"`` otherwise, ``"insufficient data"`` with too few years.
+Two tests. `seasonal_trends`, the one the store's ``trends`` table uses: a seasonal
+Kendall test over the growing season's 16-day composites, corrected for their
+correlation within and across years, with Benjamini–Hochberg q-values across plots
+(docs/domain.md, "Degradation trends"). `ndvi_trends`, the trends.earth method on one
+integrated value per year (docs/domain.md, "Degradation", 2024): per plot a Mann–Kendall
+test (with tie correction) and the Theil–Sen slope; with 8 years and thousands of plots
+it can flag nothing once the false discovery rate is controlled, and it ignores serial
+correlation, so it is kept for long records and comparison only.
 
-Both statistics are computed on a plots × years matrix at once (pairwise
-differences), in chunks of plots, so hundreds of thousands of plots are cheap.
-The Theil–Sen slope and interval reproduce `scipy.stats.theilslopes`.
+Both work on plots × years matrices at once (pairwise differences), in chunks of plots,
+so hundreds of thousands of plots are cheap. The Theil–Sen slope and interval reproduce
+`scipy.stats.theilslopes`.
 """
 
 from __future__ import annotations
