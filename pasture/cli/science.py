@@ -18,7 +18,7 @@ from rich.table import Table
 
 from grazing_models.biomass import BiomassModels, BiomassPredictor, parse_biomass_model
 from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capacity
-from grazing_models.degradation import DEFAULT_ALPHA, MIN_YEARS
+from grazing_models.degradation import DEFAULT_Q, MIN_YEARS
 from grazing_models.load import UNUSED_THRESHOLD
 from grazing_models.norms import UNUSED_WORDING, NormTable
 
@@ -336,33 +336,47 @@ def _print_norm_notes(rows: pd.DataFrame, norms: NormTable) -> None:
 @click.command("trends")
 @store_option
 @click.option(
-    "--alpha",
+    "--q",
+    "fdr_q",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=DEFAULT_ALPHA,
+    default=DEFAULT_Q,
     show_default=True,
-    help="significance level of the Mann–Kendall test (trends.earth)",
+    help="false discovery rate across plots (Benjamini-Hochberg; docs/domain.md)",
 )
 @click.option(
     "--reference",
     type=click.Choice(list(science.TREND_REFERENCES)),
-    default="pasture_type",
+    default="none",
     show_default=True,
-    help="compare each plot with the yearly median of similar land before testing",
+    help="none: each plot's own NDVI; else the residual after the group's median series "
+    "(hides what the group shares, weather and degradation alike)",
 )
 @click.option(
     "--min-years", type=int, default=MIN_YEARS, show_default=True, help="fewest years for a trend"
 )
 @click.option("--limit", type=int, default=30, show_default=True, help="degrading plots to list")
-def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: int) -> None:
-    """Test every plot for a trend in annual integrated NDVI (degradation) and store it."""
+def trends(store_url: str, fdr_q: float, reference: str, min_years: int, limit: int) -> None:
+    """Test every plot for a trend in growing-season NDVI (degradation) and store it.
+
+    Seasonal Kendall test over the 16-day composites, corrected for their correlation,
+    with the false discovery rate controlled across plots at q.
+    """
     with open_url(store_url) as store:
-        rows = science.compute_trends(store, alpha=alpha, reference=reference, min_years=min_years)
+        rows = science.compute_trends(store, q=fdr_q, reference=reference, min_years=min_years)
         generated = json.loads(store.get_meta("demo_degraded_plots") or "{}")
-    counts = Table("status", "plots", title=f"NDVI trends (α = {alpha:g}, reference: {reference})")
+        method = json.loads(store.get_meta("trends_method") or "{}")
+    counts = Table("status", "plots", title=f"NDVI trends (q = {fdr_q:g}, reference: {reference})")
     for status in ("degrading", "stable", "improving", "unknown"):
         counts.add_row(status, f"{int((rows['status'] == status).sum()):,}")
     out.print(counts)
     degrading = rows[rows["status"] == "degrading"].sort_values("slope")
+    out.print(f"[bold]{science.false_flag_note(len(degrading), fdr_q)}[/]")
+    out.print(
+        f"[italic]{science.TREND_METHOD}; {method.get('years', 0)} years × "
+        f"{method.get('periods_per_year', 0)} composites; correlation between composites "
+        f"{method.get('period_correlation', 0):.2f}, AR(1) across years "
+        f"{method.get('ar1_phi', 0):.2f}[/]"
+    )
     table = Table(
         "plot",
         "okrug",
@@ -370,6 +384,7 @@ def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: 
         "pasture type",
         "slope /yr",
         "p",
+        "q",
         title=f"Degrading plots ({len(degrading):,}, steepest first)",
     )
     for row in degrading.head(limit).itertuples(index=False):
@@ -379,12 +394,14 @@ def trends(store_url: str, alpha: float, reference: str, min_years: int, limit: 
             "" if pd.isna(row.union_id) else str(row.union_id),
             str(row.pasture_type),
             _num(row.slope, "+.4f"),
-            _num(row.p_value, ".3f"),
+            _num(row.p_value, ".1e"),
+            _num(row.q_value, ".3f"),
         )
     out.print(table)
     if generated:
         found = sorted(set(generated) & set(degrading["plot_id"]))
         out.print(
-            f"demo: {len(found)} of {len(generated)} plots generated with a downward trend "
-            f"are flagged degrading; {len(degrading) - len(found)} other plot(s) flagged"
+            f"demo (generated data): {len(found)} of {len(generated)} plots generated with a "
+            f"downward trend are flagged degrading; {len(degrading) - len(found)} other "
+            "plot(s) flagged"
         )

@@ -23,7 +23,7 @@ from .metadata import PathLike, invalid_input
 from .modis import open_modis_mod13q1
 from .stacks import open_stack
 
-__all__ = ["open_ndvi"]
+__all__ = ["is_modis_name", "open_ndvi"]
 
 _STACK_SUFFIXES = {".nc", ".nc4", ".cdf", ".netcdf", ".zarr"}
 _TIFF_SUFFIXES = {".tif", ".tiff", ".gtiff", ".cog"}
@@ -48,7 +48,8 @@ def _sniff(path: Path) -> str:
     return "other"
 
 
-def _is_modis(path: Path) -> bool:
+def is_modis_name(path: Path) -> bool:
+    """Whether the file is named as a MOD13Q1/MYD13Q1 export: it is then read as that product."""
     return bool(re.search(r"M[OY]D13Q1", path.name, re.IGNORECASE))
 
 
@@ -57,7 +58,7 @@ def _open_one(path: Path, kw: Mapping[str, Any]) -> xr.DataArray:
     if kind == "stack":
         return open_stack(path, **kw)
     if kind == "tiff":
-        if _is_modis(path):
+        if is_modis_name(path):
             return open_modis_mod13q1(path, **kw)
         return open_geotiff(path, **kw)
     raise invalid_input(

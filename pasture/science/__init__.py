@@ -25,13 +25,20 @@ from .demo import ScienceSummary, run_demo_science
 from .greenup import compute_greenup
 from .inputs import DEFAULT_MIN_VALID_FRACTION, latest_full_year, read_ndvi, read_plots
 from .load import PUBLIC_GROUP, compute_load
-from .trends import TREND_REFERENCES, compute_trends, relative_to_reference
+from .trends import (
+    TREND_METHOD,
+    TREND_REFERENCES,
+    compute_trends,
+    false_flag_note,
+    trend_summary,
+)
 
 __all__ = [
     "DEFAULT_MIN_VALID_FRACTION",
     "DEMO_YIELD_BASIS",
     "MIN_CALIBRATION_SAMPLES",
     "PUBLIC_GROUP",
+    "TREND_METHOD",
     "TREND_REFERENCES",
     "BiomassCalibration",
     "ScienceSummary",
@@ -42,9 +49,10 @@ __all__ = [
     "compute_load",
     "compute_trends",
     "demo_biomass_models",
+    "false_flag_note",
     "latest_full_year",
     "read_ndvi",
     "read_plots",
-    "relative_to_reference",
     "run_demo_science",
+    "trend_summary",
 ]

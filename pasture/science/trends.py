@@ -1,93 +1,109 @@
-"""Degradation trends of the plots' growing-season NDVI (the ``trends`` table)."""
+"""Degradation trends of the plots' growing-season NDVI (the ``trends`` table).
+
+The test is the seasonal Kendall test over the 16-day composites of the growing season
+(`grazing_models.degradation.seasonal_trends`): robust to the correlation of composites
+within a year and across years, with the false discovery rate controlled across plots
+(docs/domain.md, "Degradation trends"). By default the plots' own NDVI is tested, so
+degradation shared by many plots stays visible; a ``reference`` group makes it a residual
+trend against the group's median series, which removes what the group shares, weather
+and degradation alike.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from grazing_models.degradation import (
-    DEFAULT_ALPHA,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_Q,
     MIN_YEARS,
-    annual_integrated_ndvi,
+    SeasonalKendallFit,
+    composite_cube,
     growing_season,
-    ndvi_trends,
+    residual_cube,
+    seasonal_trends,
 )
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..store.base import Store
 from .inputs import DEFAULT_MIN_VALID_FRACTION, read_ndvi, read_plots
 from .tables import table_frame
 
-__all__ = ["TREND_REFERENCES", "compute_trends", "relative_to_reference"]
+__all__ = ["TREND_METHOD", "TREND_REFERENCES", "compute_trends", "false_flag_note", "trend_summary"]
 
-#: What the annual NDVI of a plot is compared with before the trend test.
+#: What a plot's NDVI is tested as: ``none`` its own series (default); otherwise the
+#: residual after its regression on the median series of its pasture type, its okrug
+#: or the district.
 TREND_REFERENCES: tuple[str, ...] = ("none", "pasture_type", "okrug", "district")
 
+#: The test, as stored with every row.
+TREND_METHOD = "seasonal Kendall (Hirsch-Slack covariance, Hamed-Rao AR(1)), Benjamini-Hochberg"
 
-def relative_to_reference(
-    annual: pd.DataFrame,
-    groups: pd.Series | None,
-    *,
-    value: str = "integrated_ndvi",
-) -> pd.DataFrame:
-    """Annual NDVI as a ratio to the median of its reference group in the same year.
+_GROUP_COLUMN = {"pasture_type": "pasture_type", "okrug": "okrug_id"}
 
-    The trends.earth method compares a plot with "similar land" (docs/domain.md,
-    "Degradation", 2024) and removes the climate signal before testing a trend
-    (RESTREND uses rainfall). Without rainfall data, the year-by-year median of
-    similar plots carries the weather: dividing by it leaves what differs in the
-    plot itself. ``groups`` maps plot id → group (None: one group, the district).
-    """
-    frame = annual.copy()
-    key = (
-        pd.Series("district", index=frame.index)
-        if groups is None
-        else frame["plot_id"].map(groups).fillna("?")
+
+def false_flag_note(n_flagged: int, q: float) -> str:
+    """The expected false flags beside the count: BH keeps them at most q × N on average."""
+    return (
+        f"{n_flagged:,} plots flagged degrading at q = {q:g}; "
+        f"expected false flags ≤ q × N (= {q * n_flagged:.1f})"
     )
-    median = frame.groupby([key, frame["year"]])[value].transform("median")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame[value] = frame[value] / median.where(median > 0)
-    return frame
+
+
+def trend_summary(
+    trends: pd.DataFrame, fit: SeasonalKendallFit, *, q: float, reference: str
+) -> dict[str, Any]:
+    """What the trend run found and how: stored as the ``trends_method`` setting."""
+    degrading = int((trends["status"] == "degrading").sum())
+    return {
+        "test": TREND_METHOD,
+        "q": q,
+        "reference": reference,
+        "statistic": "growing-season NDVI composites"
+        if reference == "none"
+        else f"residual of NDVI after its regression on the {reference} median series",
+        "degrading": degrading,
+        "improving": int((trends["status"] == "improving").sum()),
+        "expected_false_flags_at_most": q * degrading,
+        "note": false_flag_note(degrading, q),
+        "years": fit.n_years,
+        "periods_per_year": fit.n_periods,
+        "period_correlation": round(fit.period_correlation, 4),
+        "ar1_phi": round(fit.phi, 4),
+        "variance_factor": round(fit.variance_factor, 4),
+    }
 
 
 def compute_trends(
     store: Store,
     *,
-    alpha: float = DEFAULT_ALPHA,
-    reference: str = "pasture_type",
+    q: float = DEFAULT_Q,
+    reference: str = "none",
     min_years: int = MIN_YEARS,
-    method: Literal["trapezoid", "sum"] = "trapezoid",
     min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
     windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
     ndvi: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Degradation trend of every plot; replaces the ``trends`` table.
 
-    Integrates each year's growing-season NDVI (`annual_integrated_ndvi`), divides
-    it by the median of the plot's reference group that year
-    (`relative_to_reference`), then tests the trend with Mann–Kendall and sizes
-    it with Theil–Sen (`ndvi_trends`; trends.earth, docs/domain.md "Degradation", 2024).
-    ``reference="none"`` tests the raw integral: weather shared by the whole
-    district then shows up as a trend (on the demo stack, whose generated years
-    happen to get drier, 737 of 2,741 plots test "degrading" that way).
-
     Parameters
     ----------
     store
         Store with plots and ``ndvi_stats``.
-    alpha
-        Significance level, default 0.05 (trends.earth).
+    q
+        False discovery rate across plots, default 0.1 (docs/domain.md, "Degradation
+        trends"): a plot is flagged when its Benjamini–Hochberg q-value is at most ``q``.
     reference
-        ``"pasture_type"`` (default: similar land), ``"okrug"``, ``"district"`` or ``"none"``.
+        ``"none"`` (default): the plot's own NDVI. ``"pasture_type"``, ``"okrug"`` or
+        ``"district"``: the residual trend after regressing the plot's NDVI on that
+        group's median series, which hides whatever the group shares.
     min_years
-        Plots with fewer valid years are ``"unknown"``; default 5 (`MIN_YEARS`).
-    method
-        Integration of the season (see `annual_integrated_ndvi`).
+        Plots with fewer years of NDVI are ``"unknown"``; default 5 (`MIN_YEARS`).
     min_valid_fraction
         Composites observed over less of the plot are ignored (default 0.5, assumption).
     windows
@@ -98,45 +114,38 @@ def compute_trends(
     Returns
     -------
     pandas.DataFrame
-        The ``trends`` rows plus ``pasture_type, okrug_id, union_id, reference, s, z``;
-        ``slope`` is in units of the tested series per year (a ratio to the
-        reference, or NDVI·days with ``"none"``).
+        The ``trends`` rows plus ``okrug_id, union_id, pasture_type, s, z``; ``slope`` is
+        the seasonal Sen slope in NDVI (or residual NDVI) per year.
     """
     if reference not in TREND_REFERENCES:
         raise InvalidInput(
             "trends", [f"unknown reference {reference!r}; use one of {', '.join(TREND_REFERENCES)}"]
         )
+    if not 0 < q < 1:
+        raise InvalidInput("trends", [f"q must lie between 0 and 1 (e.g. 0.1), got {q}"])
     plots = read_plots(store)
     ndvi = read_ndvi(store) if ndvi is None else ndvi
-    annual = annual_integrated_ndvi(
-        ndvi, window=growing_season(windows), method=method, min_valid_fraction=min_valid_fraction
+    cube = composite_cube(
+        ndvi, window=growing_season(windows), min_valid_fraction=min_valid_fraction
     )
+    if not cube.values.size:
+        raise NotFound(
+            "no NDVI composites in the growing season; compute `pasture ndvi zonal` over "
+            "whole seasons (16 Apr – 5 Nov by default) first"
+        )
     if reference != "none":
-        column = {"pasture_type": "pasture_type", "okrug": "okrug_id"}.get(reference)
-        groups = None if column is None else plots.set_index("id")[column]
-        annual = relative_to_reference(annual, groups)
-    trends = ndvi_trends(annual, alpha=alpha, min_years=min_years)
+        column = _GROUP_COLUMN.get(reference)
+        groups = None if column is None else plots.set_index("id")[column].reindex(cube.plot_ids)
+        cube = residual_cube(cube, None if groups is None else groups.fillna("?").to_numpy())
+    trends, fit = seasonal_trends(cube, q=q, min_years=min_years)
     trends["status"] = trends["status"].replace({"insufficient data": "unknown"})
-    trends["alpha"] = alpha
-    trends["reference"] = reference
+    trends = trends.assign(
+        alpha=1 - DEFAULT_CONFIDENCE, fdr_q=q, method=TREND_METHOD, reference=reference
+    )
     fields = plots[["id", "okrug_id", "union_id", "pasture_type"]].rename(columns={"id": "plot_id"})
     trends = trends.merge(fields, on="plot_id", how="left")
+    summary = trend_summary(trends, fit, q=q, reference=reference)
+    summary.update(min_years=min_years, min_valid_fraction=min_valid_fraction)
     store.replace_rows("trends", table_frame("trends", trends))
-    store.set_meta(
-        "trends_method",
-        json.dumps(
-            {
-                "alpha": alpha,
-                "reference": reference,
-                "statistic": "ratio to the reference group's median of the year"
-                if reference != "none"
-                else "integrated NDVI",
-                "integration": method,
-                "min_years": min_years,
-                "min_valid_fraction": min_valid_fraction,
-                "test": "Mann-Kendall (tie-corrected), Theil-Sen slope (trends.earth)",
-            },
-            sort_keys=True,
-        ),
-    )
+    store.set_meta("trends_method", json.dumps(summary, sort_keys=True))
     return trends

@@ -9,10 +9,16 @@ from scipy import stats
 
 from grazing_models.degradation import (
     MIN_YEARS,
+    NdviCube,
     annual_integrated_ndvi,
+    benjamini_hochberg,
+    composite_cube,
     growing_season,
+    hamed_rao_factor,
     mann_kendall,
     ndvi_trends,
+    residual_cube,
+    seasonal_trends,
 )
 
 YEARS = np.arange(2005, 2020)  # 15 years, as the trends.earth baseline 2001–2015
@@ -154,3 +160,166 @@ def test_gaps_in_a_ramp_are_bridged_linearly():
     # inner gaps are exact; without composite 0 (day 0) the first 8 days are held flat at
     # 0.208 instead of rising from 0.2: + 0.008 × 8 / 2 = 0.032 NDVI·days
     assert b - a == pytest.approx(0.032, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# Seasonal Kendall over composites, correlation corrections, Benjamini–Hochberg
+# (docs/domain.md, "Degradation trends").
+
+SK_YEARS = np.arange(2017, 2025)  # 8 years, as the demo stack
+SK_PERIODS = 13  # 16-day composites in the growing season (16 Apr – 5 Nov)
+N_NOISE = 2000
+
+
+def _cube(values: np.ndarray) -> NdviCube:
+    return NdviCube(
+        plot_ids=np.array([f"p{i:04d}" for i in range(len(values))]),
+        years=SK_YEARS,
+        periods=np.arange(SK_PERIODS),
+        values=values,
+    )
+
+
+def _ar1(rng: np.random.Generator, shape: tuple[int, ...], phi: float, axis: int) -> np.ndarray:
+    """Stationary AR(1) noise with unit variance along ``axis``."""
+    e = np.moveaxis(rng.standard_normal(shape), axis, 0)
+    out = np.empty_like(e)
+    out[0] = e[0]
+    for t in range(1, len(e)):
+        out[t] = phi * out[t - 1] + np.sqrt(1 - phi**2) * e[t]
+    return np.moveaxis(out, 0, axis)
+
+
+def _noise(kind: str, seed: int) -> np.ndarray:
+    """Pure-noise plots × years × periods of four kinds of correlation."""
+    rng = np.random.default_rng(seed)
+    shape = (N_NOISE, SK_YEARS.size, SK_PERIODS)
+    if kind == "iid":
+        return rng.standard_normal(shape)
+    if kind == "ar1 along the composites":  # φ = 0.3 from one 16-day composite to the next
+        return _ar1(rng, (N_NOISE, SK_YEARS.size * SK_PERIODS), 0.3, axis=1).reshape(shape)
+    if kind == "ar1 across years":  # φ = 0.3 from one year to the next, each period
+        return _ar1(rng, shape, 0.3, axis=1)
+    # a year's weather shared by its composites, AR(1) φ = 0.3 across years, plus noise
+    year = _ar1(rng, (N_NOISE, SK_YEARS.size), 0.3, axis=1)[:, :, None]
+    return year + 0.7 * rng.standard_normal(shape)
+
+
+NOISE_KINDS = ["iid", "ar1 along the composites", "ar1 across years", "shared year, ar1"]
+
+
+@pytest.mark.parametrize("kind", NOISE_KINDS)
+def test_pure_noise_flags_at_most_alpha_plus_two_percent(kind: str) -> None:
+    """2,000 pure-noise plots, 8 years × 13 composites: rate of p < α at most α + 0.02."""
+    alpha = 0.05
+    out, fit = seasonal_trends(_cube(_noise(kind, seed=NOISE_KINDS.index(kind))))
+    rate = float((out["p_value"] < alpha).mean())
+    assert rate <= alpha + 0.02, (kind, rate, fit)
+    assert rate >= alpha / 2, (kind, rate)  # not bought by a test that never rejects
+    # no trend anywhere: the FDR-controlled flags are (almost) always none
+    assert int((out["status"] != "stable").sum()) <= 2
+    assert fit.n_years == SK_YEARS.size and fit.n_periods == SK_PERIODS
+
+
+def test_without_the_covariance_correction_shared_weather_floods_the_flags() -> None:
+    """Summing the periods' variances as if independent (Hirsch et al. 1982 alone) is wrong
+    when a year's composites share its weather: the correction is what keeps the rate."""
+    out, fit = seasonal_trends(_cube(_noise("shared year, ar1", seed=11)))
+    n = SK_YEARS.size
+    naive_var = SK_PERIODS * n * (n - 1) * (2 * n + 5) / 18
+    s = out["s"].to_numpy()
+    naive_p = 2 * stats.norm.sf(np.abs((s - np.sign(s)) / np.sqrt(naive_var)))
+    assert (naive_p < 0.05).mean() > 0.3
+    assert (out["p_value"] < 0.05).mean() <= 0.07
+    assert fit.period_correlation > 0.5 and fit.variance_factor > 1
+
+
+def test_hamed_rao_factor_matches_the_variance_of_s_under_ar1() -> None:
+    rng = np.random.default_rng(5)
+    n = 8
+    assert hamed_rao_factor(n, 0.0) == 1.0
+    series = _ar1(rng, (40_000, n), 0.3, axis=1)
+    s = np.array([mann_kendall(row).s for row in series[:4000]])
+    observed = s.var() / (n * (n - 1) * (2 * n + 5) / 18)
+    assert hamed_rao_factor(n, 0.3) == pytest.approx(observed, rel=0.12)
+    assert 1 < hamed_rao_factor(n, 0.3) < hamed_rao_factor(n, 0.6)
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    # m = 5 (NaN is no test); sorted p 0.001, 0.01, 0.02, 0.03, 0.5 give p·m/rank
+    # 0.005, 0.025, 0.0333, 0.0375, 0.5; a step-up minimum from the right changes none
+    p = np.array([0.01, 0.001, 0.03, 0.5, np.nan, 0.02])
+    q = benjamini_hochberg(p)
+    assert q[:4] == pytest.approx([0.025, 0.005, 0.0375, 0.5])
+    assert q[5] == pytest.approx(0.1 / 3) and np.isnan(q[4])
+    # the step-up: a larger p with a smaller p·m/rank lowers the q of those before it
+    assert benjamini_hochberg(np.array([0.04, 0.045, 0.05])) == pytest.approx([0.05] * 3)
+    assert np.isnan(benjamini_hochberg(np.array([np.nan]))).all()
+
+
+def _with_trend(noise: np.ndarray, rows: np.ndarray, slope: float) -> np.ndarray:
+    out = noise.copy()
+    out[rows] += slope * (SK_YEARS - SK_YEARS[0])[None, :, None]
+    return out
+
+
+def test_planted_trends_are_found_with_few_false_flags() -> None:
+    # composites correlated in time (φ = 0.3 from one to the next), as a plot's NDVI
+    # less its neighbours' (the demo's residual against its okrug)
+    noise = _noise("ar1 along the composites", seed=21) * 0.02 + 0.4
+    rng = np.random.default_rng(3)
+    planted = rng.choice(N_NOISE, 12, replace=False)
+    out, _ = seasonal_trends(_cube(_with_trend(noise, planted, -0.015)), q=0.1)
+    flagged = set(np.flatnonzero(out["status"] == "degrading"))
+    hits = flagged & set(planted)
+    assert len(hits) >= 6 and (len(flagged) - len(hits)) <= 0.2 * max(len(flagged), 1)
+    assert (out.loc[list(planted), "slope"] < 0).all()
+    assert out.loc[list(hits), "q_value"].max() <= 0.1
+
+
+def test_widespread_degradation_is_not_hidden_by_the_raw_series() -> None:
+    """All plots degrade: the raw test flags them; a residual against the group's median
+    removes it, which is why a reference is an explicit choice, never the default."""
+    rng = np.random.default_rng(8)
+    values = 0.4 + 0.02 * rng.standard_normal((300, SK_YEARS.size, SK_PERIODS))
+    cube = _cube(_with_trend(values, np.arange(300), -0.01))
+    raw, _ = seasonal_trends(cube)
+    assert (raw["status"] == "degrading").mean() > 0.95 and not (raw["status"] == "improving").any()
+    residual, _ = seasonal_trends(residual_cube(cube, None))
+    assert (residual["status"] == "degrading").mean() < 0.05
+
+
+def test_residual_cube_removes_a_shared_covariate() -> None:
+    rng = np.random.default_rng(9)
+    weather = rng.normal(0, 0.05, (SK_YEARS.size, SK_PERIODS))
+    local = rng.normal(0, 0.001, (50, SK_YEARS.size, SK_PERIODS))
+    values = 0.3 + 1.5 * weather[None] + local
+    values[0, 2, 3] = np.nan
+    res = residual_cube(_cube(values), np.array(["a"] * 25 + ["b"] * 25))
+    assert np.isnan(res.values[0, 2, 3]) and np.isfinite(res.values).sum() == values.size - 1
+    assert np.nanstd(res.values) < 0.003 < np.nanstd(values)
+
+
+def test_composite_cube_bins_periods_of_the_growing_season() -> None:
+    rows = []
+    for year in (2020, 2021):
+        times = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="16D")
+        rows.append(pd.DataFrame({"plot_id": "p", "time": times, "mean": year - 2019.0}))
+        # a second date inside one period is averaged with the first
+        rows.append(
+            pd.DataFrame(
+                {
+                    "plot_id": "p",
+                    "time": [times[10] + pd.Timedelta(days=3)],
+                    "mean": [year - 2019.0 + 1],
+                }
+            )
+        )
+    cube = composite_cube(pd.concat(rows, ignore_index=True))
+    assert cube.years.tolist() == [2020, 2021]
+    # growing season 16 Apr – 5 Nov: composites starting on days 113 .. 305 (13 periods)
+    assert cube.values.shape == (1, 2, 13)
+    assert cube.periods.tolist() == list(range(7, 20))
+    period_10 = cube.periods.tolist().index(10)
+    assert cube.values[0, :, period_10].tolist() == [1.5, 2.5]
+    assert np.nanmax(cube.values[0, 0]) == 1.5 and np.nanmin(cube.values[0, 0]) == 1.0

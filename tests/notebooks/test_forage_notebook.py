@@ -30,7 +30,9 @@ def test_notebook_runs_on_the_demo_store(
     nb = run(NOTEBOOK, store, monkeypatch)
     printed = [stdout(c) for c in nb.cells if c.cell_type == "code"]
     check = next(text for text in printed if text.startswith("degrading plots:"))
-    assert check.strip() == "degrading plots: 42; generated with a downward trend: 12; detected: 11"
+    first, note = check.strip().splitlines()
+    assert first == "degrading plots: 9; generated with a downward trend: 12; detected: 9"
+    assert note == "9 plots flagged degrading at q = 0.1; expected false flags ≤ q × N (= 0.9)"
     assert any("latest full year 2024" in text for text in printed)
     html = html_outputs(nb)
     assert sum("folium" in h or "leaflet" in h.lower() for h in html) == 3  # the three maps

@@ -35,12 +35,14 @@ def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> N
     assert "overloaded" in output and "Order 3-3/332 annex, as transcribed" in output
     assert "менее пятидесяти процентов" in output
     output = run("trends")
-    assert "Degrading plots (42" in output
-    assert "11 of 12 plots generated with a downward trend" in output
+    assert "Degrading plots (11" in output
+    assert "11 plots flagged degrading at q = 0.1; expected false flags ≤ q × N (= 1.1)" in output
+    assert "7 of 12 plots generated with a downward trend" in output
+    assert "8 years × 13 composites" in output
     with pasture.open_store(path) as store:
         assert len(store.read_rows("capacity", where={"year": YEAR})) == 5170
         assert set(store.read_rows("load")["level"]) == {"plot", "union", "okrug"}
-        assert int((store.read_rows("trends")["status"] == "degrading").sum()) == 42
+        assert int((store.read_rows("trends")["status"] == "degrading").sum()) == 11
 
 
 def test_cli_capacity_without_models_or_yields_is_a_usage_error(
