@@ -106,7 +106,7 @@ def fits_catalogue_stack(path: str) -> bool:
     MODIS and Sentinel-2 files and NetCDF/Zarr stacks keep their own openers, which
     apply their quality layers and conventions.
     """
-    from .readers import _is_modis, _sniff
+    from .readers import _sniff, is_modis_name
 
     p = Path(path)
-    return p.is_file() and _sniff(p) == "tiff" and not _is_modis(p)
+    return p.is_file() and _sniff(p) == "tiff" and not is_modis_name(p)
