@@ -331,10 +331,16 @@ def _share(masked: xr.DataArray, has_data: xr.DataArray) -> Any:
 
 
 def s2_offset_dn(item: Any) -> int:
-    """BOA_ADD_OFFSET of a Sentinel-2 L2A item from its ``s2:processing_baseline``.
+    """BOA_ADD_OFFSET still to add to a Sentinel-2 L2A item's DN, from its properties.
 
-    Items without the property (old archives) are taken as before 04.00: no offset.
+    −1000 from processing baseline 04.00 (``s2:processing_baseline``), unless the
+    catalogue says it already added it to the pixels (Earth Search's
+    ``earthsearch:boa_offset_applied``). Items without a baseline (old archives) are taken
+    as before 04.00: no offset. Earth Search's flag is known to be wrong on some items
+    (docs/domain.md, "NDVI from STAC catalogues").
     """
+    if item.properties.get("earthsearch:boa_offset_applied") is True:
+        return 0
     baseline = str(item.properties.get("s2:processing_baseline") or "00.00")
     newer = tuple(int(p) for p in baseline.split(".")) >= tuple(
         int(p) for p in S2_OFFSET_BASELINE.split(".")

@@ -288,12 +288,14 @@ def test_the_composite_keeps_each_pixels_largest_valid_value() -> None:
 
 def test_the_sentinel2_offset_follows_the_processing_baseline() -> None:
     class Item:
-        def __init__(self, baseline: str | None) -> None:
-            self.properties = {} if baseline is None else {"s2:processing_baseline": baseline}
+        def __init__(self, baseline: str | None, applied: bool | None = None) -> None:
+            self.properties: dict = {} if baseline is None else {"s2:processing_baseline": baseline}
+            if applied is not None:
+                self.properties["earthsearch:boa_offset_applied"] = applied
 
-    assert [s2_offset_dn(Item(b)) for b in ("03.01", "04.00", "05.10", None)] == [
-        0, -1000, -1000, 0,
-    ]  # fmt: skip
+    items = [Item("03.01"), Item("04.00"), Item("05.10"), Item(None), Item("05.10", True)]
+    assert [s2_offset_dn(i) for i in items] == [0, -1000, -1000, 0, 0]
+    assert s2_offset_dn(Item("05.10", False)) == -1000
 
 
 def test_without_the_stac_extra_the_error_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
