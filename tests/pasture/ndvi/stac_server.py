@@ -48,6 +48,8 @@ class StacServer:
         self.collections: dict[str, pystac.Collection] = {}
         self.items: list[pystac.Item] = []
         self.faults: dict[str, int] = {}  # asset file → 500 answers left (-1: always)
+        self.page_cap = 1  # items per page at most, whatever the limit: clients must page
+        self.page_cap = 1  # items per page at most, whatever the limit: clients must page
         self.asset_requests: Counter[str] = Counter()
         self.range_requests = 0
         self.searches = 0
@@ -160,7 +162,7 @@ class StacServer:
                 body["bbox"] = [float(v) for v in q["bbox"].split(",")]
         found = [it for it in self.items if _matches(it, body)]
         start = int(body.get("token") or 0)
-        limit = int(body.get("limit") or 10)
+        limit = min(int(body.get("limit") or 10), self.page_cap)
         page = found[start : start + limit]
         links: list[dict[str, Any]] = []
         if start + limit < len(found):

@@ -113,6 +113,7 @@ def test_composites_equal_the_reference_and_a_rerun_fetches_nothing(
     )  # fmt: skip
     assert report.fetched == [composite_path(out, SOURCES[source], p) for p in (P1, P2)]
     assert server.range_requests > 0
+    assert server.searches == 3  # P1's two items come on two pages, by the "next" link
     assert not any(name.startswith(written[P0][0].item_id) for name in server.asset_requests)
     for period in (P1, P2):
         with rasterio.open(composite_path(out, SOURCES[source], period)) as cog:
@@ -150,6 +151,9 @@ def test_a_truncated_asset_stops_the_run_and_a_rerun_completes_it(
     whole = bad.read_bytes()
     bad.write_bytes(whole[: len(whole) // 3])
     out = tmp_path / "ndvi"
+    out.mkdir()
+    left_over = out / f"{composite_path(out, SOURCES[source], P0).name}.part"
+    left_over.write_bytes(b"a killed run's unfinished file")
     with pytest.raises(InvalidInput) as caught:
         fetch_ndvi(
             gpkg, source, P1.start, P2.end, out_dir=out, user="t", catalog=server.url, **FAST
