@@ -52,6 +52,7 @@ class StacServer:
         self.page_cap = 1  # items per page at most, whatever the limit: clients must page
         self.asset_requests: Counter[str] = Counter()
         self.range_requests = 0
+        self.bytes_asked = 0  # bytes of the assets the clients asked for (ranges or whole files)
         self.searches = 0
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
@@ -61,6 +62,7 @@ class StacServer:
     def reset_counts(self) -> None:
         self.asset_requests.clear()
         self.range_requests = 0
+        self.bytes_asked = 0
         self.searches = 0
 
     def add_collection(self, collection_id: str) -> None:
@@ -197,6 +199,8 @@ class StacServer:
         path = self.assets / name
         if not path.is_file():
             return Response("no such asset", status_code=404)
+        if request.method == "GET":
+            self.bytes_asked += _asked(request.headers.get("range"), path.stat().st_size)
         return FileResponse(path, media_type="image/tiff")
 
     def app(self) -> Starlette:
@@ -224,6 +228,21 @@ class StacServer:
             server.should_exit = True
             thread.join()
             self._sock.close()
+
+
+def _asked(header: str | None, size: int) -> int:
+    """Bytes a GET asks for: the sum of its ranges (``bytes=a-b,c-``), else the whole file."""
+    if not header or not header.startswith("bytes="):
+        return size
+    total = 0
+    for part in header.removeprefix("bytes=").split(","):
+        first, _, last = part.strip().partition("-")
+        if not first:  # a suffix range: the last N bytes
+            total += min(int(last), size)
+            continue
+        end = min(int(last), size - 1) if last else size - 1
+        total += max(end - int(first) + 1, 0)
+    return total
 
 
 def _matches(item: pystac.Item, body: dict[str, Any]) -> bool:
