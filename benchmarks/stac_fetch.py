@@ -114,6 +114,7 @@ def _peer_composite(server: StacServer, items: list[dict], bounds: tuple) -> tup
 def _warm_imports() -> None:
     """Import what fetch_ndvi imports on first use, so its time is the work, not the imports."""
     import dask.array  # noqa: F401
+    import distributed  # noqa: F401  (dask.compute imports it to look for a client)
     import odc.stac  # noqa: F401
     import pystac_client  # noqa: F401
 

@@ -350,6 +350,9 @@ def s2_offset_dn(item: Any) -> int:
 
 def _sentinel2(ds: xr.Dataset, items: Sequence[Any]) -> tuple[xr.DataArray, Any]:
     offsets = xr.DataArray(np.array([s2_offset_dn(it) for it in items], "float64"), dims="time")
+    if ds["red"].chunks is not None:
+        # chunked like the bands along time: no rechunk (whose planner imports distributed)
+        offsets = offsets.chunk({"time": ds["red"].chunks[0]})
     scl = ds["qa"]
     has_data = (scl != 0) & (ds["red"] != 0) & (ds["nir"] != 0)
     masked = scl.isin(list(S2_SCL_DROP))
