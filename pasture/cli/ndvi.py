@@ -81,6 +81,8 @@ def ndvi_zonal(
 @click.option(
     "--source",
     required=True,
+    # the names of pasture.ndvi.stac.SOURCES (a test keeps them equal; importing it here
+    # would load xarray for every `pasture` command)
     type=click.Choice(["sentinel-2-l2a", "landsat-c2-l2", "modis-13q1"]),
     help="satellite product to composite",
 )

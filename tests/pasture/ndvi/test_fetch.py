@@ -308,3 +308,32 @@ def test_without_the_stac_extra_the_error_names_it(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(__import__("sys").modules, "pystac_client", None)
     with pytest.raises(ImportError, match=r"optional extra 'stac'.*jailym\[stac\]"):
         require_stac()
+
+
+def test_the_cli_says_what_is_missing_and_exits_not_found(
+    tmp_path: Path, server: StacServer
+) -> None:
+    from pasture.cli import EXIT_NOT_FOUND
+
+    path = tmp_path / "district.gpkg"
+    with pasture.open_store(path, create=True) as s:
+        _district(s)
+    server.add_collection("landsat-c2-l1")
+    result = CliRunner().invoke(
+        main,
+        [
+            "ndvi", "fetch", "--store", str(path), "--source", "landsat-c2-l2",
+            "--from", "2024-06-01", "--to", "2024-06-10", "--catalog", server.url,
+            "--out", str(tmp_path / "ndvi"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_NOT_FOUND, result.output
+    assert "no collection 'landsat-c2-l2'" in result.output and "landsat-c2-l1" in result.output
+    assert list((tmp_path / "ndvi").iterdir()) == []
+
+
+def test_the_cli_offers_exactly_the_sources_there_are() -> None:
+    from pasture.cli.ndvi import ndvi_fetch
+
+    option = next(p for p in ndvi_fetch.params if p.name == "source")
+    assert sorted(option.type.choices) == sorted(SOURCES)  # type: ignore[attr-defined]
