@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio.errors
 
 from pasture.errors import InvalidInput, NotFound, Problem
 from pasture.progress import Progress
@@ -46,9 +47,9 @@ __all__ = [
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_S = 2.0
 
-# What a failed asset read raises (rasterio's RasterioIOError is an OSError); anything
-# else is a bug and raised as it is.
-_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, RuntimeError)
+# What a failed asset read raises (rasterio's RasterioIOError is an OSError, its other
+# errors RasterioError); anything else is a bug and raised as it is.
+_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, rasterio.errors.RasterioError)
 # HTTP answers worth retrying: too many requests, server errors, gateway errors.
 _RETRY_CODES = "429,500,502,503,504"
 
@@ -157,6 +158,11 @@ def fetch_ndvi(
         truncated files); the periods before it stay registered.
     NotFound
         The catalogue does not answer or lacks the source's collection; no extent.
+
+    Notes
+    -----
+    One run per output folder at a time: a run deletes the temporary files it finds
+    there, which are another run's if two share the folder.
     """
     spec = _source(source)
     if retries < 0 or (retries > 0 and backoff_s <= 0):
