@@ -1,8 +1,10 @@
-"""The ``pasture ndvi`` commands: the scene catalogue and per-plot NDVI statistics."""
+"""The ``pasture ndvi`` commands: the scene catalogue, fetching from STAC, per-plot NDVI."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -72,3 +74,82 @@ def ndvi_zonal(
         if client is not None:
             client.close()
     out.print(f"{n:,} plot × date values stored")
+
+
+@ndvi.command("fetch")
+@store_option
+@click.option(
+    "--source",
+    required=True,
+    # the names of pasture.ndvi.stac.SOURCES (a test keeps them equal; importing it here
+    # would load xarray for every `pasture` command)
+    type=click.Choice(["sentinel-2-l2a", "landsat-c2-l2", "modis-13q1"]),
+    help="satellite product to composite",
+)
+@click.option(
+    "--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first date"
+)
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last date")
+@click.option(
+    "--catalog",
+    help="STAC API URL (default: Earth Search for Sentinel-2, Planetary Computer otherwise)",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder of the composite COGs",
+)
+@click.option("--period-days", type=int, help="composite period in days (default: 16, as MODIS)")
+@click.option("--crs", help="output CRS (default: the UTM zone of the district's centre)")
+@click.option("--resolution", type=float, help="output pixel size (default: the source's own)")
+@click.option("--retries", type=int, help="retries of failed asset reads (default: 3)")
+@click.option(
+    "--dask-scheduler", help="address of a dask.distributed scheduler (e.g. tcp://host:8786)"
+)
+@click.option(
+    "--user", help="name recorded with the scenes (default: PASTURE_USER or the login name)"
+)
+def ndvi_fetch(
+    store_url: str,
+    source: str,
+    first: datetime,
+    last: datetime,
+    catalog: str | None,
+    out_dir: Path,
+    period_days: int | None,
+    crs: str | None,
+    resolution: float | None,
+    retries: int | None,
+    dask_scheduler: str | None,
+    user: str | None,
+) -> None:
+    """Fetch NDVI composites of the periods not yet stored from a STAC catalogue."""
+    from ..ndvi.fetch import fetch_ndvi
+
+    # options left out keep fetch_ndvi's defaults (one home for each default)
+    given = {"period_days": period_days, "retries": retries}
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    client = None
+    if dask_scheduler:
+        from distributed import Client
+
+        client = Client(dask_scheduler)
+    try:
+        with open_url(store_url) as store, progress_bar("fetching periods") as progress:
+            report = fetch_ndvi(
+                store, source, first.date(), last.date(), out_dir=out_dir,
+                user=user_name(user), catalog=catalog, crs=crs, resolution=resolution,
+                client=client, progress=progress, **options,
+            )  # fmt: skip
+    finally:
+        if client is not None:
+            client.close()
+    out.print(
+        f"{len(report.fetched)} period(s) fetched from {report.catalog}, "
+        f"{len(report.stored)} already stored, {len(report.empty)} without acquisitions, "
+        f"{len(report.unfinished)} not over yet"
+    )
+    for path in report.fetched:
+        out.print(f"  {path}")
