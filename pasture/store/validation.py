@@ -464,8 +464,9 @@ def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Pr
     geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
     ok = np.array([g is not None and g.is_valid and not g.is_empty for g in geoms])
     if not ctx.allow_outside_union:
+        unions = frame["union_id"].tolist()
         for i in np.flatnonzero(ok):
-            union = frame["union_id"].iat[i]
+            union = unions[i]
             boundary = ctx.union_geoms.get(union) if union else None
             if boundary is None:
                 continue

@@ -52,3 +52,28 @@ def test_a_bad_value_is_named_by_its_row(
     _, bad = _coerce(kind, column)
     assert [i for i, _ in bad] == [row]
     assert words in bad[0][1]
+
+
+def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
+    """The history documents built a column at a time equal the one-record form."""
+    import shapely
+
+    from pasture.store.values import record_docs, record_json
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "name": ["Жайлау", None, "x"],
+            "elevation_m": [1200.5, np.nan, 3.0],
+            "sheep": pd.array([4, None, 0], dtype=object),
+            "seasons": ["summer", "winter,spring", "autumn"],
+            "geometry": [shapely.box(0, 0, 1, 1), None, shapely.Point(1, 2)],
+        }
+    )
+    fields = ("name", "elevation_m", "sheep", "seasons", "absent")
+    docs = record_docs(fields, frame, geometry=True)
+    one_by_one = [
+        record_json({f: row.get(f) for f in fields}, row["geometry"])
+        for row in frame.to_dict("records")
+    ]
+    assert docs == one_by_one
