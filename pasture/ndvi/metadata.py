@@ -216,6 +216,9 @@ def sensor_guess(name: str, tags: Mapping[str, str]) -> str:
         return "MODIS MOD13Q1"
     if re.search(r"SENTINEL[-_ ]?2|\bS2[ABC]?_|MSIL2A|MSIL1C", text):
         return "Sentinel-2"
+    # Collection 2 product ids (LC08_L2SP_..., LC09_...) and the STAC collection name
+    if re.search(r"LANDSAT|\bL[CO]0[89]_|\bLE07_|\bLT05_", text):
+        return "Landsat"
     return "unknown"
 
 

@@ -131,6 +131,8 @@ def test_composites_equal_the_reference_and_a_rerun_fetches_nothing(
     catalogue = list_scenes(store)
     assert [d.date() for d in catalogue["date"]] == [P1.start, P2.start]
     assert list(catalogue["path"]) == [str(p.resolve()) for p in report.fetched]
+    sensor = {"sentinel-2-l2a": "Sentinel-2", "landsat-c2-l2": "Landsat"}
+    assert set(catalogue["sensor"]) == {sensor.get(source, "MODIS MOD13Q1")}
 
     server.reset_counts()
     again = fetch_ndvi(
