@@ -22,10 +22,13 @@ Forage
     left standing.
 Rest
     A *grazing spell* is a maximal run of consecutive periods in which a plot
-    carries at least one herd. Herds may stay on a plot (or join or leave it)
-    for as long as forage lasts. Once a spell ends, no herd enters the plot
-    again before ``min_rest_days`` (per season of the first rest period, see
-    :meth:`RotationParams.rest_days`) have passed, counted in whole periods.
+    carries at least one herd. Herds may join or leave a plot while forage lasts,
+    but a spell lasts at most the longest stay of the season of its first period
+    (:meth:`RotationParams.max_stay_days_for`, whole periods rounded down): a
+    herd on one plot all season is set-stocking, not rotation. Once a spell
+    ends, no herd enters the plot again before the rest of the season of the
+    first rest period (:meth:`RotationParams.rest_days`) has passed, in whole
+    periods rounded up. Defaults per season: docs/domain.md, Rotation rules.
     Grazing before the first period is not known: every plot starts rested.
 Where
     A plot is used only in periods whose season label is one of its seasons,

@@ -11,6 +11,7 @@ import numpy as np
 from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
+    max_stay_from,
     move_limit_km,
     pressure_index,
     rest_periods_after,
@@ -44,6 +45,8 @@ def _greedy(
         inputs.n_plots, dtype=np.int64
     )  # first period a resting plot may be entered
     grazed_prev = np.zeros(inputs.n_plots, dtype=bool)
+    stay_cap = max_stay_from(inputs, params)
+    spell_left = np.zeros(inputs.n_plots, dtype=np.int64)  # periods the current spell may add
     active = [[h for h in range(n_h) if t in inputs.herd_periods(h)] for t in range(n_t)]
     for t in range(n_t):
         lim = move_limit_km(inputs, params, t) + 1e-9
@@ -69,7 +72,8 @@ def _greedy(
                 continue
             d = demand[h]
             p_prev = prev[i]
-            ok = free_from[c] <= t
+            # a plot may take a herd if it rested long enough, and its spell is not at its end
+            ok = (free_from[c] <= t) & (~grazed_prev[c] | (spell_left[c] > 0))
             if p_prev >= 0:
                 dist = np.hypot(xy[c, 0] - xy[p_prev, 0], xy[c, 1] - xy[p_prev, 1])
                 ok &= dist <= lim
@@ -99,6 +103,7 @@ def _greedy(
         if t > 0:
             # spell ended in period t - 1: periods t .. t - 1 + R stay empty
             free_from[ended] = t + rest_after[t - 1]
+        spell_left = np.where(on & grazed_prev, spell_left - 1, stay_cap[t] - 1)
         grazed_prev = on
     return plot_of
 

@@ -27,6 +27,7 @@ import numpy as np
 from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
+    max_stay_from,
     move_limit_km,
     pressure_index,
     rest_periods_after,
@@ -109,8 +110,10 @@ def _solve(
     regrow: np.ndarray,
     may_enter: np.ndarray,
     may_leave: np.ndarray,
+    stay: tuple[np.ndarray, np.ndarray],
 ) -> tuple[float, np.ndarray]:
-    """The herd's cheapest path; the arrays are ``(n_i, n_w)``, for its plots and weeks."""
+    """The herd's cheapest path; the arrays are ``(n_i, n_w)``, for its plots and weeks;
+    ``stay`` is the kernel's ``enter_left`` and ``after`` (the longest spells)."""
     p, n_w = prob.plots, prob.ok.shape[1]
     demand = ctx.demand[prob.herd]
     if p.size == 0:
@@ -129,6 +132,8 @@ def _solve(
         np.ascontiguousarray(regrow),
         np.ascontiguousarray(may_enter),
         np.ascontiguousarray(may_leave),
+        np.ascontiguousarray(stay[0], dtype=np.int64),
+        np.ascontiguousarray(stay[1], dtype=np.int64),
         prob.limit,
         float(demand),
         float(ctx.params.weight_unfed),
@@ -183,7 +188,10 @@ class AloneHerds:
                 weeks = slice(prob.first, prob.first + prob.ok.shape[1])
                 free = np.ones(prob.ok.shape, dtype=np.bool_)
                 ua, regrow = ctx.ua[prob.plots, weeks], inputs.regrowth_kg[prob.plots, weeks]
-                c, path = _solve(prob, ctx, ua, regrow, free, free)
+                # alone, each stay is its own spell: a plan's spells are at least as long
+                stay = np.broadcast_to(ctx.stay_cap[weeks], prob.ok.shape)
+                alone = (stay, np.zeros(prob.ok.shape, dtype=np.int64))
+                c, path = _solve(prob, ctx, ua, regrow, free, free, alone)
                 cost[prob.herd] = c
                 plot_of[prob.herd, weeks] = _global(prob, path)
                 eaten[prob.herd, weeks] = _eaten_along(path, ua, regrow, ctx.demand[prob.herd])
@@ -219,6 +227,24 @@ def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarra
             next_start[occupied[:, t + 1]] = t + 1
             may_leave[:, t] = occupied[:, t + 1] | (next_start >= t + 1 + rest_after[t])
     return may_enter, may_leave
+
+
+def _spell_runs(occupied: np.ndarray, stay_cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``enter_left`` and ``after`` of the path kernel for plots ``occupied`` by other herds.
+
+    A stay from ``a`` to ``b`` merges with the spells of other herds that touch it: the
+    spell runs from ``a - before[a]`` to ``b + after[b]`` (``before``: weeks occupied just
+    before ``a``; ``after``: just after ``b``) and may last ``stay_cap`` of its first week.
+    """
+    n_p, n_t = occupied.shape
+    before = np.zeros((n_p, n_t), dtype=np.int64)
+    after = np.zeros((n_p, n_t), dtype=np.int64)
+    for t in range(1, n_t):
+        before[:, t] = np.where(occupied[:, t - 1], before[:, t - 1] + 1, 0)
+    for t in range(n_t - 2, -1, -1):
+        after[:, t] = np.where(occupied[:, t + 1], after[:, t + 1] + 1, 0)
+    start = np.arange(n_t)[None, :] - before
+    return stay_cap[start] - before, after
 
 
 def sequential_plan(
@@ -261,6 +287,7 @@ class _Context:
     ua: np.ndarray
     demand: np.ndarray
     rest_after: np.ndarray
+    stay_cap: np.ndarray  # (n_periods,) longest spell starting in each period
     price: np.ndarray | None = None  # extra cost per kg eaten, (n_plots, n_periods)
 
     @classmethod
@@ -283,6 +310,7 @@ class _Context:
             params.utilisation * inputs.available_kg,
             demand,
             rest_periods_after(inputs, params),
+            max_stay_from(inputs, params),
             price,
         )
 
@@ -325,11 +353,13 @@ def _replan(
     occupied = state.count[p] > 0
     left, regrow_left = _forage_left(state.eaten[p], occupied, ctx.ua[p], ctx.inputs.regrowth_kg[p])
     may_enter, may_leave = _rest_masks(occupied, ctx.rest_after)
+    enter_left, after = _spell_runs(occupied, ctx.stay_cap)
     left, regrow_left = left[:, weeks], regrow_left[:, weeks]
     may_enter, may_leave = may_enter[:, weeks], may_leave[:, weeks]
+    stay = (enter_left[:, weeks], after[:, weeks])
     cost, path = math.inf, np.full(prob.ok.shape[1], -1, dtype=np.int64)
     for _ in range(max_tries):
-        cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave)
+        cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave, stay)
         back = _first_return(path)
         if back is None:
             break

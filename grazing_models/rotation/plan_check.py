@@ -41,6 +41,7 @@ RULES: tuple[str, ...] = (
     "move_too_long",
     "over_utilisation",
     "rest_too_short",
+    "stay_too_long",
     "deficit_mismatch",
 )
 
@@ -306,6 +307,7 @@ def _plot_violations(check: _Check, by_herd: dict[str, dict[int, Assignment]]) -
     for plot_id, on in grazed.items():
         out += _over_utilisation(check, plot_id, eaten[plot_id], on)
         out += _rest_too_short(check, plot_id, on)
+        out += _stay_too_long(check, plot_id, on)
     return out
 
 
@@ -360,6 +362,36 @@ def _rest_too_short(check: _Check, plot_id: str, on: list[bool]) -> list[Violati
                 )
         if on[t] and (t + 1 == n_t or not on[t + 1]):
             last_end = t
+    return out
+
+
+def _stay_too_long(check: _Check, plot_id: str, on: list[bool]) -> list[Violation]:
+    """No grazing spell lasts longer than the longest stay of the season of its first
+    period (rounded down to whole periods)."""
+    prm, periods, n_t = check.prm, check.inputs.periods, check.n_t
+    out: list[Violation] = []
+    t = 0
+    while t < n_t:
+        if not on[t]:
+            t += 1
+            continue
+        start = t
+        while t < n_t and on[t]:
+            t += 1
+        season = periods[start].season
+        allowed = math.floor(prm.max_stay_days_for(season) / prm.period_days + 1e-9)
+        if t - start > allowed:
+            out.append(
+                Violation(
+                    "stay_too_long",
+                    f"grazed {t - start} periods on end ({(t - start) * prm.period_days} days) "
+                    f"from period {start}; at most {prm.max_stay_days_for(season):g} days "
+                    f"({allowed} periods) in {season}",
+                    None,
+                    plot_id,
+                    start + allowed,
+                )
+            )
     return out
 
 
