@@ -19,6 +19,8 @@ Both are dynamic programmes over a herd's weeks (:mod:`grazing_models.rotation.p
 from __future__ import annotations
 
 import math
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -68,6 +70,7 @@ class HerdCosts:
     cost: np.ndarray
     plot_of: np.ndarray
     eaten: np.ndarray | None = None
+    complete: bool = True  # False: cut by the deadline, some herds not planned (no bound)
 
     @property
     def total(self) -> float:
@@ -156,22 +159,31 @@ def herd_lower_bound(
     pairs: Pairs,
     *,
     price: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> HerdCosts:
     """Each herd's least cost planned alone (see the module docstring): a lower bound.
 
     With ``price`` (per plot and period, per kg eaten) each herd pays for what it eats and
     the costs include the prices: a step of
-    :func:`grazing_models.rotation.herds_bound.priced_herd_bound`.
+    :func:`grazing_models.rotation.herds_bound.priced_herd_bound`. At ``deadline``
+    (``time.perf_counter()``) the planning stops: the result is then not ``complete``.
     """
-    return AloneHerds(inputs, params, pairs).plan(price)
+    return AloneHerds(inputs, params, pairs, deadline).plan(price)
 
 
 class AloneHerds:
     """Herds planned alone (:func:`herd_lower_bound`) at many prices: the herds' problems
     are built once."""
 
-    def __init__(self, inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> None:
+    def __init__(
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: Pairs,
+        deadline: float | None = None,
+    ) -> None:
         self._ctx = _Context.make(inputs, params, pairs)
+        self.deadline = deadline  # time.perf_counter(): no herd is planned after it
 
     def plan(self, price: np.ndarray | None = None, workers: int = 1) -> HerdCosts:
         """Each herd's cheapest season alone at ``price``, in ``workers`` threads (the path
@@ -182,9 +194,13 @@ class AloneHerds:
         cost = np.zeros(inputs.n_herds)
         plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
         eaten = np.zeros((inputs.n_herds, inputs.n_periods))
+        cut = threading.Event()
 
         def run(problems: list[_HerdProblem]) -> None:
             for prob in problems:  # each herd writes its own rows only
+                if cut.is_set() or _past(self.deadline):
+                    cut.set()
+                    return
                 weeks = slice(prob.first, prob.first + prob.ok.shape[1])
                 free = np.ones(prob.ok.shape, dtype=np.bool_)
                 ua, regrow = ctx.ua[prob.plots, weeks], inputs.regrowth_kg[prob.plots, weeks]
@@ -201,7 +217,11 @@ class AloneHerds:
         else:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(run, [ctx.problems[k::workers] for k in range(workers)]))
-        return HerdCosts(cost, plot_of, eaten)
+        return HerdCosts(cost, plot_of, eaten, complete=not cut.is_set())
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
 
 
 def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -255,6 +275,7 @@ def sequential_plan(
     *,
     max_plots: int | None = MAX_PLOTS_PER_HERD,
     price: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> HerdCosts:
     """Plan herds one after another in ``order`` (see the module docstring).
 
@@ -265,11 +286,20 @@ def sequential_plan(
     shadow prices of :func:`grazing_models.rotation.forage_lp.forage_lower_bound`).
 
     Returns each herd's cost as planned, without the prices: a later herd only eats forage
-    no herd before it needs, so the plan's objective is their sum.
+    no herd before it needs, so the plan's objective is their sum. At ``deadline``
+    (``time.perf_counter()``) planning stops, the herds not planned yet stay unplaced and
+    the result is not ``complete``.
     """
     ctx = _Context.make(inputs, params, pairs, max_plots, price)
     state = _Placed.empty(inputs)
-    for h in order:
+    for k, h in enumerate(order):
+        if _past(deadline):
+            rest = np.asarray(order[k:], dtype=np.int64)
+            for r in rest:  # unplaced: every kg unfed
+                state.cost[r] = (
+                    ctx.params.weight_unfed * ctx.demand[r] * len(inputs.herd_periods(int(r)))
+                )
+            return HerdCosts(state.cost, state.plot_of, complete=False)
         cost, path, eaten = _replan(int(h), state, ctx)
         state.add(ctx.problems[int(h)], path, eaten, cost)
     return HerdCosts(state.cost, state.plot_of)

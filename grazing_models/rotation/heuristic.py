@@ -39,6 +39,8 @@ def heuristic_best(
     ``price``, plans without. The orders and which of them are priced follow from
     ``seed`` alone, so a budget that lets the same orders run gives the same plan.
     ``on_plan`` is given the greedy passes' best and every herd-by-herd plan as it is made.
+    A herd-by-herd pass still running at the end of ``time_budget`` stops there, its herds
+    not yet planned unplaced (it is kept only if it is still the cheapest plan).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_budget
@@ -53,7 +55,7 @@ def heuristic_best(
         if k >= 1 and start + last > deadline:
             break
         priced = None if prices is None else PRICE_WEIGHT * prices
-        planned = sequential_plan(inputs, params, pairs, order, price=priced)
+        planned = sequential_plan(inputs, params, pairs, order, price=priced, deadline=deadline)
         last = time.perf_counter() - start
         # a later herd never eats an earlier one's forage: the plan costs at most the
         # herds' sum (less where the plan's own sharing feeds more)
