@@ -27,8 +27,11 @@ def _greedy(
     *,
     rng: np.random.Generator | None,
     lookahead: float,
+    deadline: float | None = None,
 ) -> np.ndarray:
-    """One greedy pass, period by period; returns ``plot_of[h, t]`` (-1 unplaced)."""
+    """One greedy pass, period by period; returns ``plot_of[h, t]`` (-1 unplaced). At
+    ``deadline`` (``time.perf_counter()``) it stops: the herds stay unplaced in the periods
+    it has not reached (a plan that keeps every rule, at the cost of their demand)."""
     n_h, n_t = inputs.n_herds, inputs.n_periods
     days = params.period_days
     xy = inputs.plot_xy
@@ -49,6 +52,8 @@ def _greedy(
     spell_left = np.zeros(inputs.n_plots, dtype=np.int64)  # periods the current spell may add
     active = [[h for h in range(n_h) if t in inputs.herd_periods(h)] for t in range(n_t)]
     for t in range(n_t):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         lim = move_limit_km(inputs, params, t) + 1e-9
         cap = np.maximum(0.0, u_avail[:, t] - depletion)
         eaten_t = np.zeros(inputs.n_plots)
@@ -127,9 +132,10 @@ def greedy_best(
     time_budget: float,
     seed: int,
     max_restarts: int = 8,
+    deadline: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Deterministic greedy passes, then randomised restarts while time allows: the best
-    plan and its objective."""
+    plan and its objective. Every pass stops at ``deadline`` (see :func:`_greedy`)."""
     cand = _candidates_by_herd_period(pairs)
     t0 = time.perf_counter()
     best: np.ndarray | None = None
@@ -140,7 +146,7 @@ def greedy_best(
     for k, (r, la) in enumerate(tries):
         if k >= 1 and time.perf_counter() - t0 > time_budget:
             break
-        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la)
+        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la, deadline=deadline)
         eaten = fill_eaten(plot_of, inputs, params)
         obj = terms_from_arrays(plot_of, eaten, inputs, params)["total"]
         if obj < best_obj:

@@ -290,8 +290,13 @@ def sequential_plan(
     (``time.perf_counter()``) planning stops, the herds not planned yet stay unplaced and
     the result is not ``complete``.
     """
-    ctx = _Context.make(inputs, params, pairs, max_plots, price)
     state = _Placed.empty(inputs)
+    if _past(deadline):  # not even the herds' problems: every herd unplaced
+        for h in range(inputs.n_herds):
+            days = params.period_days * len(inputs.herd_periods(h))
+            state.cost[h] = params.weight_unfed * inputs.herds[h].demand_kg_day * days
+        return HerdCosts(state.cost, state.plot_of, complete=False)
+    ctx = _Context.make(inputs, params, pairs, max_plots, price)
     for k, h in enumerate(order):
         if _past(deadline):
             rest = np.asarray(order[k:], dtype=np.int64)
@@ -300,7 +305,7 @@ def sequential_plan(
                     ctx.params.weight_unfed * ctx.demand[r] * len(inputs.herd_periods(int(r)))
                 )
             return HerdCosts(state.cost, state.plot_of, complete=False)
-        cost, path, eaten = _replan(int(h), state, ctx)
+        cost, path, eaten = _replan(int(h), state, ctx, deadline=deadline)
         state.add(ctx.problems[int(h)], path, eaten, cost)
     return HerdCosts(state.cost, state.plot_of)
 
@@ -374,10 +379,11 @@ class _Placed:
 
 
 def _replan(
-    h: int, state: _Placed, ctx: _Context, max_tries: int = 50
+    h: int, state: _Placed, ctx: _Context, max_tries: int = 50, deadline: float | None = None
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Herd ``h``'s cheapest path among the placed herds: cost (without the forage prices),
-    path (local plots), eaten."""
+    path (local plots), eaten. A path that returns to a plot is planned again without it,
+    up to ``max_tries`` times and not past ``deadline``; then the herd stays unplaced."""
     prob = ctx.problems[h]
     p, weeks = prob.plots, slice(prob.first, prob.first + prob.ok.shape[1])
     occupied = state.count[p] > 0
@@ -392,6 +398,11 @@ def _replan(
         cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave, stay)
         back = _first_return(path)
         if back is None:
+            break
+        if _past(deadline):
+            back = None
+            path[:] = -1
+            cost = ctx.params.weight_unfed * ctx.demand[h] * path.size
             break
         i, left_at = back
         may_enter[i, left_at + 1 :] = False

@@ -44,7 +44,9 @@ def heuristic_best(
     """
     t0 = time.perf_counter()
     deadline = t0 + time_budget
-    best, best_obj = greedy_best(inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed)
+    best, best_obj = greedy_best(
+        inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed, deadline=deadline
+    )
     on_plan(best)
     rng = np.random.default_rng(seed)
     last = 0.0
@@ -52,7 +54,7 @@ def heuristic_best(
         order = rng.permutation(inputs.n_herds)
         prices = price() if price is not None and k % 2 == 1 else None
         start = time.perf_counter()
-        if k >= 1 and start + last > deadline:
+        if (k >= 1 and start + last > deadline) or start >= deadline:
             break
         priced = None if prices is None else PRICE_WEIGHT * prices
         planned = sequential_plan(inputs, params, pairs, order, price=priced, deadline=deadline)

@@ -89,3 +89,19 @@ def test_a_pruned_plan_keeps_every_rule_and_its_bound_holds(seed, monkeypatch):
     assert plan.bound <= exact.objective + 1e-6 * abs(exact.objective)
     if exact.status == "optimal":
         assert plan.objective >= exact.objective - 1e-6 * abs(exact.objective)
+
+
+def test_a_greedy_pass_past_its_deadline_is_a_valid_plan_of_unplaced_herds():
+    from grazing_models.rotation.greedy import greedy_best
+
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    plot_of, objective = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0, deadline=0.0)
+    assert (plot_of == -1).all()
+    plan = build_plan(
+        plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
+    )
+    assert validate_plan(plan, inputs) == []
+    assert plan.objective == pytest.approx(objective)
+    placed, _ = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
+    assert (placed >= 0).any()
