@@ -112,15 +112,16 @@ def planning_pairs(
     """
     ok_t = _usable(inputs, params)
     own = _own_plots(inputs, ok_t)
-    n_all = _count(inputs, params, ok_t, own)
+    blocks = _union_blocks(inputs, own)
+    n_all = _count(inputs, params, ok_t, blocks)
     union = _pooled(inputs, params, ok_t, own)
     if max_pairs is None or n_all <= max_pairs:
-        full = _herd_pairs(inputs, params, ok_t, own, None)
+        full = _herd_pairs(inputs, params, ok_t, blocks, None)
         return Candidates(full, full, union, n_all)
     weeks = sum(len(inputs.herd_periods(h)) for h in range(inputs.n_herds))
     per_week = float(np.count_nonzero(ok_t)) / max(ok_t.size, 1)  # share of plots usable
     k = max(min_plots, int(max_pairs / 2 / max(weeks * max(per_week, 1e-9), 1.0)))
-    return Candidates(_herd_pairs(inputs, params, ok_t, own, k), None, union, n_all)
+    return Candidates(_herd_pairs(inputs, params, ok_t, blocks, k), None, union, n_all)
 
 
 def _usable(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
@@ -147,24 +148,45 @@ def _home_km(inputs: RotationInputs, h: int, plots: np.ndarray) -> np.ndarray:
     return np.asarray(np.hypot(xy[:, 0] - herd.home_x_km, xy[:, 1] - herd.home_y_km))
 
 
+def _union_blocks(
+    inputs: RotationInputs, own: dict[str, np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per union: its herds, its plots and their distances from each herd's home (km,
+    ``(herds, plots)``), one array per union rather than one per herd."""
+    members: dict[str, list[int]] = {}
+    for h, herd in enumerate(inputs.herds):
+        members.setdefault(herd.union_id, []).append(h)
+    out = []
+    for u, hs in members.items():
+        plots = own[u]
+        xy = inputs.plot_xy[plots]
+        home = inputs.herd_home_xy[hs]
+        d = np.hypot(xy[None, :, 0] - home[:, None, 0], xy[None, :, 1] - home[:, None, 1])
+        out.append((np.array(hs, dtype=np.int64), plots, d))
+    return out
+
+
 def _count(
-    inputs: RotationInputs, params: RotationParams, ok_t: np.ndarray, own: dict[str, np.ndarray]
+    inputs: RotationInputs,
+    params: RotationParams,
+    ok_t: np.ndarray,
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> int:
     """How many candidate pairs there are, without listing them (week counts summed)."""
     n_t = inputs.n_periods
     cum = np.zeros((inputs.n_plots, n_t + 1), dtype=np.int64)
     np.cumsum(ok_t, axis=1, out=cum[:, 1:])
     total = 0
-    for h, herd in enumerate(inputs.herds):
-        plots, r = own[herd.union_id], inputs.herd_periods(h)
-        d_home = _home_km(inputs, h, plots)
-        keep = np.ones(plots.size, dtype=bool)
-        if params.max_home_km is not None:
-            keep &= d_home <= params.max_home_km
-        counts = cum[plots, r.stop] - cum[plots, r.start]
+    for hs, plots, d in blocks:
+        first = np.array([inputs.herd_periods(int(h)).start for h in hs], dtype=np.int64)
+        stop = np.array([inputs.herd_periods(int(h)).stop for h in hs], dtype=np.int64)
+        cum_u = cum[plots]
+        counts = cum_u[:, stop].T - cum_u[:, first].T
         # the first week only within a walk from home
-        counts -= ok_t[plots, r.start] & (d_home > params.max_move_km)
-        total += int(counts[keep].sum())
+        counts -= ok_t[plots][:, first].T & (d > params.max_move_km)
+        if params.max_home_km is not None:
+            counts = np.where(d <= params.max_home_km, counts, 0)
+        total += int(counts.sum())
     return total
 
 
@@ -172,14 +194,17 @@ def _herd_pairs(
     inputs: RotationInputs,
     params: RotationParams,
     ok_t: np.ndarray,
-    own: dict[str, np.ndarray],
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     max_plots: int | None,
 ) -> Pairs:
     """Every herd's candidate pairs; with ``max_plots``, on that many plots nearest home."""
+    per_herd: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for hs, all_plots, d_all in blocks:
+        for row, h in enumerate(hs):
+            per_herd[int(h)] = (all_plots, d_all[row])
     out = _Collect()
-    for h, herd in enumerate(inputs.herds):
-        plots = own[herd.union_id]
-        d_home = _home_km(inputs, h, plots)
+    for h in range(inputs.n_herds):  # herd by herd: the pairs stay sorted by herd
+        plots, d_home = per_herd[h]
         if params.max_home_km is not None:
             near = d_home <= params.max_home_km
             plots, d_home = plots[near], d_home[near]
