@@ -31,8 +31,9 @@ Rest
     periods rounded up. Defaults per season: docs/domain.md, Rotation rules.
     Grazing before the first period is not known: every plot starts rested.
 Where
-    A plot is used only in periods whose season label is one of its seasons,
-    only by herds of its union (``union_id is None``: public pasture, open to
+    A plot is used only in periods one of whose seasons (``Period.seasons``: its
+    label and the other windows holding it) is one of the plot's, as spring
+    pasture only from its green-up on (``Plot.greenup``, where known), only by herds of its union (``union_id is None``: public pasture, open to
     every union), and never when it lies more than ``max_water_km`` from water
     (or more than ``max_home_km`` from the herd's home point, when that is set).
 Moves

@@ -60,6 +60,11 @@ class Plot:
         Degradation score in [0, 1] (1 = most degraded).
     load_ratio
         Current load: livestock over capacity (> 1 overstocked).
+    greenup
+        The plot's green-up date this season, where NDVI gives one: its spring starts
+        there, so it is spring pasture only in periods that start on or after it (a
+        period that starts before green-up is closed: the safe side). ``None``: the
+        calendar's spring window (docs/domain.md, Satellite NDVI and Seasons).
     """
 
     id: str
@@ -71,6 +76,15 @@ class Plot:
     y_km: float
     degradation: float = 0.0
     load_ratio: float = 0.0
+    greenup: date | None = None
+
+    def open_in(self, period: Period) -> bool:
+        """Whether the plot may be grazed in ``period``: one of its seasons holds the
+        period, spring only from its green-up on."""
+        seasons = self.seasons & period.seasons
+        if self.greenup is not None and period.start < self.greenup:
+            seasons = seasons - {"spring"}
+        return bool(seasons)
 
 
 @dataclass(frozen=True)
@@ -106,10 +120,28 @@ class Herd:
 
 @dataclass(frozen=True)
 class Period:
-    """One planning period (a week by default): start date and season label."""
+    """One planning period (a week by default).
+
+    Parameters
+    ----------
+    start
+        First day.
+    season
+        Its season label: the season whose window began last among those holding it. Rest
+        and stay limits, intake and the migration allowance follow it.
+    also
+        Other seasons whose windows also hold the period (September: summer pasture and
+        autumn pasture): plots of those seasons may be grazed in it too.
+    """
 
     start: date
     season: str
+    also: frozenset[str] = frozenset()
+
+    @property
+    def seasons(self) -> frozenset[str]:
+        """Every season whose pasture may be grazed in the period."""
+        return self.also | {self.season}
 
 
 def move_limit_km(inputs: RotationInputs, params: RotationParams, period: int) -> float:
@@ -171,8 +203,9 @@ class RotationInputs:
             if p.water_km < 0 or p.area_ha < 0 or p.load_ratio < 0:
                 problems.append(f"plot {p.id}: water_km, area_ha and load_ratio must be >= 0")
         for t, per in enumerate(self.periods):
-            if per.season not in SEASONS:
-                problems.append(f"period {t}: unknown season {per.season!r}; use {SEASONS}")
+            for season in sorted(per.seasons):
+                if season not in SEASONS:
+                    problems.append(f"period {t}: unknown season {season!r}; use {SEASONS}")
         for h in self.herds:
             last = n_t - 1 if h.last_period is None else h.last_period
             if not (0 <= h.first_period <= last < n_t):
@@ -228,13 +261,17 @@ class RotationInputs:
 
     @cached_property
     def season_ok(self) -> np.ndarray:
-        """Boolean ``(n_plots, n_periods)``: the period's season is one of the plot's."""
+        """Boolean ``(n_plots, n_periods)``: one of the period's seasons is one of the plot's."""
         out = np.zeros((self.n_plots, self.n_periods), dtype=bool)
         for s in SEASONS:
-            cols = [t for t, per in enumerate(self.periods) if per.season == s]
+            cols = [t for t, per in enumerate(self.periods) if s in per.seasons]
             if cols:
                 rows = np.array([s in p.seasons for p in self.plots], dtype=bool)
                 out[np.ix_(rows, np.array(cols, dtype=np.int64))] = True
+        # spring pasture opens at green-up where the plot has one
+        for i, plot in enumerate(self.plots):
+            if plot.greenup is not None and "spring" in plot.seasons:
+                out[i] = [plot.open_in(per) for per in self.periods]
         return out
 
     def herd_periods(self, h: int) -> range:

@@ -192,10 +192,19 @@ def _eaten_out_of_range(check: _Check, a: Assignment) -> Violation | None:
 
 def _out_of_season(check: _Check, a: Assignment) -> Violation | None:
     plot = check.plots[str(a.plot_id)]
-    season = check.inputs.periods[a.period].season
-    if season in plot.seasons:
+    period = check.inputs.periods[a.period]
+    open_seasons = period.seasons & plot.seasons
+    before = plot.greenup is not None and period.start < plot.greenup
+    if before:
+        open_seasons -= {"spring"}
+    if open_seasons:
         return None
-    return _violation("out_of_season", f"plot is for {sorted(plot.seasons)}, period is {season}", a)
+    why = f"; its spring starts at green-up on {plot.greenup}" if before else ""
+    return _violation(
+        "out_of_season",
+        f"plot is for {sorted(plot.seasons)}, period is {sorted(period.seasons)}{why}",
+        a,
+    )
 
 
 def _wrong_union(check: _Check, a: Assignment) -> Violation | None:
