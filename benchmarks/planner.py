@@ -5,6 +5,14 @@ Run::
     .venv/bin/python benchmarks/planner.py --store demo/enbekshikazakh.gpkg --season 2024
     .venv/bin/python benchmarks/planner.py                      # a synthetic district of demo size
     .venv/bin/python benchmarks/planner.py --plots 400 --herds 20 --scale 2
+    .venv/bin/python benchmarks/planner.py --sizes 1,2,4,10 --time-limit 30
+
+With ``--sizes`` it plans synthetic districts at those multiples of the demo district
+(2,741 plots, 129 herds, 29 weeks, five unions per demo's worth) with the parameters
+``pasture plan create`` uses, each in its own process, and prints per size the time over
+the limit, the violations, objective, bound, gap, peak memory and the time of each phase;
+it exits with status 1 when a plan takes more than 1.05 times its limit, breaks a rule or
+has no bound.
 
 Prints the exact solve (time, status, gap), the heuristic on the same instance
 (time, objective relative to the exact one) and the heuristic on a district
@@ -21,7 +29,11 @@ borders. Without ``--store``, a synthetic district that many times larger.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -116,6 +128,79 @@ def _converge_bound(inputs: RotationInputs, params: RotationParams, plan, second
     )
 
 
+#: The demo district's size (2024 season): plots, herds, weeks, and unions (synthetic).
+DEMO_SIZE = (2741, 129, 29, 5)
+#: A plan may take this much longer than its time limit before the benchmark fails.
+MAX_TIME_RATIO = 1.05
+
+
+def _one_size(scale: float, time_limit: float, seed: int) -> dict[str, object]:
+    """Plan a synthetic district ``scale`` times the demo; the figures of the run."""
+    from pasture.planning import DEFAULT_MIGRATION_KM
+
+    plots, herds, weeks, unions = DEMO_SIZE
+    inputs = synthetic_instance(
+        round(plots * scale),
+        round(herds * scale),
+        weeks,
+        seed=seed,
+        n_unions=max(1, round(unions * scale)),
+    )
+    params = RotationParams(max_migration_km=DEFAULT_MIGRATION_KM)
+    t = time.perf_counter()
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=time_limit, seed=seed)
+    seconds = time.perf_counter() - t
+    violations = validate_plan(plan, inputs)
+    return {
+        "scale": scale,
+        "plots": inputs.n_plots,
+        "herds": inputs.n_herds,
+        "pairs": plan.stats.get("n_pairs"),
+        "seconds": seconds,
+        "ratio": seconds / time_limit,
+        "violations": len(violations),
+        "objective": plan.objective,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "timings": dict(plan.timings),
+        "stats": {k: v for k, v in plan.stats.items() if isinstance(v, int | float)},
+    }
+
+
+def _sizes(scales: list[float], time_limit: float, seed: int) -> int:
+    """Each size in its own process (its own peak memory); 1 when a contract is broken."""
+    failed = False
+    print(
+        f"time limit {time_limit:g} s; a plan may take {MAX_TIME_RATIO} x the limit; "
+        f"{usable_cores()} usable cores"
+    )
+    for scale in scales:
+        cmd = [sys.executable, __file__, "--one-size", str(scale)]
+        cmd += ["--time-limit", str(time_limit), "--seed", str(seed)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"x{scale:g}: the run failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            failed = True
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        bound = "none" if r["bound"] is None else f"{r['bound']:,.0f}"
+        gap = "n/a" if r["gap"] is None else f"{100 * r['gap']:.1f}%"
+        broken = r["ratio"] > MAX_TIME_RATIO or r["violations"] or r["bound"] is None
+        failed |= bool(broken)
+        print(
+            f"x{scale:g}: {r['plots']:,} plots, {r['herds']:,} herds, {r['pairs']:,.0f} pairs: "
+            f"{r['seconds']:.1f} s, time / limit {r['ratio']:.3f}"
+            f"{'  OVER THE LIMIT' if r['ratio'] > MAX_TIME_RATIO else ''}; "
+            f"{r['violations']} violations; objective {r['objective']:,.0f}, bound {bound}, "
+            f"gap {gap}; peak memory {r['peak_mb']:,.0f} MB"
+        )
+        print("  phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items()))
+    if failed:
+        print("FAILED: a plan broke its time limit, a rule, or has no bound")
+    return 1 if failed else 0
+
+
 def main() -> None:
     """Parse the size arguments, run the three solves and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -155,7 +240,18 @@ def main() -> None:
     ap.add_argument("--skip-milp", action="store_true")
     ap.add_argument("--store", help="plan the season of this store (e.g. the demo) instead")
     ap.add_argument("--season", type=int, default=2024, help="season year with --store")
+    ap.add_argument(
+        "--sizes",
+        help="multiples of the demo district, e.g. 1,2,4,10: plan each within --time-limit",
+    )
+    ap.add_argument("--one-size", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one_size is not None:
+        print(json.dumps(_one_size(args.one_size, args.time_limit, args.seed)))
+        return
+    if args.sizes:
+        scales = [float(x) for x in args.sizes.split(",")]
+        raise SystemExit(_sizes(scales, args.time_limit, args.seed))
 
     params = RotationParams(max_home_km=args.max_home_km or 20.0)
     if args.store:

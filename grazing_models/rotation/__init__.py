@@ -22,14 +22,18 @@ Forage
     left standing.
 Rest
     A *grazing spell* is a maximal run of consecutive periods in which a plot
-    carries at least one herd. Herds may stay on a plot (or join or leave it)
-    for as long as forage lasts. Once a spell ends, no herd enters the plot
-    again before ``min_rest_days`` (per season of the first rest period, see
-    :meth:`RotationParams.rest_days`) have passed, counted in whole periods.
+    carries at least one herd. Herds may join or leave a plot while forage lasts,
+    but a spell lasts at most the longest stay of the season of its first period
+    (:meth:`RotationParams.max_stay_days_for`, whole periods rounded down): a
+    herd on one plot all season is set-stocking, not rotation. Once a spell
+    ends, no herd enters the plot again before the rest of the season of the
+    first rest period (:meth:`RotationParams.rest_days`) has passed, in whole
+    periods rounded up. Defaults per season: docs/domain.md, Rotation rules.
     Grazing before the first period is not known: every plot starts rested.
 Where
-    A plot is used only in periods whose season label is one of its seasons,
-    only by herds of its union (``union_id is None``: public pasture, open to
+    A plot is used only in periods one of whose seasons (``Period.seasons``: its
+    label and the other windows holding it) is one of the plot's, as spring
+    pasture only from its green-up on (``Plot.greenup``, where known), only by herds of its union (``union_id is None``: public pasture, open to
     every union), and never when it lies more than ``max_water_km`` from water
     (or more than ``max_home_km`` from the herd's home point, when that is set).
 Moves

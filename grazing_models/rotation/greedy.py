@@ -11,6 +11,7 @@ import numpy as np
 from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
+    max_stay_from,
     move_limit_km,
     pressure_index,
     rest_periods_after,
@@ -26,8 +27,11 @@ def _greedy(
     *,
     rng: np.random.Generator | None,
     lookahead: float,
+    deadline: float | None = None,
 ) -> np.ndarray:
-    """One greedy pass, period by period; returns ``plot_of[h, t]`` (-1 unplaced)."""
+    """One greedy pass, period by period; returns ``plot_of[h, t]`` (-1 unplaced). At
+    ``deadline`` (``time.perf_counter()``) it stops: the herds stay unplaced in the periods
+    it has not reached (a plan that keeps every rule, at the cost of their demand)."""
     n_h, n_t = inputs.n_herds, inputs.n_periods
     days = params.period_days
     xy = inputs.plot_xy
@@ -44,8 +48,12 @@ def _greedy(
         inputs.n_plots, dtype=np.int64
     )  # first period a resting plot may be entered
     grazed_prev = np.zeros(inputs.n_plots, dtype=bool)
+    stay_cap = max_stay_from(inputs, params)
+    spell_left = np.zeros(inputs.n_plots, dtype=np.int64)  # periods the current spell may add
     active = [[h for h in range(n_h) if t in inputs.herd_periods(h)] for t in range(n_t)]
     for t in range(n_t):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         lim = move_limit_km(inputs, params, t) + 1e-9
         cap = np.maximum(0.0, u_avail[:, t] - depletion)
         eaten_t = np.zeros(inputs.n_plots)
@@ -69,7 +77,8 @@ def _greedy(
                 continue
             d = demand[h]
             p_prev = prev[i]
-            ok = free_from[c] <= t
+            # a plot may take a herd if it rested long enough, and its spell is not at its end
+            ok = (free_from[c] <= t) & (~grazed_prev[c] | (spell_left[c] > 0))
             if p_prev >= 0:
                 dist = np.hypot(xy[c, 0] - xy[p_prev, 0], xy[c, 1] - xy[p_prev, 1])
                 ok &= dist <= lim
@@ -99,6 +108,7 @@ def _greedy(
         if t > 0:
             # spell ended in period t - 1: periods t .. t - 1 + R stay empty
             free_from[ended] = t + rest_after[t - 1]
+        spell_left = np.where(on & grazed_prev, spell_left - 1, stay_cap[t] - 1)
         grazed_prev = on
     return plot_of
 
@@ -122,9 +132,10 @@ def greedy_best(
     time_budget: float,
     seed: int,
     max_restarts: int = 8,
+    deadline: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Deterministic greedy passes, then randomised restarts while time allows: the best
-    plan and its objective."""
+    plan and its objective. Every pass stops at ``deadline`` (see :func:`_greedy`)."""
     cand = _candidates_by_herd_period(pairs)
     t0 = time.perf_counter()
     best: np.ndarray | None = None
@@ -135,7 +146,7 @@ def greedy_best(
     for k, (r, la) in enumerate(tries):
         if k >= 1 and time.perf_counter() - t0 > time_budget:
             break
-        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la)
+        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la, deadline=deadline)
         eaten = fill_eaten(plot_of, inputs, params)
         obj = terms_from_arrays(plot_of, eaten, inputs, params)["total"]
         if obj < best_obj:

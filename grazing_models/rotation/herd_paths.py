@@ -19,6 +19,8 @@ Both are dynamic programmes over a herd's weeks (:mod:`grazing_models.rotation.p
 from __future__ import annotations
 
 import math
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -27,6 +29,7 @@ import numpy as np
 from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
+    max_stay_from,
     move_limit_km,
     pressure_index,
     rest_periods_after,
@@ -67,6 +70,7 @@ class HerdCosts:
     cost: np.ndarray
     plot_of: np.ndarray
     eaten: np.ndarray | None = None
+    complete: bool = True  # False: cut by the deadline, some herds not planned (no bound)
 
     @property
     def total(self) -> float:
@@ -109,8 +113,10 @@ def _solve(
     regrow: np.ndarray,
     may_enter: np.ndarray,
     may_leave: np.ndarray,
+    stay: tuple[np.ndarray, np.ndarray],
 ) -> tuple[float, np.ndarray]:
-    """The herd's cheapest path; the arrays are ``(n_i, n_w)``, for its plots and weeks."""
+    """The herd's cheapest path; the arrays are ``(n_i, n_w)``, for its plots and weeks;
+    ``stay`` is the kernel's ``enter_left`` and ``after`` (the longest spells)."""
     p, n_w = prob.plots, prob.ok.shape[1]
     demand = ctx.demand[prob.herd]
     if p.size == 0:
@@ -129,6 +135,8 @@ def _solve(
         np.ascontiguousarray(regrow),
         np.ascontiguousarray(may_enter),
         np.ascontiguousarray(may_leave),
+        np.ascontiguousarray(stay[0], dtype=np.int64),
+        np.ascontiguousarray(stay[1], dtype=np.int64),
         prob.limit,
         float(demand),
         float(ctx.params.weight_unfed),
@@ -151,22 +159,31 @@ def herd_lower_bound(
     pairs: Pairs,
     *,
     price: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> HerdCosts:
     """Each herd's least cost planned alone (see the module docstring): a lower bound.
 
     With ``price`` (per plot and period, per kg eaten) each herd pays for what it eats and
     the costs include the prices: a step of
-    :func:`grazing_models.rotation.herds_bound.priced_herd_bound`.
+    :func:`grazing_models.rotation.herds_bound.priced_herd_bound`. At ``deadline``
+    (``time.perf_counter()``) the planning stops: the result is then not ``complete``.
     """
-    return AloneHerds(inputs, params, pairs).plan(price)
+    return AloneHerds(inputs, params, pairs, deadline).plan(price)
 
 
 class AloneHerds:
     """Herds planned alone (:func:`herd_lower_bound`) at many prices: the herds' problems
     are built once."""
 
-    def __init__(self, inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> None:
+    def __init__(
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: Pairs,
+        deadline: float | None = None,
+    ) -> None:
         self._ctx = _Context.make(inputs, params, pairs)
+        self.deadline = deadline  # time.perf_counter(): no herd is planned after it
 
     def plan(self, price: np.ndarray | None = None, workers: int = 1) -> HerdCosts:
         """Each herd's cheapest season alone at ``price``, in ``workers`` threads (the path
@@ -177,13 +194,20 @@ class AloneHerds:
         cost = np.zeros(inputs.n_herds)
         plot_of = np.full((inputs.n_herds, inputs.n_periods), -1, dtype=np.int64)
         eaten = np.zeros((inputs.n_herds, inputs.n_periods))
+        cut = threading.Event()
 
         def run(problems: list[_HerdProblem]) -> None:
             for prob in problems:  # each herd writes its own rows only
+                if cut.is_set() or _past(self.deadline):
+                    cut.set()
+                    return
                 weeks = slice(prob.first, prob.first + prob.ok.shape[1])
                 free = np.ones(prob.ok.shape, dtype=np.bool_)
                 ua, regrow = ctx.ua[prob.plots, weeks], inputs.regrowth_kg[prob.plots, weeks]
-                c, path = _solve(prob, ctx, ua, regrow, free, free)
+                # alone, each stay is its own spell: a plan's spells are at least as long
+                stay = np.broadcast_to(ctx.stay_cap[weeks], prob.ok.shape)
+                alone = (stay, np.zeros(prob.ok.shape, dtype=np.int64))
+                c, path = _solve(prob, ctx, ua, regrow, free, free, alone)
                 cost[prob.herd] = c
                 plot_of[prob.herd, weeks] = _global(prob, path)
                 eaten[prob.herd, weeks] = _eaten_along(path, ua, regrow, ctx.demand[prob.herd])
@@ -193,7 +217,11 @@ class AloneHerds:
         else:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(run, [ctx.problems[k::workers] for k in range(workers)]))
-        return HerdCosts(cost, plot_of, eaten)
+        return HerdCosts(cost, plot_of, eaten, complete=not cut.is_set())
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
 
 
 def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -221,6 +249,24 @@ def _rest_masks(occupied: np.ndarray, rest_after: np.ndarray) -> tuple[np.ndarra
     return may_enter, may_leave
 
 
+def _spell_runs(occupied: np.ndarray, stay_cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``enter_left`` and ``after`` of the path kernel for plots ``occupied`` by other herds.
+
+    A stay from ``a`` to ``b`` merges with the spells of other herds that touch it: the
+    spell runs from ``a - before[a]`` to ``b + after[b]`` (``before``: weeks occupied just
+    before ``a``; ``after``: just after ``b``) and may last ``stay_cap`` of its first week.
+    """
+    n_p, n_t = occupied.shape
+    before = np.zeros((n_p, n_t), dtype=np.int64)
+    after = np.zeros((n_p, n_t), dtype=np.int64)
+    for t in range(1, n_t):
+        before[:, t] = np.where(occupied[:, t - 1], before[:, t - 1] + 1, 0)
+    for t in range(n_t - 2, -1, -1):
+        after[:, t] = np.where(occupied[:, t + 1], after[:, t + 1] + 1, 0)
+    start = np.arange(n_t)[None, :] - before
+    return stay_cap[start] - before, after
+
+
 def sequential_plan(
     inputs: RotationInputs,
     params: RotationParams,
@@ -229,6 +275,7 @@ def sequential_plan(
     *,
     max_plots: int | None = MAX_PLOTS_PER_HERD,
     price: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> HerdCosts:
     """Plan herds one after another in ``order`` (see the module docstring).
 
@@ -239,12 +286,26 @@ def sequential_plan(
     shadow prices of :func:`grazing_models.rotation.forage_lp.forage_lower_bound`).
 
     Returns each herd's cost as planned, without the prices: a later herd only eats forage
-    no herd before it needs, so the plan's objective is their sum.
+    no herd before it needs, so the plan's objective is their sum. At ``deadline``
+    (``time.perf_counter()``) planning stops, the herds not planned yet stay unplaced and
+    the result is not ``complete``.
     """
-    ctx = _Context.make(inputs, params, pairs, max_plots, price)
     state = _Placed.empty(inputs)
-    for h in order:
-        cost, path, eaten = _replan(int(h), state, ctx)
+    if _past(deadline):  # not even the herds' problems: every herd unplaced
+        for h in range(inputs.n_herds):
+            days = params.period_days * len(inputs.herd_periods(h))
+            state.cost[h] = params.weight_unfed * inputs.herds[h].demand_kg_day * days
+        return HerdCosts(state.cost, state.plot_of, complete=False)
+    ctx = _Context.make(inputs, params, pairs, max_plots, price)
+    for k, h in enumerate(order):
+        if _past(deadline):
+            rest = np.asarray(order[k:], dtype=np.int64)
+            for r in rest:  # unplaced: every kg unfed
+                state.cost[r] = (
+                    ctx.params.weight_unfed * ctx.demand[r] * len(inputs.herd_periods(int(r)))
+                )
+            return HerdCosts(state.cost, state.plot_of, complete=False)
+        cost, path, eaten = _replan(int(h), state, ctx, deadline=deadline)
         state.add(ctx.problems[int(h)], path, eaten, cost)
     return HerdCosts(state.cost, state.plot_of)
 
@@ -261,6 +322,7 @@ class _Context:
     ua: np.ndarray
     demand: np.ndarray
     rest_after: np.ndarray
+    stay_cap: np.ndarray  # (n_periods,) longest spell starting in each period
     price: np.ndarray | None = None  # extra cost per kg eaten, (n_plots, n_periods)
 
     @classmethod
@@ -283,6 +345,7 @@ class _Context:
             params.utilisation * inputs.available_kg,
             demand,
             rest_periods_after(inputs, params),
+            max_stay_from(inputs, params),
             price,
         )
 
@@ -316,22 +379,30 @@ class _Placed:
 
 
 def _replan(
-    h: int, state: _Placed, ctx: _Context, max_tries: int = 50
+    h: int, state: _Placed, ctx: _Context, max_tries: int = 50, deadline: float | None = None
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Herd ``h``'s cheapest path among the placed herds: cost (without the forage prices),
-    path (local plots), eaten."""
+    path (local plots), eaten. A path that returns to a plot is planned again without it,
+    up to ``max_tries`` times and not past ``deadline``; then the herd stays unplaced."""
     prob = ctx.problems[h]
     p, weeks = prob.plots, slice(prob.first, prob.first + prob.ok.shape[1])
     occupied = state.count[p] > 0
     left, regrow_left = _forage_left(state.eaten[p], occupied, ctx.ua[p], ctx.inputs.regrowth_kg[p])
     may_enter, may_leave = _rest_masks(occupied, ctx.rest_after)
+    enter_left, after = _spell_runs(occupied, ctx.stay_cap)
     left, regrow_left = left[:, weeks], regrow_left[:, weeks]
     may_enter, may_leave = may_enter[:, weeks], may_leave[:, weeks]
+    stay = (enter_left[:, weeks], after[:, weeks])
     cost, path = math.inf, np.full(prob.ok.shape[1], -1, dtype=np.int64)
     for _ in range(max_tries):
-        cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave)
+        cost, path = _solve(prob, ctx, left, regrow_left, may_enter, may_leave, stay)
         back = _first_return(path)
         if back is None:
+            break
+        if _past(deadline):
+            back = None
+            path[:] = -1
+            cost = ctx.params.weight_unfed * ctx.demand[h] * path.size
             break
         i, left_at = back
         may_enter[i, left_at + 1 :] = False

@@ -14,7 +14,11 @@ __all__ = ["priced_alone", "priced_herd_bound"]
 
 
 def priced_herd_bound(
-    inputs: RotationInputs, params: RotationParams, pairs: Pairs, bound: ForageBound
+    inputs: RotationInputs,
+    params: RotationParams,
+    pairs: Pairs,
+    bound: ForageBound,
+    deadline: float | None = None,
 ) -> float:
     """Each herd planned alone paying ``bound``'s prices of forage, less what the prices are
     worth: a Lagrangian bound.
@@ -30,7 +34,7 @@ def priced_herd_bound(
     Unlike the LP, each herd keeps its own moves: a herd is in one place, and leaves a plot
     it has eaten bare. :mod:`grazing_models.rotation.lagrangian` searches for better multipliers.
     """
-    herds = AloneHerds(inputs, params, pairs)
+    herds = AloneHerds(inputs, params, pairs, deadline)
     return priced_alone(herds, inputs, params, bound.rows, bound.rows.lam)[0]
 
 
@@ -44,7 +48,8 @@ def priced_alone(
 ) -> tuple[float, HerdCosts, np.ndarray]:
     """The bound of :func:`priced_herd_bound` for multipliers ``lam`` on ``rows``, the herds'
     cheapest seasons at the prices and the prices they paid (``lam``'s, scaled down where a
-    kg would cost more to eat than it saves unfed)."""
+    kg would cost more to eat than it saves unfed); ``-inf`` when ``herds`` reached their
+    deadline before every herd was planned."""
     price = rows.price(lam)
     per_kg = params.weight_pressure * pressure_index(inputs)
     room = np.broadcast_to(params.weight_unfed - per_kg[:, None], price.shape)
@@ -52,4 +57,6 @@ def priced_alone(
     scale = float(np.min(room[dear] / price[dear])) if dear.any() else 1.0
     scale = min(max(scale, 0.0), 1.0)
     found = herds.plan(scale * price, workers)
+    if not found.complete:  # cut by the deadline: no bound
+        return -np.inf, found, scale * price
     return shave(found.total - scale * float(lam @ rows.allowance)), found, scale * price

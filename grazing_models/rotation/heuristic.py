@@ -39,10 +39,14 @@ def heuristic_best(
     ``price``, plans without. The orders and which of them are priced follow from
     ``seed`` alone, so a budget that lets the same orders run gives the same plan.
     ``on_plan`` is given the greedy passes' best and every herd-by-herd plan as it is made.
+    A herd-by-herd pass still running at the end of ``time_budget`` stops there, its herds
+    not yet planned unplaced (it is kept only if it is still the cheapest plan).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_budget
-    best, best_obj = greedy_best(inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed)
+    best, best_obj = greedy_best(
+        inputs, params, pairs, time_budget=0.1 * time_budget, seed=seed, deadline=deadline
+    )
     on_plan(best)
     rng = np.random.default_rng(seed)
     last = 0.0
@@ -50,10 +54,10 @@ def heuristic_best(
         order = rng.permutation(inputs.n_herds)
         prices = price() if price is not None and k % 2 == 1 else None
         start = time.perf_counter()
-        if k >= 1 and start + last > deadline:
+        if (k >= 1 and start + last > deadline) or start >= deadline:
             break
         priced = None if prices is None else PRICE_WEIGHT * prices
-        planned = sequential_plan(inputs, params, pairs, order, price=priced)
+        planned = sequential_plan(inputs, params, pairs, order, price=priced, deadline=deadline)
         last = time.perf_counter() - start
         # a later herd never eats an earlier one's forage: the plan costs at most the
         # herds' sum (less where the plan's own sharing feeds more)

@@ -116,7 +116,7 @@ def lagrangian_herd_bound(
     """The best ``L(lam)`` from the forage LP's duals on, until ``deadline``
     (``time.perf_counter()``) or the master's optimum (see the module docstring).
 
-    ``L`` at the LP's duals is evaluated first, whatever the time (that is
+    ``L`` at the LP's duals is evaluated first, until the deadline (that is
     :func:`~grazing_models.rotation.herds_bound.priced_herd_bound`); if time is left, ``plans(True)``
     gives plans' ``(plot_of, eaten)`` to start the master from (waiting for one; none: stop
     there), and ``plans(False)`` before every round the plans made since (not waiting):
@@ -129,11 +129,12 @@ def lagrangian_herd_bound(
     """
     rows = forage.rows
     if rows is None or rows.p.size == 0:
-        return LagrangianBound(priced_herd_bound(inputs, params, pairs, forage), 1, False)
-    ascent = _Ascent(inputs, params, pairs, rows)
+        value = priced_herd_bound(inputs, params, pairs, forage, deadline)
+        return LagrangianBound(value, 1, False)
+    ascent = _Ascent(inputs, params, pairs, rows, deadline)
     center = rows.lam
     best, seasons = ascent.evaluate(center, workers())
-    start = plans(True) if time.perf_counter() < deadline else []
+    start = plans(True) if time.perf_counter() < deadline and np.isfinite(best) else []
     if not start:
         return LagrangianBound(best, 1, False)
     master = Master(inputs, params, rows, ascent.api)
@@ -167,6 +168,8 @@ def lagrangian_herd_bound(
         if not stalled:
             lam = ALPHA * center + (1.0 - ALPHA) * lam
         value, seasons = ascent.evaluate(lam, workers())
+        if not np.isfinite(value):  # cut by the deadline
+            break
         master.add(seasons)
         rounds += 1
         if value > best:
@@ -197,10 +200,15 @@ class _Ascent:
     """Evaluations of ``L(lam)``: the herds planned alone at ``lam``'s prices."""
 
     def __init__(
-        self, inputs: RotationInputs, params: RotationParams, pairs: Pairs, rows: WindowRows
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: Pairs,
+        rows: WindowRows,
+        deadline: float | None = None,
     ) -> None:
         self.inputs, self.params, self.rows = inputs, params, rows
-        self.herds = AloneHerds(inputs, params, pairs)
+        self.herds = AloneHerds(inputs, params, pairs, deadline)
         self.api: Any = highs_api()
 
     def evaluate(self, lam: np.ndarray, workers: int = 1) -> tuple[float, _Seasons]:

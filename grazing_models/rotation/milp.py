@@ -24,6 +24,7 @@ from grazing_models.rotation.model import (
     Plan,
     RotationInputs,
     RotationParams,
+    max_stay_from,
     move_limit_km,
     pressure_index,
     rest_periods_after,
@@ -337,6 +338,43 @@ def _rest_rows(rows: _Rows, inputs: RotationInputs, params: RotationParams, lay:
         rows.add(np.concatenate(rr), np.concatenate(cc), 1.0, n_rest_rows, -np.inf, 1.0)
 
 
+def _stay_rows(rows: _Rows, inputs: RotationInputs, params: RotationParams, lay: _Layout) -> None:
+    """Longest spell: ``sum_{k=0..L} g[s+k] - g[s-1] <= L`` with ``L`` the longest spell
+    starting in ``s``: a spell that starts in ``s`` (``g[s-1] = 0``) ends within ``L``
+    periods; a spell already under way (``g[s-1] = 1``) is not limited by this row."""
+    n_t, n_u = lay.n_t, lay.n_u
+    stay_cap = max_stay_from(inputs, params)
+    p_base = np.arange(n_u) * n_t
+    rr: list[np.ndarray] = []
+    cc: list[np.ndarray] = []
+    vv: list[np.ndarray] = []
+    ub: list[np.ndarray] = []
+    n_stay_rows = 0
+    for s in range(n_t):
+        cap = int(stay_cap[s])
+        if s + cap > n_t - 1:
+            continue
+        window = np.arange(s, s + cap + 1)
+        prev = [s - 1] if s > 0 else []
+        k = window.size + len(prev)
+        cols = lay.og + p_base[:, None] + np.concatenate([window, prev])[None, :]
+        vals = np.concatenate([np.ones(window.size), -np.ones(len(prev))])
+        rr.append(np.repeat(np.arange(n_u) + n_stay_rows, k))
+        cc.append(cols.ravel())
+        vv.append(np.tile(vals, n_u))
+        ub.append(np.full(n_u, float(cap)))
+        n_stay_rows += n_u
+    if n_stay_rows:
+        rows.add(
+            np.concatenate(rr),
+            np.concatenate(cc),
+            np.concatenate(vv),
+            n_stay_rows,
+            -np.inf,
+            np.concatenate(ub),
+        )
+
+
 def _period_blocks(pairs: Pairs) -> dict[tuple[int, int], tuple[int, int]]:
     """Per herd and period, the slice of its candidate pairs (they are sorted by herd,
     period, plot)."""
@@ -443,6 +481,7 @@ def build_milp(inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> 
     _forage_rows(rows, inputs, params, lay)
     _depletion_and_spell_rows(rows, inputs, lay)
     _rest_rows(rows, inputs, params, lay)
+    _stay_rows(rows, inputs, params, lay)
     _move_rows(rows, inputs, params, pairs, lay)
     _move_count_rows(rows, pairs, lay)
     a, row_lb, row_ub = rows.matrix(lay.n_col)

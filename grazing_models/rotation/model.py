@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grazing_models.errors import InvalidInput
 from grazing_models.vocabulary import SEASONS
+
+#: Minimum rest of a plot after a grazing spell, days, by the season of the first rest
+#: period (docs/domain.md, Rotation rules): 20 in fast growth (spring), 45 in summer heat
+#: (the short end of 45-60), 30 as growth slows (autumn); winter 30 is an assumption
+#: (dormant forage does not regrow; no source gives a winter rest).
+DEFAULT_MIN_REST_DAYS_BY_SEASON: Mapping[str, float] = MappingProxyType(
+    {"spring": 20.0, "summer": 45.0, "autumn": 30.0, "winter": 30.0}
+)
+
+#: Longest grazing spell on one plot, days, by the season of its first period
+#: (docs/domain.md, Rotation rules): an assumption of 14 days in the growing seasons, the
+#: long end of 7-14 days (a herd must move on before it regrazes the regrowth of the
+#: plants it grazed first; weekly plans cannot express shorter stays well), and 60 days
+#: in winter, when dormant forage has no regrowth to protect (an assumption).
+DEFAULT_MAX_STAY_DAYS_BY_SEASON: Mapping[str, float] = MappingProxyType(
+    {"spring": 14.0, "summer": 14.0, "autumn": 14.0, "winter": 60.0}
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,11 @@ class Plot:
         Degradation score in [0, 1] (1 = most degraded).
     load_ratio
         Current load: livestock over capacity (> 1 overstocked).
+    greenup
+        The plot's green-up date this season, where NDVI gives one: its spring starts
+        there, so it is spring pasture only in periods that start on or after it (a
+        period that starts before green-up is closed: the safe side). ``None``: the
+        calendar's spring window (docs/domain.md, Satellite NDVI and Seasons).
     """
 
     id: str
@@ -53,6 +76,15 @@ class Plot:
     y_km: float
     degradation: float = 0.0
     load_ratio: float = 0.0
+    greenup: date | None = None
+
+    def open_in(self, period: Period) -> bool:
+        """Whether the plot may be grazed in ``period``: one of its seasons holds the
+        period, spring only from its green-up on."""
+        seasons = self.seasons & period.seasons
+        if self.greenup is not None and period.start < self.greenup:
+            seasons = seasons - {"spring"}
+        return bool(seasons)
 
 
 @dataclass(frozen=True)
@@ -88,10 +120,28 @@ class Herd:
 
 @dataclass(frozen=True)
 class Period:
-    """One planning period (a week by default): start date and season label."""
+    """One planning period (a week by default).
+
+    Parameters
+    ----------
+    start
+        First day.
+    season
+        Its season label: the season whose window began last among those holding it. Rest
+        and stay limits, intake and the migration allowance follow it.
+    also
+        Other seasons whose windows also hold the period (September: summer pasture and
+        autumn pasture): plots of those seasons may be grazed in it too.
+    """
 
     start: date
     season: str
+    also: frozenset[str] = frozenset()
+
+    @property
+    def seasons(self) -> frozenset[str]:
+        """Every season whose pasture may be grazed in the period."""
+        return self.also | {self.season}
 
 
 def move_limit_km(inputs: RotationInputs, params: RotationParams, period: int) -> float:
@@ -153,8 +203,9 @@ class RotationInputs:
             if p.water_km < 0 or p.area_ha < 0 or p.load_ratio < 0:
                 problems.append(f"plot {p.id}: water_km, area_ha and load_ratio must be >= 0")
         for t, per in enumerate(self.periods):
-            if per.season not in SEASONS:
-                problems.append(f"period {t}: unknown season {per.season!r}; use {SEASONS}")
+            for season in sorted(per.seasons):
+                if season not in SEASONS:
+                    problems.append(f"period {t}: unknown season {season!r}; use {SEASONS}")
         for h in self.herds:
             last = n_t - 1 if h.last_period is None else h.last_period
             if not (0 <= h.first_period <= last < n_t):
@@ -210,13 +261,17 @@ class RotationInputs:
 
     @cached_property
     def season_ok(self) -> np.ndarray:
-        """Boolean ``(n_plots, n_periods)``: the period's season is one of the plot's."""
+        """Boolean ``(n_plots, n_periods)``: one of the period's seasons is one of the plot's."""
         out = np.zeros((self.n_plots, self.n_periods), dtype=bool)
         for s in SEASONS:
-            cols = [t for t, per in enumerate(self.periods) if per.season == s]
+            cols = [t for t, per in enumerate(self.periods) if s in per.seasons]
             if cols:
                 rows = np.array([s in p.seasons for p in self.plots], dtype=bool)
                 out[np.ix_(rows, np.array(cols, dtype=np.int64))] = True
+        # spring pasture opens at green-up where the plot has one
+        for i, plot in enumerate(self.plots):
+            if plot.greenup is not None and "spring" in plot.seasons:
+                out[i] = [plot.open_in(per) for per in self.periods]
         return out
 
     def herd_periods(self, h: int) -> range:
@@ -244,11 +299,22 @@ class RotationParams(BaseModel):
         half" (docs/domain.md, Livestock units and intake; 0.6-0.7 is cited for
         Kazakh horse pastures).
     min_rest_days
-        Rest after a grazing spell, days: 30 "as growth slows" (docs/domain.md,
-        Seasons; at least 20 in fast growth, 45-60 in summer heat).
+        One rest after a grazing spell, days, for every season; ``None`` (default)
+        keeps the per-season defaults :data:`DEFAULT_MIN_REST_DAYS_BY_SEASON`
+        (docs/domain.md, Rotation rules).
     min_rest_days_by_season
-        Optional override per season of the first rest period, e.g.
-        ``{"spring": 20, "summer": 45}`` (docs/domain.md, Seasons).
+        Rest per season of the first rest period, days, e.g.
+        ``{"spring": 20, "summer": 45}``; seasons not given take ``min_rest_days``
+        or else the default. Counted in whole periods, rounded up (never shorter).
+    max_stay_days
+        Longest grazing spell on a plot, days, for every season; ``None`` (default)
+        keeps the per-season defaults :data:`DEFAULT_MAX_STAY_DAYS_BY_SEASON`
+        (docs/domain.md, Rotation rules). A spell is the run of periods in which a
+        plot carries any herd; its limit is that of the season of its first period.
+    max_stay_days_by_season
+        Longest spell per season of its first period, days; seasons not given take
+        ``max_stay_days`` or else the default. Counted in whole periods, rounded down
+        (never longer); a limit shorter than one period is refused.
     max_move_km
         Longest move between the plots of consecutive periods. Default 15 km:
         an assumption (about a day's trek for sheep), not from docs/domain.md.
@@ -280,8 +346,27 @@ class RotationParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     utilisation: float = Field(default=0.5, gt=0.0, le=1.0)
-    min_rest_days: float = Field(default=30.0, ge=0.0)
-    min_rest_days_by_season: dict[str, float] | None = None
+    min_rest_days: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Rest after a grazing spell, days, in every season; empty: the "
+        "per-season defaults (docs/domain.md, Rotation rules)",
+    )
+    min_rest_days_by_season: dict[str, float] | None = Field(
+        default=None,
+        description="Rest after a grazing spell per season, days (rounded up to whole periods)",
+    )
+    max_stay_days: float | None = Field(
+        default=None,
+        gt=0.0,
+        description="Longest grazing spell on one plot, days, in every season; empty: the "
+        "per-season defaults (docs/domain.md, Rotation rules)",
+    )
+    max_stay_days_by_season: dict[str, float] | None = Field(
+        default=None,
+        description="Longest grazing spell on one plot per season of its first week, days "
+        "(rounded down to whole periods)",
+    )
     max_move_km: float = Field(default=15.0, gt=0.0)
     max_migration_km: float | None = Field(default=None, gt=0.0)
     max_water_km: float = Field(default=5.0, gt=0.0)
@@ -295,21 +380,48 @@ class RotationParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_seasons(self) -> RotationParams:
-        for s, days in (self.min_rest_days_by_season or {}).items():
-            if s not in SEASONS:
-                raise ValueError(f"unknown season {s!r} in min_rest_days_by_season; use {SEASONS}")
-            if days < 0:
-                raise ValueError("min_rest_days_by_season values must be >= 0")
+        for name in ("min_rest_days_by_season", "max_stay_days_by_season"):
+            for s, days in (getattr(self, name) or {}).items():
+                if s not in SEASONS:
+                    raise ValueError(f"unknown season {s!r} in {name}; use {SEASONS}")
+                if not days >= 0:
+                    raise ValueError(f"{name}[{s!r}] must be >= 0, got {days}")
+        for s in SEASONS:
+            if self.max_stay_days_for(s) < self.period_days:
+                raise ValueError(
+                    f"the longest stay in {s} ({self.max_stay_days_for(s):g} days) is shorter "
+                    f"than one period ({self.period_days} days): a plan in periods cannot keep "
+                    "it; raise max_stay_days(_by_season) or shorten period_days"
+                )
         return self
 
     def rest_days(self, season: str) -> float:
         """Minimum rest, days, for a rest that starts in a period of ``season``."""
         by = self.min_rest_days_by_season or {}
-        return float(by.get(season, self.min_rest_days))
+        if season in by:
+            return float(by[season])
+        if self.min_rest_days is not None:
+            return float(self.min_rest_days)
+        return float(DEFAULT_MIN_REST_DAYS_BY_SEASON[season])
 
     def rest_periods(self, season: str) -> int:
-        """Whole periods of rest needed after a spell (rest starting in ``season``)."""
+        """Whole periods of rest needed after a spell (rest starting in ``season``),
+        rounded up: a rest is never shorter than the rule."""
         return math.ceil(self.rest_days(season) / self.period_days - 1e-9)
+
+    def max_stay_days_for(self, season: str) -> float:
+        """Longest grazing spell, days, of a spell whose first period is of ``season``."""
+        by = self.max_stay_days_by_season or {}
+        if season in by:
+            return float(by[season])
+        if self.max_stay_days is not None:
+            return float(self.max_stay_days)
+        return float(DEFAULT_MAX_STAY_DAYS_BY_SEASON[season])
+
+    def max_stay_periods(self, season: str) -> int:
+        """Whole periods a spell starting in ``season`` may last, rounded down: a spell is
+        never longer than the rule (at least 1: the validator refuses shorter limits)."""
+        return max(1, math.floor(self.max_stay_days_for(season) / self.period_days + 1e-9))
 
 
 def pressure_index(inputs: RotationInputs) -> np.ndarray:
@@ -317,6 +429,11 @@ def pressure_index(inputs: RotationInputs) -> np.ndarray:
     deg = np.array([p.degradation for p in inputs.plots], dtype=float)
     load = np.array([p.load_ratio for p in inputs.plots], dtype=float)
     return (deg + np.minimum(load, 2.0) / 2.0) / 2.0
+
+
+def max_stay_from(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
+    """``L[s]``: most periods a grazing spell whose first period is ``s`` may last."""
+    return np.array([params.max_stay_periods(per.season) for per in inputs.periods], dtype=np.int64)
 
 
 def rest_periods_after(inputs: RotationInputs, params: RotationParams) -> np.ndarray:

@@ -5,7 +5,8 @@ that has left this depletion" or "unplaced". Per week a state pays its walking, 
 pressure of what the herd eats and the unfed rest; the herd eats what the plot's forage
 allows given what it ate since the stay began (depletion and regrowth as in
 :mod:`grazing_models.rotation`). Moving to another plot costs ``w_move`` and must stay
-within the week's move limit; after an unplaced week any plot may be entered.
+within the week's move limit; after an unplaced week any plot may be entered. A stay lasts
+at most the weeks its grazing spell allows (``enter_left``, ``after``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from grazing_models.rotation.jit import jit
 
 @jit()
 def _grow_states(
-    s_i: np.ndarray, s_c: np.ndarray, s_d: np.ndarray, s_p: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    s_i: np.ndarray, s_c: np.ndarray, s_d: np.ndarray, s_p: np.ndarray, s_r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The state arrays with twice the room (only called when full: reassigning arrays on
     every push would cost numba reference counting in the hot loops)."""
-    return _grow(s_i), _grow(s_c), _grow(s_d), _grow(s_p)
+    return _grow(s_i), _grow(s_c), _grow(s_d), _grow(s_p), _grow(s_r)
 
 
 @jit()
@@ -62,6 +63,8 @@ def best_path(
     regrow: np.ndarray,
     may_enter: np.ndarray,
     may_leave: np.ndarray,
+    enter_left: np.ndarray,
+    after: np.ndarray,
     limit: np.ndarray,
     demand: float,
     w_unfed: float,
@@ -87,6 +90,13 @@ def best_path(
         A stay may begin on plot ``i`` in week ``w``.
     may_leave
         A stay on plot ``i`` may end with week ``w`` (the herd off it in ``w + 1``).
+    enter_left
+        Weeks a stay that begins on plot ``i`` in week ``w`` may last, that week included
+        (the longest grazing spell less the weeks other herds graze the plot just before;
+        below 1: no stay may begin).
+    after
+        Weeks other herds graze plot ``i`` right after week ``w``: a stay that ends with
+        ``w`` joins that spell, so it must leave that many weeks of its allowance.
     limit
         Longest move into week ``w``, km (``limit[0]`` unused).
     demand, w_unfed, w_move
@@ -102,16 +112,17 @@ def best_path(
     s_c = np.empty(1024, dtype=np.float64)  # cost so far
     s_d = np.empty(1024, dtype=np.float64)  # depletion at the start of the next week
     s_p = np.empty(1024, dtype=np.int64)  # previous state, -1 none
+    s_r = np.empty(1024, dtype=np.int64)  # weeks the stay may still go on
     # week 0: unplaced, or on any plot it may enter
-    s_i[0], s_c[0], s_d[0], s_p[0] = -1, w_unfed * demand, 0.0, -1
+    s_i[0], s_c[0], s_d[0], s_p[0], s_r[0] = -1, w_unfed * demand, 0.0, -1, 0
     n = 1
     lo = 0  # states of the current week: lo:n
     for i in range(n_i):
-        if ok[i, 0] and may_enter[i, 0]:
+        if ok[i, 0] and may_enter[i, 0] and enter_left[i, 0] >= 1:
             c, d = _week(i, 0, 0.0, walk, per_kg, ua, regrow, demand, w_unfed)
             if n >= s_i.size:
-                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
-            s_i[n], s_c[n], s_d[n], s_p[n] = i, c, d, -1
+                s_i, s_c, s_d, s_p, s_r = _grow_states(s_i, s_c, s_d, s_p, s_r)
+            s_i[n], s_c[n], s_d[n], s_p[n], s_r[n] = i, c, d, -1, enter_left[i, 0] - 1
             n += 1
     best_end = np.empty(n_i)
     best_id = np.empty(n_i, dtype=np.int64)
@@ -129,7 +140,7 @@ def best_path(
             if i < 0:
                 if c < u_c:
                     u_c, u_id = c, k
-            elif not may_leave[i, w]:
+            elif not may_leave[i, w] or s_r[k] < after[i, w]:
                 continue
             elif c < best_end[i]:
                 best_end[i], best_id[i] = c, k
@@ -143,13 +154,13 @@ def best_path(
         # unplaced next week
         c = all_c + w_unfed * demand
         if n >= s_i.size:
-            s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
-        s_i[n], s_c[n], s_d[n], s_p[n] = -1, c, 0.0, all_id
+            s_i, s_c, s_d, s_p, s_r = _grow_states(s_i, s_c, s_d, s_p, s_r)
+        s_i[n], s_c[n], s_d[n], s_p[n], s_r[n] = -1, c, 0.0, all_id, 0
         n += 1
         # new stays: from the best plot within reach, or from unplaced
         for i in range(n_i):
             new_c[i] = np.inf
-            if not (ok[i, w + 1] and may_enter[i, w + 1]):
+            if not (ok[i, w + 1] and may_enter[i, w + 1] and enter_left[i, w + 1] >= 1):
                 continue
             base, pred = u_c, u_id
             for r in range(n_fin):
@@ -167,27 +178,29 @@ def best_path(
             c, d = _week(i, w + 1, 0.0, walk, per_kg, ua, regrow, demand, w_unfed)
             new_c[i] = base + c
             if n >= s_i.size:
-                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
+                s_i, s_c, s_d, s_p, s_r = _grow_states(s_i, s_c, s_d, s_p, s_r)
             s_i[n], s_c[n], s_d[n], s_p[n] = i, new_c[i], d, pred
+            s_r[n] = enter_left[i, w + 1] - 1
             n += 1
-        # stays that go on; a stay no cheaper than a fresh entry (no depletion) is dropped
+        # stays that go on while their spell allows; a stay no cheaper than a fresh entry
+        # (no depletion) that may go on at least as long is dropped
         for k in range(lo, hi):
             i = s_i[k]
-            if i < 0 or not ok[i, w + 1]:
+            if i < 0 or not ok[i, w + 1] or s_r[k] < 1:
                 continue
             c, d = _week(i, w + 1, s_d[k], walk, per_kg, ua, regrow, demand, w_unfed)
-            if s_c[k] + c >= new_c[i]:
+            if s_c[k] + c >= new_c[i] and enter_left[i, w + 1] >= s_r[k]:
                 continue
             if n >= s_i.size:
-                s_i, s_c, s_d, s_p = _grow_states(s_i, s_c, s_d, s_p)
-            s_i[n], s_c[n], s_d[n], s_p[n] = i, s_c[k] + c, d, k
+                s_i, s_c, s_d, s_p, s_r = _grow_states(s_i, s_c, s_d, s_p, s_r)
+            s_i[n], s_c[n], s_d[n], s_p[n], s_r[n] = i, s_c[k] + c, d, k, s_r[k] - 1
             n += 1
         lo = hi
     # the best final state (a stay may end with the season whatever follows)
     best, best_k = math.inf, -1
     for k in range(lo, n):
         i = s_i[k]
-        if i >= 0 and not may_leave[i, n_w - 1]:
+        if i >= 0 and (not may_leave[i, n_w - 1] or s_r[k] < after[i, n_w - 1]):
             continue
         if s_c[k] < best:
             best, best_k = s_c[k], k

@@ -41,6 +41,7 @@ RULES: tuple[str, ...] = (
     "move_too_long",
     "over_utilisation",
     "rest_too_short",
+    "stay_too_long",
     "deficit_mismatch",
 )
 
@@ -191,10 +192,19 @@ def _eaten_out_of_range(check: _Check, a: Assignment) -> Violation | None:
 
 def _out_of_season(check: _Check, a: Assignment) -> Violation | None:
     plot = check.plots[str(a.plot_id)]
-    season = check.inputs.periods[a.period].season
-    if season in plot.seasons:
+    period = check.inputs.periods[a.period]
+    open_seasons = period.seasons & plot.seasons
+    before = plot.greenup is not None and period.start < plot.greenup
+    if before:
+        open_seasons -= {"spring"}
+    if open_seasons:
         return None
-    return _violation("out_of_season", f"plot is for {sorted(plot.seasons)}, period is {season}", a)
+    why = f"; its spring starts at green-up on {plot.greenup}" if before else ""
+    return _violation(
+        "out_of_season",
+        f"plot is for {sorted(plot.seasons)}, period is {sorted(period.seasons)}{why}",
+        a,
+    )
 
 
 def _wrong_union(check: _Check, a: Assignment) -> Violation | None:
@@ -306,6 +316,7 @@ def _plot_violations(check: _Check, by_herd: dict[str, dict[int, Assignment]]) -
     for plot_id, on in grazed.items():
         out += _over_utilisation(check, plot_id, eaten[plot_id], on)
         out += _rest_too_short(check, plot_id, on)
+        out += _stay_too_long(check, plot_id, on)
     return out
 
 
@@ -360,6 +371,36 @@ def _rest_too_short(check: _Check, plot_id: str, on: list[bool]) -> list[Violati
                 )
         if on[t] and (t + 1 == n_t or not on[t + 1]):
             last_end = t
+    return out
+
+
+def _stay_too_long(check: _Check, plot_id: str, on: list[bool]) -> list[Violation]:
+    """No grazing spell lasts longer than the longest stay of the season of its first
+    period (rounded down to whole periods)."""
+    prm, periods, n_t = check.prm, check.inputs.periods, check.n_t
+    out: list[Violation] = []
+    t = 0
+    while t < n_t:
+        if not on[t]:
+            t += 1
+            continue
+        start = t
+        while t < n_t and on[t]:
+            t += 1
+        season = periods[start].season
+        allowed = math.floor(prm.max_stay_days_for(season) / prm.period_days + 1e-9)
+        if t - start > allowed:
+            out.append(
+                Violation(
+                    "stay_too_long",
+                    f"grazed {t - start} periods on end ({(t - start) * prm.period_days} days) "
+                    f"from period {start}; at most {prm.max_stay_days_for(season):g} days "
+                    f"({allowed} periods) in {season}",
+                    None,
+                    plot_id,
+                    start + allowed,
+                )
+            )
     return out
 
 

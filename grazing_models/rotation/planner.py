@@ -18,13 +18,17 @@ from grazing_models.rotation.lagrangian import lagrangian_herd_bound
 from grazing_models.rotation.milp import solve_milp
 from grazing_models.rotation.model import Plan, RotationInputs, RotationParams
 from grazing_models.rotation.objective import build_plan, fill_eaten
-from grazing_models.rotation.pairs import Pairs, find_pairs
+from grazing_models.rotation.pairs import Candidates, Pairs, planning_pairs
 from grazing_models.rotation.transport import transport_bound
 
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
+    "FINISH_SHARE",
+    "FULL_PAIRS_MAX",
     "HERD_BOUND_MAX_WORK",
+    "MIN_PLOTS_PER_HERD",
     "TRANSPORT_BOUND_MAX_PAIRS",
+    "TRIVIAL_BOUND",
     "Incumbent",
     "SolverName",
     "plan_rotation",
@@ -50,6 +54,27 @@ TRANSPORT_BOUND_MAX_PAIRS = 500_000
 #: second; ten times larger without ``max_home_km``: 3e10, hours).
 HERD_BOUND_MAX_WORK = 2e9
 
+#: The planner keeps every herd's every candidate pair only up to this many (the demo
+#: district has 3.2 M, ten times the demo 58 M, 3.9 GB with what is built on them); above
+#: it each herd plans on its ``MAX_PLOTS_PER_HERD`` candidate plots nearest home, and the
+#: bound is the forage LP on each union's candidates pooled (the bounds that plan each herd
+#: alone need all of its candidates). Memory then grows with herds, not herds x plots.
+FULL_PAIRS_MAX = 8_000_000
+
+#: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
+#: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
+MIN_PLOTS_PER_HERD = 100
+
+#: Share of the time limit kept for the last step, the plan from its placements (eaten kg,
+#: assignments, deficits), and for the steps that cannot stop mid-way (one herd's
+#: re-planning, a HiGHS solve returning): the passes and bounds stop that much before the
+#: limit. 0.05 left the 2x district at 1.07 of its limit on a loaded machine.
+FINISH_SHARE = 0.10
+
+#: The objective's terms are all >= 0: no plan costs less than 0, a bound that is always
+#: proven; a bound cut short by the time limit may prove less and is not reported.
+TRIVIAL_BOUND = 0.0
+
 
 @dataclass
 class _Bounds:
@@ -63,13 +88,14 @@ class _Bounds:
     transport: float | None = None
 
     @property
-    def value(self) -> float | None:
+    def value(self) -> float:
+        """The best bound found, never below :data:`TRIVIAL_BOUND`."""
         found = [
             b
             for b in (self.forage.value if self.forage else None, self.herds, self.transport)
             if b is not None and np.isfinite(b)
         ]
-        return max(found) if found else None
+        return max([TRIVIAL_BOUND, *found])
 
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -93,7 +119,7 @@ class _Bounds:
 def _other_bounds(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: Pairs,
+    pairs: Pairs | None,
     bounds: _Bounds,
     incumbent: Incumbent,
     deadline: float,
@@ -101,7 +127,10 @@ def _other_bounds(
     """Add the bounds that see what the forage LP does not: the per-period transport LP
     (each herd's own candidate plots and demand), and each herd planned alone (its moves
     and walking, per herd) paying prices of forage: the LP's, then better ones while time
-    is left (:mod:`grazing_models.rotation.lagrangian`); each only where it is cheap enough."""
+    is left (:mod:`grazing_models.rotation.lagrangian`); each only where it is cheap enough
+    and every herd's candidates were kept (``pairs`` not ``None``)."""
+    if pairs is None:
+        return
     if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
         bounds.transport = transport_bound(inputs, params, pairs)
     # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
@@ -109,7 +138,8 @@ def _other_bounds(
     if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
         return
     if bounds.forage is None or bounds.forage.price_value <= 0.0:
-        bounds.herds = herd_lower_bound(inputs, params, pairs).total
+        alone = herd_lower_bound(inputs, params, pairs, deadline=deadline)
+        bounds.herds = alone.total if alone.complete else None
         return
 
     def plans(wait: bool) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -119,7 +149,8 @@ def _other_bounds(
     found = lagrangian_herd_bound(
         inputs, params, pairs, bounds.forage, plans, deadline=deadline, workers=incumbent.workers
     )
-    bounds.herds, bounds.herds_priced = found.value, True
+    bounds.herds = found.value if np.isfinite(found.value) else None
+    bounds.herds_priced = True
     bounds.herds_rounds, bounds.herds_converged = found.rounds, found.converged
 
 
@@ -175,12 +206,12 @@ class _BoundWorker:
         self,
         inputs: RotationInputs,
         params: RotationParams,
-        pairs: Pairs,
+        cands: Candidates,
         bounds: _Bounds,
         deadline: float,
         timings: dict[str, float],
     ) -> None:
-        self._args = (inputs, params, pairs)
+        self._inputs, self._params, self._cands = inputs, params, cands
         self.bounds, self._deadline, self._timings = bounds, deadline, timings
         self.incumbent = Incumbent()
         self._priced = threading.Event()
@@ -191,13 +222,23 @@ class _BoundWorker:
     def _run(self) -> None:
         try:
             t1 = time.perf_counter()
+            # every herd's candidates where they were kept: the LP's windows then match
+            # the herds bounds' rows; else each union's, pooled
+            pooled = self._cands.full if self._cands.full is not None else self._cands.union
             self.bounds.forage = forage_lower_bound(
-                *self._args, time_limit=max(0.0, self._deadline - t1)
+                self._inputs, self._params, pooled, time_limit=max(0.0, self._deadline - t1)
             )
             self._timings["bound_forage_s"] = time.perf_counter() - t1
             self._priced.set()
             t1 = time.perf_counter()
-            _other_bounds(*self._args, self.bounds, self.incumbent, self._deadline)
+            _other_bounds(
+                self._inputs,
+                self._params,
+                self._cands.full,
+                self.bounds,
+                self.incumbent,
+                self._deadline,
+            )
             self._timings["bound_s"] = time.perf_counter() - t1
         except BaseException as exc:  # re-raised in the caller's thread by join()
             self._error = exc
@@ -209,11 +250,14 @@ class _BoundWorker:
         self._priced.wait()
         return None if self.bounds.forage is None else self.bounds.forage.price
 
-    def join(self) -> None:
-        """Wait for every bound; raise what the thread raised."""
-        self._thread.join()
+    def join(self, until: float) -> bool:
+        """Wait for every bound until ``until`` (``time.perf_counter()``) at most; raise what
+        the thread raised. Whether it finished (if not, the bounds found so far stand: each
+        bound stops at its deadline soon after)."""
+        self._thread.join(max(0.0, until - time.perf_counter()))
         if self._error is not None:
             raise self._error
+        return not self._thread.is_alive()
 
 
 def plan_rotation(
@@ -241,11 +285,13 @@ def plan_rotation(
         passes) or ``"auto"``: the MILP when the pruned model has at most
         ``auto_max_pairs`` herd x plot x period pairs, else the heuristic.
     time_limit
-        Seconds for the MILP solve. For the heuristic, seconds for the whole plan: its
-        restarts and its bound stop by then (a greedy pass, one herd-by-herd pass and the
-        herds priced at the LP's duals always run). The bound's search for better prices
-        goes on to the time limit unless it converges first: a longer limit proves a
-        smaller gap (demo district: 35.1% in 20 s, 23.5% in 60 s).
+        Seconds for the MILP solve. For the heuristic, a contract: seconds for everything
+        this call does (candidate pairs, passes, bounds and building the plan). A greedy
+        pass always runs (the plan's floor); herd-by-herd passes and the bounds stop at the
+        limit, less :data:`FINISH_SHARE` of it kept for building the plan: a short limit
+        gives fewer passes and a weaker bound, never a late plan. The bound's search for
+        better prices goes on to the limit unless it converges first: a longer limit proves
+        a smaller gap (demo district: 35.1% in 20 s, 23.5% in 60 s).
     mip_rel_gap
         Relative gap at which HiGHS stops.
     auto_max_pairs
@@ -277,16 +323,22 @@ def plan_rotation(
         raise ValueError(f"unknown solver {solver!r}; use 'auto', 'milp' or 'heuristic'")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    pairs = find_pairs(inputs, params)
+    cands = planning_pairs(inputs, params, max_pairs=FULL_PAIRS_MAX, min_plots=MIN_PLOTS_PER_HERD)
     timings["prune_s"] = time.perf_counter() - t0
     chosen = solver
     if solver == "auto":
-        chosen = "milp" if pairs.h.size <= auto_max_pairs else "heuristic"
+        small = cands.full is not None and cands.full.h.size <= auto_max_pairs
+        chosen = "milp" if small else "heuristic"
     if chosen == "milp":
+        if cands.full is None:
+            raise ValueError(
+                f"the exact MILP would have {cands.n_full:,} candidate pairs, more than "
+                f"{FULL_PAIRS_MAX:,} the planner holds; use solver='heuristic'"
+            )
         plan = solve_milp(
             inputs,
             params,
-            pairs,
+            cands.full,
             time_limit=time_limit,
             mip_rel_gap=mip_rel_gap,
             warm_start=warm_start,
@@ -295,7 +347,7 @@ def plan_rotation(
         )
     else:
         plan = _plan_heuristic(
-            inputs, params, pairs, deadline=t0 + time_limit, seed=seed, bound=bound, timings=timings
+            inputs, params, cands, deadline=t0 + time_limit, seed=seed, bound=bound, timings=timings
         )
     timings["total_s"] = time.perf_counter() - t0
     return plan
@@ -304,7 +356,7 @@ def plan_rotation(
 def _plan_heuristic(
     inputs: RotationInputs,
     params: RotationParams,
-    pairs: Pairs,
+    cands: Candidates,
     *,
     deadline: float,
     seed: int,
@@ -312,16 +364,18 @@ def _plan_heuristic(
     timings: dict[str, float],
 ) -> Plan:
     """The heuristic's plan by ``deadline`` (``time.perf_counter()``), with its bounds
-    computed alongside when ``bound``."""
-    bounds = _Bounds()
-    worker = _BoundWorker(inputs, params, pairs, bounds, deadline, timings) if bound else None
+    computed alongside when ``bound``. Passes and bounds stop :data:`FINISH_SHARE` of the
+    time before it, to leave the time to build the plan."""
     t1 = time.perf_counter()
+    work_until = deadline - FINISH_SHARE * max(0.0, deadline - t1)
+    bounds = _Bounds()
+    worker = _BoundWorker(inputs, params, cands, bounds, work_until, timings) if bound else None
     try:
         plot_of = heuristic_best(
             inputs,
             params,
-            pairs,
-            time_budget=deadline - t1,
+            cands.plan,
+            time_budget=work_until - t1,
             seed=seed,
             price=worker.price if worker is not None else None,
             on_plan=worker.incumbent.offer if worker is not None else lambda plot_of: None,
@@ -330,15 +384,24 @@ def _plan_heuristic(
         if worker is not None:
             worker.incumbent.finish()
     timings["heuristic_s"] = time.perf_counter() - t1
-    if worker is not None:
-        worker.join()
-    return build_plan(
+    finished = worker.join(work_until) if worker is not None else True
+    t2 = time.perf_counter()
+    stats = {
+        "n_pairs": float(cands.plan.h.size),
+        "n_candidates": float(cands.n_full),
+        "pairs_pruned": float(cands.full is None),
+        "bound_finished": float(finished),
+        **bounds.stats(),
+    }
+    plan = build_plan(
         plot_of,
         inputs,
         params,
         solver="heuristic",
         status="feasible",
-        bound=bounds.value,
+        bound=bounds.value if bound else None,
         timings=timings,
-        stats={"n_pairs": float(pairs.h.size), **bounds.stats()},
+        stats=stats,
     )
+    timings["finish_s"] = time.perf_counter() - t2
+    return plan

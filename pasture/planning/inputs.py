@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -214,15 +214,50 @@ def build_inputs(
         store, layers, local, crs, season_year=season_year, planning=planning
     )
     herds, skipped = _herd_list(layers.herds, layers.plots, local, crs, periods, planning)
+    plots, spring_info = _greenup_springs(store, plots, planning, season_year, ndvi_year)
     inputs = RotationInputs(plots, herds, periods, forage.available, forage.regrowth)
     info = {
         "season_year": season_year,
         "ndvi_year": ndvi_year,
         "local_crs": crs,
+        "spring_start": spring_info,
         **_info(inputs, forage, skipped, planning=planning, period_days=period_days),
         **score_info,
     }
     return BuiltInputs(inputs, info)
+
+
+def _greenup_springs(
+    store: Store,
+    plots: tuple[Plot, ...],
+    planning: PlanningParams,
+    season_year: int,
+    ndvi_year: int,
+) -> tuple[tuple[Plot, ...], dict[str, Any]]:
+    """Each spring plot's green-up date of the NDVI year (``greenup`` table), moved into the
+    season year, where there is one; and how many plots start spring at green-up or at
+    the calendar window."""
+    spring = [p for p in plots if "spring" in p.seasons]
+    dates: dict[str, Any] = {}
+    if planning.greenup_spring and spring:
+        rows = store.read_rows("greenup", where={"year": ndvi_year})
+        rows = rows[pd.to_datetime(rows["greenup_date"]).notna()] if len(rows) else rows
+        shift = pd.DateOffset(years=season_year - ndvi_year)
+        dates = {
+            str(pid): (pd.Timestamp(d) + shift).date()
+            for pid, d in zip(rows.get("plot_id", []), rows.get("greenup_date", []), strict=True)
+        }
+    out = tuple(
+        replace(p, greenup=dates[p.id]) if "spring" in p.seasons and p.id in dates else p
+        for p in plots
+    )
+    from_greenup = sum(1 for p in spring if p.id in dates)
+    info = {
+        "greenup_year": ndvi_year if planning.greenup_spring else None,
+        "plots_from_greenup": from_greenup,
+        "plots_from_calendar": len(spring) - from_greenup,
+    }
+    return out, info
 
 
 def _periods(season_year: int, planning: PlanningParams, period_days: int) -> tuple[Period, ...]:

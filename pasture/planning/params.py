@@ -14,13 +14,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grazing_models.biomass import BiomassModel, Exponential, Linear, Power, Quadratic
 from grazing_models.livestock import SpeciesTable, default_species_table
 from grazing_models.rotation import Violation
+from grazing_models.rotation.model import (
+    DEFAULT_MAX_STAY_DAYS_BY_SEASON,
+    DEFAULT_MIN_REST_DAYS_BY_SEASON,
+)
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
 from ..errors import PastureError
 from ..model import SEASONS
 
 __all__ = [
+    "DEFAULT_MAX_STAY_DAYS_BY_SEASON",
     "DEFAULT_MIGRATION_KM",
+    "DEFAULT_MIN_REST_DAYS_BY_SEASON",
     "DEMO_BIOMASS_MODELS",
     "MAX_MILP_PAIRS",
     "PlanRejected",
@@ -147,6 +153,16 @@ class PlanningParams(BaseModel):
     unions
         Plan only these unions' herds (``None``: all); their plots and public
         pasture are used.
+    greenup_spring
+        Start each plot's spring at its green-up date in the ``greenup`` table (of
+        the NDVI year, moved into the season year) where it has one, else at the
+        calendar window (docs/domain.md, Satellite NDVI: grazing readiness). The
+        plan's summary counts the plots of each kind. Default ``True``.
+
+    The rotation rules' defaults (rest and longest stay per season) are
+    :data:`DEFAULT_MIN_REST_DAYS_BY_SEASON` and :data:`DEFAULT_MAX_STAY_DAYS_BY_SEASON`,
+    re-exported here from ``grazing_models.rotation.model``, their one home: the
+    planner's parameters (``RotationParams``) take them as defaults.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -168,6 +184,11 @@ class PlanningParams(BaseModel):
     livestock_factor: float = Field(default=1.0, gt=0.0)
     species_overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
     unions: tuple[str, ...] | None = None
+    greenup_spring: bool = Field(
+        default=True,
+        description="Start each plot's spring at its green-up date from NDVI where the "
+        "greenup table has one, else at the calendar's spring window",
+    )
 
     @field_validator("seasons")
     @classmethod

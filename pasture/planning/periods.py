@@ -39,7 +39,8 @@ def grazing_weeks(
     -------
     tuple of Period
         Each labelled with the season whose window holds the period's middle day;
-        where windows overlap, the season that began last. A last partial period
+        where windows overlap, the season that began last, the others in
+        ``Period.also`` (their plots may be grazed then too). A last partial period
         is dropped.
 
     Raises
@@ -62,7 +63,9 @@ def grazing_weeks(
             gaps.append(f"no season window holds {mid.date().isoformat()}")
             continue
         label = max(inside, key=lambda s: bounds[s][0])
-        out.append(Period(start=start.date(), season=label))
+        # the other windows holding the week open their pastures too: summer pasture is
+        # grazed in September although its weeks are labelled autumn
+        out.append(Period(start=start.date(), season=label, also=frozenset(inside) - {label}))
     if gaps:
         raise InvalidInput("season windows", gaps)
     return tuple(out)

@@ -556,3 +556,96 @@ def test_cli_errors_have_exit_codes(store_path: Path, tmp_path: Path) -> None:
     assert code == 4 and "no NDVI" in output
     code, output = run("create", "--store", str(store_path), "--season", "2024", "--solver", "x")
     assert code == 2
+
+
+@pytest.mark.parametrize("season", ["spring", "summer", "autumn"])
+def test_a_plot_of_one_season_may_be_grazed_its_whole_window(season: str) -> None:
+    # September weeks are labelled autumn (herds come down) but lie in the summer window
+    # too: a summer-only plot keeps them (it lost all of September before)
+    from datetime import date, timedelta
+
+    from grazing_models.rotation import Herd, Plot
+    from grazing_models.seasons import SEASON_WINDOWS
+
+    periods = planning.grazing_weeks(SEASON)
+    middles = [p.start + timedelta(days=3) for p in periods]
+    in_window = SEASON_WINDOWS[season].contains(pd.DatetimeIndex(middles))
+    plot = Plot("P", frozenset({season}), None, 10.0, 0.0, 0.0, 0.0)
+    herd = Herd("H", "U", 10.0, 14.0, 0.0, 0.0)
+    n_t = len(periods)
+    inputs = RotationInputs((plot,), (herd,), periods, np.ones((1, n_t)), np.zeros(1))
+    assert inputs.season_ok[0].tolist() == in_window.tolist()
+    # and the validator agrees, week by week
+    rows = tuple(Assignment("H", t, "P", 0.0, 14.0 * 7) for t in range(n_t))
+    plan = Plan(rows, (), "x", "x", 0.0, None, None, {}, RotationParams(max_stay_days=300.0))
+    out_of_season = {v.period for v in validate_plan(plan, inputs) if v.rule == "out_of_season"}
+    assert out_of_season == {t for t in range(n_t) if not in_window[t]}
+    if season == "summer":
+        september = [t for t, d in enumerate(middles) if d.month == 9]
+        assert september and all(periods[t].season == "autumn" for t in september)
+        assert all(in_window[t] for t in september)
+    assert date(SEASON, 4, 16) == periods[0].start
+
+
+def test_spring_starts_at_green_up_where_the_greenup_table_has_it(store: Store) -> None:
+    from datetime import date
+
+    from pasture.planning.inputs import build_inputs
+
+    base = rotation_inputs(store, season_year=SEASON)
+    spring = [p.id for p in base.plots if p.seasons == frozenset({"spring"})][:2]
+    late, early = spring
+    rows = pd.DataFrame(
+        {
+            "plot_id": [late, early],
+            "year": SEASON - 1,  # planned from last year's NDVI: the dates move a year on
+            "greenup_date": pd.to_datetime([f"{SEASON - 1}-05-10", f"{SEASON - 1}-03-20"]),
+            "n_valid": 20,
+        }
+    )
+    saved = store.read_rows("greenup")
+    store.replace_rows("greenup", rows)
+    try:
+        got = build_inputs(
+            store,
+            season_year=SEASON,
+            planning=PlanningParams(ndvi_year=SEASON - 1),
+            period_days=7,
+        )
+        calendar = build_inputs(
+            store,
+            season_year=SEASON,
+            planning=PlanningParams(ndvi_year=SEASON - 1, greenup_spring=False),
+            period_days=7,
+        )
+    finally:
+        store.replace_rows("greenup", saved)
+    i_late, i_early = (got.inputs.plot_index[p] for p in (late, early))
+    assert got.inputs.plots[i_late].greenup == date(SEASON, 5, 10)
+    starts = [p.start for p in got.inputs.periods]
+    # closed in every week that starts before 10 May, open as before from then on
+    expect = [
+        s >= date(SEASON, 5, 10) and ok
+        for s, ok in zip(starts, base.season_ok[i_late], strict=True)
+    ]
+    assert got.inputs.season_ok[i_late].tolist() == expect
+    assert not all(expect[:3]) and any(expect)
+    # an earlier green-up cannot open weeks before the plan starts: as the calendar
+    assert got.inputs.season_ok[i_early].tolist() == base.season_ok[i_early].tolist()
+    assert got.info["spring_start"]["plots_from_greenup"] == 2
+    assert calendar.info["spring_start"]["plots_from_greenup"] == 0
+    assert calendar.inputs.season_ok[i_late].tolist() == base.season_ok[i_late].tolist()
+    # a plan on them keeps the late plot closed until its green-up; the validator agrees
+    rows_ = tuple(
+        Assignment(got.inputs.herds[0].id, t, late, 0.0, got.inputs.herds[0].demand_kg_day * 7)
+        for t in range(got.inputs.n_periods)
+    )
+    plan = Plan(rows_, (), "x", "x", 0.0, None, None, {}, RotationParams(max_stay_days=300.0))
+    closed = {
+        v.period
+        for v in validate_plan(plan, got.inputs)
+        if v.rule == "out_of_season" and "green-up" in v.message
+    }
+    assert closed == {
+        t for t, s in enumerate(starts) if s < date(SEASON, 5, 10) and base.season_ok[i_late][t]
+    }

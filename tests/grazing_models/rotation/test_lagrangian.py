@@ -109,7 +109,8 @@ def test_plan_reports_the_ascent():
     assert plan.objective >= plan.bound >= plan.stats["bound_herds"]
 
 
-def test_no_time_left_gives_the_priced_herds_bound():
+def test_no_time_left_gives_no_bound_and_a_little_the_priced_herds_bound():
+    # the time limit is a contract: past the deadline not even the first evaluation runs
     inputs = synthetic_instance(60, 12, 10, seed=2, tight=True)
     params = RotationParams(max_home_km=30.0)
     pairs = find_pairs(inputs, params)
@@ -120,6 +121,11 @@ def test_no_time_left_gives_the_priced_herds_bound():
 
     found = lagrangian_herd_bound(inputs, params, pairs, lp, never, deadline=time.perf_counter())
     assert (found.rounds, found.converged) == (1, False)
+    assert found.value == -math.inf
+    # time for the first evaluation but no plan to start the master from: the priced bound
+    found = lagrangian_herd_bound(
+        inputs, params, pairs, lp, lambda wait: [], deadline=time.perf_counter() + 3600
+    )
     assert found.value == pytest.approx(priced_herd_bound(inputs, params, pairs, lp))
 
 

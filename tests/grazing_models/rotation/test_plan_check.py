@@ -25,7 +25,7 @@ from grazing_models.rotation import (
 from grazing_models.rotation.instances import synthetic_instance
 
 DEMAND_DAY = 100.0  # kg DM/day for both herds: 700 kg a week
-PARAMS = RotationParams(min_rest_days=14, max_move_km=15, max_water_km=5)
+PARAMS = RotationParams(min_rest_days=14, max_stay_days=28, max_move_km=15, max_water_km=5)
 SPRING = frozenset({"spring"})
 
 
@@ -181,6 +181,32 @@ def test_rest_follows_the_season_override():
     assert (v.plot_id, v.period) == ("A", 3)
 
 
+def test_stay_too_long_counts_every_herd_on_the_plot():
+    # B carries H1 in 1, H1 and H2 in 2 and 3: one spell of 3 weeks, 21 days > 14 (2 weeks),
+    # although neither herd stays there longer than the other's spell alone would allow
+    rows = _with(_valid_rows(), "H1", 1, "B")
+    params = PARAMS.model_copy(update={"max_stay_days": 14.0})
+    (v,) = _only(validate_plan(_plan(rows, params=params), _inputs()), "stay_too_long")
+    assert (v.plot_id, v.period) == ("B", 3)
+    # 20 days round down to 2 weeks: the same; 21 days allow it
+    twenty = PARAMS.model_copy(update={"max_stay_days": 20.0})
+    _only(validate_plan(_plan(rows, params=twenty), _inputs()), "stay_too_long")
+    three_weeks = PARAMS.model_copy(update={"max_stay_days": 21.0})
+    assert validate_plan(_plan(rows, params=three_weeks), _inputs()) == []
+
+
+def test_stay_limit_is_that_of_the_season_of_the_spell_start():
+    inputs = _migrating_inputs()  # the last week is summer
+    rows = _with(_valid_rows(), "H1", 1, "B")  # B: weeks 1-3, from spring into summer
+    by_season = {"spring": 21.0, "summer": 7.0}
+    params = PARAMS.model_copy(update={"max_stay_days_by_season": by_season})
+    assert validate_plan(_plan(rows, params=params), inputs) == []
+    swapped = PARAMS.model_copy(update={"max_stay_days_by_season": {"spring": 7.0, "summer": 21.0}})
+    found = _only(validate_plan(_plan(rows, params=swapped), inputs), "stay_too_long")
+    # B from week 1 (3 weeks) and C from week 0 (H2: 2 weeks) break a 1-week spring limit
+    assert {(v.plot_id, v.period) for v in found} == {("B", 2), ("C", 1)}
+
+
 def test_over_utilisation_in_one_period():
     rows = _with(_valid_rows(), "H1", 0, "G", 600.0)  # 500 kg allowed
     (v,) = _only(validate_plan(_plan(rows), _inputs()), "over_utilisation")
@@ -274,6 +300,7 @@ def test_every_rule_has_a_test():
         "move_too_long",
         "over_utilisation",
         "rest_too_short",
+        "stay_too_long",
         "deficit_mismatch",
     }
     assert tested == set(RULES)

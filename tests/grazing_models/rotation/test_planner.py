@@ -82,7 +82,7 @@ def _brute_force(inputs: RotationInputs, prm: RotationParams) -> float:
                 ended = on[i][s] and not on[i][s + 1]
                 if ended and any(on[i][k] for k in range(s + 2, min(n_t, s + rest_need[s] + 1))):
                     rest_ok = False
-        if not rest_ok:
+        if not rest_ok or not _stays_ok(on, inputs, prm):
             continue
         # eat as much as allowed, earliest first (optimal for fixed placements)
         cost = 0.0
@@ -106,6 +106,24 @@ def _brute_force(inputs: RotationInputs, prm: RotationParams) -> float:
                 prev = i
         best = min(best, cost)
     return best
+
+
+def _stays_ok(on: list[list[bool]], inputs: RotationInputs, prm: RotationParams) -> bool:
+    """Every spell (run of grazed periods) lasts at most the longest stay of its first
+    period's season, in whole periods rounded down."""
+    for row in on:
+        t = 0
+        while t < len(row):
+            if not row[t]:
+                t += 1
+                continue
+            start = t
+            while t < len(row) and row[t]:
+                t += 1
+            days = prm.max_stay_days_for(inputs.periods[start].season)
+            if t - start > math.floor(days / prm.period_days + 1e-9):
+                return False
+    return True
 
 
 SEASON_SETS = (frozenset({"spring"}), frozenset({"summer"}), frozenset({"spring", "summer"}))
@@ -154,6 +172,7 @@ def _small(seed: int) -> tuple[RotationInputs, RotationParams]:
     params = RotationParams(
         min_rest_days=float(rng.choice([7.0, 14.0, 30.0])),
         min_rest_days_by_season={"summer": 20.0} if seed % 4 == 0 else None,
+        max_stay_days=[7.0, 14.0, 21.0, None][seed % 4],
         max_move_km=float(rng.uniform(4.0, 12.0)),
         max_water_km=3.0,
         weight_move=float(rng.choice([5.0, 500.0])),

@@ -1,0 +1,107 @@
+"""The time limit as a contract: what each step does at its deadline, pruned candidate
+pairs on large districts, and bounds that stay bounds however early they stop."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from grazing_models.rotation import RotationParams, plan_rotation, validate_plan
+from grazing_models.rotation import planner as planner_module
+from grazing_models.rotation.forage_lp import forage_lower_bound
+from grazing_models.rotation.herd_paths import AloneHerds, herd_lower_bound, sequential_plan
+from grazing_models.rotation.instances import synthetic_instance
+from grazing_models.rotation.objective import build_plan
+from grazing_models.rotation.pairs import find_pairs, planning_pairs
+from grazing_models.rotation.planner import TRIVIAL_BOUND, _Bounds
+
+
+def _district(seed: int = 3):
+    return synthetic_instance(120, 8, 10, seed=seed, tight=seed % 2 == 1)
+
+
+def test_a_pass_past_its_deadline_leaves_its_herds_unplaced_and_says_so():
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    cut = sequential_plan(inputs, params, pairs, np.arange(inputs.n_herds), deadline=0.0)
+    assert not cut.complete
+    assert (cut.plot_of == -1).all()
+    plan = build_plan(
+        cut.plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
+    )
+    assert plan.objective == pytest.approx(cut.total)  # every kg unfed, as it says
+    assert validate_plan(plan, inputs) == []
+    whole = sequential_plan(inputs, params, pairs, np.arange(inputs.n_herds))
+    assert whole.complete and whole.total < cut.total
+
+
+def test_herds_planned_alone_past_the_deadline_prove_nothing():
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    assert not AloneHerds(inputs, params, pairs, deadline=0.0).plan().complete
+    assert not herd_lower_bound(inputs, params, pairs, deadline=0.0).complete
+    assert herd_lower_bound(inputs, params, pairs, deadline=time.perf_counter() + 3600).complete
+
+
+def test_a_bound_is_never_reported_below_the_trivial_one():
+    bounds = _Bounds(herds=-1.567e9)  # a priced bound whose prices were far off
+    assert bounds.value == TRIVIAL_BOUND
+    assert _Bounds(herds=5.0, transport=-3.0).value == 5.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pooled_candidates_count_and_bound_the_full_ones(seed):
+    inputs = _district(seed)
+    for params in (RotationParams(), RotationParams(max_home_km=15.0)):
+        full = find_pairs(inputs, params)
+        kept = planning_pairs(inputs, params, max_pairs=None)
+        assert kept.n_full == full.h.size
+        pruned = planning_pairs(inputs, params, max_pairs=full.h.size // 4, min_plots=5)
+        assert pruned.full is None and pruned.n_full == full.h.size
+        assert 0 < pruned.plan.h.size < full.h.size
+        # each herd keeps a subset of its own candidates
+        have = set(zip(full.h.tolist(), full.p.tolist(), full.t.tolist(), strict=True))
+        got = zip(
+            pruned.plan.h.tolist(), pruned.plan.p.tolist(), pruned.plan.t.tolist(), strict=True
+        )
+        assert set(got) <= have
+        # the LP on the unions' pooled candidates (more of them) proves no more
+        on_full = forage_lower_bound(inputs, params, full).value
+        on_pooled = forage_lower_bound(inputs, params, kept.union).value
+        assert on_pooled <= on_full + 1e-6 * abs(on_full)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_pruned_plan_keeps_every_rule_and_its_bound_holds(seed, monkeypatch):
+    inputs = _district(seed)
+    params = RotationParams(max_home_km=15.0)
+    exact = plan_rotation(inputs, params, solver="milp", time_limit=20.0, mip_rel_gap=1e-4)
+    n_full = find_pairs(inputs, params).h.size
+    monkeypatch.setattr(planner_module, "FULL_PAIRS_MAX", n_full // 3)
+    monkeypatch.setattr(planner_module, "MIN_PLOTS_PER_HERD", 3)
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=10.0, seed=seed)
+    assert plan.stats["pairs_pruned"] == 1.0
+    assert plan.stats["n_pairs"] < n_full == plan.stats["n_candidates"]
+    assert validate_plan(plan, inputs) == []
+    assert plan.bound is not None
+    assert plan.bound <= exact.objective + 1e-6 * abs(exact.objective)
+    if exact.status == "optimal":
+        assert plan.objective >= exact.objective - 1e-6 * abs(exact.objective)
+
+
+def test_a_greedy_pass_past_its_deadline_is_a_valid_plan_of_unplaced_herds():
+    from grazing_models.rotation.greedy import greedy_best
+
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    plot_of, objective = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0, deadline=0.0)
+    assert (plot_of == -1).all()
+    plan = build_plan(
+        plot_of, inputs, params, solver="x", status="x", bound=None, timings={}, stats={}
+    )
+    assert validate_plan(plan, inputs) == []
+    assert plan.objective == pytest.approx(objective)
+    placed, _ = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
+    assert (placed >= 0).any()
