@@ -432,3 +432,84 @@ def table(name: str) -> Table:
         return TABLES[name.replace("-", "_")]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
+
+
+# ----------------------------------------------------------------- management plans (Art. 13)
+#: The pasture management and use plan of Law "On Pastures" Art. 13 (docs/domain.md, "The law
+#: the outputs must serve"): its row, frozen versions, comments and history. Rows are
+#: written by :mod:`pasture.management.storage` only, each change in one transaction.
+MANAGEMENT_PLANS = Table(
+    "management_plans",
+    "Pasture management and use plans (Art. 13), one per okrug and term",
+    (
+        Field("id", T, True),
+        Field("okrug_id", T, True),
+        Field("first_year", INT, True, "first year of the plan's term"),
+        Field("last_year", INT, True, "last year of the plan's term"),
+        Field("state", T, True, "draft, discussion, submitted, approved, amended or expired"),
+        Field("version", INT, True, "the newest version"),
+        Field("in_force", INT, description="the approved version in force, if any"),
+        Field("decision_number", T, description="the maslikhat decision of that version"),
+        Field("decision_date", D),
+        Field("revision", INT, True, "moves on with every change (optimistic concurrency)"),
+        Field("created_at", DT, True),
+        Field("created_by", T, True),
+    ),
+    ("id",),
+)
+
+MANAGEMENT_VERSIONS = Table(
+    "management_versions",
+    "Versions of management plans: a frozen snapshot of the content each",
+    (
+        Field("plan_id", T, True),
+        Field("version", INT, True),
+        Field("content", J, True, "the annexes' figures as read from the store, with sources"),
+        Field("note", T, description="why this version was made (e.g. the amendment's reason)"),
+        Field("decision_number", T, description="the maslikhat decision that approved it"),
+        Field("decision_date", D),
+        Field("created_at", DT, True),
+        Field("created_by", T, True),
+    ),
+    ("plan_id", "version"),
+)
+
+MANAGEMENT_COMMENTS = Table(
+    "management_comments",
+    "Comments on a management plan's sections and plots, and their answers",
+    (
+        Field("id", T, True),
+        Field("plan_id", T, True),
+        Field("version", INT, True),
+        Field("section", T, True, "annex: 1-8 or 7-1; 'general' for the whole plan"),
+        Field("plot_id", T),
+        Field("author", T, True),
+        Field("author_role", T, True),
+        Field("body", T, True),
+        Field("created_at", DT, True),
+        Field("answer", T),
+        Field("answered_by", T),
+        Field("answered_at", DT),
+    ),
+    ("id",),
+)
+
+MANAGEMENT_EVENTS = Table(
+    "management_events",
+    "Every action on a management plan: who, when, what",
+    (
+        Field("plan_id", T, True),
+        Field("seq", INT, True),
+        Field("action", T, True),
+        Field("version", INT, True),
+        Field("username", T, True),
+        Field("at", DT, True),
+        Field("detail", J),
+    ),
+    ("plan_id", "seq"),
+)
+
+TABLES.update(
+    (t.name, t)
+    for t in (MANAGEMENT_PLANS, MANAGEMENT_VERSIONS, MANAGEMENT_COMMENTS, MANAGEMENT_EVENTS)
+)
