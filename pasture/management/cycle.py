@@ -30,10 +30,16 @@ __all__ = [
     "SECTIONS",
     "STATES",
     "STEPS",
+    "NotAllowed",
     "Step",
     "check_comment",
     "check_step",
 ]
+
+
+class NotAllowed(InvalidInput):
+    """The role may not take this step (403 over HTTP; exit code 3 on the command line)."""
+
 
 STATES: tuple[str, ...] = ("draft", "discussion", "submitted", "approved", "amended", "expired")
 #: The plan's sections: Art. 13's items, one annex each, and ``general`` for the whole plan.
@@ -113,7 +119,7 @@ def check_step(action: str, state: str, role: str, *, plan: str) -> Step:
         For an unknown action or role.
     PlanStateConflict
         When the plan's state does not allow the step (409 over HTTP).
-    PermissionError
+    NotAllowed
         When the role may not take the step (the web layer answers 403).
     """
     step = STEPS.get(action)
@@ -130,7 +136,7 @@ def check_step(action: str, state: str, role: str, *, plan: str) -> Step:
             ],
         )
     if role not in step.roles:
-        raise PermissionError(f"only {' or '.join(step.roles)} may {action} a plan, not {role}")
+        raise NotAllowed(plan, [f"only {' or '.join(step.roles)} may {action} a plan, not {role}"])
     return step
 
 

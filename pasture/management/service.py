@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict, VersionConflict
+from ..model import FieldType
+from ..model import table as table_named
 from ..store.base import Store
 from .content import build_content
 from .cycle import check_comment, check_step
@@ -59,7 +61,13 @@ def _py(value: Any) -> Any:
 
 def _rows(store: Store, table: str, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     frame = store.read_rows(table, where=where)
-    return [{k: _py(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    dates = {c.name for c in table_named(table).columns if c.type is FieldType.DATE}
+    rows = [{k: _py(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    for row in rows:
+        for k in dates:
+            if row[k] is not None:
+                row[k] = row[k].date()
+    return rows
 
 
 def plan_id_for(okrug_id: str, first_year: int) -> str:

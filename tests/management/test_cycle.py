@@ -9,6 +9,7 @@ import pytest
 
 from pasture import management as mp
 from pasture.errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict, VersionConflict
+from pasture.management.cycle import NotAllowed
 from pasture.store import Store
 from tests.pasture import factories
 
@@ -83,7 +84,7 @@ def test_the_whole_cycle_with_history(filled: Store) -> None:
 
 def test_roles_and_bad_input(filled: Store) -> None:
     pid = mp.create_plan(filled, "ok-a", 2026, user="akim")["id"]
-    with pytest.raises(PermissionError, match="only akimat"):
+    with pytest.raises(NotAllowed, match="only akimat"):
         mp.step_plan(filled, pid, "submit", user="u", role="union")
     with pytest.raises(InvalidInput, match="unknown section"):
         mp.add_comment(filled, pid, section="9", body="x", user="u", role="union")
