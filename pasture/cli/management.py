@@ -320,3 +320,24 @@ def render(
         )
     output.write_bytes(data)
     out.print(f"wrote {output} ({len(data) / 1024:,.0f} KiB)")
+
+
+@management_plan.command("report")
+@store_option
+@click.option("--year", type=int, required=True, help="the year reported on")
+@click.option("--plan", "plan_id", help="one okrug's short report (default: the district's)")
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="ru", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "docx"]), default="pdf", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True)
+def report(
+    store_url: str, year: int, plan_id: str | None, lang: str, fmt: str, output: Path
+) -> None:
+    """The annual report on the plans' implementation (maslikhat; an okrug's meeting)."""
+    from ..management import render_report
+
+    with open_url(store_url) as store, console.status("reporting"):
+        data = render_report(store, year, lang=lang, fmt=fmt, plan_id=plan_id)
+    output.write_bytes(data)
+    out.print(f"wrote {output} ({len(data) / 1024:,.0f} KiB)")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .cycle import COMMENT_STATES, ROLES, SECTIONS, STATES, STEPS
 from .diff import diff_content, diff_lines
-from .render import render_district, render_plan
+from .render import render_district, render_plan, render_report
 from .service import (
     DEFAULT_TERM_YEARS,
     add_comment,
@@ -53,6 +53,7 @@ __all__ = [
     "plan_in_force",
     "render_district",
     "render_plan",
+    "render_report",
     "step_plan",
     "version_content",
     "versions",

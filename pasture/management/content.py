@@ -412,8 +412,8 @@ def _geo(
     """The maps' geometry, simplified, as WKT (frozen with the version)."""
     plots = frames["plots"]
     simple = shapely.simplify(np.asarray(plots.geometry), SIMPLIFY_DEG, preserve_topology=True)
-    keep = ["id", "seasons", "land_user", "pasture_type"]
-    keep += [c for c in ("tenure", "settlement_id") if c in plots]
+    keep = ["id", "name", "seasons", "land_category", "land_user", "union_id", "pasture_type"]
+    keep += [c for c in ("tenure", "settlement_id", "cadastral_number") if c in plots]
     boundary = okrug.geometry
     water = frames["water"]
     routes = frames["routes"]
@@ -422,6 +422,7 @@ def _geo(
         "plots": [
             {
                 **{k: _plain(getattr(r, k)) for k in keep},
+                "area_ha": round(float(r.area_ha), 1),
                 "wkt": shapely.to_wkt(g, rounding_precision=5),
             }
             for r, g in zip(plots.itertuples(), simple, strict=True)

@@ -18,7 +18,14 @@ from .document import (
 from .labels import LANGS
 from .service import get_plan, list_plans, version_content, versions
 
-__all__ = ["FORMATS", "plan_doc", "render_blocks", "render_district", "render_plan"]
+__all__ = [
+    "FORMATS",
+    "plan_doc",
+    "render_blocks",
+    "render_district",
+    "render_plan",
+    "render_report",
+]
 
 Format = Literal["pdf", "docx"]
 FORMATS: tuple[str, ...] = ("pdf", "docx")
@@ -98,3 +105,15 @@ def render_district(
     return render_blocks(
         blocks, lang=lang, fmt=fmt, generated=generated, footer=f"district plan {first_year}"
     )
+
+
+def render_report(
+    store: Store, year: int, *, lang: str, fmt: str = "pdf", plan_id: str | None = None
+) -> bytes:
+    """The annual implementation report: the district's, or one okrug's (``plan_id``)."""
+    from .report import report_blocks
+
+    _check(lang, fmt)
+    blocks, generated = report_blocks(store, year, lang, plan_id=plan_id)
+    footer = f"report {year} · {plan_id or 'district'}"
+    return render_blocks(blocks, lang=lang, fmt=fmt, generated=generated, footer=footer)
