@@ -283,6 +283,24 @@ def document(
     )
 
 
+def report(
+    store: StoreArg,
+    user: CurrentUser,
+    fmt: Literal["pdf", "docx"],
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    lang: Annotated[Literal["kk", "ru"], Query()] = "ru",
+    plan_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The annual implementation report: the district's, or one okrug's (``plan_id``)."""
+    data = mp.render_report(store, year, lang=lang, fmt=fmt, plan_id=plan_id)
+    name = f"management-report-{year}-{plan_id or 'district'}-{lang}.{fmt}"
+    return Response(
+        data,
+        media_type=PDF if fmt == "pdf" else DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def management_router(*, responses: dict[Any, Any]) -> APIRouter:
     """Routes of management plans (and their pages, registered with them)."""
     router = APIRouter(tags=["management plans"])
@@ -323,6 +341,13 @@ def management_router(*, responses: dict[Any, Any]) -> APIRouter:
         responses={**read, **files},
         response_class=Response,
         summary="The plan as PDF or DOCX",
+    )
+    router.add_api_route(
+        "/management-report.{fmt}",
+        report,
+        responses={**read, **files},
+        response_class=Response,
+        summary="The annual implementation report",
     )
     from .pages.management import router as pages
 

@@ -71,8 +71,10 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 
 
 @pytest.fixture(scope="module")
-def live_server(accounts_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by uvicorn in a subprocess, on its own copy of the demo store."""
+def live_server(
+    accounts_gpkg: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """The app served by uvicorn in a subprocess, on its own copy of the demo store: (URL, store)."""
     store = copy_store(accounts_gpkg, tmp_path_factory.mktemp("live") / "demo.gpkg")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,7 +92,7 @@ def live_server(accounts_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -
                 time.sleep(0.1)  # polling the server's start, not waiting on a result
         else:
             pytest.fail("the server did not answer /health")
-        yield base
+        yield base, store
     finally:
         proc.terminate()
         try:
