@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -34,6 +34,8 @@ StoreArg = Annotated[Store, StoreDep]
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BASE = "/management-plans"
+#: Versions are numbered from 1; a bound keeps a wild number from reaching the database.
+MAX_VERSION = 100_000
 
 
 class PlanCreate(BaseModel):
@@ -126,7 +128,12 @@ def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str)
     return _json(doc)
 
 
-def get_version(store: StoreArg, user: CurrentUser, plan_id: str, version: int) -> Response:
+def get_version(
+    store: StoreArg,
+    user: CurrentUser,
+    plan_id: str,
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
+) -> Response:
     """The frozen content of one version: every annex's figures with their sources."""
     return _json(mp.version_content(store, plan_id, version))
 
@@ -136,7 +143,7 @@ def get_section(
     user: CurrentUser,
     plan_id: str,
     section: str,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> Response:
     """One annex of a version (the newest by default)."""
     content = mp.version_content(store, plan_id, version)
@@ -246,8 +253,8 @@ def diff(
     store: StoreArg,
     user: CurrentUser,
     plan_id: str,
-    a: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    b: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    a: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
+    b: Annotated[int | None, Query(alias="to", ge=1, le=MAX_VERSION)] = None,
 ) -> Response:
     """What changed between two versions (default: the newest and the one before)."""
     newest = mp.get_plan(store, plan_id)["version"]
@@ -270,7 +277,7 @@ def document(
     plan_id: str,
     fmt: Literal["pdf", "docx"],
     lang: Annotated[Literal["kk", "ru"], Query()] = "ru",
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     part: Annotated[Literal["plan", "decision"], Query()] = "plan",
 ) -> Response:
     """The plan (or its draft maslikhat decision) as PDF or DOCX, in Kazakh or Russian."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import matplotlib
 
-from .labels import ANNEX_TITLES, RULES, TEXT, annex_heading, word
+from .labels import RULES, TEXT, annex_heading, word
 from .maps import render_map
 
 __all__ = [
@@ -146,7 +146,7 @@ def plan_blocks(doc: PlanDoc, lang: str, *, maps: bool = True) -> list[Block]:
         if "unavailable" in section:
             out.append(Block("p", TEXT["unavailable"][lang].format(reason=section["unavailable"])))
         if number in _MAP_OF and maps:
-            title = f"{okrug}: {ANNEX_TITLES[number][lang][:80]}"
+            title = f"{okrug}: {TEXT['annex'][lang].format(n=number)}"
             out.append(
                 Block(
                     "image",
@@ -241,7 +241,7 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def _pdf_flowables(blocks: Iterable[Block], width: float) -> list[Any]:
+def _pdf_flowables(blocks: Iterable[Block], width: float, height: float) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Image, LongTable, PageBreak, Paragraph, Spacer, TableStyle
@@ -265,8 +265,9 @@ def _pdf_flowables(blocks: Iterable[Block], width: float) -> list[Any]:
             out.append(PageBreak())
         elif b.kind == "image":
             img = Image(io.BytesIO(b.image))
-            scale = width / img.imageWidth
-            img.drawWidth, img.drawHeight = width, img.imageHeight * scale
+            # fit the frame both ways: a tall okrug must not overflow the page
+            scale = min(width / img.imageWidth, height * 0.8 / img.imageHeight)
+            img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
             out.append(img)
         elif b.kind == "table":
             data = [[Paragraph(_esc(h), styles["head"]) for h in b.columns]]
@@ -325,7 +326,7 @@ def render_pdf(blocks: Sequence[Block], *, lang: str, generated: bool, footer: s
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, TEXT["page"][lang].format(n=document.page))
         canvas.restoreState()
 
-    doc.build(_pdf_flowables(blocks, doc.width), onFirstPage=page, onLaterPages=page)
+    doc.build(_pdf_flowables(blocks, doc.width, doc.height), onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
 
 
