@@ -75,7 +75,11 @@ def _sections(
     settlements: pd.DataFrame,
     frames: Mapping[str, Any],
 ) -> dict[str, dict[str, Any]]:
-    names = dict(zip(settlements["id"], settlements["name_ru"], strict=True))
+    # tables hold settlement ids; the document prints each in its language (``names``)
+    names = {
+        str(r.id): {lang: str(getattr(r, f"name_{lang}")) for lang in ("kk", "ru", "en")}
+        for r in settlements.itertuples()
+    }
     okrug_of = dict(zip(plots["id"], plots["okrug_id"], strict=True))
     placements = result.placements
     if placements.empty:
@@ -83,14 +87,12 @@ def _sections(
             columns=["settlement_id", "plot_id", "kind", "share", "hectares", "distance_km"]
         )
     placements = placements.assign(
-        settlement=placements["settlement_id"].map(names),
+        settlement=placements["settlement_id"],
         okrug_id=placements["plot_id"].map(okrug_of),
     )
     near = placements[placements["kind"] == "near"]
     distant = placements[placements["kind"] == "distant"]
-    by_settlement = result.settlements.assign(
-        settlement=result.settlements["settlement_id"].map(names)
-    )
+    by_settlement = result.settlements.assign(settlement=result.settlements["settlement_id"])
     livestock = frames["livestock"]
     no_settlement = livestock[livestock["settlement_id"].isna()]
     unplaced = by_settlement[by_settlement["unplaced_share"] > 0]
@@ -116,12 +118,14 @@ def _sections(
                 source,
             ),
         },
+        "names": names,
         "figures": {
             "households_without_settlement": len(no_settlement),
             "settlements_with_unplaced": len(unplaced),
         },
     }
     six = {
+        "names": names,
         "tables": {
             "distant": _table(
                 ["settlement", "plot_id", "okrug_id", "share", "hectares", "distance_km"],

@@ -85,10 +85,19 @@ def _number(value: float, decimals: int, lang: str) -> str:
     return text.replace(".", ",") if lang in ("kk", "ru") else text
 
 
-def _table_blocks(name: str, table: dict[str, Any], lang: str) -> list[Block]:
+def _cell(value: Any, column: str, lang: str, names: dict[str, dict[str, str]]) -> str:
+    if column in ("settlement", "settlement_id") and str(value) in names:
+        return names[str(value)].get(lang, str(value))
+    return fmt(value, lang, column)
+
+
+def _table_blocks(
+    name: str, table: dict[str, Any], lang: str, names: dict[str, dict[str, str]] | None = None
+) -> list[Block]:
     columns = tuple(table["columns"])
     rows = tuple(
-        tuple(fmt(v, lang, c) for v, c in zip(r, columns, strict=True)) for r in table["rows"]
+        tuple(_cell(v, c, lang, names or {}) for v, c in zip(r, columns, strict=True))
+        for r in table["rows"]
     )
     heads = tuple(word(c, lang) for c in columns)
     out = [Block("h2", word(name, lang))]
@@ -158,7 +167,7 @@ def plan_blocks(doc: PlanDoc, lang: str, *, maps: bool = True) -> list[Block]:
         if number in ("5", "6"):
             out.append(Block("small", TEXT["breeding"][lang]))
         for name, table in section.get("tables", {}).items():
-            out.extend(_table_blocks(name, table, lang))
+            out.extend(_table_blocks(name, table, lang, section.get("names")))
         if number == "8":
             out.extend(
                 Block("p", f"{i}. {RULES[key][lang]}") for i, key in enumerate(section["rules"], 1)

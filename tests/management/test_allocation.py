@@ -96,7 +96,8 @@ def test_content_allocates_from_the_store(store: Store) -> None:
     five = content["sections"]["5"]
     table = five["tables"]["settlements"]
     rows = [dict(zip(table["columns"], r, strict=True)) for r in table["rows"]]
-    assert [r["settlement"] for r in rows] == ["Село А"]
+    assert [r["settlement"] for r in rows] == ["s-a"]
+    assert five["names"]["s-a"] == {"kk": "А ауылы", "ru": "Село А", "en": "Village A"}
     census = store.read("census")
     hh1 = census[census["household_id"] == "hh1"].iloc[0]
     assert rows[0]["sheep"] == int(hh1["sheep"]) and rows[0]["households"] == 1

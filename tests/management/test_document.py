@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from grazing_models.norms import DEMO_TYPE_ROWS
 from grazing_models.vocabulary import SEASONS, SPECIES, parse_seasons
 from pasture import management as mp
 from pasture.management.document import ANNEXES, fmt
@@ -21,6 +23,7 @@ from tests.pasture import factories
 @pytest.fixture
 def planned(store: Store) -> Store:
     factories.fill(store)
+    store.set_meta("load_norm_rows", json.dumps(DEMO_TYPE_ROWS, ensure_ascii=False))
     for okrug in ("ok-a", "ok-b"):
         mp.create_plan(store, okrug, 2026, user="akim")
     return store
@@ -46,6 +49,7 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
     okrugs = planned.read("okrugs")
     plots = planned.read("plots")
     census = planned.read("census")
+    settlements = planned.read("settlements").set_index("id")
     norms = WateringNorms()
     assert text.count(TEXT["generated"][lang]) == 0  # hand-made records are not generated
     for okrug in okrugs.itertuples():
@@ -62,6 +66,10 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
             if len(open_):
                 assert fmt(round(float(open_["area_ha"].sum()), 1), lang) in annex3
         if okrug.id == "ok-a":  # the census households are in ok-a's union
+            annex5 = _segment(text, lang, "5", name)
+            village = getattr(settlements.loc["s-a"], f"name_{lang}")
+            hh1 = census[census["household_id"] == "hh1"].iloc[0]
+            assert f"{village} {fmt(1, lang)} {fmt(int(hh1['sheep']), lang)}" in annex5
             annex4 = _segment(text, lang, "4", name)
             for season in ("winter", "spring", "summer"):
                 demand = sum(census[s].sum() * norms.litres[season][s] for s in SPECIES) / 1000
