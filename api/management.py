@@ -125,6 +125,7 @@ def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str)
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
         for row in mp.versions(store, plan_id)
     ]
+    doc["seasonal_plans"] = mp.seasonal_plans(store, plan_id)
     return _json(doc)
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "get_plan",
     "list_plans",
     "plan_in_force",
+    "seasonal_plans",
     "step_plan",
     "version_content",
     "versions",
@@ -431,3 +432,17 @@ def plan_in_force(store: Store, okrug_id: str, year: int) -> dict[str, Any] | No
         if in_term and plan["in_force"] is not None and plan["state"] != "expired":
             return plan
     return None
+
+
+def seasonal_plans(store: Store, plan_id: str) -> list[str]:
+    """Ids of the seasonal rotation plans whose season falls in the plan's term.
+
+    A seasonal plan covers the district; it belongs to each okrug's management plan of
+    its year (the rotation within the management plan in force).
+    """
+    plan = get_plan(store, plan_id)
+    rows = store.read_rows("plans")
+    inside = rows[
+        (rows["season_year"] >= plan["first_year"]) & (rows["season_year"] <= plan["last_year"])
+    ]
+    return sorted(inside["id"].astype(str))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from pasture import management as mp
@@ -68,6 +69,23 @@ def test_the_whole_cycle_with_history(filled: Store) -> None:
     )
     assert mp.plan_in_force(filled, "ok-a", 2028)["id"] == pid
     assert mp.plan_in_force(filled, "ok-a", 2031) is None
+    assert mp.seasonal_plans(filled, pid) == []  # no rotation plan is stored yet
+    rotation = {"season_year": 2027, "state": "draft", "params": {}, "created_by": "t"}
+    filled.replace_rows(
+        "plans",
+        pd.DataFrame(
+            [
+                {**rotation, "id": "rot-2027", "created_at": pd.Timestamp.now(tz="UTC")},
+                {
+                    **rotation,
+                    "id": "rot-2035",
+                    "season_year": 2035,
+                    "created_at": pd.Timestamp.now(tz="UTC"),
+                },
+            ]
+        ),
+    )
+    assert mp.seasonal_plans(filled, pid) == ["rot-2027"]  # 2035 is outside the term
     # a change on the land, then an amendment: a new version, the old one stays in force
     filled.update("plots", "p1", {"seasons": "summer,autumn"}, expected_version=1, user="akim")
     amended = mp.amend_plan(filled, pid, user="akim", note="p1 becomes a summer pasture")
