@@ -28,7 +28,7 @@ from .errors import Forbidden
 from .scope import require_role
 from .users import Role
 
-__all__ = ["management_router"]
+__all__ = ["management_router", "union_okrug"]
 
 StoreArg = Annotated[Store, StoreDep]
 PDF = "application/pdf"
@@ -153,7 +153,8 @@ def get_section(
     return _json(content["sections"][section])
 
 
-def _okrug_of_union(store: Store, user: Principal) -> str | None:
+def union_okrug(store: Store, user: Principal) -> str | None:
+    """The okrug of a union account's union (None for other accounts)."""
     if user.union_id is None:
         return None
     unions = store.read("unions", ids=[user.union_id])
@@ -175,7 +176,7 @@ def comment(store: StoreArg, user: CurrentUser, plan_id: str, body: CommentIn) -
     """Comment on a section or plot (a union: only on its own okrug's plan; the akimat)."""
     require_role(user, Role.AKIMAT, Role.UNION)
     plan = mp.get_plan(store, plan_id)
-    if user.role is Role.UNION and _okrug_of_union(store, user) != plan["okrug_id"]:
+    if user.role is Role.UNION and union_okrug(store, user) != plan["okrug_id"]:
         raise Forbidden(
             f"a union comments only on the plan of its own okrug, not {plan['okrug_id']}"
         )

@@ -21,6 +21,7 @@ from pasture.management.cycle import COMMENT_STATES, SECTIONS, STEPS, NotAllowed
 from pasture.management.labels import ANNEX_TITLES, word
 
 from ..errors import Forbidden
+from ..management import union_okrug
 from ..users import Role
 from . import session
 from .layout import render_page
@@ -90,19 +91,12 @@ def create_page(
     return RedirectResponse(ctx.url(f"/management/{quote(plan['id'])}"), 303)
 
 
-def _union_okrug(ctx: Any) -> str | None:
-    if ctx.user.union_id is None:
-        return None
-    unions = ctx.store.read("unions", ids=[ctx.user.union_id])
-    return None if unions.empty else str(unions["okrug_id"].iloc[0])
-
-
 def _may_comment(ctx: Any, plan: dict[str, Any]) -> bool:
     if plan["state"] not in COMMENT_STATES:
         return False
     if ctx.user.role is Role.AKIMAT:
         return True
-    return ctx.user.role is Role.UNION and _union_okrug(ctx) == plan["okrug_id"]
+    return ctx.user.role is Role.UNION and union_okrug(ctx.store, ctx.user) == plan["okrug_id"]
 
 
 def _steps(ctx: Any, plan: dict[str, Any], base: str) -> list[dict[str, str]]:
