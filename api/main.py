@@ -16,6 +16,7 @@ from pasture.store import Store
 
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers
+from .management import management_router
 from .middleware import AllowedMethods, BodyLimit
 from .ogc import ogc_router
 from .openapi import openapi_30
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(auth_router(responses=PROBLEMS))
     app.include_router(records_router(responses=PROBLEMS))
     app.include_router(plans_router(responses=PROBLEMS))
+    app.include_router(management_router(responses=PROBLEMS))
     app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
     app.include_router(pages_router())

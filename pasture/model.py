@@ -38,6 +38,10 @@ class Field:
     description: str = ""
     #: personal data: hidden from analysts, shown only to the owning union and the akimat
     personal: bool = False
+    #: the values a text field may take (empty: any); checked on every write
+    choices: tuple[str, ...] = ()
+    #: the smallest value a number may take (None: any)
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,28 @@ OKRUGS = Layer(
     ("POLYGON", "MULTIPOLYGON"),
 )
 
+#: Kinds of settlement, as OpenStreetMap's ``place`` tag names them (docs/domain.md,
+#: "Settlements and households").
+SETTLEMENT_KINDS = ("town", "village", "hamlet")
+
+SETTLEMENTS = Layer(
+    "settlements",
+    "Settlements (towns and villages)",
+    (
+        Field("name_kk", T, True, "name in Kazakh"),
+        Field("name_ru", T, True, "name in Russian"),
+        Field("name_en", T, True, "name in English"),
+        Field("kato", T, description="KATO code; a plain attribute, never a join key"),
+        Field("okrug_id", T, description="the rural okrug the settlement belongs to"),
+        Field("kind", T, description="town, village or hamlet", choices=SETTLEMENT_KINDS),
+        Field("population", INT, description="inhabitants (with its source)", minimum=0),
+        Field("households", INT, description="households living there", minimum=0),
+        _SOURCE,
+    ),
+    "POINT",
+    ("POINT",),
+)
+
 UNIONS = Layer(
     "unions",
     "Unions of pasture users",
@@ -99,6 +125,10 @@ UNIONS = Layer(
     ("POLYGON", "MULTIPOLYGON"),
     union_field="id",
 )
+
+#: Who holds a pasture plot: a public pasture of a settlement's households (Land Code
+#: Art. 97 п.4), a union's, a household's own, or state land not allocated.
+TENURES = ("public", "union", "household", "state")
 
 PLOTS = Layer(
     "plots",
@@ -120,6 +150,21 @@ PLOTS = Layer(
         Field("yield_autumn_cha", R, description="geobotanical yield in autumn, c/ha"),
         Field("area_ha", R, description="geodesic area (WGS 84 ellipsoid), computed on write"),
         _SOURCE,
+        Field("cadastral_number", T, description="cadastral number of the land plot"),
+        Field(
+            "tenure",
+            T,
+            description="public (Land Code Art. 97 п.4, for a settlement's households), "
+            "union, household or state",
+            choices=TENURES,
+        ),
+        Field(
+            "settlement_id",
+            T,
+            description="the settlement whose households a public pasture serves",
+        ),
+        Field("reserved_basis", T, description="legal basis of the reservation (decision)"),
+        Field("reserved_until", D, description="end of the reservation (Art. 49-2: ≤ 20 years)"),
     ),
     "MULTIPOLYGON",
     ("POLYGON", "MULTIPOLYGON"),
@@ -156,8 +201,9 @@ HOUSEHOLDS = Layer(
     "Households (personal data)",
     (
         Field("name", T, True, personal=True),
-        Field("union_id", T, True),
+        Field("union_id", T, description="the household's union; empty when it is in none"),
         _SOURCE,
+        Field("settlement_id", T, description="the settlement the household lives in"),
     ),
     union_field="union_id",
 )
@@ -169,7 +215,7 @@ CENSUS = Layer(
     "Livestock census by household (personal data)",
     (
         Field("household_id", T, True),
-        Field("union_id", T, True),
+        Field("union_id", T, description="the household's union; empty when it has none"),
         Field("date", D, True),
         *(Field(f.name, f.type, f.required, f.description, personal=True) for f in _COUNTS),
         _SOURCE,
@@ -194,7 +240,17 @@ HERDS = Layer(
 #: Layers in dependency order: a layer may refer only to layers before it.
 LAYERS: dict[str, Layer] = {
     layer.name: layer
-    for layer in (OKRUGS, UNIONS, PLOTS, WATER_POINTS, ROUTES, HOUSEHOLDS, CENSUS, HERDS)
+    for layer in (
+        OKRUGS,
+        SETTLEMENTS,
+        UNIONS,
+        PLOTS,
+        WATER_POINTS,
+        ROUTES,
+        HOUSEHOLDS,
+        CENSUS,
+        HERDS,
+    )
 }
 
 
@@ -437,3 +493,84 @@ def table(name: str) -> Table:
         return TABLES[name.replace("-", "_")]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
+
+
+# ----------------------------------------------------------------- management plans (Art. 13)
+#: The pasture management and use plan of Law "On Pastures" Art. 13 (docs/domain.md, "The law
+#: the outputs must serve"): its row, frozen versions, comments and history. Rows are
+#: written by :mod:`pasture.management.storage` only, each change in one transaction.
+MANAGEMENT_PLANS = Table(
+    "management_plans",
+    "Pasture management and use plans (Art. 13), one per okrug and term",
+    (
+        Field("id", T, True),
+        Field("okrug_id", T, True),
+        Field("first_year", INT, True, "first year of the plan's term"),
+        Field("last_year", INT, True, "last year of the plan's term"),
+        Field("state", T, True, "draft, discussion, submitted, approved, amended or expired"),
+        Field("version", INT, True, "the newest version"),
+        Field("in_force", INT, description="the approved version in force, if any"),
+        Field("decision_number", T, description="the maslikhat decision of that version"),
+        Field("decision_date", D),
+        Field("revision", INT, True, "moves on with every change (optimistic concurrency)"),
+        Field("created_at", DT, True),
+        Field("created_by", T, True),
+    ),
+    ("id",),
+)
+
+MANAGEMENT_VERSIONS = Table(
+    "management_versions",
+    "Versions of management plans: a frozen snapshot of the content each",
+    (
+        Field("plan_id", T, True),
+        Field("version", INT, True),
+        Field("content", J, True, "the annexes' figures as read from the store, with sources"),
+        Field("note", T, description="why this version was made (e.g. the amendment's reason)"),
+        Field("decision_number", T, description="the maslikhat decision that approved it"),
+        Field("decision_date", D),
+        Field("created_at", DT, True),
+        Field("created_by", T, True),
+    ),
+    ("plan_id", "version"),
+)
+
+MANAGEMENT_COMMENTS = Table(
+    "management_comments",
+    "Comments on a management plan's sections and plots, and their answers",
+    (
+        Field("id", T, True),
+        Field("plan_id", T, True),
+        Field("version", INT, True),
+        Field("section", T, True, "annex: 1-8 or 7-1; 'general' for the whole plan"),
+        Field("plot_id", T),
+        Field("author", T, True),
+        Field("author_role", T, True),
+        Field("body", T, True),
+        Field("created_at", DT, True),
+        Field("answer", T),
+        Field("answered_by", T),
+        Field("answered_at", DT),
+    ),
+    ("id",),
+)
+
+MANAGEMENT_EVENTS = Table(
+    "management_events",
+    "Every action on a management plan: who, when, what",
+    (
+        Field("plan_id", T, True),
+        Field("seq", INT, True),
+        Field("action", T, True),
+        Field("version", INT, True),
+        Field("username", T, True),
+        Field("at", DT, True),
+        Field("detail", J),
+    ),
+    ("plan_id", "seq"),
+)
+
+TABLES.update(
+    (t.name, t)
+    for t in (MANAGEMENT_PLANS, MANAGEMENT_VERSIONS, MANAGEMENT_COMMENTS, MANAGEMENT_EVENTS)
+)

@@ -17,12 +17,14 @@ from .common import (
     out,
 )
 from .main import DEMO_HOOKS, DEMO_SERVER, main
+from .management import management_plan
 from .ndvi import ndvi
 from .plan import plan
 from .science import capacity, load, trends
 
 for _command in (ndvi, capacity, load, trends, plan):
     main.add_command(_command)
+main.add_command(management_plan)
 
 __all__ = [
     "DEMO_HOOKS",

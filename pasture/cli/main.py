@@ -61,6 +61,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     and computes per-plot NDVI from it.
     """
     from ..demo import build_demo, build_demo_ndvi
+    from ..management.demo import run_demo_management
     from ..planning import run_demo_plan
     from ..science import run_demo_science
     from ..store.gpkg import GeoPackageStore, default_accounts_path
@@ -97,6 +98,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
                     store, progress=lambda msg: status.update(f"demo: {msg}")
                 )
                 plan_id = run_demo_plan(store, progress=lambda msg: status.update(f"demo: {msg}"))
+            management = run_demo_management(store, progress=lambda m: status.update(f"demo: {m}"))
             for hook in DEMO_HOOKS:
                 hook(store)
         finally:
@@ -130,6 +132,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
             f"science {science.year}: {science.capacity_rows:,} capacity rows, "
             f"{len(science.degrading)} plots degrading; season plan {plan_id} (draft)"
         )
+    out.print(f"management plans (Art. 13): {len(management)} okrug drafts, e.g. {management[0]}")
     if not no_serve:
         if not DEMO_SERVER:
             raise click.UsageError("serving needs the web API (api package); use --no-serve")

@@ -75,6 +75,43 @@ class ResultTables(StoreBackend):
                 self._insert_table(cur, spec, clean)
         return [len(clean) for _, clean, _, _ in prepared]
 
+    def replace_many_if(
+        self,
+        guard: tuple[str, Mapping[str, Any]],
+        slices: Sequence[tuple[str, pd.DataFrame, Mapping[str, Any] | None]],
+        *,
+        conflict: Callable[[], Exception],
+        expect_rows: int = 1,
+    ) -> list[int]:
+        """:meth:`replace_many`, if ``guard`` (table, where) still selects ``expect_rows`` rows.
+
+        The check runs inside the write transaction, after the tables are locked, so two
+        writers that read the same state cannot both move it on: the second gets
+        ``conflict()`` raised and writes nothing.
+        """
+        table, where = guard
+        spec = table_named(table)
+        conds, params = self._table_conditions(spec, where)
+        prepared = []
+        for name, rows, slice_where in slices:
+            slice_spec = table_named(name)
+            clean = normalise_table(slice_spec, rows, source=f"table {slice_spec.name}")
+            prepared.append((slice_spec, clean, *self._table_conditions(slice_spec, slice_where)))
+        with self._transaction() as cur:
+            for name in sorted({spec.name, *(p[0].name for p in prepared)}):
+                self._lock_for_write(cur, name)
+            sql = f"SELECT count(*) FROM {spec.name} WHERE {' AND '.join(conds) or '1 = 1'}"
+            cur.execute(self._sql(sql), params)
+            if int(cur.fetchone()[0]) != expect_rows:
+                raise conflict()
+            for slice_spec, clean, slice_conds, slice_params in prepared:
+                sql = f"DELETE FROM {slice_spec.name}"
+                if slice_conds:
+                    sql += " WHERE " + " AND ".join(slice_conds)
+                cur.execute(self._sql(sql), slice_params)
+                self._insert_table(cur, slice_spec, clean)
+        return [len(clean) for _, clean, _, _ in prepared]
+
     def _table_conditions(
         self, spec: Table, where: Mapping[str, Any] | None
     ) -> tuple[list[str], list[Any]]:

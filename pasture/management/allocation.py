@@ -1,0 +1,254 @@
+"""Annexes 5, 6 and 7-1: households' livestock placed near its settlement, the rest on distant
+pasture (Law "On Pastures" Art. 15; Land Code Art. 97 п.4; docs/domain.md).
+
+Per settlement, its households' livestock (latest census of each household) goes first on
+the public and household pasture that serves the settlement (``plots.tenure`` ``public`` or
+``household`` with ``plots.settlement_id``), nearest plot first, never above the load norm
+of Order 3-3/332: putting a share ``f`` of the livestock on a plot uses
+``f × Σ_species head × ha_per_head`` of its hectares, at most its area. Every household of a
+settlement gets the same share placed near it (proportional, so no household is served
+before another); what does not fit goes to distant pasture (other plots open in
+:attr:`AllocationParams.distant_season`, nearest first, with room left under the norm);
+what fits nowhere is reported as unplaced.
+
+The census does not tell breeding stock from young animals: every head counts as breeding
+stock (said in the document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from grazing_models.norms import NormRow
+from grazing_models.vocabulary import SPECIES, parse_seasons
+
+__all__ = ["Allocation", "AllocationParams", "allocate", "size_class"]
+
+#: Household size classes of the fairness report, in sheep units (upper bounds; assumption:
+#: no official classes were found).
+SIZE_CLASSES: tuple[tuple[str, float], ...] = (
+    ("1-10", 10.0),
+    ("11-50", 50.0),
+    ("51-100", 100.0),
+    (">100", float("inf")),
+)
+
+
+@dataclass(frozen=True)
+class AllocationParams:
+    """Defaults of the allocation (docs/domain.md, "Allocation of households' livestock").
+
+    ``near_tenures``: plots that serve a settlement's households (Land Code Art. 97 п.4).
+    ``distant_season``: the season of distant pasture (summer jailau; assumption).
+    ``distant_tenures``: plots that may receive livestock from afar (state pasture not
+    reserved for a settlement).
+    """
+
+    near_tenures: tuple[str, ...] = ("public", "household")
+    distant_tenures: tuple[str, ...] = ("state",)
+    distant_season: str = "summer"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The placements, per settlement and household, and the fairness report."""
+
+    placements: pd.DataFrame
+    settlements: pd.DataFrame
+    households: pd.DataFrame
+    fairness: pd.DataFrame
+    plots: pd.DataFrame
+
+
+def size_class(sheep_units: float) -> str:
+    """The fairness report's size class of a household of ``sheep_units``."""
+    for name, upper in SIZE_CLASSES:
+        if sheep_units <= upper:
+            return name
+    return SIZE_CLASSES[-1][0]
+
+
+def _need_ha(heads: Mapping[str, float], row: NormRow | None) -> float:
+    """Hectares the norm row asks for ``heads`` over its grazing period (NaN: no norm)."""
+    if row is None:
+        return float("nan")
+    return float(sum(float(heads.get(s, 0) or 0) * row.ha_per_head(s) for s in SPECIES))
+
+
+def allocate(
+    settlements: gpd.GeoDataFrame,
+    households: pd.DataFrame,
+    plots: gpd.GeoDataFrame,
+    rows: Sequence[NormRow | None],
+    sheep_units: Mapping[str, float],
+    *,
+    params: AllocationParams | None = None,
+) -> Allocation:
+    """Place each settlement's households' livestock near it, then on distant pasture.
+
+    Parameters
+    ----------
+    settlements
+        ``id``, ``name_ru``, ``okrug_id``, point geometry (EPSG:4326).
+    households
+        ``id``, ``settlement_id`` and a head count per species (latest census).
+    plots
+        ``id``, ``okrug_id``, ``tenure``, ``settlement_id``, ``seasons``, ``area_ha``,
+        geometry; ``rows`` holds each plot's norm row (None: no legal norm, not used).
+    sheep_units
+        Sheep units per head by species (the fairness report's household sizes).
+    params
+        Which plots count as near and distant; the defaults when None.
+
+    Returns
+    -------
+    Allocation
+        ``placements``: settlement, plot, kind (near or distant), share of the
+        settlement's livestock and hectares used; ``settlements`` and ``households``:
+        head, sheep units and the shares placed near, distant and unplaced;
+        ``fairness``: the same per settlement and household size class; ``plots``:
+        each used plot's area and hectares used (never above its area).
+    """
+    params = params or AllocationParams()
+    crs = settlements.estimate_utm_crs() if len(settlements) else plots.estimate_utm_crs()
+    plot_m = plots.geometry.to_crs(crs)
+    free = plots["area_ha"].astype(float).to_numpy().copy()
+    row_of = dict(zip(plots["id"], rows, strict=True))
+    placements: list[dict[str, Any]] = []
+    by_settlement: list[dict[str, Any]] = []
+    tenure = plots["tenure"].astype(object)
+    distant_ok = tenure.isin(params.distant_tenures).to_numpy() & plots["seasons"].map(
+        lambda s: params.distant_season in parse_seasons(s)
+    ).to_numpy(dtype=bool)
+    for s in settlements.itertuples():
+        members = households[households["settlement_id"] == s.id]
+        heads = {sp: float(members[sp].fillna(0).sum()) for sp in SPECIES}
+        where = gpd.GeoSeries([s.geometry], crs=4326).to_crs(crs).iloc[0]
+        distance = plot_m.distance(where).to_numpy() / 1000.0
+        near = (tenure.isin(params.near_tenures) & (plots["settlement_id"] == s.id)).to_numpy()
+        left, near_share = _fill(
+            1.0, near, distance, plots, free, row_of, heads, s.id, "near", placements
+        )
+        left, distant_share = _fill(
+            left,
+            distant_ok & ~near,
+            distance,
+            plots,
+            free,
+            row_of,
+            heads,
+            s.id,
+            "distant",
+            placements,
+        )
+        by_settlement.append(
+            {
+                "settlement_id": s.id,
+                "name": getattr(s, "name_ru", s.id),
+                "okrug_id": getattr(s, "okrug_id", None),
+                "households": len(members),
+                **{sp: int(heads[sp]) for sp in SPECIES},
+                "sheep_units": round(sum(heads[sp] * sheep_units[sp] for sp in SPECIES), 1),
+                "near_share": round(near_share, 4),
+                "distant_share": round(distant_share, 4),
+                "unplaced_share": round(max(left, 0.0), 4),
+            }
+        )
+    return _result(placements, by_settlement, households, plots, free, sheep_units)
+
+
+def _fill(
+    share: float,
+    mask: np.ndarray,
+    distance: np.ndarray,
+    plots: pd.DataFrame,
+    free: np.ndarray,
+    row_of: Mapping[str, NormRow | None],
+    heads: Mapping[str, float],
+    settlement: str,
+    kind: str,
+    out: list[dict[str, Any]],
+) -> tuple[float, float]:
+    """Place ``share`` of a settlement's livestock on the masked plots, nearest first.
+
+    Returns the share left and the share placed; ``free`` (hectares left under the norm
+    on each plot) goes down by what is used.
+    """
+    placed = 0.0
+    for i in np.argsort(np.where(mask, distance, np.inf), kind="stable"):
+        if share <= 1e-9 or not mask[i]:
+            break
+        need = _need_ha(heads, row_of[plots["id"].iat[i]])
+        if not need > 0 or free[i] <= 0:
+            continue
+        take = min(share, free[i] / need)
+        free[i] -= take * need
+        share -= take
+        placed += take
+        out.append(
+            {
+                "settlement_id": settlement,
+                "plot_id": plots["id"].iat[i],
+                "kind": kind,
+                "share": round(take, 4),
+                "hectares": round(take * need, 2),
+                "distance_km": round(float(distance[i]), 2),
+            }
+        )
+    return share, placed
+
+
+def _result(
+    placements: list[dict[str, Any]],
+    by_settlement: list[dict[str, Any]],
+    households: pd.DataFrame,
+    plots: pd.DataFrame,
+    free: np.ndarray,
+    sheep_units: Mapping[str, float],
+) -> Allocation:
+    settlements = pd.DataFrame(by_settlement)
+    shares = settlements.set_index("settlement_id") if len(settlements) else None
+    hh = households[["id", "settlement_id", *SPECIES]].copy()
+    hh["sheep_units"] = sum(hh[sp].fillna(0).astype(float) * sheep_units[sp] for sp in SPECIES)
+    for col in ("near_share", "distant_share", "unplaced_share"):
+        hh[col] = (
+            hh["settlement_id"].map(shares[col]).astype(float) if shares is not None else np.nan
+        )
+    hh["size_class"] = hh["sheep_units"].map(size_class)
+    fairness = _fairness(hh)
+    area = plots["area_ha"].astype(float).to_numpy()
+    used = pd.DataFrame(
+        {"plot_id": plots["id"], "area_ha": area.round(2), "used_ha": (area - free).round(2)}
+    )
+    return Allocation(
+        pd.DataFrame(placements), settlements, hh, fairness, used[used["used_ha"] > 0]
+    )
+
+
+def _fairness(hh: pd.DataFrame) -> pd.DataFrame:
+    """Per settlement and size class: households, sheep units and what share of them is placed."""
+    if hh.empty:
+        return pd.DataFrame()
+    rows = []
+    for (settlement, size), group in hh.groupby(["settlement_id", "size_class"], sort=True):
+        su = group["sheep_units"].sum()
+        weights = group["sheep_units"] if su > 0 else None
+        rows.append(
+            {
+                "settlement_id": settlement,
+                "size_class": size,
+                "households": len(group),
+                "sheep_units": round(float(su), 1),
+                **{
+                    col: round(float(np.average(group[col], weights=weights)), 4)
+                    for col in ("near_share", "distant_share", "unplaced_share")
+                },
+            }
+        )
+    return pd.DataFrame(rows)

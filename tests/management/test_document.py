@@ -1,0 +1,99 @@
+"""The plan document: every annex for every okrug, in Kazakh and Russian, figures from the store."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from grazing_models.norms import DEMO_TYPE_ROWS
+from grazing_models.vocabulary import SEASONS, SPECIES, parse_seasons
+from pasture import management as mp
+from pasture.management.document import ANNEXES, fmt
+from pasture.management.labels import LANGS, TEXT, annex_heading
+from pasture.management.water import WateringNorms
+from pasture.store import Store
+from tests.pasture import factories
+
+
+@pytest.fixture
+def planned(store: Store) -> Store:
+    factories.fill(store)
+    store.set_meta("load_norm_rows", json.dumps(DEMO_TYPE_ROWS, ensure_ascii=False))
+    for okrug in ("ok-a", "ok-b"):
+        mp.create_plan(store, okrug, 2026, user="akim")
+    return store
+
+
+def _text(pdf: bytes) -> str:
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return " ".join(" ".join(p.extract_text().split()) for p in pages)
+
+
+def _segment(text: str, lang: str, number: str, okrug: str) -> str:
+    """The text of one annex of one okrug: from its heading to the next heading."""
+    start = text.index(f"{annex_heading(number, lang)} — {okrug}")
+    pattern = re.escape(TEXT["annex"][lang].format(n="§")).replace("§", r"[0-9-]+")
+    following = re.compile(pattern).search(text, start + 10)
+    return text[start : following.start() if following else len(text)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lang: str) -> None:
+    pdf = mp.render_district(planned, 2026, lang=lang, fmt="pdf")
+    text = _text(pdf)
+    okrugs = planned.read("okrugs")
+    plots = planned.read("plots")
+    census = planned.read("census")
+    settlements = planned.read("settlements").set_index("id")
+    norms = WateringNorms()
+    assert text.count(TEXT["generated"][lang]) == 0  # hand-made records are not generated
+    for okrug in okrugs.itertuples():
+        name = getattr(okrug, f"name_{lang}")
+        mine = plots[plots["okrug_id"] == okrug.id]
+        for number in ANNEXES:
+            assert f"{annex_heading(number, lang)} — {name}" in text, (number, name)
+        annex1 = _segment(text, lang, "1", name)
+        for p in mine.itertuples():
+            assert f"{p.id} {p.name}" in annex1 and fmt(round(p.area_ha, 1), lang) in annex1
+        annex3 = _segment(text, lang, "3", name)
+        for season in SEASONS:
+            open_ = mine[mine["seasons"].map(lambda s, season=season: season in parse_seasons(s))]
+            if len(open_):
+                assert fmt(round(float(open_["area_ha"].sum()), 1), lang) in annex3
+        if okrug.id == "ok-a":  # the census households are in ok-a's union
+            annex5 = _segment(text, lang, "5", name)
+            village = getattr(settlements.loc["s-a"], f"name_{lang}")
+            hh1 = census[census["household_id"] == "hh1"].iloc[0]
+            assert f"{village} {fmt(1, lang)} {fmt(int(hh1['sheep']), lang)}" in annex5
+            annex4 = _segment(text, lang, "4", name)
+            for season in ("winter", "spring", "summer"):
+                demand = sum(census[s].sum() * norms.litres[season][s] for s in SPECIES) / 1000
+                assert fmt(round(float(demand), 2), lang) in annex4, season
+
+
+def test_okrug_docx_and_generated_banner(demo_gpkg, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import pasture
+
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(demo_gpkg, path)
+    with pasture.open_store(path) as store:
+        okrug = store.read("okrugs")["id"].iloc[0]
+        pid = mp.create_plan(store, okrug, 2026, user="akim")["id"]
+        pdf = mp.render_plan(store, pid, lang="ru")
+        docx = mp.render_plan(store, pid, lang="kk", fmt="docx")
+        decision = mp.render_plan(store, pid, lang="ru", part="decision")
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert all(TEXT["generated"]["ru"] in " ".join(p.extract_text().split()) for p in pages)
+    doc = Document(io.BytesIO(docx))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert sum(h.startswith(TEXT["annex"]["kk"].format(n="7-1")) for h in headings) == 1
+    assert TEXT["generated"]["kk"] in doc.sections[0].header.paragraphs[0].text
+    said = _text(decision)
+    assert "статьи 15 Земельного кодекса" in said and "статьёй 13 Закона" in said
