@@ -135,7 +135,8 @@ def greedy_best(
     deadline: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Deterministic greedy passes, then randomised restarts while time allows: the best
-    plan and its objective. Every pass stops at ``deadline`` (see :func:`_greedy`)."""
+    plan and its objective. Every pass but the first stops at ``deadline`` (see
+    :func:`_greedy`)."""
     cand = _candidates_by_herd_period(pairs)
     t0 = time.perf_counter()
     best: np.ndarray | None = None
@@ -146,7 +147,11 @@ def greedy_best(
     for k, (r, la) in enumerate(tries):
         if k >= 1 and time.perf_counter() - t0 > time_budget:
             break
-        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la, deadline=deadline)
+        # The first pass is the floor plan and is never cut: herds left unplaced because
+        # the clock ran out would read as a forage deficit that is not there. Later
+        # passes only improve on it and stop at the deadline.
+        cut = None if k == 0 else deadline
+        plot_of = _greedy(inputs, params, cand, rng=r, lookahead=la, deadline=cut)
         eaten = fill_eaten(plot_of, inputs, params)
         obj = terms_from_arrays(plot_of, eaten, inputs, params)["total"]
         if obj < best_obj:
