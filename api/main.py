@@ -24,6 +24,7 @@ from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
 from .schemas import ProblemDetails
+from .science import science_router
 from .service import install_docs_assets, service_router
 from .settings import DEFAULT_SECRET, Settings
 from .tiles import tiles_router
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(records_router(responses=PROBLEMS))
     app.include_router(plans_router(responses=PROBLEMS))
     app.include_router(management_router(responses=PROBLEMS))
+    app.include_router(science_router(responses=PROBLEMS))
     app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
     app.include_router(pages_router())

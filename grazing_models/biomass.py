@@ -367,6 +367,30 @@ class Calibration:
             "covariance": self.covariance.tolist(),
         }
 
+    @classmethod
+    def from_summary(cls, doc: Mapping[str, Any]) -> Calibration:
+        """The calibration back from its `summary` (e.g. a stored forage basis).
+
+        Keys that are not the model's or the fit's (notes stored beside them) are ignored.
+        """
+        fit = ("r2", "rmse", "n", "sigma", "covariance")
+        missing = [k for k in (*fit, "form") if k not in doc]
+        if missing:
+            raise ValueError(f"a stored calibration lacks {', '.join(missing)}")
+        form = str(doc["form"])
+        if form not in _FORMS:
+            raise ValueError(f"unknown form {form!r}; use one of {', '.join(_FORMS)}")
+        model_fields = set(_FORMS[form][0].model_fields)
+        model = parse_biomass_model({k: v for k, v in doc.items() if k in model_fields})
+        return cls(
+            model=model,
+            r2=float(doc["r2"]),
+            rmse=float(doc["rmse"]),
+            n=int(doc["n"]),
+            covariance=np.asarray(doc["covariance"], dtype=float),
+            sigma=float(doc["sigma"]),
+        )
+
 
 def calibrate(
     samples: pd.DataFrame | tuple[Array, Array],

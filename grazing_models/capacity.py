@@ -1,9 +1,14 @@
 """Carrying capacity: how many animals a pasture feeds for a season.
 
-docs/domain.md, "Carrying capacity" (2024)::
+docs/domain.md, "Carrying capacity" and "Livestock units and intake" (2024)::
 
-    grazeable_kg           = biomass_kg_dm_per_ha × area_ha × utilisation
-    capacity_head(species) = grazeable_kg / (intake_species × days)
+    allowance_kg           = biomass_kg_dm_per_ha × area_ha × utilisation   (removal)
+    intake_kg              = allowance_kg × harvest_efficiency               (eaten)
+    capacity_head(species) = intake_kg / (intake_species × days)
+
+Utilisation ("take half, leave half") limits *removal*: what is eaten, trampled,
+soiled and lost. Only the harvest-efficiency share of the removal is eaten
+(`DEFAULT_HARVEST_EFFICIENCY`).
 
 Published ranges to sanity-check results: Akmola oblast 0.10–0.17 animals/ha
 (Qi et al. 2025, Remote Sens. 17(8):1477); Mongolia 0.3–2.8 sheep units/ha.
@@ -29,11 +34,13 @@ from grazing_models.vocabulary import SPECIES, parse_seasons
 
 __all__ = [
     "BANDS",
+    "DEFAULT_HARVEST_EFFICIENCY",
     "DEFAULT_NDVI_SEASONS",
     "DEFAULT_UTILISATION",
     "aggregate_capacity",
     "carrying_capacity",
     "grazeable_forage_kg",
+    "intake_forage_kg",
     "plot_capacity",
     "seasonal_ndvi",
 ]
@@ -41,6 +48,13 @@ __all__ = [
 #: Allowable utilisation, "take half, leave half" (docs/domain.md, Livestock units and
 #: intake, 2024); 0.6–0.7 is cited for Kazakh horse pastures.
 DEFAULT_UTILISATION: float = 0.5
+#: Harvest efficiency: the share of the removed forage (the utilisation allowance) that
+#: animals eat; the rest is trampled, soiled or lost. 0.5: under season-long grazing at
+#: moderate (50 %) use about 25 % of the forage is eaten, i.e. half of the removal
+#: (Holechek, White & Hanselka 2001, "Using forage harvest efficiency to determine
+#: stocking rate", Texas AgriLife E-128; docs/domain.md, "Livestock units and intake").
+#: Rotational grazing harvests more (up to ~0.7 of the removal): configurable.
+DEFAULT_HARVEST_EFFICIENCY: float = 0.5
 #: Seasons whose forage is estimated from NDVI. Winter pasture is grazed as dormant
 #: standing crop under snow, which NDVI in the winter window does not measure; its
 #: forage comes from geobotanical yields (`plot_capacity(yield_basis=...)`). An
@@ -74,17 +88,33 @@ def grazeable_forage_kg(
     return biomass_kg_ha * area_ha * utilisation
 
 
+def intake_forage_kg(
+    allowance_kg: Array, *, harvest_efficiency: Array = DEFAULT_HARVEST_EFFICIENCY
+) -> Array:
+    """Forage animals may eat, kg DM: the removal allowance × harvest efficiency.
+
+    ``allowance_kg`` is what `grazeable_forage_kg` allows to be removed; harvest
+    efficiency is the eaten share of it (`DEFAULT_HARVEST_EFFICIENCY`, 0.5, Holechek et
+    al. 2001; docs/domain.md).
+    """
+    h = np.asarray(harvest_efficiency, dtype=float)
+    if np.any((h <= 0) | (h > 1)):
+        raise ValueError("harvest_efficiency must lie in (0, 1]")
+    return allowance_kg * harvest_efficiency
+
+
 def carrying_capacity(
     biomass_kg_ha: Array,
     area_ha: Array,
     *,
     utilisation: Array = DEFAULT_UTILISATION,
+    harvest_efficiency: Array = DEFAULT_HARVEST_EFFICIENCY,
     intake_kg_day: Array,
     days: Array,
 ) -> Array:
     """Number of head a pasture feeds for ``days``.
 
-    ``biomass_kg_ha × area_ha × utilisation / (intake_kg_day × days)``
+    ``biomass_kg_ha × area_ha × utilisation × harvest_efficiency / (intake_kg_day × days)``
     (docs/domain.md, "Carrying capacity", 2024). Every argument may be a scalar, a
     numpy array, a pandas Series or DataFrame; they broadcast (pandas aligns on
     the index), and the result has the broadcast type.
@@ -96,8 +126,11 @@ def carrying_capacity(
     area_ha
         Grazed area, hectares.
     utilisation
-        Fraction of the biomass animals may eat; default 0.5, "take half, leave
-        half" (docs/domain.md, 2024; 0.6–0.7 cited for Kazakh horse pastures).
+        Fraction of the biomass that may be removed (eaten, trampled, soiled);
+        default 0.5, "take half, leave half" (docs/domain.md, 2024; 0.6–0.7 cited for
+        Kazakh horse pastures).
+    harvest_efficiency
+        Eaten share of the removal; default 0.5 (`DEFAULT_HARVEST_EFFICIENCY`).
     intake_kg_day
         Dry-matter intake of one head, kg/day (see `grazing_models.livestock`).
     days
@@ -111,7 +144,8 @@ def carrying_capacity(
     _check_positive("intake_kg_day", intake_kg_day)
     _check_positive("days", days)
     forage = grazeable_forage_kg(biomass_kg_ha, area_ha, utilisation=utilisation)
-    return forage / (intake_kg_day * days)
+    eaten = intake_forage_kg(forage, harvest_efficiency=harvest_efficiency)
+    return eaten / (intake_kg_day * days)
 
 
 def seasonal_ndvi(
@@ -179,6 +213,7 @@ def plot_capacity(
     year: int | None = None,
     windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
     utilisation: float = DEFAULT_UTILISATION,
+    harvest_efficiency: float = DEFAULT_HARVEST_EFFICIENCY,
     table: SpeciesTable | None = None,
     level: float = DEFAULT_INTERVAL_LEVEL,
     ndvi_statistic: Literal["max", "mean", "median"] = "max",
@@ -195,13 +230,15 @@ def plot_capacity(
     ``yield_<season>_cha`` when ``yield_basis`` is given (no band: low = central =
     high), else it is NaN. Then, per docs/domain.md (2024)::
 
-        forage_kg       = biomass × area_ha × utilisation
-        capacity_su     = forage_kg / (intake of one sheep × days)
-        capacity_<sp>   = forage_kg / (intake_<sp>(season) × days)
+        forage_kg       = biomass × area_ha × utilisation          (removal allowance)
+        eaten_kg        = forage_kg × harvest_efficiency
+        capacity_su     = eaten_kg / (intake of one sheep × days)
+        capacity_<sp>   = eaten_kg / (intake_<sp>(season) × days)
 
-    ``capacity_su`` counts sheep-unit *equivalents by intake* (how many sheep the
-    forage feeds); Kazakh sheep-unit coefficients (cattle 5, horse 6) differ from
-    intake ratios (cattle 9/1.4 ≈ 6.4), so compare loads in kg, as `load` does.
+    ``capacity_su`` counts *forage-equivalent sheep* (how many sheep the forage
+    feeds), not Kazakh sheep units: the Kazakh coefficients (cattle 5, horse 6)
+    differ from intake ratios (cattle 9/1.4 ≈ 6.4), so loads are compared in kg, as
+    `load` does.
 
     Parameters
     ----------
@@ -218,7 +255,9 @@ def plot_capacity(
     windows
         Season windows; default `SEASON_WINDOWS` (docs/domain.md, 2024).
     utilisation
-        Allowable utilisation; default 0.5 (docs/domain.md, 2024).
+        Allowable utilisation (removal); default 0.5 (docs/domain.md, 2024).
+    harvest_efficiency
+        Eaten share of the removal; default `DEFAULT_HARVEST_EFFICIENCY` (0.5).
     table
         Species table; default `default_species_table` (docs/domain.md, 2024).
     level
@@ -238,7 +277,7 @@ def plot_capacity(
     -------
     pandas.DataFrame
         One row per plot and season: ``plot_id, union_id, okrug_id, pasture_type,
-        season, year, days, area_ha, utilisation, ndvi, n_obs, source,
+        season, year, days, area_ha, utilisation, harvest_efficiency, ndvi, n_obs, source,
         biomass_{low,central,high}_kg_ha, forage_{low,central,high}_kg,
         capacity_su_{low,central,high}``, and ``capacity_<species>`` (central).
         ``source`` is ``"ndvi"``, ``"yield"`` or ``"none"``.
@@ -279,9 +318,20 @@ def plot_capacity(
     )
     days = np.array([windows[s].days(year) for s in rows["season"]], dtype=float)
     out = rows.drop(columns="_row").assign(
-        year=year, days=days.astype(int), utilisation=utilisation, source=source
+        year=year,
+        days=days.astype(int),
+        utilisation=utilisation,
+        harvest_efficiency=harvest_efficiency,
+        source=source,
     )
-    _add_capacity(out, bands, days, utilisation=utilisation, table=table)
+    _add_capacity(
+        out,
+        bands,
+        days,
+        utilisation=utilisation,
+        harvest_efficiency=harvest_efficiency,
+        table=table,
+    )
     first = ["plot_id", "union_id", "okrug_id", "pasture_type", "season", "year", "days"]
     return out[first + [c for c in out.columns if c not in first]]
 
@@ -348,19 +398,24 @@ def _add_capacity(
     days: np.ndarray,
     *,
     utilisation: float,
+    harvest_efficiency: float,
     table: SpeciesTable,
 ) -> None:
-    """Biomass, forage and capacity columns per band, and capacity per species (in place)."""
+    """Biomass, forage (removal) and capacity (eaten) columns per band, and per species (in place)."""
     area = out["area_ha"].to_numpy()
     sheep_intake = np.array([table["sheep"].intake(s) for s in out["season"]])
     for band, biomass in zip(BANDS, bands, strict=True):
         forage = grazeable_forage_kg(biomass, area, utilisation=utilisation)
+        eaten = intake_forage_kg(forage, harvest_efficiency=harvest_efficiency)
         out[f"biomass_{band}_kg_ha"] = biomass
         out[f"forage_{band}_kg"] = forage
-        out[f"capacity_su_{band}"] = forage / (sheep_intake * days)
+        out[f"capacity_su_{band}"] = eaten / (sheep_intake * days)
+    eaten_central = intake_forage_kg(
+        out["forage_central_kg"].to_numpy(), harvest_efficiency=harvest_efficiency
+    )
     for sp in SPECIES:
         intake = np.array([table[sp].intake(s) for s in out["season"]])
-        out[f"capacity_{sp}"] = out["forage_central_kg"].to_numpy() / (intake * days)
+        out[f"capacity_{sp}"] = eaten_central / (intake * days)
 
 
 def aggregate_capacity(
@@ -392,6 +447,8 @@ def aggregate_capacity(
     ]
     grouped = capacity.groupby([*keys, "season", "year"], dropna=False, sort=True)
     out = grouped[sums].sum(min_count=1)
+    if "harvest_efficiency" in capacity:  # one value per capacity run: kept, not summed
+        out.insert(0, "harvest_efficiency", grouped["harvest_efficiency"].max())
     out.insert(0, "n_plots", grouped.size())
     out.insert(0, "days", grouped["days"].max())
     return out.reset_index()

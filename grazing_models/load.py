@@ -2,8 +2,12 @@
 
 docs/domain.md (2024)::
 
-    demand_kg      = Σ_species head_s × intake_s × days
-    stocking_ratio = demand_kg / grazeable_kg        # > 1: overstocked
+    demand_kg      = Σ_species head_s × intake_s × days            (eaten)
+    stocking_ratio = demand_kg / (allowance_kg × harvest_efficiency) # > 1: overstocked
+
+The allowance limits removal (utilisation); only the harvest-efficiency share of it
+is eaten (`grazing_models.capacity.DEFAULT_HARVEST_EFFICIENCY`), so demand, which is
+intake, is set against the eaten share.
 
 Status: ``"overloaded"`` when the ratio exceeds 1, ``"unused"`` when it is below
 the legal threshold, ``"within capacity"`` otherwise, ``"unknown"`` without a
@@ -21,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grazing_models.capacity import BANDS
+from grazing_models.capacity import BANDS, DEFAULT_HARVEST_EFFICIENCY
 from grazing_models.livestock import SpeciesTable, daily_demand_kg, head_counts
 from grazing_models.vocabulary import SPECIES
 
@@ -158,12 +162,15 @@ def stocking_load(
     unused_threshold
         Legal non-use threshold, default 0.5 (Law 65-VIII, 2024).
 
+    The eaten share of the allowance is the capacity rows' ``harvest_efficiency``
+    (the value capacity was computed with), else `DEFAULT_HARVEST_EFFICIENCY`.
+
     Returns
     -------
     pandas.DataFrame
         The capacity rows with ``sheep..camels`` heads, ``demand_kg`` (Σ heads ×
         intake(season) × days, docs/domain.md 2024), ``stocking_ratio_{low,central,high}``
-        (demand over high, central and low forage) and ``status`` from the central
+        (demand over the eaten share of high, central and low forage) and ``status`` from the central
         ratio. A group without livestock has demand 0 (status unused).
     """
     need = [by, "season", "days", *(f"forage_{b}_kg" for b in BANDS)]
@@ -180,9 +187,14 @@ def stocking_load(
         daily = daily_demand_kg(out.loc[idx, list(SPECIES)], table=table, season=str(season))
         demand[out.index.get_indexer(idx)] = np.asarray(daily) * out.loc[idx, "days"].to_numpy()
     out["demand_kg"] = demand
+    efficiency = (
+        out["harvest_efficiency"].to_numpy(dtype=float)
+        if "harvest_efficiency" in out
+        else np.full(len(out), DEFAULT_HARVEST_EFFICIENCY)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         for band, forage_band in zip(BANDS, ("high", "central", "low"), strict=True):
-            forage = out[f"forage_{forage_band}_kg"].to_numpy(dtype=float)
+            forage = out[f"forage_{forage_band}_kg"].to_numpy(dtype=float) * efficiency
             ratio = np.where(forage > 0, demand / np.where(forage > 0, forage, 1.0), np.nan)
             ratio = np.where((forage == 0) & (demand > 0), np.inf, ratio)
             out[f"stocking_ratio_{band}"] = ratio

@@ -601,6 +601,11 @@ def build_demo_ndvi(
     compute_ndvi_stats(store)
     say("geobotanical survey (generated from NDVI)")
     survey_yields_from_ndvi(store, seed=seed, user=user)
+    from .science.forage_basis import calibrate_demo_basis
+
+    # the district's one forage basis, labelled GENERATED: capacity and the planner read it
+    say("forage basis (calibrated on the generated survey)")
+    calibrate_demo_basis(store)
     return manifest
 
 

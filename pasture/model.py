@@ -347,6 +347,7 @@ CAPACITY = Table(
         *(Field(f"capacity_su_{k}", R) for k in _LOW_CENTRAL_HIGH),
         *(Field(f"capacity_{s}", R) for s in SPECIES),
         Field("model", J, description="biomass model and parameters used"),
+        Field("harvest_efficiency", R, description="eaten share of the removal allowance"),
     ),
     ("plot_id", "year", "season"),
 )
@@ -368,6 +369,11 @@ LOAD = Table(
             T,
             description="against Order 3-3/332: over the norm, within the norm, unused (< 50 %), no norm",
         ),
+        Field("norm_load", R, description="livestock as a share of the permissible load"),
+        Field("disagreement", T, description="why the norm and capacity statuses disagree"),
+        Field("load_source", T, description="where the livestock came from (plan, census)"),
+        Field("condition", T, description="plot condition the norm row is read for"),
+        Field("condition_basis", T, description="why the plot has that condition"),
     ),
     ("level", "group_id", "year", "season"),
 )

@@ -20,9 +20,9 @@ from .main import DEMO_HOOKS, DEMO_SERVER, main
 from .management import management_plan
 from .ndvi import ndvi
 from .plan import plan
-from .science import capacity, load, trends
+from .science import calibrate_command, capacity, load, trends
 
-for _command in (ndvi, capacity, load, trends, plan):
+for _command in (ndvi, capacity, load, trends, plan, calibrate_command):
     main.add_command(_command)
 main.add_command(management_plan)
 

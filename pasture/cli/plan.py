@@ -245,6 +245,17 @@ def _print_summary(row: dict[str, Any]) -> None:
                 f"({s['unplaced_herd_periods']} herd-weeks)",
             ),
         ]
+    forage = s.get("forage")
+    if forage:  # what the plan assumes of forage (issue 16): printed with every plan
+        lines += [
+            ("basis", str(forage["basis_label"])),
+            (
+                "assumes",
+                f"{forage['band']} forage band; {forage['eaten']} "
+                f"(harvest efficiency {forage['harvest_efficiency']:g}); "
+                f"regrowth {forage['regrowth']}",
+            ),
+        ]
     if "error" in s:
         lines.append(("error", str(s["error"]).splitlines()[0]))
     for k, v in lines:
@@ -267,7 +278,7 @@ def _print_deficits(deficits: pd.DataFrame) -> None:
         "union",
         "weeks",
         "deficit t DM",
-        "max sheep units to move",
+        "max forage-equivalent sheep to move",
         "or feed t DM",
         "first week",
         title="Deficits per union",

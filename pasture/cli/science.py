@@ -1,4 +1,4 @@
-"""Commands of the grazing science: ``capacity``, ``load`` and ``trends``.
+"""Commands of the grazing science: ``calibrate``, ``capacity``, ``load`` and ``trends``.
 
 Plain `click.command` objects; the main group registers them
 (``main.add_command(capacity)``) and maps domain errors to exit codes. Each
@@ -16,8 +16,13 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from grazing_models.biomass import BiomassModels, BiomassPredictor, parse_biomass_model
-from grazing_models.capacity import BANDS, DEFAULT_UTILISATION, aggregate_capacity
+from grazing_models.biomass import DEFAULT_INTERVAL_LEVEL
+from grazing_models.capacity import (
+    BANDS,
+    DEFAULT_HARVEST_EFFICIENCY,
+    DEFAULT_UTILISATION,
+    aggregate_capacity,
+)
 from grazing_models.degradation import DEFAULT_Q, MIN_YEARS
 from grazing_models.load import UNUSED_THRESHOLD
 from grazing_models.norms import UNUSED_WORDING, NormTable
@@ -27,7 +32,7 @@ from ..errors import InvalidInput, NotFound
 from ..science.load import parse_norm_rows
 from .common import open_url, out, store_option
 
-__all__ = ["capacity", "load", "trends"]
+__all__ = ["calibrate_command", "capacity", "load", "trends"]
 
 
 _FORMS = ["linear", "exponential", "power", "quadratic"]
@@ -45,27 +50,58 @@ def _num(value: Any, fmt: str = ",.0f") -> str:
     return format(v, fmt)
 
 
-def _load_models(path: Path) -> BiomassModels:
-    """Models from JSON ``{pasture_type: {"form": ..., ...}, "*": default}``."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFound(f"no such models file: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(str(path), [f"not JSON: {exc}"]) from None
-    if not isinstance(doc, dict) or not doc:
-        raise InvalidInput(str(path), ["expected an object {pasture_type: model parameters}"])
-    models: dict[str, BiomassPredictor] = {}
-    problems = []
-    for kind, params in doc.items():
-        try:
-            models[str(kind)] = parse_biomass_model(params)
-        except (ValueError, TypeError) as exc:
-            problems.append(f"model {kind!r}: {exc}")
-    if problems:
-        raise InvalidInput(str(path), problems)
-    default = models.pop("*", None)
-    return BiomassModels(models=models, default=default)
+@click.command("calibrate")
+@store_option
+@click.option(
+    "--yield-basis",
+    type=click.Choice(["auto", "fresh", "air_dry", "dry"]),
+    default="auto",
+    show_default=True,
+    help="what the plots' geobotanical yields weigh; auto: air_dry for the demo store "
+    "(its GENERATED yields), else give it",
+)
+@click.option(
+    "--form",
+    type=click.Choice(_FORMS),
+    default="linear",
+    show_default=True,
+    help="model form to calibrate",
+)
+@click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_INTERVAL_LEVEL,
+    show_default=True,
+    help="level of the prediction interval behind every low/high forage figure",
+)
+@click.option("--user", default="cli", show_default=True, help="recorded as who calibrated")
+def calibrate_command(store_url: str, yield_basis: str, form: str, level: float, user: str) -> None:
+    """Calibrate the district's one forage basis (NDVI→biomass) on the plots' yields; store it.
+
+    Capacity, load, the planner, maps and exports all read this basis. Run
+    `pasture capacity` afterwards: stored capacity rows name the basis they used.
+    """
+    with open_url(store_url) as store:
+        demo = bool(store.get_meta("demo"))
+        if yield_basis == "auto":
+            if not demo:
+                raise click.UsageError(
+                    "give --yield-basis fresh, air_dry or dry: what the survey weighed"
+                )
+            basis = science.calibrate_demo_basis(store, form=form)  # type: ignore[arg-type]
+        else:
+            basis = science.calibrate_forage_basis(
+                store,
+                yield_basis=yield_basis,  # type: ignore[arg-type]
+                user=user,
+                form=form,  # type: ignore[arg-type]
+                level=level,
+                generated=demo,
+                description=science.DEMO_CALIBRATION_NOTE if demo else "",
+            )
+    _print_calibration(basis.calibration)
+    out.print(basis.label)
+    out.print("stored as the store's forage basis; run `pasture capacity` to use it")
 
 
 @click.command("capacity")
@@ -78,76 +114,25 @@ def _load_models(path: Path) -> BiomassModels:
     type=click.FloatRange(0, 1),
     default=DEFAULT_UTILISATION,
     show_default=True,
-    help="allowable utilisation, 'take half, leave half' (docs/domain.md)",
+    help="allowable removal (eaten, trampled, soiled), 'take half, leave half' (docs/domain.md)",
 )
 @click.option(
-    "--yield-basis",
-    type=click.Choice(["auto", "fresh", "air_dry", "dry", "none"]),
-    default="auto",
+    "--harvest-efficiency",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=DEFAULT_HARVEST_EFFICIENCY,
     show_default=True,
-    help="what the plots' geobotanical yields weigh; auto: air_dry for the demo store, else none",
-)
-@click.option(
-    "--models",
-    "models_file",
-    type=click.Path(path_type=Path),
-    help="JSON biomass models {pasture_type: {form, a, b, ...}, '*': default}; "
-    "without it, models are calibrated against the plots' yields",
-)
-@click.option(
-    "--form",
-    type=click.Choice(_FORMS),
-    default="linear",
-    show_default=True,
-    help="model form to calibrate",
+    help="eaten share of the removal (Holechek et al. 2001; docs/domain.md)",
 )
 def capacity(
-    store_url: str,
-    year: int | None,
-    utilisation: float,
-    yield_basis: str,
-    models_file: Path | None,
-    form: str,
+    store_url: str, year: int | None, utilisation: float, harvest_efficiency: float
 ) -> None:
-    """Compute forage and carrying capacity of every plot and season, and store it."""
+    """Compute forage and carrying capacity of every plot and season through the forage basis."""
     with open_url(store_url) as store:
-        basis = yield_basis
-        if basis == "auto":
-            basis = science.DEMO_YIELD_BASIS if store.get_meta("demo") else "none"
-        basis_arg: Any = None if basis == "none" else basis
-        ndvi = science.read_ndvi(store)
-        calibration = None
-        if models_file is not None:
-            models: Any = _load_models(models_file)
-        elif basis_arg is None:
-            raise click.UsageError(
-                "give --models FILE, or --yield-basis to calibrate against the plots' yields"
-            )
-        else:
-            plots = science.read_plots(store)
-            calibration = science.calibrate_biomass_models(
-                plots,
-                ndvi,
-                yield_basis=basis_arg,
-                form=form,  # type: ignore[arg-type]
-                description=(
-                    "GENERATED demo geobotanical yields against seasonal peak NDVI"
-                    if store.get_meta("demo")
-                    else ""
-                ),
-            )
-            models = calibration
+        basis = science.read_forage_basis(store)
         rows = science.compute_capacity(
-            store,
-            year=year,
-            models=models,
-            utilisation=utilisation,
-            yield_basis=basis_arg,
-            ndvi=ndvi,
+            store, year=year, utilisation=utilisation, harvest_efficiency=harvest_efficiency
         )
     year_done = int(rows["year"].iat[0]) if len(rows) else year
-    if calibration is not None:
-        _print_calibration(calibration)
     groups = aggregate_capacity(
         rows.assign(union_id=rows["union_id"].fillna(science.PUBLIC_GROUP)), by="union_id"
     )
@@ -157,11 +142,11 @@ def capacity(
         "days",
         "plots",
         "area ha",
-        "forage t DM (low / central / high)",
-        "capacity SU (low / central / high)",
-        "SU/ha",
-        title=f"Carrying capacity {year_done} per union (sheep units by intake, utilisation "
-        f"{utilisation:g})",
+        "forage allowance t DM (low / central / high)",
+        "forage-equivalent sheep (low / central / high)",
+        "per ha",
+        title=f"Carrying capacity {year_done} per union (utilisation {utilisation:g} of the "
+        f"standing crop removed, {harvest_efficiency:g} of that eaten)",
     )
     for row in groups.itertuples(index=False):
         table.add_row(
@@ -179,6 +164,11 @@ def capacity(
     out.print(
         f"{len(rows):,} plot-season rows stored for {year_done}: "
         + ", ".join(f"{n:,} from {s}" for s, n in sorted(by_source.items()))
+    )
+    out.print(f"[italic]{basis.label}[/]")
+    out.print(
+        "[italic]forage-equivalent sheep: how many sheep (1.4 kg DM/day) the eaten forage "
+        "feeds; not Kazakh sheep units (cattle 5, horse 6, camel 7)[/]"
     )
 
 
@@ -263,17 +253,33 @@ def load(
     shown = rows[rows["level"] == level]
     if level == "plot":
         shown = shown[shown["demand_kg"] > 0]
+    out.print(_load_table(shown, level=level, year=int(rows["year"].iat[0])))
+    at_level = rows[rows["level"] == level]
+    counts = at_level["status"].value_counts().to_dict()
+    out.print("capacity status: " + ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
+    out.print(f"livestock: {at_level['load_source'].iat[0]}")
+    out.print(
+        "Union and okrug levels count each household's latest census on the union's own "
+        "plots (the plan also grazes public pasture); public pasture and okrugs without a "
+        "union: livestock unknown. Sheep units: Kazakh coefficients (cattle 5, horse 6)."
+    )
+    _print_norm_notes(at_level, norms)
+    _print_disagreements(at_level)
+
+
+def _load_table(shown: pd.DataFrame, *, level: str, year: int) -> Table:
+    """Both loads and both statuses side by side, one row per group and season."""
     table = Table(
         level,
         "season",
         "sheep units",
         "demand t DM",
         "forage t DM",
-        "ratio (low–high)",
-        "status",
+        "of capacity (low–high)",
+        "capacity status",
+        "of the norm",
         "norm status",
-        title=f"Load {int(rows['year'].iat[0])} per {level}"
-        + (" (plots with herds)" if level == "plot" else ""),
+        title=f"Load {year} per {level}" + (" (plots with livestock)" if level == "plot" else ""),
     )
     for row in shown.itertuples(index=False):
         ratio = (
@@ -289,16 +295,27 @@ def load(
             _num(row.forage_central_kg / 1000),
             ratio,
             f"[{style}]{row.status}[/]" if style else str(row.status),
+            _num(row.norm_load, ".2f"),
             str(row.norm_status),
         )
-    out.print(table)
-    counts = rows[rows["level"] == level]["status"].value_counts().to_dict()
-    out.print(", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
-    out.print(
-        "Union and okrug levels count each household's latest census; the plot level counts "
-        "the herds on each plot. Public pasture and okrugs without a union: livestock unknown."
-    )
-    _print_norm_notes(rows[rows["level"] == level], norms)
+    return table
+
+
+def _print_disagreements(rows: pd.DataFrame) -> None:
+    """Why the two statuses disagree, counted by reason, and the unused rows explained."""
+    reasons = rows["disagreement"].dropna().str.split(" [(]", n=1, regex=True).str[0]
+    if len(reasons):
+        out.print(f"the two statuses disagree on {len(reasons):,} row(s):")
+        for reason, n in reasons.value_counts().items():
+            out.print(f"  {n:,} × {reason}")
+    unused = rows[rows["norm_status"] == "unused"]
+    if len(unused):
+        empty = int((unused["demand_kg"].fillna(0) <= 0).sum())
+        out.print(
+            f"{len(unused):,} row(s) unused under the law (< 50 % of the norm): {empty:,} carry "
+            f"no livestock at all in the {'plan' if 'plan' in str(rows['load_source'].iat[0]) else 'census'}, "
+            f"{len(unused) - empty:,} carry some but less than half the permissible load"
+        )
 
 
 def _norm_table(path: Path | None) -> NormTable:

@@ -163,7 +163,7 @@ def plot_facts(
         capacity_text = by_season(
             rows,
             "plot_id",
-            lambda r: t.quantity(r.get("capacity_su_central"), "sheep units"),
+            lambda r: t.quantity(r.get("capacity_su_central"), "forage-equivalent sheep"),
             t,
         )
     if load is not None:

@@ -20,7 +20,6 @@ from .export import EXPORT_FORMATS, ExportFormat, export_plan
 from .inputs import rotation_inputs
 from .params import (
     DEFAULT_MIGRATION_KM,
-    DEMO_BIOMASS_MODELS,
     MAX_MILP_PAIRS,
     PlanningParams,
     PlanRejected,
@@ -39,7 +38,6 @@ from .service import (
 
 __all__ = [
     "DEFAULT_MIGRATION_KM",
-    "DEMO_BIOMASS_MODELS",
     "DEMO_USER",
     "EXPORT_FORMATS",
     "MAX_MILP_PAIRS",

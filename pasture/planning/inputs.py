@@ -5,17 +5,21 @@
 and builds :class:`~grazing_models.rotation.RotationInputs` for one grazing year
 (spring through autumn, in weeks).
 
-Forage (DESIGN.md, NDVI and forage)::
+Forage comes from the store's one forage basis, through the same computation as the
+capacity table (`pasture.science.capacity.season_forage`), so a plot's season
+allowance in the plan is its capacity row's forage::
 
-    ndvi[p, week]      = NDVI of plot p interpolated in time to the middle of the week
-    biomass[p, week]   = model[pasture type of p](ndvi), kg DM/ha, clipped to [0, max]
-    green_kg           = biomass × area_ha
-    available_kg[week] = max(green_kg[week], (1 - cured_loss) × available_kg[week - 1])
-                         (ungrazed standing forage: green, or cured and left standing)
-    regrowth_kg        = regrowth_per_week × green_kg × period_days / 7
+    standing_kg[p, s]  = biomass_<band>_kg_ha[p, s] × area_ha        (season_forage)
+    shape[p, week]     = green-up to date: the running maximum of the basis's central
+                         biomass at the week's interpolated NDVI, over its season
+                         maximum (1 at and after the season's peak)
+    available_kg[week] = standing_kg[p, season of week] × shape × harvest_efficiency
+    regrowth_kg        = regrowth_per_week × available_kg × period_days / 7  (0: off)
 
-The planner applies the utilisation ("take half, leave half", docs/domain.md) to
-``available_kg`` itself.
+The planner lets herds eat ``utilisation × available_kg`` (less what they ate
+before): utilisation limits *removal* (eaten, trampled, soiled: docs/domain.md), and
+``available_kg`` is already the eaten share of the stand (harvest efficiency), so
+what herds eat is utilisation × harvest efficiency of the standing crop.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from grazing_models.rotation import Herd, Period, Plot, RotationInputs
 
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES, parse_seasons
+from ..science.capacity import season_forage
+from ..science.forage_basis import ForageBasis, read_forage_basis
 from ..store.base import Store
 from .params import PlanningParams
 from .periods import grazing_weeks
@@ -158,14 +164,6 @@ def _plot_scores(
     return deg, load, info
 
 
-def _standing_crop(green: np.ndarray, *, keep: float) -> np.ndarray:
-    """Green biomass plus cured forage carried forward: ``s[t] = max(g[t], keep × s[t-1])``."""
-    out = green.copy()
-    for t in range(1, out.shape[1]):
-        np.maximum(out[:, t], keep * out[:, t - 1], out=out[:, t])
-    return out
-
-
 @dataclass(frozen=True)
 class BuiltInputs:
     """The planner's inputs, and what was found building them (kept in the plan's summary)."""
@@ -185,11 +183,14 @@ class _Layers:
 
 @dataclass(frozen=True)
 class _Forage:
-    """Per plot and period: NDVI at the period's middle, standing forage and regrowth (kg DM)."""
+    """Per plot and period: NDVI at the period's middle, edible standing forage and regrowth
+    (kg DM); the basis it came from and each plot's standing crop per season."""
 
     weekly_ndvi: np.ndarray
     available: np.ndarray
     regrowth: np.ndarray
+    basis: ForageBasis
+    seasons: pd.DataFrame
 
 
 def build_inputs(
@@ -204,9 +205,14 @@ def build_inputs(
     ndvi_year = planning.ndvi_year or season_year
     mids = _period_middles(periods, season_year=season_year, ndvi_year=ndvi_year, days=period_days)
     layers = _read_layers(store, planning)
-    _check_biomass_models(layers.plots, planning)
     forage = _forage(
-        store, layers.plots, mids, ndvi_year=ndvi_year, planning=planning, period_days=period_days
+        store,
+        layers.plots,
+        mids,
+        [p.season for p in periods],
+        ndvi_year=ndvi_year,
+        planning=planning,
+        period_days=period_days,
     )
     crs = _local_crs(layers.plots)
     local = layers.plots.to_crs(crs)
@@ -310,36 +316,18 @@ def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
     return _Layers(plots, water, herds)
 
 
-def _check_biomass_models(plots: pd.DataFrame, planning: PlanningParams) -> None:
-    """Every pasture type has a biomass model, or there is a default one."""
-    types = plots["pasture_type"].astype(str).to_numpy()
-    no_model = sorted(
-        set(types) - set(planning.biomass_models)
-        if planning.default_biomass_model is None
-        else set()
-    )
-    if no_model:
-        raise InvalidInput(
-            "biomass models",
-            [
-                f"no biomass model for pasture type {t!r}; add it to "
-                f"PlanningParams.biomass_models or set default_biomass_model "
-                f"(models exist for: {', '.join(sorted(planning.biomass_models))})"
-                for t in no_model
-            ],
-        )
-
-
 def _forage(
     store: Store,
     plots: pd.DataFrame,
     mids: pd.DatetimeIndex,
+    labels: Sequence[str],
     *,
     ndvi_year: int,
     planning: PlanningParams,
     period_days: int,
 ) -> _Forage:
-    """Forage per plot and period from NDVI through each pasture type's biomass model."""
+    """Edible standing forage per plot and period through the forage basis (module docstring)."""
+    basis = read_forage_basis(store)
     ndvi = _ndvi_for_year(
         store, ndvi_year, mids.min(), mids.max(), margin_days=planning.max_ndvi_gap_days
     )
@@ -350,22 +338,54 @@ def _forage(
         min_valid_fraction=planning.min_valid_fraction,
         max_gap_days=planning.max_ndvi_gap_days,
     )
-    types = plots["pasture_type"].astype(str).to_numpy()
-    biomass = np.zeros_like(weekly)
-    for t in np.unique(types):
-        model = planning.biomass_models.get(str(t), planning.default_biomass_model)
-        assert model is not None
-        rows = types == t
-        biomass[rows] = np.asarray(model(weekly[rows]), dtype=float)
-    missing = ~np.isfinite(biomass)
-    biomass[missing] = 0.0
-    area = plots["area_ha"].astype(float).to_numpy()
-    green = biomass * area[:, None]
-    available = _standing_crop(
-        green, keep=(1.0 - planning.cured_loss_per_week) ** (period_days / 7.0)
+    seasons = season_forage(
+        plots,
+        ndvi,
+        basis,
+        year=ndvi_year,
+        windows=planning.season_windows(),
+        harvest_efficiency=planning.harvest_efficiency,
+        table=planning.species_table(),
     )
-    regrowth = planning.regrowth_per_week * green * period_days / 7.0
-    return _Forage(weekly, available, regrowth)
+    standing = _season_standing(plots, seasons, labels, band=planning.forage_band)
+    types = plots["pasture_type"].astype(str).to_numpy()
+    green = np.asarray(basis.models(weekly.ravel(), np.repeat(types, weekly.shape[1])))
+    shape = _greenup_shape(green.reshape(weekly.shape), labels)
+    available = standing * shape * planning.harvest_efficiency
+    regrowth = planning.regrowth_per_week * available * period_days / 7.0
+    return _Forage(weekly, available, regrowth, basis, seasons)
+
+
+def _season_standing(
+    plots: pd.DataFrame, seasons: pd.DataFrame, labels: Sequence[str], *, band: str
+) -> np.ndarray:
+    """Standing crop (kg DM) of each plot in the season of each period; 0 where unknown."""
+    standing = seasons[f"biomass_{band}_kg_ha"] * seasons["area_ha"]
+    lookup = dict(
+        zip(zip(seasons["plot_id"], seasons["season"], strict=True), standing, strict=True)
+    )
+    out = np.array(
+        [[lookup.get((pid, label), 0.0) for label in labels] for pid in plots["id"]], dtype=float
+    )
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _greenup_shape(green: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """Share of the season's standing crop grown by each period: 1 from the season's peak on.
+
+    Within each season's periods, the running maximum of the green biomass over its
+    season maximum. A plot without NDVI in a season (or without green biomass) gets 1:
+    its standing crop is the capacity row's, with no green-up known.
+    """
+    shape = np.ones_like(green)
+    names = np.asarray(labels)
+    for season in dict.fromkeys(labels):
+        cols = np.flatnonzero(names == season)
+        reached = np.fmax.accumulate(np.nan_to_num(green[:, cols], nan=0.0), axis=1)
+        peak = reached[:, -1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shape[:, cols] = np.where(peak > 0, reached / np.where(peak > 0, peak, 1.0), 1.0)
+    return shape
 
 
 def _water_km(local: pd.DataFrame, water: pd.DataFrame, crs: str) -> np.ndarray:
@@ -490,6 +510,7 @@ def _info(
     labels = [p.season for p in periods]
     weekly, available = forage.weekly_ndvi, forage.available
     return {
+        "forage": _forage_info(forage, planning),
         "n_plots": inputs.n_plots,
         "n_herds": inputs.n_herds,
         "n_periods": inputs.n_periods,
@@ -501,6 +522,26 @@ def _info(
         "herds_skipped_no_livestock": skipped,
         "sheep_units": float(sum(h.sheep_units for h in inputs.herds)),
         "ungrazed_forage_peak_kg": float(available.max(axis=1).sum()) if available.size else 0.0,
+    }
+
+
+def _forage_info(forage: _Forage, planning: PlanningParams) -> dict[str, Any]:
+    """What the plan assumes of forage: printed with the plan and stored in its summary."""
+    basis = forage.basis
+    regrowth = (
+        f"{planning.regrowth_per_week:g} of the stand per week (an assumption, unsourced)"
+        if planning.regrowth_per_week > 0
+        else "off: no sourced regrowth model (docs/domain.md, Seasons)"
+    )
+    return {
+        "basis": basis.id,
+        "basis_label": basis.label,
+        "generated": basis.generated,
+        "band": planning.forage_band,
+        "interval_level": basis.level,
+        "harvest_efficiency": planning.harvest_efficiency,
+        "regrowth": regrowth,
+        "eaten": "utilisation × harvest efficiency of each plot's standing crop",
     }
 
 
@@ -520,8 +561,8 @@ def rotation_inputs(
     season_year
         Year of the grazing season (spring through autumn).
     planning
-        How data become inputs (biomass models, windows, regrowth, scenario
-        factors); defaults documented on :class:`PlanningParams`.
+        How data become inputs (forage band, harvest efficiency, windows,
+        regrowth, scenario factors); defaults documented on :class:`PlanningParams`.
     period_days
         Length of a period, days; must equal ``RotationParams.period_days`` of
         the plan (7: weeks).
@@ -538,14 +579,15 @@ def rotation_inputs(
         ``plot`` in the season year, or the latest earlier year with rows;
         both 0 when the tables are empty); herds with sheep units and daily demand from their
         composition (species table); weekly periods labelled by season; the
-        ungrazed standing forage per plot and period (kg DM) and its regrowth.
+        edible share of the ungrazed standing forage per plot and period (kg DM,
+        see the module docstring) and its regrowth.
 
     Raises
     ------
     NotFound
-        When there is no NDVI for the year, or no plots or herds.
+        When there is no NDVI for the year, no forage basis, or no plots or herds.
     InvalidInput
-        When a pasture type has no biomass model, or there are no water points.
+        When there are no water points.
     """
     return build_inputs(
         store,

@@ -1,17 +1,18 @@
 """How the store's data become planner inputs (PlanningParams), its defaults, and PlanRejected.
 
-The default biomass models (:data:`DEMO_BIOMASS_MODELS`) are *assumptions*
-sized for the generated demo district; a real district must configure its own
-(docs/domain.md, NDVI to biomass: no published equation for Kazakh mountain pastures).
+Forage comes from the store's one forage basis (``pasture.science.forage_basis``),
+the same computation as the capacity table (``pasture.science.capacity.season_forage``):
+the planner has no biomass model of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grazing_models.biomass import BiomassModel, Exponential, Linear, Power, Quadratic
+from grazing_models.capacity import DEFAULT_HARVEST_EFFICIENCY
 from grazing_models.livestock import SpeciesTable, default_species_table
 from grazing_models.rotation import Violation
 from grazing_models.rotation.model import (
@@ -27,7 +28,6 @@ __all__ = [
     "DEFAULT_MAX_STAY_DAYS_BY_SEASON",
     "DEFAULT_MIGRATION_KM",
     "DEFAULT_MIN_REST_DAYS_BY_SEASON",
-    "DEMO_BIOMASS_MODELS",
     "MAX_MILP_PAIRS",
     "PlanRejected",
     "PlanningParams",
@@ -44,54 +44,6 @@ MAX_MILP_PAIRS = 200_000
 #: transhumance routes then and reach the Asy plateau in May (docs/domain.md, Seasons).
 #: An assumption: the demo's foothill pastures lie 20-100 km from the jailau.
 DEFAULT_MIGRATION_KM = 100.0
-
-# NDVI of bare soil and dormant pasture: biomass is zero at and below it. An
-# *assumption*, matching the demo's winter NDVI (0.08-0.10) and the usual
-# bare-soil NDVI of ~0.1.
-_BARE_NDVI = 0.1
-
-
-def _demo_linear(kg_ha: float, at_ndvi: float, *, source: str) -> Linear:
-    """A linear model through (bare soil NDVI, 0) and (``at_ndvi``, ``kg_ha``), capped at 1.5×."""
-    a = round(kg_ha / (at_ndvi - _BARE_NDVI), -1)
-    return Linear(a=a, b=-a * _BARE_NDVI, max_kg_ha=round(1.5 * kg_ha, -1), source=source)
-
-
-#: Default NDVI → biomass models (kg DM/ha) per pasture type of the demo district.
-#: Linear ``a·ndvi + b``, zero at NDVI 0.1 (bare soil, *assumption*), passing
-#: through a reference magnitude at the median peak NDVI of that type in the
-#: demo's generated NDVI, and capped at 1.5 times that magnitude. The magnitudes
-#: come from docs/domain.md (2024): semi-desert peak 1,370 kg DM/ha (Dzhanybek);
-#: high-mountain summer pasture 400-500 kg/ha (450 used); foothill and mountain
-#: meadow steppe 875 kg DM/ha, the horse-norm check (3.5 t/ha fresh July yield
-#: at 25% dry matter). They are *assumptions* for the generated demo, not a
-#: calibration: configure :attr:`PlanningParams.biomass_models` per district.
-DEMO_BIOMASS_MODELS: Mapping[str, Linear] = {
-    "semi_desert": _demo_linear(
-        1370.0,
-        0.40,
-        source="demo assumption: 1,370 kg DM/ha at NDVI 0.40 (Dzhanybek semi-desert peak, docs/domain.md 2024)",
-    ),
-    "foothill_steppe": _demo_linear(
-        875.0,
-        0.52,
-        source="demo assumption: 875 kg DM/ha at NDVI 0.52 (horse-norm check 3.5 t/ha fresh x 0.25, docs/domain.md 2024)",
-    ),
-    "mountain_meadow_steppe": _demo_linear(
-        875.0,
-        0.62,
-        source="demo assumption: 875 kg DM/ha at NDVI 0.62 (horse-norm check 3.5 t/ha fresh x 0.25, docs/domain.md 2024)",
-    ),
-    "alpine_meadow": _demo_linear(
-        450.0,
-        0.62,
-        source="demo assumption: 450 kg DM/ha at NDVI 0.62 (high-mountain summer 4-5 c/ha, docs/domain.md 2024)",
-    ),
-}
-
-
-def _default_models() -> dict[str, Linear | Exponential | Power | Quadratic]:
-    return dict(DEMO_BIOMASS_MODELS)
 
 
 def _default_windows() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
@@ -114,34 +66,34 @@ class PlanningParams(BaseModel):
         bounds assumed). Where two windows overlap (September: summer and
         autumn) a week takes the season that began last (autumn: herds come
         down), like ``grazing_models.rotation.instances.season_of``.
-    biomass_models
-        NDVI → biomass model (kg DM/ha) per pasture type; default
-        :data:`DEMO_BIOMASS_MODELS` (assumptions for the demo district).
-    default_biomass_model
-        Model for pasture types without their own; ``None``: such plots are an
-        error that names them.
+    forage_band
+        Which band of the forage basis's prediction interval the plan grazes:
+        ``"central"`` (default), or ``"low"`` for a cautious plan. Recorded with
+        the plan. The season's standing crop of each plot is the capacity table's
+        (``pasture.science.capacity.season_forage``).
+    harvest_efficiency
+        Eaten share of the removal the utilisation allows (eaten, trampled,
+        soiled): the planner's herds may *eat* utilisation × harvest efficiency
+        of the standing crop. Default 0.5 (Holechek, White & Hanselka 2001, Texas
+        AgriLife E-128; docs/domain.md, Livestock units and intake).
     ndvi_year
         Year whose NDVI gives the forage; default the season year itself. Plan
         the coming season from last year's NDVI by setting it.
     min_valid_fraction
-        NDVI composites whose valid fraction is below this are ignored
-        (docs/domain.md, Satellite NDVI: every value comes with its valid fraction).
-        Default 0.0, as ``grazing_models.capacity.plot_capacity``.
+        NDVI composites whose valid fraction is below this are ignored in the
+        weekly green-up shape (docs/domain.md, Satellite NDVI: every value comes
+        with its valid fraction). Default 0.0; the season's forage itself follows
+        the forage basis's own threshold.
     max_ndvi_gap_days
         A week farther than this from any valid composite of its plot has no
-        NDVI estimate; its forage is 0 and the plot is counted in the plan's
-        summary. Default 40 days: two 16-day MODIS composites and a week.
+        NDVI estimate: until the season's first estimate its forage is 0; after
+        it, the standing crop reached stays. Default 40 days: two 16-day MODIS
+        composites and a week.
     regrowth_per_week
-        Regrowth per week as a share of the week's green biomass (from NDVI),
-        repaying earlier grazing. Default 0.10, an *assumption* read from the
-        rest periods of docs/domain.md (Seasons: 20-60 days of rest let a sward
-        recover a 50% take, i.e. roughly 10% of the stand per week).
-    cured_loss_per_week
-        NDVI sees green biomass only; after the peak the forage cures and stays
-        standing (docs/domain.md: winter pasture is grazed as dormant standing crop).
-        The standing forage of a week is the larger of its green biomass and the
-        previous week's standing forage less this share (weathering and
-        trampling). Default 0.05, an *assumption*; 1.0 uses green biomass only.
+        Regrowth per week as a share of the week's standing crop, repaying
+        earlier grazing. Default 0.0, off: docs/domain.md (Seasons) asks for a
+        source before regrowth enters a plan, and none is cited. A value > 0 is
+        an *assumption* the plan records and prints.
     degradation_scores
         Degradation score in [0, 1] per ``trends.status``; default degrading 1,
         everything else 0. Plots without a trend score 0.
@@ -171,13 +123,12 @@ class PlanningParams(BaseModel):
     windows: dict[str, tuple[tuple[int, int], tuple[int, int]]] = Field(
         default_factory=_default_windows
     )
-    biomass_models: dict[str, BiomassModel] = Field(default_factory=_default_models)
-    default_biomass_model: BiomassModel | None = None
+    forage_band: Literal["low", "central", "high"] = "central"
+    harvest_efficiency: float = Field(default=DEFAULT_HARVEST_EFFICIENCY, gt=0.0, le=1.0)
     ndvi_year: int | None = None
     min_valid_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
     max_ndvi_gap_days: float = Field(default=40.0, gt=0.0)
-    regrowth_per_week: float = Field(default=0.10, ge=0.0, le=1.0)
-    cured_loss_per_week: float = Field(default=0.05, ge=0.0, le=1.0)
+    regrowth_per_week: float = Field(default=0.0, ge=0.0, le=1.0)
     degradation_scores: dict[str, float] = Field(
         default_factory=lambda: {"degrading": 1.0, "stable": 0.0, "improving": 0.0, "unknown": 0.0}
     )

@@ -3,72 +3,116 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from grazing_models.biomass import DEFAULT_INTERVAL_LEVEL, BiomassModels
-from grazing_models.capacity import DEFAULT_UTILISATION, plot_capacity
+from grazing_models.capacity import (
+    DEFAULT_HARVEST_EFFICIENCY,
+    DEFAULT_UTILISATION,
+    plot_capacity,
+)
 from grazing_models.livestock import SpeciesTable
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
-from ..errors import InvalidInput
 from ..store.base import Store
-from .calibration import BiomassCalibration, YieldBasis, calibrate_biomass_models
-from .inputs import DEFAULT_MIN_VALID_FRACTION, latest_full_year, read_ndvi, read_plots
+from .forage_basis import ForageBasis, read_forage_basis
+from .inputs import latest_full_year, read_ndvi, read_plots
 from .tables import table_frame
 
-__all__ = ["compute_capacity"]
+__all__ = ["compute_capacity", "season_forage"]
+
+
+def season_forage(
+    plots: pd.DataFrame,
+    ndvi: pd.DataFrame,
+    basis: ForageBasis,
+    *,
+    year: int,
+    windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
+    utilisation: float = DEFAULT_UTILISATION,
+    harvest_efficiency: float = DEFAULT_HARVEST_EFFICIENCY,
+    table: SpeciesTable | None = None,
+) -> pd.DataFrame:
+    """Forage per plot and season through the district's forage basis: the one computation.
+
+    The capacity table and the planner's season allowance both come from here, so
+    they cannot disagree. Spring, summer and autumn biomass come from the season's
+    NDVI (summarised as the basis was calibrated) through the plot's pasture-type
+    model, with the basis's prediction interval as the low/high band; seasons without
+    NDVI (winter) from the plots' geobotanical yields on the basis's weighing
+    (`grazing_models.capacity.plot_capacity`). Per docs/domain.md (2024)::
+
+        forage_kg   = biomass × area × utilisation        (removal allowance)
+        capacity    = forage_kg × harvest_efficiency / (intake × days)
+
+    Parameters
+    ----------
+    plots, ndvi
+        The plots layer and ``ndvi_stats`` rows.
+    basis
+        The store's forage basis (`read_forage_basis`).
+    year
+        Season year (the year a window starts in).
+    windows
+        Season windows (default docs/domain.md, Seasons).
+    utilisation
+        Allowable removal, default 0.5 "take half, leave half" (docs/domain.md).
+    harvest_efficiency
+        Eaten share of the removal, default 0.5 (Holechek et al. 2001; docs/domain.md).
+    table
+        Species table (default docs/domain.md, Livestock units and intake).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `plot_capacity` rows with ``model``: the basis's model and statistics used
+        (or the yield's weighing), and the basis id.
+    """
+    rows = plot_capacity(
+        plots,
+        ndvi=ndvi,
+        models=basis.models,
+        year=year,
+        windows=windows,
+        utilisation=utilisation,
+        harvest_efficiency=harvest_efficiency,
+        table=table,
+        level=basis.level,
+        ndvi_statistic=basis.ndvi_statistic,
+        min_valid_fraction=basis.min_valid_fraction,
+        yield_basis=basis.yield_basis,
+        yield_dm_fraction=basis.yield_dm_fraction,
+    )
+    rows["model"] = _model_docs(rows, basis)
+    return rows
 
 
 def compute_capacity(
     store: Store,
     *,
     year: int | None = None,
-    models: BiomassModels | BiomassCalibration | None = None,
     utilisation: float = DEFAULT_UTILISATION,
-    yield_basis: YieldBasis | None = None,
-    yield_dm_fraction: float | None = None,
-    level: float = DEFAULT_INTERVAL_LEVEL,
-    ndvi_statistic: Literal["max", "mean", "median"] = "max",
-    min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
+    harvest_efficiency: float = DEFAULT_HARVEST_EFFICIENCY,
     windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
     table: SpeciesTable | None = None,
     ndvi: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Forage and carrying capacity of every plot and allowed season; writes ``capacity``.
 
-    Spring, summer and autumn biomass come from the season's peak NDVI through
-    the plot's pasture-type model, with the model's prediction interval as the
-    low/high band; winter (and any season without NDVI) from the geobotanical
-    yield when ``yield_basis`` is given (`grazing_models.capacity.plot_capacity`).
-    Capacity = biomass × area × utilisation / (intake × days) (docs/domain.md,
-    "Carrying capacity", 2024). The year's slice of the table is replaced in one
-    transaction; each row's ``model`` holds the model and its parameters.
+    Reads the store's forage basis (`read_forage_basis`; calibrate one first with
+    `pasture calibrate`) and computes `season_forage` for the year. The year's slice
+    of the table is replaced in one transaction; each row's ``model`` names the basis.
 
     Parameters
     ----------
     store
-        The store to read plots and ``ndvi_stats`` from and write ``capacity`` to.
+        The store to read plots, ``ndvi_stats`` and the forage basis from and write
+        ``capacity`` to.
     year
         Season year; default `latest_full_year` of the NDVI stack.
-    models
-        Biomass models per pasture type (or a `BiomassCalibration`). None: calibrate
-        against the plots' own yields (`calibrate_biomass_models`), which needs
-        ``yield_basis``.
-    utilisation
-        Allowable utilisation, default 0.5 "take half, leave half" (docs/domain.md, 2024).
-    yield_basis, yield_dm_fraction
-        Basis of the plots' geobotanical yields (``"fresh"``, ``"air_dry"``, ``"dry"``);
-        None leaves yields unused. The demo's are air-dry (`DEMO_YIELD_BASIS`).
-    level
-        Level of the low–high band (default 0.9).
-    ndvi_statistic
-        How the composites of a season window combine (default the peak, ``"max"``).
-    min_valid_fraction
-        Composites observed over less of the plot are ignored (default 0.5, assumption).
-    windows, table
-        Season windows and species table (defaults from docs/domain.md, 2024).
+    utilisation, harvest_efficiency, windows, table
+        See `season_forage`.
     ndvi
         Already read ``ndvi_stats`` rows, to avoid reading them again.
 
@@ -79,74 +123,46 @@ def compute_capacity(
     """
     plots = read_plots(store)
     ndvi = read_ndvi(store) if ndvi is None else ndvi
+    basis = read_forage_basis(store)
     if year is None:
         year = latest_full_year(ndvi, windows=windows)
-    calibration: BiomassCalibration | None = None
-    if models is None:
-        if yield_basis is None:
-            raise InvalidInput(
-                "capacity",
-                [
-                    "no biomass model: pass models=... or give yield_basis (fresh, air_dry "
-                    "or dry) to calibrate against the plots' geobotanical yields"
-                ],
-            )
-        calibration = calibrate_biomass_models(
-            plots, ndvi, yield_basis=yield_basis, yield_dm_fraction=yield_dm_fraction
-        )
-    elif isinstance(models, BiomassCalibration):
-        calibration = models
-    chosen = calibration.models if calibration is not None else models
-    assert chosen is None or isinstance(chosen, BiomassModels)
-    rows = plot_capacity(
+    rows = season_forage(
         plots,
-        ndvi=ndvi,
-        models=chosen,
+        ndvi,
+        basis,
         year=year,
         windows=windows,
         utilisation=utilisation,
+        harvest_efficiency=harvest_efficiency,
         table=table,
-        level=level,
-        ndvi_statistic=ndvi_statistic,
-        min_valid_fraction=min_valid_fraction,
-        yield_basis=yield_basis,
-        yield_dm_fraction=yield_dm_fraction,
-    )
-    rows["model"] = _model_docs(
-        rows, calibration, chosen, yield_basis=yield_basis, dm_fraction=yield_dm_fraction
     )
     store.replace_rows("capacity", table_frame("capacity", rows), where={"year": int(year)})
     return rows
 
 
-def _model_docs(
-    rows: pd.DataFrame,
-    calibration: BiomassCalibration | None,
-    models: BiomassModels | None,
-    *,
-    yield_basis: str | None,
-    dm_fraction: float | None,
-) -> list[dict[str, Any] | None]:
+def _model_docs(rows: pd.DataFrame, basis: ForageBasis) -> list[dict[str, Any] | None]:
+    """Per row: the basis's model of the plot's type (NDVI) or the yield's weighing."""
     cache: dict[str, dict[str, Any]] = {}
+    common = {"basis": basis.id, "generated": basis.generated}
 
     def ndvi_doc(kind: str) -> dict[str, Any]:
         if kind not in cache:
-            if calibration is not None:
-                cache[kind] = calibration.model_json(kind)
-            else:
-                assert models is not None
-                model = models.for_type(kind)
-                dump = getattr(model, "summary", None) or getattr(model, "model_dump", None)
-                cache[kind] = dict(dump()) if dump else {"model": repr(model)}
+            cache[kind] = {"input": "ndvi", **basis.calibration.model_json(kind), **common}
         return cache[kind]
 
     out: list[dict[str, Any] | None] = []
     for source, kind in zip(rows["source"], rows["pasture_type"], strict=True):
         if source == "ndvi":
-            out.append({"input": "ndvi", **ndvi_doc(str(kind))})
+            out.append(ndvi_doc(str(kind)))
         elif source == "yield":
             out.append(
-                {"input": "yield", "basis": yield_basis, "dm_fraction": dm_fraction, "band": "none"}
+                {
+                    "input": "yield",
+                    "basis_weighing": basis.yield_basis,
+                    "dm_fraction": basis.yield_dm_fraction,
+                    "band": "none",
+                    **common,
+                }
             )
         else:
             out.append(None)

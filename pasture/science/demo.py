@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..progress import StepProgress
 from ..store.base import Store
-from .calibration import DEMO_YIELD_BASIS, demo_biomass_models
 from .capacity import compute_capacity
+from .forage_basis import calibrate_demo_basis
 from .greenup import compute_greenup
 from .inputs import latest_full_year, read_ndvi
 from .load import compute_load
@@ -24,6 +24,7 @@ class ScienceSummary:
     """What `run_demo_science` computed and what it found."""
 
     year: int
+    basis: str
     capacity_rows: int
     load_rows: int
     trend_rows: int
@@ -48,8 +49,8 @@ class ScienceSummary:
 def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> ScienceSummary:
     """Run calibration, capacity, load, trends and green-up on the demo store.
 
-    Uses the latest full year of the NDVI stack, the demo's generated yields for
-    calibration and winter forage (air-dry, `DEMO_YIELD_BASIS`), the load norms of
+    Uses the latest full year of the NDVI stack, the demo's generated yields for the
+    stored forage basis and winter forage (air-dry, labelled GENERATED), the load norms of
     Order 3-3/332 (the store's ``load_norm_rows``), and compares the degrading plots with the store's
     ``demo_degraded_plots`` setting.
     """
@@ -58,11 +59,9 @@ def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> S
     ndvi = read_ndvi(store)
     year = latest_full_year(ndvi)
     say("calibrating biomass models on the generated yields")
-    calibration = demo_biomass_models(store, ndvi=ndvi)
+    basis = calibrate_demo_basis(store, ndvi=ndvi)
     say(f"capacity {year}")
-    capacity = compute_capacity(
-        store, year=year, models=calibration, yield_basis=DEMO_YIELD_BASIS, ndvi=ndvi
-    )
+    capacity = compute_capacity(store, year=year, ndvi=ndvi)
     say(f"load {year}")
     load = compute_load(store, year=year)
     say("degradation trends")
@@ -75,11 +74,12 @@ def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> S
     generated = json.loads(store.get_meta("demo_degraded_plots") or "{}")
     return ScienceSummary(
         year=year,
+        basis=basis.id,
         capacity_rows=len(capacity),
         load_rows=len(load),
         trend_rows=len(trends),
         greenup_rows=len(greenup),
-        calibration=calibration.report(),
+        calibration=basis.calibration.report(),
         degrading=tuple(sorted(trends.loc[trends["status"] == "degrading", "plot_id"])),
         generated_degraded=tuple(sorted(generated)),
         union_load=load[load["level"] == "union"].reset_index(drop=True),

@@ -5,9 +5,16 @@ they are never added together):
 
 * union and okrug levels use each household's **latest census** (the record a
   union keeps and the law asks for, docs/domain.md "Who does what");
-* the plot level uses the **herds**, placed on the plot that holds their point:
-  only herds have a location. A herd counts on its plot for every season of the
-  plot, so the plot level shows where herds stand now, not a rotation plan.
+* the plot level uses the season's **plan** (the approved plan, else the latest, said
+  so in ``load_source``): the heads its assignments put on each plot, plus the
+  livestock outside the plan on the plots near its settlement
+  (`pasture.science.plan_livestock`), never the herds' home points.
+
+Two statuses per row, never mixed: ``status`` against forage capacity from NDVI
+(overloaded, within capacity, unused) and ``norm_status`` against the legal norm. Where
+they disagree, ``disagreement`` says why. Each plot's ``condition`` (restored or
+degraded, the norm's two columns) comes from its NDVI trend (``trends``), with its
+basis in ``condition_basis``.
 
 The ``norm_status`` column compares livestock with the maximum permissible load of
 Order 3-3/332 (`grazing_models.norms`, its annex as transcribed; verify against the
@@ -39,6 +46,7 @@ from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
 from .inputs import read_plots
+from .plan_livestock import PlanLivestock, outside_plan_heads, plan_heads, season_plan
 from .tables import table_frame
 
 __all__ = [
@@ -69,12 +77,12 @@ def compute_load(
     """Livestock demand against forage per plot, union and okrug; writes ``load``.
 
     Reads the year's ``capacity`` rows (run `compute_capacity` first), the latest
-    census and the herds. Union and okrug levels use the census, the plot level
-    the herds on each plot (the same animals: never both, see the module
-    docstring). Per docs/domain.md (2024)::
+    census, the season's plan and the herds. Union and okrug levels use the census,
+    the plot level the plan's livestock plus the livestock outside it (the same
+    animals: never both, see the module docstring). Per docs/domain.md (2024)::
 
         demand_kg      = Σ_species head × intake(season) × days
-        stocking_ratio = demand_kg / forage_kg          # > 1 overloaded
+        stocking_ratio = demand_kg / (forage_kg × harvest_efficiency)   # > 1 overloaded
 
     ``status`` is overloaded above 1, unused below ``unused_threshold`` (0.5, Law
     65-VIII, 2024), within capacity otherwise. Groups whose livestock is not in
@@ -85,7 +93,8 @@ def compute_load(
     Parameters
     ----------
     store
-        Store with plots, unions, census, herds and the year's capacity.
+        Store with plots, unions, census, herds, the year's capacity and (optionally)
+        its plans.
     year
         Season year of the capacity rows; default the latest year stored.
     norms
@@ -112,14 +121,14 @@ def compute_load(
     year, capacity = _capacity_of_year(store, year)
     plots = read_plots(store)
     capacity = _with_plot_fields(capacity, plots)
-    parts = _levels(store, capacity, plots)
+    capacity["condition"], basis_of = _conditions(store, capacity)
+    plan = season_plan(store, year)
+    parts = _levels(store, capacity, plots, plan)
 
     permitted = _permitted_heads(capacity, norms, rows_of, grazing_days=grazing_days)
     frames = []
     for level, rows, heads, unknown in parts:
-        loaded = stocking_load(
-            rows, heads, by="group_id", table=table, unused_threshold=unused_threshold
-        )
+        loaded = _stocking(rows, heads, table=table, unused_threshold=unused_threshold)
         loaded = _with_norms(
             loaded,
             permitted,
@@ -132,6 +141,7 @@ def compute_load(
         frames.append(loaded.assign(level=level))
     result = pd.concat(frames, ignore_index=True)
     result["year"] = int(year)
+    _describe(result, plan, capacity, basis_of)
     result["sheep_units"] = _sheep_units(result, table)
     result["norms_sample"] = False
     # demand on zero forage has no finite ratio: stored as missing, the status says overloaded
@@ -160,11 +170,13 @@ def _capacity_of_year(store: Store, year: int | None) -> tuple[int, pd.DataFrame
     return year, capacity
 
 
-def _levels(store: Store, capacity: pd.DataFrame, plots: pd.DataFrame) -> list[_Level]:
-    """Plot level from the herds, union and okrug levels from the census (never both)."""
+def _levels(
+    store: Store, capacity: pd.DataFrame, plots: pd.DataFrame, plan: PlanLivestock
+) -> list[_Level]:
+    """Plot level from the plan and the livestock outside it, union and okrug levels from
+    the census (never both)."""
     census = store.read("census")
     unions = store.read("unions")
-    herds = store.read("herds")
     union_heads = census_heads(census, by="union_id") if not census.empty else _no_heads()
     okrug_of = dict(zip(unions["id"], unions["okrug_id"], strict=True))
     okrug_heads = (
@@ -172,7 +184,7 @@ def _levels(store: Store, capacity: pd.DataFrame, plots: pd.DataFrame) -> list[_
         if not union_heads.empty
         else _no_heads()
     )
-    plot_heads = herd_heads(herds, by="plot_id", plots=plots) if not herds.empty else _no_heads()
+    plot_heads = _plot_heads(store, capacity, plots, census, plan)
 
     parts: list[_Level] = []
     plot_rows = capacity.assign(group_id=capacity["plot_id"])
@@ -185,6 +197,154 @@ def _levels(store: Store, capacity: pd.DataFrame, plots: pd.DataFrame) -> list[_
     without_census = set(okrug_rows["group_id"]) - set(okrug_heads.index)
     parts.append(("okrug", okrug_rows, okrug_heads, without_census))
     return parts
+
+
+def _plot_heads(
+    store: Store,
+    capacity: pd.DataFrame,
+    plots: pd.DataFrame,
+    census: pd.DataFrame,
+    plan: PlanLivestock,
+) -> pd.DataFrame:
+    """Mean heads per (plot, season): the plan's plus the livestock outside it."""
+    days = capacity.groupby("season")["days"].max()
+    planned = plan_heads(store, plan, days)
+    herds = store.read("herds")
+    in_plan = _herds_in_plan(store, plan, herds)
+    outside = outside_plan_heads(census, in_plan, plots, capacity)
+    both = pd.concat([planned, outside])
+    return both.groupby(level=["plot_id", "season"]).sum()
+
+
+def _herds_in_plan(store: Store, plan: PlanLivestock, herds: pd.DataFrame) -> pd.DataFrame:
+    """Heads of the plan's herds per union (scaled by the plan's livestock factor)."""
+    if plan.plan_id is None or herds.empty:
+        return _no_heads()
+    ids = store.read_rows("assignments", where={"plan_id": plan.plan_id})["herd_id"].unique()
+    row = store.read_rows("plans", where={"id": plan.plan_id}).iloc[0]
+    factor = float(((row["params"] or {}).get("planning") or {}).get("livestock_factor", 1.0))
+    chosen = herds[herds["id"].isin(list(ids))]
+    return herd_heads(pd.DataFrame(chosen), by="union_id") * factor
+
+
+def _stocking(
+    rows: pd.DataFrame,
+    heads: pd.DataFrame,
+    *,
+    table: SpeciesTable | None,
+    unused_threshold: float,
+) -> pd.DataFrame:
+    """`stocking_load` per group; heads indexed by (group, season) are matched per season."""
+    if not isinstance(heads.index, pd.MultiIndex):
+        return stocking_load(
+            rows, heads, by="group_id", table=table, unused_threshold=unused_threshold
+        )
+    parts = []
+    for season, part in rows.groupby("season", sort=False):
+        of_season = (
+            heads.xs(season, level="season")
+            if season in heads.index.get_level_values("season")
+            else _no_heads()
+        )
+        parts.append(
+            stocking_load(
+                part, of_season, by="group_id", table=table, unused_threshold=unused_threshold
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _conditions(store: Store, capacity: pd.DataFrame) -> tuple[np.ndarray, dict[str, str]]:
+    """Each row's plot condition for the norm (restored or degraded) and its basis per plot.
+
+    Degraded where the plot's NDVI trend is significantly downward (``trends`` status
+    ``degrading``, docs/domain.md "Degradation"); restored otherwise. Without trends,
+    every plot is read as restored and the basis says it was not measured.
+    """
+    trends = store.read_rows("trends")
+    status = dict(zip(trends["plot_id"], trends["status"], strict=True)) if len(trends) else {}
+    condition = np.array(
+        ["degraded" if status.get(p) == "degrading" else "restored" for p in capacity["plot_id"]],
+        dtype=object,
+    )
+    if not status:
+        basis = "no NDVI trend computed (`pasture trends`): read as restored"
+        return condition, {str(p): basis for p in capacity["plot_id"]}
+    words = {
+        "degrading": "significant downward NDVI trend (trends table)",
+        "stable": "no significant NDVI trend (trends table)",
+        "improving": "upward NDVI trend (trends table)",
+    }
+    return condition, {
+        str(p): words.get(str(status.get(p)), "NDVI trend unknown: read as restored")
+        for p in capacity["plot_id"]
+    }
+
+
+def _describe(
+    result: pd.DataFrame, plan: PlanLivestock, capacity: pd.DataFrame, basis_of: dict[str, str]
+) -> None:
+    """Where the livestock came from, the plot condition, why the statuses disagree (in place)."""
+    plot = (result["level"] == "plot").to_numpy()
+    sources = {"plot": f"{plan.note}; livestock outside it near its settlement"}
+    sources |= {"union": "latest census", "okrug": "latest census"}
+    result["load_source"] = result["level"].map(sources)
+    condition = capacity.groupby("plot_id")["condition"].first()
+    result["condition"] = np.where(plot, result["group_id"].map(condition), None)
+    result["condition_basis"] = np.where(plot, result["group_id"].map(basis_of), None)
+    result["disagreement"] = disagreement(
+        result["status"],
+        result["norm_status"],
+        result["norm_load"],
+        result["stocking_ratio_central"],
+    )
+
+
+def disagreement(
+    status: pd.Series, norm: pd.Series, norm_load: pd.Series, ratio: pd.Series
+) -> list[str | None]:
+    """Why the capacity status and the norm status of each row disagree (None where they agree).
+
+    The norm (Order 3-3/332) is hectares per head for an average year on land of the
+    row's condition; capacity is this year's forage from NDVI through the forage basis.
+    Their ratio, ``norm_load / stocking_ratio``, is how many times the livestock the
+    forage feeds exceeds what the norm permits.
+    """
+    out: list[str | None] = []
+    agree = {
+        ("overloaded", "over the norm"),
+        ("within capacity", "within the norm"),
+        ("unused", "unused"),
+    }
+    for s, n, nl, r in zip(status, norm, norm_load, ratio, strict=True):
+        if (s, n) in agree or s == "unknown" or n in ("unknown", "no norm", None):
+            out.append(None)
+            continue
+        k = float(nl) / float(r) if r and np.isfinite(r) and r > 0 else float("nan")
+        feeds = (
+            f"this year's forage feeds {k:.1f}× the livestock the norm permits"
+            if np.isfinite(k)
+            else "no forage this year"
+        )
+        if n == "over the norm":
+            why = "the legal norm is stricter than this year's forage"
+        elif s == "overloaded":
+            why = (
+                "this year's forage is scarcer than the legal norm assumes "
+                "(a poor year or degraded land)"
+            )
+        elif n == "unused":
+            why = (
+                "under 50 % of the legal norm, yet the forage is used: "
+                "the norm permits more than the forage feeds"
+            )
+        else:
+            why = (
+                "within the legal norm, yet little of the forage is used: "
+                "the forage feeds more than the norm permits"
+            )
+        out.append(f"{why} ({feeds})")
+    return out
 
 
 def _mark_unknown(loaded: pd.DataFrame, unknown: set[str]) -> None:
@@ -251,6 +411,7 @@ def _permitted_heads(
         area_ha=capacity["area_ha"].to_numpy(dtype=float),
         days_grazed=capacity["days"].to_numpy(dtype=float),
         rows=rows,
+        condition=list(capacity["condition"]) if "condition" in capacity else "restored",
         grazing_days=grazing_days,
     )
     out = capacity[["plot_id", "union_id", "okrug_id", "season"]].reset_index(drop=True)

@@ -8,6 +8,7 @@ import pytest
 
 from grazing_models.biomass import BiomassModels, Linear, yield_cha_to_kg_dm_ha
 from grazing_models.capacity import (
+    DEFAULT_HARVEST_EFFICIENCY,
     aggregate_capacity,
     carrying_capacity,
     grazeable_forage_kg,
@@ -29,18 +30,35 @@ def test_kazakh_horse_norm_agrees_with_the_capacity_formula():
     assert dm_per_day == pytest.approx(13.7, abs=0.1)
     assert abs(dm_per_day - 14.0) < 0.5  # the Kazakh summer intake of a horse
     summer = default_species_table()["horses"].intake("summer")
+    # The norm's arithmetic counts the whole 0.65 use as eaten (harvest efficiency 1):
+    as_intake = carrying_capacity(
+        dm_kg_ha, area_ha, utilisation=use, harvest_efficiency=1.0, intake_kg_day=summer, days=days
+    )
+    assert as_intake == pytest.approx(1.0, abs=0.03)
+    # Utilisation as removal, half of it eaten (Holechek et al. 2001): half a horse.
     heads = carrying_capacity(dm_kg_ha, area_ha, utilisation=use, intake_kg_day=summer, days=days)
-    assert heads == pytest.approx(1.0, abs=0.03)
+    assert heads == pytest.approx(as_intake * DEFAULT_HARVEST_EFFICIENCY, rel=1e-12)
 
 
 def test_hand_computed_capacity_of_a_small_plot():
-    # 120 ha at 800 kg DM/ha, half used: 120 × 800 × 0.5 = 48,000 kg DM.
-    # A sheep eats 1.4 kg DM/day over 46 spring days: 64.4 kg. 48,000 / 64.4 = 745.34 sheep.
+    # 120 ha at 800 kg DM/ha, half removed: 120 × 800 × 0.5 = 48,000 kg DM; half of
+    # that eaten (harvest efficiency 0.5): 24,000 kg. A sheep eats 1.4 kg DM/day over
+    # 46 spring days: 64.4 kg. 24,000 / 64.4 = 372.67 sheep.
     heads = carrying_capacity(800.0, 120.0, utilisation=0.5, intake_kg_day=1.4, days=46)
-    assert heads == pytest.approx(745.34, abs=0.01)
-    # The same plot for cattle (9 kg/day, 122 summer days): 48,000 / 1,098 = 43.72 head
+    assert heads == pytest.approx(372.67, abs=0.01)
+    whole = carrying_capacity(
+        800.0, 120.0, utilisation=0.5, harvest_efficiency=1.0, intake_kg_day=1.4, days=46
+    )
+    assert whole == pytest.approx(745.34, abs=0.01)
+    # The same plot for cattle (9 kg/day, 122 summer days): 24,000 / 1,098 = 21.86 head
     cattle = carrying_capacity(800.0, 120.0, intake_kg_day=9.0, days=122)
-    assert cattle == pytest.approx(43.72, abs=0.01)
+    assert cattle == pytest.approx(21.86, abs=0.01)
+
+
+def test_harvest_efficiency_outside_its_range_is_refused():
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="harvest_efficiency"):
+            carrying_capacity(800.0, 1.0, harvest_efficiency=bad, intake_kg_day=1.4, days=1)
 
 
 def test_capacity_is_linear_in_area_and_utilisation_and_inverse_in_days():
@@ -75,9 +93,10 @@ def test_capacity_broadcasts_over_pandas():
     days = pd.Series({"spring": 46, "summer": 122})
     heads = carrying_capacity(biomass.mul(area, axis=0), 1.0, intake_kg_day=1.4, days=days)
     assert isinstance(heads, pd.DataFrame)
-    assert heads.loc["b", "summer"] == pytest.approx(1200 * 20 * 0.5 / (1.4 * 122))
+    eaten = 0.5 * DEFAULT_HARVEST_EFFICIENCY  # removal share × eaten share of it
+    assert heads.loc["b", "summer"] == pytest.approx(1200 * 20 * eaten / (1.4 * 122))
     col = carrying_capacity(biomass["spring"], area, intake_kg_day=1.4, days=46)
-    assert isinstance(col, pd.Series) and col["a"] == pytest.approx(500 * 10 * 0.5 / 64.4)
+    assert isinstance(col, pd.Series) and col["a"] == pytest.approx(500 * 10 * eaten / 64.4)
 
 
 def test_capacity_refuses_impossible_arguments():
@@ -140,15 +159,17 @@ def test_plot_capacity_from_ndvi_and_yields():
     assert row["source"] == "ndvi" and row["days"] == 122
     assert row["biomass_central_kg_ha"] == pytest.approx(biomass)
     assert row["forage_central_kg"] == pytest.approx(biomass * 250 * 0.5)
-    assert row["capacity_su_central"] == pytest.approx(biomass * 250 * 0.5 / (1.4 * 122))
-    assert row["capacity_horses"] == pytest.approx(biomass * 250 * 0.5 / (14.0 * 122))
+    eaten = biomass * 250 * 0.5 * DEFAULT_HARVEST_EFFICIENCY
+    assert row["harvest_efficiency"] == DEFAULT_HARVEST_EFFICIENCY
+    assert row["capacity_su_central"] == pytest.approx(eaten / (1.4 * 122))
+    assert row["capacity_horses"] == pytest.approx(eaten / (14.0 * 122))
     assert row["forage_low_kg"] < row["forage_central_kg"] < row["forage_high_kg"]
     winter = cap.set_index(["plot_id", "season"]).loc[("p2", "winter")]
     # winter 2023: 6 Nov 2023 – 15 Apr 2024, 162 days (2024 is a leap year)
     assert winter["source"] == "yield" and winter["days"] == 162
     # 6 c/ha air-dry × 100 × 0.875 = 525 kg DM/ha
     assert winter["biomass_central_kg_ha"] == pytest.approx(525.0)
-    assert winter["capacity_horses"] == pytest.approx(525 * 250 * 0.5 / (12.0 * 162))
+    assert winter["capacity_horses"] == pytest.approx(525 * 250 * 0.25 / (12.0 * 162))
 
     by_union = aggregate_capacity(cap, by="union_id")
     u1_summer = by_union[(by_union["union_id"] == "u1") & (by_union["season"] == "summer")]

@@ -83,10 +83,15 @@ def test_stocking_load_against_union_capacity():
     summer = out.iloc[0]
     # summer intake: 140·1.4 + 20·1.1 + 2·9 + 4·14 = 196 + 22 + 18 + 56 = 292 kg DM/day
     assert summer["demand_kg"] == pytest.approx(292 * 122)  # 35,624 kg
-    assert summer["stocking_ratio_central"] == pytest.approx(35_624 / 40_000)
-    assert summer["stocking_ratio_low"] == pytest.approx(35_624 / 60_000)
-    assert summer["stocking_ratio_high"] == pytest.approx(35_624 / 20_000)
-    assert summer["status"] == "within capacity"
+    # intake against the eaten half of the removal allowance (harvest efficiency 0.5)
+    assert summer["stocking_ratio_central"] == pytest.approx(35_624 / 20_000)
+    assert summer["stocking_ratio_low"] == pytest.approx(35_624 / 30_000)
+    assert summer["stocking_ratio_high"] == pytest.approx(35_624 / 10_000)
+    assert summer["status"] == "overloaded"
+    # capacity rows computed with another efficiency carry it, and the load uses it
+    whole = stocking_load(capacity.assign(harvest_efficiency=1.0), census_heads(CENSUS))
+    assert whole.iloc[0]["stocking_ratio_central"] == pytest.approx(35_624 / 40_000)
+    assert whole.iloc[0]["status"] == "within capacity"
     # winter: horses eat 12: 196 + 22 + 18 + 48 = 284 kg/day, no forage at all
     assert out.iloc[1]["demand_kg"] == pytest.approx(284 * 161)
     assert out.iloc[1]["status"] == "overloaded"

@@ -51,7 +51,7 @@ def test_overview_holds_every_layer_legend_control_and_popups(demo_layers, resul
     popup = first["properties"]["p"]
     assert popup[1].endswith(" ha")
     assert popup[2] == plot["seasons"].replace(",", ", ")
-    assert "summer:" in popup[7] and "sheep units" in popup[7]
+    assert "summer:" in popup[7] and "forage-equivalent sheep" in popup[7]
     assert "%" in popup[8]
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
 

@@ -34,5 +34,11 @@ def test_notebook_runs_on_the_demo_store(
     assert first == "degrading plots: 9; generated with a downward trend: 12; detected: 9"
     assert note == "9 plots flagged degrading at q = 0.1; expected false flags ≤ q × N (= 0.9)"
     assert any("latest full year 2024" in text for text in printed)
+    # the one model, said to be calibrated on GENERATED yields, and its uncertainty
+    assert any(text.startswith("forage basis ") and "GENERATED" in text for text in printed)
+    # both statuses side by side, the unused rows explained
+    crosstab = next(text for text in printed if text.startswith("plot-seasons by capacity"))
+    assert "over the norm" in crosstab and "overloaded" in crosstab
+    assert "unused under the law:" in crosstab
     html = html_outputs(nb)
     assert sum("folium" in h or "leaflet" in h.lower() for h in html) == 3  # the three maps

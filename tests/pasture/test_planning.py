@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import pasture
+from grazing_models.capacity import DEFAULT_HARVEST_EFFICIENCY
 from grazing_models.livestock import default_species_table
 from grazing_models.rotation import (
     Assignment,
@@ -42,6 +43,7 @@ from pasture.planning import (
     rotation_inputs,
     run_demo_plan,
 )
+from pasture.science import compute_capacity, read_forage_basis
 from pasture.store import Store
 
 SEASON = 2024  # the demo's last generated NDVI year (8 years from 2017)
@@ -161,10 +163,6 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
     assert np.isfinite(avail).all() and (avail >= 0).all()
     # forage follows the season: the summer peak is far above mid-April's
     assert avail.sum(axis=0).max() > 1.3 * avail[:, 0].sum()
-    # kg DM per hectare stays within the biomass models' caps
-    area = np.array([p.area_ha for p in inputs.plots])
-    cap = max(m.max_kg_ha or math.inf for m in planning.DEMO_BIOMASS_MODELS.values())
-    assert (avail.max(axis=1) / area).max() <= cap + 1e-6
     water = np.array([p.water_km for p in inputs.plots])
     assert np.isfinite(water).all() and (water >= 0).all() and (water == 0).any()
     assert np.median(water) < 5.0
@@ -178,6 +176,34 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
     assert h.demand_kg_day == pytest.approx(expected)
     assert h.sheep_units == pytest.approx(float((counts * table.sheep_units).sum()))
     assert {x.union_id for x in inputs.herds} == set(herds["union_id"])
+
+
+def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: RotationInputs) -> None:
+    """One computation: for every plot and season the planner's season allowance (what
+    utilisation lets herds remove) is the capacity table's forage, through one basis."""
+    capacity = compute_capacity(store, year=SEASON)
+    utilisation = RotationParams().utilisation
+    labels = np.array([p.season for p in inputs.periods])
+    allowance = {
+        (p.id, season): utilisation
+        * inputs.available_kg[i, labels == season].max()
+        / DEFAULT_HARVEST_EFFICIENCY
+        for i, p in enumerate(inputs.plots)
+        for season in p.seasons
+    }
+    rows = capacity.set_index(["plot_id", "season"])["forage_central_kg"].fillna(0.0)
+    assert len(allowance) == 3844  # every plot-season of spring, summer and autumn
+    got = np.array([allowance[k] for k in allowance])
+    want = rows.reindex(list(allowance)).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6)
+    # the capacity rows name the basis the planner read
+    basis = read_forage_basis(store)
+    ndvi_rows = capacity[capacity["source"] == "ndvi"]
+    assert {doc["basis"] for doc in ndvi_rows["model"]} == {basis.id}
+    # a cautious plan grazes the low band of the same interval
+    low = rotation_inputs(store, season_year=SEASON, planning=PlanningParams(forage_band="low"))
+    assert (low.available_kg <= inputs.available_kg + 1e-9).all()
+    assert low.available_kg.sum() < inputs.available_kg.sum()
 
 
 def test_livestock_factor_scales_demand(store: Store, inputs: RotationInputs) -> None:
@@ -234,21 +260,17 @@ def test_demo_plan_is_stored_as_a_valid_draft(
     assert row["state"] == "draft" and row["created_by"] == planning.DEMO_USER
     assert row["season_year"] == SEASON and row["solver"] == "heuristic"
     assert math.isfinite(row["objective"])
-    # every parameter is recorded, the biomass model included
+    # every parameter is recorded, and what the plan assumes of forage
     params = row["params"]
     expected = RotationParams(max_migration_km=planning.DEFAULT_MIGRATION_KM)
     assert params["rotation"] == expected.model_dump(mode="json")
-    models = params["planning"]["biomass_models"]
-    assert set(models) == {
-        "semi_desert",
-        "foothill_steppe",
-        "mountain_meadow_steppe",
-        "alpine_meadow",
-    }
-    assert (
-        models["semi_desert"]["form"] == "linear"
-        and "docs/domain.md" in models["semi_desert"]["source"]
-    )
+    assert params["planning"]["forage_band"] == "central"
+    assert params["planning"]["harvest_efficiency"] == DEFAULT_HARVEST_EFFICIENCY
+    assert params["planning"]["regrowth_per_week"] == 0.0
+    forage = row["summary"]["forage"]
+    basis = read_forage_basis(store)
+    assert forage["basis"] == basis.id and forage["generated"] is True
+    assert "GENERATED" in forage["basis_label"] and forage["regrowth"].startswith("off")
     assert params["solver"]["requested"] == "heuristic"
     assert {r["species"] for r in params["species_table"]} == set(SPECIES)
     # the stored rows, read back, break no rule of the planner
@@ -476,14 +498,10 @@ def test_a_year_without_ndvi_is_a_clear_error(store: Store) -> None:
 
 
 def test_bad_parameters_are_clear_errors(store: Store, demo_plan: str, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="no biomass model for pasture type 'alpine_meadow'"):
-        rotation_inputs(
-            store,
-            season_year=SEASON,
-            planning=PlanningParams(
-                biomass_models={"semi_desert": planning.DEMO_BIOMASS_MODELS["semi_desert"]}
-            ),
-        )
+    with pytest.raises(ValueError, match="biomass_models"):  # no second model: one basis
+        PlanningParams.model_validate({"biomass_models": {}})
+    with pytest.raises(ValueError, match="forage_band"):
+        PlanningParams.model_validate({"forage_band": "median"})
     with pytest.raises(NotFound, match="upu-nowhere"):
         rotation_inputs(store, season_year=SEASON, planning=PlanningParams(unions=("upu-nowhere",)))
     with pytest.raises(InvalidInput, match="unknown export format 'kml'"):

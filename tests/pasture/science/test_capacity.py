@@ -58,8 +58,16 @@ def test_capacity_records_the_model_and_its_parameters(science: Science) -> None
     assert "GENERATED" in doc["calibrated_on"]
     model = parse_biomass_model({k: doc[k] for k in ("form", "a", "b", "index_min", "index_max")})
     assert model(row["ndvi"]) == pytest.approx(row["biomass_central_kg_ha"], rel=1e-9)
+    assert doc["basis"] == science.summary.basis and doc["generated"] is True
     winter = cap[cap["season"] == "winter"].iloc[0]["model"]
-    assert winter == {"input": "yield", "basis": "air_dry", "dm_fraction": None, "band": "none"}
+    assert winter == {
+        "input": "yield",
+        "basis_weighing": "air_dry",
+        "dm_fraction": None,
+        "band": "none",
+        "basis": science.summary.basis,
+        "generated": True,
+    }
 
 
 def _annual_su_per_ha(capacity: pd.DataFrame, area: pd.Series) -> float:
@@ -146,6 +154,6 @@ def test_store_without_ndvi_says_what_to_run(demo_gpkg: Path, tmp_path: Path) ->
     shutil.copy(demo_gpkg, path)
     with pasture.open_store(path) as store:
         with pytest.raises(NotFound, match="pasture ndvi zonal"):
-            pasture_science.compute_capacity(store, yield_basis="air_dry")
+            pasture_science.compute_capacity(store)
         with pytest.raises(NotFound, match="pasture capacity"):
             pasture_science.compute_load(store, year=YEAR)

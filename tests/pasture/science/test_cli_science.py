@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 from click.testing import CliRunner
 
 import pasture
@@ -26,14 +24,21 @@ def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> N
         assert result.exit_code == 0, result.output
         return result.output
 
-    output = run("capacity")
+    output = run("calibrate")
     assert "NDVI → biomass calibration" in output and "mountain_meadow_steppe" in output
+    assert "GENERATED demo survey samples" in output
+    output = run("capacity")
     assert "Carrying capacity 2024 per union" in output and "upu-karazhota" in output
     assert "5,170 plot-season rows stored for 2024" in output
+    assert "forage-equivalent sheep" in output and "GENERATED" in output
     output = run("load")
     assert "Load 2024 per union" in output and "upu-sogety" in output
     assert "overloaded" in output and "Order 3-3/332 annex, as transcribed" in output
     assert "менее пятидесяти процентов" in output
+    assert "capacity status" in output and "of the norm" in output
+    output = run("load", "--level", "plot")
+    assert f"no plan for {YEAR}" in output
+    assert "row(s) unused under the law (< 50 % of the norm)" in output
     output = run("trends")
     assert "Degrading plots (11" in output
     assert "11 plots flagged degrading at q = 0.1; expected false flags ≤ q × N (= 1.1)" in output
@@ -45,25 +50,31 @@ def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> N
         assert int((store.read_rows("trends")["status"] == "degrading").sum()) == 11
 
 
-def test_cli_capacity_without_models_or_yields_is_a_usage_error(
+def test_cli_calibrate_needs_the_yield_basis_outside_the_demo(
     science: Science, tmp_path: Path
 ) -> None:
-    models = tmp_path / "models.json"
-    models.write_text(json.dumps({"*": {"form": "linear", "a": 1000, "b": 0}}), encoding="utf-8")
     group = pasture_cli.main
     runner = CliRunner(env={"COLUMNS": "200"})
     path = tmp_path / "demo.gpkg"
     shutil.copy(science.path, path)
-    result = runner.invoke(group, ["capacity", "--store", str(path), "--yield-basis", "none"])
-    assert result.exit_code == 2 and "--models" in result.output
+    with pasture.open_store(path) as store:
+        store.set_meta("demo", "")
+    result = runner.invoke(group, ["calibrate", "--store", str(path)])
+    assert result.exit_code == 2 and "--yield-basis" in result.output
     result = runner.invoke(
         group,
-        ["capacity", "--store", str(path), "--yield-basis", "none", "--models", str(models)],
+        ["calibrate", "--store", str(path), "--yield-basis", "fresh", "--level", "0.8"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
+    assert "90% prediction interval" not in result.output and "80%" in result.output
+    # capacity follows the new basis: fresh mass has less dry matter than air-dry
+    before = science.capacity.set_index(["plot_id", "season"])["biomass_central_kg_ha"]
+    result = runner.invoke(group, ["capacity", "--store", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
     with pasture.open_store(path) as store:
         cap = store.read_rows("capacity", where={"year": YEAR})
-    ndvi_rows = cap[cap["source"] == "ndvi"]
-    assert np.allclose(ndvi_rows["biomass_central_kg_ha"], 1000 * ndvi_rows["ndvi"].clip(lower=0))
-    assert (cap.loc[cap["season"] == "winter", "source"] == "none").all()
+    after = cap.set_index(["plot_id", "season"])["biomass_central_kg_ha"]
+    ndvi = cap.set_index(["plot_id", "season"])["source"] == "ndvi"
+    ratio = (after[ndvi] / before.reindex(after[ndvi].index)).median()
+    assert 0.2 < ratio < 0.4  # 0.25 / 0.875 of the air-dry reading

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,9 +12,11 @@ import pytest
 import pasture
 from grazing_models.load import UNUSED_THRESHOLD, census_heads
 from grazing_models.norms import DEMO_TYPE_ROWS, UNUSED_SHARE, NormTable
+from grazing_models.rotation import RotationParams
 from pasture import science as pasture_science
 from pasture.errors import InvalidInput
 from pasture.model import SPECIES
+from pasture.planning import PlanningParams, approve_plan, create_plan
 from pasture.science.load import parse_norm_rows
 
 from .helpers import YEAR, Science
@@ -43,15 +47,16 @@ def test_load_status_applies_the_thresholds(science: Science) -> None:
         "unknown",
     }
     union = load[load["level"] == "union"]
+    # intake against the eaten half of the removal allowance (harvest efficiency 0.5)
     assert union["status"].value_counts().to_dict() == {
-        "overloaded": 11,
-        "within capacity": 1,
+        "overloaded": 12,
+        "within capacity": 2,
         "unknown": 4,  # public pasture: the livestock of non-members is not in the census
-        "unused": 3,
+        "unused": 1,
     }
     karazhota = union.set_index(["group_id", "season"])
     assert karazhota.at[("upu-karazhota", "winter"), "status"] == "overloaded"
-    assert karazhota.at[("upu-karazhota", "spring"), "status"] == "unused"
+    assert karazhota.at[("upu-karazhota", "spring"), "status"] == "within capacity"
 
 
 def test_norm_status_follows_the_norm_load(science: Science) -> None:
@@ -79,8 +84,12 @@ def test_norm_load_of_a_plot_is_the_orders_hectares_per_head(science: Science) -
     assert row["norm_load"] == pytest.approx(expected, rel=1e-6)
 
 
-def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -> None:
-    """Census and herds are the same animals: unions use the census, plots the herds."""
+def test_load_counts_the_census_once_and_outside_a_plan_on_the_unions_plots(
+    science: Science,
+) -> None:
+    """Census and herds are the same animals: unions count the census; without a plan the
+    plot level spreads each union's census over its own plots of each season (near its
+    settlement), never the herds' home points."""
     census = census_heads(science.census, by="union_id")
     herds = science.herds.groupby("union_id")[list(SPECIES)].sum()
     assert (census.to_numpy() == herds.reindex(census.index).to_numpy()).all()
@@ -88,13 +97,67 @@ def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -
     for union_id, heads in census.iterrows():
         rows = union[union["group_id"] == union_id]
         assert (rows[list(SPECIES)].to_numpy() == heads.to_numpy()).all(), union_id
-    plot_rows = science.load[science.load["level"] == "plot"]
-    assert len(plot_rows) == len(science.capacity)
-    # every herd stands on one plot; a plot's heads repeat in each of its seasons
-    with pasture.open_store(science.path) as store:
+    stored = science.load[science.load["level"] == "plot"]
+    assert len(stored) == len(science.capacity)
+    assert stored["load_source"].str.startswith(f"no plan for {YEAR}").all()
+    with pasture.open_store(science.path) as store:  # heads per species are not stored
         computed = pasture_science.compute_load(store, year=YEAR)
-    per_plot = computed[computed["level"] == "plot"].drop_duplicates("group_id")
-    assert per_plot[list(SPECIES)].to_numpy().sum() == herds.to_numpy().sum()
+    plot_rows = computed[computed["level"] == "plot"]
+    union_of = science.plots.set_index("id")["union_id"]
+    spread = plot_rows.assign(union_id=plot_rows["group_id"].map(union_of))
+    totals = spread.groupby(["union_id", "season"])[list(SPECIES)].sum()
+    for (union_id, _season), heads in totals.iterrows():
+        np.testing.assert_allclose(heads.to_numpy(), census.loc[union_id].to_numpy())
+    public = spread["union_id"].isna()
+    assert (spread.loc[public, "demand_kg"] == 0).all()
+
+
+def test_plot_load_comes_from_the_approved_plan(science: Science, tmp_path: Path) -> None:
+    """Plots in the approved plan carry the plan's livestock; the statuses say why they differ."""
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(science.path, path)
+    with pasture.open_store(path) as store:
+        plan_id = create_plan(
+            store,
+            season_year=YEAR,
+            user="akimat",
+            solver="heuristic",
+            params=RotationParams(max_home_km=5.0),
+            planning=PlanningParams(unions=("upu-akshi",), seasons=("spring",)),
+            time_limit=0.1,
+            lower_bound=False,
+        )
+        draft = pasture_science.compute_load(store, year=YEAR)
+        approve_plan(store, plan_id, user="akimat")
+        load = pasture_science.compute_load(store, year=YEAR)
+        assignments = store.read_rows("assignments", where={"plan_id": plan_id})
+    assert draft["load_source"].str.contains(f"draft {plan_id}").any()
+    plots = load[load["level"] == "plot"].set_index(["group_id", "season"])
+    assert plots["load_source"].str.startswith(f"approved plan {plan_id}").all()
+    placed = assignments[assignments["plot_id"].notna()]
+    grazed = placed.groupby("plot_id")["demand_kg"].sum()
+    assert len(grazed) > 5
+    for plot_id, demand in grazed.items():
+        # the union's herds are all in the plan: nothing of akshi's outside it
+        assert plots.at[(plot_id, "spring"), "demand_kg"] == pytest.approx(demand, rel=1e-9)
+    akshi = science.plots.loc[science.plots["union_id"] == "upu-akshi", "id"]
+    idle = set(akshi) - set(grazed.index)
+    spring = plots.xs("spring", level="season")
+    assert (spring.loc[spring.index.isin(idle), "demand_kg"] == 0).all()
+    # two statuses side by side; a reason exactly where they disagree
+    agree = {
+        ("overloaded", "over the norm"),
+        ("within capacity", "within the norm"),
+        ("unused", "unused"),
+    }
+    pairs = list(zip(plots["status"], plots["norm_status"], strict=True))
+    known = [s != "unknown" and n not in ("no norm", "unknown") for s, n in pairs]
+    differ = np.array([k and p not in agree for k, p in zip(known, pairs, strict=True)])
+    assert differ.any()
+    assert plots["disagreement"].notna().to_numpy().tolist() == differ.tolist()
+    assert set(plots["condition"]) <= {"restored", "degraded"}
+    degraded = plots[plots["condition"] == "degraded"]
+    assert degraded["condition_basis"].str.contains("downward NDVI trend").all()
 
 
 # -------------------------------------------------------------------------------- trends

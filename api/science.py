@@ -1,0 +1,135 @@
+"""The district's science over HTTP: the forage basis, its calibration, capacity and load.
+
+``GET /science/forage-basis`` shows the one NDVI→biomass calibration every forage
+figure comes from (model, coefficients, R², RMSE, n, prediction interval, GENERATED
+or survey); ``POST /science/calibration`` (akimat only) calibrates it anew from the
+plots' geobotanical yields; ``GET /science/capacity`` and ``GET /science/load`` serve
+the stored tables, load with both statuses side by side and why they disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from pasture.errors import NotFound
+from pasture.store import Store
+
+from . import web
+from .auth import CurrentUser, Principal
+from .deps import StoreDep
+from .scope import require_role, union_scope
+from .users import Role
+
+__all__ = ["CalibrationRequest", "science_router"]
+
+StoreArg = Annotated[Store, StoreDep]
+YearArg = Annotated[int | None, Query(ge=2000, le=2100, description="season year")]
+LevelArg = Annotated[
+    Literal["plot", "union", "okrug"] | None, Query(description="plot, union or okrug")
+]
+
+
+class CalibrationRequest(BaseModel):
+    """How to calibrate the forage basis from the plots' geobotanical yields."""
+
+    yield_basis: Literal["fresh", "air_dry", "dry"] = Field(
+        description="what the survey weighed: fresh (green) mass, air-dry mass or dry matter"
+    )
+    form: Literal["linear", "exponential", "power", "quadratic"] = "linear"
+    level: float = Field(0.9, gt=0.0, lt=1.0, description="level of the prediction interval")
+
+
+def forage_basis(store: StoreArg, user: CurrentUser) -> Response:
+    """The store's forage basis: the one NDVI→biomass calibration (without its samples)."""
+    from pasture.science import read_forage_basis
+
+    return web.json_response(read_forage_basis(store).summary())
+
+
+def calibrate_basis(store: StoreArg, user: CurrentUser, body: CalibrationRequest) -> Response:
+    """Calibrate the forage basis from the plots' yields and NDVI, and store it (akimat)."""
+    require_role(user, Role.AKIMAT)
+    from pasture.science import DEMO_CALIBRATION_NOTE, calibrate_forage_basis
+
+    demo = bool(store.get_meta("demo"))
+    basis = calibrate_forage_basis(
+        store,
+        yield_basis=body.yield_basis,
+        user=user.username,
+        form=body.form,
+        level=body.level,
+        generated=demo,
+        description=DEMO_CALIBRATION_NOTE if demo else "",
+    )
+    return web.json_response(basis.summary(), status_code=201)
+
+
+def _year_rows(store: Store, table: str, year: int | None) -> Any:
+    rows = store.read_rows(table, where=None if year is None else {"year": int(year)})
+    if rows.empty:
+        what = "any year" if year is None else str(year)
+        command = "pasture capacity" if table == "capacity" else "pasture load"
+        raise NotFound(f"no {table} rows for {what}; compute them with `{command}`")
+    if year is None:
+        rows = rows[rows["year"] == rows["year"].max()]
+    return rows
+
+
+def _own_plots(store: Store, user: Principal) -> set[str] | None:
+    """The plot ids a union account sees in science tables (None: all)."""
+    scope = union_scope(user)
+    if scope is None:
+        return None
+    plots = store.read("plots")
+    return set(plots.loc[plots["union_id"] == scope, "id"].astype(str))
+
+
+def capacity(store: StoreArg, user: CurrentUser, year: YearArg = None) -> Response:
+    """Forage (removal allowance, low/central/high) and forage-equivalent sheep per plot and season."""
+    rows = _year_rows(store, "capacity", year)
+    own = _own_plots(store, user)
+    if own is not None:
+        rows = rows[rows["plot_id"].isin(own)]
+    return web.json_response({"capacity": web.records_of(rows)})
+
+
+def load(
+    store: StoreArg, user: CurrentUser, year: YearArg = None, level: LevelArg = None
+) -> Response:
+    """Both loads and both statuses per plot, union or okrug: against forage capacity and
+    against the legal norm, why they disagree, and where the livestock came from."""
+    rows = _year_rows(store, "load", year)
+    if level is not None:
+        rows = rows[rows["level"] == level]
+    own = _own_plots(store, user)
+    if own is not None:
+        scope = union_scope(user)
+        mine = ((rows["level"] == "plot") & rows["group_id"].isin(own)) | (
+            (rows["level"] == "union") & (rows["group_id"] == scope)
+        )
+        rows = rows[mine]
+    return web.json_response({"load": web.records_of(rows)})
+
+
+def science_router(*, responses: dict[Any, Any]) -> APIRouter:
+    """Routes of the science: the forage basis (POST: akimat), capacity and load."""
+    router = APIRouter(tags=["science"])
+    errs = {k: v for k, v in responses.items() if k in (400, 401, 403, 404, 406, 503)}
+    router.add_api_route(
+        "/science/forage-basis", forage_basis, responses=errs, summary="The forage basis"
+    )
+    router.add_api_route(
+        "/science/calibration",
+        calibrate_basis,
+        methods=["POST"],
+        status_code=201,
+        responses={**errs, **{k: v for k, v in responses.items() if k in (413, 422)}},
+        summary="Calibrate the forage basis",
+    )
+    router.add_api_route("/science/capacity", capacity, responses=errs, summary="Capacity")
+    router.add_api_route("/science/load", load, responses=errs, summary="Load")
+    return router

@@ -1,0 +1,177 @@
+"""Where livestock grazes in a season: the plan's assignments, plus livestock outside any plan.
+
+The plot level of the ``load`` table counts the livestock the season's plan puts on
+each plot, never the herds' home points (issue 16):
+
+* the **plan**: the approved plan of the season year (the latest approved), else the
+  latest plan of that year (a draft, said so in the output); each assignment puts a
+  herd's heads (times the plan's livestock factor) on a plot for one period;
+* **livestock outside the plan**: each union's census heads less its herds in the
+  plan (households grazing near their village). They are spread over the plots near
+  their settlement (`outside_plan_heads`).
+
+Heads are counted as animal-days and turned into the *mean heads over the season*
+(animal-days / the season's days), the reading under which the norm of Order 3-3/332
+applies over the grazing period of its row (`grazing_models.norms`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grazing_models.load import census_heads
+from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
+
+from ..model import SPECIES
+from ..store.base import Store
+
+__all__ = ["PlanLivestock", "outside_plan_heads", "plan_heads", "season_plan"]
+
+
+@dataclass(frozen=True)
+class PlanLivestock:
+    """The plan the plot level counts, and how it was chosen."""
+
+    plan_id: str | None
+    state: str | None
+    note: str
+
+
+def season_plan(store: Store, year: int) -> PlanLivestock:
+    """The approved plan of ``year`` (latest approved), else the latest plan of that year."""
+    plans = store.read_rows("plans", where={"season_year": int(year)})
+    plans = plans[plans["state"].isin(["approved", "draft"])]
+    if plans.empty:
+        return PlanLivestock(None, None, f"no plan for {year}: livestock outside any plan only")
+    approved = plans[plans["state"] == "approved"]
+    if len(approved):
+        row = approved.sort_values("approved_at", kind="stable").iloc[-1]
+        return PlanLivestock(str(row["id"]), "approved", f"approved plan {row['id']}")
+    row = plans.sort_values("created_at", kind="stable").iloc[-1]
+    return PlanLivestock(
+        str(row["id"]),
+        "draft",
+        f"no approved plan for {year}: the latest plan, draft {row['id']}",
+    )
+
+
+def plan_heads(store: Store, plan: PlanLivestock, days: pd.Series) -> pd.DataFrame:
+    """Mean heads per plot and season under the plan: Σ heads × period days / season days.
+
+    Parameters
+    ----------
+    store
+        Store with the plan's ``assignments`` and the ``herds`` layer.
+    plan
+        From `season_plan`.
+    days
+        Days of each season (index: season), as the capacity rows count them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (plot_id, season), columns the species; empty without a plan.
+    """
+    if plan.plan_id is None:
+        return _empty()
+    row = store.read_rows("plans", where={"id": plan.plan_id}).iloc[0]
+    params: dict[str, Any] = row["params"] or {}
+    factor = float(params.get("planning", {}).get("livestock_factor", 1.0))
+    period_days = float(params.get("rotation", {}).get("period_days", 7))
+    assignments = store.read_rows("assignments", where={"plan_id": plan.plan_id})
+    placed = assignments[assignments["plot_id"].notna()]
+    if placed.empty:
+        return _empty()
+    herds = store.read("herds").set_index("id")[list(SPECIES)].astype(float).fillna(0.0)
+    season = _period_seasons(row, placed)
+    heads = herds.reindex(placed["herd_id"].to_numpy()).fillna(0.0).to_numpy() * factor
+    animal_days = pd.DataFrame(heads * period_days, columns=list(SPECIES))
+    animal_days["plot_id"] = placed["plot_id"].to_numpy()
+    animal_days["season"] = season
+    summed = animal_days.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+    season_days = days.reindex(summed.index.get_level_values("season")).to_numpy(dtype=float)
+    return summed.div(season_days, axis=0)
+
+
+def _period_seasons(row: pd.Series, placed: pd.DataFrame) -> np.ndarray:
+    """The season of each assignment's period from its start and the plan's windows.
+
+    Where two windows overlap (September) a week takes the season that began last,
+    as the plan labelled it (`pasture.planning.periods`).
+    """
+    planning = (row.get("params") or {}).get("planning", {})
+    windows = {
+        name: SeasonWindow(name, tuple(start), tuple(end))
+        for name, (start, end) in planning.get("windows", {}).items()
+    } or dict(SEASON_WINDOWS)
+    seasons = [s for s in planning.get("seasons", ("spring", "summer", "autumn")) if s in windows]
+    starts = pd.to_datetime(placed["start"])
+    out = np.full(len(placed), None, dtype=object)
+    began = np.full(len(placed), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for name in seasons:
+        window = windows[name]
+        inside = np.asarray(window.contains(starts), dtype=bool)
+        first = pd.to_datetime(
+            [f"{y}-{window.start[0]:02d}-{window.start[1]:02d}" for y in window.window_year(starts)]
+        ).to_numpy()
+        later = inside & (np.isnat(began) | (first > began))
+        out[later], began[later] = name, first[later]
+    return out
+
+
+def outside_plan_heads(
+    census: pd.DataFrame,
+    herds_in_plan: pd.DataFrame,
+    plots: pd.DataFrame,
+    capacity: pd.DataFrame,
+) -> pd.DataFrame:
+    """Livestock outside the plan → plots near its settlement, as mean heads per plot and season.
+
+    Each union's livestock outside the plan is its census heads (each household's latest
+    record) less its herds in the plan, never below zero. It grazes every season on the
+    pastures near its settlement, spread in proportion to area. Until the settlements
+    layer exists, "near its settlement" is the union's own plots of that season; with
+    ``plots.settlement_id`` and ``households.settlement_id`` it will be the settlement's
+    public pasture (switch on in this one function).
+
+    Parameters
+    ----------
+    census
+        The census layer (``household_id, union_id, date`` and species).
+    herds_in_plan
+        Heads of the plan's herds per union (index union_id, species columns).
+    plots
+        Plots with ``id, union_id``.
+    capacity
+        Capacity rows (``plot_id, season, area_ha``) of the plots and seasons grazed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (plot_id, season), columns the species.
+    """
+    if census.empty:
+        return _empty()
+    heads = census_heads(census, by="union_id")
+    planned = herds_in_plan.reindex(heads.index).fillna(0.0)
+    outside = (heads - planned[heads.columns]).clip(lower=0.0)
+    union_of = dict(zip(plots["id"], plots["union_id"], strict=True))
+    rows = capacity[["plot_id", "season", "area_ha"]].copy()
+    rows["union_id"] = rows["plot_id"].map(union_of)
+    rows = rows[rows["union_id"].isin(list(outside.index))]
+    if rows.empty:
+        return _empty()
+    share = rows["area_ha"] / rows.groupby(["union_id", "season"])["area_ha"].transform("sum")
+    spread = outside.reindex(rows["union_id"].to_numpy()).to_numpy() * share.to_numpy()[:, None]
+    out = pd.DataFrame(spread, columns=list(SPECIES))
+    out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
+    return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+
+
+def _empty() -> pd.DataFrame:
+    index = pd.MultiIndex.from_arrays([[], []], names=["plot_id", "season"])
+    return pd.DataFrame(columns=list(SPECIES), index=index, dtype=float)

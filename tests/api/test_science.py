@@ -1,0 +1,113 @@
+"""The science over HTTP: the forage basis, its calibration (akimat only), capacity and load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import pasture
+from api.main import create_app
+from api.users import create_demo_users
+from grazing_models.rotation import RotationParams
+from pasture import science as pasture_science
+from pasture.planning import PlanningParams, approve_plan, create_plan
+
+from .conftest import OWN_UNION, PASSWORD, USERS, auth, login, make_settings
+
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def science_client(
+    demo_ndvi_gpkg: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, str]]:
+    """The demo with its basis, capacity, an approved plan of one union's spring, and load."""
+    path = tmp_path_factory.mktemp("science-api") / "demo.gpkg"
+    with pasture.open_store(demo_ndvi_gpkg) as source, pasture.open_store(path) as store:
+        store.load_copy(source)
+        create_demo_users(store, PASSWORD)
+        pasture_science.compute_capacity(store, year=YEAR)
+        plan_id = create_plan(
+            store,
+            season_year=YEAR,
+            user="akimat",
+            solver="heuristic",
+            params=RotationParams(max_home_km=5.0),
+            planning=PlanningParams(unions=(OWN_UNION,), seasons=("spring",)),
+            time_limit=0.1,
+            lower_bound=False,
+        )
+        approve_plan(store, plan_id, user="akimat")
+        pasture_science.compute_load(store, year=YEAR)
+    with TestClient(create_app(make_settings(path))) as client:
+        yield client, plan_id
+
+
+def _token(client: TestClient, role: str) -> dict[str, str]:
+    return auth(login(client, USERS[role]))
+
+
+def test_the_basis_is_served_and_says_it_is_generated(
+    science_client: tuple[TestClient, str],
+) -> None:
+    client, _ = science_client
+    r = client.get("/science/forage-basis", headers=_token(client, "analyst"))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["generated"] is True and "GENERATED" in doc["label"]
+    pooled = doc["calibrations"]["*"]
+    assert {"form", "a", "b", "r2", "rmse", "n", "covariance"} <= set(pooled)
+    assert doc["n_samples"] == pooled["n"] and "samples" not in doc
+    assert client.get("/science/forage-basis").status_code == 401
+
+
+def test_only_the_akimat_calibrates(science_client: tuple[TestClient, str]) -> None:
+    client, _ = science_client
+    body = {"yield_basis": "air_dry", "level": 0.8}
+    r = client.post("/science/calibration", json=body, headers=_token(client, "union"))
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    r = client.post(
+        "/science/calibration", json={"yield_basis": "wet"}, headers=_token(client, "akimat")
+    )
+    assert r.status_code == 422 and "yield_basis" in r.text
+    before = client.get("/science/forage-basis", headers=_token(client, "akimat")).json()
+    r = client.post("/science/calibration", json=body, headers=_token(client, "akimat"))
+    assert r.status_code == 201, r.text
+    after = r.json()
+    assert after["level"] == 0.8 and after["calibrated_by"] == "akimat"
+    assert after["id"] != before["id"] and after["generated"] is True
+    served = client.get("/science/forage-basis", headers=_token(client, "analyst")).json()
+    assert served["id"] == after["id"]
+
+
+def test_load_serves_both_statuses_and_the_plans_livestock(
+    science_client: tuple[TestClient, str],
+) -> None:
+    client, plan_id = science_client
+    r = client.get("/science/load?level=plot", headers=_token(client, "akimat"))
+    assert r.status_code == 200, r.text
+    rows = r.json()["load"]
+    assert {"status", "norm_status", "norm_load", "disagreement", "load_source"} <= set(rows[0])
+    assert all(row["load_source"].startswith(f"approved plan {plan_id}") for row in rows)
+    carried = [row for row in rows if row["season"] == "spring" and (row["demand_kg"] or 0) > 0]
+    assert carried
+    # a union account sees its own plots and its own union only
+    mine = client.get("/science/load", headers=_token(client, "union")).json()["load"]
+    levels = {(row["level"], row["group_id"]) for row in mine if row["level"] != "plot"}
+    assert levels == {("union", OWN_UNION)}
+    plots = {row["group_id"] for row in mine if row["level"] == "plot"}
+    assert plots and plots < {row["group_id"] for row in rows}
+    r = client.get("/science/load?year=2031", headers=_token(client, "akimat"))
+    assert r.status_code == 404 and "pasture load" in r.json()["detail"]
+
+
+def test_capacity_is_served_per_plot_and_season(science_client: tuple[TestClient, str]) -> None:
+    client, _ = science_client
+    rows = client.get("/science/capacity", headers=_token(client, "analyst")).json()["capacity"]
+    assert len(rows) == 5170
+    row = next(r for r in rows if r["source"] == "ndvi")
+    assert row["forage_low_kg"] <= row["forage_central_kg"] <= row["forage_high_kg"]
+    assert row["harvest_efficiency"] == 0.5 and row["model"]["generated"] is True
