@@ -98,7 +98,8 @@ def _store_check(store: Store) -> str | None:
 
 
 def health(request: Request) -> Response:
-    """Readiness: ``ready`` when the store answers; 503 ``degraded`` with what failed.
+    """Readiness: ``ready`` when the store answers; else 503, ``readiness: degraded`` and
+    what failed (``checks``).
 
     A load balancer routes to a server only while this answers 200; ``/health/live``
     says whether the process runs at all (restart it when that fails).
@@ -114,7 +115,7 @@ def health(request: Request) -> Response:
         f"the server is up but not ready: the {store.backend} store failed ({failed})",
         slug="not-ready",
         headers={"Retry-After": "5"},
-        extra={"status": "degraded", "backend": store.backend, "checks": {"store": failed}},
+        extra={"readiness": "degraded", "backend": store.backend, "checks": {"store": failed}},
     )
 
 
