@@ -35,6 +35,8 @@ from .service import (
     list_plans,
     plan_frames,
     plan_row,
+    plan_version,
+    withdraw_plan,
 )
 
 __all__ = [
@@ -57,6 +59,8 @@ __all__ = [
     "new_plan_id",
     "plan_frames",
     "plan_row",
+    "plan_version",
     "rotation_inputs",
     "run_demo_plan",
+    "withdraw_plan",
 ]
