@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         "client is the connecting peer (PASTURE_TRUSTED_PROXIES, comma-separated)",
     )
 
+    census_min_group: int = Field(
+        default=3,
+        ge=1,
+        description="fewest households a census total may sum; smaller groups are "
+        "suppressed (threshold rule, docs/domain.md 'Census disclosure control')",
+    )
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
