@@ -27,7 +27,13 @@ from .service import install_docs_assets, service_router
 from .settings import DEFAULT_SECRET, Settings
 from .tiles import tiles_router
 
-__all__ = ["ConfigurationError", "create_app", "open_server_store", "openapi_30"]
+__all__ = [
+    "ConfigurationError",
+    "app_from_environment",
+    "create_app",
+    "open_server_store",
+    "openapi_30",
+]
 
 log = logging.getLogger("api")
 
@@ -147,3 +153,9 @@ def create_app(
     install_docs_assets(app)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with every setting from PASTURE_* variables: the factory each server
+    process calls (``uvicorn api.main:app_from_environment --factory --workers N``)."""
+    return create_app(Settings())

@@ -21,6 +21,7 @@ from tests.api.conftest import (  # noqa: F401 - fixtures used by name
     copy_store,
     make_settings,
     postgis_url_module,
+    writable_gpkg,
 )
 
 #: Layers and result tables a write through the API may change.
