@@ -30,19 +30,38 @@ DEMO_PASSWORD_DEFAULT = "demo"  # noqa: S105 - the documented demo password, ove
 @click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
-def serve(store_url: str, host: str, port: int) -> None:
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1), help="server processes"
+)
+def serve(store_url: str, host: str, port: int, workers: int = 1) -> None:
     """Serve the web API (OGC API - Features, plans, census) for a store.
 
     Other settings come from PASTURE_* environment variables, e.g.
-    PASTURE_SECRET_KEY (required unless the store is the demo).
+    PASTURE_SECRET_KEY (required unless the store is the demo) and
+    PASTURE_TRUSTED_PROXIES (whose X-Forwarded-For to believe).
     """
+    import os
+
     import uvicorn
 
     from .main import create_app
     from .settings import Settings
 
-    app = create_app(Settings(store=store_url))
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    # the app reads X-Forwarded-For itself, from PASTURE_TRUSTED_PROXIES only
+    if workers == 1:
+        uvicorn.run(
+            create_app(Settings(store=store_url)), host=host, port=port, proxy_headers=False
+        )
+        return
+    os.environ["PASTURE_STORE"] = store_url  # each worker process builds its app from it
+    uvicorn.run(
+        "api.main:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=False,
+    )
 
 
 STORE = click.option("--store", "store_url", required=True, help=STORE_HELP)

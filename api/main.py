@@ -17,7 +17,7 @@ from pasture.store import Store
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers
 from .management import management_router
-from .middleware import AllowedMethods, BodyLimit
+from .middleware import AllowedMethods, BodyLimit, RefuseNul, TrustedProxies
 from .ogc import ogc_router
 from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
@@ -29,7 +29,13 @@ from .service import install_docs_assets, service_router
 from .settings import DEFAULT_SECRET, Settings
 from .tiles import tiles_router
 
-__all__ = ["ConfigurationError", "create_app", "openapi_30"]
+__all__ = [
+    "ConfigurationError",
+    "app_from_environment",
+    "create_app",
+    "open_server_store",
+    "openapi_30",
+]
 
 log = logging.getLogger("api")
 
@@ -69,6 +75,19 @@ def resolve_secret(settings: Settings, store: Store) -> str:
     )
 
 
+def open_server_store(settings: Settings, url: str) -> Store:
+    """The server's store: it must exist (a typo in PASTURE_STORE is an error, never a new
+    empty store), with the database settings' pool size and timeouts."""
+    return pasture.open_store(
+        url,
+        create=False,
+        accounts=settings.accounts,
+        pool_size=settings.db_pool_size,
+        connect_timeout_s=settings.db_connect_timeout_s,
+        statement_timeout_s=settings.db_statement_timeout_s,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -77,7 +96,7 @@ def create_app(
     """The API for one store; ``open_store`` may be swapped (tests, other deployments)."""
     settings = settings or Settings()
     if open_store is None:
-        open_store = partial(pasture.open_store, accounts=settings.accounts)
+        open_store = partial(open_server_store, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -110,8 +129,11 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # the last added runs first: proxies, then the body limit, then the NUL check
     app.add_middleware(AllowedMethods)
+    app.add_middleware(RefuseNul)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
 
     app.include_router(
         ogc_router(
@@ -135,3 +157,9 @@ def create_app(
     install_docs_assets(app)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with every setting from PASTURE_* variables: the factory each server
+    process calls (``uvicorn api.main:app_from_environment --factory --workers N``)."""
+    return create_app(Settings())

@@ -1,6 +1,11 @@
-"""ASGI middleware of the API: the request body limit and the methods a path allows."""
+"""ASGI middleware of the API: the body limit, the methods a path allows, NUL characters and
+the client address behind trusted proxies."""
 
 from __future__ import annotations
+
+import ipaddress
+import json
+from urllib.parse import parse_qsl
 
 from fastapi.responses import Response
 from starlette.datastructures import MutableHeaders
@@ -10,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import TITLES, problem_response
 
-__all__ = ["AllowedMethods", "BodyLimit", "allowed_methods"]
+__all__ = ["AllowedMethods", "BodyLimit", "RefuseNul", "TrustedProxies", "allowed_methods"]
 
 
 class BodyLimit:
@@ -124,3 +129,164 @@ class AllowedMethods:
             await send(message)
 
         await self.app(scope, receive, complete_allow)
+
+
+class TrustedProxies:
+    """ASGI middleware: the client address from X-Forwarded-For, only through listed proxies.
+
+    The connecting peer is the client unless it is one of ``trusted`` (addresses or
+    CIDR networks); then the header's addresses are walked from the right (the one the
+    nearest proxy appended) past every trusted hop, and the first untrusted address is
+    the client. A client that sends its own X-Forwarded-For to the server directly,
+    or through a proxy, cannot choose the address the login throttle counts.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted: list[str]) -> None:
+        self.app = app
+        self.networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in net for net in self.networks)
+
+    def client_of(self, scope: Scope) -> str | None:
+        """The client address of a request (None: the peer is unknown)."""
+        peer = scope.get("client")
+        host = peer[0] if peer else None
+        if host is None or not self._trusted(host):
+            return host
+        hops = []
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                hops += [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop
+        return hops[0] if hops else host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.networks:
+            client = self.client_of(scope)
+            peer = scope.get("client")
+            if client is not None and peer is not None and client != peer[0]:
+                scope = {**scope, "client": (client, 0)}
+        await self.app(scope, receive, send)
+
+
+#: Bodies whose text the NUL check reads; other media (files) may hold NUL bytes.
+_JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _nul_in_query(raw: bytes) -> str | None:
+    """The name of the first query parameter with a NUL in its name or value."""
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\0")
+    return None
+
+
+def _nul_in_json(doc: object, where: str = "body") -> str | None:
+    """The JSON path of the first string (key or value) with a NUL in it."""
+    if isinstance(doc, str):
+        return where if "\x00" in doc else None
+    items: list[tuple[str, object]] = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if "\x00" in key:
+                return where
+            items.append((f"{where}.{key}", value))
+    elif isinstance(doc, list):
+        items = [(f"{where}[{i}]", v) for i, v in enumerate(doc)]
+    for path, value in items:
+        found = _nul_in_json(value, path)
+        if found:
+            return found
+    return None
+
+
+def _nul_in_body(content_type: str, body: bytes) -> str | None:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in _JSON_TYPES:
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return None  # not JSON: the route's own parser says so
+        return _nul_in_json(doc)
+    if media == _FORM_TYPE:
+        name = _nul_in_query(body)
+        return None if name is None else f"form field {name}"
+    return None
+
+
+class RefuseNul:
+    """ASGI middleware: a NUL character in the path, a query parameter or a JSON or form
+    body is refused with a problem (400 in the URL, 422 in the body) before any route
+    runs. No text the store keeps may hold one (PostgreSQL refuses it outright), and a
+    NUL in a name or id only ever comes from a broken or hostile client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def _refuse(status: int, where: str) -> Response:
+        return problem_response(
+            status,
+            TITLES[status],
+            f"{where} contains a NUL character (\\0, %00 or \\u0000); "
+            "remove it and send the request again",
+            slug="nul-character",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = None
+        if "\x00" in scope["path"]:
+            where = "the path"
+        elif (name := _nul_in_query(scope.get("query_string", b""))) is not None:
+            where = f"query parameter {name}"
+        if where is not None:
+            await self._refuse(400, where)(scope, receive, send)
+            return
+        content_type = ""
+        for key, value in scope.get("headers", []):
+            if key == b"content-type":
+                content_type = value.decode("latin-1")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media not in (*_JSON_TYPES, _FORM_TYPE):
+            await self.app(scope, receive, send)
+            return
+        messages, body = await _read_body(receive)
+        found = _nul_in_body(content_type, body)
+        if found is not None:
+            await self._refuse(422, found)(scope, receive, send)
+            return
+        await self.app(scope, _replay(messages, receive), send)
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bytes]:
+    """Every message of the request body (BodyLimit, outside, bounds its size)."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    return messages, b"".join(m.get("body", b"") for m in messages)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that hands the read messages out again, then the live channel."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

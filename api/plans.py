@@ -1,4 +1,4 @@
-"""Grazing plans over HTTP: start one in the background, poll it, read and approve it."""
+"""Grazing plans over HTTP: start one in the background, poll it, read, approve and withdraw it."""
 
 import io
 import logging
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import geopandas as gpd
 import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,7 @@ from pasture.store import Store
 from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
+from .errors import PreconditionFailed
 from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
 from .scope import plan_summary, require_role, union_where
 from .users import Role
@@ -127,19 +128,69 @@ def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response
     return web.json_response({"plans": [_plan_doc(base, r, user) for r in rows]})
 
 
+def _plan_response(request: Request, row: dict[str, Any], user: Principal) -> Response:
+    """A plan's document with its ETag: the version to send in If-Match to change its state."""
+    from pasture.planning import plan_version  # see _run_plan
+
+    return web.json_response(
+        _plan_doc(web.base_url(request), row, user),
+        headers={"ETag": f'"{plan_version(row)}"'},
+    )
+
+
 def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
-    """A plan and its state: solving, draft, approved or failed."""
-    return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+    """A plan and its state: solving, draft, approved or failed; its ETag is its version."""
+    return _plan_response(request, _plan_row(store, plan_id), user)
 
 
-def approve(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
-    """Approve a draft plan (akimat)."""
+def plan_if_match(value: str | None) -> str | None:
+    """The plan version an If-Match header names (None: no header, or ``*``)."""
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text or not all(c in "0123456789abcdef" for c in text):
+        raise PreconditionFailed(
+            f"If-Match must be the ETag of the plan (GET /plans/{{id}}), not {value!r}"
+        )
+    return text
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="ETag of the plan as you read it: refused with 412 if it changed since; "
+        "without it, of concurrent changes only the first succeeds (409 for the others)"
+    ),
+]
+
+
+def approve(
+    request: Request, store: StoreArg, user: CurrentUser, plan_id: str, if_match: IfMatch = None
+) -> Response:
+    """Approve a draft plan (akimat); If-Match makes it refuse a plan changed since read."""
     require_role(user, Role.AKIMAT)
     from pasture import planning  # see _run_plan
 
     _plan_row(store, plan_id)  # the API's 404 message for a missing plan
-    planning.approve_plan(store, plan_id, user=user.username)  # PlanStateConflict: 409
-    return web.json_response(_plan_doc(web.base_url(request), _plan_row(store, plan_id), user))
+    # PlanStateConflict: 409; VersionConflict (a stale If-Match): 412
+    row = planning.approve_plan(
+        store, plan_id, user=user.username, expected_version=plan_if_match(if_match)
+    )
+    return _plan_response(request, row, user)
+
+
+def withdraw(
+    request: Request, store: StoreArg, user: CurrentUser, plan_id: str, if_match: IfMatch = None
+) -> Response:
+    """Withdraw the approval of an approved plan (akimat): it becomes a draft again."""
+    require_role(user, Role.AKIMAT)
+    from pasture import planning  # see _run_plan
+
+    _plan_row(store, plan_id)
+    row = planning.withdraw_plan(
+        store, plan_id, user=user.username, expected_version=plan_if_match(if_match)
+    )
+    return _plan_response(request, row, user)
 
 
 def _assignments_file(frame: pd.DataFrame, fmt: str, plan_id: str) -> Response:
@@ -208,8 +259,16 @@ def plans_router(*, responses: dict[Any, Any]) -> APIRouter:
         approve,
         methods=["POST"],
         response_model=PlanInfo,
-        responses={**errs, 409: responses[409]},
+        responses={**errs, 409: responses[409], 412: responses[412]},
         summary="Approve a plan",
+    )
+    router.add_api_route(
+        "/plans/{plan_id}/withdraw",
+        withdraw,
+        methods=["POST"],
+        response_model=PlanInfo,
+        responses={**errs, 409: responses[409], 412: responses[412]},
+        summary="Withdraw a plan's approval",
     )
     files = {
         "text/csv": {"schema": {"type": "string"}},

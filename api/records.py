@@ -8,6 +8,8 @@ import shapely.geometry
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, create_model
+from shapely.errors import ShapelyError
+from shapely.geometry.base import BaseGeometry
 
 from pasture.errors import InvalidInput, NotFound
 from pasture.model import SPECIES, FieldType, Layer
@@ -17,7 +19,7 @@ from pasture.store import Record, Store
 from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
-from .errors import PreconditionRequired
+from .errors import Forbidden, PreconditionRequired
 from .routing import bind
 from .schemas import Feature, FeatureCollection, RecordList
 from .scope import (
@@ -102,6 +104,30 @@ CENSUS = layer_named("census")
 HERDS = layer_named("herds")
 
 
+#: Census columns that link a row to its household: hidden from every role that may not
+#: see head counts, so no row ties a household to a census date (docs/domain.md,
+#: "Census disclosure control").
+CENSUS_LINKS = frozenset({"id", "household_id"})
+
+
+def _hidden(user: Principal, spec: Layer) -> frozenset[str]:
+    """Fields this caller must not see in a list: personal ones, and for a census reader
+    without head counts, the household a row belongs to."""
+    hidden = hidden_fields(user, spec)
+    if spec.name == CENSUS.name and hidden:
+        hidden |= CENSUS_LINKS
+    return hidden
+
+
+def _refuse_household_census(user: Principal) -> None:
+    """A role without census head counts reads census aggregates only, not one household's."""
+    if hidden_fields(user, CENSUS):
+        raise Forbidden(
+            "your role sees census aggregates, not one household's records: "
+            "use /census/totals (groups under the minimum size are suppressed)"
+        )
+
+
 def scoped_get(store: Store, user: Principal, spec: Layer, record_id: str) -> Record:
     """One record the caller may see; the same 404 whether it is missing or out of scope."""
     try:
@@ -129,7 +155,7 @@ def page(
     else:
         frame = store.read(spec.name, where=scoped, limit=limit, offset=offset)
         matched = store.count(spec.name, where=scoped)
-    hidden = hidden_fields(user, spec)
+    hidden = _hidden(user, spec)
     href = f"{web.base_url(request)}/{spec.name}"
     links = [web.link(str(request.url), "self")]
     if offset + len(frame) < matched:
@@ -172,31 +198,40 @@ def list_census(
     """Census records of your union (akimat: all; analysts: without head counts)."""
     where = _union_where(union)
     if household is not None:
+        _refuse_household_census(user)
         where["household_id"] = household
     return page(request, store, user, CENSUS, where, limit, offset)
 
 
-def census_totals(store: StoreArg, user: CurrentUser) -> list[dict[str, Any]]:
+def census_totals(request: Request, store: StoreArg, user: CurrentUser) -> list[dict[str, Any]]:
     """Head counts summed per union and census date: the aggregate every role may see.
 
     Households in no union are summed under ``union_id`` null (a union account never
-    sees them: its reads are confined to its own union).
+    sees them: its reads are confined to its own union). A group of fewer households
+    than the minimum group size (``census_min_group``, the threshold rule of
+    docs/domain.md "Census disclosure control") is suppressed: its counts are null and
+    ``suppressed`` is true, so no total is one household's counts.
     """
     frame = store.read(CENSUS.name, where=read_filter(user, CENSUS))
     if frame.empty:
         return []
+    minimum = request.app.state.settings.census_min_group
     grouped = frame.groupby(["union_id", "date"], sort=True, dropna=False)
     totals = grouped[list(SPECIES)].sum().reset_index()
-    totals["households"] = grouped.size().to_numpy()
-    return [
-        {
-            "union_id": None if pd.isna(r["union_id"]) else str(r["union_id"]),
-            "date": r["date"].date().isoformat(),
-            "households": int(r["households"]),
-            **{s: int(r[s]) for s in SPECIES},
-        }
-        for r in totals.to_dict("records")
-    ]
+    totals["households"] = grouped["household_id"].nunique().to_numpy()
+    out = []
+    for r in totals.to_dict("records"):
+        suppressed = int(r["households"]) < minimum
+        out.append(
+            {
+                "union_id": None if pd.isna(r["union_id"]) else str(r["union_id"]),
+                "date": r["date"].date().isoformat(),
+                "households": int(r["households"]),
+                "suppressed": suppressed,
+                **{s: None if suppressed else int(r[s]) for s in SPECIES},
+            }
+        )
+    return out
 
 
 def list_herds(
@@ -225,6 +260,8 @@ def represent(user: Principal, spec: Layer, record: Record) -> Response:
 
 def get_record(store: StoreArg, user: CurrentUser, record_id: str, *, spec: Layer) -> Response:
     """One record; its ETag is the version to send in If-Match."""
+    if spec.name == CENSUS.name:
+        _refuse_household_census(user)
     return represent(user, spec, scoped_get(store, user, spec, record_id))
 
 
@@ -241,13 +278,42 @@ def _stored_values(spec: Layer, record_id: str, changes: dict[str, Any]) -> dict
         k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()
     }
     if "geometry" in out:
-        try:
-            out["geometry"] = shapely.geometry.shape(out["geometry"]) if out["geometry"] else None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            raise InvalidInput(
-                f"{spec.name} {record_id!r}", ["geometry must be a GeoJSON Point"]
-            ) from None
+        out["geometry"] = _geometry_of(spec, record_id, out["geometry"])
     return out
+
+
+#: GeoJSON's names of the OGC geometry types a layer accepts.
+_GEOJSON_TYPES = {
+    "POINT": "Point",
+    "MULTIPOINT": "MultiPoint",
+    "LINESTRING": "LineString",
+    "MULTILINESTRING": "MultiLineString",
+    "POLYGON": "Polygon",
+    "MULTIPOLYGON": "MultiPolygon",
+}
+
+
+def _geometry_of(spec: Layer, record_id: str, doc: Any) -> BaseGeometry | None:
+    """A GeoJSON geometry as a shape; 422 naming the accepted types for anything else."""
+    if not doc:
+        return None
+    accepted = [_GEOJSON_TYPES.get(t, t) for t in (spec.accepts or (spec.geometry_type or "",))]
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    problem = None
+    if kind not in accepted:
+        problem = f"geometry type {kind!r} is not accepted"
+    else:
+        try:
+            return shapely.geometry.shape(doc)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError):
+            problem = f"the {kind} has no valid coordinates"
+    raise InvalidInput(
+        f"{spec.name} {record_id!r}",
+        [
+            f"{problem}: send a GeoJSON geometry of type {' or '.join(accepted)} with "
+            'coordinates in longitude, latitude, e.g. {"type": "Point", "coordinates": [77.9, 43.4]}'
+        ],
+    )
 
 
 def apply(

@@ -7,6 +7,7 @@ firewall, under a Content-Security-Policy of 'self').
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from pasture.store import Store
 
 from . import web
+from .errors import TITLES, problem_response
 from .ogc import declare_part1_parameters
 from .openapi import openapi_30
 
@@ -26,6 +28,7 @@ __all__ = ["STATIC_DOCS", "document", "install_docs_assets", "service_router"]
 
 #: Where the Swagger UI and ReDoc assets are served.
 STATIC_DOCS = "/static/docs/"
+log = logging.getLogger("api")
 _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 #: Swagger UI options: no badge from the public validator (an external host)
 _SWAGGER_PARAMETERS = {"validatorUrl": None, "deepLinking": True}
@@ -84,11 +87,42 @@ def openapi_json(request: Request) -> Response:
     return Response(web.json_bytes(document(request.app)), media_type=web.OPENAPI_JSON)
 
 
-def health(request: Request) -> dict[str, str]:
-    """``ok`` when the store answers; 503 when the database is unavailable."""
+def _store_check(store: Store) -> str | None:
+    """None when the store answers a read; else what failed, in words for the operator."""
+    try:
+        store.count("okrugs")
+    except Exception as exc:  # any failure makes the server not ready; say which
+        log.warning("readiness: the store failed: %s", exc)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def health(request: Request) -> Response:
+    """Readiness: ``ready`` when the store answers; else 503, ``readiness: degraded`` and
+    what failed (``checks``).
+
+    A load balancer routes to a server only while this answers 200; ``/health/live``
+    says whether the process runs at all (restart it when that fails).
+    """
     store: Store = request.app.state.store
-    store.count("okrugs")
-    return {"status": "ok", "backend": store.backend}
+    failed = _store_check(store)
+    if failed is None:
+        doc = {"status": "ready", "backend": store.backend, "checks": {"store": "ok"}}
+        return web.json_response(doc)
+    return problem_response(
+        503,
+        TITLES[503],
+        f"the server is up but not ready: the {store.backend} store failed ({failed})",
+        slug="not-ready",
+        headers={"Retry-After": "5"},
+        extra={"readiness": "degraded", "backend": store.backend, "checks": {"store": failed}},
+    )
+
+
+def live() -> dict[str, str]:
+    """Liveness: the process answers HTTP; it reads nothing, so a lost database is not a
+    reason to restart the server (``/health`` says whether it is ready)."""
+    return {"status": "alive"}
 
 
 def service_router(*, responses: dict[Any, Any]) -> APIRouter:
@@ -96,8 +130,13 @@ def service_router(*, responses: dict[Any, Any]) -> APIRouter:
     router = APIRouter(tags=["service"])
     openapi_content = {web.OPENAPI_JSON: {"schema": {"type": "object"}}}
     router.add_api_route(
-        "/health", health, summary="Health", responses={503: responses[503]}, methods=["GET"]
+        "/health",
+        health,
+        summary="Readiness: the store answers",
+        responses={503: responses[503]},
+        methods=["GET"],
     )
+    router.add_api_route("/health/live", live, summary="Liveness", methods=["GET"])
     router.add_api_route(
         "/api",
         api,

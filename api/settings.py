@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import ipaddress
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_SECRET", "Settings"]
 
@@ -57,3 +60,48 @@ class Settings(BaseSettings):
         "with its attribution); empty: no basemap, the pages work fully offline",
     )
     plan_workers: int = Field(default=1, ge=1, description="plans solved at the same time")
+    db_pool_size: int = Field(
+        default=8, ge=1, description="PostGIS connections a server process keeps at most"
+    )
+    db_connect_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds to wait for a PostGIS connection before answering 503 "
+        "(docs/deployment.md)",
+    )
+    db_statement_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="seconds a PostGIS statement may run before the server cancels it "
+        "(503); 0: no limit",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
+        "is believed, e.g. 127.0.0.1,10.0.0.0/8; empty: the header is ignored and the "
+        "client is the connecting peer (PASTURE_TRUSTED_PROXIES, comma-separated)",
+    )
+
+    census_min_group: int = Field(
+        default=3,
+        ge=1,
+        description="fewest households a census total may sum; smaller groups are "
+        "suppressed (threshold rule, docs/domain.md 'Census disclosure control')",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """A comma-separated environment value becomes a list; each must be an address."""
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            for item in value:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"trusted_proxies: {item!r} is not an IP address or CIDR network "
+                        "(e.g. 127.0.0.1 or 10.0.0.0/8)"
+                    ) from None
+        return value

@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from grazing_models.norms import DEMO_TYPE_ROWS
 
+from . import refdata
 from .geometry import geodesic_area_ha
 from .model import SPECIES
 from .store.base import Store
@@ -59,8 +60,8 @@ _LAEA = "+proj=laea +lat_0=43.5 +lon_0=78.1 +datum=WGS84 +units=m"
 
 
 def data_dir() -> Path:
-    """The repository's ``data/`` folder with the real reference files."""
-    return Path(__file__).resolve().parents[1] / "data"
+    """The ``data/`` folder with the real reference files (checkout or installed copy)."""
+    return refdata.data_dir()
 
 
 def district_boundary(path: Path | None = None) -> BaseGeometry:

@@ -63,6 +63,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from pasture.errors import InvalidInput, NotFound, Problem
+from pasture.refdata import data_dir
 
 __all__ = [
     "COMPOSITE_DAYS",
@@ -129,7 +130,7 @@ _CLOUD_OTHER = 0.04  # ... in other months
 
 def default_anchor_path() -> Path:
     """Path of the real June NDVI anchor: the repository's ``data/`` copy."""
-    return Path(__file__).resolve().parents[2] / "data" / _ANCHOR_NAME
+    return data_dir() / _ANCHOR_NAME
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ from .service import (
     list_plans,
     plan_frames,
     plan_row,
+    plan_version,
+    withdraw_plan,
 )
 
 __all__ = [
@@ -55,6 +57,8 @@ __all__ = [
     "new_plan_id",
     "plan_frames",
     "plan_row",
+    "plan_version",
     "rotation_inputs",
     "run_demo_plan",
+    "withdraw_plan",
 ]

@@ -19,6 +19,8 @@ notebook, a test, the ``pasture plan`` command and the API:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +39,7 @@ from grazing_models.rotation import (
     validate_plan,
 )
 
-from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict
+from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict, VersionConflict
 from ..model import table as table_named
 from ..progress import StepProgress
 from ..store.base import Store
@@ -53,8 +55,11 @@ __all__ = [
     "list_plans",
     "plan_frames",
     "plan_row",
+    "plan_version",
+    "withdraw_plan",
 ]
 
+log = logging.getLogger("pasture.planning")
 _M = TypeVar("_M", bound=BaseModel)
 #: Life cycle of a plan (``plans.state``).
 PLAN_STATES: tuple[str, ...] = ("solving", "draft", "approved", "failed")
@@ -369,7 +374,57 @@ def plan_row(store: Store, plan_id: str) -> dict[str, Any]:
     return {k: py_value(v) for k, v in rows.iloc[0].to_dict().items()}
 
 
-def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
+def plan_version(row: Mapping[str, Any]) -> str:
+    """The version of a plan's state, for If-Match: it changes with every approval or
+    withdrawal. A plan's contents never change once solved, so its state, when and by
+    whom it was approved say all a stale caller could have missed."""
+    approved_at = row.get("approved_at")
+    stamp = (
+        "" if approved_at is None or pd.isna(approved_at) else pd.Timestamp(approved_at).isoformat()
+    )
+    text = f"{row.get('state')}|{stamp}|{row.get('approved_by') or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _change_state(
+    store: Store,
+    plan_id: str,
+    *,
+    step: str,
+    from_state: str,
+    changes: dict[str, Any],
+    expected_version: str | None,
+) -> dict[str, Any]:
+    """Move a plan from ``from_state`` by compare-and-set: of concurrent callers only one
+    wins; a stale ``expected_version`` is VersionConflict, a wrong state PlanStateConflict."""
+    row = plan_row(store, plan_id)
+    current = plan_version(row)
+    if expected_version is not None and expected_version != current:
+        raise VersionConflict(
+            f"plan {plan_id} changed since you read it (it is {row['state']}, "
+            f'version "{current}", not "{expected_version}"); read it again and decide again'
+        )
+    if row["state"] != from_state:
+        _refuse_state(plan_id, step, from_state, row)
+    expected = {"state": from_state, "approved_by": row.get("approved_by")}
+    if not store.compare_and_set("plans", {"id": plan_id}, expected, changes):
+        # another caller moved the plan between our read and our write
+        _refuse_state(plan_id, step, from_state, plan_row(store, plan_id))
+    return plan_row(store, plan_id)
+
+
+def _refuse_state(plan_id: str, step: str, from_state: str, row: Mapping[str, Any]) -> None:
+    by = f" by {row['approved_by']}" if row.get("approved_by") else ""
+    article = "an" if from_state[0] in "aeiou" else "a"
+    raise PlanStateConflict(
+        f"plan {plan_id}",
+        [f"only {article} {from_state} plan can be {step}; this plan is {row['state']}{by}"],
+    )
+
+
+def approve_plan(
+    store: Store, plan_id: str, *, user: str, expected_version: str | None = None
+) -> dict[str, Any]:
     """Approve a draft plan: state ``approved``, with who and when.
 
     Parameters
@@ -380,6 +435,8 @@ def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
         Id of a plan in state ``draft``.
     user
         Recorded as the approver.
+    expected_version
+        The :func:`plan_version` the caller saw (HTTP If-Match); None: any version.
 
     Returns
     -------
@@ -390,18 +447,59 @@ def approve_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
     ------
     NotFound
         When there is no such plan.
+    VersionConflict
+        When the plan's version is no longer ``expected_version``.
     PlanStateConflict
-        When the plan is not a draft (already approved, failed or still solving).
+        When the plan is not a draft (already approved, failed or still solving), also
+        when another caller approved it at the same moment.
     """
-    row = plan_row(store, plan_id)
-    if row["state"] != "draft":
-        by = f" by {row['approved_by']}" if row.get("approved_by") else ""
-        raise PlanStateConflict(
-            f"plan {plan_id}",
-            [f"only a draft plan can be approved; this plan is {row['state']}{by}"],
-        )
-    row.update(state="approved", approved_at=_now(), approved_by=user)
-    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    changes = {"state": "approved", "approved_at": _now(), "approved_by": user}
+    return _change_state(
+        store,
+        plan_id,
+        step="approved",
+        from_state="draft",
+        changes=changes,
+        expected_version=expected_version,
+    )
+
+
+def withdraw_plan(
+    store: Store, plan_id: str, *, user: str, expected_version: str | None = None
+) -> dict[str, Any]:
+    """Withdraw the approval of an approved plan: it is a draft again, approvable anew.
+
+    Parameters
+    ----------
+    store
+        An open store.
+    plan_id
+        Id of a plan in state ``approved``.
+    user
+        Who withdraws it (logged).
+    expected_version
+        The :func:`plan_version` the caller saw (HTTP If-Match); None: any version.
+
+    Returns
+    -------
+    dict
+        The updated ``plans`` row.
+
+    Raises
+    ------
+    NotFound, VersionConflict, PlanStateConflict
+        As :func:`approve_plan`; PlanStateConflict when the plan is not approved.
+    """
+    changes = {"state": "draft", "approved_at": None, "approved_by": None}
+    row = _change_state(
+        store,
+        plan_id,
+        step="withdrawn",
+        from_state="approved",
+        changes=changes,
+        expected_version=expected_version,
+    )
+    log.info("plan %s: approval withdrawn by %s", plan_id, user)
     return row
 
 

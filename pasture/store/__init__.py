@@ -33,6 +33,8 @@ def open_store(
     census_limits: CensusLimits | None = None,
     pool_size: int = 8,
     accounts: str | Path | None = None,
+    connect_timeout_s: float | None = None,
+    statement_timeout_s: float | None = None,
 ) -> Store:
     """Open (or create) a store from a URL.
 
@@ -45,13 +47,23 @@ def open_store(
     A GeoPackage keeps its accounts in a separate SQLite file (never inside the
     ``.gpkg``, which people share): ``accounts``, else ``<name>.accounts.sqlite``
     beside the store (the server and the command line pass PASTURE_ACCOUNTS here).
-    PostGIS keeps them in its database.
+    PostGIS keeps them in its database. ``connect_timeout_s`` and
+    ``statement_timeout_s`` bound a PostGIS store's waits (None: the backend's defaults).
     """
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
         from .postgis import PostgisStore
 
-        return PostgisStore(text, census_limits=census_limits, pool_size=pool_size)
+        timeouts = {
+            "connect_timeout_s": connect_timeout_s,
+            "statement_timeout_s": statement_timeout_s,
+        }
+        return PostgisStore(
+            text,
+            census_limits=census_limits,
+            pool_size=pool_size,
+            **{k: v for k, v in timeouts.items() if v is not None},
+        )
     if text.lower().endswith(".gpkg"):
         from .gpkg import GeoPackageStore
 

@@ -21,6 +21,7 @@ from ..errors import AlreadyExists, InvalidInput, NotFound, StoreError, VersionC
 from ..geometry import geodesic_area_ha
 from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
+from ..model import table as table_named
 from ..progress import Progress
 from .accounts import Accounts
 from .tables import ResultTables
@@ -42,6 +43,7 @@ from .values import (
     layer_frame,
     now_utc,
     plain_column,
+    quoted,
     record_docs,
     record_json,
 )
@@ -580,6 +582,34 @@ class Store(ResultTables):
                 spec, record_id, "delete", old.version, user, self._time_param(now_utc()), old, None
             )
             self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
+
+    def compare_and_set(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        expected: Mapping[str, Any],
+        changes: Mapping[str, Any],
+    ) -> int:
+        """Set ``changes`` on the result-table rows that ``key`` selects, only where their
+        columns still hold ``expected``; one statement, so of two callers that read the
+        same row only one changes it.
+
+        Returns
+        -------
+        int
+            The rows changed: 0 when another writer changed them first (or none match).
+        """
+        spec = table_named(table)
+        unknown = sorted(set(changes) - set(spec.column_names))
+        if unknown or not changes:
+            raise InvalidInput(spec.name, [f"cannot set {unknown or 'nothing'}"])
+        conds, params = self._table_conditions(spec, {**key, **expected})
+        assignments = ", ".join(f"{quoted(c)} = ?" for c in changes)
+        values = [self._table_param(spec.column(c).type)(db_value(v)) for c, v in changes.items()]
+        sql = f"UPDATE {spec.name} SET {assignments} WHERE {' AND '.join(conds) or '1 = 1'}"
+        with self._transaction() as cur:
+            cur.execute(self._sql(sql), [*values, *params])
+            return int(cur.rowcount)
 
     # ----------------------------------------------------------------- history and metadata
     def history(self, *, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:

@@ -7,6 +7,7 @@ migrations in ``migrations/postgis``; geometry columns are typed with SRID
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,13 +27,47 @@ from .base import Store, read_migrations
 from .validation import CensusLimits
 from .values import BBox
 
-__all__ = ["PostgisStore"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT_S", "DEFAULT_STATEMENT_TIMEOUT_S", "PostgisStore"]
+
+log = logging.getLogger("pasture.store")
 
 # Any fixed number serialises concurrent migrations of one database.
 _MIGRATION_LOCK = 7_210_947
 
 
-def _unavailable(exc: Exception) -> StoreUnavailable:
+#: Seconds to wait for a new connection, and for a pooled one (docs/deployment.md).
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+#: Longest statement before the server cancels it; 0 turns the limit off.
+DEFAULT_STATEMENT_TIMEOUT_S = 60.0
+
+
+def _connect_kwargs(connect_timeout_s: float, statement_timeout_s: float) -> dict[str, Any]:
+    """libpq connection options: the connect timeout and the server-side statement timeout."""
+    statement_ms = max(0, round(statement_timeout_s * 1000))
+    return {
+        "connect_timeout": max(1, round(connect_timeout_s)),
+        "options": f"-c statement_timeout={statement_ms}",
+    }
+
+
+def _driver_error(exc: Exception) -> Exception:
+    """The domain error a psycopg or pool error becomes: never a bare driver error.
+
+    Bad data the checks let through (a constraint, a value PostgreSQL refuses) is
+    InvalidInput; a cancelled statement, a lost connection or any other database
+    failure is StoreUnavailable, which the API answers with 503 and Retry-After.
+    """
+    if isinstance(exc, psycopg.IntegrityError | psycopg.DataError):
+        # validation runs first; a constraint is the last line of defence
+        detail = getattr(exc.diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+        return InvalidInput("database", [detail or "a database constraint refused the change"])
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return StoreUnavailable(
+            "the database cancelled a query that ran past the statement timeout; "
+            "try a smaller request, or ask the operator to raise PASTURE_DB_STATEMENT_TIMEOUT_S"
+        )
+    if not isinstance(exc, psycopg.OperationalError | PoolTimeout):
+        log.error("database error: %s", exc, exc_info=exc)
     return StoreUnavailable(
         "the PostGIS database cannot be reached; try again shortly or check the server"
     )
@@ -54,19 +89,22 @@ class PostgisStore(Store):
         *,
         census_limits: CensusLimits | None = None,
         pool_size: int = 8,
-        connect_timeout_s: float = 10.0,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        statement_timeout_s: float = DEFAULT_STATEMENT_TIMEOUT_S,
     ) -> None:
         super().__init__(url, census_limits=census_limits)
         self.accounts = PostgisAccounts(self)
         _probe(url, connect_timeout_s)
+        # no check= callback: psycopg_pool sleeps 1 s, 2 s, 4 s... between failed checks,
+        # so after a server restart a pool of 8 dead connections outlives the timeout;
+        # _connection() checks on borrow and sweeps every idle connection at once instead
         self.pool = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             timeout=connect_timeout_s,
             open=False,
-            check=ConnectionPool.check_connection,
-            kwargs={"connect_timeout": int(connect_timeout_s)},
+            kwargs=_connect_kwargs(connect_timeout_s, statement_timeout_s),
         )
         try:
             self.pool.open(wait=True, timeout=connect_timeout_s)
@@ -86,21 +124,43 @@ class PostgisStore(Store):
 
     # ----------------------------------------------------------------- connections
     @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection that answered a round trip just now (check on borrow).
+
+        A dead connection (server restarted, pg_terminate_backend, a proxy's idle
+        timeout) usually means every idle one is dead: the pool then checks them all at
+        once and hands out a fresh connection, so the request that finds them pays one
+        reconnect, not a back-off per dead connection.
+        """
+        conn = self.pool.getconn()
+        try:
+            ConnectionPool.check_connection(conn)
+        except psycopg.Error:
+            self.pool.putconn(conn)  # broken: the pool discards and replaces it
+            self.pool.check()
+            conn = self.pool.getconn()
+        try:
+            yield conn
+        finally:
+            self.pool.putconn(conn)
+
+    def ping(self) -> None:
+        """One round trip to the database; StoreUnavailable when it does not answer."""
+        with self._snapshot() as cur:
+            cur.execute("SELECT 1")
+
+    @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
         try:
-            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise _unavailable(exc) from None
-        except psycopg.IntegrityError as exc:
-            # validation runs first; a constraint is the last line of defence
-            detail = exc.diag.message_primary or "a database constraint refused the change"
-            raise InvalidInput("database", [detail]) from None
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise _driver_error(exc) from None
 
     @contextmanager
     def _snapshot(self) -> Iterator[psycopg.Cursor[Any]]:
         try:
-            with self.pool.connection() as conn:
+            with self._connection() as conn:
                 conn.read_only = True
                 conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 try:
@@ -109,8 +169,8 @@ class PostgisStore(Store):
                 finally:
                     conn.read_only = False
                     conn.isolation_level = None
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise _unavailable(exc) from None
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise _driver_error(exc) from None
 
     def _migrate(self) -> None:
         with self._transaction() as cur:

@@ -49,7 +49,7 @@ MATRIX: dict[str, dict[str, int]] = {
         "akimat": 200,
         "union": 200,
         "foreign": 404,
-        "analyst": 200,
+        "analyst": 403,  # aggregates only: no household's census record
         "anonymous": 401,
     },
     "/herds": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
@@ -120,8 +120,11 @@ def test_analyst_gets_aggregates_not_personal_data(
     )
     households = client.get("/households?limit=50", headers=h).json()["items"]
     assert households and all("name" not in i for i in households)
+    assert all("household_id" not in i and "id" not in i for i in census)
+    assert client.get("/census?household=H-akshi-0001", headers=h).status_code == 403
     totals = client.get("/census/totals", headers=h).json()
-    assert len({t["union_id"] for t in totals}) == 5 and all(t["sheep"] > 0 for t in totals)
+    assert len({t["union_id"] for t in totals}) == 5
+    assert all(t["sheep"] > 0 for t in totals if not t["suppressed"])
 
 
 @pytest.mark.parametrize("role", ["analyst", "union", "foreign", "anonymous"])
