@@ -250,6 +250,9 @@ def _sen_interval(
     slopes: np.ndarray, var_s: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median of each row's pairwise slopes (NaN skipped) and its Sen (1968) interval."""
+    if slopes.shape[1] == 0:  # one value per row (a record of one year): no slope at all
+        nothing = np.full(slopes.shape[0], np.nan)
+        return nothing, nothing.copy(), nothing.copy()
     slopes = np.sort(slopes, axis=1)  # NaN sort last
     m = np.isfinite(slopes).sum(axis=1)
     with np.errstate(invalid="ignore"):

@@ -323,3 +323,18 @@ def test_composite_cube_bins_periods_of_the_growing_season() -> None:
     period_10 = cube.periods.tolist().index(10)
     assert cube.values[0, :, period_10].tolist() == [1.5, 2.5]
     assert np.nanmax(cube.values[0, 0]) == 1.5 and np.nanmin(cube.values[0, 0]) == 1.0
+
+
+def test_a_record_of_one_year_is_insufficient_data_not_a_crash() -> None:
+    """`pasture demo --years 1` (and any district with one year of NDVI) gets no trend."""
+    one_year = NdviCube(
+        plot_ids=np.array(["p0", "p1"]),
+        years=SK_YEARS[:1],
+        periods=np.arange(SK_PERIODS),
+        values=np.random.default_rng(1).random((2, 1, SK_PERIODS)),
+    )
+    out, _ = seasonal_trends(one_year)
+    assert (out["status"] == "insufficient data").all()
+    assert out["slope"].isna().all()
+    values = np.array([[0.4] + [np.nan] * (YEARS.size - 1)])
+    assert ndvi_trends(_annual(values))["status"].item() == "insufficient data"
