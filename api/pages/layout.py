@@ -107,6 +107,7 @@ def render_page(ctx: PageContext, template: str, *, title: str, **context: Any) 
         t=ctx.t,
         overview_url=ctx.url("/maps/overview"),
         home_url=ctx.url(f"/unions/{quote(union_id)}") if union_id else None,
+        plans_url=None if union_id else ctx.url("/pages/plans"),
         username=ctx.user.username,
         languages=language_links(request.url.path, dict(request.query_params), ctx.lang),
         **context,

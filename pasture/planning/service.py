@@ -50,9 +50,11 @@ __all__ = [
     "PlanFrames",
     "approve_plan",
     "create_plan",
+    "default_params",
     "list_plans",
     "plan_frames",
     "plan_row",
+    "withdraw_plan",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -448,3 +450,54 @@ def plan_frames(store: Store, plan_id: str) -> PlanFrames:
     deficits = store.read_rows("deficits", where={"plan_id": plan_id})
     deficits = deficits.sort_values(["period", "union_id"]).reset_index(drop=True)
     return PlanFrames(row, assignments, deficits)
+
+
+def default_params() -> tuple[RotationParams, PlanningParams]:
+    """The parameters a plan gets when it is given none: what the pages show as defaults.
+
+    The same rule as :func:`create_plan` (it is :func:`_checked_params`), so pages,
+    API and CLI show and use one set of defaults.
+    """
+    return _checked_params(None, None)
+
+
+def withdraw_plan(store: Store, plan_id: str, *, user: str) -> dict[str, Any]:
+    """Withdraw the approval of a plan: an approved plan becomes a draft again.
+
+    Parameters
+    ----------
+    store
+        An open store.
+    plan_id
+        Id of a plan in state ``approved``.
+    user
+        Who withdrew it; recorded in the plan's summary (``withdrawn_by``,
+        ``withdrawn_at``) so the approval's withdrawal is not lost.
+
+    Returns
+    -------
+    dict
+        The updated ``plans`` row.
+
+    Raises
+    ------
+    NotFound
+        When there is no such plan.
+    PlanStateConflict
+        When the plan is not approved.
+    """
+    row = plan_row(store, plan_id)
+    if row["state"] != "approved":
+        raise PlanStateConflict(
+            f"plan {plan_id}",
+            [f"only an approved plan can be withdrawn; this plan is {row['state']}"],
+        )
+    summary = dict(row.get("summary") or {})
+    summary.update(
+        withdrawn_by=user,
+        withdrawn_at=_now().isoformat(),
+        withdrawn_approval={"by": row.get("approved_by"), "at": str(row.get("approved_at"))},
+    )
+    row.update(state="draft", approved_at=None, approved_by=None, summary=summary)
+    store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+    return row
