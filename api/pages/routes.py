@@ -226,29 +226,88 @@ def _svg_body(svg: str) -> str:
 def union_page(
     ctx: Ctx, union_id: str, plan: Annotated[str | None, Query(max_length=100)] = None
 ) -> HTMLResponse:
-    """A union's plots on a map, its grazing calendar, herds, census and deficits; prints on A4."""
+    """A union's plots and every plot its herds use, its calendar (Gantt and list), herds,
+    census and deficits; prints on A4 with each plot's centre and nearest water point."""
     from pasture.maps import union_map
+    from pasture.maps.gantt import calendar_runs
+    from pasture.maps.herds import herd_styles
+    from pasture.maps.union_plots import herd_paths, locator_svg, plot_table
 
     union = union_row(ctx.store, ctx.user, union_id)
     store = ctx.store
     title = str(union.get("name") or union_id)
     plots = store.read("plots")
+    chosen = chosen_plan(store, plan)
+    assignments = (
+        scoped_assignments(store, str(chosen["id"]), union_id) if chosen is not None else None
+    )
+    used_ids = (
+        set() if assignments is None else {str(p) for p in assignments["plot_id"].dropna() if p}
+    )
+    own = plots[plots["union_id"] == union_id]
+    used = plots[plots["id"].astype(str).isin(used_ids) & (plots["union_id"] != union_id)]
+    paths = None
+    if assignments is not None and len(assignments):
+        styles = herd_styles(assignments, store.read("herds"), store.read("unions"), ctx.t)
+        paths = herd_paths(
+            calendar_runs(assignments), plots[plots["id"].isin(used_ids)], styles.names
+        )
+    water = store.read("water_points")
     m = union_map(
         plots,
         union_id,
         unions=store.read("unions"),
         okrugs=store.read("okrugs"),
-        water=store.read("water_points"),
+        water=water,
         routes=store.read("routes"),
         capacity=_or_none(store.read_rows("capacity")),
         load=_plot_load(store),
         trends=_or_none(store.read_rows("trends")),
         lang=ctx.lang,
         title=title,
+        used_plots=used,
+        paths=paths,
         **_map_options(ctx.request),
     )
-    content = _union_content(ctx, union_id, plots[plots["union_id"] == union_id], plan)
+    content = _union_content(ctx, union_id, own, plan)
+    shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
+    content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
+    bounds = tuple(float(v) for v in shown.to_crs(4326).total_bounds) if len(shown) else None
+    content["locator"] = (
+        locator_svg(store.read("okrugs"), bounds, title=ctx.t("Where the plots lie"))  # type: ignore[arg-type]
+        if bounds
+        else ""
+    )
+    if assignments is not None and len(assignments):
+        chart = calendar_chart(ctx, assignments, fmt="svg", paper=None, title=title)
+        content["gantt"] = _svg_body(str(chart))
+    else:
+        content["gantt"] = ""
     return render_page(ctx, "union.html", title=title, map=MapParts.of(m), **content)
+
+
+def _plot_table_rows(
+    ctx: PageContext, table: pd.DataFrame, union_id: str, plots: Any
+) -> list[list[Any]]:
+    """The printout's plot list: id and name, own or public, centre, nearest water point."""
+    owner = dict(zip(plots["id"].astype(str), plots["union_id"], strict=True))
+    t = ctx.t
+    rows = []
+    for r in table.sort_values("id").itertuples():
+        water = (
+            f"{r.water_name or ''} {r.water_lat:.5f}, {r.water_lon:.5f} ({t.quantity(r.water_km, 'km', digits=1)})"
+            if r.water_lat is not None and r.water_lat == r.water_lat
+            else ""
+        )
+        rows.append(
+            [
+                f"{r.id} {r.name or ''}".strip(),
+                t("own") if owner.get(str(r.id)) == union_id else t("public or other"),
+                f"{r.lat:.5f}, {r.lon:.5f}",
+                water,
+            ]
+        )
+    return rows
 
 
 # ----------------------------------------------------------------------------- map parts
