@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import pasture
@@ -110,6 +111,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AllowedMethods)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and GeoJSON compress ~5-10x
 
     app.include_router(
         ogc_router(

@@ -159,7 +159,7 @@ def rotation_map(
     }
     WeekSelector(layer, data).add_to(m)
     _legend(t, herd_ids, herd_union, labels, colours, unions).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
