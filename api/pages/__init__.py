@@ -5,6 +5,7 @@ Pages
 ``/login`` (GET form, POST), ``/logout`` (POST), ``/me``,
 ``/maps/overview``, ``/plans/{id}/map``, ``/plans/{id}/chart``,
 ``/pages/plans`` (list, new, progress, result, approve, withdraw, compare),
+``/pages/history`` (edits, before and after; restore), ``/unions/{id}/census`` (form),
 ``/unions/{id}`` and its downloads ``/unions/{id}/plots.{kml,geojson,csv,xlsx}``
 and ``/unions/{id}/calendar.{kml,geojson,csv,xlsx}``.
 
@@ -16,11 +17,11 @@ cookie (``Secure`` behind https). Page routes accept that cookie or a bearer
 token; the API routes accept only bearer tokens, so a cookie can never
 authorise an API write.
 
-CSRF: the state-changing page requests are the login and logout forms and the
-plan forms (new, approve, withdraw), all POST. ``SameSite=Lax`` keeps the cookie off cross-site POSTs, and both
+CSRF: the state-changing page requests are the login and logout forms, the
+plan forms (new, approve, withdraw), the census form and 'restore', all POST. ``SameSite=Lax`` keeps the cookie off cross-site POSTs, and both
 forms also refuse a request whose ``Origin`` (or ``Referer``) names another
 site, which stops login CSRF (signing a victim into the attacker's account).
-The plan forms refuse another site's ``Origin`` the same way.
+The other forms refuse another site's ``Origin`` the same way.
 
 Without a valid session a page answers ``303 See Other`` to ``/login?next=…``
 when the client asks for HTML; other clients get the usual 401
@@ -39,7 +40,7 @@ hold only its own herds' assignments and plots.
 
 from fastapi import APIRouter, Depends
 
-from . import downloads, plans, routes, session
+from . import downloads, history, plans, routes, session
 from .data import merge_calendar
 from .routes import STATIC_LEAFLET
 from .session import SESSION_COOKIE, LoginRequired, install_page_errors
@@ -59,6 +60,6 @@ def pages_router() -> APIRouter:
     router = APIRouter(
         tags=["pages"], include_in_schema=False, dependencies=[Depends(session.mark_page)]
     )
-    for part in (session.router, routes.router, downloads.router, plans.router):
+    for part in (session.router, routes.router, downloads.router, plans.router, history.router):
         router.include_router(part)
     return router

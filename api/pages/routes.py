@@ -270,6 +270,8 @@ def union_page(
         **_map_options(ctx.request),
     )
     content = _union_content(ctx, union_id, own, plan)
+    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census")
+    content["history_url"] = ctx.url("/pages/history", layer="census")
     shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
     content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
     bounds = tuple(float(v) for v in shown.to_crs(4326).total_bounds) if len(shown) else None
