@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import pasture
@@ -134,6 +135,7 @@ def create_app(
     app.add_middleware(RefuseNul)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and GeoJSON compress ~5-10x
 
     app.include_router(
         ogc_router(

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from pasture.errors import InvalidInput, NotFound
+from pasture.progress import StepProgress
 from pasture.store import Store
 
 from . import web
@@ -23,7 +24,7 @@ from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
 from .scope import plan_summary, require_role, union_where
 from .users import Role
 
-__all__ = ["PlanRequest", "plans_router"]
+__all__ = ["PlanRequest", "plans_router", "start_plan"]
 
 log = logging.getLogger("api.plans")
 
@@ -36,6 +37,12 @@ class PlanRequest(BaseModel):
     season_year: int = Field(ge=2000, le=2100, examples=[2025])
     solver: str = Field("auto", max_length=40, examples=["auto", "milp", "heuristic"])
     params: dict[str, Any] = Field(default_factory=dict, description="planner parameters")
+    planning: dict[str, Any] = Field(
+        default_factory=dict, description="how data become planner inputs (PlanningParams)"
+    )
+    time_limit: float | None = Field(
+        None, gt=0.0, le=3600.0, description="solver seconds; default that of create_plan"
+    )
 
 
 def _plan_doc(base: str, row: dict[str, Any], user: Principal) -> dict[str, Any]:
@@ -59,11 +66,18 @@ def _plan_row(store: Store, plan_id: str) -> dict[str, Any]:
     return web.records_of(rows)[0]
 
 
-def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> None:
+def _run_plan(
+    store: Store,
+    plan_id: str,
+    request: PlanRequest,
+    user: str,
+    progress: StepProgress | None = None,
+) -> None:
     """Solve a plan in a worker thread; a failure is recorded on the plan row."""
     # imported here: the solver stack takes seconds to import and only plans need it
     from pasture import planning
 
+    limit: dict[str, Any] = {} if request.time_limit is None else {"time_limit": request.time_limit}
     try:
         planning.create_plan(
             store,
@@ -71,8 +85,11 @@ def _run_plan(store: Store, plan_id: str, request: PlanRequest, user: str) -> No
             # a str: the planner refuses an unknown name and the plan is marked failed
             solver=request.solver,  # type: ignore[arg-type]
             params=request.params,
+            planning=request.planning,
             user=user,
             plan_id=plan_id,
+            progress=progress,
+            **limit,
         )
     except Exception as exc:
         log.exception("plan %s failed", plan_id)
@@ -99,6 +116,23 @@ AssignmentsFormat = Annotated[
 
 def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanRequest) -> Response:
     """Start planning a season in the background; poll the returned link until it is a draft."""
+    plan_id = start_plan(request, store, user, body)
+    href = f"{web.base_url(request)}/plans/{plan_id}"
+    doc = {"id": plan_id, "state": "solving", "links": [web.link(href, "monitor", web.JSON)]}
+    return web.json_response(doc, status_code=202, headers={"Location": href})
+
+
+def start_plan(
+    request: Request,
+    store: Store,
+    user: Principal,
+    body: PlanRequest,
+    progress: StepProgress | None = None,
+) -> str:
+    """Register a plan as ``solving`` and solve it in the app's plan executor (akimat).
+
+    The API's ``POST /plans`` and the pages' 'new plan' form both start plans here.
+    """
     require_role(user, Role.AKIMAT)
     from pasture import planning  # see _run_plan: the plan is solved right after this
 
@@ -114,10 +148,8 @@ def create(request: Request, store: StoreArg, user: CurrentUser, body: PlanReque
     }
     store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
     executor: Executor = request.app.state.plan_executor
-    executor.submit(_run_plan, store, plan_id, body, user.username)
-    href = f"{web.base_url(request)}/plans/{plan_id}"
-    doc = {"id": plan_id, "state": "solving", "links": [web.link(href, "monitor", web.JSON)]}
-    return web.json_response(doc, status_code=202, headers={"Location": href})
+    executor.submit(_run_plan, store, plan_id, body, user.username, progress)
+    return plan_id
 
 
 def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response:

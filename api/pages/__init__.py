@@ -4,6 +4,8 @@ Pages
 -----
 ``/login`` (GET form, POST), ``/logout`` (POST), ``/me``,
 ``/maps/overview``, ``/plans/{id}/map``, ``/plans/{id}/chart``,
+``/pages/plans`` (list, new, progress, result, approve, withdraw, compare),
+``/pages/history`` (edits, before and after; restore), ``/unions/{id}/census`` (form),
 ``/unions/{id}`` and its downloads ``/unions/{id}/plots.{kml,geojson,csv,xlsx}``
 and ``/unions/{id}/calendar.{kml,geojson,csv,xlsx}``.
 
@@ -15,12 +17,11 @@ cookie (``Secure`` behind https). Page routes accept that cookie or a bearer
 token; the API routes accept only bearer tokens, so a cookie can never
 authorise an API write.
 
-CSRF: the only state-changing page requests are the login and logout forms,
-both POST. ``SameSite=Lax`` keeps the cookie off cross-site POSTs, and both
+CSRF: the state-changing page requests are the login and logout forms, the
+plan forms (new, approve, withdraw), the census form and 'restore', all POST. ``SameSite=Lax`` keeps the cookie off cross-site POSTs, and both
 forms also refuse a request whose ``Origin`` (or ``Referer``) names another
 site, which stops login CSRF (signing a victim into the attacker's account).
-No CSRF tokens are needed while pages do not write data; a page that writes
-would need one.
+The other forms refuse another site's ``Origin`` the same way.
 
 Without a valid session a page answers ``303 See Other`` to ``/login?next=…``
 when the client asks for HTML; other clients get the usual 401
@@ -39,7 +40,7 @@ hold only its own herds' assignments and plots.
 
 from fastapi import APIRouter, Depends
 
-from . import downloads, routes, session
+from . import downloads, history, plans, routes, session
 from .data import merge_calendar
 from .routes import STATIC_LEAFLET
 from .session import SESSION_COOKIE, LoginRequired, install_page_errors
@@ -59,6 +60,6 @@ def pages_router() -> APIRouter:
     router = APIRouter(
         tags=["pages"], include_in_schema=False, dependencies=[Depends(session.mark_page)]
     )
-    for part in (session.router, routes.router, downloads.router):
+    for part in (session.router, routes.router, downloads.router, plans.router, history.router):
         router.include_router(part)
     return router

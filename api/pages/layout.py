@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,9 @@ class PageContext:
         return f"{path}?{urlencode(query)}"
 
 
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>', re.S)
+
+
 @dataclass(frozen=True)
 class MapParts:
     """A folium map's document in the three parts ``map.html`` places."""
@@ -74,7 +78,9 @@ class MapParts:
         assert isinstance(figure, Figure)
         for child in list(figure._children.values()):
             child.render()
-        return cls(figure.header.render(), figure.html.render(), figure.script.render())
+        # folium's viewport forbids pinch-zoom (user-scalable=no): the page sets its own
+        head = _FOLIUM_VIEWPORT.sub("", figure.header.render())
+        return cls(head, figure.html.render(), figure.script.render())
 
 
 def language_links(path: str, params: dict[str, str], current: str) -> list[dict[str, Any]]:
@@ -107,6 +113,7 @@ def render_page(ctx: PageContext, template: str, *, title: str, **context: Any) 
         t=ctx.t,
         overview_url=ctx.url("/maps/overview"),
         home_url=ctx.url(f"/unions/{quote(union_id)}") if union_id else None,
+        plans_url=None if union_id else ctx.url("/pages/plans"),
         username=ctx.user.username,
         languages=language_links(request.url.path, dict(request.query_params), ctx.lang),
         **context,

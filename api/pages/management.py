@@ -35,7 +35,7 @@ router = APIRouter(
 
 
 def _guard(ctx: Any) -> None:
-    if not session._same_origin(ctx.request):
+    if not session.same_origin(ctx.request):
         raise Forbidden("this form must be sent from this site")
 
 

@@ -103,20 +103,23 @@ def plan_map(
 ) -> HTMLResponse:
     """A rotation plan week by week (a union sees only its own herds and plots)."""
     from pasture.maps import rotation_map
+    from pasture.planning.periods import plan_periods
 
-    chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
+    plan = chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
+    assert plan is not None
     union = union_scope(ctx.user)
     assignments = scoped_assignments(ctx.store, plan_id, union)
     plots = visible_plots(ctx.user, ctx.store.read("plots"), assignments)
     if assignments.empty:
         raise NotFound(f"plan {plan_id!r} has no assignments to show")
-    cols = [c for c in ("period", "start", "end", "season") if c in assignments]
     title = f"{ctx.t('Pasture rotation')}: {plan_id}"
     m = rotation_map(
         plots,
         assignments,
-        assignments[cols].drop_duplicates("period"),
+        plan_periods(plan, assignments),
         herds=ctx.store.read("herds", where={"union_id": union} if union else None),
+        unions=ctx.store.read("unions"),
+        load=_plot_load(ctx.store),
         week=week,
         lang=ctx.lang,
         title=title,
@@ -130,62 +133,183 @@ def plan_map(
 def plan_chart(
     ctx: Ctx,
     plan_id: str,
-    f: Annotated[Literal["html", "png", "svg"], Query(description="html, png or svg")] = "html",
+    f: Annotated[
+        Literal["html", "png", "svg", "pdf"], Query(description="html, png, svg or pdf")
+    ] = "html",
+    paper: Annotated[
+        Literal["a4", "a3"] | None, Query(description="landscape print size; none: screen")
+    ] = None,
 ) -> Response:
-    """The grazing calendar of a plan: plots × weeks coloured by herd (HTML, PNG or SVG)."""
-    from pasture.maps import grazing_chart
-
+    """The grazing calendar of a plan: herds × dates by union, plot names in bars (Gantt)."""
     chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
     union = union_scope(ctx.user)
     assignments = scoped_assignments(ctx.store, plan_id, union)
     title = f"{ctx.t('Grazing calendar')}: {plan_id}"
-    names = herd_names(ctx.store, union)
-    if f == "png":
-        png = grazing_chart(assignments, fmt="png", lang=ctx.lang, herd_names=names, title=title)
-        return Response(png, media_type="image/png")
-    if f == "svg":
-        svg = grazing_chart(assignments, fmt="svg", lang=ctx.lang, herd_names=names, title=title)
-        return Response(svg, media_type="image/svg+xml")
-    table = grazing_chart(assignments, fmt="html", lang=ctx.lang, herd_names=names, title=title)
+    if f != "html":
+        data = calendar_chart(ctx, assignments, fmt=f, paper=paper, title=title)
+        media = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[f]
+        name = f"{plan_id}-calendar{'-' + paper if paper else ''}.{f}"
+        return Response(
+            data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'}
+        )
     path = f"/plans/{quote(plan_id)}"
+    chart = calendar_chart(ctx, assignments, fmt="svg", paper=None, title=title)
     return render_page(
         ctx,
         "plan_chart.html",
         title=title,
-        chart=table,
+        chart=_svg_body(str(chart)),
         map_url=ctx.url(f"{path}/map"),
-        png_url=ctx.url(f"{path}/chart", f="png"),
-        svg_url=ctx.url(f"{path}/chart", f="svg"),
+        files=[
+            (label, ctx.url(f"{path}/chart", f=fmt, paper=size))
+            for label, fmt, size in _CHART_FILES
+        ],
     )
+
+
+#: The calendar's files: label, format, paper.
+_CHART_FILES: tuple[tuple[str, str, str | None], ...] = (
+    ("PNG", "png", None),
+    ("SVG", "svg", None),
+    ("PDF A4", "pdf", "a4"),
+    ("PDF A3", "pdf", "a3"),
+    ("PNG A4", "png", "a4"),
+    ("PNG A3", "png", "a3"),
+)
+
+
+def calendar_chart(
+    ctx: PageContext,
+    assignments: pd.DataFrame,
+    *,
+    fmt: Literal["png", "svg", "pdf"],
+    paper: Literal["a4", "a3"] | None,
+    title: str,
+) -> str | bytes:
+    """The Gantt chart of ``assignments`` with the herds' labels and colours of the rotation map."""
+    from pasture.maps.gantt import grazing_gantt
+    from pasture.maps.herds import herd_styles, union_names
+
+    store = ctx.store
+    unions = store.read("unions")
+    styles = herd_styles(assignments, store.read("herds"), unions, ctx.t)
+    used = sorted({str(p) for p in assignments["plot_id"].dropna() if p})
+    plots = store.read("plots", ids=used) if used else None
+    plot_names = (
+        {}
+        if plots is None
+        else {
+            str(i): f"{n} ({i})" if n else str(i)
+            for i, n in zip(plots["id"], plots["name"], strict=True)
+        }
+    )
+    return grazing_gantt(
+        assignments,
+        fmt=fmt,
+        paper=paper,
+        lang=ctx.lang,
+        herd_labels=styles.names,
+        union_names=union_names(unions),
+        plot_names=plot_names,
+        colours=styles.colours,
+        title=title,
+    )
+
+
+def _svg_body(svg: str) -> str:
+    """The ``<svg>`` element of matplotlib's SVG document, to place inline in a page."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
 
 
 @router.get("/unions/{union_id}", response_class=HTMLResponse)
 def union_page(
     ctx: Ctx, union_id: str, plan: Annotated[str | None, Query(max_length=100)] = None
 ) -> HTMLResponse:
-    """A union's plots on a map, its grazing calendar, herds, census and deficits; prints on A4."""
+    """A union's plots and every plot its herds use, its calendar (Gantt and list), herds,
+    census and deficits; prints on A4 with each plot's centre and nearest water point."""
     from pasture.maps import union_map
+    from pasture.maps.gantt import calendar_runs
+    from pasture.maps.herds import herd_styles
+    from pasture.maps.union_plots import herd_paths, locator_svg, plot_table
 
     union = union_row(ctx.store, ctx.user, union_id)
     store = ctx.store
     title = str(union.get("name") or union_id)
     plots = store.read("plots")
+    chosen = chosen_plan(store, plan)
+    assignments = (
+        scoped_assignments(store, str(chosen["id"]), union_id) if chosen is not None else None
+    )
+    used_ids = (
+        set() if assignments is None else {str(p) for p in assignments["plot_id"].dropna() if p}
+    )
+    own = plots[plots["union_id"] == union_id]
+    used = plots[plots["id"].astype(str).isin(used_ids) & (plots["union_id"] != union_id)]
+    paths = None
+    if assignments is not None and len(assignments):
+        styles = herd_styles(assignments, store.read("herds"), store.read("unions"), ctx.t)
+        paths = herd_paths(
+            calendar_runs(assignments), plots[plots["id"].isin(used_ids)], styles.names
+        )
+    water = store.read("water_points")
     m = union_map(
         plots,
         union_id,
         unions=store.read("unions"),
         okrugs=store.read("okrugs"),
-        water=store.read("water_points"),
+        water=water,
         routes=store.read("routes"),
         capacity=_or_none(store.read_rows("capacity")),
         load=_plot_load(store),
         trends=_or_none(store.read_rows("trends")),
         lang=ctx.lang,
         title=title,
+        used_plots=used,
+        paths=paths,
         **_map_options(ctx.request),
     )
-    content = _union_content(ctx, union_id, plots[plots["union_id"] == union_id], plan)
+    content = _union_content(ctx, union_id, own, plan)
+    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census")
+    content["history_url"] = ctx.url("/pages/history", layer="census")
+    shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
+    content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
+    bounds = tuple(float(v) for v in shown.to_crs(4326).total_bounds) if len(shown) else None
+    content["locator"] = (
+        locator_svg(store.read("okrugs"), bounds, title=ctx.t("Where the plots lie"))  # type: ignore[arg-type]
+        if bounds
+        else ""
+    )
+    if assignments is not None and len(assignments):
+        chart = calendar_chart(ctx, assignments, fmt="svg", paper=None, title=title)
+        content["gantt"] = _svg_body(str(chart))
+    else:
+        content["gantt"] = ""
     return render_page(ctx, "union.html", title=title, map=MapParts.of(m), **content)
+
+
+def _plot_table_rows(
+    ctx: PageContext, table: pd.DataFrame, union_id: str, plots: Any
+) -> list[list[Any]]:
+    """The printout's plot list: id and name, own or public, centre, nearest water point."""
+    owner = dict(zip(plots["id"].astype(str), plots["union_id"], strict=True))
+    t = ctx.t
+    rows = []
+    for r in table.sort_values("id").itertuples():
+        water = (
+            f"{r.water_name or ''} {r.water_lat:.5f}, {r.water_lon:.5f} ({t.quantity(r.water_km, 'km', digits=1)})"
+            if r.water_lat is not None and r.water_lat == r.water_lat
+            else ""
+        )
+        rows.append(
+            [
+                f"{r.id} {r.name or ''}".strip(),
+                t("own") if owner.get(str(r.id)) == union_id else t("public or other"),
+                f"{r.lat:.5f}, {r.lon:.5f}",
+                water,
+            ]
+        )
+    return rows
 
 
 # ----------------------------------------------------------------------------- map parts

@@ -91,7 +91,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """Whether a form POST comes from this site (Origin, else Referer; absent counts as same)."""
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
@@ -140,7 +140,7 @@ def login(
     code = language(request, lang)
     t = get_translator(code)
     target = _safe_next(next)
-    if not _same_origin(request):
+    if not same_origin(request):
         return _login_form(
             code, next_url=target, error=t("Sign in from this site's own page."), status=403
         )
@@ -190,7 +190,7 @@ def _signed_in(request: Request, user: Principal, target: str, lang: str) -> Res
 def logout(request: Request, lang: LangArg = None) -> Response:
     """Forget the session cookie and go back to the login page."""
     code = language(request, lang)
-    if not _same_origin(request):
+    if not same_origin(request):
         t = get_translator(code)
         title = t("Sign out")
         return render("message.html", lang=code, title=title, status=403, t=t, message=title)

@@ -86,11 +86,11 @@ def create(
     user: str | None,
 ) -> None:
     """Plan a grazing season (spring to autumn, weekly) and store it as a draft."""
-    from grazing_models.rotation import RotationParams
-
     from ..planning import PlanningParams, create_plan, plan_frames
 
-    params = RotationParams(utilisation=utilisation)
+    # a mapping, as the API sends: create_plan adds the same defaults to both
+    # (the migration limit, docs/domain.md Seasons), which an object would skip
+    params = {"utilisation": utilisation}
     planning = PlanningParams(livestock_factor=livestock_factor, ndvi_year=ndvi_year)
     with open_url(store_url) as store, console.status("planning") as status:
         plan_id = create_plan(

@@ -40,6 +40,7 @@ from .style import (
     NDVI_OPACITY,
     outline_style,
 )
+from .union_plots import add_used_plots
 
 __all__ = ["ShadeBy", "overview_map", "union_map"]
 
@@ -223,12 +224,17 @@ def union_map(
     simplify: bool = True,
     tolerance: float | None = None,
     title: str | None = None,
+    used_plots: gpd.GeoDataFrame | None = None,
+    paths: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """One union's allocated plots, its boundary and the water points and routes on its land.
 
-    Only plots with ``union_id == union_id`` are drawn (a union page must not
-    show other unions' plots). Water points and routes are kept where they
-    touch the union's boundary (or its plots' extent without ``unions``).
+    Only plots with ``union_id == union_id`` are drawn as its own (a union page
+    must not show other unions' plots), and ``used_plots``: the plots beyond its
+    own that its herds use in a plan (public pasture), with ``paths``, each
+    herd's line through its plots (:func:`pasture.maps.union_plots.herd_paths`).
+    The map is framed on all of them. Water points and routes are kept where
+    they touch the union's boundary, its plots' extent or the used plots.
 
     Raises
     ------
@@ -250,7 +256,10 @@ def union_map(
         if boundary is not None and len(boundary)
         else own.geometry.union_all().envelope
     )
-    bounds = frame_bounds(own if len(own) else None, boundary)
+    used = used_plots if used_plots is not None and len(used_plots) else None
+    if used is not None:
+        area = area.union(used.to_crs(4326).geometry.union_all().envelope)
+    bounds = frame_bounds(own if len(own) else None, boundary, used)
     name = names_by_id(unions, "name").get(union_id, union_id)
     m = new_map(
         bounds,
@@ -278,6 +287,16 @@ def union_map(
                 year=year,
                 season=season,
             )
+        )
+    if used is not None or (paths is not None and len(paths)):
+        empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=4326)
+        line_entries += add_used_plots(
+            m,
+            t,
+            display_plots(used, bounds, simplify=simplify, tolerance=tolerance)
+            if used is not None
+            else empty,
+            paths if paths is not None else empty,
         )
     near_water = water[water.intersects(area)] if water is not None else None
     near_routes = routes[routes.intersects(area)] if routes is not None else None

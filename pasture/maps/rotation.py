@@ -12,122 +12,21 @@ import pandas as pd
 from ..errors import NotFound
 from ..i18n import Translator, translator
 from ..model import parse_seasons
-from .display import (
-    feature_collection,
-)
-from .layers import PLOT_CLASS, display_plots, frame_bounds, names_by_id, new_map
-from .page import Assets, FeatureLayer, Legend, esc, script_json
+from .display import feature_collection
+from .herds import herd_styles, herds_legend
+from .layers import PLOT_CLASS, by_season, display_plots, frame_bounds, new_map
+from .page import Assets, FeatureLayer, Legend
 from .style import (
     BASEMAP_ATTRIBUTION,
     DEFAULT_BASEMAP,
-    HERD_COLOURS,
+    NOT_USED_COLOUR,
     OUT_OF_SEASON_COLOUR,
     RESTING_COLOUR,
     fill_style,
 )
+from .week_selector import LABEL_ZOOM, NOT_USED, OUT_OF_SEASON, RESTING, WeekSelector
 
 __all__ = ["WeekSelector", "rotation_map"]
-
-
-#: Week state codes in the rotation page's data (herd indices are >= 0).
-RESTING, OUT_OF_SEASON = -1, -2
-
-
-class WeekSelector(folium.MacroElement):
-    """A ◀ / week list / ▶ control that restyles a plot layer per week of a rotation plan.
-
-    Each plot feature carries ``w``, its state per period: a herd index
-    (>= 0), ``-1`` resting or ``-2`` out of season, and optionally ``m``,
-    ``{period index: [herd indices]}`` where several herds share a plot.
-    ``window.pastureShowWeek(i)`` switches weeks from outside (tests, links).
-    """
-
-    _template = folium.template.Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-    var layer = {{ this.layer.get_name() }}, map = {{ this._parent.get_name() }};
-    var weeks = {{ this.weeks_json }}, herds = {{ this.herds_json }}, text = {{ this.text_json }};
-    var base = {{ this.base_json }}, current = {{ this.start }};
-    function colour(s) {
-        return s >= 0 ? herds[s].c : (s === {{ this.resting }} ? text.restingColour : text.outColour);
-    }
-    function style(f) {
-        var s = Object.assign({}, base);
-        s.fillColor = colour(f.properties.w[current]);
-        return s;
-    }
-    function label(f) {
-        var s = f.properties.w[current], state;
-        if (s >= 0) {
-            var many = (f.properties.m && f.properties.m[current]) || [s];
-            state = text.grazing.replace("{herd}", many.map(function (h) { return herds[h].n; }).join(", "));
-        } else {
-            state = s === {{ this.resting }} ? text.resting : text.out;
-        }
-        return f.properties.t + "<br>" + state;
-    }
-    layer.eachLayer(function (l) {
-        l.bindTooltip(function () { return label(l.feature); }, {sticky: true});
-    });
-    var select;
-    function show(i) {
-        current = Math.max(0, Math.min(weeks.length - 1, i));
-        select.value = String(current);
-        layer.setStyle(style);
-    }
-    var control = L.control({position: "topright"});
-    control.onAdd = function () {
-        var div = L.DomUtil.create("div", "pasture-weeks leaflet-bar");
-        div.style.background = "#fff";
-        div.style.padding = "4px";
-        var prev = L.DomUtil.create("button", "pasture-week-prev", div);
-        prev.textContent = "\\u25C0";
-        prev.title = text.previous;
-        select = L.DomUtil.create("select", "pasture-week-select", div);
-        select.setAttribute("aria-label", text.week);
-        weeks.forEach(function (w, i) {
-            var o = document.createElement("option");
-            o.value = String(i);
-            o.textContent = w;
-            select.appendChild(o);
-        });
-        var next = L.DomUtil.create("button", "pasture-week-next", div);
-        next.textContent = "\\u25B6";
-        next.title = text.next;
-        L.DomEvent.on(prev, "click", function () { show(current - 1); });
-        L.DomEvent.on(next, "click", function () { show(current + 1); });
-        L.DomEvent.on(select, "change", function () { show(parseInt(select.value, 10)); });
-        L.DomEvent.disableClickPropagation(div);
-        return div;
-    };
-    control.addTo(map);
-    show(current);
-    window.pastureShowWeek = show;
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        layer: FeatureLayer,
-        *,
-        weeks: list[str],
-        herds: list[dict[str, str]],
-        text: dict[str, str],
-        base_style: dict[str, Any],
-        start: int = 0,
-    ) -> None:
-        super().__init__()
-        self._name = "WeekSelector"
-        self.layer = layer
-        self.weeks_json = script_json(weeks)
-        self.herds_json = script_json(herds)
-        self.text_json = script_json(text)
-        self.base_json = script_json(base_style)
-        self.start = int(start)
-        self.resting = RESTING
 
 
 def _periods(assignments: pd.DataFrame, periods: pd.DataFrame | None) -> pd.DataFrame:
@@ -144,6 +43,8 @@ def rotation_map(
     *,
     season: str | None = None,
     herds: pd.DataFrame | None = None,
+    unions: pd.DataFrame | None = None,
+    load: pd.DataFrame | None = None,
     week: int | None = None,
     lang: str = "kk",
     basemap: str | None = DEFAULT_BASEMAP,
@@ -157,28 +58,39 @@ def rotation_map(
 
     Week switching happens in the page: all weeks' states travel with the
     plots (a few bytes per plot and week) and a small inline script restyles
-    the layer (:class:`WeekSelector`). folium's ``TimestampedGeoJson`` was not
-    used: it loads jQuery, jQuery UI and Leaflet.TimeDimension from CDNs and
-    copies every geometry once per time step.
+    the layer (:class:`~pasture.maps.week_selector.WeekSelector`: a week slider
+    with dates, a herd search, the week's moves as lines, herd labels from
+    zoom :data:`~pasture.maps.week_selector.LABEL_ZOOM`, and on a click the
+    plot's schedule over the season with its load). folium's
+    ``TimestampedGeoJson`` was not used: it loads jQuery, jQuery UI and
+    Leaflet.TimeDimension from CDNs and copies every geometry once per time step.
 
     Parameters
     ----------
     plots
-        The plots to draw (all, or a union's); plots not in the plan rest or
-        are out of season.
+        The plots to draw (all, or a union's); plots not in the plan rest, are
+        out of season or are not used.
     assignments
         Rows of the ``assignments`` table of one plan (``plan_id``,
-        ``herd_id``, ``period``, ``start``, ``end``, ``plot_id``); rows without
-        a plot (herds that could not be placed) are not drawn.
+        ``herd_id``, ``union_id``, ``period``, ``start``, ``end``, ``plot_id``);
+        rows without a plot (herds that could not be placed) are not drawn.
     periods
-        ``period``, ``start``, ``end`` and optionally ``season`` per period;
-        default: taken from ``assignments``.
+        ``period``, ``start``, ``end`` and ``season`` per period (see
+        :func:`pasture.planning.periods.plan_periods`); default: taken from
+        ``assignments``.
     season
         The plan's season, for periods without a ``season`` column. A plot is
-        out of season in a period whose season is not in its ``seasons``; with
-        neither, every ungrazed plot counts as resting.
-    herds
-        The ``herds`` layer or any frame with ``id`` and ``name``: herd labels.
+        out of season in a period whose season is not in its ``seasons``; a plot
+        in season that no herd grazes in any week is 'not used'; one grazed in
+        other weeks is resting.
+    herds, unions
+        The ``herds`` and ``unions`` layers (or frames with ``id``, ``name``
+        and for herds ``union_id``): herd labels are unique, ``union: herd``
+        (:func:`~pasture.maps.herds.herd_labels`), and a union's herds are
+        shades of the union's hue (:func:`~pasture.maps.style.herd_colours`).
+    load
+        Rows of the ``load`` table: each plot's load against capacity and
+        the norm, shown when it is clicked.
     week
         Index of the period shown first; default the first.
     """
@@ -196,9 +108,14 @@ def rotation_map(
         assets=assets or Assets.cdn(),
     )
     shown = display_plots(plots, bounds, simplify=simplify, tolerance=tolerance)
-    herd_ids = sorted(str(h) for h in assignments["herd_id"].dropna().unique())
+    styles = herd_styles(assignments, herds, unions, t)
+    herd_ids, herd_union, labels, colours = (
+        styles.ids,
+        styles.unions,
+        styles.labels,
+        styles.colours,
+    )
     herd_index = {h: i for i, h in enumerate(herd_ids)}
-    herd_names = names_by_id(herds, "name")
     period_index = {int(p): i for i, p in enumerate(table["period"])}
     period_seasons = (
         [str(s) if s else season for s in table["season"]]
@@ -206,31 +123,80 @@ def rotation_map(
         else [season] * len(table)
     )
     grazing = _grazing_by_plot(assignments, herd_index, period_index)
+    centres = _centres(plots, set(grazing))
+    load_text = _load_text(load, t)
 
     def props(r: Mapping[str, Any]) -> dict[str, Any]:
-        return _plot_weeks(r, grazing.get(str(r["id"]), {}), period_seasons)
+        pid = str(r["id"])
+        out = _plot_weeks(r, grazing.get(pid, {}), period_seasons)
+        if pid in centres:
+            out["c"] = centres[pid]
+        if pid in load_text:
+            out["l"] = load_text[pid]
+        return out
 
     base = fill_style(RESTING_COLOUR, opacity=0.8, class_name=PLOT_CLASS)
     layer = FeatureLayer(
-        feature_collection(shown, props),
-        name=t("Plots"),
-        role="plots",
-        styles={"": base},
+        feature_collection(shown, props), name=t("Plots"), role="plots", styles={"": base}
     )
     layer.add_to(m)
-    herd_list = [
-        {"n": esc(herd_names.get(h, h)), "c": HERD_COLOURS[i % len(HERD_COLOURS)]}
-        for i, h in enumerate(herd_ids)
-    ]
-    weeks = _week_labels(table, t)
-    text = _week_texts(t)
-    start = 0 if week is None else min(max(int(week), 0), len(weeks) - 1)
-    WeekSelector(
-        layer, weeks=weeks, herds=herd_list, text=text, base_style=base, start=start
-    ).add_to(m)
-    _legend(t, herd_list, herd_ids, herd_names).add_to(m)
+    herd_list = [{"n": labels[h], "c": colours[h]} for h in herd_ids]
+    start = 0 if week is None else min(max(int(week), 0), len(table) - 1)
+    data = {
+        "weeks": _week_labels(table, t),
+        "starts": [t.date(d, format="d MMM") for d in table["start"]],
+        "ends": [t.date(d, format="d MMM") for d in table["end"]],
+        "herds": herd_list,
+        "text": _week_texts(t),
+        "colours": {
+            "resting": RESTING_COLOUR,
+            "out": OUT_OF_SEASON_COLOUR,
+            "unused": NOT_USED_COLOUR,
+        },
+        "base": base,
+        "start": start,
+        "labelZoom": LABEL_ZOOM,
+    }
+    WeekSelector(layer, data).add_to(m)
+    _legend(t, herd_ids, herd_union, labels, colours, unions).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _centres(plots: gpd.GeoDataFrame, ids: set[str]) -> dict[str, list[float]]:
+    """``[lat, lon]`` of a point inside each plot in ``ids`` (5 decimals, ~1 m)."""
+    chosen = plots[plots["id"].astype(str).isin(ids)]
+    if chosen.empty:
+        return {}
+    points = chosen.to_crs(4326).geometry.representative_point()
+    return {
+        str(pid): [round(p.y, 5), round(p.x, 5)]
+        for pid, p in zip(chosen["id"], points, strict=True)
+    }
+
+
+def _load_text(load: pd.DataFrame | None, t: Translator) -> dict[str, str]:
+    """Each plot's load of its latest year: share of capacity and status, and the norm's status."""
+    if load is None or load.empty:
+        return {}
+    rows = load[load["level"] == "plot"] if "level" in load else load
+    if "year" in rows and len(rows):
+        rows = rows[rows["year"] == rows["year"].max()]
+
+    def text(r: Mapping[str, Any]) -> str:
+        out = t("{share} of capacity ({status})").format(
+            share=t.percent(r.get("stocking_ratio_central")),
+            status=t.pgettext("load", str(r.get("status") or "unknown")),
+        )
+        norm = r.get("norm_status")
+        if isinstance(norm, str) and norm:
+            out += "; " + t("norm: {status}").format(status=t.pgettext("load", norm))
+        return out
+
+    # by_season escapes: the page's script escapes again, so unescape the entities here
+    import html
+
+    return {k: html.unescape(v) for k, v in by_season(rows, "group_id", text, t).items()}
 
 
 def _grazing_by_plot(
@@ -252,9 +218,13 @@ def _grazing_by_plot(
 def _plot_weeks(
     r: Mapping[str, Any], here: dict[int, list[int]], period_seasons: list[str | None]
 ) -> dict[str, Any]:
-    """A plot's feature properties: its label and its state in every period."""
+    """A plot's feature properties: its label and its state in every period.
+
+    The texts are plain: the page's script escapes what it puts into HTML.
+    """
     pid = str(r["id"])
     own = set(parse_seasons(r.get("seasons")))
+    idle = RESTING if here else NOT_USED
     states = []
     for i, s in enumerate(period_seasons):
         if i in here:
@@ -262,8 +232,8 @@ def _plot_weeks(
         elif s is not None and s not in own:
             states.append(OUT_OF_SEASON)
         else:
-            states.append(RESTING)
-    out: dict[str, Any] = {"t": esc(f"{pid} {r.get('name') or ''}".strip()), "w": states}
+            states.append(idle)
+    out: dict[str, Any] = {"t": f"{pid} {r.get('name') or ''}".strip(), "w": states}
     many = {str(i): h for i, h in here.items() if len(h) > 1}
     if many:
         out["m"] = many
@@ -271,39 +241,44 @@ def _plot_weeks(
 
 
 def _week_labels(table: pd.DataFrame, t: Translator) -> list[str]:
+    """'Week 1: 16 Apr – 22 Apr', numbered from 1 as people count weeks."""
     return [
         t("Week {n}: {start} – {end}").format(
-            n=int(rec["period"]),
+            n=i + 1,
             start=t.date(rec.get("start"), format="d MMM"),
             end=t.date(rec.get("end"), format="d MMM"),
         )
-        for rec in table.to_dict("records")
+        for i, rec in enumerate(table.to_dict("records"))
     ]
 
 
 def _week_texts(t: Translator) -> dict[str, str]:
-    """The week selector's texts and state colours."""
+    """The week selector's texts (plain: the script escapes them)."""
     return {
-        "grazing": esc(t("grazing: {herd}")).replace("{herd}", "{herd}"),
-        "resting": esc(t.pgettext("rotation", "resting")),
-        "out": esc(t.pgettext("rotation", "out of season")),
+        "grazing": t("grazing: {herd}"),
+        "resting": t.pgettext("rotation", "resting"),
+        "out": t.pgettext("rotation", "out of season"),
+        "unused": t.pgettext("rotation", "not used"),
         "previous": t("Previous week"),
         "next": t("Next week"),
         "week": t("Week"),
-        "restingColour": RESTING_COLOUR,
-        "outColour": OUT_OF_SEASON_COLOUR,
+        "search": t("Find a herd"),
     }
 
 
 def _legend(
-    t: Translator, herd_list: list[dict[str, str]], herd_ids: list[str], herd_names: dict[str, str]
+    t: Translator,
+    herd_ids: list[str],
+    herd_union: dict[str, str],
+    labels: dict[str, str],
+    colours: dict[str, str],
+    unions: pd.DataFrame | None,
 ) -> Legend:
-    entries = [
-        (h["c"], herd_names.get(hid, hid), "fill")
-        for h, hid in zip(herd_list, herd_ids, strict=True)
-    ]
-    entries += [
+    """Plot states, then the herds grouped by union (each union folds open)."""
+    states = [
+        (NOT_USED_COLOUR, t.pgettext("rotation", "not used"), "fill"),
         (RESTING_COLOUR, t.pgettext("rotation", "resting"), "fill"),
         (OUT_OF_SEASON_COLOUR, t.pgettext("rotation", "out of season"), "fill"),
     ]
-    return Legend([(t("Plot state"), entries)], title=t("Legend"))
+    herds_html = herds_legend(herd_ids, herd_union, labels, colours, unions)
+    return Legend([(t("Plot state"), states), (t("Herds by union"), herds_html)], title=t("Legend"))

@@ -16,17 +16,22 @@ __all__ = [
     "DISPLAY_TOLERANCE_PX",
     "DISPLAY_ZOOM_HEADROOM",
     "HERD_COLOURS",
+    "HERD_LIGHTNESS",
+    "HERD_SATURATION",
     "LOAD_PRECEDENCE",
     "LOAD_STATUS_COLOURS",
     "MAP_WIDTH_PX",
     "NDVI_OPACITY",
+    "NOT_USED_COLOUR",
     "OTHER_SEASONS_COLOUR",
     "OUT_OF_SEASON_COLOUR",
     "RESTING_COLOUR",
     "SEASON_SET_COLOURS",
     "TREND_STATUS_COLOURS",
     "fill_style",
+    "herd_colours",
     "outline_style",
+    "union_hues",
 ]
 
 #: OpenStreetMap's standard tiles: the default basemap of pages served online.
@@ -92,8 +97,8 @@ HERD_COLOURS: tuple[str, ...] = (
     "#ffff99",
 )
 
-#: A plot in its season but not grazed this week (rest).
-RESTING_COLOUR = "#ffffff"
+#: A plot in its season, grazed in other weeks of the plan but not this one (rest).
+RESTING_COLOUR = "#c7e9c0"
 
 #: A plot outside its season this week.
 OUT_OF_SEASON_COLOUR = "#9e9e9e"
@@ -138,3 +143,55 @@ def outline_style(
     if class_name:
         style["className"] = class_name
     return style
+
+
+#: Lightness steps (HLS, 0-1) of a union's herds: darkest to lightest, all readable
+#: on white and on the grey of out-of-season plots. A design choice, not domain data.
+HERD_LIGHTNESS: tuple[float, float] = (0.28, 0.72)
+#: Saturation levels the herds of a union alternate between.
+HERD_SATURATION: tuple[float, ...] = (0.85, 0.55)
+
+
+def union_hues(union_ids: list[str]) -> dict[str, float]:
+    """Each union's hue in degrees, spread evenly round the colour circle (no two share one)."""
+    ordered = sorted(set(union_ids))
+    step = 360.0 / max(len(ordered), 1)
+    # neighbours in id order are often neighbours on the map: interleave the circle
+    order = list(range(0, len(ordered), 2)) + list(range(1, len(ordered), 2))
+    return {ordered[i]: round(k * step, 3) for k, i in enumerate(order)}
+
+
+def herd_colours(herds: list[tuple[str, str]]) -> dict[str, str]:
+    """Herd id → colour: a union's herds in shades of the union's hue.
+
+    Parameters
+    ----------
+    herds
+        ``(herd_id, union_id)`` pairs.
+
+    Returns
+    -------
+    dict
+        Hex colours; within a union every herd has its own (lightness and
+        saturation steps), and unions differ by hue (:func:`union_hues`).
+    """
+    import colorsys
+
+    hues = union_hues([u for _, u in herds])
+    by_union: dict[str, list[str]] = {}
+    for herd, union in sorted(set(herds)):
+        by_union.setdefault(union, []).append(herd)
+    low, high = HERD_LIGHTNESS
+    colours: dict[str, str] = {}
+    for union, members in by_union.items():
+        n = len(members)
+        for k, herd in enumerate(members):
+            light = low + (high - low) * (k / (n - 1) if n > 1 else 0.5)
+            sat = HERD_SATURATION[k % len(HERD_SATURATION)]
+            r, g, b = colorsys.hls_to_rgb(hues[union] / 360.0, light, sat)
+            colours[herd] = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+    return colours
+
+
+#: A plot in its season that the plan never grazes (no herd in any week).
+NOT_USED_COLOUR = "#ffffff"

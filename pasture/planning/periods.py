@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
 from ..errors import InvalidInput
 
-__all__ = ["grazing_weeks"]
+__all__ = ["grazing_weeks", "plan_periods"]
 
 
 def grazing_weeks(
@@ -69,3 +70,41 @@ def grazing_weeks(
     if gaps:
         raise InvalidInput("season windows", gaps)
     return tuple(out)
+
+
+def plan_periods(plan: Mapping[str, Any], assignments: pd.DataFrame) -> pd.DataFrame:
+    """``period``, ``start``, ``end`` and ``season`` of each period of a stored plan.
+
+    The season of a period is the one the planner gave it (:func:`grazing_weeks`
+    with the windows, seasons and period length stored in the plan's ``params``),
+    so maps can tell a plot out of its season from one resting.
+
+    Parameters
+    ----------
+    plan
+        The plan's ``plans`` row (``season_year``, ``params``).
+    assignments
+        The plan's assignments (``period``, ``start``, ``end``).
+    """
+    from grazing_models.rotation import RotationParams
+
+    from .params import PlanningParams
+
+    params = plan.get("params") or {}
+    planning = params.get("planning") or {}
+    rotation = params.get("rotation") or {}
+    windows = {
+        name: SeasonWindow(name, tuple(start), tuple(end))
+        for name, (start, end) in (planning.get("windows") or {}).items()
+    }
+    weeks = grazing_weeks(
+        int(plan["season_year"]),
+        windows=windows or None,
+        seasons=tuple(planning.get("seasons") or PlanningParams().seasons),
+        period_days=int(rotation.get("period_days") or RotationParams().period_days),
+    )
+    season_of = {pd.Timestamp(p.start): p.season for p in weeks}
+    table = assignments[["period", "start", "end"]].drop_duplicates("period")
+    table = table.sort_values("period").reset_index(drop=True)
+    table["season"] = [season_of.get(pd.Timestamp(s)) for s in table["start"]]
+    return table

@@ -52,6 +52,7 @@ __all__ = [
     "PlanFrames",
     "approve_plan",
     "create_plan",
+    "default_params",
     "list_plans",
     "plan_frames",
     "plan_row",
@@ -490,7 +491,15 @@ def withdraw_plan(
     NotFound, VersionConflict, PlanStateConflict
         As :func:`approve_plan`; PlanStateConflict when the plan is not approved.
     """
-    changes = {"state": "draft", "approved_at": None, "approved_by": None}
+    before = plan_row(store, plan_id)
+    # the summary keeps who withdrew which approval, so the withdrawal is not lost
+    summary = dict(before.get("summary") or {})
+    summary.update(
+        withdrawn_by=user,
+        withdrawn_at=_now().isoformat(),
+        withdrawn_approval={"by": before.get("approved_by"), "at": str(before.get("approved_at"))},
+    )
+    changes = {"state": "draft", "approved_at": None, "approved_by": None, "summary": summary}
     row = _change_state(
         store,
         plan_id,
@@ -546,3 +555,12 @@ def plan_frames(store: Store, plan_id: str) -> PlanFrames:
     deficits = store.read_rows("deficits", where={"plan_id": plan_id})
     deficits = deficits.sort_values(["period", "union_id"]).reset_index(drop=True)
     return PlanFrames(row, assignments, deficits)
+
+
+def default_params() -> tuple[RotationParams, PlanningParams]:
+    """The parameters a plan gets when it is given none: what the pages show as defaults.
+
+    The same rule as :func:`create_plan` (it is :func:`_checked_params`), so pages,
+    API and CLI show and use one set of defaults.
+    """
+    return _checked_params(None, None)

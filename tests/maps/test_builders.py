@@ -126,14 +126,17 @@ def test_rotation_map_states_per_week(demo_layers, plan) -> None:
     first = assignments[assignments["period"] == 1].sort_values("herd_id")
     for herd_index, plot_id in enumerate(first["plot_id"]):
         assert features[plot_id][0] == herd_index
-    # a winter-only plot is out of season in summer; an idle summer plot rests
+    # a winter-only plot is out of season in summer; a summer plot no herd grazes in any
+    # week is 'not used' (-3); one grazed in other weeks rests (-1) when idle
     seasons = own.set_index("id")["seasons"]
     grazed = set(assignments["plot_id"].dropna())
     for pid, w in features.items():
         if "summer" not in seasons[pid]:
             assert set(w) == {-2}
         elif pid not in grazed:
-            assert set(w) == {-1}
+            assert set(w) == {-3}
+        else:
+            assert -3 not in w and -2 not in w
     assert "Week 1: 2 Jun – 8 Jun" in html
     assert "pastureShowWeek" in html and "pasture-week-select" in html
 

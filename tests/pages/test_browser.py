@@ -66,9 +66,10 @@ def test_week_selector_changes_grazed_plots(browser: Any, live_server: str, plan
     page = _page(browser, live_server, outside, errors)
     _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
     page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
-    from pasture.maps.style import OUT_OF_SEASON_COLOUR, RESTING_COLOUR
+    from pasture.maps.style import NOT_USED_COLOUR, OUT_OF_SEASON_COLOUR, RESTING_COLOUR
 
-    skip = f"['{RESTING_COLOUR.lower()}', '{OUT_OF_SEASON_COLOUR.lower()}']"
+    idle = (RESTING_COLOUR, OUT_OF_SEASON_COLOUR, NOT_USED_COLOUR)
+    skip = "[" + ", ".join(f"'{c.lower()}'" for c in idle) + "]"
     grazed = """() => { const out = []; const skip = new Set(SKIP);
         document.querySelectorAll('path.pasture-plot').forEach((p, i) => {
             const f = (p.getAttribute('fill') || '').toLowerCase();

@@ -1,0 +1,220 @@
+"""The rotation map's controls: week slider with dates, herd search, moves, labels, plot schedule.
+
+One inline script (no library beyond Leaflet): every week's state travels
+with the plots, so switching weeks restyles the layer without a request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+
+from .page import FeatureLayer, script_json
+
+__all__ = ["LABEL_ZOOM", "NOT_USED", "OUT_OF_SEASON", "RESTING", "WeekSelector"]
+
+#: Week state codes in the rotation page's data (herd indices are >= 0).
+RESTING, OUT_OF_SEASON, NOT_USED = -1, -2, -3
+
+#: From this zoom on, the grazed plots of the week carry their herd's name on the map
+#: (below it ~130 labels would cover the district). A display choice.
+LABEL_ZOOM = 11
+
+_SCRIPT = """
+(function (layer, map, D) {
+    var current = D.start, focus = -1;
+    var moves = L.layerGroup().addTo(map), labels = L.layerGroup().addTo(map);
+    function colour(s) {
+        if (s >= 0) return D.herds[s].c;
+        return s === -1 ? D.colours.resting : (s === -2 ? D.colours.out : D.colours.unused);
+    }
+    function herdsAt(p, i) {
+        var s = p.w[i];
+        if (s < 0) return [];
+        return (p.m && p.m[String(i)]) || [s];
+    }
+    function style(f) {
+        var s = Object.assign({}, D.base), p = f.properties, here = herdsAt(p, current);
+        s.fillColor = colour(p.w[current]);
+        if (p.w[current] === -3) s.fillOpacity = 0.25;
+        if (here.length > 1) { s.color = D.herds[here[1]].c; s.weight = 3; s.dashArray = "4 3"; }
+        if (focus >= 0 && here.indexOf(focus) >= 0) { s.color = "#000"; s.weight = 4; s.dashArray = null; }
+        return s;
+    }
+    function stateText(p, i) {
+        var s = p.w[i];
+        if (s >= 0) return D.text.grazing.replace("{herd}", herdsAt(p, i).map(function (h) { return D.herds[h].n; }).join(", "));
+        return s === -1 ? D.text.resting : (s === -2 ? D.text.out : D.text.unused);
+    }
+    function esc(t) { var d = document.createElement("div"); d.textContent = t; return d.innerHTML; }
+    function schedule(p) {
+        var rows = [], last = null;
+        p.w.forEach(function (s, i) {
+            var key = herdsAt(p, i).join(",") || String(s);
+            if (last && last.key === key) { last.to = i; } else { last = {key: key, from: i, to: i}; rows.push(last); }
+        });
+        return rows.filter(function (r) { return r.key.charAt(0) !== "-"; }).map(function (r) {
+            return "<tr><th>" + esc(D.starts[r.from] + " \\u2013 " + D.ends[r.to]) + "</th><td>" +
+                esc(stateText(p, r.from)) + "</td></tr>";
+        }).join("");
+    }
+    layer.eachLayer(function (l) {
+        var p = l.feature.properties;
+        l.bindTooltip(function () { return esc(p.t) + "<br>" + esc(stateText(p, current)); }, {sticky: true});
+        l.bindPopup(function () {
+            var rows = schedule(p);
+            return "<div class='pasture-popup'><b>" + esc(p.t) + "</b>" +
+                (p.l ? "<br>" + esc(p.l) : "") + "<table>" +
+                (rows || "<tr><td>" + esc(D.text.unused) + "</td></tr>") + "</table></div>";
+        }, {maxWidth: 360});
+    });
+    function weekPlots(i, herd) {
+        var out = [];
+        layer.eachLayer(function (l) {
+            var here = herdsAt(l.feature.properties, i);
+            if (herd === undefined ? here.length : here.indexOf(herd) >= 0) out.push(l);
+        });
+        return out;
+    }
+    function drawMoves(i) {
+        moves.clearLayers();
+        if (i === 0) return;
+        var before = {}, after = {};
+        layer.eachLayer(function (l) {
+            var p = l.feature.properties;
+            if (!p.c) return;
+            herdsAt(p, i - 1).forEach(function (h) { before[h] = p.c; });
+            herdsAt(p, i).forEach(function (h) { after[h] = p.c; });
+        });
+        Object.keys(after).forEach(function (h) {
+            var a = before[h], b = after[h];
+            if (!a || (a[0] === b[0] && a[1] === b[1])) return;
+            L.polyline([a, b], {color: D.herds[h].c, weight: 2.5, dashArray: "6 4",
+                className: "pasture-move", interactive: false}).addTo(moves);
+            L.circleMarker(b, {radius: 4, color: D.herds[h].c, fillOpacity: 1,
+                className: "pasture-move-end", interactive: false}).addTo(moves);
+        });
+    }
+    function drawLabels() {
+        labels.clearLayers();
+        if (map.getZoom() < D.labelZoom) return;
+        var view = map.getBounds();
+        layer.eachLayer(function (l) {
+            var p = l.feature.properties, here = herdsAt(p, current);
+            if (!here.length || !p.c || !view.contains(p.c)) return;
+            L.tooltip({permanent: true, direction: "center", className: "pasture-herd-label"})
+                .setLatLng(p.c).setContent(esc(here.map(function (h) { return D.herds[h].n; }).join(", ")))
+                .addTo(labels);
+        });
+    }
+    var select, range, dates;
+    function show(i) {
+        current = Math.max(0, Math.min(D.weeks.length - 1, i));
+        select.value = String(current);
+        range.value = String(current);
+        dates.textContent = D.weeks[current];
+        layer.setStyle(style);
+        drawMoves(current);
+        drawLabels();
+    }
+    function frame(list) {
+        if (!list.length) return;
+        var b = L.latLngBounds([]);
+        list.forEach(function (l) { b.extend(l.getBounds()); });
+        map.fitBounds(b, {padding: [20, 20], maxZoom: 13});
+    }
+    function findHerd(name) {
+        for (var h = 0; h < D.herds.length; h++) if (D.herds[h].n === name) return h;
+        return -1;
+    }
+    var control = L.control({position: "topright"});
+    control.onAdd = function () {
+        var div = L.DomUtil.create("div", "pasture-weeks leaflet-bar");
+        var row = L.DomUtil.create("div", "pasture-week-row", div);
+        var prev = L.DomUtil.create("button", "pasture-week-prev", row);
+        prev.type = "button"; prev.textContent = "\\u25C0"; prev.title = D.text.previous;
+        prev.setAttribute("aria-label", D.text.previous);
+        range = L.DomUtil.create("input", "pasture-week-range", row);
+        range.type = "range"; range.min = "0"; range.max = String(D.weeks.length - 1);
+        range.setAttribute("aria-label", D.text.week);
+        var next = L.DomUtil.create("button", "pasture-week-next", row);
+        next.type = "button"; next.textContent = "\\u25B6"; next.title = D.text.next;
+        next.setAttribute("aria-label", D.text.next);
+        dates = L.DomUtil.create("div", "pasture-week-dates", div);
+        select = L.DomUtil.create("select", "pasture-week-select", div);
+        select.setAttribute("aria-label", D.text.week);
+        D.weeks.forEach(function (w, i) {
+            var o = document.createElement("option");
+            o.value = String(i); o.textContent = w; select.appendChild(o);
+        });
+        var search = L.DomUtil.create("input", "pasture-herd-search", div);
+        search.type = "search"; search.placeholder = D.text.search;
+        search.setAttribute("aria-label", D.text.search);
+        search.setAttribute("list", "pasture-herd-names");
+        var list = L.DomUtil.create("datalist", "", div);
+        list.id = "pasture-herd-names";
+        D.herds.forEach(function (h) { var o = document.createElement("option"); o.value = h.n; list.appendChild(o); });
+        L.DomEvent.on(prev, "click", function () { show(current - 1); });
+        L.DomEvent.on(next, "click", function () { show(current + 1); });
+        L.DomEvent.on(range, "input", function () { show(parseInt(range.value, 10)); });
+        L.DomEvent.on(select, "change", function () { show(parseInt(select.value, 10)); });
+        L.DomEvent.on(search, "change", function () {
+            focus = findHerd(search.value);
+            if (focus >= 0) {
+                var i = current, n = D.weeks.length, k;
+                for (k = 0; k < n && !weekPlots(i, focus).length; k++) i = (i + 1) % n;
+                show(i);
+                frame(weekPlots(i, focus));
+            } else { layer.setStyle(style); }
+        });
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+    };
+    control.addTo(map);
+    map.on("zoomend moveend", drawLabels);
+    show(current);
+    frame(weekPlots(current));
+    window.pastureShowWeek = show;
+    window.pastureRotation = {herdsAt: herdsAt, layer: layer, moves: moves, labels: labels,
+        current: function () { return current; }, frame: function () { frame(weekPlots(current)); }};
+})"""
+
+
+class WeekSelector(folium.MacroElement):
+    """Week slider, dates, herd search and plot schedule over a rotation plan's plot layer.
+
+    Each plot feature carries ``t`` (its label), ``w`` (its state per period:
+    a herd index >= 0, :data:`RESTING`, :data:`OUT_OF_SEASON` or
+    :data:`NOT_USED`), optionally ``m`` (``{period index: [herd indices]}``
+    where several herds share a plot), ``c`` (``[lat, lon]`` of its centre,
+    for moves and labels) and ``l`` (its load against the norm and capacity).
+    ``window.pastureShowWeek(i)`` switches weeks from outside (tests, links).
+    """
+
+    _template = folium.template.Template(
+        """
+{% macro header(this, kwargs) %}
+<style>
+.pasture-weeks { background: #fff; padding: 4px 6px; max-width: min(22rem, calc(100vw - 60px)); }
+.pasture-week-row { display: flex; gap: 4px; align-items: center; }
+.pasture-week-range { flex: 1; min-width: 6rem; }
+.pasture-week-dates { font-weight: bold; margin: 2px 0; }
+.pasture-weeks select, .pasture-weeks input[type=search] { width: 100%; box-sizing: border-box; margin-top: 2px; }
+.pasture-herd-label { background: rgba(255,255,255,.85); border: 0; box-shadow: none; padding: 0 3px;
+  font: 11px/1.2 system-ui, sans-serif; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+{{ this.script }}({{ this.layer.get_name() }}, {{ this._parent.get_name() }}, {{ this.data_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, layer: FeatureLayer, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "WeekSelector"
+        self.layer = layer
+        self.script = _SCRIPT
+        self.data_json = script_json(data)

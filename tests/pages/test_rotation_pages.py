@@ -1,0 +1,85 @@
+"""The demo plan's rotation map and calendar through the app: colours, states, dates, files."""
+
+from __future__ import annotations
+
+import colorsys
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import pasture
+from tests.maps.helpers import layers
+
+from .conftest import session_cookie
+
+
+@pytest.fixture(autouse=True)
+def _signed_out(app_client: TestClient) -> Iterator[None]:
+    """The shared client leaves these tests without a session, as other modules expect."""
+    yield
+    app_client.cookies.clear()
+
+
+_DATA = re.compile(r"\}\)\((\w+), (\w+), (\{\"weeks\".*?\})\);\n", re.S)
+
+
+def _rotation(html: str) -> dict[str, object]:
+    found = _DATA.search(html)
+    assert found, "the week selector's data is not on the page"
+    return dict(json.loads(found.group(3)))
+
+
+def test_demo_plan_colours_states_and_dates(
+    app_client: TestClient, plan_id: str, pages_gpkg: Path
+) -> None:
+    session_cookie(app_client, "akimat")
+    html = app_client.get(f"/plans/{plan_id}/map", params={"lang": "en"}).text
+    data = _rotation(html)
+    herds = data["herds"]
+    assert isinstance(herds, list)
+    with pasture.open_store(pages_gpkg) as store:
+        unions = store.read("unions").set_index("id")["name"]
+        herd_union = store.read("herds").set_index("id")["union_id"]
+        plots = store.read("plots").set_index("id")["seasons"]
+    # each herd's label is unique and names its union
+    names = [h["n"] for h in herds]
+    assert len(set(names)) == len(names)
+    hue_of: dict[str, set[float]] = {}
+    colour_of: dict[str, list[str]] = {}
+    for h in herds:
+        union = next(u for u, n in unions.items() if h["n"].startswith(f"{n}: "))
+        colour_of.setdefault(union, []).append(h["c"])
+        r, g, b = (int(h["c"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+        hue_of.setdefault(union, set()).add(round(colorsys.rgb_to_hls(r, g, b)[0] * 360 / 10))
+    for union, colours in colour_of.items():
+        assert len(set(colours)) == len(colours), union  # no two herds of a union share one
+    assert len(herd_union.unique()) >= len(colour_of) > 1
+    union_hues = [min(h) for h in hue_of.values()]
+    assert len(set(union_hues)) == len(union_hues)  # no two unions share a hue
+    # weeks are dated; winter plots are out of season in July
+    weeks = data["weeks"]
+    assert isinstance(weeks, list)
+    july = [i for i, w in enumerate(weeks) if " Jul" in w.split(":")[1]]
+    assert july
+    states = {f["id"]: f["properties"]["w"] for f in layers(html)["plots"]["features"]}
+    # winter pasture (the plains' winter-spring belt) has no summer season
+    winter = [p for p, s in plots.items() if s and "winter" in s and "summer" not in s]
+    assert winter
+    for p in winter:
+        assert all(states[p][i] == -2 for i in july), p
+    assert "Herds by union" in html and "pasture-herd-search" in html
+
+
+def test_calendar_is_a_gantt_in_every_format(app_client: TestClient, plan_id: str) -> None:
+    session_cookie(app_client, "akimat")
+    page = app_client.get(f"/plans/{plan_id}/chart", params={"lang": "kk"})
+    assert page.status_code == 200 and "<svg" in page.text
+    assert "f=pdf&amp;paper=a4" in page.text and "f=pdf&amp;paper=a3" in page.text
+    pdf = app_client.get(f"/plans/{plan_id}/chart", params={"f": "pdf", "paper": "a3"})
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    bad = app_client.get(f"/plans/{plan_id}/chart", params={"f": "pdf", "paper": "b5"})
+    assert bad.status_code == 400 and "paper" in bad.text  # the parameter is named
