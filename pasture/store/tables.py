@@ -57,22 +57,11 @@ class ResultTables(StoreBackend):
         A plan's assignments, deficits and row are written this way, so no reader sees a
         plan whose rows are half there.
         """
-        prepared = []
-        for table, rows, where in slices:
-            spec = table_named(table)
-            clean = normalise_table(spec, rows, source=f"table {spec.name}")
-            # in key order, the unique index grows at its end: 1.7x faster into SQLite
-            # for half a million NDVI rows than in the engine's plot order
-            clean = clean.sort_values(list(spec.key), kind="stable", ignore_index=True)
-            prepared.append((spec, clean, *self._table_conditions(spec, where)))
+        prepared = self._prepare_slices(slices)
         with self._transaction() as cur:
-            for spec, clean, conds, params in prepared:
+            for spec, *_ in prepared:
                 self._lock_for_write(cur, spec.name)
-                sql = f"DELETE FROM {spec.name}"
-                if conds:
-                    sql += " WHERE " + " AND ".join(conds)
-                cur.execute(self._sql(sql), params)
-                self._insert_table(cur, spec, clean)
+            self._write_slices(cur, prepared)
         return [len(clean) for _, clean, _, _ in prepared]
 
     def replace_many_if(
@@ -92,11 +81,7 @@ class ResultTables(StoreBackend):
         table, where = guard
         spec = table_named(table)
         conds, params = self._table_conditions(spec, where)
-        prepared = []
-        for name, rows, slice_where in slices:
-            slice_spec = table_named(name)
-            clean = normalise_table(slice_spec, rows, source=f"table {slice_spec.name}")
-            prepared.append((slice_spec, clean, *self._table_conditions(slice_spec, slice_where)))
+        prepared = self._prepare_slices(slices)
         with self._transaction() as cur:
             for name in sorted({spec.name, *(p[0].name for p in prepared)}):
                 self._lock_for_write(cur, name)
@@ -104,13 +89,32 @@ class ResultTables(StoreBackend):
             cur.execute(self._sql(sql), params)
             if int(cur.fetchone()[0]) != expect_rows:
                 raise conflict()
-            for slice_spec, clean, slice_conds, slice_params in prepared:
-                sql = f"DELETE FROM {slice_spec.name}"
-                if slice_conds:
-                    sql += " WHERE " + " AND ".join(slice_conds)
-                cur.execute(self._sql(sql), slice_params)
-                self._insert_table(cur, slice_spec, clean)
+            self._write_slices(cur, prepared)
         return [len(clean) for _, clean, _, _ in prepared]
+
+    def _prepare_slices(
+        self, slices: Sequence[tuple[str, pd.DataFrame, Mapping[str, Any] | None]]
+    ) -> list[tuple[Table, pd.DataFrame, list[str], list[Any]]]:
+        """Each slice checked (nothing is written when one is bad) and in key order."""
+        prepared = []
+        for table, rows, where in slices:
+            spec = table_named(table)
+            clean = normalise_table(spec, rows, source=f"table {spec.name}")
+            # in key order, the unique index grows at its end: 1.7x faster into SQLite
+            # for half a million NDVI rows than in the engine's plot order
+            clean = clean.sort_values(list(spec.key), kind="stable", ignore_index=True)
+            prepared.append((spec, clean, *self._table_conditions(spec, where)))
+        return prepared
+
+    def _write_slices(
+        self, cur: Any, prepared: list[tuple[Table, pd.DataFrame, list[str], list[Any]]]
+    ) -> None:
+        for spec, clean, conds, params in prepared:
+            sql = f"DELETE FROM {spec.name}"
+            if conds:
+                sql += " WHERE " + " AND ".join(conds)
+            cur.execute(self._sql(sql), params)
+            self._insert_table(cur, spec, clean)
 
     def _table_conditions(
         self, spec: Table, where: Mapping[str, Any] | None
