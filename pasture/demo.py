@@ -1,11 +1,14 @@
-"""The demo district: Enbekshikazakh, with a real boundary and generated contents.
+"""The demo district: Enbekshikazakh, its real boundary, settlements and okrugs, generated contents.
 
 Real: the district boundary (OpenStreetMap relation 5518093, ODbL, "©
-OpenStreetMap contributors") and the livestock densities of Almaty Region
-(news reports citing the statistics bureau, ``data/almaty_region_livestock_news_figures.csv``).
-Generated (seeded, deterministic, labelled ``generated`` in every record's
-``source``): the elevation model, okrugs, unions, plots, water points,
-routes, households, census and herds.
+OpenStreetMap contributors"), its 66 settlements (OSM, joined to the KATO classifier),
+the 26 okrugs of the KATO classifier (their boundaries drawn from the settlements,
+labelled so), the SRTM elevation of its west (:mod:`pasture.demo_real`) and the
+livestock densities of Almaty Region (news reports citing the statistics bureau,
+``data/almaty_region_livestock_news_figures.csv``). Generated (seeded, deterministic,
+labelled ``generated`` in every record's ``source``): the elevation east of 78° E,
+unions, plots, public pasture reservations, water points, routes, households, census
+and herds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,15 @@ from shapely.geometry.base import BaseGeometry
 from grazing_models.norms import DEMO_TYPE_ROWS
 
 from . import refdata
+from .demo_real import (
+    DEM_SOURCE,
+    OKRUG_SOURCE,
+    RealElevation,
+    okrug_polygons,
+    real_okrugs,
+    real_settlements,
+    unplaced_settlements,
+)
 from .geometry import geodesic_area_ha
 from .model import SPECIES
 from .store.base import Store
@@ -34,25 +46,27 @@ __all__ = [
     "DEMO_SOURCE",
     "PILOT_OKRUGS",
     "DemoSummary",
+    "DemoTenure",
+    "ElevationZones",
     "LivestockDensity",
     "build_demo",
     "data_dir",
     "demo_elevation",
     "district_boundary",
+    "elevation_model",
 ]
 
 DEMO_SOURCE = "generated: jailym demo district"
 OSM_SOURCE = "© OpenStreetMap contributors (ODbL 1.0), relation 5518093"
 
-# Pilot okrugs of the JAILYM project (docs/domain.md), names kk / ru / en, and a
-# seed point placed near where each lies in the district (approximate: the
-# okrug boundaries themselves are generated).
+# Pilot okrugs of the JAILYM project (docs/domain.md) by their KATO code: each has a
+# union of pasture users in the demo (the unions' names and members are generated).
 PILOT_OKRUGS = {
-    "akshi": (("Ақши", "Акши", "Akshi"), (77.55, 43.62)),
-    "asy": (("Асы", "Асы", "Asy"), (78.55, 43.22)),
-    "karazhota": (("Қаражота", "Каражота", "Karazhota"), (78.05, 43.72)),
-    "kyrbaltabay": (("Қырбалтабай", "Кырбалтабай", "Kyrbaltabay"), (77.35, 43.38)),
-    "sogety": (("Сөгеті", "Согеты", "Sogety"), (78.95, 43.52)),
+    "akshi": "194035000",
+    "asy": "194037000",
+    "karazhota": "194053000",
+    "kyrbaltabay": "194063000",
+    "sogety": "194069000",
 }
 
 # A local equal-area frame for generating geometry (metres).
@@ -75,6 +89,11 @@ def district_boundary(path: Path | None = None) -> BaseGeometry:
 # foothill towns ~900-1100 m, summer jailau 2000-3000 m, ridge above 3500 m).
 _PROFILE_LAT = np.array([43.10, 43.16, 43.22, 43.28, 43.34, 43.42, 43.55, 43.70, 43.90])
 _PROFILE_M = np.array([4000.0, 3400.0, 2600.0, 1900.0, 1250.0, 950.0, 720.0, 580.0, 480.0])
+
+
+def elevation_model() -> RealElevation:
+    """The demo's elevation: SRTM in the district's west, :func:`demo_elevation` east of it."""
+    return RealElevation(demo_elevation)
 
 
 def demo_elevation(lon: np.ndarray | float, lat: np.ndarray | float) -> np.ndarray:
@@ -107,8 +126,42 @@ class LivestockDensity:
     sheep: float = 4_894_900 * 0.85 / 224_000
     goats: float = 4_894_900 * 0.15 / 224_000
     camels: float = 7_928 / 224_000
-    #: share of an okrug's livestock held by the union's member households (assumption)
+    #: share of a pilot okrug's livestock-keeping households in its union (assumption)
     union_share: float = 0.6
+    #: mean livestock of a livestock-keeping household, sheep units (assumption)
+    su_per_household: float = 40.0
+
+
+@dataclass(frozen=True)
+class DemoTenure:
+    """How the demo divides pasture between villages, unions and the state (generated).
+
+    ``public_radius_km``: plots within this distance of a settlement become its public
+    pasture (Land Code Art. 97 п.4), an *assumption* of a day's walk out and back for
+    village herds; ``term_years``: their reservation's term, the longest Art. 49-2 allows;
+    ``union_plot_share``: the share of a pilot okrug's other plots allocated to its union
+    (assumption). docs/domain.md, "Settlements and households".
+    """
+
+    public_radius_km: float = 5.0
+    term_years: int = 20
+    union_plot_share: float = 0.85
+    basis: str = "Land Code Art. 97 п.4 (generated demo reservation)"
+
+
+@dataclass(frozen=True)
+class ElevationZones:
+    """Upper bounds (m) of the demo's elevation zones, each an Order 3-3/332 Almaty row.
+
+    Plains (semi-desert, winter and spring) below ``plains``, foothills (spring and
+    autumn) below ``foothills``, mid-mountain meadow steppe (summer and autumn) below
+    ``mid_mountain``, alpine meadows (summer) above; docs/domain.md, "Elevation zones of
+    the demo" says why. ``grazing_models.norms.DEMO_TYPE_ROWS`` names the rows.
+    """
+
+    plains: float = 750.0
+    foothills: float = 1500.0
+    mid_mountain: float = 2000.0
 
 
 @dataclass(frozen=True)
@@ -123,15 +176,16 @@ class DemoSummary:
     households: int
     herds: int
     head: dict[str, int]
+    settlements: int = 0
 
 
-def _seasons_for(elev: float) -> tuple[str, str]:
+def _seasons_for(elev: float, zones: ElevationZones) -> tuple[str, str]:
     """Seasons and pasture type from elevation (docs/domain.md, Seasons of south-east Kazakhstan)."""
-    if elev < 750:
+    if elev < zones.plains:
         return "winter,spring", "semi_desert"
-    if elev < 1500:
+    if elev < zones.foothills:
         return "spring,autumn", "foothill_steppe"
-    if elev < 2000:
+    if elev < zones.mid_mountain:
         return "summer,autumn", "mountain_meadow_steppe"
     return "summer", "alpine_meadow"
 
@@ -154,13 +208,17 @@ class _Builder:
         self.to_local = Transformer.from_crs(4326, _LAEA, always_xy=True)
         self.to_geo = Transformer.from_crs(_LAEA, 4326, always_xy=True)
         self.district = district_boundary()
-        self.local = shapely.transform(
-            self.district, lambda xy: np.column_stack(self.to_local.transform(xy[:, 0], xy[:, 1]))
-        )
+        self.local = self.local_of(self.district)
+        self.elevation = elevation_model()
 
     def geo(self, geom: BaseGeometry) -> BaseGeometry:
         return shapely.transform(
             geom, lambda xy: np.column_stack(self.to_geo.transform(xy[:, 0], xy[:, 1]))
+        )
+
+    def local_of(self, geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(
+            geom, lambda xy: np.column_stack(self.to_local.transform(xy[:, 0], xy[:, 1]))
         )
 
     def points_inside(self, n: int, area: BaseGeometry) -> np.ndarray:
@@ -180,37 +238,21 @@ class _Builder:
         parts = shapely.get_parts(cells)
         return np.asarray([self.geo(shapely.segmentize(c, 1_000.0)) for c in parts], dtype=object)
 
-    def okrugs(self, extra: int = 13) -> pd.DataFrame:
-        pilots = np.array([self.to_local.transform(*p[1]) for p in PILOT_OKRUGS.values()])
-        seeds = np.vstack([pilots, self.points_inside(extra, self.local)])
-        cells = self.voronoi_geo(seeds)
-        lon, lat = self.to_geo.transform(seeds[:, 0], seeds[:, 1])
-        seed_points = np.asarray(shapely.points(np.column_stack([lon, lat])))
-        rows = []
-        for k, point in enumerate(seed_points):
-            cell = next(c for c in cells if c.contains(point))
-            if k < len(PILOT_OKRUGS):
-                slug = list(PILOT_OKRUGS)[k]
-                kk, ru, en = PILOT_OKRUGS[slug][0]
-                ident = f"okrug-{slug}"
-            else:
-                n = k + 1
-                kk = f"{n}-ші ауылдық округ (генерацияланған)"
-                ru = f"Сельский округ {n} (сгенерирован)"
-                en = f"Rural okrug {n} (generated)"
-                ident = f"okrug-{n:02d}"
-            geom = _to_multi(cell.intersection(self.district))
-            rows.append(
-                {
-                    "id": ident,
-                    "name_kk": kk,
-                    "name_ru": ru,
-                    "name_en": en,
-                    "kato": None,
-                    "geometry": geom,
-                }
-            )
-        return pd.DataFrame(rows)
+    def settlements_and_okrugs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """The real settlements and okrugs; okrug boundaries drawn from the settlements."""
+        names = real_okrugs()
+        osm = real_settlements(names)
+        placed = unplaced_settlements(names, osm, self.district, settled_north_of=_SETTLED_NORTH_OF)
+        settlements = gpd.GeoDataFrame(
+            pd.concat([osm, placed], ignore_index=True), geometry="geometry", crs=4326
+        )
+        cells = okrug_polygons(settlements, self.district, self.local_of, self.geo)
+        okrugs = gpd.GeoDataFrame(
+            names.assign(source=OKRUG_SOURCE),
+            geometry=[_to_multi(cells[o]) for o in names["id"]],
+            crs=4326,
+        )
+        return settlements, okrugs
 
     def cells(self) -> np.ndarray:
         return self.voronoi_geo(self.points_inside(self.n_cells, self.local))
@@ -227,6 +269,11 @@ class _Builder:
         return r < 0.5
 
 
+#: Okrugs whose KATO settlements have no public coordinates get a generated position in
+#: the settled belt north of this latitude (the foothills and plains; an assumption).
+_SETTLED_NORTH_OF = 43.35
+
+
 def _to_multi(geom: BaseGeometry) -> BaseGeometry:
     polys = [
         g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and not g.is_empty
@@ -240,52 +287,69 @@ def build_demo(
     seed: int = 42,
     cells: int = 6000,
     density: LivestockDensity | None = None,
+    tenure: DemoTenure | None = None,
+    zones: ElevationZones | None = None,
     census_date: str = "2025-01-01",
     user: str = "demo",
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill an empty store with the demo district (deterministic for a seed)."""
+    """Fill an empty store with the demo district (deterministic for a seed).
+
+    Parameters
+    ----------
+    store
+        An empty store.
+    seed
+        Seed of everything generated.
+    cells
+        Voronoi cells the district is cut into before land cover picks the pastures.
+    density, tenure, zones
+        Livestock density, division of pasture and elevation zones (their defaults are
+        documented in docs/domain.md).
+    census_date
+        Date of the generated census; public pasture reservations start that year.
+    user
+        Name recorded in the history.
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    DemoSummary
+        Counts of what was written.
+    """
+    from .demo_livestock import livestock
+
     say = progress or (lambda _msg: None)
     density = density or LivestockDensity()
+    tenure = tenure or DemoTenure()
     b = _Builder(seed, cells)
     source = f"{DEMO_SOURCE} (seed {seed})"
 
-    say("okrugs")
-    okrugs = gpd.GeoDataFrame(b.okrugs().assign(source=source), geometry="geometry", crs=4326)
-
-    say("settlements")
-    settlements = _centre_villages(okrugs, source)
+    say("settlements and okrugs")
+    settlements, okrugs = b.settlements_and_okrugs()
 
     say("unions")
-    union_rows = []
-    for slug, ((_kk, _ru, en), _) in PILOT_OKRUGS.items():
-        geom = okrugs.loc[okrugs["id"] == f"okrug-{slug}", "geometry"].iat[0]
-        union_rows.append(
-            {
-                "id": f"upu-{slug}",
-                "name": f"{en} Union of Pasture Users (generated)",
-                "okrug_id": f"okrug-{slug}",
-                "contact": f"{en} okrug akimat office (generated)",
-                "source": source,
-                "geometry": geom,
-            }
-        )
-    unions = gpd.GeoDataFrame(union_rows, geometry="geometry", crs=4326)
+    unions = _unions(okrugs, source)
 
     say("plots")
-    plots = _plots(b, okrugs, source)
+    plots = _plots(b, okrugs, settlements, tenure, zones or ElevationZones(), source)
+    _reserve(plots, tenure, census_date)
 
     say("water points and routes")
     water = _water_points(b, plots, source)
     routes = _routes(b, plots, source)
 
     say("households, census and herds")
-    households, census, herds = _livestock(b, okrugs, plots, density, census_date, source)
+    households, census, herds = livestock(
+        b.rng, b.district, settlements, unions, plots, density, census_date, source
+    )
 
     store.set_region(b.district.buffer(0.25).simplify(0.01))
     store.set_meta("demo", json.dumps({"seed": seed, "generated": True, "label": DEMO_SOURCE}))
     store.set_meta("district_boundary_wkt", shapely.to_wkt(b.district, rounding_precision=7))
     store.set_meta("district_boundary_source", OSM_SOURCE)
+    store.set_meta("elevation_source", DEM_SOURCE)
     # the demo's pasture types to Almaty-oblast rows of Order 3-3/332 by elevation zone
     store.set_meta("load_norm_rows", json.dumps(DEMO_TYPE_ROWS, ensure_ascii=False))
     batches: list[tuple[str, pd.DataFrame, Any]] = [
@@ -313,65 +377,86 @@ def build_demo(
         households=len(households),
         herds=len(herds),
         head=head,
+        settlements=len(settlements),
     )
 
 
-def _centre_villages(okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
-    """One generated village at the centre of each okrug (its households live there)."""
-    return gpd.GeoDataFrame(
-        {
-            "id": [o.replace("okrug-", "village-") for o in okrugs["id"]],
-            "name_kk": [f"{n} ауылы (генерацияланған)" for n in okrugs["name_kk"]],
-            "name_ru": [f"Село {n} (сгенерировано)" for n in okrugs["name_ru"]],
-            "name_en": [f"{n} village (generated)" for n in okrugs["name_en"]],
-            "okrug_id": okrugs["id"],
-            "kind": "village",
-            "source": source,
-        },
-        geometry=okrugs.geometry.representative_point().to_numpy(),
-        crs=4326,
-    )
+def _unions(okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """One union of pasture users per pilot okrug, its boundary the okrug's (generated)."""
+    by_kato = okrugs.set_index("kato")
+    rows = []
+    for slug, kato in PILOT_OKRUGS.items():
+        okrug = by_kato.loc[kato]
+        en = str(okrug["name_en"]).removesuffix(" rural okrug")
+        rows.append(
+            {
+                "id": f"upu-{slug}",
+                "name": f"{en} Union of Pasture Users (generated)",
+                "okrug_id": okrug["id"],
+                "contact": f"{en} okrug akimat office (generated)",
+                "source": source,
+                "geometry": okrug["geometry"],
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
-def _plots(b: _Builder, okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+def _plots(
+    b: _Builder,
+    okrugs: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    tenure: DemoTenure,
+    zones: ElevationZones,
+    source: str,
+) -> gpd.GeoDataFrame:
+    """Pasture plots: Voronoi cells cut by okrugs, kept by land cover, away from village land."""
     cells = b.cells()
+    # a cell holding a settlement is its built-up land and gardens, not pasture
+    village = shapely.STRtree(cells).query(np.asarray(settlements.geometry), predicate="within")[1]
+    cells = np.delete(cells, np.unique(village))
     okrug_geoms = np.asarray(okrugs.geometry.tolist(), dtype=object)
     cell_idx, okrug_idx = shapely.STRtree(okrug_geoms).query(cells, predicate="intersects")
     pieces = [_to_multi(p) for p in shapely.intersection(cells[cell_idx], okrug_geoms[okrug_idx])]
     area_ha = geodesic_area_ha(pieces)
+    keep = [
+        k
+        for k, (p, ha) in enumerate(zip(pieces, area_ha, strict=True))
+        if not p.is_empty and ha >= 5.0
+    ]
+    centres = shapely.point_on_surface(np.asarray([pieces[k] for k in keep], dtype=object))
+    elevations = b.elevation(shapely.get_x(centres), shapely.get_y(centres))
+    near, gaps = _nearest_settlement(b, centres, settlements)
+    pilot_ids = set(okrugs.loc[okrugs["kato"].isin(PILOT_OKRUGS.values()), "id"])
+    union_of = {
+        o: f"upu-{s}"
+        for s, kato in PILOT_OKRUGS.items()
+        for o in okrugs.loc[okrugs["kato"] == kato, "id"]
+    }
     rows = []
-    pilot_ids = {f"okrug-{s}" for s in PILOT_OKRUGS}
-    for piece, k, ha in zip(pieces, okrug_idx, area_ha, strict=True):
-        if piece.is_empty or ha < 5.0:  # drop slivers under 5 ha
-            continue
-        c = piece.representative_point()
-        elev = float(demo_elevation(c.x, c.y))
-        okrug_id = okrugs["id"].iat[k]
+    for j, k in enumerate(keep):
+        elev = float(elevations[j])
+        okrug_id = okrugs["id"].iat[okrug_idx[k]]
         if not b.land_cover(elev, okrug_id in pilot_ids):
             continue
-        seasons, ptype = _seasons_for(elev)
-        union = (
-            okrug_id.replace("okrug-", "upu-")
-            if okrug_id in pilot_ids and b.rng.random() < 0.85
-            else None
-        )
-        yields: dict[str, float | None] = {
-            f"yield_{s}_cha": None for s in ("winter", "spring", "summer", "autumn")
-        }
-        for season, cha in _YIELDS[ptype].items():
-            yields[f"yield_{season}_cha"] = round(cha * b.rng.uniform(0.7, 1.3), 1)
+        seasons, ptype = _seasons_for(elev, zones)
+        public = gaps[j] <= tenure.public_radius_km * 1000
+        union = None
+        if not public and okrug_id in pilot_ids and b.rng.random() < tenure.union_plot_share:
+            union = union_of[okrug_id]
         rows.append(
             {
                 "okrug_id": okrug_id,
                 "union_id": union,
                 "seasons": seasons,
                 "pasture_type": ptype,
-                "land_category": "agricultural land" if elev < 1500 else "reserve land",
-                "land_user": f"union {union}" if union else "akimat: public pasture",
+                "land_category": "agricultural land" if elev < zones.foothills else "reserve land",
+                "land_user": _land_user(union, public, settlements["name_en"].iat[near[j]]),
                 "elevation_m": round(elev, 0),
-                **yields,
+                **_yields(b, ptype),
                 "source": source,
-                "geometry": piece,
+                "tenure": "union" if union else ("public" if public else "state"),
+                "settlement_id": settlements["id"].iat[near[j]] if public else None,
+                "geometry": pieces[k],
             }
         )
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
@@ -381,6 +466,41 @@ def _plots(b: _Builder, okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFra
     frame.insert(0, "id", [f"P{i + 1:04d}" for i in range(len(frame))])
     frame.insert(1, "name", [f"Plot {i + 1} (generated)" for i in range(len(frame))])
     return frame
+
+
+def _land_user(union: str | None, public: bool, village: str) -> str:
+    if union:
+        return f"union {union}"
+    return f"akimat: public pasture of {village}" if public else "akimat: state pasture"
+
+
+def _yields(b: _Builder, ptype: str) -> dict[str, float | None]:
+    yields: dict[str, float | None] = {
+        f"yield_{s}_cha": None for s in ("winter", "spring", "summer", "autumn")
+    }
+    for season, cha in _YIELDS[ptype].items():
+        yields[f"yield_{season}_cha"] = round(cha * b.rng.uniform(0.7, 1.3), 1)
+    return yields
+
+
+def _nearest_settlement(
+    b: _Builder, points: np.ndarray, settlements: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each point's nearest settlement and the distance to it in metres."""
+    local_points = np.asarray([b.local_of(p) for p in points], dtype=object)
+    local_towns = np.asarray([b.local_of(p) for p in settlements.geometry], dtype=object)
+    (_, nearest), distance = shapely.STRtree(local_towns).query_nearest(
+        local_points, return_distance=True, all_matches=False
+    )
+    return nearest, distance
+
+
+def _reserve(plots: gpd.GeoDataFrame, tenure: DemoTenure, census_date: str) -> None:
+    """Reservation of each public pasture: its basis and term (Land Code Art. 49-2)."""
+    public = plots["tenure"] == "public"
+    until = f"{int(census_date[:4]) + tenure.term_years}-12-31"
+    plots["reserved_basis"] = [tenure.basis if p else None for p in public]
+    plots["reserved_until"] = [until if p else None for p in public]
 
 
 def _water_points(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
@@ -435,104 +555,6 @@ def _routes(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFra
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
-
-
-def _livestock(
-    b: _Builder,
-    okrugs: gpd.GeoDataFrame,
-    plots: gpd.GeoDataFrame,
-    density: LivestockDensity,
-    census_date: str,
-    source: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
-    households, census, herds = [], [], []
-    for slug in PILOT_OKRUGS:
-        okrug_km2 = (
-            geodesic_area_ha([okrugs.loc[okrugs["id"] == f"okrug-{slug}", "geometry"].iat[0]])[0]
-            / 100
-        )
-        totals = {s: getattr(density, s) * okrug_km2 * density.union_share for s in SPECIES}
-        # households hold on average ~40 sheep units (generated); counts vary lognormally
-        n_households = max(int(sum(totals[s] * w for s, w in _SU.items()) / 40), 5)
-        weights = b.rng.lognormal(0.0, 0.8, size=(n_households, len(SPECIES)))
-        weights /= weights.sum(axis=0)
-        counts = np.rint(weights * np.array([totals[s] for s in SPECIES])).astype(int)
-        union = f"upu-{slug}"
-        for h in range(n_households):
-            hid = f"H-{slug}-{h + 1:04d}"
-            households.append(
-                {
-                    "id": hid,
-                    "name": f"Household {h + 1} of {slug.capitalize()} (generated)",
-                    "union_id": union,
-                    "settlement_id": f"village-{slug}",
-                    "source": source,
-                }
-            )
-            census.append(
-                {
-                    "id": f"{hid}/{census_date}",
-                    "household_id": hid,
-                    "union_id": union,
-                    "date": census_date,
-                    **dict(zip(SPECIES, counts[h].tolist(), strict=True)),
-                    "source": source,
-                }
-            )
-        herds += _herds_of(b, union, counts.sum(axis=0), plots, source)
-    return (
-        pd.DataFrame(households),
-        pd.DataFrame(census),
-        gpd.GeoDataFrame(herds, geometry="geometry", crs=4326),
-    )
-
-
-# Kazakh sheep units per head (docs/domain.md, verified; camel 7 is an assumption).
-_SU = {"sheep": 1.0, "goats": 1.0, "cattle": 5.0, "horses": 6.0, "camels": 7.0}
-
-
-def _herds_of(
-    b: _Builder, union: str, totals: np.ndarray, plots: gpd.GeoDataFrame, source: str
-) -> list[dict[str, Any]]:
-    """Split a union's livestock into herds moved together: flocks, cattle herds and horse herds."""
-    own = plots[plots["union_id"] == union]
-    home_candidates = own[own["seasons"].str.contains("winter|spring")] if len(own) else plots
-    if home_candidates.empty:
-        home_candidates = own if len(own) else plots
-    sizes = {
-        "sheep": 600,
-        "goats": 600,
-        "cattle": 120,
-        "horses": 80,
-        "camels": 50,
-    }  # typical herd sizes (generated)
-    herds = []
-    n = 0
-    kinds = [
-        ("flock", ("sheep", "goats")),
-        ("cattle herd", ("cattle",)),
-        ("horse herd", ("horses", "camels")),
-    ]
-    for name, species in kinds:
-        heads = {s: int(totals[SPECIES.index(s)]) for s in species}
-        count = max(1, int(np.ceil(max(heads[s] / sizes[s] for s in species))))
-        for k in range(count):
-            n += 1
-            share = {s: heads[s] // count + (1 if k < heads[s] % count else 0) for s in species}
-            home = home_candidates.geometry.iat[
-                int(b.rng.integers(len(home_candidates)))
-            ].representative_point()
-            herds.append(
-                {
-                    "id": f"{union}-herd-{n:02d}",
-                    "name": f"{union.removeprefix('upu-').capitalize()} {name} {n} (generated)",
-                    "union_id": union,
-                    **{s: share.get(s, 0) for s in SPECIES},
-                    "source": source,
-                    "geometry": home,
-                }
-            )
-    return herds
 
 
 def choose_degraded_plots(

@@ -108,11 +108,12 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     building.replace(target)
     _move_accounts(building, target)
     out.print(
-        f"[bold]Demo district built[/] in {target} (generated data, seed {seed}; boundary © OpenStreetMap contributors)"
+        f"[bold]Demo district built[/] in {target} (generated data, seed {seed}; boundary and settlements © OpenStreetMap contributors (ODbL); KATO classifier; NASA SRTM)"
     )
     table = Table("layer", "records", title="Enbekshikazakh District (demo)")
     for name, value in (
         ("okrugs", summary.okrugs),
+        ("settlements", summary.settlements),
         ("unions", summary.unions),
         ("plots", summary.plots),
         ("water points", summary.water_points),
@@ -124,7 +125,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     out.print(table)
     out.print(
         f"pasture {summary.pasture_km2:,.0f} km² of {summary.district_km2:,.0f} km² "
-        f"({summary.pasture_km2 / summary.district_km2:.0%}); livestock of the unions: "
+        f"({summary.pasture_km2 / summary.district_km2:.0%}); livestock of the census: "
         + ", ".join(f"{n:,} {s}" for s, n in summary.head.items())
     )
     if science is not None:

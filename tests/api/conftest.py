@@ -98,3 +98,10 @@ def postgis_url_module(pg_admin_url: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture(scope="session")
+def n_plots(api_gpkg: Path) -> int:
+    """How many plots the demo store holds (tests compare served counts with it)."""
+    with pasture.open_store(api_gpkg) as store:
+        return store.count("plots")

@@ -192,7 +192,8 @@ def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: Rota
         for season in p.seasons
     }
     rows = capacity.set_index(["plot_id", "season"])["forage_central_kg"].fillna(0.0)
-    assert len(allowance) == 3844  # every plot-season of spring, summer and autumn
+    # every plot-season of spring, summer and autumn
+    assert len(allowance) == int(capacity["season"].isin(["spring", "summer", "autumn"]).sum())
     got = np.array([allowance[k] for k in allowance])
     want = rows.reindex(list(allowance)).to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6)
@@ -506,7 +507,7 @@ def test_bad_parameters_are_clear_errors(store: Store, demo_plan: str, tmp_path:
         rotation_inputs(store, season_year=SEASON, planning=PlanningParams(unions=("upu-nowhere",)))
     with pytest.raises(InvalidInput, match="unknown export format 'kml'"):
         export_plan(store, demo_plan, tmp_path / "plan.kml")
-    with pytest.raises(InvalidInput, match=r"exact MILP would have 3,\d{3},\d{3} herd x plot"):
+    with pytest.raises(InvalidInput, match=r"exact MILP would have \d{1,3}(,\d{3})+ herd x plot"):
         create_plan(store, season_year=SEASON, user="x", solver="milp")
     with pytest.raises(InvalidInput, match="utilisation: Input should be less than or equal to 1"):
         create_plan(store, season_year=SEASON, user="x", params={"utilisation": 1.5})
