@@ -46,7 +46,13 @@ from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
 from .inputs import read_plots
-from .plan_livestock import PlanLivestock, outside_plan_heads, plan_heads, season_plan
+from .plan_livestock import (
+    PlanLivestock,
+    outside_plan_heads,
+    plan_heads,
+    season_plan,
+    village_heads,
+)
 from .tables import table_frame
 
 __all__ = [
@@ -212,7 +218,8 @@ def _plot_heads(
     herds = store.read("herds")
     in_plan = _herds_in_plan(store, plan, herds)
     outside = outside_plan_heads(census, in_plan, plots, capacity)
-    both = pd.concat([planned, outside])
+    villages = village_heads(census, store.read("households"), plots, capacity)
+    both = pd.concat([planned, outside, villages])
     return both.groupby(level=["plot_id", "season"]).sum()
 
 

@@ -29,7 +29,7 @@ from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 from ..model import SPECIES
 from ..store.base import Store
 
-__all__ = ["PlanLivestock", "outside_plan_heads", "plan_heads", "season_plan"]
+__all__ = ["PlanLivestock", "outside_plan_heads", "plan_heads", "season_plan", "village_heads"]
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,8 @@ def outside_plan_heads(
 
     Each union's livestock outside the plan is its census heads (each household's latest
     record) less its herds in the plan, never below zero. It grazes every season on the
-    pastures near its settlement, spread in proportion to area. Until the settlements
-    layer exists, "near its settlement" is the union's own plots of that season; with
-    ``plots.settlement_id`` and ``households.settlement_id`` it will be the settlement's
-    public pasture (switch on in this one function).
+    union's own plots of that season, spread in proportion to area. Households in no
+    union graze their settlement's public pasture: :func:`village_heads`.
 
     Parameters
     ----------
@@ -168,6 +166,53 @@ def outside_plan_heads(
     share = rows["area_ha"] / rows.groupby(["union_id", "season"])["area_ha"].transform("sum")
     spread = outside.reindex(rows["union_id"].to_numpy()).to_numpy() * share.to_numpy()[:, None]
     out = pd.DataFrame(spread, columns=list(SPECIES))
+    out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
+    return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+
+
+def village_heads(
+    census: pd.DataFrame,
+    households: pd.DataFrame,
+    plots: pd.DataFrame,
+    capacity: pd.DataFrame,
+) -> pd.DataFrame:
+    """Livestock of households in no union → its settlement's public pasture.
+
+    Households outside any union graze near their village (Land Code Art. 97 п.4: public
+    pastures are reserved for the settlement's households, docs/domain.md). Each such
+    household's latest census is summed per settlement and spread over the public plots
+    serving it (``plots.tenure = 'public'`` and ``plots.settlement_id``), each season in
+    proportion to area. A settlement with no public pasture puts its livestock nowhere
+    here: the Article 13 allocation reports it as unplaced.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (plot_id, season), columns the species.
+    """
+    needed = {"settlement_id"} <= set(households.columns) and {"tenure", "settlement_id"} <= set(
+        plots.columns
+    )
+    if census.empty or not needed:
+        return _empty()
+    settlement_of = dict(zip(households["id"], households["settlement_id"], strict=True))
+    free = census[census["union_id"].isna()]
+    free = free.assign(settlement_id=free["household_id"].map(settlement_of))
+    free = free[free["settlement_id"].notna()]
+    if free.empty:
+        return _empty()
+    heads = census_heads(free, by="settlement_id")
+    public = plots[(plots["tenure"] == "public") & plots["settlement_id"].notna()]
+    serves = dict(zip(public["id"], public["settlement_id"], strict=True))
+    rows = capacity[["plot_id", "season", "area_ha"]].copy()
+    rows["settlement_id"] = rows["plot_id"].map(serves)
+    rows = rows[rows["settlement_id"].isin(list(heads.index))]
+    if rows.empty:
+        return _empty()
+    total = rows.groupby(["settlement_id", "season"])["area_ha"].transform("sum")
+    share = (rows["area_ha"] / total).to_numpy()
+    spread = heads.reindex(rows["settlement_id"].to_numpy())[list(SPECIES)].to_numpy()
+    out = pd.DataFrame(spread * share[:, None], columns=list(SPECIES))
     out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
     return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
 
