@@ -38,28 +38,16 @@ def merge_calendar(assignments: pd.DataFrame) -> pd.DataFrame:
     """Consecutive weeks of one herd on the same plot as one row: herd, plot, start, end, weeks.
 
     Rows without a plot (a herd the plan could not place) are merged the same
-    way and keep an empty ``plot_id``.
+    way and keep an empty ``plot_id``. The runs are :func:`pasture.maps.gantt.calendar_runs`,
+    the same the Gantt chart draws.
     """
+    from pasture.maps.gantt import calendar_runs
+
     cols = ["herd_id", "union_id", "plot_id", "start", "end", "weeks", "sheep_units"]
-    if assignments.empty:
+    runs = calendar_runs(assignments)
+    if runs.empty:
         return pd.DataFrame(columns=cols)
-    a = assignments.sort_values(["herd_id", "period"]).reset_index(drop=True)
-    plot = a["plot_id"].astype(object).where(a["plot_id"].notna(), "").astype(str)
-    herd = a["herd_id"].astype(str)
-    period = a["period"].astype(int)
-    new_run = (herd != herd.shift()) | (plot != plot.shift()) | (period != period.shift() + 1)
-    a = a.assign(_plot=plot, _run=new_run.cumsum())
-    out = a.groupby("_run", sort=True).agg(
-        herd_id=("herd_id", "first"),
-        union_id=("union_id", "first"),
-        plot_id=("_plot", "first"),
-        start=("start", "min"),
-        end=("end", "max"),
-        weeks=("period", "size"),
-        sheep_units=("sheep_units", "max"),
-    )
-    out = out.sort_values(["start", "herd_id"]).reset_index(drop=True)
-    return out[cols]
+    return runs.sort_values(["start", "herd_id"]).reset_index(drop=True)[cols]
 
 
 def chosen_plan(store: Store, plan_id: str | None) -> dict[str, Any] | None:

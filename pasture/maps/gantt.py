@@ -48,9 +48,12 @@ def calendar_runs(assignments: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``herd_id``, ``union_id``, ``plot_id`` ("" when not placed), ``start``,
         ``end`` (the last day), ``weeks`` and ``deficit_weeks`` (weeks whose
-        demand exceeds what was eaten).
+        demand exceeds what was eaten); ``sheep_units`` (the run's largest) when the
+        assignments have them.
     """
     cols = ["herd_id", "union_id", "plot_id", "start", "end", "weeks", "deficit_weeks"]
+    if "sheep_units" in assignments.columns:
+        cols.append("sheep_units")
     if assignments.empty:
         return pd.DataFrame(columns=cols)
     a = assignments.sort_values(["herd_id", "period"]).reset_index(drop=True)
@@ -60,6 +63,7 @@ def calendar_runs(assignments: pd.DataFrame) -> pd.DataFrame:
     short = (a["demand_kg"] - a["eaten_kg"]).fillna(0) > 1e-6 if "demand_kg" in a else period * 0
     new_run = (herd != herd.shift()) | (plot != plot.shift()) | (period != period.shift() + 1)
     a = a.assign(_plot=plot, _run=new_run.cumsum(), _short=short.astype(int))
+    extra = {"sheep_units": ("sheep_units", "max")} if "sheep_units" in cols else {}
     out = a.groupby("_run", sort=True).agg(
         herd_id=("herd_id", "first"),
         union_id=("union_id", "first"),
@@ -68,6 +72,7 @@ def calendar_runs(assignments: pd.DataFrame) -> pd.DataFrame:
         end=("end", "max"),
         weeks=("period", "size"),
         deficit_weeks=("_short", "sum"),
+        **extra,
     )
     return out.reset_index(drop=True)[cols]
 

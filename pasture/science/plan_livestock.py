@@ -160,14 +160,7 @@ def outside_plan_heads(
     union_of = dict(zip(plots["id"], plots["union_id"], strict=True))
     rows = capacity[["plot_id", "season", "area_ha"]].copy()
     rows["union_id"] = rows["plot_id"].map(union_of)
-    rows = rows[rows["union_id"].isin(list(outside.index))]
-    if rows.empty:
-        return _empty()
-    share = rows["area_ha"] / rows.groupby(["union_id", "season"])["area_ha"].transform("sum")
-    spread = outside.reindex(rows["union_id"].to_numpy()).to_numpy() * share.to_numpy()[:, None]
-    out = pd.DataFrame(spread, columns=list(SPECIES))
-    out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
-    return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+    return _spread_by_area(outside, rows, "union_id")
 
 
 def village_heads(
@@ -206,13 +199,17 @@ def village_heads(
     serves = dict(zip(public["id"], public["settlement_id"], strict=True))
     rows = capacity[["plot_id", "season", "area_ha"]].copy()
     rows["settlement_id"] = rows["plot_id"].map(serves)
-    rows = rows[rows["settlement_id"].isin(list(heads.index))]
+    return _spread_by_area(heads, rows, "settlement_id")
+
+
+def _spread_by_area(heads: pd.DataFrame, rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Each group's heads (index ``key``) over its plots of each season, by area."""
+    rows = rows[rows[key].isin(list(heads.index))]
     if rows.empty:
         return _empty()
-    total = rows.groupby(["settlement_id", "season"])["area_ha"].transform("sum")
-    share = (rows["area_ha"] / total).to_numpy()
-    spread = heads.reindex(rows["settlement_id"].to_numpy())[list(SPECIES)].to_numpy()
-    out = pd.DataFrame(spread * share[:, None], columns=list(SPECIES))
+    share = (rows["area_ha"] / rows.groupby([key, "season"])["area_ha"].transform("sum")).to_numpy()
+    spread = heads.reindex(rows[key].to_numpy())[list(SPECIES)].to_numpy() * share[:, None]
+    out = pd.DataFrame(spread, columns=list(SPECIES))
     out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
     return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
 
