@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -444,7 +445,10 @@ class Store(ResultTables):
         # database's own insert on a bulk import
         ids = frame["id"].tolist()
         values = [
-            _db_column(frame[f]) if f in frame.columns else [None] * total for f in spec.field_names
+            _db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
+            if f.name in frame.columns
+            else [None] * total
+            for f in spec.fields
         ]
         versions = [int(v) for v in frame["version"].tolist()] if keep_version else [1] * total
         for start in range(0, max(total, 1), BATCH):
@@ -746,9 +750,20 @@ def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def _db_column(values: pd.Series) -> list[Any]:
-    """:func:`db_value` over a whole column: numbers at once, other values one by one."""
-    if values.dtype.kind in "fiu" or pd.api.types.infer_dtype(values, skipna=True) in (
+def _db_column(values: pd.Series, *, whole: bool = False) -> list[Any]:
+    """:func:`db_value` over a whole column: numbers at once, other values one by one.
+
+    ``whole``: an INTEGER field, whose column may have come back as floats (a column
+    with a missing value reads as float64): its values go to the database as ints.
+    """
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if whole and kind in ("floating", "integer", "mixed-integer-float"):
+        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(numbers)
+        out = np.where(missing, 0.0, numbers).astype(np.int64).astype(object)
+        out[missing] = None
+        return list(out)
+    if values.dtype.kind in "fiu" or kind in (
         "floating",
         "integer",
         "string",
