@@ -61,6 +61,7 @@ REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 #: Collection id -> layer name.
 COLLECTIONS = {
     "okrugs": "okrugs",
+    "settlements": "settlements",
     "unions": "unions",
     "plots": "plots",
     "water-points": "water_points",

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
+import pandas as pd
 import shapely.geometry
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import Response
@@ -176,16 +177,20 @@ def list_census(
 
 
 def census_totals(store: StoreArg, user: CurrentUser) -> list[dict[str, Any]]:
-    """Head counts summed per union and census date: the aggregate every role may see."""
+    """Head counts summed per union and census date: the aggregate every role may see.
+
+    Households in no union are summed under ``union_id`` null (a union account never
+    sees them: its reads are confined to its own union).
+    """
     frame = store.read(CENSUS.name, where=read_filter(user, CENSUS))
     if frame.empty:
         return []
-    grouped = frame.groupby(["union_id", "date"], sort=True)
+    grouped = frame.groupby(["union_id", "date"], sort=True, dropna=False)
     totals = grouped[list(SPECIES)].sum().reset_index()
     totals["households"] = grouped.size().to_numpy()
     return [
         {
-            "union_id": str(r["union_id"]),
+            "union_id": None if pd.isna(r["union_id"]) else str(r["union_id"]),
             "date": r["date"].date().isoformat(),
             "households": int(r["households"]),
             **{s: int(r[s]) for s in SPECIES},

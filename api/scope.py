@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: Map layers every signed-in role reads in full (plots and boundaries are public map data).
-PUBLIC_LAYERS = frozenset({"okrugs", "unions", "plots", "water_points", "routes"})
+PUBLIC_LAYERS = frozenset({"okrugs", "settlements", "unions", "plots", "water_points", "routes"})
 #: Layers scoped to the caller's union for union accounts.
 UNION_SCOPED_LAYERS = frozenset({"households", "census", "herds"})
 

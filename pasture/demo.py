@@ -252,6 +252,9 @@ def build_demo(
     say("okrugs")
     okrugs = gpd.GeoDataFrame(b.okrugs().assign(source=source), geometry="geometry", crs=4326)
 
+    say("settlements")
+    settlements = _centre_villages(okrugs, source)
+
     say("unions")
     union_rows = []
     for slug, ((_kk, _ru, en), _) in PILOT_OKRUGS.items():
@@ -286,6 +289,7 @@ def build_demo(
     store.set_meta("load_norm_rows", json.dumps(DEMO_TYPE_ROWS, ensure_ascii=False))
     batches: list[tuple[str, pd.DataFrame, Any]] = [
         ("okrugs", okrugs, "append"),
+        ("settlements", settlements, "append"),
         ("unions", unions, "append"),
         ("plots", plots, "append"),
         ("water_points", water, "append"),
@@ -308,6 +312,23 @@ def build_demo(
         households=len(households),
         herds=len(herds),
         head=head,
+    )
+
+
+def _centre_villages(okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """One generated village at the centre of each okrug (its households live there)."""
+    return gpd.GeoDataFrame(
+        {
+            "id": [o.replace("okrug-", "village-") for o in okrugs["id"]],
+            "name_kk": [f"{n} ауылы (генерацияланған)" for n in okrugs["name_kk"]],
+            "name_ru": [f"Село {n} (сгенерировано)" for n in okrugs["name_ru"]],
+            "name_en": [f"{n} village (generated)" for n in okrugs["name_en"]],
+            "okrug_id": okrugs["id"],
+            "kind": "village",
+            "source": source,
+        },
+        geometry=okrugs.geometry.representative_point().to_numpy(),
+        crs=4326,
     )
 
 
@@ -443,6 +464,7 @@ def _livestock(
                     "id": hid,
                     "name": f"Household {h + 1} of {slug.capitalize()} (generated)",
                     "union_id": union,
+                    "settlement_id": f"village-{slug}",
                     "source": source,
                 }
             )

@@ -38,6 +38,10 @@ class Field:
     description: str = ""
     #: personal data: hidden from analysts, shown only to the owning union and the akimat
     personal: bool = False
+    #: the values a text field may take (empty: any); checked on every write
+    choices: tuple[str, ...] = ()
+    #: the smallest value a number may take (None: any)
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,28 @@ OKRUGS = Layer(
     ("POLYGON", "MULTIPOLYGON"),
 )
 
+#: Kinds of settlement, as OpenStreetMap's ``place`` tag names them (docs/domain.md,
+#: "Settlements and households").
+SETTLEMENT_KINDS = ("town", "village", "hamlet")
+
+SETTLEMENTS = Layer(
+    "settlements",
+    "Settlements (towns and villages)",
+    (
+        Field("name_kk", T, True, "name in Kazakh"),
+        Field("name_ru", T, True, "name in Russian"),
+        Field("name_en", T, True, "name in English"),
+        Field("kato", T, description="KATO code; a plain attribute, never a join key"),
+        Field("okrug_id", T, description="the rural okrug the settlement belongs to"),
+        Field("kind", T, description="town, village or hamlet", choices=SETTLEMENT_KINDS),
+        Field("population", INT, description="inhabitants (with its source)", minimum=0),
+        Field("households", INT, description="households living there", minimum=0),
+        _SOURCE,
+    ),
+    "POINT",
+    ("POINT",),
+)
+
 UNIONS = Layer(
     "unions",
     "Unions of pasture users",
@@ -99,6 +125,10 @@ UNIONS = Layer(
     ("POLYGON", "MULTIPOLYGON"),
     union_field="id",
 )
+
+#: Who holds a pasture plot: a public pasture of a settlement's households (Land Code
+#: Art. 97 п.4), a union's, a household's own, or state land not allocated.
+TENURES = ("public", "union", "household", "state")
 
 PLOTS = Layer(
     "plots",
@@ -120,6 +150,21 @@ PLOTS = Layer(
         Field("yield_autumn_cha", R, description="geobotanical yield in autumn, c/ha"),
         Field("area_ha", R, description="geodesic area (WGS 84 ellipsoid), computed on write"),
         _SOURCE,
+        Field("cadastral_number", T, description="cadastral number of the land plot"),
+        Field(
+            "tenure",
+            T,
+            description="public (Land Code Art. 97 п.4, for a settlement's households), "
+            "union, household or state",
+            choices=TENURES,
+        ),
+        Field(
+            "settlement_id",
+            T,
+            description="the settlement whose households a public pasture serves",
+        ),
+        Field("reserved_basis", T, description="legal basis of the reservation (decision)"),
+        Field("reserved_until", D, description="end of the reservation (Art. 49-2: ≤ 20 years)"),
     ),
     "MULTIPOLYGON",
     ("POLYGON", "MULTIPOLYGON"),
@@ -156,8 +201,9 @@ HOUSEHOLDS = Layer(
     "Households (personal data)",
     (
         Field("name", T, True, personal=True),
-        Field("union_id", T, True),
+        Field("union_id", T, description="the household's union; empty when it is in none"),
         _SOURCE,
+        Field("settlement_id", T, description="the settlement the household lives in"),
     ),
     union_field="union_id",
 )
@@ -169,7 +215,7 @@ CENSUS = Layer(
     "Livestock census by household (personal data)",
     (
         Field("household_id", T, True),
-        Field("union_id", T, True),
+        Field("union_id", T, description="the household's union; empty when it has none"),
         Field("date", D, True),
         *(Field(f.name, f.type, f.required, f.description, personal=True) for f in _COUNTS),
         _SOURCE,
@@ -194,7 +240,17 @@ HERDS = Layer(
 #: Layers in dependency order: a layer may refer only to layers before it.
 LAYERS: dict[str, Layer] = {
     layer.name: layer
-    for layer in (OKRUGS, UNIONS, PLOTS, WATER_POINTS, ROUTES, HOUSEHOLDS, CENSUS, HERDS)
+    for layer in (
+        OKRUGS,
+        SETTLEMENTS,
+        UNIONS,
+        PLOTS,
+        WATER_POINTS,
+        ROUTES,
+        HOUSEHOLDS,
+        CENSUS,
+        HERDS,
+    )
 }
 
 

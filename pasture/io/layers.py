@@ -62,6 +62,10 @@ _SHAPEFILE_NAMES = {
     "elevation_m": "elev_m",
     "capacity_m3_day": "cap_m3day",
     "household_id": "household",
+    "cadastral_number": "cadastral",
+    "settlement_id": "settlement",
+    "reserved_basis": "res_basis",
+    "reserved_until": "res_until",
 }
 
 
@@ -336,7 +340,7 @@ def import_layer(
 _CENSUS_KEYS = ("household_id", "union_id", "date")
 # "version" is accepted (a census exported by `pasture export` has it) and ignored:
 # versions belong to the store.
-_CENSUS_OPTIONAL = ("household_name", "id", "source", "version")
+_CENSUS_OPTIONAL = ("household_name", "settlement_id", "id", "source", "version")
 
 
 def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -344,7 +348,9 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Columns: ``household_id, household_name, union_id, date`` and one count
     column per species (``sheep, goats, cattle, horses, camels``); a missing
-    species column counts as zero head.
+    species column counts as zero head. ``union_id`` is empty for a household in no
+    union; an optional ``settlement_id`` says where the household lives (without the
+    column, a stored household keeps its settlement).
     """
     path = Path(path)
     if not path.exists():
@@ -387,11 +393,10 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if "household_name" in raw.columns
         else pd.Series([None] * len(raw), dtype=object)
     )
-    households = (
-        pd.DataFrame({"id": raw["household_id"], "name": names, "union_id": raw["union_id"]})
-        .drop_duplicates("id", keep="last")
-        .reset_index(drop=True)
-    )
+    columns = {"id": raw["household_id"], "name": names, "union_id": raw["union_id"]}
+    if "settlement_id" in raw.columns:
+        columns["settlement_id"] = raw["settlement_id"]
+    households = pd.DataFrame(columns).drop_duplicates("id", keep="last").reset_index(drop=True)
     households["source"] = str(path.name)
     return households, census
 
@@ -414,11 +419,16 @@ def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFr
     """Households already stored keep their name and source unless the file gives a new name.
 
     A census CSV without names only updates counts; a new household without a
-    name is named by its id.
+    name is named by its id. Without a ``settlement_id`` column a stored household
+    keeps its settlement.
     """
     stored = store.read("households", ids=list(households["id"].dropna().astype(str)))
     known = stored.set_index("id")
     out = households.copy()
+    if "settlement_id" not in out.columns:
+        out["settlement_id"] = [
+            known.at[h, "settlement_id"] if h in known.index else None for h in out["id"]
+        ]
     for i, row in out.iterrows():
         if row["id"] in known.index:
             old = known.loc[row["id"]]

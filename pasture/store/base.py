@@ -237,6 +237,9 @@ class Store(ResultTables):
         if "household_id" in names:
             cur.execute("SELECT id, union_id FROM households")
             ctx.household_unions = {r[0]: r[1] for r in cur.fetchall()}
+        if "settlement_id" in names:
+            cur.execute("SELECT id FROM settlements")
+            ctx.settlement_ids = {r[0] for r in cur.fetchall()}
         if spec.name == "plots" and not allow_overlap and near is not None:
             sql = f"SELECT id, {self._geom_select} FROM plots"
             params: list[Any] = []

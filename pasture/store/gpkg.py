@@ -244,6 +244,18 @@ class GeoPackageStore(Store):
         # a plain read first: opening an up-to-date store must not wait for a writer
         if not self._pending_migrations(conn):
             return
+        # SQLite's table rebuild (create, copy, drop, rename: 0004) needs foreign keys off,
+        # which only takes effect outside a transaction; they are checked before commit
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._migrate_in(conn)
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+        # GDAL reads the header (application_id, user_version) from the file
+        # itself: move it out of the WAL now
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _migrate_in(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             tables = {
@@ -263,13 +275,16 @@ class GeoPackageStore(Store):
                     (version, name, datetime.now(UTC).isoformat()),
                 )
             self._register_tables(conn)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(
+                    f"{self.path}: upgrading the schema would break {len(broken)} reference(s), "
+                    f"e.g. in table {broken[0][0]!r}; nothing was changed"
+                )
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        # GDAL reads the header (application_id, user_version) from the file
-        # itself: move it out of the WAL now
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _move_accounts_out(self) -> None:
         """Move a ``users`` table of an older store into the accounts file, then drop it.

@@ -48,8 +48,9 @@ class ValidationContext:
 
     okrug_ids: set[str] = field(default_factory=set)
     union_geoms: dict[str, BaseGeometry | None] = field(default_factory=dict)
-    #: stored households and the union each belongs to
-    household_unions: dict[str, str] = field(default_factory=dict)
+    #: stored households and the union each belongs to (None: in no union)
+    household_unions: dict[str, str | None] = field(default_factory=dict)
+    settlement_ids: set[str] = field(default_factory=set)
     #: stored plots other than those being rewritten: id and geometry
     other_plots: pd.DataFrame | None = None
     #: features must lie inside this EPSG:4326 area (the district's region)
@@ -394,6 +395,8 @@ def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext)
         refs.append(("union_id", ctx.union_geoms, "union"))
     if "household_id" in layer.field_names:
         refs.append(("household_id", ctx.household_unions, "household"))
+    if "settlement_id" in layer.field_names:
+        refs.append(("settlement_id", ctx.settlement_ids, "settlement"))
     problems: list[Problem] = []
     for column, known, what in refs:
         for i, value in enumerate(frame[column]):
@@ -411,22 +414,64 @@ def _check_references(layer: Layer, frame: pd.DataFrame, ctx: ValidationContext)
 
 
 def _check_household_union(frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
-    """A record of a household (its census) belongs to the household's union, for every role."""
+    """A record of a household (its census) belongs to the household's union, for every role.
+
+    A household in no union has census records in no union (``union_id`` empty).
+    """
     problems = []
     for i, (household, union) in enumerate(
         zip(frame["household_id"], frame["union_id"], strict=True)
     ):
-        home = ctx.household_unions.get(household) if household is not None else None
-        if home is not None and union is not None and union != home:
+        if household is None or household not in ctx.household_unions:
+            continue  # a missing or unknown household is reported on its own
+        home = ctx.household_unions[household]
+        if union != home:
+            belongs = "is in no union" if home is None else f"belongs to union {home!r}"
+            given = "none" if union is None else repr(union)
             problems.append(
                 Problem(
-                    f"household {household!r} belongs to union {home!r}, not {union!r}; "
-                    "a census record's union is its household's",
+                    f"household {household!r} {belongs}, not {given}; "
+                    "a census record's union is its household's (empty when it has none)",
                     _feature(frame, i),
                     "union_id",
                 )
             )
     return problems
+
+
+def _check_vocabulary(layer: Layer, frame: pd.DataFrame) -> list[Problem]:
+    """Values outside a field's choices, and numbers below its minimum."""
+    problems: list[Problem] = []
+    for f in layer.fields:
+        if f.choices:
+            allowed = ", ".join(f.choices)
+            problems += [
+                Problem(f"{v!r} is not one of {allowed}", _feature(frame, i), f.name)
+                for i, v in enumerate(frame[f.name])
+                if v is not None and v not in f.choices
+            ]
+        if f.minimum is not None:
+            problems += [
+                Problem(f"{v} is below {f.minimum:g}", _feature(frame, i), f.name)
+                for i, v in enumerate(frame[f.name])
+                if v is not None and v < f.minimum
+            ]
+    return problems
+
+
+def _check_tenure(frame: pd.DataFrame) -> list[Problem]:
+    """A public pasture (Land Code Art. 97 п.4) is reserved for one settlement's households."""
+    return [
+        Problem(
+            "a public pasture (tenure 'public') needs the settlement it serves: set settlement_id",
+            _feature(frame, i),
+            "settlement_id",
+        )
+        for i, (tenure, settlement) in enumerate(
+            zip(frame["tenure"], frame["settlement_id"], strict=True)
+        )
+        if tenure == "public" and settlement is None
+    ]
 
 
 def _check_census(frame: pd.DataFrame, limits: CensusLimits) -> list[Problem]:
@@ -519,6 +564,9 @@ def check_records(
     if layer.geometry_type is not None:
         problems += _check_geometry(layer, clean, ctx)
     problems += _check_references(layer, clean, ctx)
+    problems += _check_vocabulary(layer, clean)
+    if layer.name == "plots":
+        problems += _check_tenure(clean)
     if layer.name in ("census", "herds"):
         problems += _check_census(clean, ctx.census_limits)
     if layer.name == "plots" and not problems:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import FOREIGN_UNION, OWN_UNION, auth
+import pasture
+from api.main import create_app
+
+from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
 
 ROLES = ("akimat", "union", "foreign", "analyst", "anonymous")
 OWN_CENSUS = "H-akshi-0001/2025-01-01"
@@ -28,6 +33,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/collections/plots": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
     "/collections/plots/items": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
     "/collections/unions/items/upu-asy": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
+    "/collections/settlements/items": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
     "/collections/plots/items/P0501": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
     "/households": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
     f"/households/{OWN_HOUSEHOLD}": {
@@ -177,3 +183,38 @@ def test_wrong_password_is_401_without_detail_of_which(client: TestClient) -> No
     bad_pass = client.post("/auth/token", data={"username": "analyst", "password": "wrong"})
     assert bad_user.status_code == bad_pass.status_code == 401
     assert bad_user.json()["detail"] == bad_pass.json()["detail"]
+
+
+def test_a_household_in_no_union_is_the_akimats_and_in_the_analysts_totals(
+    writable_gpkg: Path,
+) -> None:
+    with pasture.open_store(writable_gpkg) as store:
+        settlement = str(store.read("settlements", limit=1)["id"].iat[0])
+        store.write(
+            "households",
+            pd.DataFrame(
+                {"id": ["H-free"], "name": ["Free Household"], "settlement_id": [settlement]}
+            ),
+            user="t",
+        )
+        census = store.read("census", limit=1).drop(columns=["version"])
+        census = census.assign(
+            id="H-free/2025-01-01", household_id="H-free", union_id=None, sheep=7
+        )
+        store.write("census", census, user="t")
+    with TestClient(create_app(make_settings(writable_gpkg))) as c:
+        role = {name: auth(login(c, name)) for name in ("akimat", "analyst", OWN_UNION)}
+        assert (
+            c.get("/households/H-free", headers=role["akimat"]).json()["name"] == "Free Household"
+        )
+        assert c.get("/census/H-free/2025-01-01", headers=role[OWN_UNION]).status_code == 404
+        assert c.get("/households/H-free", headers=role[OWN_UNION]).status_code == 404
+        own = c.get("/households?limit=10000", headers=role[OWN_UNION]).json()["items"]
+        assert "H-free" not in {i["id"] for i in own}
+        analyst = c.get("/households/H-free", headers=role["analyst"]).json()
+        assert "name" not in analyst
+        totals = c.get("/census/totals", headers=role["analyst"]).json()
+        free = [t for t in totals if t["union_id"] is None]
+        assert len(free) == 1 and free[0]["sheep"] >= 7 and free[0]["households"] >= 1
+        union_totals = c.get("/census/totals", headers=role[OWN_UNION]).json()
+        assert {t["union_id"] for t in union_totals} == {OWN_UNION}

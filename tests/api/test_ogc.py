@@ -73,7 +73,7 @@ def test_collections_and_collection(ogc: tuple[TestClient, dict]) -> None:
     client, h = ogc
     doc = Collections.model_validate(client.get("/collections", headers=h).json())
     ids = [c.id for c in doc.collections]
-    assert ids == ["okrugs", "unions", "plots", "water-points", "routes"]
+    assert ids == ["okrugs", "settlements", "unions", "plots", "water-points", "routes"]
     one = Collection.model_validate(client.get("/collections/plots", headers=h).json())
     assert one.crs == [CRS84]
     assert one.extent is not None and one.extent.spatial is not None

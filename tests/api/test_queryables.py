@@ -72,6 +72,10 @@ def test_queryables_are_the_equality_filters(client: TestClient, h: dict[str, st
         "land_category",
         "land_user",
         "source",
+        "cadastral_number",
+        "tenure",
+        "settlement_id",
+        "reserved_basis",
     }
     # Part 3 /req/queryables-query-parameters: each one is a query parameter of items
     for name in doc["properties"]:

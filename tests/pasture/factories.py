@@ -26,6 +26,25 @@ def okrugs() -> gpd.GeoDataFrame:
     )
 
 
+def settlements() -> gpd.GeoDataFrame:
+    """A village in okrug A and a hamlet in okrug B (names made up for tests)."""
+    return gpd.GeoDataFrame(
+        {
+            "id": ["s-a", "s-b"],
+            "name_kk": ["А ауылы", "Б қыстағы"],
+            "name_ru": ["Село А", "Зимовка Б"],
+            "name_en": ["Village A", "Hamlet B"],
+            "kato": ["194000011", None],
+            "okrug_id": ["ok-a", "ok-b"],
+            "kind": ["village", "hamlet"],
+            "population": [1200, None],
+            "households": [300, None],
+        },
+        geometry=[Point(X0 + 0.1, Y0 + 0.1), Point(X0 + 0.3, Y0 + 0.1)],
+        crs=4326,
+    )
+
+
 def unions() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"id": ["u-a"], "name": ["Union A"], "okrug_id": ["ok-a"], "contact": ["+7 700 000 0000"]},
@@ -35,8 +54,12 @@ def unions() -> gpd.GeoDataFrame:
 
 
 def plots(n: int = 4) -> gpd.GeoDataFrame:
-    """n plots in a row, 0.04° wide, touching but not overlapping; the first two belong to u-a."""
+    """n plots in a row, 0.04° wide, touching but not overlapping; the first two belong to u-a.
+
+    The third is the public pasture of village s-a (Land Code Art. 97 п.4).
+    """
     geoms = [box(X0 + 0.04 * i, Y0, X0 + 0.04 * (i + 1), Y0 + 0.04) for i in range(n)]
+    public = [i == 2 for i in range(n)]
     return gpd.GeoDataFrame(
         {
             "id": [f"p{i}" for i in range(n)],
@@ -47,6 +70,13 @@ def plots(n: int = 4) -> gpd.GeoDataFrame:
             "pasture_type": ["semi_desert"] * n,
             "elevation_m": [600.0 + 10 * i for i in range(n)],
             "yield_spring_cha": [5.5] * n,
+            "cadastral_number": [f"03-044-123-{100 + i}" for i in range(n)],
+            "tenure": [
+                "union" if i < 2 else ("public" if public[i] else "state") for i in range(n)
+            ],
+            "settlement_id": ["s-a" if p else None for p in public],
+            "reserved_basis": ["test decision 1" if p else None for p in public],
+            "reserved_until": ["2045-12-31" if p else None for p in public],
         },
         geometry=geoms,
         crs=4326,
@@ -95,11 +125,13 @@ def census() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def fill(store: Store, *, n_plots: int = 4) -> None:
-    """A small complete store: okrugs, union, plots, herd, households and census."""
+    """A small complete store: okrugs, settlements, union, plots, herd, households and census."""
     households, counts = census()
+    households["settlement_id"] = ["s-a", None]  # the second lives in no known settlement
     store.write_many(
         [
             ("okrugs", okrugs(), "append"),
+            ("settlements", settlements(), "append"),
             ("unions", unions(), "append"),
             ("plots", plots(n_plots), "append"),
             ("herds", herds(), "append"),

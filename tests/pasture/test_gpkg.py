@@ -187,3 +187,79 @@ def test_a_write_after_whole_layer_reads_survives_a_second_connection(
         first.replace_rows("assignments", rows, where={"plan_id": "p"})
         with pasture.open_store(path) as second:
             assert len(second.read_rows("assignments")) == 3000
+
+
+def _store_at_version_3(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store as version 3 of the schema made it, with a union, households and census."""
+    import pasture.store.gpkg as gpkg
+
+    old_migrations = [m for m in gpkg.read_migrations("gpkg") if m[0] <= 3]
+    old_layers = {k: v for k, v in LAYERS.items() if k != "settlements"}
+    with monkeypatch.context() as patch:
+        patch.setattr(gpkg, "read_migrations", lambda _dialect: old_migrations)
+        patch.setattr(gpkg, "LAYERS", old_layers)
+        store = gpkg.GeoPackageStore(path)
+        store.write_many(
+            [("okrugs", factories.okrugs(), "append"), ("unions", factories.unions(), "append")],
+            user="v3",
+        )
+        conn = store._connect()
+        conn.executemany(
+            "INSERT INTO households (id, name, union_id, source, version) VALUES (?, ?, ?, ?, ?)",
+            [
+                ("hh1", "Household One", "u-a", "v3 file", 2),
+                ("hh2", "Household Two", "u-a", None, 1),
+            ],
+        )
+        conn.execute(
+            "INSERT INTO census (id, household_id, union_id, date, sheep, goats, cattle, horses, "
+            "camels, source, version) VALUES ('hh1/2025-01-01', 'hh1', 'u-a', '2025-01-01', "
+            "40, 5, 3, 1, 0, 'v3 file', 3)"
+        )
+        store.close()
+
+
+def test_a_version_3_store_upgrades_with_its_data_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.gpkg"
+    _store_at_version_3(path, monkeypatch)
+    with sqlite3.connect(path) as conn:
+        assert "settlements" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    with pasture.open_store(path) as store:
+        households = store.read("households")
+        assert list(households["id"]) == ["hh1", "hh2"]
+        assert list(households["version"]) == [2, 1]
+        assert households["settlement_id"].isna().all()
+        census = store.get("census", "hh1/2025-01-01")
+        assert (census.version, census.properties["sheep"], census.properties["union_id"]) == (
+            3,
+            40,
+            "u-a",
+        )
+        # the upgraded schema takes what version 3 refused: a household in no union
+        store.write("settlements", factories.settlements(), user="t")
+        store.write(
+            "households",
+            pd.DataFrame({"id": ["hh3"], "name": ["Three"], "settlement_id": ["s-a"]}),
+            user="t",
+        )
+        assert store.get("households", "hh3").properties["union_id"] is None
+        assert store._connect().execute("PRAGMA foreign_keys").fetchone()[0] == 1  # type: ignore[attr-defined]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        contents = dict(conn.execute("SELECT table_name, data_type FROM gpkg_contents"))
+        assert contents["settlements"] == "features"
+        assert contents["households"] == contents["census"] == "attributes"
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {"households_union_idx", "census_union_idx", "households_settlement_idx"} <= indexes
+        assert conn.execute("SELECT count(*) FROM rtree_settlements_geom").fetchone()[0] == 2
+        # the rebuilt tables refuse what they refused before
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(
+                "INSERT INTO census (id, household_id, date, sheep, goats, cattle, horses, camels) "
+                "VALUES ('x', 'hh-none', '2025-01-01', 1, 1, 1, 1, 1)"
+            )

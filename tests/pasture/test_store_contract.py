@@ -20,6 +20,7 @@ def test_empty_store_has_every_layer(store: Store) -> None:
     info = store.info()
     assert [layer.name for layer in info.layers] == [
         "okrugs",
+        "settlements",
         "unions",
         "plots",
         "water_points",
@@ -334,3 +335,61 @@ def test_a_census_record_belongs_to_its_households_union(store: Store) -> None:
             "census", record.id, {"union_id": "u-b"}, expected_version=record.version, user="akimat"
         )
     assert store.get("census", record.id).properties["union_id"] == "u-a"
+
+
+def test_settlements_round_trip_and_their_values_are_checked(store: Store) -> None:
+    factories.fill(store)
+    stored = store.read("settlements")
+    assert list(stored["id"]) == ["s-a", "s-b"]
+    village = store.get("settlements", "s-a")
+    assert village.properties["kind"] == "village"
+    assert village.properties["population"] == 1200 and village.properties["okrug_id"] == "ok-a"
+    assert village.geometry is not None and village.geometry.equals_exact(
+        factories.settlements().geometry.iat[0], 0.0
+    )
+    assert store.get("households", "hh1").properties["settlement_id"] == "s-a"
+    bad = (
+        factories.settlements()
+        .iloc[:1]
+        .assign(id="s-x", kind="city", population=-5, okrug_id="ok-none")
+    )
+    with pytest.raises(InvalidInput) as caught:
+        store.write("settlements", bad, user="tester")
+    text = str(caught.value)
+    assert "'city' is not one of town, village, hamlet" in text
+    assert "-5 is below 0" in text and "unknown okrug 'ok-none'" in text
+    assert store.count("settlements") == 2
+
+
+def test_a_public_pasture_names_the_settlement_it_serves(store: Store) -> None:
+    factories.fill(store)
+    public = store.get("plots", "p2")
+    assert public.properties["tenure"] == "public"
+    assert public.properties["reserved_until"] == "2045-12-31"
+    changes: list[tuple[dict[str, object], str]] = [
+        ({"settlement_id": None}, "needs the settlement it serves"),
+        ({"settlement_id": "s-none"}, "unknown settlement 's-none'"),
+        ({"tenure": "private"}, "'private' is not one of public, union, household, state"),
+        ({"reserved_until": "3045-12-31"}, "outside 1900-2199"),
+    ]
+    for change, says in changes:
+        with pytest.raises(InvalidInput, match=says):
+            store.update("plots", "p2", change, expected_version=public.version, user="tester")
+    assert store.get("plots", "p2") == public
+
+
+def test_a_household_in_no_union_has_its_census_in_no_union(store: Store) -> None:
+    factories.fill(store)
+    household = pd.DataFrame(
+        {"id": ["hh3"], "name": ["Household Three"], "union_id": [None], "settlement_id": ["s-b"]}
+    )
+    store.write("households", household, user="tester")
+    store.write(
+        "census", _census_row(id="hh3/2025-01-01", household_id="hh3", union_id=None), user="tester"
+    )
+    assert store.get("census", "hh3/2025-01-01").properties["union_id"] is None
+    with pytest.raises(InvalidInput, match="'hh3' is in no union, not 'u-a'"):
+        store.write("census", _census_row(id="hh3/x", household_id="hh3"), user="tester")
+    with pytest.raises(InvalidInput, match="'hh1' belongs to union 'u-a', not none"):
+        store.write("census", _census_row(id="hh1/x", union_id=None), user="tester")
+    assert store.count("census", where={"union_id": None}) == 1
