@@ -29,6 +29,7 @@ from ..errors import InvalidInput, NotFound, Problem
 from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
 from ..store import Progress, Store, WriteMode, WriteResult
+from .kml import label_column, restore_kml_columns, write_kml
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -104,7 +105,7 @@ def read_layer_file(
         frame = _read_zipped_shapefile(path)
     elif suffix == ".kml":
         _check_xml_is_safe(path)
-        frame = _kml_ids(_read_ogr(path, path, None))
+        frame = restore_kml_columns(_read_ogr(path, path, None), spec)
     else:
         frame = _read_ogr(path, path, source_layer)
     return _rename_columns(frame)
@@ -147,20 +148,6 @@ def _read_zipped_shapefile(path: Path) -> gpd.GeoDataFrame:
             "the Shapefile has no .prj, so its coordinate system is unknown; add the .prj file",
         )
     return _read_ogr(path, f"/vsizip/{path}/{shps[0]}", None)
-
-
-def _kml_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A placemark's <name> is its record id (as `pasture export` writes it).
-
-    GDAL's LIBKML driver also reads the XML ``id`` attribute of a placemark
-    into an ``id`` column ('plots.1' when GDAL wrote the file); that is an XML
-    detail, not our id, so the name wins.
-    """
-    name = next((c for c in frame.columns if c.lower() == "name"), None)
-    if name is None:
-        return frame
-    names = frame[name].where(frame[name].astype(str).str.strip() != "", None)
-    return frame.drop(columns=[c for c in ("id", name) if c in frame.columns]).assign(id=names)
 
 
 def _check_xml_is_safe(path: Path) -> None:
@@ -323,6 +310,7 @@ def import_layer(
     report = ImportReport(spec.name, str(path))
     if repair:
         frame, report.repaired = repair_geometries(frame, spec)
+    frame = keep_stored_geometries(store, spec, frame)
     report.result = store.write(
         spec.name,
         frame,
@@ -334,6 +322,39 @@ def import_layer(
         progress=progress,
     )
     return report
+
+
+def keep_stored_geometries(store: Store, spec: Layer, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a feature whose shape equals its stored record's the stored geometry itself.
+
+    GeoJSON (RFC 7946) turns outer rings counter-clockwise and a Shapefile clockwise,
+    and a Shapefile has no multi-part type for one part; the points are the same, but
+    the store compares geometries exactly (``store.values.is_unchanged``), so without
+    this a file exported and imported again would make a new version of every plot.
+    """
+    if "id" not in frame.columns or frame.empty:
+        return frame
+    ids = [str(i) for i in frame["id"].dropna().unique()]
+    stored = store.read(spec.name, ids=ids)
+    if stored.empty:
+        return frame
+    known = dict(zip(stored["id"].astype(str), stored.geometry, strict=True))
+    out = frame.copy()
+    column = out.columns.get_loc(out.geometry.name)
+    for i, (ident, geom) in enumerate(zip(out["id"], out.geometry, strict=True)):
+        old = known.get(str(ident))
+        if old is not None and geom is not None and _same_shape(old, geom):
+            out.iloc[i, column] = old
+    return out
+
+
+def _same_shape(old: Any, new: Any) -> bool:
+    """The same points in the same rings, whatever the orientation, start or multi-part wrapping."""
+    if old.geom_type == "Multi" + new.geom_type:
+        new = type(old)([new])
+    if old.geom_type != new.geom_type:
+        return False
+    return bool(shapely.normalize(old).equals_exact(shapely.normalize(new), 0.0))
 
 
 # ----------------------------------------------------------------------------- census CSV
@@ -458,26 +479,51 @@ def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Pa
     elif not isinstance(out, gpd.GeoDataFrame):
         raise InvalidInput(str(path), [f"{layer} have no geometry; export them as .csv"])
     elif suffix in (".geojson", ".json"):
-        pyogrio.write_dataframe(
-            out,
-            path,
-            driver="GeoJSON",
-            layer=layer,
-            RFC7946="YES",
-            WRITE_NAME="NO",
-            # full double precision, so that an export imported again changes nothing
-            COORDINATE_PRECISION=15,
-        )
+        _write_geojson(out, path, layer)
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(out, path, driver="GPKG", layer=layer)
     elif suffix == ".kml":
-        # the placemark <name> carries the record id; NameField is a dataset option of GDAL's KML driver
-        pyogrio.write_dataframe(
-            out, path, driver="KML", layer=layer, dataset_options={"NameField": "id"}
-        )
+        spec = layer_named(layer)
+        style_by = spec.union_field if spec.union_field in out.columns else None
+        write_kml(out, path, layer=layer, spec=spec, label=label_column(out), style_by=style_by)
     else:
         _write_zipped_shapefile(out.rename(columns=_SHAPEFILE_NAMES), path, layer)
     return path
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """RFC 7946 GeoJSON with every digit of each coordinate (Python's shortest exact repr).
+
+    GDAL's writer keeps 15 significant digits at most, so 43.349999999999994 came back
+    as 43.35 and an export imported again changed every geometry a little.
+    """
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    features = []
+    for row, geom in zip(records, frame.geometry, strict=True):
+        if geom is not None:
+            # RFC 7946 §3.1.6: outer rings counter-clockwise, holes clockwise
+            geom = shapely.orient_polygons(geom, exterior_cw=False)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {k: _json_value(v) for k, v in row.items()},
+                "geometry": None if geom is None else shapely.geometry.mapping(geom),
+            }
+        )
+    doc = {"type": "FeatureCollection", "name": layer, "features": features}
+    path.write_text(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
 
 
 def _for_export(frame: pd.DataFrame, spec: Layer) -> pd.DataFrame:
