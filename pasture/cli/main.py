@@ -236,12 +236,17 @@ def import_(
     required=True,
     help="file to write; its suffix picks the format",
 )
-def export(layer: str, store_url: str, output: Path) -> None:
-    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv)."""
+@click.option(
+    "--lang",
+    type=click.Choice(["kk", "ru", "en"]),
+    help="CSV and XLSX headers in this language, for people (default: column names, for import)",
+)
+def export(layer: str, store_url: str, output: Path, lang: str | None) -> None:
+    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv, .xlsx)."""
     from ..io import export_layer
 
     with open_url(store_url) as store:
-        path = export_layer(store, layer, output)
+        path = export_layer(store, layer, output, lang=lang)
     out.print(f"wrote {path}")
 
 

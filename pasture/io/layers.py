@@ -30,6 +30,7 @@ from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
 from ..store import Progress, Store, WriteMode, WriteResult
 from .kml import label_column, restore_kml_columns, write_kml
+from .tables import Sheet, table_bytes
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -50,7 +51,7 @@ IMPORT_FORMATS = {
     ".zip": "zipped Shapefile",
     ".kml": "KML",
 }
-EXPORT_FORMATS = {**IMPORT_FORMATS, ".csv": "CSV"}
+EXPORT_FORMATS = {**IMPORT_FORMATS, ".csv": "CSV", ".xlsx": "XLSX"}
 
 # Shapefile (dBase) field names hold 10 characters; these are ours, both ways.
 _SHAPEFILE_NAMES = {
@@ -377,7 +378,8 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not path.exists():
         raise NotFound(f"{path}: no such file")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        # utf-8-sig: the byte-order mark our CSV exports carry for Excel is not a column name
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
     raw.columns = [c.strip().lower() for c in raw.columns]
@@ -462,8 +464,14 @@ def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------------- export
-def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Path:
-    """Write a layer's records to a file whose suffix picks the format."""
+def write_layer_file(
+    frame: pd.DataFrame, path: str | Path, *, layer: str, lang: str | None = None
+) -> Path:
+    """Write a layer's records to a file whose suffix picks the format.
+
+    CSV and XLSX go through :mod:`pasture.io.tables` (geometry as WKT, values as
+    stored); ``lang`` titles their headers, which a later import would not know.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
@@ -471,11 +479,12 @@ def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Pa
         raise InvalidInput(str(path), [f"unknown export type {suffix!r}; use one of {known}"])
     path.parent.mkdir(parents=True, exist_ok=True)
     out = _for_export(frame, layer_named(layer))
-    if suffix == ".csv":
+    if suffix in (".csv", ".xlsx"):
         table = pd.DataFrame(out)
         if isinstance(out, gpd.GeoDataFrame):
             table["geometry"] = shapely.to_wkt(np.asarray(out.geometry), rounding_precision=-1)
-        table.to_csv(path, index=False)
+        sheet = Sheet(layer, table, layer_named(layer).fields)
+        path.write_bytes(table_bytes([sheet], suffix[1:], lang))  # type: ignore[arg-type]
     elif not isinstance(out, gpd.GeoDataFrame):
         raise InvalidInput(str(path), [f"{layer} have no geometry; export them as .csv"])
     elif suffix in (".geojson", ".json"):
@@ -543,7 +552,7 @@ def _write_zipped_shapefile(frame: gpd.GeoDataFrame, path: Path, layer: str) -> 
                 archive.write(part, part.name)
 
 
-def export_layer(store: Store, layer: str, path: str | Path) -> Path:
-    """Export one layer of the store to a file (format from the suffix)."""
+def export_layer(store: Store, layer: str, path: str | Path, *, lang: str | None = None) -> Path:
+    """Export one layer of the store to a file (format from the suffix; ``lang``: table headers)."""
     spec = layer_named(layer)
-    return write_layer_file(store.read(spec.name), path, layer=spec.name)
+    return write_layer_file(store.read(spec.name), path, layer=spec.name, lang=lang)
