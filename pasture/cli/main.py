@@ -226,8 +226,12 @@ def import_(
         )
 
 
+#: Result tables `pasture export` writes as CSV or XLSX (see pasture.io.tables).
+TABLE_NAMES = ["capacity", "load", "trends", "greenup", "assignments", "deficits", "ndvi-stats"]
+
+
 @main.command("export")
-@click.argument("layer", type=click.Choice([*LAYER_NAMES, "households"]))
+@click.argument("layer", type=click.Choice([*LAYER_NAMES, "households", *TABLE_NAMES]))
 @store_option
 @click.option(
     "-o",
@@ -242,11 +246,18 @@ def import_(
     help="CSV and XLSX headers in this language, for people (default: column names, for import)",
 )
 def export(layer: str, store_url: str, output: Path, lang: str | None) -> None:
-    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv, .xlsx)."""
+    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv, .xlsx).
+
+    A result table (capacity, load, deficits, ...) is written as .csv or .xlsx.
+    """
     from ..io import export_layer
+    from ..io.tables import export_table
 
     with open_url(store_url) as store:
-        path = export_layer(store, layer, output, lang=lang)
+        if layer in TABLE_NAMES:
+            path = export_table(store, layer, output, lang=lang)
+        else:
+            path = export_layer(store, layer, output, lang=lang)
     out.print(f"wrote {path}")
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,10 @@ import pandas as pd
 from ..errors import InvalidInput
 from ..i18n import translator
 from ..model import Field, FieldType, Layer, Table
+from ..model import table as table_named
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = [
     "COLUMN_TITLES",
@@ -33,6 +37,7 @@ __all__ = [
     "TABLE_FORMATS",
     "Sheet",
     "column_title",
+    "export_table",
     "fields_of",
     "table_bytes",
     "write_table",
@@ -149,6 +154,14 @@ def _sheet_title(name: str, lang: str | None) -> str:
     text = translator(lang).gettext(title) if lang is not None and title else name
     # characters Excel refuses in a sheet name, and its 31-character limit
     return "".join("_" if c in "[]:*?/\\" else c for c in text)[:31]
+
+
+def export_table(store: Store, name: str, path: str | Path, *, lang: str | None = None) -> Path:
+    """Write a result table of the store (capacity, load, deficits, ...) as CSV or XLSX."""
+    spec = table_named(name)
+    return write_table_file(
+        path, [Sheet(spec.name, store.read_rows(spec.name), spec.columns)], lang
+    )
 
 
 def write_table(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+import pasture
+from pasture.cli import main
 from pasture.errors import InvalidInput
 from pasture.i18n import translator
 from pasture.io.tables import COLUMN_TITLES, SHEET_TITLES, Sheet, fields_of, table_bytes
@@ -91,3 +95,30 @@ def test_several_sheets_and_unknown_format() -> None:
     assert book["Назначения"]["C2"].value is None
     with pytest.raises(InvalidInput, match="unknown table format 'ods'"):
         table_bytes(sheets, "ods")  # type: ignore[arg-type]
+
+
+def test_cli_exports_a_result_table_of_a_store_in_kazakh(tmp_path: Path) -> None:
+    """`pasture export load -o load.xlsx --lang kk` on a real store, re-read by pandas."""
+    rows = pd.DataFrame(
+        {
+            "level": ["plot", "plot"],
+            "group_id": ["p1", "p2"],
+            "year": [2024, 2024],
+            "season": ["spring", "summer"],
+            "demand_kg": [1500.4, 2.0e-9],
+            "stocking_ratio_central": [1.23456, 0.0],
+            "status": ["overloaded", "unused"],
+        }
+    )
+    with pasture.open_store(tmp_path / "s.gpkg", create=True) as store:
+        store.replace_rows("load", rows)
+    target = tmp_path / "load.xlsx"
+    result = CliRunner().invoke(
+        main,
+        ["export", "load", "--store", str(tmp_path / "s.gpkg"), "-o", str(target), "--lang", "kk"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    back = pd.read_excel(target, sheet_name="Жүктеме")
+    assert back["Қажеттілік, кг"].tolist() == [1500, 0]
+    assert back["Жүктеме коэффициенті (орташа)"].tolist() == [1.23, 0.0]
