@@ -183,6 +183,16 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
 )
 @click.option("--source-layer", help="layer to read from a multi-layer file (GeoPackage)")
 @click.option(
+    "--map",
+    "map_text",
+    help='columns named otherwise: "field=column,..." (e.g. "name=Атауы,kato=КАТО")',
+)
+@click.option(
+    "--map-file",
+    type=click.Path(path_type=Path),
+    help="the same as a JSON or YAML file of field: column pairs",
+)
+@click.option(
     "--user", help="name recorded in the history (default: PASTURE_USER or the login name)"
 )
 @click.option("--create", is_flag=True, help="create the GeoPackage if it does not exist")
@@ -195,11 +205,21 @@ def import_(
     allow_overlap: bool,
     allow_outside_union: bool,
     source_layer: str | None,
+    map_text: str | None,
+    map_file: Path | None,
     user: str | None,
     create: bool,
 ) -> None:
-    """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census)."""
+    """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV or XLSX).
+
+    A CSV or XLSX register of points (water points, settlements, herds) gives them in
+    lon and lat columns; the census is read from CSV or XLSX.
+    """
     from ..io import import_layer
+    from ..io.mapping import parse_mapping, read_mapping_file
+
+    mapping = read_mapping_file(map_file) if map_file else {}
+    mapping.update(parse_mapping(map_text) if map_text else {})
 
     with (
         open_url(store_url, create=create) as store,
@@ -215,6 +235,7 @@ def import_(
             allow_overlap=allow_overlap,
             allow_outside_union=allow_outside_union,
             source_layer=source_layer,
+            mapping=mapping or None,
             progress=progress,
         )
     for line in report.repaired:

@@ -1,5 +1,6 @@
 """Import and export: layer files (GeoJSON, GeoPackage, zipped Shapefile, KML) and census CSV."""
 
+from . import mapping
 from .layers import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -19,6 +20,7 @@ __all__ = [
     "export_layer",
     "import_census",
     "import_layer",
+    "mapping",
     "read_census_csv",
     "read_layer_file",
     "write_layer_file",

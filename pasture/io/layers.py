@@ -30,6 +30,7 @@ from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
 from ..store import Progress, Store, WriteMode, WriteResult
 from .kml import label_column, restore_kml_columns, write_kml
+from .mapping import apply_mapping, read_table_file, table_points
 from .tables import Sheet, table_bytes
 
 __all__ = [
@@ -87,14 +88,32 @@ def _bad(path: Path, message: str) -> InvalidInput:
 
 # ----------------------------------------------------------------------------- reading
 def read_layer_file(
-    path: str | Path, layer: str, *, source_layer: str | None = None
+    path: str | Path,
+    layer: str,
+    *,
+    source_layer: str | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read features for ``layer`` from a file into EPSG:4326; raise InvalidInput on a bad file."""
+    """Read features for ``layer`` from a file into EPSG:4326; raise InvalidInput on a bad file.
+
+    ``mapping`` (field → column, :mod:`pasture.io.mapping`) names the columns of a
+    register named otherwise; a CSV or XLSX register of points gives ``lon`` and ``lat``.
+    """
     path = Path(path)
     spec = layer_named(layer)
     if not path.exists():
         raise NotFound(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        table = apply_mapping(read_table_file(path), mapping or {}, spec, str(path))
+        return table_points(table, spec, str(path))
+    frame = _read_spatial(path, spec, suffix, source_layer)
+    return apply_mapping(frame, mapping, spec, str(path)) if mapping else frame
+
+
+def _read_spatial(
+    path: Path, spec: Layer, suffix: str, source_layer: str | None
+) -> gpd.GeoDataFrame:
     if suffix not in IMPORT_FORMATS:
         known = ", ".join(f"{k} ({v})" for k, v in IMPORT_FORMATS.items())
         raise _bad(path, f"unknown file type {suffix!r}; use one of {known}")
@@ -301,13 +320,14 @@ def import_layer(
     allow_overlap: bool = False,
     allow_outside_union: bool = False,
     source_layer: str | None = None,
+    mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Read a file and write its features into ``layer`` of the store, all or nothing."""
     spec = layer_named(layer)
     if spec.name == "census":
-        return import_census(store, path, user=user, mode=mode)
-    frame = read_layer_file(path, spec.name, source_layer=source_layer)
+        return import_census(store, path, user=user, mode=mode, mapping=mapping)
+    frame = read_layer_file(path, spec.name, source_layer=source_layer, mapping=mapping)
     report = ImportReport(spec.name, str(path))
     if repair:
         frame, report.repaired = repair_geometries(frame, spec)
@@ -365,7 +385,9 @@ _CENSUS_KEYS = ("household_id", "union_id", "date")
 _CENSUS_OPTIONAL = ("household_name", "settlement_id", "id", "source", "version")
 
 
-def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_census_csv(
+    path: str | Path, mapping: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a census CSV into (households, census) frames; raise InvalidInput on a bad file.
 
     Columns: ``household_id, household_name, union_id, date`` and one count
@@ -377,11 +399,16 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = Path(path)
     if not path.exists():
         raise NotFound(f"{path}: no such file")
-    try:
-        # utf-8-sig: the byte-order mark our CSV exports carry for Excel is not a column name
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
+    if path.suffix.lower() == ".xlsx":
+        raw = read_table_file(path).fillna("").astype(str)
+    else:
+        try:
+            # utf-8-sig: the byte-order mark our CSV exports carry for Excel is not a column name
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
+    if mapping:
+        raw = apply_mapping(raw, mapping, layer_named("census"), str(path), extra=_CENSUS_OPTIONAL)
     raw.columns = [c.strip().lower() for c in raw.columns]
     problems = [
         Problem(f"required column {c!r} is missing", field=c)
@@ -425,10 +452,15 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def import_census(
-    store: Store, path: str | Path, *, user: str, mode: WriteMode = "upsert"
+    store: Store,
+    path: str | Path,
+    *,
+    user: str,
+    mode: WriteMode = "upsert",
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    """Import a census CSV: its households and counts, in one transaction."""
-    households, census = read_census_csv(path)
+    """Import a census CSV or XLSX: its households and counts, in one transaction."""
+    households, census = read_census_csv(path, mapping)
     households = _keep_stored_households(store, households)
     results = store.write_many(
         [("households", households, "upsert"), ("census", census, mode)],

@@ -510,7 +510,8 @@ BAD_FILES = [
     pytest.param(
         Bad(
             lambda p: write(p / "plots.csv", "id,okrug_id,seasons\nc1,ok-b,summer\n"),
-            r"unknown file type '\.csv'; use one of .*\.geojson",
+            # a table holds points (lon, lat) at most; plots need their shapes
+            r"plots need shapes; import them from GeoJSON, GeoPackage",
         ),
         id="csv-as-plots",
     ),

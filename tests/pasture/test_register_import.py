@@ -1,0 +1,174 @@
+"""Registers whose columns are named otherwise, imported with a column mapping (pasture.io.mapping).
+
+Each register is written for real (a zipped Shapefile with Russian column names, XLSX
+and CSV with Kazakh ones) and imported into a filled store of each backend.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from pasture import io
+from pasture.cli import EXIT_INVALID, main
+from pasture.errors import InvalidInput
+from pasture.store import Store
+from tests.pasture import factories
+from tests.pasture.test_io import D, X, Y, assert_unchanged, snapshot
+
+# A cadastre's export: Russian column names, cut to the 10 bytes of a dBase field.
+CADASTRE_MAPPING = """\
+# field of the plots layer: column of the cadastre's Shapefile
+id: КадН
+name: Назв
+cadastral_number: КадН
+land_category: Кат
+land_user: Польз
+okrug_id: Окр
+pasture_type: Тип
+seasons: Сез
+"""
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    factories.fill(store)
+    return store
+
+
+def _cadastre_zip(tmp_path: Path) -> Path:
+    frame = gpd.GeoDataFrame(
+        {
+            "КадН": ["03-044-123-001", "03-044-123-002"],
+            "Назв": ["Ащысай", "Қызылжар"],
+            "Кат": ["земли сельхозназначения", "земли запаса"],
+            "Польз": ["КХ «Береке»", "акимат"],
+            "Окр": ["ok-b", "ok-b"],
+            "Тип": ["steppe", "steppe"],
+            "Сез": ["summer", "spring,autumn"],
+        },
+        geometry=[box(X, Y, X + D, Y + D), box(X + D, Y, X + 2 * D, Y + D)],
+        crs=4326,
+    )
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(frame, folder / "cadastre.shp", encoding="UTF-8")
+    target = tmp_path / "cadastre.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)
+    return target
+
+
+def test_cadastre_shapefile_with_russian_columns_imports_through_a_mapping_file(
+    filled: Store, tmp_path: Path
+) -> None:
+    mapping = io.mapping.read_mapping_file(_write(tmp_path / "cadastre.yaml", CADASTRE_MAPPING))
+    report = io.import_layer(filled, "plots", _cadastre_zip(tmp_path), user="t", mapping=mapping)
+    assert report.result is not None and report.result.inserted == 2
+    plot = filled.get("plots", "03-044-123-001").properties
+    assert plot["name"] == "Ащысай"
+    assert plot["cadastral_number"] == "03-044-123-001"
+    assert plot["land_category"] == "земли сельхозназначения"
+    assert plot["land_user"] == "КХ «Береке»"
+    assert filled.get("plots", "03-044-123-002").properties["seasons"] == "spring,autumn"
+
+
+def test_water_points_from_xlsx_with_kazakh_columns_through_the_cli(
+    filled: Store, tmp_path: Path
+) -> None:
+    register = tmp_path / "құдықтар.xlsx"
+    pd.DataFrame(
+        {
+            "Нөмірі": ["w-10", "w-11"],
+            "Атауы": ["Көкқұдық", "Сарыбұлақ"],
+            "Түрі": ["well", "spring"],
+            "Бойлық": [X + D / 2, X + D],
+            "Ендік": [Y + D / 2, Y + D],
+        }
+    ).to_excel(register, index=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "water-points",
+            str(register),
+            "--store",
+            filled.url,
+            "--map",
+            "id=Нөмірі,name=Атауы,kind=Түрі,lon=Бойлық,lat=Ендік",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 inserted" in result.output
+    well = filled.get("water_points", "w-10")
+    assert well.properties["name"] == "Көкқұдық"
+    assert well.geometry is not None and (well.geometry.x, well.geometry.y) == (
+        X + D / 2,
+        Y + D / 2,
+    )
+
+
+def test_a_bad_mapping_names_every_problem_and_writes_nothing(
+    filled: Store, tmp_path: Path
+) -> None:
+    before = snapshot(filled)
+    with pytest.raises(InvalidInput) as info:
+        io.import_layer(
+            filled,
+            "plots",
+            _cadastre_zip(tmp_path),
+            user="t",
+            mapping={"name": "Название", "colour": "Кат", "id": "КадН"},
+        )
+    message = str(info.value)
+    assert "column 'Название' (for 'name') is not in the file" in message
+    assert "'colour' is not a field of plots" in message
+    assert "'КадН'" in message  # the file's columns are listed, so the fix is visible
+    assert_unchanged(filled, before)
+
+
+def test_bad_coordinates_are_named_by_row_and_nothing_is_written(
+    filled: Store, tmp_path: Path
+) -> None:
+    register = _write(
+        tmp_path / "wells.csv",
+        "id,kind,lon,lat\nw-1,well,77.7,43.4\nw-2,well,шығыс,43.4\nw-3,well,77.7,\n",
+    )
+    before = snapshot(filled)
+    with pytest.raises(InvalidInput) as info:
+        io.import_layer(filled, "water_points", register, user="t")
+    message = str(info.value)
+    assert "feature row 3, field 'lon': 'шығыс' is not a number of degrees" in message
+    assert "feature row 4, field 'lat'" in message
+    assert_unchanged(filled, before)
+
+
+def test_plots_from_a_table_are_refused_with_the_formats_that_hold_shapes(
+    filled: Store, tmp_path: Path
+) -> None:
+    register = _write(tmp_path / "plots.csv", "id,lon,lat\np-1,77.7,43.4\n")
+    with pytest.raises(InvalidInput, match="plots need shapes"):
+        io.import_layer(filled, "plots", register, user="t")
+
+
+def test_cli_reports_a_bad_map_pair(filled: Store, tmp_path: Path) -> None:
+    register = _write(tmp_path / "wells.csv", "id,kind,lon,lat\nw-1,well,77.7,43.4\n")
+    result = CliRunner().invoke(
+        main, ["import", "water-points", str(register), "--store", filled.url, "--map", "name"]
+    )
+    assert result.exit_code == EXIT_INVALID
+    assert "pair 1 'name' is not field=column" in result.output
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
