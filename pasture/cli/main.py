@@ -188,6 +188,12 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
     help='columns named otherwise: "field=column,..." (e.g. "name=Атауы,kato=КАТО")',
 )
 @click.option(
+    "--register",
+    is_flag=True,
+    help="census only: FILE is an animal register or household book (a row per animal, "
+    "or per household and species with a head column), summed into the census",
+)
+@click.option(
     "--map-file",
     type=click.Path(path_type=Path),
     help="the same as a JSON or YAML file of field: column pairs",
@@ -207,6 +213,7 @@ def import_(
     source_layer: str | None,
     map_text: str | None,
     map_file: Path | None,
+    register: bool,
     user: str | None,
     create: bool,
 ) -> None:
@@ -220,24 +227,33 @@ def import_(
 
     mapping = read_mapping_file(map_file) if map_file else {}
     mapping.update(parse_mapping(map_text) if map_text else {})
+    if register and layer != "census":
+        raise click.UsageError("--register is for the census: animal registers and household books")
 
     with (
         open_url(store_url, create=create) as store,
         progress_bar(f"importing {layer}") as progress,
     ):
-        report = import_layer(
-            store,
-            layer,
-            file,
-            user=user_name(user),
-            mode=mode,  # type: ignore[arg-type]
-            repair=repair,
-            allow_overlap=allow_overlap,
-            allow_outside_union=allow_outside_union,
-            source_layer=source_layer,
-            mapping=mapping or None,
-            progress=progress,
-        )
+        if register:
+            from ..io.register import import_animal_register
+
+            report = import_animal_register(
+                store, file, user=user_name(user), mapping=mapping or None
+            )
+        else:
+            report = import_layer(
+                store,
+                layer,
+                file,
+                user=user_name(user),
+                mode=mode,  # type: ignore[arg-type]
+                repair=repair,
+                allow_overlap=allow_overlap,
+                allow_outside_union=allow_outside_union,
+                source_layer=source_layer,
+                mapping=mapping or None,
+                progress=progress,
+            )
     for line in report.repaired:
         console.print(f"[yellow]repaired[/] {line}", highlight=False)
     result = report.result

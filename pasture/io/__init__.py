@@ -1,6 +1,6 @@
 """Import and export: layer files (GeoJSON, GeoPackage, zipped Shapefile, KML) and census CSV."""
 
-from . import mapping
+from . import mapping, register
 from .layers import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -23,5 +23,6 @@ __all__ = [
     "mapping",
     "read_census_csv",
     "read_layer_file",
+    "register",
     "write_layer_file",
 ]

@@ -409,6 +409,11 @@ def read_census_csv(
             raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
     if mapping:
         raw = apply_mapping(raw, mapping, layer_named("census"), str(path), extra=_CENSUS_OPTIONAL)
+    return census_frames(raw, path)
+
+
+def census_frames(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Text columns of a census (one row per household and date) as (households, census)."""
     raw.columns = [c.strip().lower() for c in raw.columns]
     problems = [
         Problem(f"required column {c!r} is missing", field=c)
@@ -461,13 +466,26 @@ def import_census(
 ) -> ImportReport:
     """Import a census CSV or XLSX: its households and counts, in one transaction."""
     households, census = read_census_csv(path, mapping)
+    return write_census(store, households, census, user=user, source=str(path), mode=mode)
+
+
+def write_census(
+    store: Store,
+    households: pd.DataFrame,
+    census: pd.DataFrame,
+    *,
+    user: str,
+    source: str,
+    mode: WriteMode = "upsert",
+) -> ImportReport:
+    """Write households and their census rows in one transaction (stored names kept)."""
     households = _keep_stored_households(store, households)
     results = store.write_many(
         [("households", households, "upsert"), ("census", census, mode)],
         user=user,
-        source=str(path),
+        source=source,
     )
-    return ImportReport("census", str(path), results[-1])
+    return ImportReport("census", source, results[-1])
 
 
 def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFrame:

@@ -172,3 +172,51 @@ def test_cli_reports_a_bad_map_pair(filled: Store, tmp_path: Path) -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_xlsx_animal_register_with_kazakh_columns_is_summed_into_the_census(
+    filled: Store, tmp_path: Path
+) -> None:
+    """One row per animal, and rows per household and species with a head count."""
+    register = tmp_path / "мал тізілімі.xlsx"
+    pd.DataFrame(
+        {
+            "Шаруашылық": ["hh1", "hh1", "hh1", "hh1", "hh-new"],
+            "Бірлестік": ["u-a", "u-a", "u-a", "u-a", "u-a"],
+            "Күні": ["2025-06-01"] * 5,
+            "Түлік": ["қой", "Қой", "жылқы", "Овцы", "түйе"],
+            "Басы": [1, 1, 1, 40, 3],
+        }
+    ).to_excel(register, index=False)
+    mapping = {
+        "household_id": "Шаруашылық",
+        "union_id": "Бірлестік",
+        "date": "Күні",
+        "species": "Түлік",
+        "head": "Басы",
+    }
+    report = io.register.import_animal_register(filled, register, user="t", mapping=mapping)
+    assert report.result is not None and report.result.inserted == 2
+    counts = filled.get("census", "hh1/2025-06-01").properties
+    assert (counts["sheep"], counts["horses"], counts["camels"]) == (42, 1, 0)
+    assert filled.get("census", "hh-new/2025-06-01").properties["camels"] == 3
+    assert filled.get("households", "hh1").properties["name"] == "Household One"  # kept
+
+
+def test_a_bad_animal_register_names_every_row_and_writes_nothing(
+    filled: Store, tmp_path: Path
+) -> None:
+    register = _write(
+        tmp_path / "register.csv",
+        "household_id,union_id,date,species,head\n"
+        "hh1,u-a,2025-06-01,sheep,2\n"
+        "hh1,u-a,2025-06-01,yak,1\n"
+        "hh1,u-a,2025-06-01,goats,1.5\n",
+    )
+    before = snapshot(filled)
+    with pytest.raises(InvalidInput) as info:
+        io.register.import_animal_register(filled, register, user="t")
+    message = str(info.value)
+    assert "feature row 3, field 'species': 'yak' is not a species we count" in message
+    assert "feature row 4, field 'head': head 1.5 is not a whole number" in message
+    assert_unchanged(filled, before)
