@@ -188,6 +188,12 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
     help='columns named otherwise: "field=column,..." (e.g. "name=Атауы,kato=КАТО")',
 )
 @click.option(
+    "--geobotany",
+    is_flag=True,
+    help="plots only: FILE is a geobotanical survey whose contours give the stored plots "
+    "area-weighted yields per season and their main pasture type",
+)
+@click.option(
     "--register",
     is_flag=True,
     help="census only: FILE is an animal register or household book (a row per animal, "
@@ -214,6 +220,7 @@ def import_(
     map_text: str | None,
     map_file: Path | None,
     register: bool,
+    geobotany: bool,
     user: str | None,
     create: bool,
 ) -> None:
@@ -229,12 +236,18 @@ def import_(
     mapping.update(parse_mapping(map_text) if map_text else {})
     if register and layer != "census":
         raise click.UsageError("--register is for the census: animal registers and household books")
+    if geobotany and layer != "plots":
+        raise click.UsageError("--geobotany joins a survey to the plots: use it with plots")
 
     with (
         open_url(store_url, create=create) as store,
         progress_bar(f"importing {layer}") as progress,
     ):
-        if register:
+        if geobotany:
+            from ..io.geobotany import import_geobotany
+
+            report = import_geobotany(store, file, user=user_name(user), mapping=mapping or None)
+        elif register:
             from ..io.register import import_animal_register
 
             report = import_animal_register(

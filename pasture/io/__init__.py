@@ -1,6 +1,6 @@
 """Import and export: layer files (GeoJSON, GeoPackage, zipped Shapefile, KML) and census CSV."""
 
-from . import mapping, register
+from . import geobotany, mapping, register
 from .layers import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -18,6 +18,7 @@ __all__ = [
     "IMPORT_FORMATS",
     "ImportReport",
     "export_layer",
+    "geobotany",
     "import_census",
     "import_layer",
     "mapping",

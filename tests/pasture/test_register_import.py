@@ -220,3 +220,35 @@ def test_a_bad_animal_register_names_every_row_and_writes_nothing(
     assert "feature row 3, field 'species': 'yak' is not a species we count" in message
     assert "feature row 4, field 'head': head 1.5 is not a whole number" in message
     assert_unchanged(filled, before)
+
+
+def test_geobotanical_contours_give_plots_area_weighted_yields(
+    filled: Store, tmp_path: Path
+) -> None:
+    """Plot p0 (0.04° square) half under a contour of 4 c/ha in summer, half under 2."""
+    from tests.pasture.factories import X0, Y0
+
+    contours = gpd.GeoDataFrame(
+        {
+            "ЛетУр": [4.0, 2.0],
+            "Тип": ["semi_desert", "steppe"],
+        },
+        geometry=[
+            box(X0 - 0.01, Y0, X0 + 0.02, Y0 + 0.04),
+            box(X0 + 0.02, Y0, X0 + 0.03, Y0 + 0.04),
+        ],
+        crs=4326,
+    )
+    path = tmp_path / "geobotany.gpkg"
+    pyogrio.write_dataframe(contours, path, layer="contours")
+    before = filled.get("plots", "p1").properties
+    report = io.geobotany.import_geobotany(
+        filled, path, user="t", mapping={"yield_summer_cha": "ЛетУр", "pasture_type": "Тип"}
+    )
+    assert report.result is not None and report.result.updated == 1
+    p0 = filled.get("plots", "p0").properties
+    # areas of 0.02° and 0.01° of the same strip: (4 × 2 + 2 × 1) / 3
+    assert p0["yield_summer_cha"] == pytest.approx(10 / 3, rel=1e-3)
+    assert p0["pasture_type"] == "semi_desert"
+    assert p0["yield_spring_cha"] == 5.5  # no contour gives a spring yield: kept
+    assert filled.get("plots", "p1").properties == before  # no contour on it
