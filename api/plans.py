@@ -1,6 +1,5 @@
 """Grazing plans over HTTP: start one in the background, poll it, read, approve and withdraw it."""
 
-import io
 import logging
 from concurrent.futures import Executor
 from datetime import UTC, datetime
@@ -225,15 +224,16 @@ def withdraw(
     return _plan_response(request, row, user)
 
 
-def _assignments_file(frame: pd.DataFrame, fmt: str, plan_id: str) -> Response:
-    """The assignments as CSV or as an XLSX download."""
+def _assignments_file(frame: pd.DataFrame, fmt: str, plan_id: str, lang: str | None) -> Response:
+    """The assignments as CSV or as an XLSX download (headers in ``lang`` when given)."""
+    from pasture.io.tables import write_table
+    from pasture.model import ASSIGNMENTS
+
+    data = write_table(frame, ASSIGNMENTS, fmt, lang)  # type: ignore[arg-type]
     if fmt == "csv":
-        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
-        return Response(text, media_type="text/csv; charset=utf-8")
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="assignments")
+        return Response(data, media_type="text/csv; charset=utf-8")
     return Response(
-        buffer.getvalue(),
+        data,
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{plan_id}.xlsx"'},
     )
@@ -245,13 +245,17 @@ def assignments(
     user: CurrentUser,
     plan_id: str,
     f: AssignmentsFormat = None,
+    lang: Annotated[
+        str | None,
+        Query(pattern="^(kk|ru|en)$", description="CSV and XLSX headers in kk, ru or en"),
+    ] = None,
 ) -> Response:
     """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
     _plan_row(store, plan_id)
     fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
     frame = _assignment_frame(store, plan_id, user)
     if fmt != "json":
-        return _assignments_file(frame, fmt, plan_id)
+        return _assignments_file(frame, fmt, plan_id, lang)
     plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})
     plots = store.read("plots", ids=plot_ids)
     geoms = dict(zip(plots["id"], plots.geometry, strict=True))

@@ -39,3 +39,20 @@ def format_seasons(seasons: object) -> str:
 def parse_seasons(text: str | None) -> tuple[str, ...]:
     """Split stored season text into a tuple in season order."""
     return tuple(s for s in (text or "").split(",") if s)
+
+
+#: Names of each species in registers: English, Kazakh and Russian (singular and plural),
+#: compared in lower case. "ірі қара" and "КРС" are cattle as a whole.
+SPECIES_NAMES: dict[str, tuple[str, ...]] = {
+    "sheep": ("sheep", "қой", "овца", "овцы"),
+    "goats": ("goats", "goat", "ешкі", "коза", "козы"),
+    "cattle": ("cattle", "ірі қара", "сиыр", "крс", "корова", "коровы"),
+    "horses": ("horses", "horse", "жылқы", "лошадь", "лошади"),
+    "camels": ("camels", "camel", "түйе", "верблюд", "верблюды"),
+}
+
+
+def parse_species(text: object) -> str | None:
+    """The species a register's word names (any of :data:`SPECIES_NAMES`), or None."""
+    word = " ".join(str(text).strip().lower().split())
+    return next((s for s, names in SPECIES_NAMES.items() if word in names), None)

@@ -42,6 +42,9 @@ class Field:
     choices: tuple[str, ...] = ()
     #: the smallest value a number may take (None: any)
     minimum: float | None = None
+    #: decimals a result is written with in tables for people (CSV, XLSX); None: as
+    #: stored. Stored values are never rounded. See docs/architecture.md, "Exports".
+    precision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -336,16 +339,16 @@ CAPACITY = Table(
         Field("plot_id", T, True),
         Field("year", INT, True),
         Field("season", T, True),
-        Field("days", R),
-        Field("area_ha", R),
-        Field("utilisation", R),
-        Field("ndvi", R),
-        Field("n_obs", R),
+        Field("days", R, precision=0),
+        Field("area_ha", R, precision=2),
+        Field("utilisation", R, precision=2),
+        Field("ndvi", R, precision=3),
+        Field("n_obs", R, precision=1),
         Field("source", T, description="ndvi, yield or none"),
-        *(Field(f"biomass_{k}_kg_ha", R) for k in _LOW_CENTRAL_HIGH),
-        *(Field(f"forage_{k}_kg", R) for k in _LOW_CENTRAL_HIGH),
-        *(Field(f"capacity_su_{k}", R) for k in _LOW_CENTRAL_HIGH),
-        *(Field(f"capacity_{s}", R) for s in SPECIES),
+        *(Field(f"biomass_{k}_kg_ha", R, precision=1) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"forage_{k}_kg", R, precision=0) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"capacity_su_{k}", R, precision=1) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"capacity_{s}", R, precision=1) for s in SPECIES),
         Field("model", J, description="biomass model and parameters used"),
         Field("harvest_efficiency", R, description="eaten share of the removal allowance"),
     ),
@@ -360,9 +363,9 @@ LOAD = Table(
         Field("group_id", T, True, "plot, union or okrug id; 'public' for plots without a union"),
         Field("year", INT, True),
         Field("season", T, True),
-        Field("demand_kg", R),
-        *(Field(f"forage_{k}_kg", R) for k in _LOW_CENTRAL_HIGH),
-        *(Field(f"stocking_ratio_{k}", R) for k in _LOW_CENTRAL_HIGH),
+        Field("demand_kg", R, precision=0),
+        *(Field(f"forage_{k}_kg", R, precision=0) for k in _LOW_CENTRAL_HIGH),
+        *(Field(f"stocking_ratio_{k}", R, precision=2) for k in _LOW_CENTRAL_HIGH),
         Field("status", T, True, "overloaded, within capacity, unused or unknown"),
         Field(
             "norm_status",
@@ -449,13 +452,14 @@ ASSIGNMENTS = Table(
         Field("start", D, True),
         Field("end", D, True),
         Field("plot_id", T, description="empty when the herd could not be placed"),
-        Field("sheep_units", R),
-        Field("demand_kg", R),
-        Field("eaten_kg", R),
+        Field("sheep_units", R, precision=1),
+        Field("demand_kg", R, precision=0),
+        Field("eaten_kg", R, precision=0),
         Field(
             "available_kg",
             R,
             description="what the plot may give that period under the plan's utilisation",
+            precision=0,
         ),
     ),
     ("plan_id", "herd_id", "period"),
@@ -469,9 +473,9 @@ DEFICITS = Table(
         Field("union_id", T, True),
         Field("period", INT, True),
         Field("start", D, True),
-        Field("deficit_kg", R, True),
-        Field("sheep_units_to_move", R),
-        Field("feed_kg_dm", R),
+        Field("deficit_kg", R, True, precision=0),
+        Field("sheep_units_to_move", R, precision=1),
+        Field("feed_kg_dm", R, precision=0),
     ),
     ("plan_id", "union_id", "period"),
 )

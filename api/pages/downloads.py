@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +36,7 @@ def union_plots(ctx: Ctx, union_id: str, fmt: Format) -> Response:
     """The union's plots as KML (Google Earth), GeoJSON, CSV or XLSX."""
     union_row(ctx.store, ctx.user, union_id)
     plots = ctx.store.read("plots", where={"union_id": union_id})
-    return _plots_download(plots, fmt, union_id)
+    return _plots_download(plots, fmt, union_id, ctx.lang)
 
 
 @router.get("/unions/{union_id}/calendar.{fmt}")
@@ -55,7 +54,7 @@ def union_calendar(
     calendar = merge_calendar(scoped_assignments(ctx.store, str(chosen["id"]), union_id))
     names = herd_names(ctx.store, union_id)
     stem = f"{union_id}-calendar-{chosen['id']}"
-    return _calendar_download(ctx.store, calendar, names, fmt, stem)
+    return _calendar_download(ctx.store, calendar, names, fmt, stem, ctx.lang)
 
 
 def _download(data: bytes | str, media_type: str, filename: str) -> Response:
@@ -66,42 +65,42 @@ def _download(data: bytes | str, media_type: str, filename: str) -> Response:
     )
 
 
-def _vector_file(frame: Any, fmt: str, layer: str, *, name_field: str) -> bytes:
-    """GeoJSON (RFC 7946) or KML bytes of a GeoDataFrame in EPSG:4326, written by GDAL."""
+def _vector_file(frame: Any, fmt: str, layer: str, *, name_field: str, **kml: Any) -> bytes:
+    """GeoJSON (RFC 7946, by GDAL) or KML (labels, styles, time spans) of a frame in EPSG:4326."""
     import pyogrio
 
+    from pasture.io.kml import kml_bytes
+
+    if fmt == "kml":
+        return kml_bytes(frame, layer=layer, label=name_field, **kml)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{layer}.{fmt}"
-        if fmt == "kml":
-            pyogrio.write_dataframe(
-                frame, path, driver="KML", layer=layer, dataset_options={"NameField": name_field}
-            )
-        else:
-            pyogrio.write_dataframe(
-                frame, path, driver="GeoJSON", layer=layer, RFC7946="YES", WRITE_NAME="NO"
-            )
+        pyogrio.write_dataframe(
+            frame, path, driver="GeoJSON", layer=layer, RFC7946="YES", WRITE_NAME="NO"
+        )
         return path.read_bytes()
 
 
-def _xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name=sheet)
-    return buffer.getvalue()
+def _table(frame: pd.DataFrame, sheet: str, fmt: str, lang: str) -> bytes:
+    """CSV or XLSX through the one table writer: dates, precision, titles in ``lang``."""
+    from pasture.io.tables import write_table
+    from pasture.model import ASSIGNMENTS, PLOTS, Table
+
+    spec = Table(sheet, sheet, (*PLOTS.fields, *ASSIGNMENTS.columns), ("id",))
+    return write_table(frame, spec, fmt, lang, sheet=sheet)  # type: ignore[arg-type]
 
 
-def _plots_download(plots: Any, fmt: str, union_id: str) -> Response:
+def _plots_download(plots: Any, fmt: str, union_id: str, lang: str) -> Response:
     frame = plots[[c for c in PLOT_COLUMNS if c in plots.columns] + ["geometry"]]
     name = f"{union_id}-plots.{fmt}"
     if fmt in ("kml", "geojson"):
-        data = _vector_file(frame, fmt, "plots", name_field="id")
+        data = _vector_file(frame, fmt, "plots", name_field="name", style_by="union_id")
         return _download(data, KML if fmt == "kml" else GEOJSON, name)
     points = frame.geometry.representative_point()
     table = pd.DataFrame(frame.drop(columns="geometry")).assign(
         lon=points.x.round(6), lat=points.y.round(6)
     )
-    if fmt == "csv":
-        return _download(table.to_csv(index=False), CSV, name)
-    return _download(_xlsx(table, "plots"), XLSX, name)
+    return _download(_table(table, "plots", fmt, lang), CSV if fmt == "csv" else XLSX, name)
 
 
 def _calendar_table(calendar: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
@@ -119,16 +118,16 @@ def _calendar_table(calendar: pd.DataFrame, names: Mapping[str, str]) -> pd.Data
 
 
 def _calendar_download(
-    store: Store, calendar: pd.DataFrame, names: Mapping[str, str], fmt: str, stem: str
+    store: Store, calendar: pd.DataFrame, names: Mapping[str, str], fmt: str, stem: str, lang: str
 ) -> Response:
     table = _calendar_table(calendar, names)
     name = f"{stem}.{fmt}"
-    if fmt == "csv":
-        return _download(table.to_csv(index=False), CSV, name)
-    if fmt == "xlsx":
-        return _download(_xlsx(table, "calendar"), XLSX, name)
+    if fmt in ("csv", "xlsx"):
+        data = _table(table, "calendar", fmt, lang)
+        return _download(data, CSV if fmt == "csv" else XLSX, name)
     frame = _calendar_features(store, table[table["plot_id"] != ""])
-    data = _vector_file(frame, fmt, "calendar", name_field="name")
+    spans = {"style_by": "herd_id", "time_span": ("start", "end")}
+    data = _vector_file(frame, fmt, "calendar", name_field="name", **spans)
     return _download(data, KML if fmt == "kml" else GEOJSON, name)
 
 

@@ -187,6 +187,28 @@ def _refuse_to_overwrite_real_data(target: Path) -> None:
 )
 @click.option("--source-layer", help="layer to read from a multi-layer file (GeoPackage)")
 @click.option(
+    "--map",
+    "map_text",
+    help='columns named otherwise: "field=column,..." (e.g. "name=Атауы,kato=КАТО")',
+)
+@click.option(
+    "--geobotany",
+    is_flag=True,
+    help="plots only: FILE is a geobotanical survey whose contours give the stored plots "
+    "area-weighted yields per season and their main pasture type",
+)
+@click.option(
+    "--register",
+    is_flag=True,
+    help="census only: FILE is an animal register or household book (a row per animal, "
+    "or per household and species with a head column), summed into the census",
+)
+@click.option(
+    "--map-file",
+    type=click.Path(path_type=Path),
+    help="the same as a JSON or YAML file of field: column pairs",
+)
+@click.option(
     "--user", help="name recorded in the history (default: PASTURE_USER or the login name)"
 )
 @click.option("--create", is_flag=True, help="create the GeoPackage if it does not exist")
@@ -199,28 +221,56 @@ def import_(
     allow_overlap: bool,
     allow_outside_union: bool,
     source_layer: str | None,
+    map_text: str | None,
+    map_file: Path | None,
+    register: bool,
+    geobotany: bool,
     user: str | None,
     create: bool,
 ) -> None:
-    """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV for the census)."""
+    """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV or XLSX).
+
+    A CSV or XLSX register of points (water points, settlements, herds) gives them in
+    lon and lat columns; the census is read from CSV or XLSX.
+    """
     from ..io import import_layer
+    from ..io.mapping import parse_mapping, read_mapping_file
+
+    mapping = read_mapping_file(map_file) if map_file else {}
+    mapping.update(parse_mapping(map_text) if map_text else {})
+    if register and layer != "census":
+        raise click.UsageError("--register is for the census: animal registers and household books")
+    if geobotany and layer != "plots":
+        raise click.UsageError("--geobotany joins a survey to the plots: use it with plots")
 
     with (
         open_url(store_url, create=create) as store,
         progress_bar(f"importing {layer}") as progress,
     ):
-        report = import_layer(
-            store,
-            layer,
-            file,
-            user=user_name(user),
-            mode=mode,  # type: ignore[arg-type]
-            repair=repair,
-            allow_overlap=allow_overlap,
-            allow_outside_union=allow_outside_union,
-            source_layer=source_layer,
-            progress=progress,
-        )
+        if geobotany:
+            from ..io.geobotany import import_geobotany
+
+            report = import_geobotany(store, file, user=user_name(user), mapping=mapping or None)
+        elif register:
+            from ..io.register import import_animal_register
+
+            report = import_animal_register(
+                store, file, user=user_name(user), mapping=mapping or None
+            )
+        else:
+            report = import_layer(
+                store,
+                layer,
+                file,
+                user=user_name(user),
+                mode=mode,  # type: ignore[arg-type]
+                repair=repair,
+                allow_overlap=allow_overlap,
+                allow_outside_union=allow_outside_union,
+                source_layer=source_layer,
+                mapping=mapping or None,
+                progress=progress,
+            )
     for line in report.repaired:
         console.print(f"[yellow]repaired[/] {line}", highlight=False)
     result = report.result
@@ -230,8 +280,12 @@ def import_(
         )
 
 
+#: Result tables `pasture export` writes as CSV or XLSX (see pasture.io.tables).
+TABLE_NAMES = ["capacity", "load", "trends", "greenup", "assignments", "deficits", "ndvi-stats"]
+
+
 @main.command("export")
-@click.argument("layer", type=click.Choice([*LAYER_NAMES, "households"]))
+@click.argument("layer", type=click.Choice([*LAYER_NAMES, "households", *TABLE_NAMES]))
 @store_option
 @click.option(
     "-o",
@@ -240,12 +294,24 @@ def import_(
     required=True,
     help="file to write; its suffix picks the format",
 )
-def export(layer: str, store_url: str, output: Path) -> None:
-    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv)."""
+@click.option(
+    "--lang",
+    type=click.Choice(["kk", "ru", "en"]),
+    help="CSV and XLSX headers in this language, for people (default: column names, for import)",
+)
+def export(layer: str, store_url: str, output: Path, lang: str | None) -> None:
+    """Export LAYER to a file (.geojson, .gpkg, .zip Shapefile, .kml, .csv, .xlsx).
+
+    A result table (capacity, load, deficits, ...) is written as .csv or .xlsx.
+    """
     from ..io import export_layer
+    from ..io.tables import export_table
 
     with open_url(store_url) as store:
-        path = export_layer(store, layer, output)
+        if layer in TABLE_NAMES:
+            path = export_table(store, layer, output, lang=lang)
+        else:
+            path = export_layer(store, layer, output, lang=lang)
     out.print(f"wrote {path}")
 
 

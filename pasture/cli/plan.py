@@ -171,18 +171,23 @@ def show(plan_id: str, store_url: str, union_id: str | None, max_rows: int) -> N
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "geojson"]),
+    type=click.Choice(["csv", "xlsx", "geojson", "kml"]),
     help="file format (default: from the file's suffix)",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="file to write"
 )
-def export(plan_id: str, store_url: str, fmt: str | None, output: Path) -> None:
-    """Export a plan: assignments as CSV, XLSX (with deficits) or GeoJSON (with plot shapes)."""
+@click.option(
+    "--lang",
+    type=click.Choice(["kk", "ru", "en"]),
+    help="headers and sheet names of CSV and XLSX in this language (default: column names)",
+)
+def export(plan_id: str, store_url: str, fmt: str | None, output: Path, lang: str | None) -> None:
+    """Export a plan: assignments as CSV, XLSX (with deficits), GeoJSON or KML (on plot shapes)."""
     from ..planning import export_plan
 
     with open_url(store_url) as store:
-        path = export_plan(store, plan_id, output, format=fmt)  # type: ignore[arg-type]
+        path = export_plan(store, plan_id, output, format=fmt, lang=lang)  # type: ignore[arg-type]
     out.print(f"wrote {path}")
 
 

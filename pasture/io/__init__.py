@@ -1,5 +1,6 @@
 """Import and export: layer files (GeoJSON, GeoPackage, zipped Shapefile, KML) and census CSV."""
 
+from . import geobotany, mapping, register
 from .layers import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -17,9 +18,12 @@ __all__ = [
     "IMPORT_FORMATS",
     "ImportReport",
     "export_layer",
+    "geobotany",
     "import_census",
     "import_layer",
+    "mapping",
     "read_census_csv",
     "read_layer_file",
+    "register",
     "write_layer_file",
 ]

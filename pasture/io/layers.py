@@ -29,6 +29,9 @@ from ..errors import InvalidInput, NotFound, Problem
 from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
 from ..store import Progress, Store, WriteMode, WriteResult
+from .kml import label_column, restore_kml_columns, write_kml
+from .mapping import apply_mapping, read_table_file, table_points
+from .tables import Sheet, table_bytes
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -49,7 +52,7 @@ IMPORT_FORMATS = {
     ".zip": "zipped Shapefile",
     ".kml": "KML",
 }
-EXPORT_FORMATS = {**IMPORT_FORMATS, ".csv": "CSV"}
+EXPORT_FORMATS = {**IMPORT_FORMATS, ".csv": "CSV", ".xlsx": "XLSX"}
 
 # Shapefile (dBase) field names hold 10 characters; these are ours, both ways.
 _SHAPEFILE_NAMES = {
@@ -85,14 +88,32 @@ def _bad(path: Path, message: str) -> InvalidInput:
 
 # ----------------------------------------------------------------------------- reading
 def read_layer_file(
-    path: str | Path, layer: str, *, source_layer: str | None = None
+    path: str | Path,
+    layer: str,
+    *,
+    source_layer: str | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read features for ``layer`` from a file into EPSG:4326; raise InvalidInput on a bad file."""
+    """Read features for ``layer`` from a file into EPSG:4326; raise InvalidInput on a bad file.
+
+    ``mapping`` (field → column, :mod:`pasture.io.mapping`) names the columns of a
+    register named otherwise; a CSV or XLSX register of points gives ``lon`` and ``lat``.
+    """
     path = Path(path)
     spec = layer_named(layer)
     if not path.exists():
         raise NotFound(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        table = apply_mapping(read_table_file(path), mapping or {}, spec, str(path))
+        return table_points(table, spec, str(path))
+    frame = _read_spatial(path, spec, suffix, source_layer)
+    return apply_mapping(frame, mapping, spec, str(path)) if mapping else frame
+
+
+def _read_spatial(
+    path: Path, spec: Layer, suffix: str, source_layer: str | None
+) -> gpd.GeoDataFrame:
     if suffix not in IMPORT_FORMATS:
         known = ", ".join(f"{k} ({v})" for k, v in IMPORT_FORMATS.items())
         raise _bad(path, f"unknown file type {suffix!r}; use one of {known}")
@@ -104,7 +125,7 @@ def read_layer_file(
         frame = _read_zipped_shapefile(path)
     elif suffix == ".kml":
         _check_xml_is_safe(path)
-        frame = _kml_ids(_read_ogr(path, path, None))
+        frame = restore_kml_columns(_read_ogr(path, path, None), spec)
     else:
         frame = _read_ogr(path, path, source_layer)
     return _rename_columns(frame)
@@ -147,20 +168,6 @@ def _read_zipped_shapefile(path: Path) -> gpd.GeoDataFrame:
             "the Shapefile has no .prj, so its coordinate system is unknown; add the .prj file",
         )
     return _read_ogr(path, f"/vsizip/{path}/{shps[0]}", None)
-
-
-def _kml_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A placemark's <name> is its record id (as `pasture export` writes it).
-
-    GDAL's LIBKML driver also reads the XML ``id`` attribute of a placemark
-    into an ``id`` column ('plots.1' when GDAL wrote the file); that is an XML
-    detail, not our id, so the name wins.
-    """
-    name = next((c for c in frame.columns if c.lower() == "name"), None)
-    if name is None:
-        return frame
-    names = frame[name].where(frame[name].astype(str).str.strip() != "", None)
-    return frame.drop(columns=[c for c in ("id", name) if c in frame.columns]).assign(id=names)
 
 
 def _check_xml_is_safe(path: Path) -> None:
@@ -313,16 +320,18 @@ def import_layer(
     allow_overlap: bool = False,
     allow_outside_union: bool = False,
     source_layer: str | None = None,
+    mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Read a file and write its features into ``layer`` of the store, all or nothing."""
     spec = layer_named(layer)
     if spec.name == "census":
-        return import_census(store, path, user=user, mode=mode)
-    frame = read_layer_file(path, spec.name, source_layer=source_layer)
+        return import_census(store, path, user=user, mode=mode, mapping=mapping)
+    frame = read_layer_file(path, spec.name, source_layer=source_layer, mapping=mapping)
     report = ImportReport(spec.name, str(path))
     if repair:
         frame, report.repaired = repair_geometries(frame, spec)
+    frame = keep_stored_geometries(store, spec, frame)
     report.result = store.write(
         spec.name,
         frame,
@@ -336,6 +345,39 @@ def import_layer(
     return report
 
 
+def keep_stored_geometries(store: Store, spec: Layer, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a feature whose shape equals its stored record's the stored geometry itself.
+
+    GeoJSON (RFC 7946) turns outer rings counter-clockwise and a Shapefile clockwise,
+    and a Shapefile has no multi-part type for one part; the points are the same, but
+    the store compares geometries exactly (``store.values.is_unchanged``), so without
+    this a file exported and imported again would make a new version of every plot.
+    """
+    if "id" not in frame.columns or frame.empty:
+        return frame
+    ids = [str(i) for i in frame["id"].dropna().unique()]
+    stored = store.read(spec.name, ids=ids)
+    if stored.empty:
+        return frame
+    known = dict(zip(stored["id"].astype(str), stored.geometry, strict=True))
+    out = frame.copy()
+    column = out.columns.get_loc(out.geometry.name)
+    for i, (ident, geom) in enumerate(zip(out["id"], out.geometry, strict=True)):
+        old = known.get(str(ident))
+        if old is not None and geom is not None and _same_shape(old, geom):
+            out.iloc[i, column] = old
+    return out
+
+
+def _same_shape(old: Any, new: Any) -> bool:
+    """The same points in the same rings, whatever the orientation, start or multi-part wrapping."""
+    if old.geom_type == "Multi" + new.geom_type:
+        new = type(old)([new])
+    if old.geom_type != new.geom_type:
+        return False
+    return bool(shapely.normalize(old).equals_exact(shapely.normalize(new), 0.0))
+
+
 # ----------------------------------------------------------------------------- census CSV
 _CENSUS_KEYS = ("household_id", "union_id", "date")
 # "version" is accepted (a census exported by `pasture export` has it) and ignored:
@@ -343,7 +385,9 @@ _CENSUS_KEYS = ("household_id", "union_id", "date")
 _CENSUS_OPTIONAL = ("household_name", "settlement_id", "id", "source", "version")
 
 
-def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_census_csv(
+    path: str | Path, mapping: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a census CSV into (households, census) frames; raise InvalidInput on a bad file.
 
     Columns: ``household_id, household_name, union_id, date`` and one count
@@ -355,10 +399,21 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = Path(path)
     if not path.exists():
         raise NotFound(f"{path}: no such file")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
+    if path.suffix.lower() == ".xlsx":
+        raw = read_table_file(path).fillna("").astype(str)
+    else:
+        try:
+            # utf-8-sig: the byte-order mark our CSV exports carry for Excel is not a column name
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise _bad(path, f"not a readable UTF-8 CSV file: {exc}") from None
+    if mapping:
+        raw = apply_mapping(raw, mapping, layer_named("census"), str(path), extra=_CENSUS_OPTIONAL)
+    return census_frames(raw, path)
+
+
+def census_frames(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Text columns of a census (one row per household and date) as (households, census)."""
     raw.columns = [c.strip().lower() for c in raw.columns]
     problems = [
         Problem(f"required column {c!r} is missing", field=c)
@@ -402,17 +457,35 @@ def read_census_csv(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def import_census(
-    store: Store, path: str | Path, *, user: str, mode: WriteMode = "upsert"
+    store: Store,
+    path: str | Path,
+    *,
+    user: str,
+    mode: WriteMode = "upsert",
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    """Import a census CSV: its households and counts, in one transaction."""
-    households, census = read_census_csv(path)
+    """Import a census CSV or XLSX: its households and counts, in one transaction."""
+    households, census = read_census_csv(path, mapping)
+    return write_census(store, households, census, user=user, source=str(path), mode=mode)
+
+
+def write_census(
+    store: Store,
+    households: pd.DataFrame,
+    census: pd.DataFrame,
+    *,
+    user: str,
+    source: str,
+    mode: WriteMode = "upsert",
+) -> ImportReport:
+    """Write households and their census rows in one transaction (stored names kept)."""
     households = _keep_stored_households(store, households)
     results = store.write_many(
         [("households", households, "upsert"), ("census", census, mode)],
         user=user,
-        source=str(path),
+        source=source,
     )
-    return ImportReport("census", str(path), results[-1])
+    return ImportReport("census", source, results[-1])
 
 
 def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFrame:
@@ -441,8 +514,14 @@ def _keep_stored_households(store: Store, households: pd.DataFrame) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------------- export
-def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Path:
-    """Write a layer's records to a file whose suffix picks the format."""
+def write_layer_file(
+    frame: pd.DataFrame, path: str | Path, *, layer: str, lang: str | None = None
+) -> Path:
+    """Write a layer's records to a file whose suffix picks the format.
+
+    CSV and XLSX go through :mod:`pasture.io.tables` (geometry as WKT, values as
+    stored); ``lang`` titles their headers, which a later import would not know.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
@@ -450,34 +529,60 @@ def write_layer_file(frame: pd.DataFrame, path: str | Path, *, layer: str) -> Pa
         raise InvalidInput(str(path), [f"unknown export type {suffix!r}; use one of {known}"])
     path.parent.mkdir(parents=True, exist_ok=True)
     out = _for_export(frame, layer_named(layer))
-    if suffix == ".csv":
+    if suffix in (".csv", ".xlsx"):
         table = pd.DataFrame(out)
         if isinstance(out, gpd.GeoDataFrame):
             table["geometry"] = shapely.to_wkt(np.asarray(out.geometry), rounding_precision=-1)
-        table.to_csv(path, index=False)
+        sheet = Sheet(layer, table, layer_named(layer).fields)
+        path.write_bytes(table_bytes([sheet], suffix[1:], lang))  # type: ignore[arg-type]
     elif not isinstance(out, gpd.GeoDataFrame):
         raise InvalidInput(str(path), [f"{layer} have no geometry; export them as .csv"])
     elif suffix in (".geojson", ".json"):
-        pyogrio.write_dataframe(
-            out,
-            path,
-            driver="GeoJSON",
-            layer=layer,
-            RFC7946="YES",
-            WRITE_NAME="NO",
-            # full double precision, so that an export imported again changes nothing
-            COORDINATE_PRECISION=15,
-        )
+        _write_geojson(out, path, layer)
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(out, path, driver="GPKG", layer=layer)
     elif suffix == ".kml":
-        # the placemark <name> carries the record id; NameField is a dataset option of GDAL's KML driver
-        pyogrio.write_dataframe(
-            out, path, driver="KML", layer=layer, dataset_options={"NameField": "id"}
-        )
+        spec = layer_named(layer)
+        style_by = spec.union_field if spec.union_field in out.columns else None
+        write_kml(out, path, layer=layer, spec=spec, label=label_column(out), style_by=style_by)
     else:
         _write_zipped_shapefile(out.rename(columns=_SHAPEFILE_NAMES), path, layer)
     return path
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """RFC 7946 GeoJSON with every digit of each coordinate (Python's shortest exact repr).
+
+    GDAL's writer keeps 15 significant digits at most, so 43.349999999999994 came back
+    as 43.35 and an export imported again changed every geometry a little.
+    """
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    features = []
+    for row, geom in zip(records, frame.geometry, strict=True):
+        if geom is not None:
+            # RFC 7946 §3.1.6: outer rings counter-clockwise, holes clockwise
+            geom = shapely.orient_polygons(geom, exterior_cw=False)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {k: _json_value(v) for k, v in row.items()},
+                "geometry": None if geom is None else shapely.geometry.mapping(geom),
+            }
+        )
+    doc = {"type": "FeatureCollection", "name": layer, "features": features}
+    path.write_text(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
 
 
 def _for_export(frame: pd.DataFrame, spec: Layer) -> pd.DataFrame:
@@ -497,7 +602,7 @@ def _write_zipped_shapefile(frame: gpd.GeoDataFrame, path: Path, layer: str) -> 
                 archive.write(part, part.name)
 
 
-def export_layer(store: Store, layer: str, path: str | Path) -> Path:
-    """Export one layer of the store to a file (format from the suffix)."""
+def export_layer(store: Store, layer: str, path: str | Path, *, lang: str | None = None) -> Path:
+    """Export one layer of the store to a file (format from the suffix; ``lang``: table headers)."""
     spec = layer_named(layer)
-    return write_layer_file(store.read(spec.name), path, layer=spec.name)
+    return write_layer_file(store.read(spec.name), path, layer=spec.name, lang=lang)

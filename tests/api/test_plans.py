@@ -85,6 +85,13 @@ def test_assignments_are_scoped_and_exported(plan_client: TestClient) -> None:
     )
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None and sheet.max_row == 5
+    # ?lang= titles the headers and the sheet; dates are date cells, not '2024-04-16 00:00:00'
+    kk = plan_client.get("/plans/plan-test/assignments?f=xlsx&lang=kk", headers=akimat)
+    book = openpyxl.load_workbook(io.BytesIO(kk.content))
+    page = book["Тағайындаулар"]
+    header = [c.value for c in page[1]]
+    assert "Басы" in header and "start" not in header
+    assert isinstance(page.cell(row=2, column=header.index("Басы") + 1).value, datetime)
     assert plan_client.get("/plans/nope/assignments", headers=akimat).status_code == 404
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import math
 import re
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
@@ -141,31 +143,40 @@ def test_plot_downloads_open_in_gdal_and_openpyxl(
         path = tmp_path / f"plots.{fmt}"
         path.write_bytes(r.content)
         frame = pyogrio.read_dataframe(path)
-        ids = set(frame["Name" if fmt == "kml" else "id"])
+        # KML: the label is the plot's name; GDAL reads the id of the ExtendedData as "id2"
+        ids = set(frame["id2" if fmt == "kml" else "id"])
         assert ids == expected, fmt
         assert frame.crs.to_epsg() == 4326
-    xlsx = app_client.get(f"/unions/{OWN_UNION}/plots.xlsx")
+    xlsx = app_client.get(f"/unions/{OWN_UNION}/plots.xlsx?lang=ru")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    rows = list(book["plots"].values)
-    assert rows[0][0] == "id" and {r[0] for r in rows[1:]} == expected
-    csv = pd.read_csv(io.StringIO(app_client.get(f"/unions/{OWN_UNION}/plots.csv").text))
-    assert set(csv["id"]) == expected
+    rows = list(book["Участки"].values)  # titles in the page's language
+    assert rows[0][0] == "Идентификатор" and {r[0] for r in rows[1:]} == expected
+    csv = _csv(app_client.get(f"/unions/{OWN_UNION}/plots.csv?lang=en"))
+    assert set(csv["Id"]) == expected
 
 
 def test_calendar_downloads_merge_weeks(app_client: TestClient, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     session_cookie(app_client, OWN_UNION)
-    csv = pd.read_csv(io.StringIO(app_client.get(f"/unions/{OWN_UNION}/calendar.csv").text))
-    assert len(csv) and (csv["weeks"] >= 1).all()
-    assert csv["herd_id"].str.startswith(f"{OWN_UNION}-").all()
+    csv = _csv(app_client.get(f"/unions/{OWN_UNION}/calendar.csv?lang=en"))
+    assert len(csv) and (csv["Weeks"] >= 1).all()
+    assert csv["Herd id"].str.startswith(f"{OWN_UNION}-").all()
+    csv = csv.rename(columns={"Plot": "plot_id"})
     book = openpyxl.load_workbook(
-        io.BytesIO(app_client.get(f"/unions/{OWN_UNION}/calendar.xlsx").content)
+        io.BytesIO(app_client.get(f"/unions/{OWN_UNION}/calendar.xlsx?lang=en").content)
     )
-    assert book["calendar"].max_row == len(csv) + 1
+    assert book["Grazing calendar"].max_row == len(csv) + 1
+    assert isinstance(book["Grazing calendar"]["D2"].value, datetime)  # Start: a real date
     for fmt in ("kml", "geojson"):
         path = tmp_path / f"calendar.{fmt}"
         path.write_bytes(app_client.get(f"/unions/{OWN_UNION}/calendar.{fmt}").content)
         assert len(pyogrio.read_dataframe(path)) == int((csv["plot_id"].notna()).sum())
+
+
+def _csv(response: Any) -> pd.DataFrame:
+    """A CSV download: UTF-8 with a byte-order mark, for Excel."""
+    assert response.content.startswith("\ufeff".encode())
+    return pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
 
 
 def test_merge_calendar_joins_consecutive_weeks_on_one_plot() -> None:

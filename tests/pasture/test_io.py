@@ -510,7 +510,8 @@ BAD_FILES = [
     pytest.param(
         Bad(
             lambda p: write(p / "plots.csv", "id,okrug_id,seasons\nc1,ok-b,summer\n"),
-            r"unknown file type '\.csv'; use one of .*\.geojson",
+            # a table holds points (lon, lat) at most; plots need their shapes
+            r"plots need shapes; import them from GeoJSON, GeoPackage",
         ),
         id="csv-as-plots",
     ),
@@ -909,8 +910,12 @@ def test_export_reads_back_with_gdal(store: Store, tmp_path: Path, suffix: str) 
         back = pyogrio.read_dataframe(path)
         assert back.crs is not None and back.crs.to_epsg() == 4326, (layer, back.crs)
         assert len(back) == len(original), layer
-        ids = back["Name"] if suffix == ".kml" else back["id"]
+        # GDAL reads the ExtendedData id of a KML as "id2": "id" is the placemark's XML id
+        ids = back["id2"] if suffix == ".kml" else back["id"]
         assert list(ids) == list(original["id"]), layer
+        if suffix == ".kml":  # the label Google Earth shows is the record's name
+            label = "name" if "name" in original.columns else "name_en"
+            assert list(back["Name"]) == list(original[label]), layer
         assert_same_geometries(back.geometry, original.geometry)
 
 
@@ -950,7 +955,7 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns=["geometry", "version"]))
 
 
-@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".zip"])
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".zip", ".kml"])
 def test_exported_files_import_into_a_fresh_store(
     store: Store, tmp_path: Path, suffix: str
 ) -> None:
@@ -984,3 +989,46 @@ def test_exported_census_imports_into_a_fresh_store(store: Store, tmp_path: Path
         got, want = other.read("census"), store.read("census")
         columns = ["id", "household_id", "union_id", "date", *SPECIES]
         pd.testing.assert_frame_equal(got[columns], want[columns])
+
+
+def _content(path: Path) -> object:
+    """What a file says: the text of GeoJSON and KML; the records of binary formats,
+    whose bytes hold write times (GeoPackage) or archive dates (ZIP)."""
+    if path.suffix in (".geojson", ".kml"):
+        return path.read_text(encoding="utf-8")
+    frame = pd.DataFrame(pyogrio.read_dataframe(path).to_wkb(hex=True)).astype(object)
+    return frame.where(frame.notna(), None).to_dict("list")  # NaN != NaN; None == None
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".zip", ".kml"])
+def test_export_import_export_changes_nothing(store: Store, tmp_path: Path, suffix: str) -> None:
+    """Names, attributes and geometry survive; an unchanged file makes no new version."""
+    fill_every_layer(store)
+    first = {
+        layer: io.export_layer(store, layer, tmp_path / "1" / f"{layer}{suffix}")
+        for layer in GEOMETRY_LAYERS
+    }
+    before = snapshot(store)
+    for layer in GEOMETRY_LAYERS:
+        result = io.import_layer(store, layer, first[layer], user="t", mode="upsert").result
+        assert result is not None
+        assert (result.inserted, result.updated, result.deleted) == (0, 0, 0), layer
+    assert_unchanged(store, before)
+    for layer in GEOMETRY_LAYERS:
+        again = io.export_layer(store, layer, tmp_path / "2" / f"{layer}{suffix}")
+        assert _content(again) == _content(first[layer]), layer
+
+
+def test_kml_has_labels_styles_by_union_and_typed_data(store: Store, tmp_path: Path) -> None:
+    fill_every_layer(store)
+    path = io.export_layer(store, "plots", tmp_path / "plots.kml")
+    text = path.read_text(encoding="utf-8")
+    plots = store.read("plots")
+    for name in plots["name"]:
+        assert f"<name>{name}</name>" in text
+    unions = sorted(set(plots["union_id"].dropna()))
+    assert text.count("<Style id=") == len(unions) + plots["union_id"].isna().any()
+    assert '<SimpleField name="area_ha" type="double" />' in text
+    back = io.read_layer_file(path, "plots")
+    assert back["area_ha"].tolist() == plots["area_ha"].tolist()
+    assert back["name"].tolist() == plots["name"].tolist()

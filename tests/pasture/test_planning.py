@@ -477,6 +477,36 @@ def test_geojson_reads_back_with_plot_shapes(store: Store, demo_plan: str, tmp_p
     assert frame.geometry.iat[0].equals_exact(plots.geometry.iat[0], 1e-9)
 
 
+def test_kml_calendar_has_time_spans_styles_by_union_and_labels(
+    store: Store, demo_plan: str, tmp_path: Path
+) -> None:
+    path = export_plan(store, demo_plan, tmp_path / "plan.kml")
+    frame = pyogrio.read_dataframe(path)
+    placed = plan_frames(store, demo_plan).assignments
+    placed = placed[placed["plot_id"].notna()]
+    assert len(frame) == len(placed)
+    assert (frame["begin"].dt.date == pd.to_datetime(frame["start"]).dt.date).all()
+    assert (frame["end"].notna()).all()
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<Style id=") == placed["union_id"].nunique()
+    assert frame["Name"].iat[0].startswith(f"{frame['herd_id'].iat[0]}: {frame['plot_id'].iat[0]}")
+
+
+def test_xlsx_in_russian_has_titles_real_dates_and_whole_kilograms(
+    store: Store, tight_plan: str, tmp_path: Path
+) -> None:
+    path = export_plan(store, tight_plan, tmp_path / "plan.xlsx", lang="ru")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Назначения", "Дефициты", "План"]
+    header = [c.value for c in book["Дефициты"][1]]
+    assert "Дефицит, кг" in header and "deficit_kg" not in header
+    deficits = pd.read_excel(path, sheet_name="Дефициты")
+    assert pd.api.types.is_datetime64_any_dtype(deficits["Начало"])
+    values = deficits["Дефицит, кг"]
+    assert (values == values.round()).all() and (values >= 0).all()
+    assert book["Назначения"].freeze_panes == "A2"
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -505,8 +535,8 @@ def test_bad_parameters_are_clear_errors(store: Store, demo_plan: str, tmp_path:
         PlanningParams.model_validate({"forage_band": "median"})
     with pytest.raises(NotFound, match="upu-nowhere"):
         rotation_inputs(store, season_year=SEASON, planning=PlanningParams(unions=("upu-nowhere",)))
-    with pytest.raises(InvalidInput, match="unknown export format 'kml'"):
-        export_plan(store, demo_plan, tmp_path / "plan.kml")
+    with pytest.raises(InvalidInput, match="unknown export format 'dxf'"):
+        export_plan(store, demo_plan, tmp_path / "plan.dxf")
     with pytest.raises(InvalidInput, match=r"exact MILP would have \d{1,3}(,\d{3})+ herd x plot"):
         create_plan(store, season_year=SEASON, user="x", solver="milp")
     with pytest.raises(InvalidInput, match="utilisation: Input should be less than or equal to 1"):
