@@ -171,12 +171,6 @@ NUMBERS: tuple[Number, ...] = (
         "DEFAULT_UTILISATION (the same value)",
     ),
     Number(
-        "grazing_models.rotation",
-        "RotationParams.min_rest_days",
-        "days",
-        "one rest for every season when set; None: the per-season defaults below",
-    ),
-    Number(
         "grazing_models.rotation.model",
         "DEFAULT_MIN_REST_DAYS_BY_SEASON",
         "days per season",

@@ -269,7 +269,9 @@ def clear_http_cache() -> None:
     Without it a second run in the same process (a notebook, a worker) would see an asset
     that failed or was replaced as it was the first time. GDAL exposes this only in C
     (``VSICurlClearCache``); rasterio bundles its own libgdal, found among the loaded
-    libraries. Where it is not found (another platform) nothing is cleared.
+    libraries. Every loaded libgdal is cleared: pyogrio bundles another, and which of
+    the two sorts first depends on the install, not on which one read the asset. Where
+    none is found (another platform) nothing is cleared.
     """
     import ctypes
 
@@ -280,8 +282,8 @@ def clear_http_cache() -> None:
             libs = sorted({line.split()[-1] for line in maps if "libgdal" in line})
     except OSError:
         return
-    if libs:
-        ctypes.CDLL(libs[0]).VSICurlClearCache()
+    for lib in libs:
+        ctypes.CDLL(lib).VSICurlClearCache()
 
 
 class _ReadFailures(logging.Handler):
