@@ -8,6 +8,7 @@ migrations in ``migrations/postgis``; geometry columns are typed with SRID
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -95,17 +96,11 @@ class PostgisStore(Store):
         super().__init__(url, census_limits=census_limits)
         self.accounts = PostgisAccounts(self)
         _probe(url, connect_timeout_s)
-        # no check= callback: psycopg_pool sleeps 1 s, 2 s, 4 s... between failed checks,
-        # so after a server restart a pool of 8 dead connections outlives the timeout;
-        # _connection() checks on borrow and sweeps every idle connection at once instead
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            timeout=connect_timeout_s,
-            open=False,
-            kwargs=_connect_kwargs(connect_timeout_s, statement_timeout_s),
-        )
+        self._pool_size = pool_size
+        self._timeout_s = connect_timeout_s
+        self._conn_kwargs = _connect_kwargs(connect_timeout_s, statement_timeout_s)
+        self._pool_lock = threading.Lock()
+        self.pool = self._new_pool()
         try:
             self.pool.open(wait=True, timeout=connect_timeout_s)
         except PoolTimeout:
@@ -123,6 +118,19 @@ class PostgisStore(Store):
         self.pool.close()
 
     # ----------------------------------------------------------------- connections
+    def _new_pool(self) -> ConnectionPool:
+        # no check= callback: psycopg_pool sleeps 1 s, 2 s, 4 s... between failed checks,
+        # so after a server restart a pool of 8 dead connections outlives the timeout;
+        # _connection() checks on borrow and sweeps every idle connection at once instead
+        return ConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self._pool_size,
+            timeout=self._timeout_s,
+            open=False,
+            kwargs=self._conn_kwargs,
+        )
+
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection that answered a round trip just now (check on borrow).
@@ -132,17 +140,51 @@ class PostgisStore(Store):
         once and hands out a fresh connection, so the request that finds them pays one
         reconnect, not a back-off per dead connection.
         """
-        conn = self.pool.getconn()
+        pool, conn = self._borrow(self.pool)
         try:
             ConnectionPool.check_connection(conn)
         except psycopg.Error:
-            self.pool.putconn(conn)  # broken: the pool discards and replaces it
-            self.pool.check()
-            conn = self.pool.getconn()
+            pool.putconn(conn)  # broken: the pool discards and replaces it
+            pool.check()
+            pool, conn = self._borrow(pool)
         try:
             yield conn
         finally:
-            self.pool.putconn(conn)
+            pool.putconn(conn)
+
+    def _borrow(self, pool: ConnectionPool) -> tuple[ConnectionPool, psycopg.Connection[Any]]:
+        """A connection from ``pool``; after an outage, from a pool that is not backing off.
+
+        While the server refused connections the pool's reconnect attempts backed off
+        (1 s, 2 s, 4 s ... up to minutes), so once the server is back the pool could keep
+        answering "timeout" long after a plain connect would succeed. When the pool times
+        out and a direct connect works, the stuck pool is replaced by a fresh one.
+        """
+        try:
+            return pool, pool.getconn()
+        except PoolTimeout:
+            fresh = self._replace_stuck_pool(pool)
+            if fresh is None:
+                raise
+            return fresh, fresh.getconn()
+
+    def _replace_stuck_pool(self, stuck: ConnectionPool) -> ConnectionPool | None:
+        """A fresh pool if the server answers a direct connect; None while it does not."""
+        with self._pool_lock:
+            if self.pool is not stuck:  # another request replaced it already
+                return self.pool
+            try:
+                with psycopg.connect(self.url, **self._conn_kwargs):
+                    pass
+            except psycopg.Error:
+                return None
+            log.warning("the database answers again; replacing the pool that was backing off")
+            fresh = self._new_pool()
+            fresh.open(wait=False)
+            self.pool = fresh
+        # connections still borrowed from the old pool are closed when they come back
+        stuck.close(timeout=0)
+        return fresh
 
     def ping(self) -> None:
         """One round trip to the database; StoreUnavailable when it does not answer."""

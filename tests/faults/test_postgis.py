@@ -92,6 +92,24 @@ def test_refused_connections_are_503_and_readiness_degraded_then_recover(
     assert app.client.get("/collections/plots/items", headers=headers).status_code == 200
 
 
+def test_recovers_on_the_next_request_after_a_long_outage(make_pg_app: Any) -> None:
+    """After an outage long enough that the pool's reconnect back-off outgrew its
+    timeout (1 s, 2 s, 4 s ...), the first request once the server is back succeeds."""
+    app: PgApp = make_pg_app(db_connect_timeout_s=1.0)
+    headers = token(app.client)
+    store = app.client.app.state.store  # type: ignore[attr-defined]
+    app.allow_connections(False)
+    app.terminate_all()
+    for _ in range(60):  # until every slot failed thrice: the next try is 4 s or more away
+        assert_problem(app.client.get("/health"), 503)
+        if store.pool.get_stats().get("connections_errors", 0) >= 12:
+            break
+    assert store.pool.get_stats().get("connections_errors", 0) >= 12
+    app.allow_connections(True)
+    assert app.client.get("/collections/plots/items", headers=headers).status_code == 200
+    assert app.client.get("/health").json()["status"] == "ready"
+
+
 def test_a_dropped_database_is_503_not_500(make_pg_app: Any) -> None:
     app: PgApp = make_pg_app(db_connect_timeout_s=1.0)
     headers = token(app.client)
