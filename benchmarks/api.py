@@ -160,7 +160,7 @@ def main() -> None:
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     sys.modules.pop("api", None)
     import pasture
-    from api.users import create_demo_users
+    from pasture_api.users import create_demo_users
 
     tmp = Path(tempfile.mkdtemp(prefix="jailym-bench-"))
     store_path = args.store
@@ -184,7 +184,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "api.main:create_app",
+            "pasture_api.main:create_app",
             "--host",
             "127.0.0.1",
             "--port",

@@ -74,8 +74,8 @@ ROUTES = (
 
 def build_demo(folder: Path) -> Path:
     import pasture
-    from api.users import create_demo_users
     from pasture.demo import build_demo as build
+    from pasture_api.users import create_demo_users
 
     path = folder / "demo.gpkg"
     with pasture.open_store(path) as store:
@@ -87,7 +87,7 @@ def build_demo(folder: Path) -> Path:
 
 def copy_to_postgis(gpkg: Path, admin: str) -> tuple[str, str]:
     import pasture
-    from api.users import create_demo_users
+    from pasture_api.users import create_demo_users
 
     db = f"pasture_load_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -158,7 +158,7 @@ def serve(store: str, workers: int, seconds: float, clients: int, name: str) -> 
         sys.executable,
         "-m",
         "uvicorn",
-        "api.main:app_from_environment",
+        "pasture_api.main:app_from_environment",
         "--factory",
         "--workers",
         str(workers),

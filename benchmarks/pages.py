@@ -23,8 +23,8 @@ from _chromium import ARGS, CHROMIUM  # benchmarks/ is on sys.path when run as a
 
 SERVER = """
 import sys, uvicorn
-from api.main import create_app
-from api.settings import Settings
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
 uvicorn.run(create_app(Settings(_env_file=None, store=sys.argv[1], basemap_url="")),
             host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
@@ -33,10 +33,10 @@ uvicorn.run(create_app(Settings(_env_file=None, store=sys.argv[1], basemap_url="
 def build_store(folder: Path) -> Path:
     """The demo district with NDVI, capacity/load/trends, a plan and the demo accounts."""
     import pasture
-    from api.users import create_demo_users
     from pasture.demo import build_demo, build_demo_ndvi
     from pasture.planning import run_demo_plan
     from pasture.science import run_demo_science
+    from pasture_api.users import create_demo_users
 
     path = folder / "demo.gpkg"
     with pasture.open_store(path) as store:

@@ -136,7 +136,9 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     out.print(f"management plans (Art. 13): {len(management)} okrug drafts, e.g. {management[0]}")
     if not no_serve:
         if not DEMO_SERVER:
-            raise click.UsageError("serving needs the web API (api package); use --no-serve")
+            raise click.UsageError(
+                "serving needs the web API (pasture_api package); use --no-serve"
+            )
         out.print(f"serving {target} on http://127.0.0.1:8000 (Ctrl+C to stop)")
         DEMO_SERVER[0](str(target))
 

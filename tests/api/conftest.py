@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.settings import Settings
-from api.users import create_demo_users
 from pasture.store.gpkg import default_accounts_path
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
+from pasture_api.users import create_demo_users
 
 PASSWORD = "demo"
 OWN_UNION = "upu-akshi"

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
+from pasture_api.main import create_app
 
 from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
 

@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.users import (
+from pasture.store.gpkg import default_accounts_path
+from pasture_api.main import create_app
+from pasture_api.users import (
     Role,
     add_user,
     delete_user,
@@ -27,7 +28,6 @@ from api.users import (
     set_password,
     set_role,
 )
-from pasture.store.gpkg import default_accounts_path
 
 from .conftest import OWN_UNION, auth, login, make_settings
 
@@ -209,7 +209,7 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES ('users', '
 def _cli(*args: str) -> Any:
     from click.testing import CliRunner
 
-    from api.cli import command
+    from pasture_api.cli import command
 
     return CliRunner().invoke(command(), ["users", *args])
 

@@ -8,8 +8,8 @@ import pandas as pd
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
 from pasture.model import SPECIES
+from pasture_api.main import create_app
 
 from .conftest import auth, login, make_settings
 

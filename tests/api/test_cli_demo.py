@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import pasture
-from api.cli import command
-from api.users import authenticate
+from pasture_api.cli import command
+from pasture_api.users import authenticate
 
 
 def test_demo_creates_the_demo_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import pasture
-from api.cli import serve, users
-from api.main import ConfigurationError, create_app
-from api.users import get_account
 from pasture.errors import StoreUnavailable
+from pasture_api.cli import serve, users
+from pasture_api.main import ConfigurationError, create_app
+from pasture_api.users import get_account
 
 from .conftest import OWN_UNION, auth, login, make_settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from pasture_api.main import create_app
 
 from .conftest import auth, login, make_settings
 

@@ -10,9 +10,9 @@ import shapely
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.ogc import CONFORMANCE, CRS84
-from api.schemas import (
+from pasture_api.main import create_app
+from pasture_api.ogc import CONFORMANCE, CRS84
+from pasture_api.schemas import (
     Collection,
     Collections,
     Conformance,

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
-from api.openapi import SCHEMA_31_ONLY, convert_schema, openapi_30
+from pasture_api.openapi import SCHEMA_31_ONLY, convert_schema, openapi_30
 
 #: Keywords that give a nullable schema a type it is nullable *of*.
 _TYPED = ("type", "$ref", "allOf", "anyOf", "oneOf")

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import pasture
-from api.cli import command
-from api.main import create_app
+from pasture_api.cli import command
+from pasture_api.main import create_app
 
 from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
 

@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-from api.auth import Principal
-from api.ogc import COLLECTIONS, CONFORMANCE, REL_QUERYABLES, REL_SCHEMA
-from api.queryables import field_schema, queryables_doc, schema_doc
-from api.scope import hidden_fields
-from api.users import Role
 from pasture.model import SPECIES, layer
+from pasture_api.auth import Principal
+from pasture_api.ogc import COLLECTIONS, CONFORMANCE, REL_QUERYABLES, REL_SCHEMA
+from pasture_api.queryables import field_schema, queryables_doc, schema_doc
+from pasture_api.scope import hidden_fields
+from pasture_api.users import Role
 
 from .conftest import auth
 

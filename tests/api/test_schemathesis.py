@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 
 import pasture
-from api.main import create_app
+from pasture_api.main import create_app
 
 from .conftest import auth, login, make_settings
 
@@ -38,7 +38,7 @@ def own_client(request: pytest.FixtureRequest, writable_gpkg: Path) -> Iterator[
         url = request.getfixturevalue("postgis_url")
         with pasture.open_store(writable_gpkg) as source, pasture.open_store(url) as target:
             target.load_copy(source)
-            from api.users import create_demo_users
+            from pasture_api.users import create_demo_users
 
             create_demo_users(target, "demo")
     with TestClient(create_app(make_settings(url))) as c:

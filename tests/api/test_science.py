@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.users import create_demo_users
 from grazing_models.rotation import RotationParams
 from pasture import science as pasture_science
 from pasture.planning import PlanningParams, approve_plan, create_plan
+from pasture_api.main import create_app
+from pasture_api.users import create_demo_users
 
 from .conftest import OWN_UNION, PASSWORD, USERS, auth, login, make_settings
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 
-from api.settings import Settings
+from pasture_api.settings import Settings
 from tests.api.conftest import api_gpkg, copy_store  # noqa: F401 - the fixture by name
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

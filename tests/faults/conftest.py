@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 
 import pasture
-from api.main import create_app
-from api.users import Role, add_user
+from pasture_api.main import create_app
+from pasture_api.users import Role, add_user
 from tests.api.conftest import make_settings
 
 PASSWORD = "fault-password"

@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 #: Top-level packages that must stay out of a process that only imports grazing_models.
-FORBIDDEN = ("pasture", "api", "geopandas", "rasterio", "fastapi")
+FORBIDDEN = ("pasture", "pasture_api", "geopandas", "rasterio", "fastapi")
 
 _PROBE = textwrap.dedent(
     """

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
 from pasture.store import Store
+from pasture_api.main import create_app
 from tests.api.conftest import (  # noqa: F401 - fixtures used by name
     PASSWORD,
     api_gpkg,
@@ -87,7 +87,7 @@ def hostile(
         pg = request.getfixturevalue("postgis_url_module")
         with pasture.open_store(url) as source, pasture.open_store(pg) as target:
             target.load_copy(source)
-            from api.users import create_demo_users
+            from pasture_api.users import create_demo_users
 
             create_demo_users(target, PASSWORD)
         url = pg

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import pasture
-from api.main import create_app
-from api.users import revoke
 from pasture.errors import NotFound
+from pasture_api.main import create_app
+from pasture_api.users import revoke
 from tests.api.conftest import make_settings
 
 from .conftest import Hostile

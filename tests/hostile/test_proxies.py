@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.main import create_app
-from api.middleware import TrustedProxies
+from pasture_api.main import create_app
+from pasture_api.middleware import TrustedProxies
 from tests.api.conftest import make_settings
 
 

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.settings import Settings
-from api.users import create_demo_users
 from pasture.store.gpkg import default_accounts_path
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
+from pasture_api.users import create_demo_users
 
 PASSWORD = "demo"
 
@@ -63,8 +63,8 @@ def token(client: TestClient, username: str) -> dict[str, str]:
 
 _SERVER = """
 import sys, uvicorn
-from api.main import create_app
-from api.settings import Settings
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
 app = create_app(Settings(_env_file=None, store=sys.argv[1], basemap_url=""))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """

@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Run in the fresh venv: import the INSTALLED package, build nothing, one API request.
 CHECK = """
 import sys, pathlib
-import api, pasture, grazing_models
+import pasture_api, pasture, grazing_models
 from fastapi.testclient import TestClient
-from api.main import create_app
-from api.settings import Settings
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
 venv = pathlib.Path(sys.prefix).resolve()
-for module in (api, pasture, grazing_models):
+for module in (pasture_api, pasture, grazing_models):
     assert pathlib.Path(module.__file__).resolve().is_relative_to(venv), module.__file__
 with TestClient(create_app(Settings(_env_file=None, store="demo/enbekshikazakh.gpkg"))) as c:
     token = c.post("/auth/token", data={"username": "akimat", "password": "demo"}).json()
@@ -39,7 +39,7 @@ with TestClient(create_app(Settings(_env_file=None, store="demo/enbekshikazakh.g
     assert plots.status_code == 200, plots.text
     page = c.get("/?lang=kk", headers={"Accept": "text/html"})
     assert page.status_code == 200, page.text[:300]
-    print("matched", plots.json()["numberMatched"], "from", pathlib.Path(api.__file__).parent)
+    print("matched", plots.json()["numberMatched"], "from", pathlib.Path(pasture_api.__file__).parent)
 """
 
 

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
-from api.settings import Settings
-from api.users import create_demo_users
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
+from pasture_api.users import create_demo_users
 
 PASSWORD = "demo"
 OWN_UNION = "upu-akshi"
@@ -78,8 +78,8 @@ def _free_port() -> int:
 
 _SERVER = """
 import sys, uvicorn
-from api.main import create_app
-from api.settings import Settings
+from pasture_api.main import create_app
+from pasture_api.settings import Settings
 app = create_app(Settings(_env_file=None, store=sys.argv[1], basemap_url=""))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
+from pasture_api.main import create_app
 
 from .conftest import FOREIGN_UNION, OWN_UNION, session_cookie, settings
 
@@ -55,7 +55,9 @@ def test_census_edit_history_and_restore(client: TestClient) -> None:
         data={"record": rid, "version": str(before["version"]), **counts, "sheep": "1"},
         headers={"accept": "text/html"},
     )
-    assert stale.status_code == 412  # the API's status for a version conflict (api/errors.py)
+    assert (
+        stale.status_code == 412
+    )  # the API's status for a version conflict (pasture_api/errors.py)
     bad = client.post(
         f"/unions/{OWN_UNION}/census",
         data={"record": rid, "version": str(after["version"]), **counts, "sheep": "-3"},

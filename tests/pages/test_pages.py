@@ -16,8 +16,8 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 import pasture
-from api.pages import merge_calendar
 from pasture.i18n import catalogue_path
+from pasture_api.pages import merge_calendar
 
 from .conftest import FOREIGN_UNION, OWN_UNION, session_cookie
 
@@ -228,7 +228,7 @@ def test_ndvi_tiles_are_cacheable_pngs(app_client: TestClient, pages_gpkg: Path)
 
 
 def test_every_page_literal_is_in_the_catalogues() -> None:
-    api = Path(__file__).resolve().parents[2] / "api"
+    api = Path(__file__).resolve().parents[2] / "pasture_api"
     files = [*sorted((api / "pages").glob("*.py")), *sorted((api / "templates").glob("*.html"))]
     source = "\n".join(f.read_text() for f in files)
     used = {a or b for a, b in re.findall(r"""\bt\(\s*(?:"([^"]+)"|'([^']+)')\s*\)""", source)}

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
-from api.main import create_app
 from grazing_models.rotation import RotationParams
 from pasture.planning import DEFAULT_MIGRATION_KM, PlanningParams
+from pasture_api.main import create_app
 
 from .conftest import OWN_UNION, session_cookie, settings
 

@@ -1,4 +1,4 @@
-"""Fast GeoJSON FeatureCollections: the bytes of :func:`api.web.feature_collection_json`, sooner.
+"""Fast GeoJSON FeatureCollections: the bytes of :func:`pasture_api.web.feature_collection_json`, sooner.
 
 Columns are turned into JSON-ready Python lists once each (numpy ``tolist``
 rather than a conversion per value), geometries are written by GEOS in one

@@ -30,7 +30,7 @@ __all__ = [
     "problem_response",
 ]
 
-log = logging.getLogger("api")
+log = logging.getLogger("pasture_api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 

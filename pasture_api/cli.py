@@ -1,7 +1,7 @@
 """The ``pasture`` command as installed: pasture's commands plus ``serve`` and ``users``.
 
 The composition root adds the web commands to :data:`pasture.cli.main`, so
-that ``pasture`` (the package) never imports ``api``. ``pasture demo`` finds
+that ``pasture`` (the package) never imports ``pasture_api``. ``pasture demo`` finds
 the demo accounts and the server through the hooks registered here.
 """
 
@@ -55,7 +55,7 @@ def serve(store_url: str, host: str, port: int, workers: int = 1) -> None:
         return
     os.environ["PASTURE_STORE"] = store_url  # each worker process builds its app from it
     uvicorn.run(
-        "api.main:app_from_environment",
+        "pasture_api.main:app_from_environment",
         factory=True,
         workers=workers,
         host=host,

@@ -28,7 +28,7 @@ __all__ = ["STATIC_DOCS", "document", "install_docs_assets", "service_router"]
 
 #: Where the Swagger UI and ReDoc assets are served.
 STATIC_DOCS = "/static/docs/"
-log = logging.getLogger("api")
+log = logging.getLogger("pasture_api")
 _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 #: Swagger UI options: no badge from the public validator (an external host)
 _SWAGGER_PARAMETERS = {"validatorUrl": None, "deepLinking": True}

@@ -31,7 +31,7 @@ status for browsers (:func:`install_page_errors`).
 Layout: :mod:`.session` (cookie, sign-in/out, language, errors for browsers),
 :mod:`.layout` (the Jinja2 environment and the context every page shares),
 :mod:`.routes` (the pages), :mod:`.downloads` (the files) and :mod:`.data`
-(what they read); the templates are ``api/templates/*.html``, autoescaped.
+(what they read); the templates are ``pasture_api/templates/*.html``, autoescaped.
 
 Scope is the API's (:mod:`api.scope`): a union's account sees only its own union page (another
 union's answers 404, as if it did not exist), and its rotation map and chart

@@ -38,7 +38,7 @@ __all__ = [
     "openapi_30",
 ]
 
-log = logging.getLogger("api")
+log = logging.getLogger("pasture_api")
 
 #: The smallest secret that may sign tokens of a production store.
 MIN_SECRET_CHARS = 32
@@ -163,5 +163,5 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """The app with every setting from PASTURE_* variables: the factory each server
-    process calls (``uvicorn api.main:app_from_environment --factory --workers N``)."""
+    process calls (``uvicorn pasture_api.main:app_from_environment --factory --workers N``)."""
     return create_app(Settings())
