@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from grazing_models.biomass import yield_cha_to_kg_dm_ha
 from grazing_models.capacity import DEFAULT_UTILISATION
@@ -126,7 +126,7 @@ def _imports(store: Store, tmp_path: Path) -> None:
     )
 
 
-def _inset(store: Store, plot_id: str) -> box:
+def _inset(store: Store, plot_id: str) -> Polygon:
     x0, y0, x1, y1 = store.get("plots", plot_id).geometry.bounds
     return box(x0 + 0.001, y0 + 0.001, x1 - 0.001, y1 - 0.001)
 
