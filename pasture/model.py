@@ -313,6 +313,19 @@ SCENES = Table(
         Field("bounds_wgs84", J, True),
         Field("registered_at", DT, True),
         Field("registered_by", T, True),
+        # provenance of a composite fetched from a STAC catalogue (`pasture ndvi fetch`),
+        # read from the file's tags; empty for scenes registered from other files
+        Field("catalog", T, description="STAC API the composite was fetched from"),
+        Field("collection", T, description="STAC collection of the items"),
+        Field("items", J, description="ids of the STAC items composited into the scene"),
+        Field(
+            "cloud_share",
+            R,
+            description="share of observations with data masked as cloud, shadow or snow",
+            precision=4,
+        ),
+        Field("period_start", D, description="first day of the composite's period"),
+        Field("period_end", D, description="last day of the composite's period"),
     ),
     ("id",),
 )

@@ -24,6 +24,7 @@ from .openapi import openapi_30
 from .pages import STATIC_LEAFLET, install_page_errors, pages_router
 from .plans import plans_router
 from .records import records_router
+from .scenes import scenes_router
 from .schemas import ProblemDetails
 from .science import science_router
 from .service import install_docs_assets, service_router
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(plans_router(responses=PROBLEMS))
     app.include_router(management_router(responses=PROBLEMS))
     app.include_router(science_router(responses=PROBLEMS))
+    app.include_router(scenes_router(responses=PROBLEMS))
     app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
     app.include_router(pages_router())

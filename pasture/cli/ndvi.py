@@ -37,16 +37,37 @@ def ndvi_add(files: tuple[Path, ...], store_url: str, user: str | None) -> None:
 @ndvi.command("list")
 @store_option
 def ndvi_list(store_url: str) -> None:
-    """List the catalogue: date, sensor, grid and file of every scene."""
+    """List the catalogue: date, sensor, grid and file of every scene.
+
+    A composite fetched from a STAC catalogue also shows its provenance: how many
+    items went into it and the share of observations masked as cloud, shadow or snow
+    (the catalogue, collection, item ids and period: ``GET /ndvi/scenes``).
+    """
     from ..ndvi import list_scenes
 
     with open_url(store_url) as store:
         scenes = list_scenes(store)
-    table = Table("date", "sensor", "size", "crs", "file", title=f"{len(scenes)} NDVI scene(s)")
+    table = Table(title=f"{len(scenes)} NDVI scene(s)")
+    for name in ("date", "sensor", "size", "crs", "file", "items", "masked"):
+        # in a narrow terminal the file name folds, never the date or the figures
+        table.add_column(name, no_wrap=name != "file", overflow="fold")
     for row in scenes.itertuples(index=False):
         size = f"{row.width}×{row.height}"
-        table.add_row(row.date.strftime("%Y-%m-%d"), row.sensor, size, row.crs, Path(row.path).name)
+        table.add_row(
+            row.date.strftime("%Y-%m-%d"), row.sensor, size, row.crs, Path(row.path).name,
+            *_provenance_cells(row),
+        )  # fmt: skip
     out.print(table)
+
+
+def _provenance_cells(row: Any) -> tuple[str, str]:
+    """Items and masked share (cloud, shadow, snow) of a fetched composite; "" for others."""
+    items = getattr(row, "items", None)
+    share = getattr(row, "cloud_share", None)
+    return (
+        "" if items is None or not len(items) else str(len(items)),
+        "" if share is None or share != share else f"{share:.1%}",  # NaN: no data
+    )
 
 
 @ndvi.command("zonal")

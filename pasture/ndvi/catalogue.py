@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,14 @@ from .readers import open_ndvi
 from .scene_check import SceneInfo, check_scene
 from .scene_stack import catalogue_stack, fits_catalogue_stack
 
-__all__ = ["compute_ndvi_stats", "list_scenes", "open_scenes", "register_scenes", "scene_rows"]
+__all__ = [
+    "compute_ndvi_stats",
+    "fetch_provenance",
+    "list_scenes",
+    "open_scenes",
+    "register_scenes",
+    "scene_rows",
+]
 
 
 def scene_rows(info: SceneInfo, *, user: str, at: datetime) -> list[dict[str, Any]]:
@@ -55,9 +62,36 @@ def scene_rows(info: SceneInfo, *, user: str, at: datetime) -> list[dict[str, An
             "bounds_wgs84": list(info.bounds_wgs84),
             "registered_at": at,
             "registered_by": user,
+            **fetch_provenance(info.path),
         }
         for band, day in enumerate(dates, start=1)
     ]
+
+
+def fetch_provenance(path: str | Path) -> dict[str, Any]:
+    """The STAC provenance `pasture ndvi fetch` tags a composite with, as catalogue fields.
+
+    Read from the file itself, so a composite registered again (``pasture ndvi add``)
+    keeps it; a file without the tags gives empty fields.
+    """
+    import rasterio
+
+    with rasterio.open(path) as src:
+        tags = src.tags()
+    share = tags.get("CLOUD_SHARE")
+    items = tags.get("ITEMS")
+    return {
+        "catalog": tags.get("CATALOG"),
+        "collection": tags.get("COLLECTION"),
+        "items": json.loads(items) if items else None,
+        "cloud_share": float(share) if share not in (None, "", "nan") else None,
+        "period_start": _day(tags.get("PERIOD_START")),
+        "period_end": _day(tags.get("PERIOD_END")),
+    }
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def register_scenes(

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 import pasture
 from pasture.cli import EXIT_OK, main
+from pasture.cli import common as cli_common
 from pasture.errors import InvalidInput, NotFound
 from pasture.ndvi.catalogue import list_scenes
 from pasture.ndvi.composite import Period, max_value_composite, period_of, periods_between
@@ -115,6 +116,7 @@ def test_composites_equal_the_reference_and_a_rerun_fetches_nothing(
     assert server.range_requests > 0
     assert server.searches == 3  # P1's two items come on two pages, by the "next" link
     assert not any(name.startswith(written[P0][0].item_id) for name in server.asset_requests)
+    shares = {}
     for period in (P1, P2):
         with rasterio.open(composite_path(out, SOURCES[source], period)) as cog:
             got, tags = cog.read(1), cog.tags()
@@ -124,6 +126,7 @@ def test_composites_equal_the_reference_and_a_rerun_fetches_nothing(
         np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
         assert np.isnan(want).sum() < want.size  # the check compares values, not only NaN
         assert float(tags["CLOUD_SHARE"]) == pytest.approx(share, abs=1e-6)
+        shares[period] = share
         assert json.loads(tags["ITEMS"]) == [s.item_id for s in written[period]]
         assert (tags["PERIOD_START"], tags["PERIOD_END"], tags["CATALOG"]) == (
             period.start.isoformat(), period.end.isoformat(), server.url,
@@ -133,6 +136,12 @@ def test_composites_equal_the_reference_and_a_rerun_fetches_nothing(
     assert list(catalogue["path"]) == [str(p.resolve()) for p in report.fetched]
     sensor = {"sentinel-2-l2a": "Sentinel-2", "landsat-c2-l2": "Landsat"}
     assert set(catalogue["sensor"]) == {sensor.get(source, "MODIS MOD13Q1")}
+    # the provenance is in the store's catalogue too, not only in the files' tags
+    for period, row in zip((P1, P2), catalogue.itertuples(index=False), strict=True):
+        assert list(row.items) == [s.item_id for s in written[period]]
+        assert row.cloud_share == pytest.approx(shares[period], abs=1e-6)
+        assert (row.catalog, row.collection) == (server.url, SOURCES[source].collection)
+        assert (row.period_start.date(), row.period_end.date()) == (period.start, period.end)
 
     server.reset_counts()
     again = fetch_ndvi(
@@ -232,7 +241,7 @@ def test_periods_without_scenes_or_not_over_are_not_written(
 
 
 def test_the_cli_fetches_on_a_dask_cluster_and_then_nothing(
-    tmp_path: Path, server: StacServer
+    tmp_path: Path, server: StacServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import distributed  # a dependency of the project: never skipped
 
@@ -254,8 +263,14 @@ def test_the_cli_fetches_on_a_dask_cluster_and_then_nothing(
     cog = composite_path(tmp_path / "ndvi", SOURCES["landsat-c2-l2"], P1)
     with rasterio.open(cog) as src:
         got = src.read(1)
-        want, _ = _reference("landsat-c2-l2", written[P1], src.transform, got.shape)
+        want, share = _reference("landsat-c2-l2", written[P1], src.transform, got.shape)
     np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
+    monkeypatch.setattr(cli_common.out, "width", 200)  # a wide terminal: one line per scene
+    listed = CliRunner().invoke(main, ["ndvi", "list", "--store", str(path)])
+    assert listed.exit_code == EXIT_OK, listed.output
+    row = next(line for line in listed.output.splitlines() if P1.start.isoformat() in line)
+    cells = [c.strip() for c in row.split("│")]
+    assert str(len(written[P1])) in cells and f"{share:.1%}" in cells, listed.output
     second = CliRunner().invoke(main, args)
     assert second.exit_code == EXIT_OK, second.output
     assert "0 period(s) fetched" in second.output and "1 already stored" in second.output
