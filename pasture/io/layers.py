@@ -331,7 +331,8 @@ def import_layer(
     report = ImportReport(spec.name, str(path))
     if repair:
         frame, report.repaired = repair_geometries(frame, spec)
-    frame = keep_stored_geometries(store, spec, frame)
+    if isinstance(frame, gpd.GeoDataFrame):  # households come from a table without shapes
+        frame = keep_stored_geometries(store, spec, frame)
     report.result = store.write(
         spec.name,
         frame,

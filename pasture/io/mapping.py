@@ -8,7 +8,8 @@ layer (or ``id``, ``lon``, ``lat``) and its column must be in the file, and ever
 problem is named at once.
 
 CSV and XLSX registers of point layers give their points in ``lon`` and ``lat``
-columns (degrees, EPSG:4326).
+columns (degrees, EPSG:4326); a ``geometry`` column of WKT (what an export to CSV or
+XLSX writes) gives any layer its shapes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from ..errors import InvalidInput, NotFound, Problem
 from ..model import Layer
@@ -25,7 +27,7 @@ from ..model import Layer
 __all__ = ["apply_mapping", "parse_mapping", "read_mapping_file", "read_table_file", "table_points"]
 
 #: Names a mapping may give besides the layer's fields: the id and the coordinates of a point.
-_EXTRA_TARGETS = ("id", "lon", "lat")
+_EXTRA_TARGETS = ("id", "lon", "lat", "geometry")
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -128,15 +130,26 @@ def read_table_file(path: Path) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
 
 
-def table_points(frame: pd.DataFrame, spec: Layer, source: str) -> gpd.GeoDataFrame:
-    """Points of a register from its ``lon`` and ``lat`` columns; every bad cell named by row."""
+def table_points(frame: pd.DataFrame, spec: Layer, source: str) -> pd.DataFrame:
+    """The records of a CSV or XLSX table, with their shapes; every bad cell named by row.
+
+    Shapes come from a ``geometry`` column of WKT (what ``pasture export LAYER -o
+    FILE.csv|.xlsx`` writes, so an export imports again), else, for point layers,
+    from ``lon`` and ``lat`` (degrees). A layer without geometry (households) is
+    returned as a plain table.
+    """
+    if spec.geometry_type is None:
+        return frame
+    if "geometry" in frame.columns:
+        return _wkt_shapes(frame, source)
     if spec.geometry_type != "POINT":
         raise InvalidInput(
             source,
             [
                 Problem(
                     f"{spec.name} need shapes; import them from GeoJSON, GeoPackage, "
-                    "a zipped Shapefile or KML (a table gives only points)"
+                    "a zipped Shapefile or KML, or give a 'geometry' column of WKT "
+                    "(a table's lon and lat give only points)"
                 )
             ],
         )
@@ -171,3 +184,28 @@ def table_points(frame: pd.DataFrame, spec: Layer, source: str) -> gpd.GeoDataFr
         raise InvalidInput(source, problems)
     points = gpd.points_from_xy(numbers["lon"], numbers["lat"])
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=points, crs=4326)
+
+
+def _wkt_shapes(frame: pd.DataFrame, source: str) -> gpd.GeoDataFrame:
+    """Shapes from the ``geometry`` column's WKT (lon/lat degrees); every bad cell named."""
+    shapes = []
+    problems = []
+    for row, text in enumerate(frame["geometry"]):
+        try:
+            shapes.append(shapely.from_wkt(str(text).strip()) if _present(text) else None)
+        except shapely.errors.GEOSException:
+            shapes.append(None)
+            problems.append(
+                Problem(
+                    f"{str(text)[:40]!r} is not WKT (e.g. 'POINT (77.7 43.4)')",
+                    feature=f"row {row + 2}",
+                    field="geometry",
+                )
+            )
+    if problems:
+        raise InvalidInput(source, problems)
+    return gpd.GeoDataFrame(frame.drop(columns=["geometry"]), geometry=shapes, crs=4326)
+
+
+def _present(value: object) -> bool:
+    return not (value is None or (isinstance(value, float) and pd.isna(value)) or value == "")
