@@ -233,7 +233,8 @@ def import_(
     """Import LAYER from FILE (GeoJSON, GeoPackage, zipped Shapefile, KML; CSV or XLSX).
 
     A CSV or XLSX register of points (water points, settlements, herds) gives them in
-    lon and lat columns; the census is read from CSV or XLSX.
+    lon and lat columns, or any layer its shapes in a geometry column of WKT (as an
+    export to CSV or XLSX writes them); households and the census are read from CSV or XLSX.
     """
     from ..io import import_layer
     from ..io.mapping import parse_mapping, read_mapping_file
