@@ -14,9 +14,16 @@ from pasture.disclosure import DisclosureRules, protected_totals
 from pasture.errors import NotFound
 from pasture.i18n import Translator
 from pasture.model import SEASONS, SPECIES
+from pasture.model import layer as layer_named
 from pasture.store import Store
 
-from ..scope import disclosure_rules, sees_all_unions, union_scope, visible_plots
+from ..scope import (
+    disclosure_rules,
+    sees_all_unions,
+    sees_households,
+    union_scope,
+    visible_plots,
+)
 from ..tiles import scene_for_day
 from .data import chosen_plan, day, herd_names, merge_calendar, scoped_assignments, union_row
 from .layout import MapParts, PageContext, render_page
@@ -271,7 +278,9 @@ def union_page(
         **_map_options(ctx.request),
     )
     content = _union_content(ctx, union_id, own, plan)
-    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census")
+    # the census form and its history show households' own counts: not for analysts
+    own_counts = sees_households(ctx.user, layer_named("census"))
+    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census") if own_counts else None
     content["history_url"] = ctx.url("/pages/history", layer="census")
     shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
     content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
