@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 from fastapi.responses import Response
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,23 +35,10 @@ class BodyLimit:
             slug="payload-too-large",
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_large = int(value) > self.max_bytes
-                except ValueError:
-                    too_large = False
-                if too_large:
-                    await self._too_large()(scope, receive, send)
-                    return
+    def _limited(self, receive: Receive) -> Receive:
         seen = 0
-        started = False
 
-        async def limited_receive() -> Message:
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -58,6 +47,33 @@ class BodyLimit:
                     raise _BodyTooLarge(self.max_bytes)
             return message
 
+        return limited
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        announced = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    announced = int(value)
+                except ValueError:
+                    announced = None
+                if announced is not None and announced > self.max_bytes:
+                    await self._too_large()(scope, receive, send)
+                    return
+        if announced is None and _streams_a_body(scope):
+            # a chunked body is read here, up to the limit, so that a route that never
+            # reads its body still answers 413 rather than whatever it would have said
+            try:
+                messages, _ = await _read_body(self._limited(receive))
+            except _BodyTooLarge:
+                await self._too_large()(scope, receive, send)
+                return
+            receive = _replay(messages, receive)
+        started = False
+
         async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
@@ -65,10 +81,18 @@ class BodyLimit:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, self._limited(receive), tracking_send)
         except _BodyTooLarge:
             if not started:
                 await self._too_large()(scope, receive, send)
+
+
+def _streams_a_body(scope: Scope) -> bool:
+    """Whether a request sends a body without announcing its length (chunked)."""
+    return any(
+        name == b"transfer-encoding" and b"chunked" in value.lower()
+        for name, value in scope.get("headers", [])
+    )
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -179,6 +203,8 @@ class TrustedProxies:
 #: Bodies whose text the NUL check reads; other media (files) may hold NUL bytes.
 _JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_MULTIPART_TYPE = "multipart/form-data"
+_CHECKED_TYPES = (*_JSON_TYPES, _FORM_TYPE, _MULTIPART_TYPE)
 
 
 def _nul_in_query(raw: bytes) -> str | None:
@@ -208,8 +234,46 @@ def _nul_in_json(doc: object, where: str = "body") -> str | None:
     return None
 
 
-def _nul_in_body(content_type: str, body: bytes) -> str | None:
+def _nul_in_header(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The name of the first header with a NUL in its name or value."""
+    for name, value in headers:
+        if b"\x00" in name or b"\x00" in value:
+            return name.replace(b"\x00", b"\\0").decode("latin-1")
+    return None
+
+
+async def _nul_in_multipart(headers: Headers, body: bytes) -> str | None:
+    """The first text field (name or value) or file name of a multipart form with a NUL
+    in it. A file's content may hold NUL bytes (any binary file does); its name may not."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield body
+
+    parser = MultiPartParser(headers, stream())  # type: ignore[arg-type]
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return None  # not a valid form: the route's own parser says so
+    try:
+        for name, value in form.multi_items():
+            shown = name.replace("\x00", "\\0")
+            if "\x00" in name:
+                return f"form field {shown}"
+            if isinstance(value, UploadFile):
+                if value.filename and "\x00" in value.filename:
+                    return f"the file name of form field {shown}"
+            elif "\x00" in value:
+                return f"form field {shown}"
+        return None
+    finally:
+        await form.close()
+
+
+async def _nul_in_body(headers: Headers, body: bytes) -> str | None:
+    content_type = headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
+    if media == _MULTIPART_TYPE:
+        return await _nul_in_multipart(headers, body)
     if media in _JSON_TYPES:
         try:
             doc = json.loads(body)
@@ -223,8 +287,9 @@ def _nul_in_body(content_type: str, body: bytes) -> str | None:
 
 
 class RefuseNul:
-    """ASGI middleware: a NUL character in the path, a query parameter or a JSON or form
-    body is refused with a problem (400 in the URL, 422 in the body) before any route
+    """ASGI middleware: a NUL character in the path, a query parameter, a header or a JSON
+    or form body (urlencoded or multipart; not inside an uploaded file's content) is
+    refused with a problem (400 in the URL or a header, 422 in the body) before any route
     runs. No text the store keeps may hold one (PostgreSQL refuses it outright), and a
     NUL in a name or id only ever comes from a broken or hostile client."""
 
@@ -250,19 +315,18 @@ class RefuseNul:
             where = "the path"
         elif (name := _nul_in_query(scope.get("query_string", b""))) is not None:
             where = f"query parameter {name}"
+        elif (name := _nul_in_header(scope.get("headers", []))) is not None:
+            where = f"header {name}"
         if where is not None:
             await self._refuse(400, where)(scope, receive, send)
             return
-        content_type = ""
-        for key, value in scope.get("headers", []):
-            if key == b"content-type":
-                content_type = value.decode("latin-1")
-        media = content_type.split(";", 1)[0].strip().lower()
-        if media not in (*_JSON_TYPES, _FORM_TYPE):
+        headers = Headers(scope=scope)
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media not in _CHECKED_TYPES:
             await self.app(scope, receive, send)
             return
         messages, body = await _read_body(receive)
-        found = _nul_in_body(content_type, body)
+        found = await _nul_in_body(headers, body)
         if found is not None:
             await self._refuse(422, found)(scope, receive, send)
             return

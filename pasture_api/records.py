@@ -3,7 +3,6 @@
 from datetime import date
 from typing import Annotated, Any
 
-import pandas as pd
 import shapely.geometry
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import Response
@@ -11,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
+from pasture.disclosure import protected_totals
 from pasture.errors import InvalidInput, NotFound
-from pasture.model import SPECIES, FieldType, Layer
+from pasture.model import FieldType, Layer
 from pasture.model import layer as layer_named
 from pasture.store import Record, Store
 
@@ -25,12 +25,14 @@ from .schemas import Feature, FeatureCollection, RecordList
 from .scope import (
     check_household_field,
     check_union_fields,
+    disclosure_rules,
     hidden_fields,
     in_scope,
     not_found,
     read_filter,
     require_role,
     scoped_where,
+    sees_households,
 )
 from .users import Role
 
@@ -104,27 +106,13 @@ CENSUS = layer_named("census")
 HERDS = layer_named("herds")
 
 
-#: Census columns that link a row to its household: hidden from every role that may not
-#: see head counts, so no row ties a household to a census date (docs/domain.md,
-#: "Census disclosure control").
-CENSUS_LINKS = frozenset({"id", "household_id"})
-
-
-def _hidden(user: Principal, spec: Layer) -> frozenset[str]:
-    """Fields this caller must not see in a list: personal ones, and for a census reader
-    without head counts, the household a row belongs to."""
-    hidden = hidden_fields(user, spec)
-    if spec.name == CENSUS.name and hidden:
-        hidden |= CENSUS_LINKS
-    return hidden
-
-
-def _refuse_household_census(user: Principal) -> None:
-    """A role without census head counts reads census aggregates only, not one household's."""
-    if hidden_fields(user, CENSUS):
+def _refuse_household_census(user: Principal, spec: Layer = CENSUS) -> None:
+    """A role that reads households anonymously (analysts) gets no one household's record."""
+    if not sees_households(user, spec):
         raise Forbidden(
-            "your role sees census aggregates, not one household's records: "
-            "use /census/totals (groups under the minimum size are suppressed)"
+            f"your role reads {spec.name} without household identifiers, not one household's "
+            "record: use the lists (/households, /census) or /census/totals (groups under the "
+            "minimum size, and counts one household dominates, are suppressed)"
         )
 
 
@@ -155,7 +143,7 @@ def page(
     else:
         frame = store.read(spec.name, where=scoped, limit=limit, offset=offset)
         matched = store.count(spec.name, where=scoped)
-    hidden = _hidden(user, spec)
+    hidden = hidden_fields(user, spec)
     href = f"{web.base_url(request)}/{spec.name}"
     links = [web.link(str(request.url), "self")]
     if offset + len(frame) < matched:
@@ -207,31 +195,16 @@ def census_totals(request: Request, store: StoreArg, user: CurrentUser) -> list[
     """Head counts summed per union and census date: the aggregate every role may see.
 
     Households in no union are summed under ``union_id`` null (a union account never
-    sees them: its reads are confined to its own union). A group of fewer households
-    than the minimum group size (``census_min_group``, the threshold rule of
-    docs/domain.md "Census disclosure control") is suppressed: its counts are null and
-    ``suppressed`` is true, so no total is one household's counts.
+    sees them: its reads are confined to its own union). Every cell passes the
+    disclosure rules of docs/domain.md "Census disclosure control": a group of fewer
+    households than ``census_min_group`` is suppressed whole (threshold rule), and one
+    species' count where ``census_dominance_n`` households hold more than
+    ``census_dominance_k`` % of the head is suppressed ((n, k) dominance rule). A
+    suppressed count is null, ``suppressed_by`` names its rule and the row is marked
+    ``suppressed``.
     """
     frame = store.read(CENSUS.name, where=read_filter(user, CENSUS))
-    if frame.empty:
-        return []
-    minimum = request.app.state.settings.census_min_group
-    grouped = frame.groupby(["union_id", "date"], sort=True, dropna=False)
-    totals = grouped[list(SPECIES)].sum().reset_index()
-    totals["households"] = grouped["household_id"].nunique().to_numpy()
-    out = []
-    for r in totals.to_dict("records"):
-        suppressed = int(r["households"]) < minimum
-        out.append(
-            {
-                "union_id": None if pd.isna(r["union_id"]) else str(r["union_id"]),
-                "date": r["date"].date().isoformat(),
-                "households": int(r["households"]),
-                "suppressed": suppressed,
-                **{s: None if suppressed else int(r[s]) for s in SPECIES},
-            }
-        )
-    return out
+    return protected_totals(frame, disclosure_rules(request.app.state.settings))
 
 
 def list_herds(
@@ -260,8 +233,8 @@ def represent(user: Principal, spec: Layer, record: Record) -> Response:
 
 def get_record(store: StoreArg, user: CurrentUser, record_id: str, *, spec: Layer) -> Response:
     """One record; its ETag is the version to send in If-Match."""
-    if spec.name == CENSUS.name:
-        _refuse_household_census(user)
+    if spec.name in (CENSUS.name, HOUSEHOLDS.name):
+        _refuse_household_census(user, spec)
     return represent(user, spec, scoped_get(store, user, spec, record_id))
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pasture.disclosure import DisclosureRules
 from pasture.errors import InvalidInput, NotFound
 from pasture.model import LAYERS, Layer
 from pasture.store import Record, Store
 
 from .auth import Principal
 from .errors import Forbidden
+from .settings import Settings
 from .users import Role
 
 __all__ = [
     "PUBLIC_LAYERS",
     "check_household_field",
     "check_union_fields",
+    "disclosure_rules",
     "hidden_fields",
     "not_found",
     "plan_summary",
@@ -25,6 +28,7 @@ __all__ = [
     "require_union",
     "scoped_where",
     "sees_all_unions",
+    "sees_households",
     "union_scope",
     "union_where",
     "visible_plots",
@@ -67,11 +71,35 @@ def scoped_where(
     return {**where, **scope}
 
 
+#: Fields that name one household, per layer. Analysts read households and census only
+#: as anonymous rows (docs/domain.md "Census disclosure control"): with an id, a row
+#: could be linked to other rows, to a census group and its total, or to a person.
+HOUSEHOLD_IDENTIFIERS: Mapping[str, frozenset[str]] = {
+    "households": frozenset({"id"}),
+    "census": frozenset({"id", "household_id"}),
+}
+
+
 def hidden_fields(principal: Principal, layer: Layer) -> frozenset[str]:
-    """Fields this caller must not see (personal data for analysts)."""
+    """Fields this caller must not see: for analysts, personal data and household ids."""
     if principal.role is Role.ANALYST:
-        return frozenset(f.name for f in layer.fields if f.personal)
+        personal = frozenset(f.name for f in layer.fields if f.personal)
+        return personal | HOUSEHOLD_IDENTIFIERS.get(layer.name, frozenset())
     return frozenset()
+
+
+def sees_households(principal: Principal, layer: Layer) -> bool:
+    """Whether the caller may ask for one household's record of ``layer`` by its id."""
+    return not (hidden_fields(principal, layer) & HOUSEHOLD_IDENTIFIERS.get(layer.name, set()))
+
+
+def disclosure_rules(settings: Settings) -> DisclosureRules:
+    """The census disclosure rules this server applies to every published total."""
+    return DisclosureRules(
+        min_group=settings.census_min_group,
+        dominance_n=settings.census_dominance_n,
+        dominance_k=settings.census_dominance_k,
+    )
 
 
 def in_scope(principal: Principal, layer: Layer, properties: Mapping[str, Any]) -> bool:

@@ -88,6 +88,19 @@ class Settings(BaseSettings):
         description="fewest households a census total may sum; smaller groups are "
         "suppressed (threshold rule, docs/domain.md 'Census disclosure control')",
     )
+    census_dominance_n: int = Field(
+        default=1,
+        ge=1,
+        description="(n, k) dominance rule: a census count is suppressed when its n largest "
+        "households hold more than k % of it (docs/domain.md 'Census disclosure control')",
+    )
+    census_dominance_k: float = Field(
+        default=75.0,
+        gt=0,
+        le=100,
+        description="(n, k) dominance rule: the share, in per cent, that the n largest "
+        "households of a census count may hold at most",
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

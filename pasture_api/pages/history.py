@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pasture.errors import InvalidInput, NotFound
 from pasture.model import SPECIES
+from pasture.model import layer as layer_named
 
 from ..errors import Forbidden
-from ..scope import require_role, require_union, union_scope
+from ..scope import require_role, require_union, sees_households, union_scope
 from ..users import Role
 from .data import union_row
 from .layout import PageContext, render_page
@@ -158,6 +159,8 @@ def restore(
 def census_form(ctx: Ctx, union_id: str) -> HTMLResponse:
     """The union's latest census, one row per household, each saved on its own."""
     union = union_row(ctx.store, ctx.user, union_id)
+    if not sees_households(ctx.user, layer_named("census")):
+        raise Forbidden("census counts are personal data: analysts read the union's totals")
     census = ctx.store.read("census", where={"union_id": union_id})
     if len(census):
         census = census[census["date"] == census["date"].max()].sort_values("household_id")
@@ -191,7 +194,8 @@ async def save_census(ctx: Ctx, union_id: str) -> RedirectResponse:
         raise Forbidden("analysts read; only the union and the akimat edit a census")
     if not same_origin(ctx.request):
         raise Forbidden("send the form from this site's own page")
-    form = await ctx.request.form()
+    async with ctx.request.form() as received:  # closes an uploaded file's temporary copy
+        form = {k: v for k, v in received.items() if isinstance(v, str)}
     record = str(form.get("record", ""))
     stored = ctx.store.read("census", ids=[record]) if record else None
     if stored is None or stored.empty or str(stored["union_id"].iloc[0]) != union_id:

@@ -216,7 +216,8 @@ async def start_new_plan(ctx: Ctx) -> Response:
     request = ctx.request
     if not same_origin(request):
         raise Forbidden("send the form from this site's own page")
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    async with request.form() as received:  # closes an uploaded file's temporary copy
+        form = {k: v for k, v in received.items() if isinstance(v, str)}
     body, _changed, errors = _request_of(form)
     if body is None or errors:
         return _new_form(ctx, form=form, errors=errors, status=400)

@@ -10,12 +10,20 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from pasture.disclosure import DisclosureRules, protected_totals
 from pasture.errors import NotFound
 from pasture.i18n import Translator
 from pasture.model import SEASONS, SPECIES
+from pasture.model import layer as layer_named
 from pasture.store import Store
 
-from ..scope import sees_all_unions, union_scope, visible_plots
+from ..scope import (
+    disclosure_rules,
+    sees_all_unions,
+    sees_households,
+    union_scope,
+    visible_plots,
+)
 from ..tiles import scene_for_day
 from .data import chosen_plan, day, herd_names, merge_calendar, scoped_assignments, union_row
 from .layout import MapParts, PageContext, render_page
@@ -270,7 +278,9 @@ def union_page(
         **_map_options(ctx.request),
     )
     content = _union_content(ctx, union_id, own, plan)
-    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census")
+    # the census form and its history show households' own counts: not for analysts
+    own_counts = sees_households(ctx.user, layer_named("census"))
+    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census") if own_counts else None
     content["history_url"] = ctx.url("/pages/history", layer="census")
     shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
     content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
@@ -397,7 +407,9 @@ def _union_content(
         "deficits": [],
         "species": _species_labels(t),
         "herds": _herd_rows(store, t, union_id, names),
-        "census": _census_rows(store, t, union_id),
+        "census": _census_rows(
+            store, t, union_id, disclosure_rules(ctx.request.app.state.settings)
+        ),
     }
     if chosen is not None:
         pid = str(chosen["id"])
@@ -469,17 +481,21 @@ def _herd_rows(
     return rows
 
 
-def _census_rows(store: Store, t: Translator, union_id: str) -> list[list[Any]]:
-    """The union's totals of its latest census (no household's own counts)."""
+def _census_rows(
+    store: Store, t: Translator, union_id: str, rules: DisclosureRules
+) -> list[list[Any]]:
+    """The union's totals of its latest census under the disclosure rules of
+    /census/totals (a withheld count shows as a dash, as no household's counts may)."""
     census = store.read("census", where={"union_id": union_id})
     if census.empty:
         return []
     latest = census[census["date"] == census["date"].max()]
+    (total,) = protected_totals(latest, rules)
     return [
         [
             t.date(latest["date"].iloc[0]),
-            t.number(latest["household_id"].nunique()),
-            *(t.number(latest[s].sum()) for s in SPECIES),
+            t.number(total["households"]),
+            *("—" if total[s] is None else t.number(total[s]) for s in SPECIES),
         ]
     ]
 

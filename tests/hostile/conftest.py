@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 import pasture
@@ -93,3 +94,67 @@ def hostile(
         url = pg
     with pasture.open_store(url) as store, TestClient(create_app(make_settings(url))) as c:
         yield Hostile(c, store, request.param)
+
+
+def api_routes(app: Any) -> list[APIRoute]:
+    """Every route of the app, through the included routers (FastAPI nests them)."""
+
+    def walk(routes: list[Any]) -> Iterator[APIRoute]:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                yield from walk(inner.routes)
+            elif isinstance(route, APIRoute):
+                yield route
+
+    return list(walk(app.router.routes))
+
+
+def concrete_paths(template: str, values: dict[str, list[str]]) -> list[str]:
+    """Every concrete path of a route template from the sample values of its parameters."""
+    paths = [template.replace(":path}", "}")]
+    for name, options in values.items():
+        key = "{" + name + "}"
+        if any(key in p for p in paths):
+            paths = [p.replace(key, o) for p in paths for o in options]
+    assert not any("{" in p for p in paths), f"no sample value for {template}"
+    return paths
+
+
+#: Sample values of the path parameters for a union and plans this suite drafts.
+SAMPLE_UNION = "upu-akshi"
+
+
+@pytest.fixture(scope="module")
+def samples(hostile: Hostile) -> dict[str, list[str]]:
+    """Real values of every path parameter of the app (a management plan drafted here)."""
+    from pasture.management.service import create_plan, version_content
+
+    store = hostile.store
+    okrug = str(store.get("unions", SAMPLE_UNION).properties["okrug_id"])
+    plan = create_plan(store, okrug, 2032, user="akimat")
+    content = version_content(store, plan["id"])
+    plans = store.read_rows("plans")
+    first = {
+        layer: str(store.read(layer, limit=1)["id"].iloc[0])
+        for layer in ("okrugs", "settlements", "unions", "plots", "water_points", "routes")
+    }
+    return {
+        "featureId": sorted(set(first.values())),
+        "record_id": [
+            str(store.read(layer, limit=1)["id"].iloc[0])
+            for layer in ("households", "census", "herds")
+        ],
+        "plan_id": [plan["id"], *[str(i) for i in plans["id"][:1]]],
+        "version": ["1"],
+        "section": sorted(content["sections"]),
+        "union_id": [SAMPLE_UNION],
+        "fmt": ["kml", "geojson", "csv"],
+        "comment_id": ["c-none"],
+        "action": ["discuss"],
+        "layer": ["census"],
+        "day": ["2025-06-01"],
+        "z": ["10"],
+        "x": ["700"],
+        "y": ["380"],
+    }
