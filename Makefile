@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= demo/enbekshikazakh.gpkg
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint typecheck pytest postgis chromium bench clean
+.PHONY: demo test lint typecheck pytest postgis chromium gdal36 bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ postgis:
 chromium:
 	bash scripts/ensure-chromium.sh
 
+# Debian 12's ogrinfo (GDAL 3.6) in .cache/gdal36 for the GDAL client tests; installs nothing
+gdal36:
+	bash scripts/ensure-gdal36.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -35,7 +39,7 @@ typecheck: $(STAMP)
 
 # PASTURE_REQUIRE_PG=1 makes a missing PostGIS a failure; PASTURE_NO_SKIPS=1 fails the
 # run on any skipped test (everything a test needs is installed above).
-pytest: $(STAMP) postgis chromium
+pytest: $(STAMP) postgis chromium gdal36
 	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 PASTURE_NO_SKIPS=1 $(BIN)/pytest
 
 test: lint typecheck pytest

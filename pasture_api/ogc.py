@@ -23,7 +23,7 @@ from . import geojson, web
 from .auth import CurrentUser
 from .deps import StoreDep
 from .errors import BadRequest
-from .queryables import SCHEMA_JSON, queryables_doc, schema_doc
+from .queryables import SCHEMA_JSON, feature_schema_doc, queryables_doc, schema_doc
 from .routing import bind
 from .schemas import (
     Collection,
@@ -40,6 +40,7 @@ __all__ = [
     "COLLECTIONS",
     "CONFORMANCE",
     "CRS84",
+    "REL_DESCRIBED_BY",
     "ItemsQuery",
     "declare_part1_parameters",
     "ogc_router",
@@ -58,6 +59,9 @@ CONFORMANCE = [
 ]
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+#: IANA "describedby"; relation types compare case-insensitively (RFC 8288, 2.1.1), and
+#: GDAL's OAPIF driver before 3.9 (Debian 12 has 3.6) matches only this spelling
+REL_DESCRIBED_BY = "describedBy"
 #: Collection id -> layer name.
 COLLECTIONS = {
     "okrugs": "okrugs",
@@ -250,6 +254,10 @@ def part1_parameters(*, default_limit: int, max_limit: int) -> dict[str, dict[st
             "example": [77.5, 43.5, 77.7, 43.7],
             "schema": {
                 "type": "array",
+                # the 1.0.1 fragment (oneOf) with the 1.0.0 one's bounds, which it implies:
+                # validators of either edition (ogctests checks 1.0.0's) accept it
+                "minItems": 4,
+                "maxItems": 6,
                 "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
                 "items": {"type": "number"},
             },
@@ -353,6 +361,12 @@ def collection_doc(base: str, cid: str, extents: dict[str, Any]) -> dict[str, An
             web.link(f"{href}/items?f=html", "items", "text/html", "the features as HTML"),
             web.link(f"{href}/queryables", REL_QUERYABLES, SCHEMA_JSON, "the queryables"),
             web.link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "the schema of the features"),
+            web.link(
+                f"{href}/feature-schema",
+                REL_DESCRIBED_BY,
+                SCHEMA_JSON,
+                "a feature as an OpenAPI 3.0 schema (typed fields for GDAL)",
+            ),
         ],
     }
     extent = extents.get(spec.name)
@@ -508,12 +522,19 @@ def schema(request: Request, user: CurrentUser, *, cid: str) -> Response:
     return Response(web.json_bytes(doc), media_type=SCHEMA_JSON)
 
 
+def feature_schema(user: CurrentUser, *, cid: str) -> Response:
+    """A GeoJSON feature of a collection as an OpenAPI 3.0 Schema Object (for GDAL)."""
+    spec = layer_named(COLLECTIONS[cid])
+    doc = feature_schema_doc(spec, hidden_fields(user, spec))
+    return Response(web.json_bytes(doc), media_type=SCHEMA_JSON)
+
+
 class SchemaResponse(JSONResponse):
     media_type = SCHEMA_JSON
 
 
 def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], query: Any) -> None:
-    """The five routes of one collection (its id is in the path and in the operation ids)."""
+    """The six routes of one collection (its id is in the path and in the operation ids)."""
     spec = layer_named(COLLECTIONS[cid])
     href = f"/collections/{cid}"
     name = spec.title.lower()
@@ -566,6 +587,17 @@ def _add_collection_routes(router: APIRouter, cid: str, errors: dict[Any, Any], 
         summary=f"Schema of {cid}",
         description=f"The properties of {name} with their types (JSON Schema).",
         operation_id=f"schema_{spec.name}",
+    )
+    router.add_api_route(
+        f"{href}/feature-schema",
+        bind(feature_schema, cid=cid),
+        response_model=JsonSchema,
+        response_class=SchemaResponse,
+        responses=schema_response,
+        summary=f"Feature schema of {cid}",
+        description=f"One GeoJSON feature of {name} as an OpenAPI 3.0 Schema Object "
+        "(one type per property, nullable when optional): what GDAL reads to type fields.",
+        operation_id=f"feature_schema_{spec.name}",
     )
 
 

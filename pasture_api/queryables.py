@@ -5,7 +5,15 @@ every property a caller sees, with its real type. ``/collections/{id}/queryables
 (Part 3, Queryables as query parameters): the properties that can be filtered on
 with ``?name=value`` (equality), so a client such as GDAL sends only filters the
 items operation accepts. Fields the caller's role may not see (``scope.hidden_fields``)
-appear in neither.
+appear in none of them.
+
+``/collections/{id}/feature-schema`` is the same properties inside a whole GeoJSON
+feature, written as an OpenAPI 3.0 Schema Object (one ``type`` per property plus
+``nullable``), linked from the collection with ``rel=describedBy``. That is the document
+GDAL's OAPIF driver reads to type its fields, from Debian 12's GDAL 3.6 on: it takes only a
+single-string ``type``, so 2020-12's ``["number", "null"]`` would be read as text, and
+without a schema it guesses from the first page, where a column that is empty there
+(``yield_summer_cha`` of winter plots) becomes text too.
 """
 
 from __future__ import annotations
@@ -14,7 +22,14 @@ from typing import Any
 
 from pasture.model import SEASONS, Field, FieldType, Layer
 
-__all__ = ["SCHEMA_JSON", "field_schema", "queryables_doc", "schema_doc"]
+__all__ = [
+    "SCHEMA_JSON",
+    "feature_schema_doc",
+    "field_schema",
+    "oas30_field_schema",
+    "queryables_doc",
+    "schema_doc",
+]
 
 SCHEMA_JSON = "application/schema+json"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -86,3 +101,47 @@ def queryables_doc(spec: Layer, href: str, hidden: frozenset[str]) -> dict[str, 
     ]
     properties = {f.name: field_schema(f) for f in fields}
     return _document(href, f"{spec.title}: queryables", properties, [])
+
+
+def oas30_field_schema(field: Field) -> dict[str, Any]:
+    """One property as an OpenAPI 3.0 Schema Object: one type, ``nullable`` if optional."""
+    kind = _TYPES[field.type]
+    out: dict[str, Any] = {"title": field.name}
+    if isinstance(kind["type"], str):  # JSON fields hold an object or an array: any type
+        out.update(kind)
+    if not field.required:
+        out["nullable"] = True
+    if field.description:
+        out["description"] = field.description
+    return out
+
+
+def feature_schema_doc(spec: Layer, hidden: frozenset[str]) -> dict[str, Any]:
+    """A GeoJSON feature of the collection as this caller receives it (OpenAPI 3.0 Schema
+    Object, the dialect of the API's own document), for clients that type fields from it."""
+    fields = [f for f in spec.fields if f.name not in hidden]
+    kind = spec.geometry_type or "any geometry"
+    properties: dict[str, Any] = {
+        "type": "object",
+        "properties": {f.name: oas30_field_schema(f) for f in fields},
+        "additionalProperties": False,
+    }
+    required = [f.name for f in fields if f.required]
+    if required:
+        properties["required"] = required
+    return {
+        "title": f"{spec.title}: GeoJSON feature",
+        "description": "OpenAPI 3.0 Schema Object of one feature of the collection's items",
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": {
+                "type": "object",
+                "nullable": True,
+                "description": f"GeoJSON geometry ({kind}) in CRS84",
+            },
+            "properties": properties,
+        },
+    }

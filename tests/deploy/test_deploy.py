@@ -1,14 +1,17 @@
-"""The office deployment files: the systemd unit's ExecStart run for real (this machine
-has no systemd running as init), and the settings the deployment files set exist.
+"""The office deployment files: the systemd unit checked by systemd's own offline tools
+(`systemd-analyze verify` and `security`) and its exact ExecStart run for real with its
+environment file (this machine has no systemd running as init, so `systemctl start` cannot
+run here), and the settings the deployment files set exist.
 
-`docker compose config` is not run: this machine's docker client has no compose plugin
-(docs/deployment.md says how to validate it where there is one).
+`docker compose config` on deploy/compose.yaml: tests/deploy/test_compose.py.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+import pasture
 from pasture_api.settings import Settings
 from tests.api.conftest import api_gpkg, copy_store  # noqa: F401 - the fixture by name
 
@@ -26,6 +30,9 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 ROOT = DEPLOY.parent
 #: Seconds the server may take to answer /health after start (workers import geopandas).
 START_S = 120
+#: Highest `systemd-analyze security` exposure the unit may have (0 safest, 10 worst;
+#: 8.5 "EXPOSED" before the hardening options, 3.0 with them).
+MAX_EXPOSURE = 4.0
 
 
 def _unit_value(key: str) -> str:
@@ -48,6 +55,32 @@ def _exec_start(port: int) -> list[str]:
     argv[0] = str(Path(sys.executable).parent / "uvicorn")
     argv[argv.index("--port") + 1] = str(port)
     return argv
+
+
+def _environment_file(text: str) -> dict[str, str]:
+    """Variables of a systemd EnvironmentFile: KEY=VALUE lines, # and ; comments, quotes."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        out[key.strip()] = value
+    return out
+
+
+def _unit_environment(store: Path, **overrides: str) -> dict[str, str]:
+    """The process environment systemd gives ExecStart: this machine's, less any PASTURE_*
+    of the test run, plus the unit's EnvironmentFile (the example file, which the unit
+    file's path /etc/jailym/pasture.env is a copy of) with the store replaced."""
+    assert _unit_value("EnvironmentFile") == "/etc/jailym/pasture.env"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PASTURE_")}
+    env.update(_environment_file((DEPLOY / "pasture.env.example").read_text()))
+    env.update({"PASTURE_STORE": str(store), "PYTHONPATH": str(ROOT), **overrides})
+    return env
 
 
 def _settings_names() -> set[str]:
@@ -76,13 +109,8 @@ def test_the_unit_command_serves_health(
 ) -> None:
     store = copy_store(api_gpkg, tmp_path / "demo.gpkg")
     port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PASTURE_")},
-        "PASTURE_STORE": str(store),
-        "PASTURE_SECRET_KEY": "unit-test-secret-" + "k" * 32,
-        "PASTURE_TRUSTED_PROXIES": "127.0.0.1",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = _unit_environment(store, PASTURE_SECRET_KEY="unit-test-secret-" + "k" * 32)
+    assert env["PASTURE_TRUSTED_PROXIES"] == "127.0.0.1"  # from the env file
     server = subprocess.Popen(
         _exec_start(port), cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -91,11 +119,74 @@ def test_the_unit_command_serves_health(
         assert health == {"status": "ready", "backend": "geopackage", "checks": {"store": "ok"}}
         live = httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=10)
         assert live.json() == {"status": "alive"}
+        # the env file's public address is the one links are built with
+        landing = httpx.get(f"http://127.0.0.1:{port}/", timeout=30).json()
+        assert landing["links"][0]["href"].startswith(env["PASTURE_PUBLIC_BASE_URL"] + "/")
     finally:
         server.terminate()
         output = server.communicate(timeout=60)[0].decode(errors="replace")
     assert server.returncode == 0, output[-2000:]
     assert output.count("Started server process") >= 4, output[-2000:]  # --workers 4
+
+
+def test_the_example_secret_cannot_start_a_real_store(tmp_path: Path) -> None:
+    """An office that forgets to set the secret gets a refusal, not a known signing key."""
+    store = tmp_path / "office.gpkg"
+    pasture.open_store(store).close()  # an empty store: not the demo
+    env = _unit_environment(store)
+    assert len(env["PASTURE_SECRET_KEY"]) < 32  # the placeholder of the example file
+    done = subprocess.run(
+        _exec_start(_free_port()),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # the workers refuse and the server ends by itself (uvicorn's parent then exits 0)
+    assert "set PASTURE_SECRET_KEY to a random string" in done.stdout + done.stderr
+    assert "Application startup failed" in done.stdout + done.stderr
+
+
+def _unit_copy(folder: Path, text: str | None = None) -> Path:
+    """The unit file with this venv's uvicorn in ExecStart (verify checks it is executable)."""
+    text = (DEPLOY / "pasture.service").read_text() if text is None else text
+    path = folder / "pasture.service"
+    path.write_text(text.replace("/opt/jailym/venv/bin/uvicorn", _exec_start(0)[0]))
+    return path
+
+
+def _systemd_analyze(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is missing: apt-get install systemd")
+    return subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_systemd_verifies_the_unit(tmp_path: Path) -> None:
+    done = _systemd_analyze("verify", str(_unit_copy(tmp_path)))
+    assert done.returncode == 0 and done.stdout + done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("Restart=on-failure", "Restrat=on-failure", "Unknown key"),
+        ("Restart=on-failure", "Restart=sometimes", "restart specifier"),
+        ("ProtectSystem=strict", "ProtectSystem=very", "protect system value"),
+    ],
+)
+def test_systemd_reports_a_broken_unit(tmp_path: Path, old: str, new: str, says: str) -> None:
+    text = (DEPLOY / "pasture.service").read_text()
+    assert old in text
+    done = _systemd_analyze("verify", str(_unit_copy(tmp_path, text.replace(old, new))))
+    assert says in done.stderr, done.stderr
+
+
+def test_the_unit_is_hardened(tmp_path: Path) -> None:
+    done = _systemd_analyze("security", "--offline=yes", str(_unit_copy(tmp_path)))
+    found = re.search(r"Overall exposure level for pasture\.service: (\d+\.\d+)", done.stdout)
+    assert found, done.stdout[-2000:] + done.stderr
+    assert float(found[1]) <= MAX_EXPOSURE, done.stdout
 
 
 def _wait_for_health(server: subprocess.Popen[bytes], base: str) -> object:
