@@ -32,7 +32,7 @@ def server(api_gpkg: Path) -> Iterator[str]:
             "-m",
             "uvicorn",
             "--factory",
-            "api.main:create_app",
+            "pasture_api.main:create_app",
             "--host",
             "127.0.0.1",
             "--port",
