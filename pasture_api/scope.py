@@ -25,6 +25,7 @@ __all__ = [
     "require_union",
     "scoped_where",
     "sees_all_unions",
+    "sees_personal_data",
     "union_scope",
     "union_where",
     "visible_plots",
@@ -67,9 +68,20 @@ def scoped_where(
     return {**where, **scope}
 
 
+#: Roles that read personal data (households' names, a household's head counts): the
+#: akimat, and a union within its own union. Analysts and the maslikhat's secretariat read
+#: everything else, and census aggregates only.
+PERSONAL_DATA_ROLES = frozenset({Role.AKIMAT, Role.UNION})
+
+
+def sees_personal_data(principal: Principal) -> bool:
+    """Whether the caller reads personal fields (within its scope)."""
+    return principal.role in PERSONAL_DATA_ROLES
+
+
 def hidden_fields(principal: Principal, layer: Layer) -> frozenset[str]:
-    """Fields this caller must not see (personal data for analysts)."""
-    if principal.role is Role.ANALYST:
+    """Fields this caller must not see (personal data for analysts and the maslikhat)."""
+    if not sees_personal_data(principal):
         return frozenset(f.name for f in layer.fields if f.personal)
     return frozenset()
 
@@ -86,7 +98,7 @@ def union_scope(principal: Principal) -> str | None:
 
 
 def sees_all_unions(principal: Principal) -> bool:
-    """Whether the caller may see every union (akimat and analysts)."""
+    """Whether the caller may see every union (akimat, analysts, the maslikhat)."""
     return union_scope(principal) is None
 
 
