@@ -117,13 +117,17 @@ def test_pdf_maps_are_vectors_inside_the_page(planned: Store) -> None:
     assert len(with_maps) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
     for page in with_maps:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
-        xs, ys = [], []
+        points = _text_points(page)
+        assert points and all(0 < x < width and 0 < y < height for x, y in points)
 
-        def seen(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
-            if text.strip():
-                x, y = cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]
-                xs.append(x)
-                ys.append(y)
 
-        page.extract_text(visitor_text=seen)
-        assert 0 < min(xs) and max(xs) < width and 0 < min(ys) and max(ys) < height
+def _text_points(page: Any) -> list[tuple[float, float]]:
+    """Where on the page each piece of text starts (points)."""
+    points: list[tuple[float, float]] = []
+
+    def seen(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip():
+            points.append((cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]))
+
+    page.extract_text(visitor_text=seen)
+    return points
