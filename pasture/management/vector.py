@@ -21,7 +21,7 @@ __all__ = ["VectorMap", "lay_maps"]
 Placement = tuple[int, float, float, "VectorMap"]
 
 
-class VectorMap(Flowable):  # type: ignore[misc]
+class VectorMap(Flowable):
     """An empty box of a map's size that notes where on which page it was put."""
 
     def __init__(self, data: bytes, width: float, height: float, placed: list[Placement]) -> None:
