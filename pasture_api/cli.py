@@ -68,7 +68,7 @@ STORE = click.option("--store", "store_url", required=True, help=STORE_HELP)
 ROLE = click.option(
     "--role",
     required=True,
-    type=click.Choice(["akimat", "union", "analyst"]),
+    type=click.Choice(["akimat", "union", "analyst", "maslikhat"]),
     help="what the account may do",
 )
 UNION = click.option("--union", "union_id", help="the union of a union account (e.g. upu-akshi)")

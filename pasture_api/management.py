@@ -1,7 +1,8 @@
 """Management plans (Art. 13) over HTTP: list, create, read, comment, answer, steps, documents.
 
-Who may do what (:mod:`pasture.management.cycle`): the akimat creates, answers, moves the
-plan through its cycle and records the maslikhat's adoption; a union comments on the
+Who may do what (:mod:`pasture.management.cycle`): the akimat creates, answers and moves the
+plan through its cycle up to submission; the maslikhat's secretariat records the adoption
+(decision number and date) or returns a submitted plan, and changes nothing else; a union comments on the
 plans of its own okrug only (another okrug's plan answers 403); every signed-in role reads
 plans, their versions, comments, history and documents (a plan is a public document once
 published). Every write is in the plan's history (``/history``).
@@ -74,7 +75,9 @@ class AmendIn(BaseModel):
 
 
 def _role(user: Principal) -> str:
-    return {Role.AKIMAT: "akimat", Role.UNION: "union"}.get(user.role, "analyst")
+    """The cycle's name of an account's role (:data:`pasture.management.cycle.ROLES`)."""
+    names = {Role.AKIMAT: "akimat", Role.UNION: "union", Role.MASLIKHAT: "maslikhat"}
+    return names.get(user.role, "analyst")
 
 
 def _doc(request: Request, plan: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +207,10 @@ def answer(
 def _step(
     request: Request, store: Store, user: Principal, plan_id: str, action: str, **kw: Any
 ) -> Response:
-    require_role(user, Role.AKIMAT)
-    plan = _guarded(mp.step_plan, store, plan_id, action, user=user.username, role="akimat", **kw)
+    require_role(user, Role.AKIMAT, Role.MASLIKHAT)  # the cycle says which of them
+    plan = _guarded(
+        mp.step_plan, store, plan_id, action, user=user.username, role=_role(user), **kw
+    )
     return _json(_doc(request, plan))
 
 
@@ -222,7 +227,7 @@ def submit(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -
 def adopt(
     request: Request, store: StoreArg, user: CurrentUser, plan_id: str, body: AdoptIn
 ) -> Response:
-    """Record the maslikhat's decision: number and date; the version is frozen (akimat)."""
+    """Record the maslikhat's decision: number and date; the version is frozen (maslikhat)."""
     return _step(
         request,
         store,
@@ -232,6 +237,11 @@ def adopt(
         decision_number=body.decision_number,
         decision_date=body.decision_date,
     )
+
+
+def send_back(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
+    """Send a submitted plan back for changes (the maslikhat returns it, the akimat withdraws it)."""
+    return _step(request, store, user, plan_id, "return")
 
 
 def expire(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
@@ -336,6 +346,7 @@ def management_router(*, responses: dict[Any, Any]) -> APIRouter:
         (f"{p}/discuss", discuss, "POST", 200, write, "Open for discussion"),
         (f"{p}/submit", submit, "POST", 200, write, "Submit to the maslikhat"),
         (f"{p}/adopt", adopt, "POST", 200, write, "Record the maslikhat's decision"),
+        (f"{p}/return", send_back, "POST", 200, write, "Send a submitted plan back"),
         (f"{p}/amend", amend, "POST", 200, write, "Start an amendment"),
         (f"{p}/expire", expire, "POST", 200, write, "Close an expired plan"),
         (f"{p}/diff", diff, "GET", 200, read, "Diff of two versions"),

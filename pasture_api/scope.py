@@ -29,6 +29,7 @@ __all__ = [
     "scoped_where",
     "sees_all_unions",
     "sees_households",
+    "sees_personal_data",
     "union_scope",
     "union_where",
     "visible_plots",
@@ -71,18 +72,29 @@ def scoped_where(
     return {**where, **scope}
 
 
-#: Fields that name one household, per layer. Analysts read households and census only
-#: as anonymous rows (docs/domain.md "Census disclosure control"): with an id, a row
-#: could be linked to other rows, to a census group and its total, or to a person.
+#: Roles that read personal data (households' names, a household's head counts): the
+#: akimat, and a union within its own union. Analysts and the maslikhat's secretariat read
+#: everything else, and census aggregates only.
+PERSONAL_DATA_ROLES = frozenset({Role.AKIMAT, Role.UNION})
+
+#: Fields that name one household, per layer. Roles without personal data read households
+#: and census only as anonymous rows (docs/domain.md "Census disclosure control"): with an
+#: id, a row could be linked to other rows, to a census group and its total, or to a person.
 HOUSEHOLD_IDENTIFIERS: Mapping[str, frozenset[str]] = {
     "households": frozenset({"id"}),
     "census": frozenset({"id", "household_id"}),
 }
 
 
+def sees_personal_data(principal: Principal) -> bool:
+    """Whether the caller reads personal fields (within its scope)."""
+    return principal.role in PERSONAL_DATA_ROLES
+
+
 def hidden_fields(principal: Principal, layer: Layer) -> frozenset[str]:
-    """Fields this caller must not see: for analysts, personal data and household ids."""
-    if principal.role is Role.ANALYST:
+    """Fields this caller must not see: for analysts and the maslikhat, personal data and
+    household ids."""
+    if not sees_personal_data(principal):
         personal = frozenset(f.name for f in layer.fields if f.personal)
         return personal | HOUSEHOLD_IDENTIFIERS.get(layer.name, frozenset())
     return frozenset()
@@ -114,7 +126,7 @@ def union_scope(principal: Principal) -> str | None:
 
 
 def sees_all_unions(principal: Principal) -> bool:
-    """Whether the caller may see every union (akimat and analysts)."""
+    """Whether the caller may see every union (akimat, analysts, the maslikhat)."""
     return union_scope(principal) is None
 
 

@@ -41,6 +41,9 @@ class Role(StrEnum):
     AKIMAT = "akimat"
     UNION = "union"
     ANALYST = "analyst"
+    #: The district maslikhat's secretariat: reads what the akimat reads except personal
+    #: data, and records the maslikhat's decision on a submitted management plan.
+    MASLIKHAT = "maslikhat"
 
 
 @dataclass(frozen=True)
@@ -201,10 +204,12 @@ def delete_user(store: Store, username: str) -> None:
 
 
 def create_demo_users(store: Store, password: str) -> list[Account]:
-    """Accounts ``akimat``, ``analyst`` and one per union named by the union's id (``upu-akshi``)."""
+    """Accounts ``akimat``, ``analyst``, ``maslikhat`` and one per union named by the union's id
+    (``upu-akshi``)."""
     accounts = [
         add_user(store, "akimat", password, role=Role.AKIMAT, replace=True),
         add_user(store, "analyst", password, role=Role.ANALYST, replace=True),
+        add_user(store, "maslikhat", password, role=Role.MASLIKHAT, replace=True),
     ]
     for union_id in store.read("unions")["id"]:
         accounts.append(

@@ -15,7 +15,10 @@ self-government and the district maslikhat approve it by a registered decision. 
 - ``expired``: the term is over.
 
 Roles are plain names (``akimat``, ``union``, ``maslikhat``): the web layer maps its
-accounts onto them; the command line acts as the akimat unless told otherwise.
+accounts onto them; the command line acts as the akimat unless told otherwise. Only the
+maslikhat (its secretariat) records adoption, as the law has the maslikhat approve: the
+akimat drafts and submits but does not adopt its own plan. Either may send a submitted
+plan back (the maslikhat returns it; the akimat withdraws it).
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ STEPS: dict[str, Step] = {
             "adopt",
             ("submitted",),
             "approved",
-            ("akimat", "maslikhat"),
+            ("maslikhat",),
             "record the maslikhat's decision (number and date): the version is frozen",
         ),
         Step(

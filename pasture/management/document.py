@@ -53,6 +53,8 @@ class Block:
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     image: bytes = b""
+    #: ``png`` (the DOCX's maps) or ``pdf`` (vector maps of the PDF)
+    image_format: str = "png"
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,12 @@ def _title_blocks(doc: PlanDoc, lang: str) -> list[Block]:
     return out
 
 
-def plan_blocks(doc: PlanDoc, lang: str, *, maps: bool = True) -> list[Block]:
-    """One okrug's plan: title, then annexes 1-8 and 7-1 as numbered sections."""
+def plan_blocks(
+    doc: PlanDoc, lang: str, *, maps: bool = True, image_format: str = "png"
+) -> list[Block]:
+    """One okrug's plan: title, then annexes 1-8 and 7-1 as numbered sections.
+
+    ``image_format``: the maps as ``png`` or as vector ``pdf`` (for the PDF document)."""
     c = doc.content
     out = _title_blocks(doc, lang)
     okrug = _okrug_name(c, lang)
@@ -160,8 +166,14 @@ def plan_blocks(doc: PlanDoc, lang: str, *, maps: bool = True) -> list[Block]:
                 Block(
                     "image",
                     image=render_map(
-                        c["geo"], _MAP_OF[number], lang=lang, title=title, generated=c["generated"]
+                        c["geo"],
+                        _MAP_OF[number],
+                        lang=lang,
+                        title=title,
+                        generated=c["generated"],
+                        fmt=image_format,
                     ),
+                    image_format=image_format,
                 )
             )
         if number in ("5", "6"):
@@ -175,7 +187,9 @@ def plan_blocks(doc: PlanDoc, lang: str, *, maps: bool = True) -> list[Block]:
     return out
 
 
-def district_blocks(docs: Sequence[PlanDoc], lang: str, *, maps: bool = True) -> list[Block]:
+def district_blocks(
+    docs: Sequence[PlanDoc], lang: str, *, maps: bool = True, image_format: str = "png"
+) -> list[Block]:
     """The district's document: a summary row per okrug, then every okrug's plan."""
     columns = ("okrug", "plots", "pasture_area_ha", "households", "sheep", "cattle", "horses")
     rows = []
@@ -199,7 +213,7 @@ def district_blocks(docs: Sequence[PlanDoc], lang: str, *, maps: bool = True) ->
     ]
     for d in docs:
         out.append(Block("break"))
-        out.extend(plan_blocks(d, lang, maps=maps))
+        out.extend(plan_blocks(d, lang, maps=maps, image_format=image_format))
     return out
 
 
@@ -250,10 +264,14 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def _pdf_flowables(blocks: Iterable[Block], width: float, height: float) -> list[Any]:
+def _pdf_flowables(
+    blocks: Iterable[Block], width: float, height: float, placed: list[Any]
+) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Image, LongTable, PageBreak, Paragraph, Spacer, TableStyle
+
+    from .vector import VectorMap
 
     regular, bold = _fonts()
     styles = {
@@ -272,6 +290,8 @@ def _pdf_flowables(blocks: Iterable[Block], width: float, height: float) -> list
     for b in blocks:
         if b.kind == "break":
             out.append(PageBreak())
+        elif b.kind == "image" and b.image_format == "pdf":
+            out.append(VectorMap(b.image, width, height, placed))
         elif b.kind == "image":
             img = Image(io.BytesIO(b.image))
             # fit the frame both ways: a tall okrug must not overflow the page
@@ -335,8 +355,12 @@ def render_pdf(blocks: Sequence[Block], *, lang: str, generated: bool, footer: s
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, TEXT["page"][lang].format(n=document.page))
         canvas.restoreState()
 
-    doc.build(_pdf_flowables(blocks, doc.width, doc.height), onFirstPage=page, onLaterPages=page)
-    return buffer.getvalue()
+    from .vector import lay_maps
+
+    placed: list[Any] = []
+    flowables = _pdf_flowables(blocks, doc.width, doc.height, placed)
+    doc.build(flowables, onFirstPage=page, onLaterPages=page)
+    return lay_maps(buffer.getvalue(), placed)
 
 
 # ----------------------------------------------------------------- DOCX (python-docx)

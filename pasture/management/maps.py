@@ -3,7 +3,8 @@
 Each map is framed on the okrug, in its UTM zone (metres, so the scale bar is true), with
 a legend, a scale bar, a north arrow (grid north; the convergence in the district is under
 1.5°), the okrug's name and the settlements' names, and "generated" across it when the
-data are generated. Returned as PNG bytes at :data:`DPI`.
+data are generated. Returned as PNG bytes at :data:`DPI` (for the DOCX) or as a
+one-page vector PDF (for the PDF document, :mod:`.vector`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -136,9 +138,15 @@ def _draw_plots(
 
 
 def render_map(
-    geo: Mapping[str, Any], kind: str, *, lang: str, title: str, generated: bool
+    geo: Mapping[str, Any],
+    kind: str,
+    *,
+    lang: str,
+    title: str,
+    generated: bool,
+    fmt: str = "png",
 ) -> bytes:
-    """One annex map as PNG bytes (see the module docstring for what it shows)."""
+    """One annex map as PNG or vector PDF bytes (the module docstring says what it shows)."""
     f = _frames(geo)
     # a Figure of its own, not pyplot: the server renders in several threads at once
     fig = Figure(figsize=(6.7, 6.0), dpi=DPI)
@@ -189,5 +197,7 @@ def render_map(
             clip_on=True,
         )
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    # TrueType subsets (type 42) keep the labels' text extractable, Kazakh letters included
+    with rc_context({"pdf.fonttype": 42}):
+        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
     return buffer.getvalue()

@@ -53,6 +53,11 @@ def _check(lang: str, fmt: str) -> None:
         raise InvalidInput("document", problems)
 
 
+def _image_format(fmt: str) -> str:
+    """Maps as vectors in a PDF; as PNG in a DOCX (Word takes no PDF picture)."""
+    return "pdf" if fmt == "pdf" else "png"
+
+
 def render_blocks(
     blocks: list[Block], *, lang: str, fmt: str, generated: bool, footer: str
 ) -> bytes:
@@ -74,7 +79,12 @@ def render_plan(
     """One okrug's plan (or its draft decision) as PDF or DOCX."""
     _check(lang, fmt)
     doc = plan_doc(store, plan_id, version)
-    blocks = plan_blocks(doc, lang) if part == "plan" else decision_blocks([doc], lang)
+    maps = _image_format(fmt)
+    blocks = (
+        plan_blocks(doc, lang, image_format=maps)
+        if part == "plan"
+        else decision_blocks([doc], lang)
+    )
     footer = f"{plan_id} · v{doc.version} · {doc.plan['state']}"
     return render_blocks(
         blocks, lang=lang, fmt=fmt, generated=doc.content["generated"], footer=footer
@@ -99,7 +109,9 @@ def render_district(
         )
     docs = [plan_doc(store, p["id"]) for p in plans]
     blocks = (
-        district_blocks(docs, lang, maps=maps) if part == "plan" else decision_blocks(docs, lang)
+        district_blocks(docs, lang, maps=maps, image_format=_image_format(fmt))
+        if part == "plan"
+        else decision_blocks(docs, lang)
     )
     generated = any(d.content["generated"] for d in docs)
     return render_blocks(

@@ -45,7 +45,7 @@ _SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     username      TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('akimat', 'union', 'analyst')),
+    role          TEXT NOT NULL CHECK (role IN ('akimat', 'union', 'analyst', 'maslikhat')),
     union_id      TEXT,
     disabled      INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
@@ -187,6 +187,7 @@ class SqliteAccounts(Accounts):
             with immediate_transaction(
                 conn, source="accounts", refused="the accounts file refused the change"
             ) as cur:
+                _upgrade_roles(cur)
                 yield cur
         finally:
             conn.close()
@@ -212,6 +213,23 @@ class SqliteAccounts(Accounts):
         if isinstance(created, datetime):  # SQLite has no time type: ISO 8601 text in UTC
             row = {**row, "created_at": created.astimezone(UTC).isoformat()}
         return super()._values(row)
+
+
+def _upgrade_roles(cur: sqlite3.Cursor) -> None:
+    """Let an accounts file written before the ``maslikhat`` role take it.
+
+    SQLite cannot change a CHECK in place: the table is copied into one with the current
+    schema, inside the caller's transaction (all or nothing). Reads need no upgrade.
+    """
+    cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'")
+    found = cur.fetchone()
+    if found is None or "'maslikhat'" in found[0]:
+        return
+    columns = ", ".join(COLUMNS)
+    cur.execute("ALTER TABLE users RENAME TO users_before_roles")
+    cur.execute(_SQLITE_SCHEMA)
+    cur.execute(f"INSERT INTO users ({columns}) SELECT {columns} FROM users_before_roles")
+    cur.execute("DROP TABLE users_before_roles")
 
 
 class PostgisAccounts(Accounts):

@@ -21,7 +21,13 @@ from pasture.model import SPECIES
 from pasture.model import layer as layer_named
 
 from ..errors import Forbidden
-from ..scope import require_role, require_union, sees_households, union_scope
+from ..scope import (
+    require_role,
+    require_union,
+    sees_households,
+    sees_personal_data,
+    union_scope,
+)
 from ..users import Role
 from .data import union_row
 from .layout import PageContext, render_page
@@ -40,8 +46,11 @@ router = APIRouter(include_in_schema=False)
 def _allowed(ctx: PageContext, layer: str) -> None:
     if layer not in HISTORY_LAYERS:
         raise InvalidInput("layer", [f"unknown layer {layer!r}; use {', '.join(HISTORY_LAYERS)}"])
-    if ctx.user.role is Role.ANALYST and layer == "census":
-        raise Forbidden("census counts are personal data: analysts do not see their history")
+    if not sees_personal_data(ctx.user) and layer == "census":
+        raise Forbidden(
+            f"census counts are personal data: {ctx.user.role.value} accounts do not see "
+            "their history"
+        )
 
 
 def _props(doc: Any) -> dict[str, Any]:
@@ -160,7 +169,9 @@ def census_form(ctx: Ctx, union_id: str) -> HTMLResponse:
     """The union's latest census, one row per household, each saved on its own."""
     union = union_row(ctx.store, ctx.user, union_id)
     if not sees_households(ctx.user, layer_named("census")):
-        raise Forbidden("census counts are personal data: analysts read the union's totals")
+        raise Forbidden(
+            f"census counts are personal data: {ctx.user.role.value} accounts read the union's totals"
+        )
     census = ctx.store.read("census", where={"union_id": union_id})
     if len(census):
         census = census[census["date"] == census["date"].max()].sort_values("household_id")
@@ -190,8 +201,10 @@ def census_form(ctx: Ctx, union_id: str) -> HTMLResponse:
 async def save_census(ctx: Ctx, union_id: str) -> RedirectResponse:
     """Save one household's counts if its row is still at the version the form was read at."""
     require_union(ctx.user, union_id)
-    if ctx.user.role is Role.ANALYST:
-        raise Forbidden("analysts read; only the union and the akimat edit a census")
+    if ctx.user.role not in (Role.AKIMAT, Role.UNION):
+        raise Forbidden(
+            f"{ctx.user.role.value} accounts read; only the union and the akimat edit a census"
+        )
     if not same_origin(ctx.request):
         raise Forbidden("send the form from this site's own page")
     async with ctx.request.form() as received:  # closes an uploaded file's temporary copy

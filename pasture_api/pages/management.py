@@ -99,8 +99,13 @@ def _may_comment(ctx: Any, plan: dict[str, Any]) -> bool:
     return ctx.user.role is Role.UNION and union_okrug(ctx.store, ctx.user) == plan["okrug_id"]
 
 
+#: Accounts that take steps of the cycle (which steps: :data:`STEPS`' roles).
+STEP_ROLES = {Role.AKIMAT: "akimat", Role.MASLIKHAT: "maslikhat"}
+
+
 def _steps(ctx: Any, plan: dict[str, Any], base: str) -> list[dict[str, str]]:
-    if ctx.user.role is not Role.AKIMAT:
+    role = STEP_ROLES.get(ctx.user.role)
+    if role is None:
         return []
     labels = {
         "discuss": ctx.t("Open for discussion"),
@@ -113,7 +118,7 @@ def _steps(ctx: Any, plan: dict[str, Any], base: str) -> list[dict[str, str]]:
     return [
         {"action": a, "label": labels[a], "url": ctx.url(f"{base}/step/{a}")}
         for a, s in STEPS.items()
-        if plan["state"] in s.sources and "akimat" in s.roles
+        if plan["state"] in s.sources and role in s.roles
     ]
 
 
@@ -213,12 +218,15 @@ def step_page(
     decision_date: Annotated[date | None, Form()] = None,
     note: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
-    """A step of the cycle from the plan's page (akimat)."""
+    """A step of the cycle from the plan's page (akimat; adoption: the maslikhat)."""
     _guard(ctx)
-    if ctx.user.role is not Role.AKIMAT:
-        raise Forbidden("only akimat accounts move a plan through its cycle")
+    role = STEP_ROLES.get(ctx.user.role)
+    if role is None:
+        raise Forbidden("only akimat and maslikhat accounts move a plan through its cycle")
     try:
         if action == "amend":
+            if role != "akimat":
+                raise Forbidden("only akimat accounts amend a plan")
             mp.amend_plan(ctx.store, plan_id, user=ctx.user.username, note=note or "")
         else:
             mp.step_plan(
@@ -226,7 +234,7 @@ def step_page(
                 plan_id,
                 action,
                 user=ctx.user.username,
-                role="akimat",
+                role=role,
                 decision_number=decision_number,
                 decision_date=decision_date,
             )

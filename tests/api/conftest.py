@@ -22,6 +22,7 @@ FOREIGN_UNION = "upu-asy"
 USERS = {
     "akimat": "akimat",
     "analyst": "analyst",
+    "maslikhat": "maslikhat",
     "union": OWN_UNION,
     "foreign": FOREIGN_UNION,
 }

@@ -17,7 +17,7 @@ from pasture_api.main import create_app
 
 from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings
 
-ROLES = ("akimat", "union", "foreign", "analyst", "anonymous")
+ROLES = ("akimat", "union", "foreign", "analyst", "maslikhat", "anonymous")
 OWN_CENSUS = "H-akshi-0001/2025-01-01"
 OWN_HOUSEHOLD = "H-akshi-0001"
 OWN_HERD = "upu-akshi-herd-01"
@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, int]] = {
         "union": 200,
         "foreign": 404,
         "analyst": 403,  # households without identifiers: no one household's record
+        "maslikhat": 403,
         "anonymous": 401,
     },
     "/census": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
@@ -50,6 +51,7 @@ MATRIX: dict[str, dict[str, int]] = {
         "union": 200,
         "foreign": 404,
         "analyst": 403,  # aggregates only: no household's census record
+        "maslikhat": 403,
         "anonymous": 401,
     },
     "/herds": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
@@ -58,6 +60,7 @@ MATRIX: dict[str, dict[str, int]] = {
         "union": 200,
         "foreign": 404,
         "analyst": 200,
+        "maslikhat": 200,
         "anonymous": 401,
     },
     "/plans": {**dict.fromkeys(ROLES, 200), "anonymous": 401},
@@ -89,7 +92,7 @@ def test_read_matrix(client: TestClient, tokens: dict[str, str], role: str) -> N
                 assert other not in body, (path, other)
         if role == "foreign":
             assert "H-akshi-" not in body and "upu-akshi-herd" not in body, path
-        if role == "analyst" and path.startswith(("/households", "/census/H")):
+        if role in ("analyst", "maslikhat") and path.startswith(("/households", "/census/H")):
             assert "Household 1 of Akshi" not in body and '"sheep"' not in body, path
 
 

@@ -49,11 +49,9 @@ def test_the_cycle_over_http(client: TestClient, writable: Path) -> None:
         == 200
     )
     assert client.post(f"{BASE}/{pid}/submit", headers=akimat).json()["state"] == "submitted"
-    adopted = client.post(
-        f"{BASE}/{pid}/adopt",
-        json={"decision_number": "45-2", "decision_date": "2026-03-15"},
-        headers=akimat,
-    )
+    decision = {"decision_number": "45-2", "decision_date": "2026-03-15"}
+    assert client.post(f"{BASE}/{pid}/adopt", json=decision, headers=akimat).status_code == 403
+    adopted = client.post(f"{BASE}/{pid}/adopt", json=decision, headers=token(client, "maslikhat"))
     assert adopted.status_code == 200
     assert (adopted.json()["state"], adopted.json()["decision_number"]) == ("approved", "45-2")
     with pasture.open_store(writable) as store:

@@ -1,5 +1,6 @@
 """The plan's cycle in headless Chromium: draft, a union's comment on a plot, the akimat's
-answer, submission, adoption with a decision number, an amendment and its diff."""
+answer, submission, adoption with a decision number by the maslikhat's secretariat, an
+amendment and its diff."""
 
 from __future__ import annotations
 
@@ -61,10 +62,15 @@ def test_walk_the_cycle(browser: Any, live_server: tuple[str, Path], artifacts: 
 
     akimat.click("form[data-step=submit] button")
     akimat.wait_for_selector("#plan-state strong[data-state=submitted]")
-    akimat.fill("form[data-step=adopt] input[name=decision_number]", "45-2")
-    akimat.fill("form[data-step=adopt] input[name=decision_date]", "2026-03-15")
-    akimat.click("form[data-step=adopt] button")
-    akimat.wait_for_selector("#plan-state strong[data-state=approved]")
+    assert akimat.locator("form[data-step=adopt]").count() == 0  # the maslikhat adopts
+    maslikhat = _signed_in(browser, base, "maslikhat", errors)
+    maslikhat.goto(f"{base}/management/mp-okrug-akshi-2026?lang=ru")
+    maslikhat.fill("form[data-step=adopt] input[name=decision_number]", "45-2")
+    maslikhat.fill("form[data-step=adopt] input[name=decision_date]", "2026-03-15")
+    maslikhat.click("form[data-step=adopt] button")
+    maslikhat.wait_for_selector("#plan-state strong[data-state=approved]")
+    assert maslikhat.locator("form[data-step=amend]").count() == 0  # the akimat amends
+    akimat.reload()
     assert akimat.inner_text("#decision") == "45-2"
 
     with pasture.open_store(store_path) as store:  # the land changes after adoption

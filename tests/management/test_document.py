@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from typing import Any
 
 import pytest
 from docx import Document
@@ -97,3 +98,36 @@ def test_okrug_docx_and_generated_banner(demo_gpkg, tmp_path) -> None:  # type: 
     assert TEXT["generated"]["kk"] in doc.sections[0].header.paragraphs[0].text
     said = _text(decision)
     assert "статьи 15 Земельного кодекса" in said and "статьёй 13 Закона" in said
+
+
+def test_pdf_maps_are_vectors_inside_the_page(planned: Store) -> None:
+    """Maps are laid in as vector pages (no raster image), inside the page, with their text."""
+    pdf = mp.render_plan(planned, "mp-ok-a-2026", lang="ru", fmt="pdf")
+    reader = PdfReader(io.BytesIO(pdf))
+    images = [
+        name
+        for page in reader.pages
+        for name, ref in (page["/Resources"].get("/XObject") or {}).items()
+        if ref.get_object().get("/Subtype") == "/Image"
+    ]
+    assert images == []
+    okrug = planned.read("okrugs").set_index("id").loc["ok-a", "name_ru"]
+    title = f"{okrug}: {TEXT['annex']['ru'].format(n='')}"  # each map's own title
+    with_maps = [p for p in reader.pages if title in " ".join(p.extract_text().split())]
+    assert len(with_maps) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
+    for page in with_maps:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        points = _text_points(page)
+        assert points and all(0 < x < width and 0 < y < height for x, y in points)
+
+
+def _text_points(page: Any) -> list[tuple[float, float]]:
+    """Where on the page each piece of text starts (points)."""
+    points: list[tuple[float, float]] = []
+
+    def seen(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip():
+            points.append((cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]))
+
+    page.extract_text(visitor_text=seen)
+    return points

@@ -1,0 +1,68 @@
+"""Vector maps in the plan's PDF: reportlab cannot draw a PDF page, so the document is
+built with an empty box of the map's size where each map goes, and the map's own PDF page
+(from matplotlib) is laid into that box afterwards with pypdf.
+
+Why: the maps as PNG made the district's document about 25 MB (156 maps of 160 KB each,
+ASCII85 on top of Flate) and printed at only about 120 dpi; as vectors they are sharp at
+any scale and a few tens of kilobytes each, most of it the subset of the embedded font.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from reportlab.platypus import Flowable
+
+__all__ = ["VectorMap", "lay_maps"]
+
+#: Where each map goes: (page index, x, y, map).
+Placement = tuple[int, float, float, "VectorMap"]
+
+
+class VectorMap(Flowable):
+    """An empty box of a map's size that notes where on which page it was put."""
+
+    def __init__(self, data: bytes, width: float, height: float, placed: list[Placement]) -> None:
+        super().__init__()
+        self.page: PageObject = PdfReader(io.BytesIO(data)).pages[0]
+        w, h = float(self.page.mediabox.width), float(self.page.mediabox.height)
+        # fit the frame both ways: a tall okrug must not overflow the page
+        self.scale = min(width / w, height * 0.8 / h)
+        self.width, self.height = w * self.scale, h * self.scale
+        self.hAlign = "CENTER"
+        self._placed = placed
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        x = self._hAlignAdjust(x, _sW)
+        self._placed.append((canvas.getPageNumber() - 1, x, y, self))
+
+    def draw(self) -> None:
+        """Nothing: the map is laid in after the build (:func:`lay_maps`)."""
+
+
+def lay_maps(pdf: bytes, placed: list[Placement]) -> bytes:
+    """The built document with every map's PDF page laid into its box."""
+    if not placed:
+        return pdf
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    changed = set()
+    for index, x, y, vector in placed:
+        page = writer.pages[index]
+        box = vector.page.mediabox
+        move = Transformation().translate(-float(box.left), -float(box.bottom))
+        # under the page's own content: its box is empty, and the map's text comes first,
+        # so text extraction reads an annex's heading and tables without a map in between
+        page.merge_transformed_page(
+            vector.page, move.scale(vector.scale).translate(x, y), over=False
+        )
+        changed.add(index)
+    for index in changed:
+        writer.pages[index].compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
