@@ -16,6 +16,7 @@ __all__ = [
     "encode_gpkg",
     "geodesic_area_ha",
     "gpkg_envelope",
+    "gpkg_envelopes",
     "promote",
 ]
 
@@ -68,6 +69,24 @@ def gpkg_envelope(blob: bytes | None) -> tuple[float, float, float, float] | Non
         return None
     minx, miny, maxx, maxy = geom.bounds
     return minx, maxx, miny, maxy
+
+
+def gpkg_envelopes(blobs: Sequence[bytes | None]) -> np.ndarray:
+    """(minx, maxx, miny, maxy) of every blob as an (n, 4) array; NaN rows for None or empty.
+
+    Blobs with a little-endian XY envelope (what :func:`encode_gpkg` writes) are read
+    in one numpy call; any other header goes through :func:`gpkg_envelope`.
+    """
+    out = np.full((len(blobs), 4), np.nan)
+    plain = [b is not None and len(b) >= 40 and b[3] == _FLAGS_LE_XY_ENVELOPE for b in blobs]
+    picked = [b[8:40] for b, p in zip(blobs, plain, strict=True) if p]
+    if picked:
+        out[np.asarray(plain)] = np.frombuffer(b"".join(picked), dtype="<f8").reshape(-1, 4)
+    for i in np.flatnonzero(~np.asarray(plain, dtype=bool)):
+        env = gpkg_envelope(blobs[i])
+        if env is not None:
+            out[i] = env
+    return out
 
 
 def geodesic_area_ha(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:

@@ -45,8 +45,8 @@ from .values import (
     now_utc,
     plain_column,
     quoted,
-    record_docs,
     record_json,
+    record_json_texts,
 )
 
 __all__ = ["Store", "read_migrations"]
@@ -418,10 +418,14 @@ class Store(ResultTables):
     def _insert_history(
         self, spec: Layer, inserts: pd.DataFrame, user: str, at: Any
     ) -> list[tuple[Any, ...]]:
-        """History rows of new records, built a column at a time (bulk imports)."""
-        docs = record_docs(spec.field_names, inserts, geometry=spec.geometry_type is not None)
+        """History rows of new records, built a column at a time (bulk imports).
+
+        The documents go as JSON text: SQLite keeps it as it is and PostGIS's COPY
+        parses it into jsonb.
+        """
+        docs = record_json_texts(spec.field_names, inserts, geometry=spec.geometry_type is not None)
         return [
-            (spec.name, record_id, "insert", 1, user, at, None, self._json_param(doc))
+            (spec.name, record_id, "insert", 1, user, at, None, doc)
             for record_id, doc in zip(inserts["id"].tolist(), docs, strict=True)
         ]
 

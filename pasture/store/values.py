@@ -7,6 +7,7 @@ it is kept in the history (:func:`record_json`) and how raw rows become a typed 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -136,26 +137,56 @@ def plain_column(values: pd.Series) -> list[Any]:
     return list(out)
 
 
-def record_docs(
-    fields: Sequence[str], frame: pd.DataFrame, *, geometry: bool
-) -> list[dict[str, Any]]:
-    """:func:`record_json` of every row of a frame, the geometries encoded in one call."""
-    columns = {
-        f: plain_column(frame[f]) if f in frame.columns else [None] * len(frame) for f in fields
-    }
-    props = [
-        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: bool) -> list[str]:
+    """The history form (:func:`record_json`) of every row of a frame as JSON text.
+
+    Each text is exactly ``json.dumps(record_json(...), ensure_ascii=False, sort_keys=True)``,
+    built a column at a time, the geometries encoded in one call: a bulk import's
+    history without a dict and an encoder call per record.
+    """
+    n = len(frame)
+    names = sorted(fields)
+    parts = [
+        [f"{json.dumps(name)}: {text}" for text in _json_values(frame, name)] for name in names
     ]
-    if not fields:
-        props = [{} for _ in range(len(frame))]
-    docs: list[dict[str, Any]] = [{"properties": p} for p in props]
-    if geometry:
-        geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
-        wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
-        for doc, blob in zip(docs, wkb, strict=True):
-            if blob is not None:
-                doc["geometry_wkb"] = blob
-    return docs
+    if parts:
+        props = ["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)]
+    else:
+        props = ["{}"] * n
+    if not geometry:
+        return [f'{{"properties": {p}}}' for p in props]
+    geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
+    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
+    return [
+        f'{{"properties": {p}}}'
+        if blob is None
+        else f'{{"geometry_wkb": "{blob}", "properties": {p}}}'
+        for p, blob in zip(props, wkb, strict=True)
+    ]
+
+
+def _json_values(frame: pd.DataFrame, name: str) -> list[str]:
+    if name not in frame.columns:
+        return ["null"] * len(frame)
+    return [_json_value(v) for v in plain_column(frame[name])]
+
+
+_encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_value(value: Any) -> str:
+    # the json module's own forms: float.__repr__, int.__repr__, its string escaping
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return str(_encode_text(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and np.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(plain(value), ensure_ascii=False, sort_keys=True)
 
 
 #: Ids bound in one ``IN (...)`` query: well under SQLite's 32,766 variables.

@@ -55,10 +55,12 @@ def test_a_bad_value_is_named_by_its_row(
 
 
 def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
-    """The history documents built a column at a time equal the one-record form."""
+    """The history documents built a column at a time equal the one-record form, as text."""
+    import json
+
     import shapely
 
-    from pasture.store.values import record_docs, record_json
+    from pasture.store.values import record_json, record_json_texts
 
     frame = pd.DataFrame(
         {
@@ -67,13 +69,34 @@ def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
             "elevation_m": [1200.5, np.nan, 3.0],
             "sheep": pd.array([4, None, 0], dtype=object),
             "seasons": ["summer", "winter,spring", "autumn"],
+            "note": ['quote " back\\ tab\t \u2028', "", None],
+            "tiny": [1e-300, -0.0, 12345678901234567.0],
+            "count": pd.Series([1, 2, 3], dtype="int64"),
+            "flag": [True, False, None],
+            "day": [pd.Timestamp("2024-04-16"), None, pd.Timestamp("1900-01-01")],
             "geometry": [shapely.box(0, 0, 1, 1), None, shapely.Point(1, 2)],
         }
     )
-    fields = ("name", "elevation_m", "sheep", "seasons", "absent")
-    docs = record_docs(fields, frame, geometry=True)
+    fields = (
+        "name",
+        "elevation_m",
+        "sheep",
+        "seasons",
+        "note",
+        "tiny",
+        "count",
+        "flag",
+        "day",
+        "absent",
+    )
+    texts = record_json_texts(fields, frame, geometry=True)
     one_by_one = [
-        record_json({f: row.get(f) for f in fields}, row["geometry"])
+        json.dumps(
+            record_json({f: row.get(f) for f in fields}, row["geometry"]),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         for row in frame.to_dict("records")
     ]
-    assert docs == one_by_one
+    assert texts == one_by_one
+    assert record_json_texts((), frame, geometry=False) == ['{"properties": {}}'] * 3
