@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 __all__ = [
     "decode_gpkg",
     "encode_gpkg",
+    "flat_promoted",
     "geodesic_area_ha",
     "gpkg_envelope",
     "gpkg_envelopes",
@@ -119,6 +120,31 @@ _MULTI: dict[str, tuple[str, Any]] = {
     "POLYGON": ("MULTIPOLYGON", shapely.MultiPolygon),
     "LINESTRING": ("MULTILINESTRING", shapely.MultiLineString),
 }
+
+
+def flat_promoted(geoms: Sequence[Any], target: str) -> np.ndarray:
+    """:func:`promote` of every geometry without its Z (or M), vectorised.
+
+    Values that are not geometries are kept as they are (validation names them).
+    """
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    shaped = np.array([isinstance(g, BaseGeometry) for g in arr], dtype=bool)
+    idx = np.flatnonzero(shaped)
+    if not idx.size:
+        return arr
+    part = arr[idx]
+    with_z = shapely.has_z(part)
+    if with_z.any():
+        part[with_z] = shapely.force_2d(part[with_z])
+    single = {"MULTIPOLYGON": 3, "MULTILINESTRING": 1}.get(target)
+    if single is not None:
+        wrap = shapely.get_type_id(part) == single
+        if wrap.any():
+            maker = shapely.multipolygons if single == 3 else shapely.multilinestrings
+            part[wrap] = maker(part[wrap], indices=np.arange(int(wrap.sum())))
+    arr[idx] = part
+    return arr
 
 
 def promote(geom: BaseGeometry | None, target: str) -> BaseGeometry | None:

@@ -146,9 +146,10 @@ def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: b
     """
     n = len(frame)
     names = sorted(fields)
-    parts = [
-        [f"{json.dumps(name)}: {text}" for text in _json_values(frame, name)] for name in names
-    ]
+    parts = []
+    for name in names:
+        key = json.dumps(name, ensure_ascii=False)
+        parts.append([f"{key}: {text}" for text in _json_values(frame, name)])
     if parts:
         props = ["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)]
     else:
@@ -168,7 +169,19 @@ def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: b
 def _json_values(frame: pd.DataFrame, name: str) -> list[str]:
     if name not in frame.columns:
         return ["null"] * len(frame)
-    return [_json_value(v) for v in plain_column(frame[name])]
+    column = frame[name]
+    if column.dtype.kind == "f":  # the common case, without a type test per value
+        numbers = column.to_numpy(dtype="float64")
+        texts = np.array([float.__repr__(x) for x in numbers.tolist()], dtype=object)
+        texts[np.isnan(numbers)] = "null"
+        texts[np.isinf(numbers)] = [json.dumps(x) for x in numbers[np.isinf(numbers)].tolist()]
+        return list(texts)
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "empty":
+        return ["null"] * len(column)
+    if kind == "string":
+        return ["null" if v is None else _encode_text(v) for v in plain_column(column)]
+    return [_json_value(v) for v in plain_column(column)]
 
 
 _encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]

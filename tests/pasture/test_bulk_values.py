@@ -22,6 +22,7 @@ GOOD_COLUMNS = [
     (FieldType.DATE, pd.Series(pd.to_datetime(["2024-04-16", None, "1900-01-01"]))),
     (FieldType.TEXT, pd.Series([" p-1 ", None, "", "  ", "Ақши"])),
     (FieldType.TEXT, pd.Series(["a", "b", None], dtype="string")),
+    (FieldType.SEASONS, pd.Series(["Summer, winter", None, "  ", "spring", "Summer, winter"])),
 ]
 
 
@@ -41,6 +42,7 @@ BAD_COLUMNS = [
     (FieldType.INTEGER, pd.Series([1.0, 2.5]), 1, "whole"),
     (FieldType.DATE, pd.Series(pd.to_datetime(["2024-01-01", "1800-06-01"])), 1, "1900"),
     (FieldType.TEXT, pd.Series(["ok", "a\x00b"]), 1, "NUL"),
+    (FieldType.SEASONS, pd.Series(["summer", "monsoon", "winter"]), 1, "monsoon"),
 ]
 
 
@@ -100,3 +102,31 @@ def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
     ]
     assert texts == one_by_one
     assert record_json_texts((), frame, geometry=False) == ['{"properties": {}}'] * 3
+
+
+def test_geometries_are_flattened_and_wrapped_as_one_by_one() -> None:
+    """The vectorised Z drop and multi wrap give what the one-geometry form gives."""
+    import shapely
+
+    from pasture.geometry import flat_promoted, promote
+
+    geoms = [
+        shapely.box(0, 0, 1, 1),
+        shapely.Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5)]),
+        shapely.MultiPolygon([shapely.box(2, 2, 3, 3)]),
+        None,
+        "not a geometry",
+        shapely.Point(1, 2, 3),
+    ]
+    out = flat_promoted(geoms, "MULTIPOLYGON")
+    expected = [
+        promote(shapely.force_2d(g), "MULTIPOLYGON") if isinstance(g, shapely.Geometry) else g
+        for g in geoms
+    ]
+    for got, want in zip(out, expected, strict=True):
+        if isinstance(want, shapely.Geometry):
+            assert got.geom_type == want.geom_type
+            assert not got.has_z
+            assert got.equals_exact(want, 0.0)
+        else:
+            assert got == want
