@@ -50,9 +50,20 @@ def _wkb_of(blob: bytes) -> bytes:
     return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111] :]
 
 
+#: SQL giving a GeoPackage geometry column's WKB where the header has the usual size
+#: (no envelope or an XY one, not empty); other blobs come whole, header and all.
+GPKG_WKB_SQL = (
+    "CASE substr({c}, 1, 4) WHEN x'47500003' THEN substr({c}, 41) "
+    "WHEN x'47500002' THEN substr({c}, 41) WHEN x'47500001' THEN substr({c}, 9) "
+    "WHEN x'47500000' THEN substr({c}, 9) ELSE {c} END"
+)
+
+
 def decode_gpkg(blobs: Iterable[bytes | None]) -> np.ndarray:
-    """Decode GeoPackage blobs (or None) into an array of shapely geometries."""
-    wkb = [None if b is None else _wkb_of(b) for b in blobs]
+    """Decode GeoPackage blobs, or WKB the database already took the header off
+    (:data:`GPKG_WKB_SQL`), or None, into an array of shapely geometries."""
+    # WKB starts with its byte order (0 or 1), a GeoPackage blob with "G"
+    wkb = [_wkb_of(b) if b is not None and b[0] == 0x47 else b for b in blobs]
     return shapely.from_wkb(np.asarray(wkb, dtype=object))
 
 

@@ -10,6 +10,7 @@ validation, versions, history and frame building live here once, result tables i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
@@ -51,6 +52,9 @@ from .values import (
 
 __all__ = ["Store", "read_migrations"]
 
+#: Decodes a whole-layer read's geometries beside the attribute fetch.
+_DECODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pasture-decode")
+
 
 class Store(ResultTables):
     """The pasture geodata store: one interface, a GeoPackage and a PostGIS backend.
@@ -78,10 +82,12 @@ class Store(ResultTables):
         return f"<{type(self).__name__} {self.url}>"
 
     # ----------------------------------------------------------------- reading
-    def _select(self, layer: Layer) -> tuple[str, list[str]]:
-        columns = ["id", *layer.field_names, "version"]
+    def _select(
+        self, layer: Layer, skip: frozenset[str] = frozenset(), *, geometry: bool = True
+    ) -> tuple[str, list[str]]:
+        columns = ["id", *(f for f in layer.field_names if f not in skip), "version"]
         select = ", ".join(columns)
-        if layer.geometry_type:
+        if layer.geometry_type and geometry:
             select += f", {self._geom_select}"
         return select, columns
 
@@ -133,7 +139,14 @@ class Store(ResultTables):
         spec = layer_named(layer)
         with self._snapshot() as cur:
             return self._read(
-                cur, spec, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset
+                cur,
+                spec,
+                bbox=bbox,
+                where=where,
+                ids=ids,
+                limit=limit,
+                offset=offset,
+                skip_empty=True,
             )
 
     def _read(
@@ -146,14 +159,24 @@ class Store(ResultTables):
         ids: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        skip_empty: bool = False,
     ) -> pd.DataFrame:
-        select, columns = self._select(spec)
+        """``skip_empty``: leave out fields empty in every selected record (two statements,
+        so only in a snapshot that both see alike)."""
         conds, params = self._conditions(spec, where, ids)
         refine = False
         if bbox is not None and spec.geometry_type:
             cond, bbox_params, refine = self._bbox_filter(spec.name, bbox)
             conds.append(cond)
             params.extend(bbox_params)
+        whole = skip_empty and ids is None and limit is None and not offset
+        skip = self._empty_fields(cur, spec, conds, params) if whole else frozenset()
+        if whole and spec.geometry_type:
+            frame = self._read_whole(cur, spec, conds, params, skip)
+            if refine and bbox is not None:
+                frame = frame[frame.intersects(shapely.box(*bbox))].reset_index(drop=True)
+            return frame
+        select, columns = self._select(spec, skip)
         sql = f"SELECT {select} FROM {spec.name}"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
@@ -171,13 +194,60 @@ class Store(ResultTables):
             frame = frame.iloc[offset:stop].reset_index(drop=True)
         return frame
 
-    def _frame(self, spec: Layer, rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    def _read_whole(
+        self, cur: Any, spec: Layer, conds: list[str], params: list[Any], skip: frozenset[str]
+    ) -> pd.DataFrame:
+        """Every selected record: the geometries are decoded in a worker thread (GEOS
+        lets go of the GIL) while the attributes are fetched, in the same snapshot."""
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        order = f" ORDER BY {self._order_by_id}"
+        cur.execute(self._sql(f"SELECT {self._geom_select} FROM {spec.name}{where}{order}"), params)
+        blobs = [row[0] for row in cur.fetchall()]
+        decoding = _DECODER.submit(self._decode_geoms, blobs)
+        select, columns = self._select(spec, skip, geometry=False)
+        cur.execute(self._sql(f"SELECT {select} FROM {spec.name}{where}{order}"), params)
+        rows = cur.fetchall()
+        return self._frame(spec, rows, columns, geoms=decoding.result())
+
+    def _empty_fields(
+        self, cur: Any, spec: Layer, conds: list[str], params: list[Any]
+    ) -> frozenset[str]:
+        """Fields that no selected record has a value in.
+
+        A district's layers leave many optional fields empty, and the driver's cost per
+        fetched value is above the database's cost of counting them in one scan: a
+        whole-layer read fetches only the fields that hold something.
+        """
+        names = spec.field_names
+        if not names:
+            return frozenset()
+        sql = f"SELECT {', '.join(f'count({n})' for n in names)} FROM {spec.name}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        cur.execute(self._sql(sql), params)
+        counts = cur.fetchone()
+        return frozenset(n for n, k in zip(names, counts, strict=True) if not k)
+
+    def _frame(
+        self,
+        spec: Layer,
+        rows: list[tuple[Any, ...]],
+        columns: list[str],
+        *,
+        geoms: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """``geoms``: the decoded geometries, when ``rows`` do not end with the blobs."""
         # column by column, straight into their dtypes: no untyped frame in between
         # (a page of 100 plots was ~10 ms through from_records + astype + where)
-        width = len(columns) + (1 if spec.geometry_type else 0)
+        with_blobs = spec.geometry_type is not None and geoms is None
+        width = len(columns) + (1 if with_blobs else 0)
         values: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
-        geoms = self._decode_geoms(list(values[-1])) if spec.geometry_type else None
-        return layer_frame(spec, dict(zip(columns, values, strict=False)), len(rows), geoms)
+        if with_blobs:
+            geoms = self._decode_geoms(list(values[-1]))
+        data = dict(zip(columns, values, strict=False))
+        for name in spec.field_names:
+            data.setdefault(name, [None] * len(rows))  # not fetched: empty in every row
+        return layer_frame(spec, data, len(rows), geoms)
 
     def count(
         self, layer: str, *, bbox: BBox | None = None, where: Mapping[str, Any] | None = None

@@ -27,7 +27,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
-from ..geometry import decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
+from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
 from ..model import LAYERS, TABLES
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
@@ -156,6 +156,8 @@ class GeoPackageStore(Store):
     """A pasture store in one GeoPackage file (created when missing)."""
 
     backend = "geopackage"
+    # SQLite takes the header off in C: a whole-layer read slices no blob in Python
+    _geom_select = GPKG_WKB_SQL.format(c="geom")
 
     def __init__(
         self,
