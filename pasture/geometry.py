@@ -91,11 +91,11 @@ def gpkg_envelopes(blobs: Sequence[bytes | None]) -> np.ndarray:
     """
     out = np.full((len(blobs), 4), np.nan)
     plain = [b is not None and len(b) >= 40 and b[3] == _FLAGS_LE_XY_ENVELOPE for b in blobs]
-    picked = [b[8:40] for b, p in zip(blobs, plain, strict=True) if p]
+    picked = [b[8:40] for b, p in zip(blobs, plain, strict=True) if p and b is not None]
     if picked:
         out[np.asarray(plain)] = np.frombuffer(b"".join(picked), dtype="<f8").reshape(-1, 4)
-    for i in np.flatnonzero(~np.asarray(plain, dtype=bool)):
-        env = gpkg_envelope(blobs[i])
+    for i, (blob, p) in enumerate(zip(blobs, plain, strict=True)):
+        env = None if p else gpkg_envelope(blob)
         if env is not None:
             out[i] = env
     return out

@@ -184,7 +184,7 @@ def _json_values(frame: pd.DataFrame, name: str) -> list[str]:
     return [_json_value(v) for v in plain_column(column)]
 
 
-_encode_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_text = json.encoder.encode_basestring
 
 
 def _json_value(value: Any) -> str:
