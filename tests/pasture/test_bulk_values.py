@@ -130,3 +130,27 @@ def test_geometries_are_flattened_and_wrapped_as_one_by_one() -> None:
             assert got.equals_exact(want, 0.0)
         else:
             assert got == want
+
+
+def test_spliced_ewkb_equals_shapelys() -> None:
+    """The SRID spliced into WKB for PostGIS's COPY is what shapely writes."""
+    import shapely
+
+    from pasture.store.postgis import _hex_ewkb
+
+    geoms = [
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1)]),
+        shapely.Point(1, 2),
+        None,
+        shapely.Point(1, 2, 3),
+        shapely.LineString([(0, 0), (1, 1)]),
+        shapely.MultiPolygon(),
+    ]
+    wkb = list(shapely.to_wkb(np.array(geoms, dtype=object), byte_order=1, flavor="iso"))
+    expected = [
+        None
+        if g is None
+        else shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True)
+        for g in geoms
+    ]
+    assert _hex_ewkb(wkb) == expected
