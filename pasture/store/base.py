@@ -40,11 +40,12 @@ from .values import (
     WriteResult,
     as_record,
     bounds,
+    db_column,
     db_value,
+    empty_fields,
     is_unchanged,
     layer_frame,
     now_utc,
-    plain_column,
     quoted,
     record_json,
     record_json_texts,
@@ -138,16 +139,9 @@ class Store(ResultTables):
         """
         spec = layer_named(layer)
         with self._snapshot() as cur:
-            return self._read(
-                cur,
-                spec,
-                bbox=bbox,
-                where=where,
-                ids=ids,
-                limit=limit,
-                offset=offset,
-                skip_empty=True,
-            )
+            # two statements (empty fields, then the rest): only in a snapshot
+            page = dict(bbox=bbox, where=where, ids=ids, limit=limit, offset=offset)
+            return self._read(cur, spec, **page, skip_empty=True)  # type: ignore[arg-type]
 
     def _read(
         self,
@@ -161,8 +155,6 @@ class Store(ResultTables):
         offset: int = 0,
         skip_empty: bool = False,
     ) -> pd.DataFrame:
-        """``skip_empty``: leave out fields empty in every selected record (two statements,
-        so only in a snapshot that both see alike)."""
         conds, params = self._conditions(spec, where, ids)
         refine = False
         if bbox is not None and spec.geometry_type:
@@ -170,7 +162,7 @@ class Store(ResultTables):
             conds.append(cond)
             params.extend(bbox_params)
         whole = skip_empty and ids is None and limit is None and not offset
-        skip = self._empty_fields(cur, spec, conds, params) if whole else frozenset()
+        skip = empty_fields(cur, self._sql, spec, conds, params) if whole else frozenset()
         if whole and spec.geometry_type:
             frame = self._read_whole(cur, spec, conds, params, skip)
             if refine and bbox is not None:
@@ -208,25 +200,6 @@ class Store(ResultTables):
         cur.execute(self._sql(f"SELECT {select} FROM {spec.name}{where}{order}"), params)
         rows = cur.fetchall()
         return self._frame(spec, rows, columns, geoms=decoding.result())
-
-    def _empty_fields(
-        self, cur: Any, spec: Layer, conds: list[str], params: list[Any]
-    ) -> frozenset[str]:
-        """Fields that no selected record has a value in.
-
-        A district's layers leave many optional fields empty, and the driver's cost per
-        fetched value is above the database's cost of counting them in one scan: a
-        whole-layer read fetches only the fields that hold something.
-        """
-        names = spec.field_names
-        if not names:
-            return frozenset()
-        sql = f"SELECT {', '.join(f'count({n})' for n in names)} FROM {spec.name}"
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        cur.execute(self._sql(sql), params)
-        counts = cur.fetchone()
-        return frozenset(n for n, k in zip(names, counts, strict=True) if not k)
 
     def _frame(
         self,
@@ -519,7 +492,7 @@ class Store(ResultTables):
         # database's own insert on a bulk import
         ids = frame["id"].tolist()
         values = [
-            _db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
+            db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
             if f.name in frame.columns
             else [None] * total
             for f in spec.fields
@@ -822,26 +795,3 @@ def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             out.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return out
-
-
-def _db_column(values: pd.Series, *, whole: bool = False) -> list[Any]:
-    """:func:`db_value` over a whole column: numbers at once, other values one by one.
-
-    ``whole``: an INTEGER field, whose column may have come back as floats (a column
-    with a missing value reads as float64): its values go to the database as ints.
-    """
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if whole and kind in ("floating", "integer", "mixed-integer-float"):
-        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
-        missing = np.isnan(numbers)
-        out = np.where(missing, 0.0, numbers).astype(np.int64).astype(object)
-        out[missing] = None
-        return list(out)
-    if values.dtype.kind in "fiu" or kind in (
-        "floating",
-        "integer",
-        "string",
-        "empty",
-    ):
-        return plain_column(values)
-    return [db_value(v) for v in values.tolist()]

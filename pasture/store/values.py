@@ -8,7 +8,7 @@ it is kept in the history (:func:`record_json`) and how raw rows become a typed 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -329,3 +329,46 @@ def as_record(spec: Layer, row: Mapping[str, Any]) -> Record:
             props[f.name] = value
     geometry = row.get("geometry") if spec.geometry_type else None
     return Record(spec.name, str(row["id"]), props, geometry, int(row["version"]))
+
+
+def db_column(values: pd.Series, *, whole: bool = False) -> list[Any]:
+    """:func:`db_value` over a whole column: numbers at once, other values one by one.
+
+    ``whole``: an INTEGER field, whose column may have come back as floats (a column
+    with a missing value reads as float64): its values go to the database as ints.
+    """
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if whole and kind in ("floating", "integer", "mixed-integer-float"):
+        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(numbers)
+        out = np.where(missing, 0.0, numbers).astype(np.int64).astype(object)
+        out[missing] = None
+        return list(out)
+    if values.dtype.kind in "fiu" or kind in (
+        "floating",
+        "integer",
+        "string",
+        "empty",
+    ):
+        return plain_column(values)
+    return [db_value(v) for v in values.tolist()]
+
+
+def empty_fields(
+    cur: Any, sql: Callable[[str], str], spec: Layer, conds: list[str], params: list[Any]
+) -> frozenset[str]:
+    """Fields that no record selected by ``conds`` has a value in, counted in one scan.
+
+    A district's layers leave many optional fields empty, and the driver's cost per
+    fetched value is above the database's cost of counting: a whole-layer read
+    fetches only the fields that hold something.
+    """
+    names = spec.field_names
+    if not names:
+        return frozenset()
+    text = f"SELECT {', '.join(f'count({n})' for n in names)} FROM {spec.name}"
+    if conds:
+        text += " WHERE " + " AND ".join(conds)
+    cur.execute(sql(text), params)
+    counts = cur.fetchone()
+    return frozenset(n for n, k in zip(names, counts, strict=True) if not k)
