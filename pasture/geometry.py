@@ -14,8 +14,10 @@ from shapely.geometry.base import BaseGeometry
 __all__ = [
     "decode_gpkg",
     "encode_gpkg",
+    "flat_promoted",
     "geodesic_area_ha",
     "gpkg_envelope",
+    "gpkg_envelopes",
     "promote",
 ]
 
@@ -48,9 +50,20 @@ def _wkb_of(blob: bytes) -> bytes:
     return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111] :]
 
 
+#: SQL giving a GeoPackage geometry column's WKB where the header has the usual size
+#: (no envelope or an XY one, not empty); other blobs come whole, header and all.
+GPKG_WKB_SQL = (
+    "CASE substr({c}, 1, 4) WHEN x'47500003' THEN substr({c}, 41) "
+    "WHEN x'47500002' THEN substr({c}, 41) WHEN x'47500001' THEN substr({c}, 9) "
+    "WHEN x'47500000' THEN substr({c}, 9) ELSE {c} END"
+)
+
+
 def decode_gpkg(blobs: Iterable[bytes | None]) -> np.ndarray:
-    """Decode GeoPackage blobs (or None) into an array of shapely geometries."""
-    wkb = [None if b is None else _wkb_of(b) for b in blobs]
+    """Decode GeoPackage blobs, or WKB the database already took the header off
+    (:data:`GPKG_WKB_SQL`), or None, into an array of shapely geometries."""
+    # WKB starts with its byte order (0 or 1), a GeoPackage blob with "G"
+    wkb = [_wkb_of(b) if b is not None and b[0] == 0x47 else b for b in blobs]
     return shapely.from_wkb(np.asarray(wkb, dtype=object))
 
 
@@ -68,6 +81,24 @@ def gpkg_envelope(blob: bytes | None) -> tuple[float, float, float, float] | Non
         return None
     minx, miny, maxx, maxy = geom.bounds
     return minx, maxx, miny, maxy
+
+
+def gpkg_envelopes(blobs: Sequence[bytes | None]) -> np.ndarray:
+    """(minx, maxx, miny, maxy) of every blob as an (n, 4) array; NaN rows for None or empty.
+
+    Blobs with a little-endian XY envelope (what :func:`encode_gpkg` writes) are read
+    in one numpy call; any other header goes through :func:`gpkg_envelope`.
+    """
+    out = np.full((len(blobs), 4), np.nan)
+    plain = [b is not None and len(b) >= 40 and b[3] == _FLAGS_LE_XY_ENVELOPE for b in blobs]
+    picked = [b[8:40] for b, p in zip(blobs, plain, strict=True) if p and b is not None]
+    if picked:
+        out[np.asarray(plain)] = np.frombuffer(b"".join(picked), dtype="<f8").reshape(-1, 4)
+    for i, (blob, p) in enumerate(zip(blobs, plain, strict=True)):
+        env = None if p else gpkg_envelope(blob)
+        if env is not None:
+            out[i] = env
+    return out
 
 
 def geodesic_area_ha(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
@@ -100,6 +131,31 @@ _MULTI: dict[str, tuple[str, Any]] = {
     "POLYGON": ("MULTIPOLYGON", shapely.MultiPolygon),
     "LINESTRING": ("MULTILINESTRING", shapely.MultiLineString),
 }
+
+
+def flat_promoted(geoms: Sequence[Any], target: str) -> np.ndarray:
+    """:func:`promote` of every geometry without its Z (or M), vectorised.
+
+    Values that are not geometries are kept as they are (validation names them).
+    """
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    shaped = np.array([isinstance(g, BaseGeometry) for g in arr], dtype=bool)
+    idx = np.flatnonzero(shaped)
+    if not idx.size:
+        return arr
+    part = arr[idx]
+    with_z = shapely.has_z(part)
+    if with_z.any():
+        part[with_z] = shapely.force_2d(part[with_z])
+    single = {"MULTIPOLYGON": 3, "MULTILINESTRING": 1}.get(target)
+    if single is not None:
+        wrap = shapely.get_type_id(part) == single
+        if wrap.any():
+            maker = shapely.multipolygons if single == 3 else shapely.multilinestrings
+            part[wrap] = maker(part[wrap], indices=np.arange(int(wrap.sum())))
+    arr[idx] = part
+    return arr
 
 
 def promote(geom: BaseGeometry | None, target: str) -> BaseGeometry | None:

@@ -10,6 +10,7 @@ validation, versions, history and frame building live here once, result tables i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
@@ -39,17 +40,21 @@ from .values import (
     WriteResult,
     as_record,
     bounds,
+    db_column,
     db_value,
+    empty_fields,
     is_unchanged,
     layer_frame,
     now_utc,
-    plain_column,
     quoted,
-    record_docs,
     record_json,
+    record_json_texts,
 )
 
 __all__ = ["Store", "read_migrations"]
+
+#: Decodes a whole-layer read's geometries beside the attribute fetch.
+_DECODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pasture-decode")
 
 
 class Store(ResultTables):
@@ -78,10 +83,12 @@ class Store(ResultTables):
         return f"<{type(self).__name__} {self.url}>"
 
     # ----------------------------------------------------------------- reading
-    def _select(self, layer: Layer) -> tuple[str, list[str]]:
-        columns = ["id", *layer.field_names, "version"]
+    def _select(
+        self, layer: Layer, skip: frozenset[str] = frozenset(), *, geometry: bool = True
+    ) -> tuple[str, list[str]]:
+        columns = ["id", *(f for f in layer.field_names if f not in skip), "version"]
         select = ", ".join(columns)
-        if layer.geometry_type:
+        if layer.geometry_type and geometry:
             select += f", {self._geom_select}"
         return select, columns
 
@@ -132,9 +139,9 @@ class Store(ResultTables):
         """
         spec = layer_named(layer)
         with self._snapshot() as cur:
-            return self._read(
-                cur, spec, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset
-            )
+            # two statements (empty fields, then the rest): only in a snapshot
+            page = dict(bbox=bbox, where=where, ids=ids, limit=limit, offset=offset)
+            return self._read(cur, spec, **page, skip_empty=True)  # type: ignore[arg-type]
 
     def _read(
         self,
@@ -146,14 +153,22 @@ class Store(ResultTables):
         ids: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        skip_empty: bool = False,
     ) -> pd.DataFrame:
-        select, columns = self._select(spec)
         conds, params = self._conditions(spec, where, ids)
         refine = False
         if bbox is not None and spec.geometry_type:
             cond, bbox_params, refine = self._bbox_filter(spec.name, bbox)
             conds.append(cond)
             params.extend(bbox_params)
+        whole = skip_empty and ids is None and limit is None and not offset
+        skip = empty_fields(cur, self._sql, spec, conds, params) if whole else frozenset()
+        if whole and spec.geometry_type:
+            frame = self._read_whole(cur, spec, conds, params, skip)
+            if refine and bbox is not None:
+                frame = frame[frame.intersects(shapely.box(*bbox))].reset_index(drop=True)
+            return frame
+        select, columns = self._select(spec, skip)
         sql = f"SELECT {select} FROM {spec.name}"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
@@ -171,13 +186,41 @@ class Store(ResultTables):
             frame = frame.iloc[offset:stop].reset_index(drop=True)
         return frame
 
-    def _frame(self, spec: Layer, rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    def _read_whole(
+        self, cur: Any, spec: Layer, conds: list[str], params: list[Any], skip: frozenset[str]
+    ) -> pd.DataFrame:
+        """Every selected record: the geometries are decoded in a worker thread (GEOS
+        lets go of the GIL) while the attributes are fetched, in the same snapshot."""
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        order = f" ORDER BY {self._order_by_id}"
+        cur.execute(self._sql(f"SELECT {self._geom_select} FROM {spec.name}{where}{order}"), params)
+        blobs = [row[0] for row in cur.fetchall()]
+        decoding = _DECODER.submit(self._decode_geoms, blobs)
+        select, columns = self._select(spec, skip, geometry=False)
+        cur.execute(self._sql(f"SELECT {select} FROM {spec.name}{where}{order}"), params)
+        rows = cur.fetchall()
+        return self._frame(spec, rows, columns, geoms=decoding.result())
+
+    def _frame(
+        self,
+        spec: Layer,
+        rows: list[tuple[Any, ...]],
+        columns: list[str],
+        *,
+        geoms: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """``geoms``: the decoded geometries, when ``rows`` do not end with the blobs."""
         # column by column, straight into their dtypes: no untyped frame in between
         # (a page of 100 plots was ~10 ms through from_records + astype + where)
-        width = len(columns) + (1 if spec.geometry_type else 0)
+        with_blobs = spec.geometry_type is not None and geoms is None
+        width = len(columns) + (1 if with_blobs else 0)
         values: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
-        geoms = self._decode_geoms(list(values[-1])) if spec.geometry_type else None
-        return layer_frame(spec, dict(zip(columns, values, strict=False)), len(rows), geoms)
+        if with_blobs:
+            geoms = self._decode_geoms(list(values[-1]))
+        data = dict(zip(columns, values, strict=False))
+        for name in spec.field_names:
+            data.setdefault(name, [None] * len(rows))  # not fetched: empty in every row
+        return layer_frame(spec, data, len(rows), geoms)
 
     def count(
         self, layer: str, *, bbox: BBox | None = None, where: Mapping[str, Any] | None = None
@@ -418,10 +461,14 @@ class Store(ResultTables):
     def _insert_history(
         self, spec: Layer, inserts: pd.DataFrame, user: str, at: Any
     ) -> list[tuple[Any, ...]]:
-        """History rows of new records, built a column at a time (bulk imports)."""
-        docs = record_docs(spec.field_names, inserts, geometry=spec.geometry_type is not None)
+        """History rows of new records, built a column at a time (bulk imports).
+
+        The documents go as JSON text: SQLite keeps it as it is and PostGIS's COPY
+        parses it into jsonb.
+        """
+        docs = record_json_texts(spec.field_names, inserts, geometry=spec.geometry_type is not None)
         return [
-            (spec.name, record_id, "insert", 1, user, at, None, self._json_param(doc))
+            (spec.name, record_id, "insert", 1, user, at, None, doc)
             for record_id, doc in zip(inserts["id"].tolist(), docs, strict=True)
         ]
 
@@ -445,7 +492,7 @@ class Store(ResultTables):
         # database's own insert on a bulk import
         ids = frame["id"].tolist()
         values = [
-            _db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
+            db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
             if f.name in frame.columns
             else [None] * total
             for f in spec.fields
@@ -748,26 +795,3 @@ def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             out.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return out
-
-
-def _db_column(values: pd.Series, *, whole: bool = False) -> list[Any]:
-    """:func:`db_value` over a whole column: numbers at once, other values one by one.
-
-    ``whole``: an INTEGER field, whose column may have come back as floats (a column
-    with a missing value reads as float64): its values go to the database as ints.
-    """
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if whole and kind in ("floating", "integer", "mixed-integer-float"):
-        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
-        missing = np.isnan(numbers)
-        out = np.where(missing, 0.0, numbers).astype(np.int64).astype(object)
-        out[missing] = None
-        return list(out)
-    if values.dtype.kind in "fiu" or kind in (
-        "floating",
-        "integer",
-        "string",
-        "empty",
-    ):
-        return plain_column(values)
-    return [db_value(v) for v in values.tolist()]

@@ -245,10 +245,7 @@ class PostgisStore(Store):
             return
         if table in LAYERS and LAYERS[table].geometry_type is not None:
             # COPY takes geometry as hex EWKB text carrying its SRID
-            geoms = shapely.set_srid(
-                shapely.from_wkb(np.asarray([r[-1] for r in rows], dtype=object)), 4326
-            )
-            ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            ewkb = _hex_ewkb([r[-1] for r in rows])
             rows = [(*row[:-1], g) for row, g in zip(rows, ewkb, strict=True)]
         with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
@@ -285,6 +282,27 @@ class PostgisStore(Store):
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('history', 'seq'), coalesce(max(seq), 0) + 1, false) FROM history"
         )
+
+
+_EWKB_SRID_FLAG = 0x20000000
+_SRID_4326 = (4326).to_bytes(4, "little")
+
+
+def _hex_ewkb(wkb: Sequence[bytes | None]) -> list[str | None]:
+    """Hex EWKB with SRID 4326 of little-endian 2D ISO WKB, by splicing the SRID into
+    the header (no decode and re-encode); anything else goes through shapely."""
+    out: list[str | None] = []
+    for blob in wkb:
+        kind = (
+            int.from_bytes(blob[1:5], "little") if blob is not None and blob[:1] == b"\x01" else -1
+        )
+        if 0 < kind < 1000:
+            header = b"\x01" + (kind | _EWKB_SRID_FLAG).to_bytes(4, "little") + _SRID_4326
+            out.append((header + blob[5:]).hex().upper())  # type: ignore[index]
+        else:
+            geom = None if blob is None else shapely.set_srid(shapely.from_wkb(blob), 4326)
+            out.append(None if geom is None else shapely.to_wkb(geom, hex=True, include_srid=True))
+    return out
 
 
 def _probe(url: str, timeout_s: float) -> None:

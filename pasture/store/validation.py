@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, Problem
-from ..geometry import promote
+from ..geometry import flat_promoted
 from ..model import SPECIES, FieldType, Layer, Table, format_seasons
 
 __all__ = [
@@ -100,9 +100,12 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
         problems.append(Problem("no 'id' column; every record needs a unique id", field="id"))
         out["id"] = pd.Series([None] * len(src), dtype=object)
     else:
-        out["id"] = [
-            None if _missing(v) or not str(v).strip() else str(v).strip() for v in src["id"]
-        ]
+        texts = _coerce_column(FieldType.TEXT, src["id"])  # None: not all plain text
+        out["id"] = (
+            texts
+            if texts is not None
+            else [None if _missing(v) or not str(v).strip() else str(v).strip() for v in src["id"]]
+        )
         problems += [
             Problem(_NUL_MESSAGE, feature=f"#{i + 1}", field="id")
             for i, v in enumerate(out["id"])
@@ -136,7 +139,7 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
     if layer.geometry_type is not None:
         geoms = src.geometry if "geometry" in src.columns else [None] * len(src)
         # layers are 2D lon/lat (their GeoPackage columns say so): Z and M are dropped
-        out["geometry"] = [promote(_flat(g), layer.geometry_type) for g in geoms]
+        out["geometry"] = flat_promoted(list(geoms), layer.geometry_type)
     if "version" in src.columns:
         out["version"] = src["version"].to_numpy()
     return out, problems
@@ -172,13 +175,6 @@ def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.Dat
 
 
 _NUL_MESSAGE = "text contains a NUL character (\\0), which no store keeps; remove it"
-
-
-def _flat(geom: Any) -> Any:
-    """The geometry without Z (or M): what a 2D layer stores."""
-    if isinstance(geom, BaseGeometry) and geom.has_z:
-        return shapely.force_2d(geom)
-    return geom
 
 
 def _missing(value: object) -> bool:
@@ -228,7 +224,23 @@ def _coerce_column(kind: FieldType, col: pd.Series) -> pd.Series | None:
         return _dates(col)
     if kind is FieldType.TEXT and pd.api.types.infer_dtype(col, skipna=True) == "string":
         return _texts(col)
+    if kind is FieldType.SEASONS and pd.api.types.infer_dtype(col, skipna=True) == "string":
+        return _season_texts(col)
     return None
+
+
+def _season_texts(col: pd.Series) -> pd.Series | None:
+    # a district has a handful of distinct season lists: each is formatted once
+    values = col.to_numpy(dtype=object, na_value=None)
+    present = np.array([v is not None and bool(v.strip()) for v in values], dtype=bool)
+    distinct = pd.unique(values[present])
+    try:
+        formatted = {v: format_seasons(v) for v in distinct}
+    except ValueError:
+        return None
+    out = np.full(len(values), None, dtype=object)
+    out[present] = [formatted[v] for v in values[present]]
+    return pd.Series(out, dtype=object)
 
 
 def _is_numeric(col: pd.Series) -> bool:
@@ -507,7 +519,8 @@ def _check_census(frame: pd.DataFrame, limits: CensusLimits) -> list[Problem]:
 def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Problem]:
     problems: list[Problem] = []
     geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
-    ok = np.array([g is not None and g.is_valid and not g.is_empty for g in geoms])
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    ok[ok] = shapely.is_valid(geoms[ok])
     if not ctx.allow_outside_union:
         unions = frame["union_id"].tolist()
         for i in np.flatnonzero(ok):
@@ -533,13 +546,7 @@ def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Pr
             [geoms, np.asarray(ctx.other_plots["geometry"].tolist(), dtype=object)[keep]]
         )
         ok = np.concatenate([ok, np.ones(int(keep.sum()), dtype=bool)])
-    n_new = len(frame)
-    valid = np.flatnonzero(ok)
-    tree = shapely.STRtree(geoms[valid])
-    left, right = tree.query(geoms[valid], predicate="intersects")
-    left, right = valid[left], valid[right]
-    pairs = (left < right) & (left < n_new)
-    left, right = left[pairs], right[pairs]
+    left, right = _overlap_candidates(geoms, np.flatnonzero(ok), len(frame))
     # neighbours that only touch are the common case: skip them before intersecting
     interiors_meet = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     for a, b in zip(left[interiors_meet], right[interiors_meet], strict=True):
@@ -554,6 +561,27 @@ def _check_plot_topology(frame: pd.DataFrame, ctx: ValidationContext) -> list[Pr
                 )
             )
     return problems
+
+
+def _overlap_candidates(
+    geoms: np.ndarray, valid: np.ndarray, n_new: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (new plot, other plot) whose interiors may meet, each pair once.
+
+    Plots that tile the district share their edges exactly; GEOS's coverage check
+    finds, in one pass over the segments, the plots with an edge that is not shared
+    that way (an edge inside another plot, crossing it, or a plot repeated). Only
+    pairs with such a plot can overlap, so only their envelopes are queried and
+    related; a district of matching neighbours skips almost every pair.
+    """
+    suspect = valid[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[valid]))]
+    tree = shapely.STRtree(geoms[valid])
+    probe, hit = tree.query(geoms[suspect], predicate="intersects")
+    a, b = suspect[probe], valid[hit]
+    left, right = np.minimum(a, b), np.maximum(a, b)
+    keep = (left < right) & (left < n_new)
+    pairs = np.unique(np.column_stack([left[keep], right[keep]]), axis=0)
+    return pairs[:, 0], pairs[:, 1]
 
 
 def check_records(

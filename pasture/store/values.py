@@ -7,7 +7,8 @@ it is kept in the history (:func:`record_json`) and how raw rows become a typed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -136,26 +137,69 @@ def plain_column(values: pd.Series) -> list[Any]:
     return list(out)
 
 
-def record_docs(
-    fields: Sequence[str], frame: pd.DataFrame, *, geometry: bool
-) -> list[dict[str, Any]]:
-    """:func:`record_json` of every row of a frame, the geometries encoded in one call."""
-    columns = {
-        f: plain_column(frame[f]) if f in frame.columns else [None] * len(frame) for f in fields
-    }
-    props = [
-        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: bool) -> list[str]:
+    """The history form (:func:`record_json`) of every row of a frame as JSON text.
+
+    Each text is exactly ``json.dumps(record_json(...), ensure_ascii=False, sort_keys=True)``,
+    built a column at a time, the geometries encoded in one call: a bulk import's
+    history without a dict and an encoder call per record.
+    """
+    n = len(frame)
+    names = sorted(fields)
+    parts = []
+    for name in names:
+        key = json.dumps(name, ensure_ascii=False)
+        parts.append([f"{key}: {text}" for text in _json_values(frame, name)])
+    if parts:
+        props = ["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)]
+    else:
+        props = ["{}"] * n
+    if not geometry:
+        return [f'{{"properties": {p}}}' for p in props]
+    geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
+    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
+    return [
+        f'{{"properties": {p}}}'
+        if blob is None
+        else f'{{"geometry_wkb": "{blob}", "properties": {p}}}'
+        for p, blob in zip(props, wkb, strict=True)
     ]
-    if not fields:
-        props = [{} for _ in range(len(frame))]
-    docs: list[dict[str, Any]] = [{"properties": p} for p in props]
-    if geometry:
-        geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
-        wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
-        for doc, blob in zip(docs, wkb, strict=True):
-            if blob is not None:
-                doc["geometry_wkb"] = blob
-    return docs
+
+
+def _json_values(frame: pd.DataFrame, name: str) -> list[str]:
+    if name not in frame.columns:
+        return ["null"] * len(frame)
+    column = frame[name]
+    if column.dtype.kind == "f":  # the common case, without a type test per value
+        numbers = column.to_numpy(dtype="float64")
+        texts = np.array([float.__repr__(x) for x in numbers.tolist()], dtype=object)
+        texts[np.isnan(numbers)] = "null"
+        texts[np.isinf(numbers)] = [json.dumps(x) for x in numbers[np.isinf(numbers)].tolist()]
+        return list(texts)
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "empty":
+        return ["null"] * len(column)
+    if kind == "string":
+        return ["null" if v is None else _encode_text(v) for v in plain_column(column)]
+    return [_json_value(v) for v in plain_column(column)]
+
+
+_encode_text = json.encoder.encode_basestring
+
+
+def _json_value(value: Any) -> str:
+    # the json module's own forms: float.__repr__, int.__repr__, its string escaping
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return str(_encode_text(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and np.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(plain(value), ensure_ascii=False, sort_keys=True)
 
 
 #: Ids bound in one ``IN (...)`` query: well under SQLite's 32,766 variables.
@@ -285,3 +329,46 @@ def as_record(spec: Layer, row: Mapping[str, Any]) -> Record:
             props[f.name] = value
     geometry = row.get("geometry") if spec.geometry_type else None
     return Record(spec.name, str(row["id"]), props, geometry, int(row["version"]))
+
+
+def db_column(values: pd.Series, *, whole: bool = False) -> list[Any]:
+    """:func:`db_value` over a whole column: numbers at once, other values one by one.
+
+    ``whole``: an INTEGER field, whose column may have come back as floats (a column
+    with a missing value reads as float64): its values go to the database as ints.
+    """
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if whole and kind in ("floating", "integer", "mixed-integer-float"):
+        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(numbers)
+        out = np.where(missing, 0.0, numbers).astype(np.int64).astype(object)
+        out[missing] = None
+        return list(out)
+    if values.dtype.kind in "fiu" or kind in (
+        "floating",
+        "integer",
+        "string",
+        "empty",
+    ):
+        return plain_column(values)
+    return [db_value(v) for v in values.tolist()]
+
+
+def empty_fields(
+    cur: Any, sql: Callable[[str], str], spec: Layer, conds: list[str], params: list[Any]
+) -> frozenset[str]:
+    """Fields that no record selected by ``conds`` has a value in, counted in one scan.
+
+    A district's layers leave many optional fields empty, and the driver's cost per
+    fetched value is above the database's cost of counting: a whole-layer read
+    fetches only the fields that hold something.
+    """
+    names = spec.field_names
+    if not names:
+        return frozenset()
+    text = f"SELECT {', '.join(f'count({n})' for n in names)} FROM {spec.name}"
+    if conds:
+        text += " WHERE " + " AND ".join(conds)
+    cur.execute(sql(text), params)
+    counts = cur.fetchone()
+    return frozenset(n for n, k in zip(names, counts, strict=True) if not k)

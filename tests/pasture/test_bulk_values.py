@@ -22,6 +22,7 @@ GOOD_COLUMNS = [
     (FieldType.DATE, pd.Series(pd.to_datetime(["2024-04-16", None, "1900-01-01"]))),
     (FieldType.TEXT, pd.Series([" p-1 ", None, "", "  ", "Ақши"])),
     (FieldType.TEXT, pd.Series(["a", "b", None], dtype="string")),
+    (FieldType.SEASONS, pd.Series(["Summer, winter", None, "  ", "spring", "Summer, winter"])),
 ]
 
 
@@ -41,6 +42,7 @@ BAD_COLUMNS = [
     (FieldType.INTEGER, pd.Series([1.0, 2.5]), 1, "whole"),
     (FieldType.DATE, pd.Series(pd.to_datetime(["2024-01-01", "1800-06-01"])), 1, "1900"),
     (FieldType.TEXT, pd.Series(["ok", "a\x00b"]), 1, "NUL"),
+    (FieldType.SEASONS, pd.Series(["summer", "monsoon", "winter"]), 1, "monsoon"),
 ]
 
 
@@ -55,10 +57,12 @@ def test_a_bad_value_is_named_by_its_row(
 
 
 def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
-    """The history documents built a column at a time equal the one-record form."""
+    """The history documents built a column at a time equal the one-record form, as text."""
+    import json
+
     import shapely
 
-    from pasture.store.values import record_docs, record_json
+    from pasture.store.values import record_json, record_json_texts
 
     frame = pd.DataFrame(
         {
@@ -67,13 +71,86 @@ def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
             "elevation_m": [1200.5, np.nan, 3.0],
             "sheep": pd.array([4, None, 0], dtype=object),
             "seasons": ["summer", "winter,spring", "autumn"],
+            "note": ['quote " back\\ tab\t \u2028', "", None],
+            "tiny": [1e-300, -0.0, 12345678901234567.0],
+            "count": pd.Series([1, 2, 3], dtype="int64"),
+            "flag": [True, False, None],
+            "day": [pd.Timestamp("2024-04-16"), None, pd.Timestamp("1900-01-01")],
             "geometry": [shapely.box(0, 0, 1, 1), None, shapely.Point(1, 2)],
         }
     )
-    fields = ("name", "elevation_m", "sheep", "seasons", "absent")
-    docs = record_docs(fields, frame, geometry=True)
+    fields = (
+        "name",
+        "elevation_m",
+        "sheep",
+        "seasons",
+        "note",
+        "tiny",
+        "count",
+        "flag",
+        "day",
+        "absent",
+    )
+    texts = record_json_texts(fields, frame, geometry=True)
     one_by_one = [
-        record_json({f: row.get(f) for f in fields}, row["geometry"])
+        json.dumps(
+            record_json({f: row.get(f) for f in fields}, row["geometry"]),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         for row in frame.to_dict("records")
     ]
-    assert docs == one_by_one
+    assert texts == one_by_one
+    assert record_json_texts((), frame, geometry=False) == ['{"properties": {}}'] * 3
+
+
+def test_geometries_are_flattened_and_wrapped_as_one_by_one() -> None:
+    """The vectorised Z drop and multi wrap give what the one-geometry form gives."""
+    import shapely
+
+    from pasture.geometry import flat_promoted, promote
+
+    geoms = [
+        shapely.box(0, 0, 1, 1),
+        shapely.Polygon([(0, 0, 5), (1, 0, 5), (1, 1, 5)]),
+        shapely.MultiPolygon([shapely.box(2, 2, 3, 3)]),
+        None,
+        "not a geometry",
+        shapely.Point(1, 2, 3),
+    ]
+    out = flat_promoted(geoms, "MULTIPOLYGON")
+    expected = [
+        promote(shapely.force_2d(g), "MULTIPOLYGON") if isinstance(g, shapely.Geometry) else g
+        for g in geoms
+    ]
+    for got, want in zip(out, expected, strict=True):
+        if isinstance(want, shapely.Geometry):
+            assert got.geom_type == want.geom_type
+            assert not got.has_z
+            assert got.equals_exact(want, 0.0)
+        else:
+            assert got == want
+
+
+def test_spliced_ewkb_equals_shapelys() -> None:
+    """The SRID spliced into WKB for PostGIS's COPY is what shapely writes."""
+    import shapely
+
+    from pasture.store.postgis import _hex_ewkb
+
+    geoms = [
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1)]),
+        shapely.Point(1, 2),
+        None,
+        shapely.Point(1, 2, 3),
+        shapely.LineString([(0, 0), (1, 1)]),
+        shapely.MultiPolygon(),
+    ]
+    wkb = list(shapely.to_wkb(np.array(geoms, dtype=object), byte_order=1, flavor="iso"))
+    expected = [
+        None
+        if g is None
+        else shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True)
+        for g in geoms
+    ]
+    assert _hex_ewkb(wkb) == expected

@@ -1,0 +1,122 @@
+"""Bulk paths of the stores give what the record-by-record paths give.
+
+A bulk import fills the GeoPackage R-tree itself (the spec's trigger is set aside inside
+the transaction); a whole-layer read leaves out the fields no record fills and decodes
+the geometries beside the attribute fetch. Both stores, real files and databases.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from pasture import open_store
+from pasture.errors import AlreadyExists
+from pasture.store import Store
+from tests.pasture import factories
+from tests.pasture.factories import X0, Y0
+
+SIDE = 12  # 144 plots: above the row count from which the R-tree is filled in bulk
+
+
+def grid(side: int = SIDE, prefix: str = "g", row0: int = 0) -> gpd.GeoDataFrame:
+    """side × side touching plots in okrug A; every second one has an elevation."""
+    step = 0.2 / 16
+    cells = [(i, j) for j in range(row0, row0 + side) for i in range(side)]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"{prefix}{i:02d}-{j:02d}" for i, j in cells],
+            "okrug_id": "ok-a",
+            "seasons": "summer",
+            "pasture_type": "semi_desert",
+            "elevation_m": [600.0 + i if (i + j) % 2 else None for i, j in cells],
+        },
+        geometry=[
+            box(X0 + step * i, Y0 + step * j, X0 + step * (i + 1), Y0 + step * (j + 1))
+            for i, j in cells
+        ],
+        crs=4326,
+    )
+
+
+def with_okrugs(store: Store) -> None:
+    store.write("okrugs", factories.okrugs(), user="tester")
+
+
+def test_whole_layer_read_equals_paged_reads(store: Store) -> None:
+    with_okrugs(store)
+    store.write("plots", grid(), user="tester")
+    whole = store.read("plots")
+    pages = pd.concat(
+        [store.read("plots", limit=50, offset=start) for start in range(0, SIDE * SIDE, 50)],
+        ignore_index=True,
+    )
+    # the whole read skipped the empty fields (name, union, tenure...); the pages did not
+    assert whole["name"].isna().all() and whole["elevation_m"].notna().any()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(whole.drop(columns="geometry")), pd.DataFrame(pages.drop(columns="geometry"))
+    )
+    assert all(a.equals_exact(b, 0.0) for a, b in zip(whole.geometry, pages.geometry, strict=True))
+    box_read = store.read("plots", bbox=(X0, Y0, X0 + 0.03, Y0 + 0.03))
+    assert set(box_read["id"]) == set(
+        whole.loc[whole.intersects(box(X0, Y0, X0 + 0.03, Y0 + 0.03)), "id"]
+    )
+
+
+def test_a_failed_bulk_write_leaves_nothing_and_the_index_whole(store: Store) -> None:
+    with_okrugs(store)
+    with pytest.raises(AlreadyExists):
+        # the first batch is inserted in bulk, the second clashes: all of it rolls back
+        store.write_many(
+            [("plots", grid(), "append"), ("plots", grid().iloc[:3], "append")], user="tester"
+        )
+    assert store.count("plots") == 0
+    assert store.history(layer="plots").empty
+    store.write("plots", grid(), user="tester")
+    small = grid(side=3, prefix="s", row0=SIDE)  # a few rows: through the spec's trigger
+    store.write("plots", small, user="tester")
+    found = store.read("plots", bbox=(X0, Y0 + 0.151, X0 + 0.2, Y0 + 0.2))
+    assert sorted(found["id"]) == sorted(small["id"])
+    assert store.count("plots") == SIDE * SIDE + 9
+
+
+def _rtree(path: Path) -> tuple[list[tuple[object, ...]], object, tuple[int, int]]:
+    conn = sqlite3.connect(path)
+    try:
+        trigger = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'rtree_plots_geom_insert'"
+        ).fetchone()
+        index = conn.execute(
+            "SELECT p.id, r.minx, r.maxx, r.miny, r.maxy FROM rtree_plots_geom r "
+            "JOIN plots p ON p.fid = r.id ORDER BY p.id"
+        ).fetchall()
+        fids = conn.execute("SELECT count(DISTINCT fid), max(fid) FROM plots").fetchone()
+    finally:
+        conn.close()
+    return index, trigger, fids
+
+
+def test_bulk_rtree_equals_the_spec_trigger(tmp_path: Path) -> None:
+    """The GeoPackage's R-tree (PostGIS indexes its own rows) filled in bulk holds what
+    the spec's trigger puts there row by row, and the trigger is back afterwards."""
+    plots = grid()
+    bulk, by_row = tmp_path / "bulk.gpkg", tmp_path / "by_row.gpkg"
+    with open_store(str(bulk)) as store:
+        with_okrugs(store)
+        store.write("plots", plots, user="tester")
+    with open_store(str(by_row)) as store:
+        with_okrugs(store)
+        half = len(plots) // 2  # below the bulk row count: the trigger fills the index
+        store.write("plots", plots.iloc[:half], user="tester")
+        store.write("plots", plots.iloc[half:], user="tester")
+    index, trigger, fids = _rtree(bulk)
+    expected_index, expected_trigger, _ = _rtree(by_row)
+    assert len(index) == len(plots)
+    assert index == expected_index
+    assert trigger == expected_trigger
+    assert fids == (len(plots), len(plots))
