@@ -225,6 +225,110 @@ var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
         self.point_radius = float(point_radius)
 
 
+class RemoteFeatureLayer(folium.map.Layer):
+    """A :class:`FeatureLayer` whose features the page fetches for the current view.
+
+    On every ``moveend`` (and when switched on) the page asks ``url`` with
+    ``bbox=west,south,east,north&zoom=z`` appended and redraws the layer from
+    the answer (GeoJSON with ``k``/``t``/``p`` properties as in
+    :class:`FeatureLayer`). When drawn, the map container carries
+    ``data-layer-<role>="<count>"`` (tests and benchmarks wait for it); when the
+    answer holds fewer plots than matched, ``note`` is shown in a box on the
+    map. A failed request sets ``data-layer-<role>-error``.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+/* pasture-remote-layer: {{ this.role }} */
+var {{ this.get_name() }} = (function (map) {
+    var styles = {{ this.styles_json }}, labels = {{ this.labels_json }};
+    var url = {{ this.url_json }}, role = {{ this.role_json }}, seq = 0, note = null;
+    var layer = L.geoJson(null, {
+        style: function (f) { return styles[f.properties.k] || styles[""]; },
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+        onEachFeature: function (f, lyr) {
+            if (f.properties.t) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
+            if (f.properties.p) {
+                lyr.bindPopup(function () {
+                    var rows = "";
+                    for (var i = 0; i < labels.length; i++) {
+                        var v = f.properties.p[i];
+                        if (v !== null && v !== undefined && v !== "") {
+                            rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
+                        }
+                    }
+                    return '<table class="pasture-popup">' + rows + "</table>";
+                }, {maxWidth: 360});
+            }
+        }
+    });
+    function showNote(text) {
+        if (!note) {
+            note = L.control({position: "topleft"});
+            note.onAdd = function () { return L.DomUtil.create("div", "pasture-note"); };
+        }
+        if (text) {
+            note.addTo(map);
+            note.getContainer().textContent = text;
+        } else if (note.getContainer()) {
+            note.remove();
+        }
+    }
+    function load() {
+        if (!map.hasLayer(layer)) { return; }
+        var b = map.getBounds(), mine = ++seq;
+        var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+            return v.toFixed(5);
+        });
+        var q = url + (url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",") +
+            "&zoom=" + map.getZoom();
+        fetch(q, {credentials: "same-origin", headers: {"Accept": "application/geo+json"}})
+            .then(function (r) {
+                if (!r.ok) { throw new Error("HTTP " + r.status); }
+                return r.json();
+            })
+            .then(function (fc) {
+                if (mine !== seq) { return; }
+                layer.clearLayers();
+                layer.addData(fc);
+                showNote(fc.numberReturned < fc.numberMatched ? {{ this.note_json }} : "");
+                map.getContainer().setAttribute("data-layer-" + role, String(fc.numberReturned));
+            })
+            .catch(function (e) {
+                map.getContainer().setAttribute("data-layer-" + role + "-error", String(e));
+            });
+    }
+    map.on("moveend", load);
+    layer.on("add", load);
+    return layer;
+})({{ this._parent.get_name() }});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str,
+        role: str,
+        styles: dict[str, dict[str, Any]],
+        popup_labels: list[str] | None = None,
+        note: str = "",
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RemoteFeatureLayer"
+        self.role = role
+        self.url_json = script_json(url)
+        self.role_json = script_json(role)
+        self.note_json = script_json(note)
+        self.styles_json = script_json(styles)
+        self.labels_json = script_json([esc(label) for label in popup_labels or []])
+
+
 class Legend(MacroElement):
     """A legend box in a map corner: sections of coloured swatches with translated labels.
 
@@ -246,6 +350,8 @@ class Legend(MacroElement):
 .pasture-legend i.line { height: 0; border-width: 2px 0 0 0; }
 .pasture-legend i.point { width: 9px; height: 9px; border-radius: 50%; }
 .pasture-legend i.outline { background: transparent !important; border-width: 2px; }
+.pasture-note { background: rgba(255,255,255,0.92); padding: 4px 8px; border-radius: 4px;
+  font: 12px/1.35 system-ui, sans-serif; }
 .pasture-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
 </style>
 {% endmacro %}
