@@ -23,9 +23,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from pasture.errors import NotFound
 from pasture.store import Store
 
 from .auth import Principal
@@ -216,5 +217,32 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         )
         page = layer.features(box, zoom, limit=wanted, degrading=degrading)
         return Response(page.text, media_type="application/geo+json", headers=headers)
+
+    @router.get("/layers/plots/{plot_id}")
+    def plot_popup(
+        request: Request,
+        store: StoreArg,
+        user: Annotated[Principal, Depends(layer_user)],
+        plot_id: Annotated[str, Path(max_length=200)],
+        shade: Annotated[ShadeBy, Query()] = "season",
+        season: Annotated[Season | None, Query()] = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+        lang: Annotated[str, Query(pattern="^(kk|ru|en)$")] = "kk",
+    ) -> JSONResponse:
+        """One plot's popup values (escaped HTML, in the order of the page's popup labels)."""
+        layer = plot_layer(
+            request,
+            store,
+            user,
+            version=store.version(),
+            shade=shade,
+            season=season,
+            year=year,
+            lang=lang,
+        )
+        values = layer.popup(plot_id)
+        if values is None:  # missing, out of season or out of the caller's scope: one answer
+            raise NotFound(f"no plot {plot_id!r} on this map")
+        return JSONResponse({"id": plot_id, "p": values}, headers={"Cache-Control": "private"})
 
     return router

@@ -230,8 +230,9 @@ class RemoteFeatureLayer(folium.map.Layer):
 
     On every ``moveend`` (and when switched on) the page asks ``url`` with
     ``bbox=west,south,east,north&zoom=z`` appended and redraws the layer from
-    the answer (GeoJSON with ``k``/``t``/``p`` properties as in
-    :class:`FeatureLayer`). When drawn, the map container carries
+    the answer (GeoJSON with ``k``/``t`` properties as in :class:`FeatureLayer`)
+    on a canvas. A click asks ``url``'s path + ``/<feature id>`` for the popup
+    values (``{"p": [...]}``, escaped HTML in the order of ``popup_labels``). When drawn, the map container carries
     ``data-layer-<role>="<count>"`` (tests and benchmarks wait for it); when the
     answer holds fewer plots than matched, ``note`` is shown in a box on the
     map. A failed request sets ``data-layer-<role>-error``.
@@ -244,21 +245,35 @@ class RemoteFeatureLayer(folium.map.Layer):
 var {{ this.get_name() }} = (function (map) {
     var styles = {{ this.styles_json }}, labels = {{ this.labels_json }};
     var url = {{ this.url_json }}, role = {{ this.role_json }}, seq = 0, note = null;
+    // canvas: thousands of polygons draw in one bitmap instead of as many SVG nodes
+    var renderer = L.canvas({padding: 0.3, tolerance: 2});
     var layer = L.geoJson(null, {
+        renderer: renderer,
         style: function (f) { return styles[f.properties.k] || styles[""]; },
         pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
         onEachFeature: function (f, lyr) {
             if (f.properties.t) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
-            if (f.properties.p) {
+            if (labels.length && f.id !== undefined) {
+                // popups are fetched on click: the layer stays small
                 lyr.bindPopup(function () {
-                    var rows = "";
-                    for (var i = 0; i < labels.length; i++) {
-                        var v = f.properties.p[i];
-                        if (v !== null && v !== undefined && v !== "") {
-                            rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
-                        }
-                    }
-                    return '<table class="pasture-popup">' + rows + "</table>";
+                    var box = document.createElement("div");
+                    box.textContent = "…";
+                    var q = url.split("?");
+                    fetch(q[0] + "/" + encodeURIComponent(f.id) + "?" + (q[1] || ""),
+                          {credentials: "same-origin"})
+                        .then(function (r) { return r.json(); })
+                        .then(function (d) {
+                            var rows = "";
+                            for (var i = 0; i < labels.length; i++) {
+                                var v = (d.p || [])[i];
+                                if (v !== null && v !== undefined && v !== "") {
+                                    rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
+                                }
+                            }
+                            box.innerHTML = '<table class="pasture-popup">' + rows + "</table>";
+                            lyr.getPopup().update();
+                        });
+                    return box;
                 }, {maxWidth: 360});
             }
         }
@@ -277,7 +292,7 @@ var {{ this.get_name() }} = (function (map) {
     }
     function load() {
         if (!map.hasLayer(layer)) { return; }
-        var b = map.getBounds(), mine = ++seq;
+        var b = map.getBounds(), mine = ++seq, t0 = performance.now();
         var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
             return v.toFixed(5);
         });
@@ -290,8 +305,11 @@ var {{ this.get_name() }} = (function (map) {
             })
             .then(function (fc) {
                 if (mine !== seq) { return; }
+                var t1 = performance.now();
                 layer.clearLayers();
                 layer.addData(fc);
+                map.getContainer().setAttribute("data-layer-" + role + "-ms",
+                    Math.round(t1 - t0) + "+" + Math.round(performance.now() - t1));
                 showNote(fc.numberReturned < fc.numberMatched ? {{ this.note_json }} : "");
                 map.getContainer().setAttribute("data-layer-" + role, String(fc.numberReturned));
             })

@@ -80,7 +80,8 @@ class PlotLayer:
     """Plots (EPSG:4326) with their display properties, answering by bbox and zoom.
 
     ``properties[i]`` are the GeoJSON properties of plot ``i`` (``k`` style key,
-    ``t`` tooltip, ``p`` popup values, ``d`` 1 when degrading). Thread-safe: the
+    ``t`` tooltip, ``d`` 1 when degrading); ``p``, the popup values, is kept
+    apart and served one plot at a time (:meth:`popup`). Thread-safe: the
     per-zoom geometry is computed under a lock, once.
     """
 
@@ -92,10 +93,17 @@ class PlotLayer:
         self._geoms = geoms[keep]
         self._ids = [str(i) for i in plots["id"].to_numpy()[keep]]
         self._props = [
-            json.dumps(p, ensure_ascii=False, separators=(",", ":"))
+            json.dumps(
+                {k: v for k, v in p.items() if k != "p"}, ensure_ascii=False, separators=(",", ":")
+            )
             for p, k in zip(properties, keep, strict=True)
             if k
         ]
+        self._popups = {
+            i: p.get("p")
+            for i, p, k in zip(self._ids_all(plots), properties, keep, strict=True)
+            if k
+        }
         self._degrading = np.array(
             [bool(p.get("d")) for p, k in zip(properties, keep, strict=True) if k], dtype=bool
         )
@@ -108,6 +116,14 @@ class PlotLayer:
         self._latitude = (self.bounds[1] + self.bounds[3]) / 2 if self.bounds else 45.0
         self._by_zoom: dict[int, list[str | None]] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _ids_all(plots: gpd.GeoDataFrame) -> list[str]:
+        return [str(i) for i in plots["id"]]
+
+    def popup(self, plot_id: str) -> list[str | None] | None:
+        """The popup values of one plot; None when the layer does not hold it."""
+        return self._popups.get(plot_id)
 
     def __len__(self) -> int:
         return len(self._geoms)
