@@ -67,12 +67,12 @@ class VersionCache:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key]  # type: ignore[no-any-return]
+                return self._values[key]
             building = self._building.setdefault(key, threading.Lock())
         with building:
             with self._lock:
                 if key in self._values:
-                    return self._values[key]  # type: ignore[no-any-return]
+                    return self._values[key]
             value = compute()
             with self._lock:
                 self.builds += 1
