@@ -17,6 +17,7 @@ from pasture.store import Store
 
 from .auth import LoginLimiter, TokenService, auth_router, generated_secret
 from .errors import PROBLEM_MEDIA_TYPE, TITLES, install_error_handlers
+from .layers import VersionCache, layers_router
 from .management import management_router
 from .middleware import AllowedMethods, BodyLimit, RefuseNul, TrustedProxies
 from .ogc import ogc_router
@@ -130,6 +131,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.map_cache = VersionCache()
     install_error_handlers(app)
     # the last added runs first: proxies, then the body limit, then the NUL check
     app.add_middleware(AllowedMethods)
@@ -151,6 +153,7 @@ def create_app(
     app.include_router(scenes_router(responses=PROBLEMS))
     app.include_router(service_router(responses=PROBLEMS))
     app.include_router(tiles_router())
+    app.include_router(layers_router())
     app.include_router(pages_router())
     install_page_errors(app)
     from pasture.maps import leaflet_asset_dir  # folium only for the pages

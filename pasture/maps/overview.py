@@ -33,7 +33,8 @@ from .layers import (
     plot_facts,
     shading,
 )
-from .page import Assets, FeatureLayer, Legend, PastureMap, esc
+from .page import Assets, FeatureLayer, Legend, PastureMap, RemoteFeatureLayer, esc
+from .plot_layer import plots_in_season
 from .style import (
     BASEMAP_ATTRIBUTION,
     DEFAULT_BASEMAP,
@@ -67,6 +68,7 @@ def overview_map(
     simplify: bool = True,
     tolerance: float | None = None,
     title: str | None = None,
+    plots_url: str | None = None,
 ) -> folium.Map:
     """The district overview: okrugs, unions, plots, degradation, water points, routes, NDVI.
 
@@ -84,6 +86,7 @@ def overview_map(
         first of :data:`~pasture.maps.style.LOAD_PRECEDENCE`) or ``trend``.
     year, season
         Which capacity and load rows to show; default the latest year, all seasons.
+        With a season, only the plots usable in it are drawn, shaded by its rows.
     ndvi_tiles
         XYZ URL template of NDVI tiles (``.../{z}/{x}/{y}.png``), added as an
         overlay with the NDVI colour legend; None: no NDVI layer.
@@ -96,9 +99,14 @@ def overview_map(
     simplify, tolerance
         Plots are simplified as a coverage for display; ``tolerance`` in
         degrees, default half a pixel two zoom levels below the opening zoom.
+    plots_url
+        Where the page fetches the plots for its view (``/layers/plots?...``,
+        :class:`~pasture.maps.plot_layer.PlotLayer`): the page then carries no
+        plot geometry. None: plots are written into the page.
     """
     t = translator(lang)
     bounds = frame_bounds(plots, okrugs, unions)
+    plots = plots_in_season(plots, season)
     m = new_map(
         bounds,
         lang=lang,
@@ -118,7 +126,9 @@ def overview_map(
             show=False,
         ).add_to(m)
     line_entries = add_context(m, t, okrugs=okrugs, unions=unions)
-    shown = display_plots(plots, bounds, simplify=simplify, tolerance=tolerance)
+    shown = (
+        plots if plots_url else display_plots(plots, bounds, simplify=simplify, tolerance=tolerance)
+    )
     fill_section = _add_plots(
         m,
         t,
@@ -131,9 +141,18 @@ def overview_map(
         shade_by=shade_by,
         year=year,
         season=season,
+        plots_url=plots_url,
     )
     if trends is not None and len(trends):
-        _add_degrading(m, t, shown, trends)
+        if plots_url:
+            RemoteFeatureLayer(
+                plots_url + "&degrading=1",
+                name=t("Degrading plots"),
+                role="degrading",
+                styles={"": _degrading_style()},
+            ).add_to(m)
+        else:
+            _add_degrading(m, t, shown, trends)
         line_entries.append((DEGRADING_OUTLINE, t("Degrading plots"), "outline"))
     line_entries += add_infrastructure(m, t, water=water, routes=routes)
     sections: list[tuple[str, list[tuple[str, str, str]] | str]] = [fill_section]
@@ -158,8 +177,12 @@ def _add_degrading(
         ),
         name=t("Degrading plots"),
         role="degrading",
-        styles={"": outline_style(DEGRADING_OUTLINE, weight=2.5, class_name="pasture-degrading")},
+        styles={"": _degrading_style()},
     ).add_to(m)
+
+
+def _degrading_style() -> dict[str, Any]:
+    return outline_style(DEGRADING_OUTLINE, weight=2.5, class_name="pasture-degrading")
 
 
 def _add_plots(
@@ -175,6 +198,7 @@ def _add_plots(
     shade_by: ShadeBy,
     year: int | None,
     season: str | None,
+    plots_url: str | None = None,
 ) -> tuple[str, list[tuple[str, str, str]]]:
     labels, values, load_status, trend_status = plot_facts(
         plots,
@@ -188,6 +212,16 @@ def _add_plots(
         season=season,
     )
     keys, styles, section = shading(shade_by, plots, t, load_status, trend_status)
+    if plots_url:
+        RemoteFeatureLayer(
+            plots_url,
+            name=t("Plots"),
+            role="plots",
+            styles=styles,
+            popup_labels=labels,
+            note=t("Only the largest plots are drawn at this zoom: zoom in to see every plot."),
+        ).add_to(m)
+        return section
 
     def props(r: Mapping[str, Any]) -> dict[str, Any]:
         pid = str(r["id"])

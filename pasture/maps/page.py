@@ -225,6 +225,128 @@ var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
         self.point_radius = float(point_radius)
 
 
+class RemoteFeatureLayer(folium.map.Layer):
+    """A :class:`FeatureLayer` whose features the page fetches for the current view.
+
+    On every ``moveend`` (and when switched on) the page asks ``url`` with
+    ``bbox=west,south,east,north&zoom=z`` appended and redraws the layer from
+    the answer (GeoJSON with ``k``/``t`` properties as in :class:`FeatureLayer`)
+    on a canvas. A click asks ``url``'s path + ``/<feature id>`` for the popup
+    values (``{"p": [...]}``, escaped HTML in the order of ``popup_labels``). When drawn, the map container carries
+    ``data-layer-<role>="<count>"`` (tests and benchmarks wait for it); when the
+    answer holds fewer plots than matched, ``note`` is shown in a box on the
+    map. A failed request sets ``data-layer-<role>-error``.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+/* pasture-remote-layer: {{ this.role }} */
+var {{ this.get_name() }} = (function (map) {
+    var styles = {{ this.styles_json }}, labels = {{ this.labels_json }};
+    var url = {{ this.url_json }}, role = {{ this.role_json }}, seq = 0, note = null;
+    // canvas: thousands of polygons draw in one bitmap instead of as many SVG nodes
+    var renderer = L.canvas({padding: 0.3, tolerance: 2});
+    var layer = L.geoJson(null, {
+        renderer: renderer,
+        style: function (f) { return styles[f.properties.k] || styles[""]; },
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+        onEachFeature: function (f, lyr) {
+            if (f.properties.t) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
+            if (labels.length && f.id !== undefined) {
+                // popups are fetched on click: the layer stays small
+                lyr.bindPopup(function () {
+                    var box = document.createElement("div");
+                    box.textContent = "…";
+                    var q = url.split("?");
+                    fetch(q[0] + "/" + encodeURIComponent(f.id) + "?" + (q[1] || ""),
+                          {credentials: "same-origin"})
+                        .then(function (r) { return r.json(); })
+                        .then(function (d) {
+                            var rows = "";
+                            for (var i = 0; i < labels.length; i++) {
+                                var v = (d.p || [])[i];
+                                if (v !== null && v !== undefined && v !== "") {
+                                    rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
+                                }
+                            }
+                            box.innerHTML = '<table class="pasture-popup">' + rows + "</table>";
+                            lyr.getPopup().update();
+                        });
+                    return box;
+                }, {maxWidth: 360});
+            }
+        }
+    });
+    function showNote(text) {
+        if (!note) {
+            note = L.control({position: "topleft"});
+            note.onAdd = function () { return L.DomUtil.create("div", "pasture-note"); };
+        }
+        if (text) {
+            note.addTo(map);
+            note.getContainer().textContent = text;
+        } else if (note.getContainer()) {
+            note.remove();
+        }
+    }
+    function load() {
+        if (!map.hasLayer(layer)) { return; }
+        var b = map.getBounds(), mine = ++seq, t0 = performance.now();
+        var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+            return v.toFixed(5);
+        });
+        var q = url + (url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",") +
+            "&zoom=" + map.getZoom();
+        fetch(q, {credentials: "same-origin", headers: {"Accept": "application/geo+json"}})
+            .then(function (r) {
+                if (!r.ok) { throw new Error("HTTP " + r.status); }
+                return r.json();
+            })
+            .then(function (fc) {
+                if (mine !== seq) { return; }
+                var t1 = performance.now();
+                layer.clearLayers();
+                layer.addData(fc);
+                map.getContainer().setAttribute("data-layer-" + role + "-ms",
+                    Math.round(t1 - t0) + "+" + Math.round(performance.now() - t1));
+                showNote(fc.numberReturned < fc.numberMatched ? {{ this.note_json }} : "");
+                map.getContainer().setAttribute("data-layer-" + role, String(fc.numberReturned));
+            })
+            .catch(function (e) {
+                map.getContainer().setAttribute("data-layer-" + role + "-error", String(e));
+            });
+    }
+    map.on("moveend", load);
+    layer.on("add", load);
+    return layer;
+})({{ this._parent.get_name() }});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str,
+        role: str,
+        styles: dict[str, dict[str, Any]],
+        popup_labels: list[str] | None = None,
+        note: str = "",
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RemoteFeatureLayer"
+        self.role = role
+        self.url_json = script_json(url)
+        self.role_json = script_json(role)
+        self.note_json = script_json(note)
+        self.styles_json = script_json(styles)
+        self.labels_json = script_json([esc(label) for label in popup_labels or []])
+
+
 class Legend(MacroElement):
     """A legend box in a map corner: sections of coloured swatches with translated labels.
 
@@ -246,6 +368,8 @@ class Legend(MacroElement):
 .pasture-legend i.line { height: 0; border-width: 2px 0 0 0; }
 .pasture-legend i.point { width: 9px; height: 9px; border-radius: 50%; }
 .pasture-legend i.outline { background: transparent !important; border-width: 2px; }
+.pasture-note { background: rgba(255,255,255,0.92); padding: 4px 8px; border-radius: 4px;
+  font: 12px/1.35 system-ui, sans-serif; }
 .pasture-popup th { text-align: left; padding-right: 8px; vertical-align: top; }
 </style>
 {% endmacro %}

@@ -57,6 +57,10 @@ __all__ = ["Store", "read_migrations"]
 _DECODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pasture-decode")
 
 
+#: The meta key of the write counter behind :meth:`Store.version`.
+VERSION_KEY = "data_version"
+
+
 class Store(ResultTables):
     """The pasture geodata store: one interface, a GeoPackage and a PostGIS backend.
 
@@ -692,6 +696,29 @@ class Store(ResultTables):
                 "before": pd.Series([self._json_value(v) for v in raw["before"]], dtype=object),
                 "after": pd.Series([self._json_value(v) for v in raw["after"]], dtype=object),
             }
+        )
+
+    def version(self) -> str:
+        """A token that changes with every committed write (records, result tables, meta).
+
+        Cheap enough to read on every request: pages and the map layers key their
+        caches on it, so a write anywhere (this process or another one on the same
+        store) makes them recompute. The counter is bumped inside each write
+        transaction, so a reader sees it change together with the data.
+        """
+        with self._snapshot() as cur:
+            cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), [VERSION_KEY])
+            row = cur.fetchone()
+        return f"{self.backend}:{row[0] if row else 0}"
+
+    def _bump_version(self, cur: Any) -> None:
+        """Count one more write; the last statement of every write transaction."""
+        cur.execute(
+            self._sql(
+                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE "
+                "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+            ),
+            [VERSION_KEY],
         )
 
     def get_meta(self, key: str) -> str | None:

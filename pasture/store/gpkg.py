@@ -214,6 +214,7 @@ class GeoPackageStore(Store):
             self._connect(), source="database", refused="a database constraint refused the change"
         ) as cur:
             yield cur
+            self._bump_version(cur)
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Cursor]:

@@ -196,6 +196,7 @@ class PostgisStore(Store):
         try:
             with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
+                self._bump_version(cur)
         except (psycopg.Error, PoolTimeout) as exc:
             raise _driver_error(exc) from None
 

@@ -17,6 +17,7 @@ from pasture.model import SEASONS, SPECIES
 from pasture.model import layer as layer_named
 from pasture.store import Store
 
+from ..layers import map_cache, scoped_plots
 from ..scope import (
     disclosure_rules,
     sees_all_unions,
@@ -62,15 +63,47 @@ def overview(
     season: Annotated[Season | None, Query()] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> HTMLResponse:
-    """The district: okrugs, unions, plots (by season, load or trend), water, routes, NDVI."""
+    """The district: okrugs, unions, plots (by season, load or trend), water, routes, NDVI.
+
+    The plots are fetched by the page from ``/layers/plots`` for its view; the
+    rest of the map is built once per store version and kept (:mod:`pasture_api.layers`).
+    """
+    store, t = ctx.store, ctx.t
+    scene_day = _scene_on_or_before(store, ndvi) if ndvi is not None else None
+    version = store.version()
+    key = ("overview", version, union_scope(ctx.user), ctx.lang, shade, season, year, scene_day)
+    parts, scene_days, unions = map_cache(ctx.request).get(
+        key, lambda: _overview_parts(ctx, shade, season, year, scene_day)
+    )
+    return render_page(
+        ctx,
+        "overview.html",
+        title=t("Pasture overview"),
+        map=parts,
+        shade=shade,
+        seasons=SEASONS,
+        season=season,
+        scene_days=scene_days,
+        scene_day=scene_day,
+        union_links=_union_links(ctx, unions) if sees_all_unions(ctx.user) else None,
+    )
+
+
+def _overview_parts(
+    ctx: PageContext,
+    shade: ShadeBy,
+    season: Season | None,
+    year: int | None,
+    scene_day: date | None,
+) -> tuple[MapParts, list[date], Any]:
+    """The overview's map without plot geometry, its NDVI days and the unions' names."""
     from pasture.maps import overview_map
 
     store, t = ctx.store, ctx.t
-    layers = {n: store.read(n) for n in ("plots", "okrugs", "unions", "water_points", "routes")}
-    scene_day = _scene_on_or_before(store, ndvi) if ndvi is not None else None
+    layers = {n: store.read(n) for n in ("okrugs", "unions", "water_points", "routes")}
     tiles = f"/tiles/ndvi/{scene_day.isoformat()}/{{z}}/{{x}}/{{y}}.png" if scene_day else None
     m = overview_map(
-        layers["plots"],
+        scoped_plots(store, ctx.user),
         okrugs=layers["okrugs"],
         unions=layers["unions"],
         water=layers["water_points"],
@@ -85,22 +118,13 @@ def overview(
         ndvi_attribution=t("NDVI (vegetation index)"),
         lang=ctx.lang,
         title=t("Pasture overview"),
+        plots_url=ctx.url("/layers/plots", shade=shade, season=season, year=year),
         **_map_options(ctx.request),
     )
     if tiles:
         _show_overlay(m, t("NDVI (vegetation index)"))
-    return render_page(
-        ctx,
-        "overview.html",
-        title=t("Pasture overview"),
-        map=MapParts.of(m),
-        shade=shade,
-        seasons=SEASONS,
-        season=season,
-        scene_days=_scene_days(store),
-        scene_day=scene_day,
-        union_links=_union_links(ctx, layers["unions"]) if sees_all_unions(ctx.user) else None,
-    )
+    unions = layers["unions"].drop(columns="geometry")
+    return MapParts.of(m), _scene_days(store), unions
 
 
 @router.get("/plans/{plan_id}/map", response_class=HTMLResponse)

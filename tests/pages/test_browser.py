@@ -43,8 +43,12 @@ def test_overview_after_login(browser: Any, live_server: str, pages_gpkg: Path) 
     errors: list[str] = []
     page = _page(browser, live_server, outside, errors)
     _login(page, live_server, "akimat", f"/maps/overview?lang=ru&shade=load&ndvi={day}")
-    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
-    assert page.evaluate(PLOTS) == n_plots
+    # the page carries no plots: its script fetches the view's from /layers/plots
+    # and marks the map with how many it drew (on a canvas)
+    page.wait_for_selector(".folium-map[data-layer-plots]", timeout=30_000)
+    assert page.get_attribute(".folium-map", "data-layer-plots") == str(n_plots)
+    assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") >= 1
+    assert page.get_attribute(".folium-map", "data-layer-plots-error") is None
     assert page.evaluate("document.documentElement.lang") == "ru"
     assert page.inner_text("header h1") == "Обзор пастбищ"
     assert page.is_visible(".pasture-legend")
@@ -58,6 +62,25 @@ def test_overview_after_login(browser: Any, live_server: str, pages_gpkg: Path) 
     page.screenshot(path=str(ARTIFACTS / "pages-overview-ru.png"))
     page.context.close()
     assert errors == [] and outside == []
+
+
+def test_overview_season_filter_draws_only_that_seasons_plots(
+    browser: Any, live_server: str, pages_gpkg: Path
+) -> None:
+    from pasture.model import parse_seasons
+
+    with pasture.open_store(pages_gpkg) as store:
+        seasons = [parse_seasons(s) for s in store.read("plots")["seasons"]]
+    drawn = {}
+    page = _page(browser, live_server, [], [])
+    _login(page, live_server, "akimat", "/maps/overview?lang=en")
+    for season in ("winter", "summer"):
+        page.goto(f"{live_server}/maps/overview?lang=en&season={season}&shade=load")
+        page.wait_for_selector(".folium-map[data-layer-plots]", timeout=30_000)
+        drawn[season] = int(page.get_attribute(".folium-map", "data-layer-plots") or -1)
+        assert drawn[season] == sum(season in s for s in seasons)
+    assert drawn["winter"] != drawn["summer"]
+    page.context.close()
 
 
 def test_week_selector_changes_grazed_plots(browser: Any, live_server: str, plan_id: str) -> None:

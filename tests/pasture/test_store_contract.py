@@ -393,3 +393,19 @@ def test_a_household_in_no_union_has_its_census_in_no_union(store: Store) -> Non
     with pytest.raises(InvalidInput, match="'hh1' belongs to union 'u-a', not none"):
         store.write("census", _census_row(id="hh1/x", union_id=None), user="tester")
     assert store.count("census", where={"union_id": None}) == 1
+
+
+def test_every_committed_write_changes_the_version_and_a_refused_one_does_not(
+    store: Store,
+) -> None:
+    empty = store.version()
+    assert store.version() == empty  # reading does not count
+    factories.fill(store)
+    filled = store.version()
+    store.update("plots", "p0", {"name": "renamed"}, expected_version=1, user="a")
+    edited = store.version()
+    with pytest.raises(VersionConflict):
+        store.update("plots", "p0", {"name": "stale"}, expected_version=1, user="b")
+    assert store.version() == edited
+    store.replace_rows("trends", store.read_rows("trends"))  # a result table, same rows
+    assert len({empty, filled, edited, store.version()}) == 4

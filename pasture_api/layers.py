@@ -1,0 +1,248 @@
+"""Map layers for the pages: ``GET /layers/plots`` by bbox and zoom, cached per store version.
+
+The overview page carries no plot geometry: its script asks this endpoint for
+the plots in view (``bbox=west,south,east,north&zoom=z``), simplified for the
+zoom, with the overview's style keys and popups (see
+:class:`pasture.maps.plot_layer.PlotLayer`). What is expensive (reading the
+plots and result tables, the facts of every plot, simplification per zoom) is
+built once per store version (:meth:`pasture.store.Store.version`) and kept in
+a :class:`VersionCache` on the app, so concurrent clients share one build. The
+answer carries an ``ETag`` of the version and the request; ``If-None-Match``
+answers 304 without touching the layer.
+
+Access: the caller signs in as for the pages (session cookie) or the API
+(bearer token). A union account sees the plots a union's page shows (its own
+and those its herds use in the plan shown, :func:`pasture_api.scope.visible_plots`),
+nothing of other unions.
+"""
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from pasture.errors import NotFound
+from pasture.store import Store
+
+from .auth import Principal
+from .deps import StoreDep
+from .errors import BadRequest, Unauthorized
+from .scope import union_scope, visible_plots
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from pasture.maps.plot_layer import PlotLayer
+
+__all__ = ["VersionCache", "layers_router", "map_cache", "scoped_plots"]
+
+T = TypeVar("T")
+
+ShadeBy = Literal["season", "load", "trend"]
+Season = Literal["winter", "spring", "summer", "autumn"]
+
+
+class VersionCache:
+    """A small LRU of values computed from the store, keyed by its version and the request.
+
+    ``get(key, compute)`` computes a missing value once even when many threads
+    ask at the same time (they wait for the first); a new store version makes
+    new keys, and old ones fall out of the LRU.
+    """
+
+    def __init__(self, max_entries: int = 48) -> None:
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._building: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.builds = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached value of ``key``; ``compute()`` once when there is none."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            value = compute()
+            with self._lock:
+                self.builds += 1
+                self._values[key] = value
+                while len(self._values) > self.max_entries:
+                    self._values.popitem(last=False)
+                self._building.pop(key, None)
+            return value
+
+
+def map_cache(request: Request) -> VersionCache:
+    """The app's cache of map parts (made on first use)."""
+    state = request.app.state
+    if getattr(state, "map_cache", None) is None:
+        state.map_cache = VersionCache()
+    cache: VersionCache = state.map_cache
+    return cache
+
+
+def layer_user(request: Request) -> Principal:
+    """The caller from a bearer token or the page session; 401 problem+json otherwise."""
+    from .pages.session import LoginRequired, page_user
+
+    try:
+        return page_user(request)
+    except LoginRequired as exc:
+        raise Unauthorized(str(exc)) from None
+
+
+def scoped_plots(store: Store, user: Principal) -> "gpd.GeoDataFrame":
+    """The plots the caller may see on a map: all, or a union's own and those its herds use."""
+    from .pages.data import chosen_plan, scoped_assignments
+
+    plots = store.read("plots")
+    union = union_scope(user)
+    if union is None:
+        return plots
+    plan = chosen_plan(store, None)
+    if plan is None:
+        return plots[plots["union_id"] == union]
+    return visible_plots(user, plots, scoped_assignments(store, str(plan["id"]), union))
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``west,south,east,north`` in degrees; BadRequest saying what is wrong otherwise."""
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise BadRequest(
+            f"bbox must be four numbers west,south,east,north in degrees, got {text!r}"
+        )
+    west, south, east, north = values
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise BadRequest(
+            f"bbox {text!r} is not west < east within ±180 and south < north within ±90"
+        )
+    return west, south, east, north
+
+
+def plot_layer(
+    request: Request,
+    store: Store,
+    user: Principal,
+    *,
+    version: str,
+    shade: str,
+    season: str | None,
+    year: int | None,
+    lang: str,
+) -> "PlotLayer":
+    """The caller's plot layer of the overview, built once per store version."""
+    from pasture.i18n import translator
+    from pasture.maps.plot_layer import build_plot_layer
+
+    def build() -> "PlotLayer":
+        load = store.read_rows("load")
+        capacity, trends = store.read_rows("capacity"), store.read_rows("trends")
+        return build_plot_layer(
+            scoped_plots(store, user),
+            translator(lang),
+            unions=store.read("unions"),
+            okrugs=store.read("okrugs"),
+            capacity=None if capacity.empty else capacity,
+            load=None if load.empty else load[load["level"] == "plot"],
+            trends=None if trends.empty else trends,
+            shade_by=shade,  # type: ignore[arg-type]
+            year=year,
+            season=season,
+        )
+
+    key = ("plots", version, union_scope(user), shade, season, year, lang)
+    return map_cache(request).get(key, build)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
+    """The map layer routes."""
+    router = APIRouter(tags=["layers"], include_in_schema=False)
+    StoreArg = Annotated[Store, store_dependency]  # noqa: N806
+
+    @router.get("/layers/plots")
+    def plots(
+        request: Request,
+        store: StoreArg,
+        user: Annotated[Principal, Depends(layer_user)],
+        bbox: Annotated[str, Query(max_length=200, description="west,south,east,north")],
+        zoom: Annotated[int, Query(ge=0, le=24, description="Web Mercator zoom of the view")],
+        shade: Annotated[ShadeBy, Query()] = "season",
+        season: Annotated[Season | None, Query()] = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+        lang: Annotated[str, Query(pattern="^(kk|ru|en)$")] = "kk",
+        degrading: Annotated[bool, Query(description="only degrading plots")] = False,
+        limit: Annotated[int | None, Query(ge=1)] = None,
+    ) -> Response:
+        """The plots in ``bbox`` drawn at ``zoom`` as GeoJSON, the largest first up to ``limit``."""
+        from pasture.maps.plot_layer import DEFAULT_LIMIT, MAX_LIMIT
+
+        box = parse_bbox(bbox)
+        wanted = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
+        version = store.version()
+        key = f"{version}|{union_scope(user)}|{shade}|{season}|{year}|{lang}|{box}|{zoom}|{wanted}|{degrading}"
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
+        # private: a union's answer is not another's; no-cache: revalidate (cheap 304)
+        headers = {
+            "ETag": etag,
+            "Cache-Control": "private, no-cache",
+            "Vary": "Cookie, Authorization",
+        }
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        layer = plot_layer(
+            request, store, user, version=version, shade=shade, season=season, year=year, lang=lang
+        )
+        page = layer.features(box, zoom, limit=wanted, degrading=degrading)
+        return Response(page.text, media_type="application/geo+json", headers=headers)
+
+    @router.get("/layers/plots/{plot_id}")
+    def plot_popup(
+        request: Request,
+        store: StoreArg,
+        user: Annotated[Principal, Depends(layer_user)],
+        plot_id: Annotated[str, Path(max_length=200)],
+        shade: Annotated[ShadeBy, Query()] = "season",
+        season: Annotated[Season | None, Query()] = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+        lang: Annotated[str, Query(pattern="^(kk|ru|en)$")] = "kk",
+    ) -> JSONResponse:
+        """One plot's popup values (escaped HTML, in the order of the page's popup labels)."""
+        layer = plot_layer(
+            request,
+            store,
+            user,
+            version=store.version(),
+            shade=shade,
+            season=season,
+            year=year,
+            lang=lang,
+        )
+        values = layer.popup(plot_id)
+        if values is None:  # missing, out of season or out of the caller's scope: one answer
+            raise NotFound(f"no plot {plot_id!r} on this map")
+        return JSONResponse({"id": plot_id, "p": values}, headers={"Cache-Control": "private"})
+
+    return router
