@@ -162,6 +162,7 @@ def show(plan_id: str, store_url: str, union_id: str | None, max_rows: int) -> N
     if frames.plan["state"] in ("solving", "failed"):
         return  # no assignments to show
     _print_deficits(frames.deficits)
+    _print_okrug_deficits((frames.plan.get("summary") or {}).get("deficit_by_okrug") or {})
     _print_chart(frames.assignments, union_id=union_id, max_rows=max_rows)
 
 
@@ -265,6 +266,27 @@ def _print_summary(row: dict[str, Any]) -> None:
         lines.append(("error", str(s["error"]).splitlines()[0]))
     for k, v in lines:
         table.add_row(k, v)
+    out.print(table)
+
+
+def _print_okrug_deficits(by_okrug: dict[str, dict[str, float]]) -> None:
+    """Deficit per okrug (unions and village herds together) and what would close it."""
+    if not by_okrug:
+        return
+    table = Table(
+        "okrug",
+        "deficit t DM",
+        "max forage-equivalent sheep to move or reduce (one week)",
+        "or hay/feed t DM",
+        title="Deficits per okrug",
+    )
+    for okrug, r in sorted(by_okrug.items(), key=lambda kv: -kv[1]["deficit_kg"]):
+        table.add_row(
+            okrug,
+            f"{r['deficit_kg'] / 1000:,.1f}",
+            f"{r['max_sheep_units_to_move']:,.0f}",
+            f"{r['feed_kg_dm'] / 1000:,.1f}",
+        )
     out.print(table)
 
 

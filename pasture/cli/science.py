@@ -259,9 +259,9 @@ def load(
     out.print("capacity status: " + ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())))
     out.print(f"livestock: {at_level['load_source'].iat[0]}")
     out.print(
-        "Union and okrug levels count each household's latest census on the union's own "
-        "plots (the plan also grazes public pasture); public pasture and okrugs without a "
-        "union: livestock unknown. Sheep units: Kazakh coefficients (cattle 5, horse 6)."
+        "Land-user (union, public) and okrug levels sum their plots' livestock: the plan's "
+        "herds (union herds and village herds, from the latest census) and the livestock "
+        "outside it near its village. Sheep units: Kazakh coefficients (cattle 5, horse 6)."
     )
     _print_norm_notes(at_level, norms)
     _print_disagreements(at_level)

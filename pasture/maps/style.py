@@ -177,6 +177,9 @@ def herd_colours(herds: list[tuple[str, str]]) -> dict[str, str]:
     """
     import colorsys
 
+    # village herds (land users ``village:<settlement>``, pasture.science.herds) share one
+    # hue, so that unions keep hues apart however many villages send herds
+    herds = [(h, "village:" if str(u).startswith("village:") else u) for h, u in herds]
     hues = union_hues([u for _, u in herds])
     by_union: dict[str, list[str]] = {}
     for herd, union in sorted(set(herds)):

@@ -40,6 +40,7 @@ from ..errors import InvalidInput, NotFound
 from ..model import SPECIES, parse_seasons
 from ..science.capacity import season_forage
 from ..science.forage_basis import ForageBasis, read_forage_basis
+from ..science.herds import planning_herds
 from ..store.base import Store
 from .params import PlanningParams
 from .periods import grazing_weeks
@@ -229,6 +230,7 @@ def build_inputs(
         "spring_start": spring_info,
         **_info(inputs, forage, skipped, planning=planning, period_days=period_days),
         **score_info,
+        "okrug_of_land_user": _okrug_of_land_user(store, layers.herds),
     }
     return BuiltInputs(inputs, info)
 
@@ -264,6 +266,24 @@ def _greenup_springs(
         "plots_from_calendar": len(spring) - from_greenup,
     }
     return out, info
+
+
+def _okrug_of_land_user(store: Store, herds: pd.DataFrame) -> dict[str, str | None]:
+    """Each planned land user's okrug: a union's, or a village herd's settlement's."""
+    unions = store.read("unions")
+    okrug = dict(zip(unions["id"].astype(str), unions["okrug_id"], strict=True))
+    if "settlement_id" in herds:
+        village = herds[herds["kind"] == "village"]
+        settlements = store.read("settlements").set_index("id")["okrug_id"]
+        okrug |= {
+            str(u): settlements.get(s)
+            for u, s in zip(village["union_id"], village["settlement_id"], strict=True)
+        }
+    return {str(u): _plain_okrug(okrug.get(str(u))) for u in pd.unique(herds["union_id"])}
+
+
+def _plain_okrug(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _periods(season_year: int, planning: PlanningParams, period_days: int) -> tuple[Period, ...]:
@@ -305,12 +325,12 @@ def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
             "water points",
             ["the store has no water points: import them (`pasture import water-points`)"],
         )
-    herds = store.read("herds")
+    # census → herds is one path: union herds follow the census, village herds the allocation
+    herds = planning_herds(store, unions=planning.unions)
     if planning.unions is not None:
         unknown = sorted(set(planning.unions) - set(herds["union_id"]))
         if unknown:
             raise NotFound(f"no herds of union(s) {unknown} in the store")
-        herds = herds[herds["union_id"].isin(planning.unions)].reset_index(drop=True)
     if herds.empty:
         raise NotFound("no herds in the store: import them (`pasture import herds`)")
     return _Layers(plots, water, herds)

@@ -14,7 +14,15 @@ import pandas as pd
 
 from grazing_models.rotation import Plan, RotationInputs
 
-__all__ = ["finite", "jsonable", "new_plan_id", "plan_rows", "plan_summary", "py_value"]
+__all__ = [
+    "deficit_by_okrug",
+    "finite",
+    "jsonable",
+    "new_plan_id",
+    "plan_rows",
+    "plan_summary",
+    "py_value",
+]
 
 
 def new_plan_id(season_year: int) -> str:
@@ -140,6 +148,34 @@ def plan_summary(plan: Plan, assignments: pd.DataFrame, info: Mapping[str, Any])
             for u, v in by_union.items()
         },
         "plots_used": int(assignments["plot_id"].dropna().nunique()),
+        "deficit_by_okrug": deficit_by_okrug(deficits, info.get("okrug_of_land_user") or {}),
+    }
+
+
+def deficit_by_okrug(
+    deficits: pd.DataFrame, okrug_of: Mapping[str, str | None]
+) -> dict[str, dict[str, float]]:
+    """Per okrug: its land users' deficit (kg DM), the feed that closes it, and the most
+    forage-equivalent sheep to move to other pasture (or reduce) in one week.
+
+    ``okrug_of`` maps each land user (union or village herd, ``union_id``) to its okrug;
+    a land user without one counts under ``"none"``.
+    """
+    if deficits.empty:
+        return {}
+    frame = deficits.assign(
+        okrug=deficits["union_id"].map(lambda u: okrug_of.get(str(u)) or "none")
+    )
+    weekly = frame.groupby(["okrug", "period"])[["sheep_units_to_move"]].sum()
+    totals = frame.groupby("okrug")[["deficit_kg", "feed_kg_dm"]].sum()
+    most = weekly.groupby(level="okrug")["sheep_units_to_move"].max()
+    return {
+        str(k): {
+            "deficit_kg": float(r["deficit_kg"]),
+            "feed_kg_dm": float(r["feed_kg_dm"]),
+            "max_sheep_units_to_move": float(most[k]),
+        }
+        for k, r in totals.iterrows()
     }
 
 

@@ -3,12 +3,15 @@
 Which livestock figures are used (census and herds are the same animals, so
 they are never added together):
 
-* union and okrug levels use each household's **latest census** (the record a
-  union keeps and the law asks for, docs/domain.md "Who does what");
+* herds follow each household's **latest census** (`pasture.science.herds`: one path
+  from the census to the herds the plan moves);
 * the plot level uses the season's **plan** (the approved plan, else the latest, said
   so in ``load_source``): the heads its assignments put on each plot, plus the
   livestock outside the plan on the plots near its settlement
-  (`pasture.science.plan_livestock`), never the herds' home points.
+  (`pasture.science.plan_livestock`), never the herds' home points;
+* the land-user level (each union, and ``public`` for plots of no union: village
+  livestock and village herds) and the okrug level sum their plots' livestock, so every
+  land user counts and an okrug's load is the sum of its plots'.
 
 Two statuses per row, never mixed: ``status`` against forage capacity from NDVI
 (overloaded, within capacity, unused) and ``norm_status`` against the legal norm. Where
@@ -36,7 +39,6 @@ from grazing_models.capacity import BANDS, aggregate_capacity
 from grazing_models.livestock import SpeciesTable
 from grazing_models.load import (
     UNUSED_THRESHOLD,
-    census_heads,
     herd_heads,
     stocking_load,
 )
@@ -45,6 +47,7 @@ from grazing_models.norms import GrazingDays, NormRow, NormTable, norm_status, p
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
+from .herds import VILLAGE_PREFIX, planning_herds
 from .inputs import read_plots
 from .plan_livestock import (
     PlanLivestock,
@@ -83,17 +86,15 @@ def compute_load(
     """Livestock demand against forage per plot, union and okrug; writes ``load``.
 
     Reads the year's ``capacity`` rows (run `compute_capacity` first), the latest
-    census, the season's plan and the herds. Union and okrug levels use the census,
-    the plot level the plan's livestock plus the livestock outside it (the same
-    animals: never both, see the module docstring). Per docs/domain.md (2024)::
+    census, the season's plan and the herds. The plot level is the plan's livestock
+    plus the livestock outside it; union (land user) and okrug levels sum their plots'
+    (the same animals are never counted twice, see the module docstring). Per docs/domain.md (2024)::
 
         demand_kg      = Σ_species head × intake(season) × days
         stocking_ratio = demand_kg / (forage_kg × harvest_efficiency)   # > 1 overloaded
 
     ``status`` is overloaded above 1, unused below ``unused_threshold`` (0.5, Law
-    65-VIII, 2024), within capacity otherwise. Groups whose livestock is not in
-    the census (public pasture, okrugs without a union) have unknown demand and
-    status ``"unknown"``. ``norm_status`` compares the livestock with the permissible
+    65-VIII, 2024), within capacity otherwise. ``norm_status`` compares the livestock with the permissible
     load of ``norms`` over each season's days (see the module docstring).
 
     Parameters
@@ -179,18 +180,16 @@ def _capacity_of_year(store: Store, year: int | None) -> tuple[int, pd.DataFrame
 def _levels(
     store: Store, capacity: pd.DataFrame, plots: pd.DataFrame, plan: PlanLivestock
 ) -> list[_Level]:
-    """Plot level from the plan and the livestock outside it, union and okrug levels from
-    the census (never both)."""
+    """Plot level from the plan and the livestock outside it; land-user and okrug levels
+    sum their plots' livestock (every land user: unions, village livestock, public pasture).
+
+    The same animals are never counted twice: each is on one plot at a time, and a
+    land user's or okrug's load is the sum of its plots' (issue 16 item 4).
+    """
     census = store.read("census")
-    unions = store.read("unions")
-    union_heads = census_heads(census, by="union_id") if not census.empty else _no_heads()
-    okrug_of = dict(zip(unions["id"], unions["okrug_id"], strict=True))
-    okrug_heads = (
-        union_heads.rename(index=okrug_of).groupby(level=0).sum()
-        if not union_heads.empty
-        else _no_heads()
-    )
     plot_heads = _plot_heads(store, capacity, plots, census, plan)
+    union_of = capacity.groupby("plot_id")["union_id"].first().fillna(PUBLIC_GROUP)
+    okrug_of = capacity.groupby("plot_id")["okrug_id"].first()
 
     parts: list[_Level] = []
     plot_rows = capacity.assign(group_id=capacity["plot_id"])
@@ -198,11 +197,22 @@ def _levels(
     union_rows = aggregate_capacity(
         capacity.assign(group_id=capacity["union_id"].fillna(PUBLIC_GROUP)), by="group_id"
     )
-    parts.append(("union", union_rows, union_heads, {PUBLIC_GROUP}))
+    parts.append(("union", union_rows, _sum_over(plot_heads, union_of), set()))
     okrug_rows = aggregate_capacity(capacity.assign(group_id=capacity["okrug_id"]), by="group_id")
-    without_census = set(okrug_rows["group_id"]) - set(okrug_heads.index)
-    parts.append(("okrug", okrug_rows, okrug_heads, without_census))
+    parts.append(("okrug", okrug_rows, _sum_over(plot_heads, okrug_of), set()))
     return parts
+
+
+def _sum_over(plot_heads: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
+    """Mean heads per (group, season): the sum of the group's plots' heads."""
+    if plot_heads.empty:
+        return plot_heads
+    plot_ids = plot_heads.index.get_level_values("plot_id")
+    groups = plot_ids.map(group_of)
+    seasons = plot_heads.index.get_level_values("season")
+    summed = plot_heads.groupby([groups, seasons]).sum()
+    summed.index = summed.index.set_names(["group_id", "season"])
+    return summed
 
 
 def _plot_heads(
@@ -214,11 +224,14 @@ def _plot_heads(
 ) -> pd.DataFrame:
     """Mean heads per (plot, season): the plan's plus the livestock outside it."""
     days = capacity.groupby("season")["days"].max()
-    planned = plan_heads(store, plan, days)
-    herds = store.read("herds")
+    herds = planning_herds(store)
+    planned = plan_heads(store, plan, days, herds)
     in_plan = _herds_in_plan(store, plan, herds)
     outside = outside_plan_heads(census, in_plan, plots, capacity)
-    villages = village_heads(census, store.read("households"), plots, capacity)
+    village_in_plan = in_plan[in_plan.index.astype(str).str.startswith(VILLAGE_PREFIX)]
+    village_in_plan.index = village_in_plan.index.astype(str).str.removeprefix(VILLAGE_PREFIX)
+    households = store.read("households")
+    villages = village_heads(census, households, plots, capacity, village_in_plan)
     both = pd.concat([planned, outside, villages])
     return both.groupby(level=["plot_id", "season"]).sum()
 
@@ -294,7 +307,8 @@ def _describe(
     """Where the livestock came from, the plot condition, why the statuses disagree (in place)."""
     plot = (result["level"] == "plot").to_numpy()
     sources = {"plot": f"{plan.note}; livestock outside it near its settlement"}
-    sources |= {"union": "latest census", "okrug": "latest census"}
+    summed = "the sum of its plots' livestock (plan and livestock outside it)"
+    sources |= {"union": summed, "okrug": summed}
     result["load_source"] = result["level"].map(sources)
     condition = capacity.groupby("plot_id")["condition"].first()
     result["condition"] = np.where(plot, result["group_id"].map(condition), None)

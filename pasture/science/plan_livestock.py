@@ -28,6 +28,7 @@ from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
 from ..model import SPECIES
 from ..store.base import Store
+from .herds import planning_herds
 
 __all__ = ["PlanLivestock", "outside_plan_heads", "plan_heads", "season_plan", "village_heads"]
 
@@ -59,7 +60,9 @@ def season_plan(store: Store, year: int) -> PlanLivestock:
     )
 
 
-def plan_heads(store: Store, plan: PlanLivestock, days: pd.Series) -> pd.DataFrame:
+def plan_heads(
+    store: Store, plan: PlanLivestock, days: pd.Series, herds: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Mean heads per plot and season under the plan: Σ heads × period days / season days.
 
     Parameters
@@ -70,6 +73,9 @@ def plan_heads(store: Store, plan: PlanLivestock, days: pd.Series) -> pd.DataFra
         From `season_plan`.
     days
         Days of each season (index: season), as the capacity rows count them.
+    herds
+        The herds with their heads now (`pasture.science.herds.planning_herds`, read
+        when None): a census edit since the plan changes the heads it puts on plots.
 
     Returns
     -------
@@ -86,9 +92,11 @@ def plan_heads(store: Store, plan: PlanLivestock, days: pd.Series) -> pd.DataFra
     placed = assignments[assignments["plot_id"].notna()]
     if placed.empty:
         return _empty()
-    herds = store.read("herds").set_index("id")[list(SPECIES)].astype(float).fillna(0.0)
+    if herds is None:
+        herds = planning_herds(store)
+    counts = herds.set_index("id")[list(SPECIES)].astype(float).fillna(0.0)
     season = _period_seasons(row, placed)
-    heads = herds.reindex(placed["herd_id"].to_numpy()).fillna(0.0).to_numpy() * factor
+    heads = counts.reindex(placed["herd_id"].to_numpy()).fillna(0.0).to_numpy() * factor
     animal_days = pd.DataFrame(heads * period_days, columns=list(SPECIES))
     animal_days["plot_id"] = placed["plot_id"].to_numpy()
     animal_days["season"] = season
@@ -168,6 +176,7 @@ def village_heads(
     households: pd.DataFrame,
     plots: pd.DataFrame,
     capacity: pd.DataFrame,
+    in_plan: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Livestock of households in no union → its settlement's public pasture.
 
@@ -175,8 +184,10 @@ def village_heads(
     pastures are reserved for the settlement's households, docs/domain.md). Each such
     household's latest census is summed per settlement and spread over the public plots
     serving it (``plots.tenure = 'public'`` and ``plots.settlement_id``), each season in
-    proportion to area. A settlement with no public pasture puts its livestock nowhere
-    here: the Article 13 allocation reports it as unplaced.
+    proportion to area, less its village herd in the plan (``in_plan``: heads per
+    settlement, `pasture.science.herds.village_herds`), which the plan's assignments
+    place. A settlement with no public pasture puts its livestock nowhere here: the
+    Article 13 allocation sends it to distant pasture or reports it as unplaced.
 
     Returns
     -------
@@ -195,6 +206,9 @@ def village_heads(
     if free.empty:
         return _empty()
     heads = census_heads(free, by="settlement_id")
+    if in_plan is not None and len(in_plan):
+        planned = in_plan.reindex(heads.index).fillna(0.0)[heads.columns]
+        heads = (heads - planned).clip(lower=0.0)
     public = plots[(plots["tenure"] == "public") & plots["settlement_id"].notna()]
     serves = dict(zip(public["id"], public["settlement_id"], strict=True))
     rows = capacity[["plot_id", "season", "area_ha"]].copy()

@@ -44,6 +44,7 @@ from pasture.planning import (
     run_demo_plan,
 )
 from pasture.science import compute_capacity, read_forage_basis
+from pasture.science.herds import VILLAGE_PREFIX, planning_herds
 from pasture.store import Store
 
 SEASON = 2024  # the demo's last generated NDVI year (8 years from 2017)
@@ -167,7 +168,8 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
     assert np.isfinite(water).all() and (water >= 0).all() and (water == 0).any()
     assert np.median(water) < 5.0
     # demand from composition: heads x intake, mean over the plan's weeks
-    herds = store.read("herds").set_index("id")
+    # the herds the planner moves: union herds after the census, village herds (one path)
+    herds = planning_herds(store).set_index("id")
     table = default_species_table()
     labels = [p.season for p in inputs.periods]
     h = inputs.herds[0]
@@ -176,6 +178,10 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
     assert h.demand_kg_day == pytest.approx(expected)
     assert h.sheep_units == pytest.approx(float((counts * table.sheep_units).sum()))
     assert {x.union_id for x in inputs.herds} == set(herds["union_id"])
+    stored = set(store.read("herds")["union_id"])
+    assert {u for u in herds["union_id"] if u not in stored} == {
+        u for u in herds["union_id"] if u.startswith(VILLAGE_PREFIX)
+    }
 
 
 def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: RotationInputs) -> None:
@@ -315,7 +321,8 @@ def test_too_little_forage_gives_deficits_per_union_and_week(
         store, season_year=SEASON, planning=PlanningParams(livestock_factor=10.0)
     )
     assert validate_plan(plan_from_rows(frames), tight_inputs) == []
-    assert d["union_id"].nunique() == 5
+    unions = d.loc[~d["union_id"].str.startswith(VILLAGE_PREFIX), "union_id"]
+    assert unions.nunique() == 5
     assert d["period"].nunique() >= 10
     short = (
         (a["demand_kg"] - a["eaten_kg"]).groupby([a["union_id"], a["period"]]).sum().rename("want")

@@ -1,0 +1,177 @@
+"""Census → herds, one path: the herds the planner rotates and the load counts.
+
+Everything the planner moves and the ``load`` table counts comes from each household's
+latest census (issue 16 item 7, issue 18 item 2):
+
+* **union herds** are the stored ``herds`` with their heads reconciled to the union
+  members' latest census, species by species (:func:`reconcile_union_herds`): the stored
+  herds say how a union splits its animals into flocks and herds and where they start;
+  the census says how many animals there are. A census edit therefore changes the next
+  plan and the load without touching ``herds``;
+* **village herds** carry the livestock of households in no union that the Article 13
+  allocation (`pasture.management.allocation`) cannot keep on the pasture near their
+  settlement under the load norm: its distant share and what it leaves unplaced, one herd
+  per settlement named "<settlement> village herd — distant pasture"
+  (:func:`village_herds`). The rest (its near share) stays near the village as village
+  load (`pasture.science.plan_livestock.village_heads`). Unplaced livestock goes with the
+  distant herd so that where forage runs out the plan's deficit shows it, instead of
+  the animals vanishing from the plan.
+
+A village herd's ``union_id`` is ``village:<settlement id>`` (:data:`VILLAGE_PREFIX`): in
+the planner it is a land user with no plots of its own, so it grazes plots without a
+union (public and state pasture) and its deficit rows are its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from grazing_models.livestock import default_species_table
+from grazing_models.load import census_heads, latest_census
+from grazing_models.norms import NormTable
+
+from ..model import SPECIES
+from ..store.base import Store
+
+__all__ = [
+    "VILLAGE_PREFIX",
+    "planning_herds",
+    "reconcile_union_herds",
+    "village_allocation",
+    "village_herds",
+]
+
+#: ``union_id`` prefix of a village herd (the settlement id follows).
+VILLAGE_PREFIX = "village:"
+
+
+def planning_herds(store: Store, *, unions: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Union herds reconciled with the census, plus the village herds (``unions`` None).
+
+    Parameters
+    ----------
+    store
+        Store with herds, census, households, settlements and plots.
+    unions
+        Only these unions' herds (and no village herds); every herd when None.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id, name, union_id``, the species, ``source``, ``kind`` (union or village),
+        ``settlement_id`` (village herds) and the home point (EPSG:4326).
+    """
+    herds = store.read("herds")
+    census = store.read("census")
+    union = reconcile_union_herds(herds, census).assign(kind="union", settlement_id=None)
+    if unions is not None:
+        return union[union["union_id"].isin(list(unions))].reset_index(drop=True)
+    village = village_herds(store, census)
+    if village.empty:
+        return union.reset_index(drop=True)
+    both = pd.concat([union, village.to_crs(union.crs or 4326)], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=union.crs or 4326)
+
+
+def reconcile_union_herds(herds: gpd.GeoDataFrame, census: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Each union's herds carry its members' latest census heads, species by species.
+
+    A union's census total of a species is split over its herds in proportion to the heads
+    the stored herds hold (largest remainder, so the total is exact); where its herds hold
+    none of a species the census has, the heads are split evenly. A union without census
+    keeps its stored herds.
+    """
+    out = herds.copy()
+    if census.empty or out.empty:
+        return out
+    totals = census_heads(census, by="union_id")
+    for union, index in out.groupby("union_id").groups.items():
+        if union not in totals.index:
+            continue
+        for sp in SPECIES:
+            stored = out.loc[index, sp].astype(float).fillna(0.0).to_numpy()
+            weights = stored if stored.sum() > 0 else np.ones(len(stored))
+            out.loc[index, sp] = _split(round(float(totals.at[union, sp])), weights)
+    for sp in SPECIES:
+        out[sp] = out[sp].astype(int)
+    return out
+
+
+def _split(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` in whole numbers by ``weights`` (largest remainder)."""
+    raw = total * weights / weights.sum()
+    whole = np.floor(raw).astype(int)
+    order = np.argsort(-(raw - whole), kind="stable")
+    whole[order[: total - int(whole.sum())]] += 1
+    return whole
+
+
+def village_allocation(store: Store, census: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per settlement: its non-union households' latest census heads and allocation shares.
+
+    The Article 13 allocation of the households in no union
+    (`pasture.management.allocation.allocate`): ``settlement_id``, ``name``,
+    ``okrug_id``, the species and ``near_share``, ``distant_share``,
+    ``unplaced_share``. Empty without settlements, households or plot tenure.
+    """
+    from ..management.allocation import allocate
+    from .load import norm_rows_of
+
+    census = store.read("census") if census is None else census
+    households = store.read("households")
+    settlements = store.read("settlements")
+    if census.empty or settlements.empty or "settlement_id" not in households:
+        return pd.DataFrame()
+    free = households[households["union_id"].isna() & households["settlement_id"].notna()]
+    latest = latest_census(census)
+    heads = latest[latest["household_id"].isin(set(free["id"]))]
+    if heads.empty:
+        return pd.DataFrame()
+    livestock = free[["id", "settlement_id"]].merge(
+        heads[["household_id", *SPECIES]], left_on="id", right_on="household_id", how="inner"
+    )
+    plots = store.read("plots")
+    if "tenure" not in plots or plots.empty:
+        return pd.DataFrame()
+    rows = NormTable.annex().resolve(
+        plots["pasture_type"].astype(str).tolist(), norm_rows_of(store)
+    )
+    sheep_units = default_species_table().sheep_units.to_dict()
+    home = settlements[settlements["id"].isin(set(livestock["settlement_id"]))]
+    result = allocate(home, livestock, plots, rows, sheep_units)
+    return result.settlements
+
+
+def village_herds(store: Store, census: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """One herd per settlement: its non-union livestock the allocation places on distant
+    pasture or leaves unplaced (see the module docstring)."""
+    shares = village_allocation(store, census)
+    columns = ["id", "name", "union_id", *SPECIES, "source", "kind", "settlement_id"]
+    if shares.empty:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
+    settlements = store.read("settlements").set_index("id")
+    away = shares["distant_share"].astype(float) + shares["unplaced_share"].astype(float)
+    rows, points = [], []
+    for k, s in enumerate(shares.itertuples()):
+        heads = {sp: round(float(getattr(s, sp)) * float(away.iat[k])) for sp in SPECIES}
+        if not any(heads.values()):
+            continue
+        place = settlements.loc[s.settlement_id]
+        label = place.get("name_en") or place.get("name_ru") or s.settlement_id
+        rows.append(
+            {
+                "id": f"village-{s.settlement_id}-distant",
+                "name": f"{label} village herd — distant pasture",
+                "union_id": f"{VILLAGE_PREFIX}{s.settlement_id}",
+                **heads,
+                "source": "census of households in no union; Article 13 allocation",
+                "kind": "village",
+                "settlement_id": s.settlement_id,
+            }
+        )
+        points.append(place.geometry)
+    return gpd.GeoDataFrame(rows, columns=columns, geometry=points, crs=settlements.crs or 4326)
