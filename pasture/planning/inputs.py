@@ -1,6 +1,7 @@
 """The season's inputs from the store: NDVI per week, plot scores, standing crop, herds.
 
-:func:`rotation_inputs` reads plots, water points, herds, per-plot NDVI
+:func:`rotation_inputs` reads plots, water points, herds (their head counts from each
+union's latest census: `pasture.planning.census_herds`), per-plot NDVI
 (``ndvi_stats``) and, when they have rows, the ``trends`` and ``load`` tables,
 and builds :class:`~grazing_models.rotation.RotationInputs` for one grazing year
 (spring through autumn, in weeks).
@@ -41,6 +42,7 @@ from ..model import SPECIES, parse_seasons
 from ..science.capacity import season_forage
 from ..science.forage_basis import ForageBasis, read_forage_basis
 from ..store.base import Store
+from .census_herds import herds_at_census
 from .params import PlanningParams
 from .periods import grazing_weeks
 
@@ -219,7 +221,8 @@ def build_inputs(
     plots, score_info = _plot_list(
         store, layers, local, crs, season_year=season_year, planning=planning
     )
-    herds, skipped = _herd_list(layers.herds, layers.plots, local, crs, periods, planning)
+    counted, livestock_info = herds_at_census(layers.herds, store.read("census"))
+    herds, skipped = _herd_list(counted, layers.plots, local, crs, periods, planning)
     plots, spring_info = _greenup_springs(store, plots, planning, season_year, ndvi_year)
     inputs = RotationInputs(plots, herds, periods, forage.available, forage.regrowth)
     info = {
@@ -227,6 +230,7 @@ def build_inputs(
         "ndvi_year": ndvi_year,
         "local_crs": crs,
         "spring_start": spring_info,
+        "livestock": livestock_info,
         **_info(inputs, forage, skipped, planning=planning, period_days=period_days),
         **score_info,
     }
