@@ -1,6 +1,7 @@
 """The season's inputs from the store: NDVI per week, plot scores, standing crop, herds.
 
-:func:`rotation_inputs` reads plots, water points, herds, per-plot NDVI
+:func:`rotation_inputs` reads plots, water points, herds (one path from the census:
+`pasture.science.herds.planning_herds`), per-plot NDVI
 (``ndvi_stats``) and, when they have rows, the ``trends`` and ``load`` tables,
 and builds :class:`~grazing_models.rotation.RotationInputs` for one grazing year
 (spring through autumn, in weeks).
@@ -40,7 +41,7 @@ from ..errors import InvalidInput, NotFound
 from ..model import SPECIES, parse_seasons
 from ..science.capacity import season_forage
 from ..science.forage_basis import ForageBasis, read_forage_basis
-from ..science.herds import planning_herds
+from ..science.herds import census_summary, planning_herds
 from ..store.base import Store
 from .params import PlanningParams
 from .periods import grazing_weeks
@@ -220,6 +221,7 @@ def build_inputs(
     plots, score_info = _plot_list(
         store, layers, local, crs, season_year=season_year, planning=planning
     )
+    livestock_info = census_summary(store.read("census"))
     herds, skipped = _herd_list(layers.herds, layers.plots, local, crs, periods, planning)
     plots, spring_info = _greenup_springs(store, plots, planning, season_year, ndvi_year)
     inputs = RotationInputs(plots, herds, periods, forage.available, forage.regrowth)
@@ -228,6 +230,7 @@ def build_inputs(
         "ndvi_year": ndvi_year,
         "local_crs": crs,
         "spring_start": spring_info,
+        "livestock": livestock_info,
         **_info(inputs, forage, skipped, planning=planning, period_days=period_days),
         **score_info,
         "okrug_of_land_user": _okrug_of_land_user(store, layers.herds),

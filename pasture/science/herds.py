@@ -39,6 +39,7 @@ from ..store.base import Store
 
 __all__ = [
     "VILLAGE_PREFIX",
+    "census_summary",
     "planning_herds",
     "reconcile_union_herds",
     "village_allocation",
@@ -99,6 +100,21 @@ def reconcile_union_herds(herds: gpd.GeoDataFrame, census: pd.DataFrame) -> gpd.
     for sp in SPECIES:
         out[sp] = out[sp].astype(int)
     return out
+
+
+def census_summary(census: pd.DataFrame) -> dict[str, object]:
+    """What a plan's herds were reconciled with: each union's latest census date."""
+    members = census[census["union_id"].notna()] if len(census) else census
+    dates = (
+        pd.to_datetime(members["date"]).groupby(members["union_id"]).max()
+        if len(members)
+        else pd.Series(dtype="datetime64[ns]")
+    )
+    return {
+        "source": "each union's latest census, split over its herds; households in no "
+        "union by the Article 13 allocation (village herds)",
+        "census_date": {str(u): d.date().isoformat() for u, d in dates.items()},
+    }
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:

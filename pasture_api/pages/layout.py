@@ -114,6 +114,8 @@ def render_page(ctx: PageContext, template: str, *, title: str, **context: Any) 
         overview_url=ctx.url("/maps/overview"),
         home_url=ctx.url(f"/unions/{quote(union_id)}") if union_id else None,
         plans_url=None if union_id else ctx.url("/pages/plans"),
+        # a union reaches its census history from its own page
+        bar_history_url=None if union_id else ctx.url("/pages/history"),
         username=ctx.user.username,
         languages=language_links(request.url.path, dict(request.query_params), ctx.lang),
         **context,

@@ -19,7 +19,11 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["FormField", "attribute_docs", "form_fields", "parse_form"]
+__all__ = ["DOC_CONTEXT", "FormField", "attribute_docs", "form_fields", "parse_form", "plain"]
+
+#: The gettext context of the fields' descriptions in the catalogues: their message ids
+#: are the English texts of the docstrings, markup removed (see :func:`plain`).
+DOC_CONTEXT = "parameter"
 
 #: The two parameter groups of a plan: (form prefix, PlanRequest field).
 GROUPS: tuple[tuple[str, str], ...] = (("params", "params"), ("planning", "planning"))
@@ -42,8 +46,16 @@ class FormField:
         return f"{self.group}.{self.name}"
 
 
+def plain(text: str) -> str:
+    """A docstring's text without its reST markup: ``code``, :role:`name` and *emphasis*."""
+    text = re.sub(r":[\w:]+:`~?([^`]+)`", r"\1", text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    return re.sub(r"\*([^*\s][^*]*)\*", r"\1", text)
+
+
 def attribute_docs(model: type) -> dict[str, str]:
-    """Field name → text, from the numpydoc ``Attributes`` section of a class's docstring."""
+    """Field name → plain text, from the numpydoc ``Attributes`` section of a class's
+    docstring (the message id of its translations, context :data:`DOC_CONTEXT`)."""
     doc = inspect.getdoc(model) or ""
     match = re.search(r"^Attributes\n-+\n(.*?)(?:\n\S[^\n]*\n-+\n|\Z)", doc, re.S | re.M)
     if not match:
@@ -52,13 +64,15 @@ def attribute_docs(model: type) -> dict[str, str]:
     names: list[str] = []
     for line in match.group(1).splitlines():
         if line and not line.startswith(" "):
+            if not re.fullmatch(r"\w+(\s*,\s*\w+)*", line.strip()):
+                break  # prose after the section (a note to the class): not a field
             names = [n.strip() for n in line.split(",") if n.strip()]
             for n in names:
                 docs[n] = ""
         elif names:
             for n in names:
                 docs[n] = (docs[n] + " " + line.strip()).strip()
-    return docs
+    return {n: plain(d) for n, d in docs.items()}
 
 
 def _kind(annotation: Any) -> tuple[str, bool]:

@@ -24,7 +24,7 @@ from ..plans import PlanRequest, start_plan
 from ..scope import require_role, union_scope
 from ..users import Role
 from .layout import PageContext, render_page
-from .plan_form import GROUPS, form_fields, parse_form
+from .plan_form import DOC_CONTEXT, GROUPS, form_fields, parse_form
 from .session import Ctx, same_origin
 
 __all__ = ["PLANS_PAGE", "router"]
@@ -165,6 +165,7 @@ def _new_form(
         "plan_new.html",
         title=ctx.t("New grazing plan"),
         fields=fields,
+        doc_context=DOC_CONTEXT,
         form=form or {},
         errors=errors or {},
         season=season,

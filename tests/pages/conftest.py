@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -85,11 +86,12 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 
-@pytest.fixture(scope="session")
-def live_server(pages_gpkg: Path) -> Iterator[str]:
-    """The app served by uvicorn in a subprocess (GDAL holds the GIL: not a thread)."""
+@contextmanager
+def serve(store: Path) -> Iterator[str]:
+    """The app on ``store`` served by uvicorn in a subprocess (GDAL holds the GIL: not a
+    thread); yields its base URL."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(pages_gpkg), str(port)])
+    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(store), str(port)])
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -111,3 +113,17 @@ def live_server(pages_gpkg: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def copy_pages_store(source: Path, target: Path) -> Path:
+    """A copy of a pages store with its accounts file (kept beside the GeoPackage)."""
+    shutil.copy(source, target)
+    shutil.copy(source.with_suffix(".accounts.sqlite"), target.with_suffix(".accounts.sqlite"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def live_server(pages_gpkg: Path) -> Iterator[str]:
+    """The app served by uvicorn on the pages' (read-only) demo store."""
+    with serve(pages_gpkg) as base:
+        yield base

@@ -73,7 +73,7 @@ def test_new_plan_form_shows_every_parameter_with_the_planners_defaults(
     shown = re.search(r'name="params.max_migration_km" value="([^"]*)"', page)
     assert shown and float(shown.group(1)) == DEFAULT_MIGRATION_KM
     # each field is explained (from the model's docstring)
-    assert "take half, leave" in page
+    assert "жартысын ал, жартысын қалдыр" in page  # in the page's language (catalogues)
 
 
 def test_union_and_foreign_sites_cannot_start_plans(client: TestClient, own_gpkg: Path) -> None:
