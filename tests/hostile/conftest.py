@@ -149,6 +149,7 @@ def samples(hostile: Hostile) -> dict[str, list[str]]:
         "version": ["1"],
         "section": sorted(content["sections"]),
         "union_id": [SAMPLE_UNION],
+        "plot_id": [first["plots"]],
         "fmt": ["kml", "geojson", "csv"],
         "comment_id": ["c-none"],
         "action": ["discuss"],

@@ -1,4 +1,4 @@
--- 0011: provenance of a composite fetched from a STAC catalogue (issue 19): the
+-- 0010: provenance of a composite fetched from a STAC catalogue (issue 19): the
 -- catalogue and collection, the items composited, the share of observations masked
 -- (cloud, shadow, snow) and the period. Before, it lived only in the COG's tags.
 ALTER TABLE scenes ADD COLUMN catalog text;

@@ -1,4 +1,4 @@
--- 0010: accounts of the district maslikhat's secretariat (role 'maslikhat'), who record
+-- 0009: accounts of the district maslikhat's secretariat (role 'maslikhat'), who record
 -- the maslikhat's decision adopting a pasture management plan (Land Code Art. 15 п.1
 -- пп.2-1). The role check of 0003 is replaced, whatever name PostgreSQL gave it.
 DO $$
