@@ -26,7 +26,8 @@ def test_demo_creates_the_demo_accounts(tmp_path: Path, monkeypatch: pytest.Monk
     with pasture.open_store(store_path) as store:
         users = pd.DataFrame(store.accounts.all()).set_index("username")
         unions = set(store.read("unions")["id"])
-        assert set(users.index) == {"akimat", "analyst", *unions}
+        assert set(users.index) == {"akimat", "analyst", "maslikhat", *unions}
+        assert users.loc["maslikhat", "role"] == "maslikhat"
         assert (
             users.loc["upu-asy", "role"] == "union"
             and users.loc["upu-asy", "union_id"] == "upu-asy"
