@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -84,3 +85,14 @@ class StoreBackend(ABC):
 
     def _sql(self, text: str) -> str:
         return text if self._placeholder == "?" else text.replace("?", self._placeholder)
+
+
+def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of the packaged migrations of one dialect, in order."""
+    folder = resources.files("pasture.store") / "migrations" / dialect
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            out.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from ..model import layer as layer_named
 from ..model import table as table_named
 from ..progress import Progress
 from .accounts import Accounts
+from .backend import read_migrations
 from .tables import ResultTables
 from .validation import CensusLimits, ValidationContext, check_records
 from .values import (
@@ -43,6 +43,7 @@ from .values import (
     db_column,
     db_value,
     empty_fields,
+    history_rows,
     is_unchanged,
     layer_frame,
     now_utc,
@@ -699,13 +700,9 @@ class Store(ResultTables):
         )
 
     def version(self) -> str:
-        """A token that changes with every committed write (records, result tables, meta).
-
-        Cheap enough to read on every request: pages and the map layers key their
-        caches on it, so a write anywhere (this process or another one on the same
-        store) makes them recompute. The counter is bumped inside each write
-        transaction, so a reader sees it change together with the data.
-        """
+        """A token that changes with every committed write (records, result tables, meta):
+        the key of the pages' and map layers' caches, bumped inside each write transaction
+        so that a reader sees it change together with the data."""
         with self._snapshot() as cur:
             cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), [VERSION_KEY])
             row = cur.fetchone()
@@ -733,9 +730,10 @@ class Store(ResultTables):
             cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])
 
     def meta(self) -> dict[str, str]:
+        """The store's settings; not the write counter, which is this store's own."""
         with self._snapshot() as cur:
             cur.execute("SELECT key, value FROM meta ORDER BY key")
-            return {k: v for k, v in cur.fetchall()}
+            return {k: v for k, v in cur.fetchall() if k != VERSION_KEY}
 
     def set_region(self, region: BaseGeometry) -> None:
         """Set the area (EPSG:4326) that every imported feature must lie in."""
@@ -783,21 +781,7 @@ class Store(ResultTables):
             for spec in LAYERS.values():
                 frame = source.read(spec.name)
                 self._insert_rows(cur, spec, frame, keep_version=True, progress=progress)
-            history = source.history()
-            rows = [
-                (
-                    int(h.seq),
-                    h.layer,
-                    h.record_id,
-                    h.action,
-                    int(h.version),
-                    h.username,
-                    self._time_param(h.at.to_pydatetime()),
-                    self._json_param(h.before),
-                    self._json_param(h.after),
-                )
-                for h in history.itertuples(index=False)
-            ]
+            rows = history_rows(source.history(), self._time_param, self._json_param)
             for start in range(0, len(rows), BATCH):
                 self._bulk_insert(cur, "history", HISTORY_COLUMNS, rows[start : start + BATCH])
             self._after_history_copy(cur)
@@ -811,14 +795,3 @@ class Store(ResultTables):
 
     def _after_history_copy(self, cur: Any) -> None:
         """Let a backend move its history sequence past copied rows."""
-
-
-def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
-    """(version, name, sql) of the packaged migrations of one dialect, in order."""
-    folder = resources.files("pasture.store") / "migrations" / dialect
-    out = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            out.append((version, entry.name, entry.read_text(encoding="utf-8")))
-    return out

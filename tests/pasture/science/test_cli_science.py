@@ -6,19 +6,26 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import pasture
 from pasture import cli as pasture_cli
+from pasture.cli import common
 
 from .helpers import YEAR, Science
 
 
-def test_cli_commands_write_and_print(demo_ndvi_gpkg: Path, tmp_path: Path) -> None:
+def test_cli_commands_write_and_print(
+    demo_ndvi_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, path)
     group = pasture_cli.main  # the real group, where these commands are registered
     runner = CliRunner(env={"COLUMNS": "200"})
+    # the module's rich console may have fixed its width when it was first imported
+    # (COLUMNS then, or 80): give it the wide terminal the tables are read in
+    monkeypatch.setattr(common.out, "_width", 200)
 
     def run(*args: str) -> str:
         result = runner.invoke(group, [*args, "--store", str(path)], catch_exceptions=False)
