@@ -1,5 +1,15 @@
-"""Authentication: OAuth2 password flow, JWT bearer tokens (HS256), login throttling."""
+"""Authentication: OAuth2 password flow, JWT bearer tokens (HS256), login throttling.
 
+A token is sent as ``Authorization: Bearer <token>``, or as the password of HTTP Basic
+authentication (``Basic base64(<user name>:<token>)``) for clients that can send no
+bearer header, such as QGIS 3.22 (Debian 12): its OGC API – Features provider sends
+only Basic credentials or an authentication configuration's, and Debian's build has no
+API Header method. The password itself is never accepted there: it is checked only at
+``POST /auth/token``, behind the login limiter.
+"""
+
+import base64
+import binascii
 import secrets
 import threading
 import time
@@ -26,6 +36,7 @@ __all__ = [
     "Principal",
     "TokenService",
     "auth_router",
+    "basic_token",
     "current_user",
     "live_principal",
     "oauth2_scheme",
@@ -154,18 +165,62 @@ class LoginLimiter:
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
 
 
+def basic_token(request: Request) -> tuple[str, str] | None:
+    """User name and token of ``Authorization: Basic``, whose password is the token."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, colon, token = (
+            base64.b64decode(credentials, validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        username, colon, token = "", "", ""
+    if not (colon and username and token):
+        raise Unauthorized(
+            "HTTP Basic authentication takes your user name and, as the password, an "
+            "access token from POST /auth/token (not your password)",
+            headers=_BEARER,
+        )
+    return username, token
+
+
+def _basic_principal(tokens: TokenService, username: str, token: str) -> Principal:
+    """The principal of a token sent as a Basic password, which must be ``username``'s."""
+    try:
+        principal = tokens.check(token)
+    except Unauthorized:
+        raise Unauthorized(
+            "the password of HTTP Basic authentication must be a valid access token, not "
+            "your password: get one from POST /auth/token (they expire)",
+            headers=_BEARER,
+        ) from None
+    if principal.username != username:
+        raise Unauthorized(
+            f"the access token is not {username!r}'s: send your own user name with your own token",
+            headers=_BEARER,
+        )
+    return principal
+
+
 def current_user(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
-    """The caller of a protected route; 401 without a valid bearer token."""
-    if not token:
+    """The caller of a protected route; 401 without a valid token (bearer or Basic)."""
+    tokens: TokenService = request.app.state.tokens
+    basic = None if token else basic_token(request)
+    if token:
+        claimed = tokens.check(token)
+    elif basic:
+        claimed = _basic_principal(tokens, *basic)
+    else:
         raise Unauthorized(
             "this resource needs an access token: POST your user name and password to "
-            "/auth/token and send the token as 'Authorization: Bearer <token>'",
+            "/auth/token and send the token as 'Authorization: Bearer <token>' (or as "
+            "the password of HTTP Basic authentication)",
             headers=_BEARER,
         )
-    tokens: TokenService = request.app.state.tokens
-    return live_principal(get_store(request), tokens.check(token))
+    return live_principal(get_store(request), claimed)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -124,7 +124,9 @@ def create_app(
         title="Jailym pasture API",
         version="0.1.0",
         description="OGC API - Features for the pasture map; census, herds and grazing plans. "
-        "Sign in at POST /auth/token and send `Authorization: Bearer <token>`.",
+        "Sign in at POST /auth/token and send `Authorization: Bearer <token>`, or, from a "
+        "client that cannot send that header (QGIS 3.22), HTTP Basic authentication with "
+        "your user name and the token as the password.",
         lifespan=lifespan,
         openapi_url=None,
         docs_url=None,

@@ -228,3 +228,39 @@ def test_a_household_in_no_union_is_the_akimats_and_in_the_analysts_totals(
         assert len(free) == 1 and free[0]["sheep"] >= 7 and free[0]["households"] >= 1
         union_totals = c.get("/census/totals", headers=role[OWN_UNION]).json()
         assert {t["union_id"] for t in union_totals} == {OWN_UNION}
+
+
+def _basic(username: str, password: str) -> dict[str, str]:
+    return {
+        "Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+    }
+
+
+def test_basic_authentication_takes_the_token_as_password(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """QGIS 3.22 can send only Basic credentials: the token is the password, never the password."""
+    items = "/collections/plots/items?limit=1"
+    assert client.get(items, headers=_basic("analyst", tokens["analyst"])).status_code == 200
+    # the union's Basic request is scoped to its union as its bearer request is
+    by_basic = client.get("/herds", headers=_basic(OWN_UNION, tokens["union"]))
+    by_bearer = client.get("/herds", headers=auth(tokens["union"]))
+    assert by_basic.status_code == 200
+    assert by_basic.json() == by_bearer.json()
+    refused = {
+        "the password itself": _basic("analyst", "demo"),
+        "another account's token": _basic("analyst", tokens["akimat"]),
+        "no password": _basic("analyst", ""),
+        "no user name": _basic("", tokens["analyst"]),
+        "not base64": {"Authorization": "Basic %%%"},
+        "no colon": {"Authorization": "Basic " + base64.b64encode(b"analyst").decode()},
+        "not UTF-8": {"Authorization": "Basic " + base64.b64encode(b"\xff:\xfe").decode()},
+    }
+    for name, headers in refused.items():
+        r = client.get(items, headers=headers)
+        assert r.status_code == 401, name
+        assert r.headers["content-type"] == "application/problem+json", name
+        # Bearer only: a Basic challenge would make browsers ask for a password
+        assert r.headers["www-authenticate"] == "Bearer", name
+    detail = client.get(items, headers=refused["the password itself"]).json()["detail"]
+    assert "must be a valid access token, not your password" in detail
