@@ -276,14 +276,19 @@ def part1_parameters(*, default_limit: int, max_limit: int) -> dict[str, dict[st
 
 
 def declare_part1_parameters(doc: dict[str, Any], *, default_limit: int, max_limit: int) -> None:
-    """Every items operation of the (OpenAPI 3.0) document with the Part 1 parameters."""
+    """Every items operation of the (OpenAPI 3.0) document with the Part 1 parameters, and
+    the same parameters under ``components/parameters`` as Part 1's OpenAPI fragments name
+    them: QGIS 3.22 reads its page size only from ``components/parameters/limit`` (and asks
+    for 100 features a request without it)."""
     declared = part1_parameters(default_limit=default_limit, max_limit=max_limit)
+    shared = doc.setdefault("components", {}).setdefault("parameters", {})
     for cid in COLLECTIONS:
         operation = doc["paths"][f"/collections/{cid}/items"]["get"]
         for param in operation["parameters"]:
             if param["name"] in declared:
                 param.pop("example", None)
                 param.update(deepcopy(declared[param["name"]]))
+                shared.setdefault(param["name"], deepcopy(param))
 
 
 def _geojson_content(model: type) -> dict[str, Any]:

@@ -151,6 +151,21 @@ def test_items_parameters_as_part1_declares_them(document: dict[str, Any], cid: 
     assert when["schema"] == {"type": "string"}
 
 
+def test_part1_parameters_declared_where_qgis_322_reads_the_page_size(
+    document: dict[str, Any],
+) -> None:
+    """QGIS 3.22 takes default and maximum limit from components/parameters/limit only."""
+    shared = document["components"]["parameters"]
+    assert set(shared) == {"bbox", "limit", "datetime"}
+    assert (shared["limit"]["schema"]["default"], shared["limit"]["schema"]["maximum"]) == (
+        1000,
+        10_000,
+    )
+    for cid in ("okrugs", "plots", "routes"):
+        params = _parameters(document, f"/collections/{cid}/items")
+        assert {name: params[name] for name in shared} == shared, cid
+
+
 def test_every_parameter_has_a_typed_schema(document: dict[str, Any]) -> None:
     for path, item in document["paths"].items():
         for method, operation in item.items():
