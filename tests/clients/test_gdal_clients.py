@@ -7,10 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +17,11 @@ import pytest
 
 from pasture.model import FieldType, layer
 from pasture_api.ogc import COLLECTIONS
-from tests.api.conftest import PASSWORD, api_gpkg, copy_store  # noqa: F401 - fixture by name
+from tests.clients.conftest import ROOT, analyst_token
 
-ROOT = Path(__file__).resolve().parents[2]
 OGRINFO_36 = ROOT / ".cache" / "gdal36" / "usr" / "bin" / "ogrinfo"
 #: The address the README's recipe uses for the office server.
 README_BASE = "https://pasture.example.kz"
-#: Seconds the server may take to answer /health after start (it imports geopandas).
-START_S = 120
 #: GDAL's field type of each stored type (ogrinfo's names; pyogrio's add an "OFT").
 GDAL_TYPE = {
     FieldType.INTEGER: "Integer",
@@ -46,47 +40,11 @@ def _recipe(program: str) -> list[str]:
     return shlex.split(found[0])[1:]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(api_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    """uvicorn in a subprocess over a copy of the demo store (GDAL blocks while it fetches)."""
-    store = copy_store(api_gpkg, tmp_path_factory.mktemp("gdal-clients") / "demo.gpkg")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PASTURE_")}
-    env.update({"PASTURE_STORE": str(store), "PYTHONPATH": str(ROOT)})
-    argv = [sys.executable, "-m", "uvicorn", "--factory", "pasture_api.main:create_app"]
-    argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(argv, env=env, cwd=store.parent)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)  # polling a starting server; not a timing assertion
-        else:
-            pytest.fail(f"the server did not answer /health within {START_S} s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
 @pytest.fixture(scope="module")
 def header_file(server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The README's token file: one 'Authorization: Bearer <token>' line, for the analyst."""
-    response = httpx.post(
-        f"{server}/auth/token", data={"username": "analyst", "password": PASSWORD}, timeout=30
-    )
     path = tmp_path_factory.mktemp("token") / "jailym-token"
-    path.write_text(f"Authorization: Bearer {response.json()['access_token']}\n")
+    path.write_text(f"Authorization: Bearer {analyst_token(server)}\n")
     path.chmod(0o600)
     return path
 
