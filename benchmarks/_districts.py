@@ -74,11 +74,14 @@ class Cost:
 
 
 def _family_cpu_and_rss() -> tuple[float, float]:
-    """CPU seconds and resident bytes of this process and its children (e.g. dask workers)."""
+    """CPU seconds and resident bytes of this process and its children: live ones (e.g. a
+    local cluster's workers) through psutil, ended ones (e.g. ogr2ogr) as the kernel
+    counts them once they are waited for."""
     import psutil
 
     me = psutil.Process()
-    cpu = sum(me.cpu_times()[:2])
+    ended = os.times()
+    cpu = sum(me.cpu_times()[:2]) + ended.children_user + ended.children_system
     rss = float(me.memory_info().rss)
     for child in me.children(recursive=True):
         try:
@@ -95,7 +98,7 @@ def measured(interval: float = 0.05) -> Iterator[Cost]:
 
     The peak is sampled every ``interval`` seconds by a thread (psutil), so it is the
     whole family's resident memory, a cluster's workers included, not Python allocations
-    alone. CPU time of children that end inside the block is not counted.
+    alone (a child that starts and ends between two samples is missed).
     """
     cost = Cost()
     cpu0, rss0 = _family_cpu_and_rss()
