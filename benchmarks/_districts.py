@@ -23,15 +23,19 @@ import shapely
 REFERENCES = ("id", "okrug_id", "union_id", "settlement_id")
 
 
-def tile_offsets(bounds: np.ndarray | tuple[float, ...], copies: int) -> list[tuple[float, float]]:
+def tile_offsets(
+    bounds: np.ndarray | tuple[float, ...], copies: int, *, square: bool = False
+) -> list[tuple[float, float]]:
     """(dx, dy) of each of ``copies`` districts (the first is the original, at 0, 0).
 
-    The copies fill rows of about 1.5 × √copies districts west to east, rows south to
-    north, each 2 % (east) and 5 % (north) farther apart than the district is wide.
+    The copies fill rows west to east, rows south to north, each 2 % (east) and 5 %
+    (north) farther apart than the district is wide: rows of about 1.5 × √copies
+    districts, or with ``square`` as many as make the whole about as tall as wide.
     """
     w, s, e, n = (float(v) for v in bounds)
     dx, dy = (e - w) * 1.02, (n - s) * 1.05
-    cols = max(1, round(copies**0.5 * 1.5))
+    cols = round((copies * dy / dx) ** 0.5) if square else round(copies**0.5 * 1.5)
+    cols = max(1, cols)
     return [((k % cols) * dx, (k // cols) * dy) for k in range(copies)]
 
 

@@ -106,8 +106,10 @@ def build_districts(
         build_demo(store, seed=seed, cells=max(50, round(district_plots * CELLS_PER_PLOT)))
         base = {name: store.read(name) for name in (*DISTRICT_LAYERS, "plots")}
         copies = max(1, round(plots / len(base["plots"])))
-        offsets = tile_offsets(base["okrugs"].total_bounds, copies)
-        w, s, e, n = base["okrugs"].total_bounds
+        # side by side by their plots (okrugs reach far beyond them: the copies' okrugs
+        # overlap, which the store allows), the whole about as tall as wide
+        offsets = tile_offsets(base["plots"].total_bounds, copies, square=True)
+        w, s, e, n = pd.concat(list(base.values())).total_bounds
         east, north = np.max(offsets, axis=0)
         store.set_region(shapely.box(w, s, e + east, n + north).buffer(0.05))
         for name in DISTRICT_LAYERS:
