@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 from _chromium import ARGS, CHROMIUM  # benchmarks/ is on sys.path when run as a script
+from _districts import shifted, tile_offsets
 
 SERVER = """
 import sys, uvicorn
@@ -74,7 +75,6 @@ def build_store(folder: Path) -> Path:
 def build_tiled(demo: Path, folder: Path, *, plots: int = TILED_PLOTS) -> Path:
     """A copy of the demo whose plots are repeated, shifted, until about ``plots`` are stored."""
     import geopandas as gpd
-    import numpy as np
     import pandas as pd
     import shapely
 
@@ -86,20 +86,13 @@ def build_tiled(demo: Path, folder: Path, *, plots: int = TILED_PLOTS) -> Path:
     shutil.copy(default_accounts_path(demo), default_accounts_path(path))
     with pasture.open_store(path) as store:
         base = store.read("plots")
-        w, s, e, n = base.total_bounds
-        dx, dy = (e - w) * 1.02, (n - s) * 1.05
-        copies = max(1, round(plots / len(base)))
-        cols = max(1, round(copies**0.5 * 1.5))
+        offsets = tile_offsets(base.total_bounds, max(1, round(plots / len(base))))
         frames = []
-        for k in range(1, copies):
-            shifted = base.copy()
-            shifted["id"] = [f"{i}-t{k}" for i in base["id"]]
-            shifted["union_id"] = None  # the copies are public pasture of no union
-            shifted["geometry"] = shapely.transform(
-                base.geometry.values,
-                lambda xy, k=k: xy + np.array([(k % cols) * dx, (k // cols) * dy]),
-            )
-            frames.append(shifted)
+        for k, offset in enumerate(offsets[1:], start=1):
+            copy = shifted(base, offset)
+            copy["id"] = [f"{i}-t{k}" for i in base["id"]]
+            copy["union_id"] = None  # the copies are public pasture of no union
+            frames.append(copy)
         tiles = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=base.crs)
         everything = pd.concat([base, tiles], ignore_index=True).total_bounds
         store.set_region(shapely.box(*everything).buffer(0.1))
