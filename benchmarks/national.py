@@ -318,9 +318,8 @@ def plan_district(inputs: Any, params: Any, time_limit: float) -> dict[str, floa
     t0 = time.perf_counter()
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=time_limit)
     seconds = time.perf_counter() - t0
-    # The planner may return while its bound thread is still inside HiGHS; a process
-    # that exits then aborts ("terminate called without an active exception"), so wait
-    # for it, and say how long it outlived the plan.
+    # The planner may return while its bound thread is still inside HiGHS (it stops at
+    # its own deadline): wait for it, and say how long it outlived the plan.
     for thread in threading.enumerate():
         if thread.name == "rotation-bound":
             thread.join()

@@ -216,7 +216,11 @@ class _BoundWorker:
         self.incumbent = Incumbent()
         self._priced = threading.Event()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rotation-bound", daemon=True)
+        # not a daemon: a bound may still be inside HiGHS for a second or more after the
+        # plan is returned (it stops at its own deadline), and a process that exits then
+        # would tear HiGHS down under a running thread and abort ("terminate called
+        # without an active exception", status 134); Python waits for it at exit instead
+        self._thread = threading.Thread(target=self._run, name="rotation-bound", daemon=False)
         self._thread.start()
 
     def _run(self) -> None:
