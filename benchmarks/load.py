@@ -200,6 +200,10 @@ def report(
             f"verdict: {VERDICT_ROUTE} p95 under load {under[1] * 1000:.0f} ms is {ratio:.1f}x "
             f"its unloaded p50 {single[0] * 1000:.0f} ms: {verdict} {VERDICT_LIMIT:.0f}x"
         )
+        # the queue of one worker for all clients: the peer, which does nothing, shows it
+        peer, peer_alone = percentiles(loaded["/health/live"]), percentiles(alone["/health/live"])
+        if peer and peer_alone:
+            print(f"  (the peer /health/live: {peer[1] / peer_alone[0]:.1f}x on the same terms)")
     else:
         print(f"verdict: {VERDICT_ROUTE} answered no 200: failed")
 
