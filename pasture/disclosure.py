@@ -10,20 +10,23 @@ Two primary rules of statistical disclosure control for magnitude tables
   union's horses is revealed by the total and its own count).
 
 A suppressed cell is published as null with the rule that suppressed it; a row with any
-null count is marked ``suppressed``.
+null count is marked ``suppressed``. One function decides for any total of households'
+contributions (:func:`withheld_by`): the census totals' cells and the land-user rows of
+the load table (:func:`protected_rows`) go through it alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pasture.model import SPECIES
 
-__all__ = ["DisclosureRules", "dominated", "protected_totals"]
+__all__ = ["DisclosureRules", "dominated", "protected_rows", "protected_totals", "withheld_by"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ def dominated(contributions: Sequence[float] | pd.Series, n: int, k: float) -> b
     return top > k / 100.0 * total
 
 
+def withheld_by(contributions: pd.Series, rules: DisclosureRules) -> str | None:
+    """The rule that withholds a total of ``contributions`` (one value per household, zeros
+    included), or None when it may be published: ``threshold`` below ``min_group``
+    households, else ``dominance`` when the ``n`` largest exceed ``k`` % of it."""
+    if len(contributions) < rules.min_group:
+        return "threshold"
+    if dominated(contributions, rules.dominance_n, rules.dominance_k):
+        return "dominance"
+    return None
+
+
 def _cells(rows: pd.DataFrame, rules: DisclosureRules) -> dict[str, Any]:
     """One group's published counts and the rule that suppressed each withheld one."""
     households = int(rows["household_id"].nunique())
@@ -58,10 +72,9 @@ def _cells(rows: pd.DataFrame, rules: DisclosureRules) -> dict[str, Any]:
     counts: dict[str, int | None] = {}
     rule_of: dict[str, str] = {}
     for s in SPECIES:
-        if households < rules.min_group:
-            rule_of[s] = "threshold"
-        elif dominated(per_household[s], rules.dominance_n, rules.dominance_k):
-            rule_of[s] = "dominance"
+        rule = withheld_by(per_household[s], rules)
+        if rule is not None:
+            rule_of[s] = rule
         counts[s] = None if s in rule_of else int(per_household[s].sum())
     return {
         "households": households,
@@ -88,4 +101,35 @@ def protected_totals(census: pd.DataFrame, rules: DisclosureRules) -> list[dict[
                 **_cells(rows, rules),
             }
         )
+    return out
+
+
+def protected_rows(
+    rows: pd.DataFrame,
+    contributions: Mapping[str, pd.Series],
+    rules: DisclosureRules,
+    *,
+    fields: Sequence[str],
+    groups: pd.Series,
+) -> pd.DataFrame:
+    """``rows`` with ``fields`` withheld (null) where the group's total would reveal a household.
+
+    ``groups`` names each row's group (None: the row is not a households' total and
+    passes); ``contributions`` holds each group's households' contributions (a group
+    missing from it has none: threshold). Adds ``suppressed`` and ``suppressed_by``
+    (field → rule), the columns of :func:`protected_totals`.
+    """
+    out = rows.copy()
+    decided = {
+        g: withheld_by(contributions.get(g, pd.Series(dtype="float64")), rules)
+        for g in set(groups.dropna())
+    }
+    rule = [None if pd.isna(g) else decided[g] for g in groups]
+    hit = np.array([r is not None for r in rule], dtype=bool)
+    present = [f for f in fields if f in out]
+    for f in present:  # numbers stay numbers (NaN: null), anything else None
+        numeric = pd.api.types.is_numeric_dtype(out[f])
+        out[f] = out[f].mask(hit) if numeric else out[f].astype(object).where(~hit, None)
+    out["suppressed"] = hit
+    out["suppressed_by"] = [dict.fromkeys(present, r) if r else {} for r in rule]
     return out

@@ -73,7 +73,13 @@ class VersionCache:
             with self._lock:
                 if key in self._values:
                     return self._values[key]
-            value = compute()
+            try:
+                value = compute()
+            except BaseException:
+                # nothing kept (a 404 from the builder is not cached); the next caller retries
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
             with self._lock:
                 self.builds += 1
                 self._values[key] = value

@@ -20,6 +20,7 @@ from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
 from .errors import Forbidden, PreconditionRequired
+from .layers import map_cache
 from .routing import bind
 from .schemas import Feature, FeatureCollection, RecordList
 from .scope import (
@@ -202,9 +203,17 @@ def census_totals(request: Request, store: StoreArg, user: CurrentUser) -> list[
     ``census_dominance_k`` % of the head is suppressed ((n, k) dominance rule). A
     suppressed count is null, ``suppressed_by`` names its rule and the row is marked
     ``suppressed``.
+
+    Computed once per store version, caller's scope and rules (:class:`VersionCache`):
+    reading every census row and checking each cell costs more than the rest of a
+    request, and the answer changes only with a write.
     """
-    frame = store.read(CENSUS.name, where=read_filter(user, CENSUS))
-    return protected_totals(frame, disclosure_rules(request.app.state.settings))
+    scope = read_filter(user, CENSUS)
+    rules = disclosure_rules(request.app.state.settings)
+    key = ("census-totals", store.version(), tuple(sorted(scope.items())), rules)
+    return map_cache(request).get(
+        key, lambda: protected_totals(store.read(CENSUS.name, where=scope), rules)
+    )
 
 
 def list_herds(

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from pasture.disclosure import protected_rows
 from pasture.errors import NotFound
 from pasture.store import Store
 
 from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
-from .scope import require_role, union_scope
+from .scope import PERSONAL_DATA_ROLES, disclosure_rules, require_role, union_scope
 from .users import Role
 
 __all__ = ["CalibrationRequest", "science_router"]
@@ -97,12 +98,33 @@ def capacity(store: StoreArg, user: CurrentUser, year: YearArg = None) -> Respon
     return web.json_response({"capacity": web.records_of(rows)})
 
 
+#: What a land-user row says about its households' livestock: withheld together (the
+#: statuses stay: a band, not an amount).
+LIVESTOCK_FIELDS = (
+    "demand_kg",
+    "stocking_ratio_low",
+    "stocking_ratio_central",
+    "stocking_ratio_high",
+    "norm_load",
+    "disagreement",
+)
+
+
 def load(
-    store: StoreArg, user: CurrentUser, year: YearArg = None, level: LevelArg = None
+    request: Request,
+    store: StoreArg,
+    user: CurrentUser,
+    year: YearArg = None,
+    level: LevelArg = None,
 ) -> Response:
     """Both loads and both statuses per plot, union or okrug: against forage capacity and
-    against the legal norm, why they disagree, and where the livestock came from."""
-    rows = _year_rows(store, "load", year)
+    against the legal norm, why they disagree, and where the livestock came from.
+
+    For roles without personal data, a land-user row (``level`` union) whose households
+    fail the census disclosure rules (fewer than ``census_min_group``, or one household's
+    livestock dominating) has its livestock figures null, named in ``suppressed_by``.
+    """
+    rows = _protected_load(request, store, user, _year_rows(store, "load", year))
     if level is not None:
         rows = rows[rows["level"] == level]
     own = _own_plots(store, user)
@@ -113,6 +135,22 @@ def load(
         )
         rows = rows[mine]
     return web.json_response({"load": web.records_of(rows)})
+
+
+def _protected_load(request: Request, store: Store, user: Principal, rows: Any) -> Any:
+    """The load rows under the disclosure rules of the census (pasture.disclosure)."""
+    if user.role in PERSONAL_DATA_ROLES:
+        return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
+    from pasture.science.load import land_user_contributions
+
+    groups = rows["group_id"].where(rows["level"] == "union", None)
+    return protected_rows(
+        rows,
+        land_user_contributions(store),
+        disclosure_rules(request.app.state.settings),
+        fields=LIVESTOCK_FIELDS,
+        groups=groups,
+    )
 
 
 def science_router(*, responses: dict[Any, Any]) -> APIRouter:

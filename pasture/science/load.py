@@ -40,6 +40,7 @@ from grazing_models.livestock import SpeciesTable
 from grazing_models.load import (
     UNUSED_THRESHOLD,
     herd_heads,
+    latest_census,
     stocking_load,
 )
 from grazing_models.norms import GrazingDays, NormRow, NormTable, norm_status, permitted_heads
@@ -62,6 +63,7 @@ __all__ = [
     "NORM_ROWS_SETTING",
     "PUBLIC_GROUP",
     "compute_load",
+    "land_user_contributions",
     "norm_rows_of",
     "parse_norm_rows",
 ]
@@ -157,6 +159,30 @@ def compute_load(
     store.replace_rows("load", table_frame("load", result), where={"year": int(year)})
     first = ["level", "group_id", "year", "season"]
     return result[first + [c for c in result.columns if c not in first]]
+
+
+def land_user_contributions(
+    store: Store, table: SpeciesTable | None = None
+) -> dict[str, pd.Series]:
+    """Each land user's households and their livestock in sheep units, for disclosure control.
+
+    A land-user row (``level`` union) sums the livestock on the land user's plots: a
+    union's members' herds and what of theirs is outside the plan, and on ``public``
+    (plots of no union) the livestock of households in no union. Each household counts
+    with its latest census (the figures the load is computed from), under its census
+    ``union_id`` (none: :data:`PUBLIC_GROUP`); see docs/domain.md "Census disclosure
+    control".
+    """
+    census = store.read("census")
+    if census.empty:
+        return {}
+    latest = latest_census(census)
+    units = pd.Series(_sheep_units(latest, table), index=latest.index)
+    groups = latest["union_id"].astype(object).where(latest["union_id"].notna(), PUBLIC_GROUP)
+    return {
+        str(g): part.groupby(latest.loc[part.index, "household_id"]).sum()
+        for g, part in units.groupby(groups.to_numpy())
+    }
 
 
 #: One level of the load table: its name, capacity rows by ``group_id``, livestock

@@ -259,15 +259,37 @@ def union_page(
     ctx: Ctx, union_id: str, plan: Annotated[str | None, Query(max_length=100)] = None
 ) -> HTMLResponse:
     """A union's plots and every plot its herds use, its calendar (Gantt and list), herds,
-    census and deficits; prints on A4 with each plot's centre and nearest water point."""
+    census and deficits; prints on A4 with each plot's centre and nearest water point.
+
+    The map, the chart and the tables are built once per store version, union, plan,
+    language and settings (:class:`pasture_api.layers.VersionCache`): they are the same
+    for every caller who may open the page (:func:`union_row` checks that on each
+    request); what depends on the caller's role (the census form's link) is added here.
+    """
+    union = union_row(ctx.store, ctx.user, union_id)
+    title = str(union.get("name") or union_id)
+    key = ("union", ctx.store.version(), union_id, plan, ctx.lang, _settings_key(ctx.request))
+    parts, cached = map_cache(ctx.request).get(
+        key, lambda: _union_parts(ctx, union_id, title, plan)
+    )
+    content = dict(cached)  # the cached dict is shared: the caller's links go on a copy
+    # the census form and its history show households' own counts: not for analysts
+    own_counts = sees_households(ctx.user, layer_named("census"))
+    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census") if own_counts else None
+    content["history_url"] = ctx.url("/pages/history", layer="census")
+    return render_page(ctx, "union.html", title=title, map=parts, **content)
+
+
+def _union_parts(
+    ctx: PageContext, union_id: str, title: str, plan: str | None
+) -> tuple[MapParts, dict[str, Any]]:
+    """A union page's map and content, the same for every caller who may see the union."""
     from pasture.maps import union_map
     from pasture.maps.gantt import calendar_runs
     from pasture.maps.herds import herd_styles
     from pasture.maps.union_plots import herd_paths, locator_svg, plot_table
 
-    union = union_row(ctx.store, ctx.user, union_id)
     store = ctx.store
-    title = str(union.get("name") or union_id)
     plots = store.read("plots")
     chosen = chosen_plan(store, plan)
     assignments = (
@@ -302,10 +324,6 @@ def union_page(
         **_map_options(ctx.request),
     )
     content = _union_content(ctx, union_id, own, plan)
-    # the census form and its history show households' own counts: not for analysts
-    own_counts = sees_households(ctx.user, layer_named("census"))
-    content["census_url"] = ctx.url(f"/unions/{quote(union_id)}/census") if own_counts else None
-    content["history_url"] = ctx.url("/pages/history", layer="census")
     shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
     content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
     bounds = tuple(float(v) for v in shown.to_crs(4326).total_bounds) if len(shown) else None
@@ -319,7 +337,7 @@ def union_page(
         content["gantt"] = _svg_body(str(chart))
     else:
         content["gantt"] = ""
-    return render_page(ctx, "union.html", title=title, map=MapParts.of(m), **content)
+    return MapParts.of(m), content
 
 
 def _plot_table_rows(
@@ -367,6 +385,16 @@ def _map_options(request: Request) -> dict[str, Any]:
         "basemap": url,
         "basemap_attribution": attribution or "basemap",
     }
+
+
+def _settings_key(request: Request) -> tuple[Any, ...]:
+    """The settings a cached page depends on: the disclosure rules and the map's sources."""
+    settings = request.app.state.settings
+    return (
+        disclosure_rules(settings),
+        getattr(settings, "basemap_url", None),
+        settings.public_base_url,
+    )
 
 
 def _or_none(frame: pd.DataFrame) -> pd.DataFrame | None:

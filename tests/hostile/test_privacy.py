@@ -3,11 +3,18 @@ and no route an analyst reaches carries a household identifier."""
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
+from docx import Document
+from fastapi.routing import APIRoute
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from pasture.disclosure import DisclosureRules, dominated
 from pasture.model import SPECIES
@@ -125,14 +132,76 @@ def test_dominance_is_strictly_more_than_k() -> None:
 
 # --- no household identifier on any route an analyst reaches ---------------------------
 
-#: GET routes not fetched, with why (every other GET route of the app is).
-NOT_FETCHED = {
-    "/tiles/ndvi/{day}/{z}/{x}/{y}.png": "a PNG of NDVI values",
-    "/management-plans/{plan_id}/document.{fmt}": "PDF/DOCX of the version content fetched",
-    "/management-report.{fmt}": "PDF/DOCX of the plans' content fetched",
-    "/api/redoc": "the OpenAPI viewer (static)",
-}
+
+#: Sample values of the query parameters a GET route requires (a route whose required
+#: parameter has none here fails the sweep rather than being answered 422 unread).
+def _query_samples(hostile: Hostile, samples: dict[str, list[str]]) -> dict[str, str]:
+    west, south, east, north = hostile.store.read("plots").to_crs(4326).total_bounds
+    return {
+        "bbox": f"{west},{south},{east},{north}",
+        "zoom": "12",
+        "year": "2032",  # the year of the plan the samples draft
+        "a": samples["plan_id"][0],
+        "b": samples["plan_id"][-1],
+    }
+
+
+#: Every file format a route offers (one sample list for every ``{fmt}``: a route
+#: answers 404 or 422 to the ones it does not offer).
+FORMATS = ["kml", "geojson", "csv", "xlsx", "pdf", "docx"]
+
+#: Mounted folders of static files (Leaflet, the API viewer's scripts): the package's
+#: own assets, nothing from the store.
+STATIC_MOUNTS = {"/static/leaflet", "/static/docs"}
 _TOKEN = re.compile(r"[\w.-]+")
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _leaves(routes: list[Any]) -> Iterator[Any]:
+    """Every route, through the included routers (as ``api_routes``, without the filter)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from _leaves(inner.routes) if inner is not None else (route,)
+
+
+def _get_templates(app: Any) -> list[tuple[str, list[str]]]:
+    """Every GET route of the app with its required query parameters; fails on any route
+    it cannot fetch (so a new kind of route is not skipped unnoticed)."""
+    from starlette.routing import Mount
+
+    routes = []
+    for route in api_routes(app):
+        if "GET" in route.methods:
+            required = [q.name for q in route.dependant.query_params if q.field_info.is_required()]
+            routes.append((route.path, required))
+    others = {
+        getattr(r, "path", repr(r))
+        for r in _leaves(app.router.routes)
+        if not isinstance(r, APIRoute) and not (isinstance(r, Mount) and r.path in STATIC_MOUNTS)
+    }
+    assert not others, f"routes the sweep does not know how to fetch: {sorted(others)}"
+    return sorted(routes)
+
+
+def _text(response: Any) -> str:
+    """What a person could read in the answer: a PDF's or DOCX's or XLSX's text, or the body."""
+    kind = response.headers.get("content-type", "").split(";")[0]
+    if kind == "application/pdf":
+        pages = PdfReader(io.BytesIO(response.content)).pages
+        return "\n".join(p.extract_text() for p in pages)
+    if kind == _DOCX:
+        doc = Document(io.BytesIO(response.content))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+    if kind == _XLSX:
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row
+        )
+    if kind.startswith("image/"):
+        return response.content.decode("latin-1")  # an id in a metadata chunk
+    return str(response.text)
 
 
 def test_no_route_an_analyst_reaches_names_a_household(
@@ -145,22 +214,32 @@ def test_no_route_an_analyst_reaches_names_a_household(
     )
     assert signed.status_code == 303
     bearer = hostile.token("analyst")
-    templates = sorted({r.path for r in api_routes(hostile.client.app) if "GET" in r.methods})
-    fetched = 0
+    app: Any = hostile.client.app
+    queries = _query_samples(hostile, samples)
+    read: dict[str, int] = {}
     before = checksum(hostile.store)
-    for template in templates:
-        if template in NOT_FETCHED:
-            continue
-        for path in concrete_paths(template, samples):
-            for query in ("", "?f=html") if path.startswith("/collections") else ("",):
-                r = hostile.client.get(path + query, headers=bearer, follow_redirects=False)
-                assert r.status_code < 500, f"{path}: {r.status_code} {r.text[:300]}"
+    for template, required in _get_templates(app):
+        missing = set(required) - set(queries)
+        assert not missing, f"{template}: no sample value for query parameter(s) {missing}"
+        query = "&".join(f"{k}={quote(queries[k])}" for k in required)
+        for path in concrete_paths(template, {**samples, "fmt": FORMATS}):
+            variants = ("", "f=html") if path.startswith("/collections") else ("",)
+            for extra in variants:
+                url = path + (
+                    "?" + "&".join(q for q in (query, extra) if q) if query or extra else ""
+                )
+                r = hostile.client.get(url, headers=bearer, follow_redirects=False)
+                assert r.status_code < 500, f"{url}: {r.status_code} {r.text[:300]}"
                 # an id the request itself names may be echoed ("no herd 'H-…'")
-                leaked = households & set(_TOKEN.findall(r.text)) - set(_TOKEN.findall(path))
-                assert not leaked, f"{path}{query} names households {sorted(leaked)[:3]}"
-                fetched += 1
+                leaked = households & set(_TOKEN.findall(_text(r))) - set(_TOKEN.findall(path))
+                assert not leaked, f"{url} names households {sorted(leaked)[:3]}"
+                kind = r.headers.get("content-type", "").split(";")[0]
+                if r.status_code == 200:
+                    read[kind] = read.get(kind, 0) + 1
     assert checksum(hostile.store) == before
-    assert fetched > len(templates) // 2
+    # the sweep read the kinds it is meant to: the map layer, documents, OpenAPI
+    assert {"application/geo+json", "application/pdf", _DOCX, _XLSX} <= set(read), read
+    assert read.get("application/vnd.oai.openapi+json"), read
     # the lists analysts read carry the rows, without their ids
     items = hostile.client.get("/households?limit=5", headers=bearer).json()["items"]
     assert items and all("id" not in i and "name" not in i for i in items)
