@@ -1,7 +1,7 @@
 """Load benchmark: concurrent clients on a mix of API and page routes, on both stores.
 
     .venv/bin/python benchmarks/load.py [--clients 16] [--seconds 60] [--workers 1]
-        [--unloaded 20] [--store demo.gpkg] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        [--unloaded 20] [--think 0] [--store demo.gpkg] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 Builds the generated demo district (no NDVI) unless --store names one, copies it into a
 throwaway PostGIS database, and runs the real server (`pasture serve`'s uvicorn, one
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -138,17 +139,24 @@ def run_alone(base: str, repeats: int) -> dict[str, list[float | None]]:
     return results
 
 
-def run_clients(base: str, clients: int, seconds: float) -> dict[str, list[float | None]]:
-    """Latencies per route (None: an error) of ``clients`` threads for ``seconds``."""
+def run_clients(
+    base: str, clients: int, seconds: float, think: float = 0.0
+) -> dict[str, list[float | None]]:
+    """Latencies per route (None: an error) of ``clients`` threads for ``seconds``; each
+    waits an exponentially distributed pause of mean ``think`` seconds between requests
+    (0: none, every client always has a request in flight)."""
     headers = sign_in(base)
     results: dict[str, list[float | None]] = defaultdict(list)
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def client(offset: int) -> None:
+        pauses = random.Random(offset)
         with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
             i = offset
             while time.monotonic() < stop:
+                if think > 0:
+                    time.sleep(pauses.expovariate(1.0 / think))
                 route = ROUTES[i % len(ROUTES)]
                 i += 1
                 elapsed = timed_get(http, route)
@@ -208,7 +216,9 @@ def report(
         print(f"verdict: {VERDICT_ROUTE} answered no 200: failed")
 
 
-def serve(store: str, workers: int, seconds: float, clients: int, repeats: int, name: str) -> None:
+def serve(
+    store: str, workers: int, seconds: float, clients: int, repeats: int, think: float, name: str
+) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PASTURE_STORE": store}
     env["PASTURE_SECRET_KEY"] = "load-benchmark-secret-" + "x" * 32
@@ -232,9 +242,9 @@ def serve(store: str, workers: int, seconds: float, clients: int, repeats: int, 
         base = f"http://127.0.0.1:{port}"
         alone = run_alone(base, repeats)
         load = os.getloadavg()[0]
-        results = run_clients(base, clients, seconds)
+        results = run_clients(base, clients, seconds, think)
         report(
-            f"{name}: {clients} clients, {seconds:.0f} s, {workers} worker(s), "
+            f"{name}: {clients} clients, {seconds:.0f} s, think {think:g} s, {workers} worker(s), "
             f"{repeats} unloaded requests per route, load {load:.1f}",
             results,
             alone,
@@ -250,15 +260,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--unloaded", type=int, default=20, help="requests per route alone")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean pause between a client's requests, s"
+    )
     parser.add_argument("--store", type=Path, help="a demo GeoPackage with its accounts")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jailym-load-") as folder:
         gpkg = args.store or build_demo(Path(folder))
-        serve(str(gpkg), args.workers, args.seconds, args.clients, args.unloaded, "geopackage")
+        runs = (args.workers, args.seconds, args.clients, args.unloaded, args.think)
+        serve(str(gpkg), *runs, "geopackage")
         url, db = copy_to_postgis(gpkg, args.pg)
         try:
-            serve(url, args.workers, args.seconds, args.clients, args.unloaded, "postgis")
+            serve(url, *runs, "postgis")
         finally:
             with psycopg.connect(args.pg, autocommit=True) as conn:
                 conn.execute(
