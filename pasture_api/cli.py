@@ -8,6 +8,7 @@ the demo accounts and the server through the hooks registered here.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -18,12 +19,15 @@ import click
 from pasture import cli as pasture_cli
 from pasture.cli.common import (
     EXIT_BUG,
+    EXIT_OK,
     EXIT_USAGE,
     STORE_HELP,
     CommandGroup,
     console,
     open_url,
+    report,
 )
+from pasture.errors import PastureError
 
 if TYPE_CHECKING:
     from pasture.store import Store
@@ -71,12 +75,14 @@ def serve(store_url: str, host: str, port: int, workers: int = 1) -> None:
     database is unreachable), and a server process that fails to start ends it with 1,
     so that systemd or a container engine sees the failure.
     """
-    settings = _startup_settings(store_url)
     if workers == 1:
         from .main import create_app
 
-        started = _run_one(create_app(settings), host, port)
+        started = _run_one(create_app(_startup_settings(store_url)), host, port)
     else:
+        code = _check_in_child(store_url)
+        if code != EXIT_OK:
+            raise click.exceptions.Exit(code if code > 0 else EXIT_BUG)
         os.environ["PASTURE_STORE"] = store_url  # each worker process builds its app from it
         started = run_workers(APP_FACTORY, workers, host, port)
     if not started:
@@ -107,6 +113,29 @@ def _startup_settings(store_url: str) -> Settings:
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_USAGE)
     return settings
+
+
+def _check_in_child(store_url: str) -> int:
+    """The exit code of :func:`_startup_settings` run in a fresh process, which prints any
+    refusal itself: the supervisor of the workers never loads the app, its store or
+    fastapi (about 150 MB it would hold beside every worker's own)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(
+        target=_check_and_exit, args=(store_url,), name="pasture-serve-check"
+    )
+    child.start()
+    child.join()
+    return child.exitcode if child.exitcode is not None else EXIT_BUG
+
+
+def _check_and_exit(store_url: str) -> None:
+    try:
+        _startup_settings(store_url)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except PastureError as exc:
+        sys.exit(report(exc))
 
 
 def _run_one(app: Any, host: str, port: int) -> bool:

@@ -179,6 +179,7 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """The app with every setting from PASTURE_* variables: the factory each server
-    process calls (``uvicorn pasture_api.main:app_from_environment --factory --workers N``)."""
+    """The app with every setting from PASTURE_* variables: the factory each worker of
+    ``pasture serve --workers N`` calls (plain ``uvicorn ... --factory --workers N`` runs it
+    too, but exits 0 when its workers fail to start)."""
     return create_app(Settings())

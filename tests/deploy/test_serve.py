@@ -106,6 +106,13 @@ def test_a_store_that_cannot_be_served_fails_before_any_worker(
     assert "Traceback" not in done.stderr
 
 
+def test_one_server_process_refuses_a_missing_store_the_same_way(tmp_path: Path) -> None:
+    argv = _pasture("serve", "--store", str(tmp_path / "typo.gpkg"), "--port", str(_free_port()))
+    done = _run(argv, _env(PASTURE_SECRET_KEY=SECRET), tmp_path)
+    assert done.returncode == EXIT_NOT_FOUND, done.stderr[-3000:]
+    assert done.stderr.startswith("error: ") and "typo.gpkg: no such GeoPackage" in done.stderr
+
+
 def test_workers_that_fail_to_start_end_the_server_with_a_failure(tmp_path: Path) -> None:
     """The parent's check passes, then every worker's store fails to open (the app factory
     is swapped for one whose store refuses): uvicorn's supervisor stops, and the command
