@@ -174,7 +174,13 @@ def run_workers(factory: str, workers: int, host: str, port: int) -> bool:
         proxy_headers=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    try:
+        sockets = [config.bind_socket()]  # uvicorn logs why it cannot, e.g. the port is taken
+    except SystemExit as exc:
+        if exc.code != STARTUP_FAILURE:
+            raise
+        return False
+    supervisor = Multiprocess(config, sockets=sockets)
     supervisor.run()
     return all(process.exitcode != STARTUP_FAILURE for process in supervisor.processes)
 

@@ -127,6 +127,18 @@ def test_workers_that_fail_to_start_end_the_server_with_a_failure(tmp_path: Path
     assert done.stderr.rstrip().endswith("error: the server did not start: its log above says why")
 
 
+def test_a_taken_port_ends_the_server_with_a_failure(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = _pasture(*_serve(_real_store(tmp_path / "office.gpkg"), port))
+        done = _run(argv, _env(PASTURE_SECRET_KEY=SECRET), tmp_path)
+    assert done.returncode == EXIT_BUG, done.stderr[-3000:]
+    assert "Address already in use" in done.stderr
+    assert done.stderr.rstrip().endswith("error: the server did not start: its log above says why")
+
+
 def _factory() -> str:
     return f"{startup_fails.__name__}:{startup_fails.app_whose_store_fails.__name__}"
 
