@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= demo/enbekshikazakh.gpkg
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint typecheck pytest postgis chromium gdal36 qgis bench clean
+.PHONY: demo test lint typecheck pytest postgis chromium gdal36 qgis caddy bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ gdal36:
 qgis:
 	bash scripts/ensure-qgis.sh
 
+# Debian 12's caddy (2.6.2) in .cache/caddy for the tests of deploy/Caddyfile; installs
+# nothing (the package would start a caddy service on port 80)
+caddy:
+	bash scripts/ensure-caddy.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,7 +49,7 @@ typecheck: $(STAMP)
 
 # PASTURE_REQUIRE_PG=1 makes a missing PostGIS a failure; PASTURE_NO_SKIPS=1 fails the
 # run on any skipped test (everything a test needs is installed above).
-pytest: $(STAMP) postgis chromium gdal36 qgis
+pytest: $(STAMP) postgis chromium gdal36 qgis caddy
 	PASTURE_TEST_PG=$(PG_ADMIN_URL) PASTURE_REQUIRE_PG=1 PASTURE_NO_SKIPS=1 $(BIN)/pytest
 
 test: lint typecheck pytest

@@ -8,26 +8,54 @@ the demo accounts and the server through the hooks registered here.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from pasture import cli as pasture_cli
-from pasture.cli.common import STORE_HELP, CommandGroup, open_url
+from pasture.cli.common import (
+    EXIT_BUG,
+    EXIT_OK,
+    EXIT_USAGE,
+    STORE_HELP,
+    CommandGroup,
+    console,
+    open_url,
+    report,
+)
+from pasture.errors import PastureError
 
 if TYPE_CHECKING:
     from pasture.store import Store
 
-__all__ = ["command", "main", "serve", "users"]
+    from .settings import Settings
+
+__all__ = ["command", "main", "run_workers", "serve", "users"]
 
 DEMO_PASSWORD_DEFAULT = "demo"  # noqa: S105 - the documented demo password, overridable
 
 
+#: The app factory each worker process calls (settings from PASTURE_* variables).
+APP_FACTORY = "pasture_api.main:app_from_environment"
+#: Seconds a worker may take to answer the supervisor's health check before it is killed
+#: and replaced (uvicorn's default: 5). A new worker answers only once its interpreter has
+#: started, and on a small or busy machine that alone took 6 s (2 cores, load 14): with 5 s
+#: every worker was killed and respawned again and again before it could serve.
+WORKER_HEALTHCHECK_S = 30
+
+
 @click.command()
-@click.option("--store", "store_url", required=True, help="GeoPackage path or postgresql:// URL")
+@click.option(
+    "--store",
+    "store_url",
+    required=True,
+    envvar="PASTURE_STORE",
+    help="GeoPackage path or postgresql:// URL (default: $PASTURE_STORE)",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
 @click.option(
@@ -39,29 +67,122 @@ def serve(store_url: str, host: str, port: int, workers: int = 1) -> None:
     Other settings come from PASTURE_* environment variables, e.g.
     PASTURE_SECRET_KEY (required unless the store is the demo) and
     PASTURE_TRUSTED_PROXIES (whose X-Forwarded-For to believe).
+
+    The store is opened once before any server process starts (it must exist, its
+    schema is brought up to date, the database must answer) and the secret checked.
+    A refusal ends the command with the exit codes of every pasture command (2 a
+    setting is missing or wrong, 4 no such store, 5 the store cannot be opened or the
+    database is unreachable), and a server process that fails to start ends it with 1,
+    so that systemd or a container engine sees the failure.
     """
-    import os
+    if workers == 1:
+        from .main import create_app
 
-    import uvicorn
+        started = _run_one(create_app(_startup_settings(store_url)), host, port)
+    else:
+        code = _check_in_child(store_url)
+        if code != EXIT_OK:
+            raise click.exceptions.Exit(code if code > 0 else EXIT_BUG)
+        os.environ["PASTURE_STORE"] = store_url  # each worker process builds its app from it
+        started = run_workers(APP_FACTORY, workers, host, port)
+    if not started:
+        _fail("the server did not start: its log above says why", EXIT_BUG)
 
-    from .main import create_app
+
+def _fail(message: str, code: int) -> NoReturn:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise click.exceptions.Exit(code)
+
+
+def _startup_settings(store_url: str) -> Settings:
+    """The settings, with the store opened and the secret resolved once (``check_startup``).
+
+    A store error propagates to the command group, which prints it and exits with its
+    code; settings that cannot run are a usage error.
+    """
+    from pydantic import ValidationError
+
+    from .main import ConfigurationError, check_startup
     from .settings import Settings
 
-    # the app reads X-Forwarded-For itself, from PASTURE_TRUSTED_PROXIES only
-    if workers == 1:
-        uvicorn.run(
-            create_app(Settings(store=store_url)), host=host, port=port, proxy_headers=False
-        )
-        return
-    os.environ["PASTURE_STORE"] = store_url  # each worker process builds its app from it
-    uvicorn.run(
-        "pasture_api.main:app_from_environment",
+    try:
+        settings = Settings(store=store_url)
+        check_startup(settings)
+    except ValidationError as exc:
+        _fail(f"a PASTURE_* setting is not valid: {exc}", EXIT_USAGE)
+    except ConfigurationError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    return settings
+
+
+def _check_in_child(store_url: str) -> int:
+    """The exit code of :func:`_startup_settings` run in a fresh process, which prints any
+    refusal itself: the supervisor of the workers never loads the app, its store or
+    fastapi (about 150 MB it would hold beside every worker's own)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(
+        target=_check_and_exit, args=(store_url,), name="pasture-serve-check"
+    )
+    child.start()
+    child.join()
+    return child.exitcode if child.exitcode is not None else EXIT_BUG
+
+
+def _check_and_exit(store_url: str) -> None:
+    try:
+        _startup_settings(store_url)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except PastureError as exc:
+        sys.exit(report(exc))
+
+
+def _run_one(app: Any, host: str, port: int) -> bool:
+    """Serve ``app`` in this process until stopped; False when it failed to start."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+
+    try:
+        # the app reads X-Forwarded-For itself, from PASTURE_TRUSTED_PROXIES only
+        uvicorn.run(app, host=host, port=port, proxy_headers=False)
+    except SystemExit as exc:
+        if exc.code != STARTUP_FAILURE:
+            raise
+        return False
+    return True
+
+
+def run_workers(factory: str, workers: int, host: str, port: int) -> bool:
+    """Serve the app ``factory`` makes with several worker processes until stopped.
+
+    What ``uvicorn.run`` does for several workers, keeping the supervisor: it stops when
+    a worker exits with uvicorn's startup-failure code and then returns like after a
+    stop signal, so its workers' exit codes tell the two apart. False when one failed
+    to start.
+    """
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        factory,
         factory=True,
         workers=workers,
         host=host,
         port=port,
         proxy_headers=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
+    try:
+        sockets = [config.bind_socket()]  # uvicorn logs why it cannot, e.g. the port is taken
+    except SystemExit as exc:
+        if exc.code != STARTUP_FAILURE:
+            raise
+        return False
+    supervisor = Multiprocess(config, sockets=sockets)
+    supervisor.run()
+    return all(process.exitcode != STARTUP_FAILURE for process in supervisor.processes)
 
 
 STORE = click.option("--store", "store_url", required=True, help=STORE_HELP)

@@ -35,6 +35,7 @@ from .tiles import tiles_router
 __all__ = [
     "ConfigurationError",
     "app_from_environment",
+    "check_startup",
     "create_app",
     "open_server_store",
     "openapi_30",
@@ -89,6 +90,17 @@ def open_server_store(settings: Settings, url: str) -> Store:
         connect_timeout_s=settings.db_connect_timeout_s,
         statement_timeout_s=settings.db_statement_timeout_s,
     )
+
+
+def check_startup(settings: Settings) -> None:
+    """What each server process does at startup, done once before any starts: open the
+    store (it exists, its schema is brought up to date or refused as newer, the database
+    answers) and resolve the secret. Raises what a worker's startup would raise."""
+    store = open_server_store(settings, settings.store)
+    try:
+        resolve_secret(settings, store)
+    finally:
+        store.close()
 
 
 def create_app(
@@ -169,6 +181,7 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """The app with every setting from PASTURE_* variables: the factory each server
-    process calls (``uvicorn pasture_api.main:app_from_environment --factory --workers N``)."""
+    """The app with every setting from PASTURE_* variables: the factory each worker of
+    ``pasture serve --workers N`` calls (plain ``uvicorn ... --factory --workers N`` runs it
+    too, but exits 0 when its workers fail to start)."""
     return create_app(Settings())

@@ -91,8 +91,10 @@ class CommandGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except errors.PastureError as exc:
-            code = next((c for cls, c in EXIT_CODES if isinstance(exc, cls)), EXIT_BUG)
-            console.print(
-                f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True
-            )
-            ctx.exit(code)
+            ctx.exit(report(exc))
+
+
+def report(exc: errors.PastureError) -> int:
+    """Print a domain error as every command does (on stderr) and return its exit code."""
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    return next((c for cls, c in EXIT_CODES if isinstance(exc, cls)), EXIT_BUG)

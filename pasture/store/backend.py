@@ -7,7 +7,7 @@ and time values; everything else is written once on top of these hooks.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from importlib import resources
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
+from ..errors import StoreError
 from .values import BBox
 
 
@@ -96,3 +97,21 @@ def read_migrations(dialect: str) -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             out.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return out
+
+
+def refuse_unknown_migrations(dialect: str, applied: Iterable[int], where: str) -> None:
+    """StoreError when the store's schema has migrations this code does not know.
+
+    A newer version of pasture wrote them: this one would read and write that schema
+    wrongly, so it refuses the store (the server before any worker starts, every command)
+    instead of guessing.
+    """
+    known = {version for version, _, _ in read_migrations(dialect)}
+    unknown = sorted(set(applied) - known)
+    if unknown:
+        raise StoreError(
+            f"{where}: its schema has migration(s) {', '.join(map(str, unknown))}, which "
+            f"this version of pasture does not know (its newest is {max(known)}): a newer "
+            "pasture upgraded the store; install that version (pip install --upgrade jailym) "
+            "to open it"
+        )

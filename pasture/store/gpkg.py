@@ -31,6 +31,7 @@ from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gp
 from ..model import LAYERS, TABLES
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
+from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
 from .sqlite import immediate_transaction
 from .validation import CensusLimits
@@ -177,7 +178,11 @@ class GeoPackageStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
             self._check_is_pasture_store()
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()  # a refused store leaves no connection open
+            raise
         self._move_accounts_out()
 
     # ----------------------------------------------------------------- connections
@@ -254,6 +259,7 @@ class GeoPackageStore(Store):
         if "schema_migrations" not in tables:
             return True
         done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+        refuse_unknown_migrations("gpkg", done, str(self.path))
         return any(version not in done for version, _, _ in read_migrations("gpkg"))
 
     def _migrate(self) -> None:

@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InvalidInput, StoreError, StoreUnavailable
 from ..model import LAYERS
 from .accounts import PostgisAccounts
+from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
 from .validation import CensusLimits
 from .values import BBox
@@ -224,6 +225,7 @@ class PostgisStore(Store):
             )
             cur.execute("SELECT version FROM schema_migrations")
             done = {r[0] for r in cur.fetchall()}
+            refuse_unknown_migrations("postgis", done, _safe_url(self.url))
             for version, name, sql in read_migrations("postgis"):
                 if version not in done:
                     cur.execute(sql.encode())

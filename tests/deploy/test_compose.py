@@ -82,9 +82,11 @@ def test_the_app_runs_several_workers_like_the_systemd_unit(resolved: dict[str, 
         for ln in (DEPLOY / "pasture.service").read_text().splitlines()
         if ln.startswith("ExecStart=")
     )
-    # the same app factory and options; only the address differs (the container's port)
+    # the same command (`pasture serve`, the store from PASTURE_STORE) and workers; only
+    # the address differs (the container's port)
     argv = shlex.split(unit)
-    assert cmd[1] == argv[1] and "--factory" in cmd and "--no-proxy-headers" in cmd
+    assert cmd[:2] == ["pasture", "serve"] and argv[1] == "serve"
+    assert "--store" not in cmd and "--store" not in argv
     assert cmd[cmd.index("--workers") + 1] == argv[argv.index("--workers") + 1]
 
 

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 import pasture
+from pasture.cli.common import EXIT_USAGE
 from pasture_api.settings import Settings
 from tests.api.conftest import api_gpkg, copy_store  # noqa: F401 - the fixture by name
 
@@ -51,8 +52,8 @@ def _free_port() -> int:
 def _exec_start(port: int) -> list[str]:
     """The unit's ExecStart with this venv in place of /opt/jailym/venv and a free port."""
     argv = shlex.split(_unit_value("ExecStart"))
-    assert argv[0] == "/opt/jailym/venv/bin/uvicorn"
-    argv[0] = str(Path(sys.executable).parent / "uvicorn")
+    assert argv[0] == "/opt/jailym/venv/bin/pasture"
+    argv[0] = str(Path(sys.executable).parent / "pasture")
     argv[argv.index("--port") + 1] = str(port)
     return argv
 
@@ -97,8 +98,10 @@ def test_deployment_files_set_only_real_settings() -> None:
     }
     unknown = {n for n in app_env | example if n.startswith("PASTURE_")} - _settings_names()
     assert unknown == {"PASTURE_HOST"}, unknown  # PASTURE_HOST: Caddy's, not the app's
-    assert "--factory" in _unit_value("ExecStart") and "--no-proxy-headers" in _unit_value(
-        "ExecStart"
+    # `pasture serve` (it fails loudly where plain uvicorn exits 0), the store from the file
+    argv = shlex.split(_unit_value("ExecStart"))
+    assert (
+        argv[1] == "serve" and "--store" not in argv and int(argv[argv.index("--workers") + 1]) > 1
     )
     assert set(compose["services"]) == {"db", "app", "proxy"}
 
@@ -143,16 +146,18 @@ def test_the_example_secret_cannot_start_a_real_store(tmp_path: Path) -> None:
         text=True,
         timeout=300,
     )
-    # the workers refuse and the server ends by itself (uvicorn's parent then exits 0)
-    assert "set PASTURE_SECRET_KEY to a random string" in done.stdout + done.stderr
-    assert "Application startup failed" in done.stdout + done.stderr
+    # refused before any worker starts, as a failure systemd does not restart
+    assert done.returncode == EXIT_USAGE, done.stderr[-3000:]
+    assert str(EXIT_USAGE) in _unit_value("RestartPreventExitStatus").split()
+    assert "set PASTURE_SECRET_KEY to a random string" in done.stderr
+    assert "Started parent process" not in done.stdout + done.stderr
 
 
 def _unit_copy(folder: Path, text: str | None = None) -> Path:
-    """The unit file with this venv's uvicorn in ExecStart (verify checks it is executable)."""
+    """The unit file with this venv's pasture in ExecStart (verify checks it is executable)."""
     text = (DEPLOY / "pasture.service").read_text() if text is None else text
     path = folder / "pasture.service"
-    path.write_text(text.replace("/opt/jailym/venv/bin/uvicorn", _exec_start(0)[0]))
+    path.write_text(text.replace("/opt/jailym/venv/bin/pasture", _exec_start(0)[0]))
     return path
 
 
