@@ -25,6 +25,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -234,6 +235,42 @@ def rotation_layer(
     return map_cache(request).get(key, build)
 
 
+@dataclass(frozen=True)
+class LayerQuery:
+    """Which plot layer a request asks for: a plan's rotation, a union's used or own plots,
+    or the overview's (shaded by ``shade``, ``season`` and ``year``)."""
+
+    plan: str | None
+    union: str | None
+    used_in: str | None
+    shade: str
+    season: str | None
+    year: int | None
+    lang: str
+
+
+def chosen_layer(
+    request: Request, store: Store, user: Principal, *, version: str, query: LayerQuery
+) -> "PlotLayer":
+    """The plot layer a request asks for, as the caller may see it."""
+    q = query
+    if q.plan:
+        return rotation_layer(request, store, user, version=version, plan_id=q.plan, lang=q.lang)
+    if q.union and q.used_in:
+        return used_plots_layer(request, store, version=version, union=q.union, plan_id=q.used_in)
+    return plot_layer(
+        request,
+        store,
+        user,
+        version=version,
+        shade=q.shade,
+        season=q.season,
+        year=q.year,
+        lang=q.lang,
+        union=q.union,
+    )
+
+
 def _matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -296,22 +333,12 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         }
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        layer = (
-            rotation_layer(request, store, user, version=version, plan_id=plan, lang=lang)
-            if plan
-            else used_plots_layer(request, store, version=version, union=union, plan_id=used_in)
-            if union and used_in
-            else plot_layer(
-                request,
-                store,
-                user,
-                version=version,
-                shade=shade,
-                season=season,
-                year=year,
-                lang=lang,
-                union=union,
-            )
+        layer = chosen_layer(
+            request,
+            store,
+            user,
+            version=version,
+            query=LayerQuery(plan, union, used_in, shade, season, year, lang),
         )
         page = layer.features(box, zoom, limit=wanted, degrading=degrading)
         return Response(page.text, media_type="application/geo+json", headers=headers)
