@@ -102,8 +102,8 @@ def _figures(t: Translator) -> list[tuple[str, str, Callable[[Any], str]]]:
         ("trends_rows", t("Plots with a degradation trend"), whole),
         ("load_rows", t("Load rows read"), whole),
         ("load_year", t("Year of the load against capacity"), str),
-        ("solver", t("Solver"), str),
-        ("status", t("Solution"), str),
+        ("solver", t("Solver"), lambda v: t.pgettext("solver", str(v))),
+        ("status", t("Solution"), lambda v: t.pgettext("solver", str(v))),
         ("withdrawn_by", t("Approval withdrawn by"), str),
         ("withdrawn_at", t("Approval withdrawn on"), lambda v: t.date(v)),
     ]

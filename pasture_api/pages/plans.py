@@ -77,6 +77,8 @@ def step_views(t: Translator, steps: list[tuple[float, str]]) -> list[dict[str, 
                 k: t.number(v) if isinstance(v, int | float) else v
                 for k, v in message.values.items()
             }
+            if "solver" in values:  # a solver's name, as the form names it
+                values["solver"] = t.pgettext("solver", str(values["solver"]))
             text = t(message.template).format(**values)
         else:
             text = t(message)
@@ -327,7 +329,9 @@ def plan_page(ctx: Ctx, plan_id: str) -> HTMLResponse:
         "plan_result.html",
         title=f"{ctx.t('Grazing plan')} {plan_id}",
         plan=_row_view(ctx, row),
-        solver=f"{row.get('solver') or ''} {row.get('solver_status') or ''}".strip(),
+        solver=" ".join(
+            ctx.t.pgettext("solver", str(row[k])) for k in ("solver", "solver_status") if row.get(k)
+        ),
         summary=_summary(ctx, row),
         error=(row.get("summary") or {}).get("error"),
         deficits=_deficit_rows(ctx, plan_id, union),
