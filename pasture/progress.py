@@ -12,4 +12,22 @@ Progress = Callable[[int, int], None]
 #: Called with a short message as a job of several steps starts each one.
 StepProgress = Callable[[str], None]
 
-__all__ = ["Progress", "StepProgress"]
+__all__ = ["Progress", "Step", "StepProgress"]
+
+
+class Step(str):
+    """A step's message in English that keeps its template and values.
+
+    It is the English text, so whatever prints a message prints it as before; the
+    template is a msgid of the catalogues (:mod:`pasture.i18n`), so a page can show
+    the step in its own language: ``t(step.template).format(**values)``.
+    """
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Step:
+        step = super().__new__(cls, template.format(**values))
+        step.template = template
+        step.values = values
+        return step

@@ -10,6 +10,10 @@ a :class:`VersionCache` on the app, so concurrent clients share one build. The
 answer carries an ``ETag`` of the version and the request; ``If-None-Match``
 answers 304 without touching the layer.
 
+A plan's rotation map asks it too, with ``plan=<id>``: its plots carry every
+week's state (:func:`pasture.maps.rotation.rotation_plot_layer`), and the page asks
+for the map's whole extent, again only when the zoom changes.
+
 Access: the caller signs in as for the pages (session cookie) or the API
 (bearer token). A union account sees the plots a union's page shows (its own
 and those its herds use in the plan shown, :func:`pasture_api.scope.visible_plots`),
@@ -21,6 +25,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -32,7 +37,7 @@ from pasture.store import Store
 from .auth import Principal
 from .deps import StoreDep
 from .errors import BadRequest, Unauthorized
-from .scope import union_scope, visible_plots
+from .scope import require_union, union_scope, visible_plots
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -151,16 +156,19 @@ def plot_layer(
     season: str | None,
     year: int | None,
     lang: str,
+    union: str | None = None,
 ) -> "PlotLayer":
-    """The caller's plot layer of the overview, built once per store version."""
+    """The caller's plot layer of the overview (or of one union's page: its own plots),
+    built once per store version."""
     from pasture.i18n import translator
     from pasture.maps.plot_layer import build_plot_layer
 
     def build() -> "PlotLayer":
         load = store.read_rows("load")
         capacity, trends = store.read_rows("capacity"), store.read_rows("trends")
+        plots = scoped_plots(store, user)
         return build_plot_layer(
-            scoped_plots(store, user),
+            plots if union is None else plots[plots["union_id"] == union],
             translator(lang),
             unions=store.read("unions"),
             okrugs=store.read("okrugs"),
@@ -172,8 +180,101 @@ def plot_layer(
             season=season,
         )
 
-    key = ("plots", version, union_scope(user), shade, season, year, lang)
+    key = ("plots", version, union_scope(user), union, shade, season, year, lang)
     return map_cache(request).get(key, build)
+
+
+def used_plots_layer(
+    request: Request, store: Store, *, version: str, union: str, plan_id: str
+) -> "PlotLayer":
+    """The plots beyond a union's own that its herds use in a plan (its page's map)."""
+    from pasture.maps.page import esc
+    from pasture.maps.plot_layer import PlotLayer
+
+    from .pages.data import chosen_plan, scoped_assignments
+
+    def build() -> "PlotLayer":
+        chosen_plan(store, plan_id)  # NotFound for an unknown plan
+        used = scoped_assignments(store, plan_id, union)["plot_id"].dropna().astype(str)
+        plots = store.read("plots")
+        plots = plots[plots["id"].astype(str).isin(set(used)) & (plots["union_id"] != union)]
+        labels = [
+            {"t": esc(f"{i} {n or ''}".strip())}
+            for i, n in zip(plots["id"], plots["name"], strict=True)
+        ]
+        return PlotLayer(plots, labels)
+
+    return map_cache(request).get(("used", version, union, plan_id), build)
+
+
+def rotation_layer(
+    request: Request, store: Store, user: Principal, *, version: str, plan_id: str, lang: str
+) -> "PlotLayer":
+    """The plots of a plan's rotation map with every week's state, as the caller may see
+    them (a union: its own plots and those its herds graze, its own herds only), built
+    once per store version."""
+    from pasture.maps.rotation import rotation_plot_layer
+    from pasture.planning.periods import plan_periods
+
+    from .pages.data import chosen_plan, scoped_assignments
+
+    union = union_scope(user)
+
+    def build() -> "PlotLayer":
+        plan = chosen_plan(store, plan_id)  # NotFound for an unknown plan
+        assert plan is not None
+        assignments = scoped_assignments(store, plan_id, union)
+        if assignments.empty:
+            raise NotFound(f"plan {plan_id!r} has no assignments to show")
+        load = store.read_rows("load")
+        return rotation_plot_layer(
+            visible_plots(user, store.read("plots"), assignments),
+            assignments,
+            plan_periods(plan, assignments),
+            herds=store.read("herds", where={"union_id": union} if union else None),
+            unions=store.read("unions"),
+            load=None if load.empty else load[load["level"] == "plot"],
+            lang=lang,
+        )
+
+    key = ("rotation", version, union, plan_id, lang)
+    return map_cache(request).get(key, build)
+
+
+@dataclass(frozen=True)
+class LayerQuery:
+    """Which plot layer a request asks for: a plan's rotation, a union's used or own plots,
+    or the overview's (shaded by ``shade``, ``season`` and ``year``)."""
+
+    plan: str | None
+    union: str | None
+    used_in: str | None
+    shade: str
+    season: str | None
+    year: int | None
+    lang: str
+
+
+def chosen_layer(
+    request: Request, store: Store, user: Principal, *, version: str, query: LayerQuery
+) -> "PlotLayer":
+    """The plot layer a request asks for, as the caller may see it."""
+    q = query
+    if q.plan:
+        return rotation_layer(request, store, user, version=version, plan_id=q.plan, lang=q.lang)
+    if q.union and q.used_in:
+        return used_plots_layer(request, store, version=version, union=q.union, plan_id=q.used_in)
+    return plot_layer(
+        request,
+        store,
+        user,
+        version=version,
+        shade=q.shade,
+        season=q.season,
+        year=q.year,
+        lang=q.lang,
+        union=q.union,
+    )
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -201,14 +302,34 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         lang: Annotated[str, Query(pattern="^(kk|ru|en)$")] = "kk",
         degrading: Annotated[bool, Query(description="only degrading plots")] = False,
         limit: Annotated[int | None, Query(ge=1)] = None,
+        plan: Annotated[
+            str | None, Query(max_length=100, description="a plan's rotation map: every week")
+        ] = None,
+        union: Annotated[
+            str | None, Query(max_length=100, description="a union's page: its own plots")
+        ] = None,
+        used_in: Annotated[
+            str | None,
+            Query(max_length=100, description="with union: the other plots its herds use"),
+        ] = None,
     ) -> Response:
-        """The plots in ``bbox`` drawn at ``zoom`` as GeoJSON, the largest first up to ``limit``."""
+        """The plots in ``bbox`` drawn at ``zoom`` as GeoJSON, the largest first up to ``limit``.
+
+        With ``plan``, the plots of its rotation map, each with its state in every week
+        (``shade``, ``season`` and ``year`` do not apply). With ``union``, that union's
+        own plots; with ``used_in`` too, the plots beyond its own its herds use in that
+        plan. A union account asking for another union is answered 404, as its page is.
+        """
+        if union is not None:
+            require_union(user, union)
+        elif used_in is not None:
+            raise BadRequest("used_in needs union: the plots of which union's herds?")
         from pasture.maps.plot_layer import DEFAULT_LIMIT, MAX_LIMIT
 
         box = parse_bbox(bbox)
         wanted = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
         version = store.version()
-        key = f"{version}|{union_scope(user)}|{shade}|{season}|{year}|{lang}|{box}|{zoom}|{wanted}|{degrading}"
+        key = f"{version}|{union_scope(user)}|{plan}|{union}|{used_in}|{shade}|{season}|{year}|{lang}|{box}|{zoom}|{wanted}|{degrading}"
         etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
         # private: a union's answer is not another's; no-cache: revalidate (cheap 304)
         headers = {
@@ -218,8 +339,12 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         }
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        layer = plot_layer(
-            request, store, user, version=version, shade=shade, season=season, year=year, lang=lang
+        layer = chosen_layer(
+            request,
+            store,
+            user,
+            version=version,
+            query=LayerQuery(plan, union, used_in, shade, season, year, lang),
         )
         page = layer.features(box, zoom, limit=wanted, degrading=degrading)
         return Response(page.text, media_type="application/geo+json", headers=headers)

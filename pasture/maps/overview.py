@@ -199,6 +199,7 @@ def _add_plots(
     year: int | None,
     season: str | None,
     plots_url: str | None = None,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> tuple[str, list[tuple[str, str, str]]]:
     labels, values, load_status, trend_status = plot_facts(
         plots,
@@ -220,6 +221,9 @@ def _add_plots(
             styles=styles,
             popup_labels=labels,
             note=t("Only the largest plots are drawn at this zoom: zoom in to see every plot."),
+            # a union's page asks for its whole extent and draws SVG paths
+            extent=extent,
+            canvas=extent is None,
         ).add_to(m)
         return section
 
@@ -260,6 +264,8 @@ def union_map(
     title: str | None = None,
     used_plots: gpd.GeoDataFrame | None = None,
     paths: gpd.GeoDataFrame | None = None,
+    plots_url: str | None = None,
+    used_url: str | None = None,
 ) -> folium.Map:
     """One union's allocated plots, its boundary and the water points and routes on its land.
 
@@ -269,6 +275,10 @@ def union_map(
     herd's line through its plots (:func:`pasture.maps.union_plots.herd_paths`).
     The map is framed on all of them. Water points and routes are kept where
     they touch the union's boundary, its plots' extent or the used plots.
+
+    With ``plots_url`` (``/layers/plots?union=…``) and ``used_url``
+    (``/layers/plots?union=…&used_in=<plan>``) the page fetches its own and the used
+    plots for the map's extent instead of carrying their geometry.
 
     Raises
     ------
@@ -304,7 +314,9 @@ def union_map(
         assets=assets or Assets.cdn(),
     )
     line_entries = add_context(m, t, okrugs=None, unions=boundary)
-    shown = display_plots(own, bounds, simplify=simplify, tolerance=tolerance)
+    pad = 0.01  # degrees: the extent a fetched layer asks for holds every plot's edge
+    extent = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    shown = own if plots_url else display_plots(own, bounds, simplify=simplify, tolerance=tolerance)
     sections: list[tuple[str, list[tuple[str, str, str]] | str]] = []
     if len(shown):
         sections.append(
@@ -320,6 +332,8 @@ def union_map(
                 shade_by=shade_by,
                 year=year,
                 season=season,
+                plots_url=plots_url,
+                extent=extent if plots_url else None,
             )
         )
     if used is not None or (paths is not None and len(paths)):
@@ -327,10 +341,14 @@ def union_map(
         line_entries += add_used_plots(
             m,
             t,
-            display_plots(used, bounds, simplify=simplify, tolerance=tolerance)
-            if used is not None
-            else empty,
+            empty
+            if used is None
+            else used
+            if used_url
+            else display_plots(used, bounds, simplify=simplify, tolerance=tolerance),
             paths if paths is not None else empty,
+            used_url=used_url,
+            extent=extent,
         )
     near_water = water[water.intersects(area)] if water is not None else None
     near_routes = routes[routes.intersects(area)] if routes is not None else None

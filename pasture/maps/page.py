@@ -235,7 +235,14 @@ class RemoteFeatureLayer(folium.map.Layer):
     values (``{"p": [...]}``, escaped HTML in the order of ``popup_labels``). When drawn, the map container carries
     ``data-layer-<role>="<count>"`` (tests and benchmarks wait for it); when the
     answer holds fewer plots than matched, ``note`` is shown in a box on the
-    map. A failed request sets ``data-layer-<role>-error``.
+    map. A failed request sets ``data-layer-<role>-error``. After each redraw the layer
+    fires ``pasture:loaded`` (the rotation map's week selector restyles then).
+
+    With ``extent`` (west, south, east, north) the page asks for the whole extent and
+    again only when the zoom changes, so every feature is at hand for scripts that go
+    through all of them (the week selector's moves and herd search). ``canvas=False``
+    draws SVG paths (with the styles' ``className``); ``tooltips=False`` leaves the
+    tooltips to another script (one that escapes the plain ``t`` itself).
     """
 
     _template = Template(
@@ -246,13 +253,14 @@ var {{ this.get_name() }} = (function (map) {
     var styles = {{ this.styles_json }}, labels = {{ this.labels_json }};
     var url = {{ this.url_json }}, role = {{ this.role_json }}, seq = 0, note = null;
     // canvas: thousands of polygons draw in one bitmap instead of as many SVG nodes
-    var renderer = L.canvas({padding: 0.3, tolerance: 2});
+    var renderer = {{ this.canvas_json }} ? L.canvas({padding: 0.3, tolerance: 2}) : L.svg();
+    var extent = {{ this.extent_json }};
     var layer = L.geoJson(null, {
         renderer: renderer,
         style: function (f) { return styles[f.properties.k] || styles[""]; },
         pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
         onEachFeature: function (f, lyr) {
-            if (f.properties.t) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
+            if (f.properties.t && {{ this.tooltips_json }}) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
             if (labels.length && f.id !== undefined) {
                 // popups are fetched on click: the layer stays small
                 lyr.bindPopup(function () {
@@ -293,9 +301,8 @@ var {{ this.get_name() }} = (function (map) {
     function load() {
         if (!map.hasLayer(layer)) { return; }
         var b = map.getBounds(), mine = ++seq, t0 = performance.now();
-        var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
-            return v.toFixed(5);
-        });
+        var box = (extent || [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]).map(
+            function (v) { return v.toFixed(5); });
         var q = url + (url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",") +
             "&zoom=" + map.getZoom();
         fetch(q, {credentials: "same-origin", headers: {"Accept": "application/geo+json"}})
@@ -312,12 +319,13 @@ var {{ this.get_name() }} = (function (map) {
                     Math.round(t1 - t0) + "+" + Math.round(performance.now() - t1));
                 showNote(fc.numberReturned < fc.numberMatched ? {{ this.note_json }} : "");
                 map.getContainer().setAttribute("data-layer-" + role, String(fc.numberReturned));
+                layer.fire("pasture:loaded");
             })
             .catch(function (e) {
                 map.getContainer().setAttribute("data-layer-" + role + "-error", String(e));
             });
     }
-    map.on("moveend", load);
+    map.on(extent ? "zoomend" : "moveend", load);
     layer.on("add", load);
     return layer;
 })({{ this._parent.get_name() }});
@@ -336,9 +344,15 @@ var {{ this.get_name() }} = (function (map) {
         popup_labels: list[str] | None = None,
         note: str = "",
         show: bool = True,
+        extent: tuple[float, float, float, float] | None = None,
+        canvas: bool = True,
+        tooltips: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RemoteFeatureLayer"
+        self.extent_json = script_json(list(extent) if extent else None)
+        self.canvas_json = script_json(canvas)
+        self.tooltips_json = script_json(tooltips)
         self.role = role
         self.url_json = script_json(url)
         self.role_json = script_json(role)

@@ -15,7 +15,8 @@ from ..model import parse_seasons
 from .display import feature_collection
 from .herds import herd_styles, herds_legend
 from .layers import PLOT_CLASS, by_season, display_plots, frame_bounds, new_map
-from .page import Assets, FeatureLayer, Legend
+from .page import Assets, FeatureLayer, Legend, RemoteFeatureLayer
+from .plot_layer import PlotLayer
 from .style import (
     BASEMAP_ATTRIBUTION,
     DEFAULT_BASEMAP,
@@ -26,7 +27,7 @@ from .style import (
 )
 from .week_selector import LABEL_ZOOM, NOT_USED, OUT_OF_SEASON, RESTING, WeekSelector
 
-__all__ = ["WeekSelector", "rotation_map"]
+__all__ = ["WeekSelector", "plot_properties", "rotation_map", "rotation_plot_layer"]
 
 
 def _periods(assignments: pd.DataFrame, periods: pd.DataFrame | None) -> pd.DataFrame:
@@ -53,6 +54,7 @@ def rotation_map(
     simplify: bool = True,
     tolerance: float | None = None,
     title: str | None = None,
+    plots_url: str | None = None,
 ) -> folium.Map:
     """A rotation plan week by week: which herd grazes which plot, which rest, which are out of season.
 
@@ -93,6 +95,10 @@ def rotation_map(
         the norm, shown when it is clicked.
     week
         Index of the period shown first; default the first.
+    plots_url
+        Where the page fetches the plots with their weeks (``/layers/plots?plan=…``, a
+        :func:`rotation_plot_layer`): the page then carries no plot geometry. None: the
+        plots are written into the page.
     """
     t = translator(lang)
     table = _periods(assignments, periods)
@@ -107,7 +113,6 @@ def rotation_map(
         basemap_attribution=basemap_attribution,
         assets=assets or Assets.cdn(),
     )
-    shown = display_plots(plots, bounds, simplify=simplify, tolerance=tolerance)
     styles = herd_styles(assignments, herds, unions, t)
     herd_ids, herd_union, labels, colours = (
         styles.ids,
@@ -115,30 +120,28 @@ def rotation_map(
         styles.labels,
         styles.colours,
     )
-    herd_index = {h: i for i, h in enumerate(herd_ids)}
-    period_index = {int(p): i for i, p in enumerate(table["period"])}
-    period_seasons = (
-        [str(s) if s else season for s in table["season"]]
-        if "season" in table
-        else [season] * len(table)
-    )
-    grazing = _grazing_by_plot(assignments, herd_index, period_index)
-    centres = _centres(plots, set(grazing))
-    load_text = _load_text(load, t)
-
-    def props(r: Mapping[str, Any]) -> dict[str, Any]:
-        pid = str(r["id"])
-        out = _plot_weeks(r, grazing.get(pid, {}), period_seasons)
-        if pid in centres:
-            out["c"] = centres[pid]
-        if pid in load_text:
-            out["l"] = load_text[pid]
-        return out
-
     base = fill_style(RESTING_COLOUR, opacity=0.8, class_name=PLOT_CLASS)
-    layer = FeatureLayer(
-        feature_collection(shown, props), name=t("Plots"), role="plots", styles={"": base}
-    )
+    layer: FeatureLayer | RemoteFeatureLayer
+    if plots_url:
+        pad = 0.01  # degrees: the extent asked for holds every plot's edge
+        layer = RemoteFeatureLayer(
+            plots_url,
+            name=t("Plots"),
+            role="plots",
+            styles={"": base},
+            extent=(bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad),
+            canvas=False,
+            tooltips=False,
+        )
+    else:
+        shown = display_plots(plots, bounds, simplify=simplify, tolerance=tolerance)
+        props = plot_properties(plots, assignments, table, herd_ids, season=season, load=load, t=t)
+        layer = FeatureLayer(
+            feature_collection(shown, lambda r: props[str(r["id"])]),
+            name=t("Plots"),
+            role="plots",
+            styles={"": base},
+        )
     layer.add_to(m)
     herd_list = [{"n": labels[h], "c": colours[h]} for h in herd_ids]
     start = 0 if week is None else min(max(int(week), 0), len(table) - 1)
@@ -161,6 +164,60 @@ def rotation_map(
     _legend(t, herd_ids, herd_union, labels, colours, unions).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def plot_properties(
+    plots: gpd.GeoDataFrame,
+    assignments: pd.DataFrame,
+    periods: pd.DataFrame,
+    herd_ids: list[str],
+    *,
+    season: str | None,
+    load: pd.DataFrame | None,
+    t: Translator,
+) -> dict[str, dict[str, Any]]:
+    """Each plot's properties on the rotation map, by plot id (see :class:`WeekSelector`):
+    written into the page, or served by ``/layers/plots?plan=…`` (:func:`rotation_plot_layer`)."""
+    herd_index = {h: i for i, h in enumerate(herd_ids)}
+    period_index = {int(p): i for i, p in enumerate(periods["period"])}
+    period_seasons = (
+        [str(s) if s else season for s in periods["season"]]
+        if "season" in periods
+        else [season] * len(periods)
+    )
+    grazing = _grazing_by_plot(assignments, herd_index, period_index)
+    centres = _centres(plots, set(grazing))
+    load_text = _load_text(load, t)
+    out = {}
+    for r in plots.drop(columns="geometry").to_dict("records"):
+        pid = str(r["id"])
+        props = _plot_weeks(r, grazing.get(pid, {}), period_seasons)
+        if pid in centres:
+            props["c"] = centres[pid]
+        if pid in load_text:
+            props["l"] = load_text[pid]
+        out[pid] = props
+    return out
+
+
+def rotation_plot_layer(
+    plots: gpd.GeoDataFrame,
+    assignments: pd.DataFrame,
+    periods: pd.DataFrame | None = None,
+    *,
+    season: str | None = None,
+    herds: pd.DataFrame | None = None,
+    unions: pd.DataFrame | None = None,
+    load: pd.DataFrame | None = None,
+    lang: str = "kk",
+) -> PlotLayer:
+    """The rotation map's plots as a :class:`PlotLayer` (every week's state with each
+    plot), for a page that fetches them: the same arguments as :func:`rotation_map`."""
+    t = translator(lang)
+    table = _periods(assignments, periods)
+    herd_ids = herd_styles(assignments, herds, unions, t).ids
+    props = plot_properties(plots, assignments, table, herd_ids, season=season, load=load, t=t)
+    return PlotLayer(plots, [props[str(i)] for i in plots["id"]])
 
 
 def _centres(plots: gpd.GeoDataFrame, ids: set[str]) -> dict[str, list[float]]:

@@ -12,7 +12,7 @@ from shapely.geometry import LineString
 
 from ..i18n import Translator
 from .display import feature_collection
-from .page import FeatureLayer, esc
+from .page import FeatureLayer, RemoteFeatureLayer, esc
 
 __all__ = ["USED_COLOUR", "add_used_plots", "herd_paths", "locator_svg", "plot_table"]
 
@@ -51,28 +51,45 @@ def herd_paths(
 
 
 def add_used_plots(
-    m: folium.Map, t: Translator, used: gpd.GeoDataFrame, paths: gpd.GeoDataFrame
+    m: folium.Map,
+    t: Translator,
+    used: gpd.GeoDataFrame,
+    paths: gpd.GeoDataFrame,
+    *,
+    used_url: str | None = None,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """The plots the union's herds use beyond its own, and the herds' paths; legend entries."""
+    """The plots the union's herds use beyond its own, and the herds' paths; legend entries.
+
+    With ``used_url`` the page fetches the used plots (``/layers/plots?union=…&used_in=…``)
+    for ``extent`` instead of carrying them.
+    """
     entries = []
-    if len(used):
+    name = t("Other plots its herds use")
+    style = {
+        "": {
+            "color": USED_COLOUR,
+            "weight": 2.5,
+            "fillColor": USED_COLOUR,
+            "fillOpacity": 0.25,
+            "className": "pasture-used-plot",
+        }
+    }
+    if len(used) and used_url:
+        RemoteFeatureLayer(
+            used_url, name=name, role="used_plots", styles=style, extent=extent, canvas=False
+        ).add_to(m)
+    elif len(used):
         FeatureLayer(
             feature_collection(
                 used, lambda r: {"t": esc(f"{r['id']} {r.get('name') or ''}".strip())}
             ),
-            name=t("Other plots its herds use"),
+            name=name,
             role="used_plots",
-            styles={
-                "": {
-                    "color": USED_COLOUR,
-                    "weight": 2.5,
-                    "fillColor": USED_COLOUR,
-                    "fillOpacity": 0.25,
-                    "className": "pasture-used-plot",
-                }
-            },
+            styles=style,
         ).add_to(m)
-        entries.append((USED_COLOUR, t("Other plots its herds use"), "outline"))
+    if len(used):
+        entries.append((USED_COLOUR, name, "outline"))
     if len(paths):
         FeatureLayer(
             feature_collection(paths, lambda r: {"t": esc(str(r["name"]))}),

@@ -1,7 +1,9 @@
 """The rotation map's controls: week slider with dates, herd search, moves, labels, plot schedule.
 
 One inline script (no library beyond Leaflet): every week's state travels
-with the plots, so switching weeks restyles the layer without a request.
+with the plots, so switching weeks restyles the layer without a request. The plots
+are written into the page or fetched with their weeks (``/layers/plots?plan=…``);
+the script binds and restyles them whenever the layer has loaded.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 import folium
 
-from .page import FeatureLayer, script_json
+from .page import FeatureLayer, RemoteFeatureLayer, script_json
 
 __all__ = ["LABEL_ZOOM", "NOT_USED", "OUT_OF_SEASON", "RESTING", "WeekSelector"]
 
@@ -59,16 +61,18 @@ _SCRIPT = """
                 esc(stateText(p, r.from)) + "</td></tr>";
         }).join("");
     }
-    layer.eachLayer(function (l) {
-        var p = l.feature.properties;
-        l.bindTooltip(function () { return esc(p.t) + "<br>" + esc(stateText(p, current)); }, {sticky: true});
-        l.bindPopup(function () {
-            var rows = schedule(p);
-            return "<div class='pasture-popup'><b>" + esc(p.t) + "</b>" +
-                (p.l ? "<br>" + esc(p.l) : "") + "<table>" +
-                (rows || "<tr><td>" + esc(D.text.unused) + "</td></tr>") + "</table></div>";
-        }, {maxWidth: 360});
-    });
+    function bind() {
+        layer.eachLayer(function (l) {
+            var p = l.feature.properties;
+            l.bindTooltip(function () { return esc(p.t) + "<br>" + esc(stateText(p, current)); }, {sticky: true});
+            l.bindPopup(function () {
+                var rows = schedule(p);
+                return "<div class='pasture-popup'><b>" + esc(p.t) + "</b>" +
+                    (p.l ? "<br>" + esc(p.l) : "") + "<table>" +
+                    (rows || "<tr><td>" + esc(D.text.unused) + "</td></tr>") + "</table></div>";
+            }, {maxWidth: 360});
+        });
+    }
     function weekPlots(i, herd) {
         var out = [];
         layer.eachLayer(function (l) {
@@ -174,8 +178,15 @@ _SCRIPT = """
     };
     control.addTo(map);
     map.on("zoomend moveend", drawLabels);
-    show(current);
-    frame(weekPlots(current));
+    // a fetched layer (RemoteFeatureLayer) fills later, and again at each zoom
+    var framed = false;
+    function loaded() {
+        bind();
+        show(current);
+        if (!framed && layer.getLayers().length) { framed = true; frame(weekPlots(current)); }
+    }
+    layer.on("pasture:loaded", loaded);
+    loaded();
     window.pastureShowWeek = show;
     window.pastureRotation = {herdsAt: herdsAt, layer: layer, moves: moves, labels: labels,
         current: function () { return current; }, frame: function () { frame(weekPlots(current)); }};
@@ -212,7 +223,7 @@ class WeekSelector(folium.MacroElement):
 """
     )
 
-    def __init__(self, layer: FeatureLayer, data: dict[str, Any]) -> None:
+    def __init__(self, layer: FeatureLayer | RemoteFeatureLayer, data: dict[str, Any]) -> None:
         super().__init__()
         self._name = "WeekSelector"
         self.layer = layer

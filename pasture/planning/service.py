@@ -41,7 +41,7 @@ from grazing_models.rotation import (
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict, VersionConflict
 from ..model import table as table_named
-from ..progress import StepProgress
+from ..progress import Step, StepProgress
 from ..store.base import Store
 from .inputs import BuiltInputs, build_inputs
 from .params import DEFAULT_MIGRATION_KM, MAX_MILP_PAIRS, PlanningParams, PlanRejected
@@ -156,7 +156,8 @@ def create_plan(
         API's background jobs) passes its id; any other stored plan with this
         id is refused.
     progress
-        Called with a short message at each step.
+        Called with a short message at each step (a :class:`~pasture.progress.Step`
+        where it has values: pages translate it).
 
     Returns
     -------
@@ -301,8 +302,13 @@ def _solve(
 ) -> Plan:
     """Plan the season and check the plan; PlanRejected when it breaks a rule."""
     say(
-        f"planning {inputs.n_herds} herds on {inputs.n_plots} plots "
-        f"over {inputs.n_periods} weeks ({solver.name})"
+        Step(
+            "planning {herds} herds on {plots} plots over {weeks} weeks ({solver})",
+            herds=inputs.n_herds,
+            plots=inputs.n_plots,
+            weeks=inputs.n_periods,
+            solver=solver.name,
+        )
     )
     plan = plan_rotation(
         inputs,

@@ -19,12 +19,16 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from pasture.i18n import Translator
+from pasture.progress import Step
+
 from ..errors import Forbidden
 from ..plans import PlanRequest, start_plan
-from ..scope import require_role, union_scope
+from ..scope import plan_summary, require_role, union_scope
 from ..users import Role
 from .layout import PageContext, render_page
 from .plan_form import DOC_CONTEXT, GROUPS, form_fields, parse_form
+from .plan_summary import Section, land_user_names, okrug_names, summary_sections
 from .session import Ctx, same_origin
 
 __all__ = ["PLANS_PAGE", "router"]
@@ -57,6 +61,36 @@ class _Steps:
 
     def __call__(self, message: str) -> None:
         self.steps.append((round(time.monotonic() - self.started, 1), message))
+
+
+def step_views(t: Translator, steps: list[tuple[float, str]]) -> list[dict[str, Any]]:
+    """Each step in the page's language: when (seconds, as the language writes them) and
+    what; ``key`` keeps the English message.
+
+    A :class:`~pasture.progress.Step` is its template translated, then filled with its
+    values (numbers formatted for the language); a plain message is a msgid itself.
+    """
+    views = []
+    for seconds, message in steps:
+        if isinstance(message, Step):
+            values = {
+                k: t.number(v) if isinstance(v, int | float) else v
+                for k, v in message.values.items()
+            }
+            if "solver" in values:  # a solver's name, as the form names it
+                values["solver"] = t.pgettext("solver", str(values["solver"]))
+            text = t(message.template).format(**values)
+        else:
+            text = t(message)
+        views.append(
+            {
+                "seconds": seconds,
+                "at": t("{seconds} s").format(seconds=t.number(seconds, digits=1)),
+                "step": text,
+                "key": str(message),
+            }
+        )
+    return views
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -244,7 +278,9 @@ def compare_page(
     rows = {k: plan_row(ctx.store, pid) for k, pid in (("a", a), ("b", b))}
     from .plan_compare import compare_plans
 
-    table, moved = compare_plans(ctx.store, a, b, union_scope(ctx.user), _union_names(ctx))
+    table, moved = compare_plans(
+        ctx.store, a, b, union_scope(ctx.user), land_user_names(ctx.store, ctx.t)
+    )
     return render_page(
         ctx,
         "plan_compare.html",
@@ -271,7 +307,7 @@ def plan_progress(ctx: Ctx, plan_id: str) -> JSONResponse:
         {
             "id": plan_id,
             "state": row["state"],
-            "steps": [{"seconds": s, "step": m} for s, m in steps],
+            "steps": step_views(ctx.t, steps),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -293,12 +329,14 @@ def plan_page(ctx: Ctx, plan_id: str) -> HTMLResponse:
         "plan_result.html",
         title=f"{ctx.t('Grazing plan')} {plan_id}",
         plan=_row_view(ctx, row),
-        solver=f"{row.get('solver') or ''} {row.get('solver_status') or ''}".strip(),
-        summary=_summary_rows(row.get("summary") or {}),
+        solver=" ".join(
+            ctx.t.pgettext("solver", str(row[k])) for k in ("solver", "solver_status") if row.get(k)
+        ),
+        summary=_summary(ctx, row),
         error=(row.get("summary") or {}).get("error"),
         deficits=_deficit_rows(ctx, plan_id, union),
         params=_param_rows(row.get("params") or {}),
-        steps=_progress_book(ctx.request).get(plan_id, []),
+        steps=step_views(ctx.t, _progress_book(ctx.request).get(plan_id, [])),
         progress_url=ctx.url(f"{PLANS_PAGE}/{quote(plan_id)}/progress"),
         map_url=ctx.url(f"{path}/map"),
         chart_url=ctx.url(f"{path}/chart"),
@@ -311,13 +349,17 @@ def plan_page(ctx: Ctx, plan_id: str) -> HTMLResponse:
     )
 
 
-def _summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """The plan's summary values that are plain numbers or words, by name."""
-    return [
-        (str(k), str(v))
-        for k, v in sorted(summary.items())
-        if isinstance(v, int | float | str | bool) and k != "error"
-    ]
+def _summary(ctx: PageContext, row: dict[str, Any]) -> list[Section]:
+    """The summary's sections as the caller may see it (as ``GET /plans/{id}``: a union
+    sees none, the summary describes every union)."""
+    summary = plan_summary(ctx.user, row.get("summary") or {}) or {}
+    return summary_sections(
+        ctx.t,
+        summary,
+        row.get("params") or {},
+        okrugs=okrug_names(ctx.store, ctx.lang),
+        land_users=land_user_names(ctx.store, ctx.t),
+    )
 
 
 def _param_rows(params: dict[str, Any]) -> list[tuple[str, str]]:
@@ -330,7 +372,7 @@ def _param_rows(params: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _deficit_rows(ctx: PageContext, plan_id: str, union: str | None) -> list[list[str]]:
-    """Per union: weeks with a deficit, the deficit's total and the largest sheep units to move."""
+    """Per land user (union or a settlement's village herds): weeks with a deficit, the deficit's total and the largest sheep units to move."""
     where: dict[str, Any] = {"plan_id": plan_id}
     if union:
         where["union_id"] = union
@@ -338,7 +380,7 @@ def _deficit_rows(ctx: PageContext, plan_id: str, union: str | None) -> list[lis
     deficits = deficits[deficits["deficit_kg"] > 0]
     if deficits.empty:
         return []
-    names = _union_names(ctx)
+    names = land_user_names(ctx.store, ctx.t)
     totals = deficits.groupby("union_id").agg(
         weeks=("period", "nunique"),
         kg=("deficit_kg", "sum"),
@@ -353,11 +395,6 @@ def _deficit_rows(ctx: PageContext, plan_id: str, union: str | None) -> list[lis
         ]
         for u, r in totals.iterrows()
     ]
-
-
-def _union_names(ctx: PageContext) -> dict[str, str]:
-    unions = ctx.store.read("unions")
-    return {str(i): str(n) for i, n in zip(unions["id"], unions["name"], strict=True)}
 
 
 def _act(ctx: PageContext, plan_id: str, action: Callable[..., Any]) -> RedirectResponse:

@@ -133,8 +133,10 @@ def plan_map(
     plan_id: str,
     week: Annotated[int | None, Query(ge=0, description="index of the week shown first")] = None,
 ) -> HTMLResponse:
-    """A rotation plan week by week (a union sees only its own herds and plots)."""
+    """A rotation plan week by week (a union sees only its own herds and plots); the page
+    fetches the plots with their weeks from ``/layers/plots?plan=…``."""
     from pasture.maps import rotation_map
+    from pasture.maps.plot_layer import MAX_LIMIT
     from pasture.planning.periods import plan_periods
 
     plan = chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
@@ -151,10 +153,11 @@ def plan_map(
         plan_periods(plan, assignments),
         herds=ctx.store.read("herds", where={"union_id": union} if union else None),
         unions=ctx.store.read("unions"),
-        load=_plot_load(ctx.store),
         week=week,
         lang=ctx.lang,
         title=title,
+        # the plots and their weeks come from the layer endpoint, as the caller may see them
+        plots_url=ctx.url("/layers/plots", plan=plan_id, limit=MAX_LIMIT),
         **_map_options(ctx.request),
     )
     chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
@@ -321,6 +324,13 @@ def _union_parts(
         title=title,
         used_plots=used,
         paths=paths,
+        # the plots come from the layer endpoint (a union may ask only for its own)
+        plots_url=ctx.url("/layers/plots", union=union_id),
+        used_url=(
+            ctx.url("/layers/plots", union=union_id, used_in=str(chosen["id"]))
+            if chosen is not None
+            else None
+        ),
         **_map_options(ctx.request),
     )
     content = _union_content(ctx, union_id, own, plan)

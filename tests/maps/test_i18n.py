@@ -1,4 +1,5 @@
-"""Catalogues: complete for kk and ru, every literal the maps show is in them; negotiation; formats."""
+"""Catalogues: complete for kk and ru, every literal the maps and pages show is in them
+(the pages' Python and templates too); negotiation; formats."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import pasture.maps
+import pasture_api
 from pasture.i18n import (
     SUPPORTED_LANGUAGES,
     catalogue_path,
@@ -41,12 +43,21 @@ def test_catalogue_is_complete(lang: str) -> None:
         assert not message.fuzzy
 
 
-def test_every_literal_in_the_map_code_is_translated() -> None:
-    folder = Path(pasture.maps.__file__).parent
+_PAGES = Path(pasture_api.__file__).parent
+_SOURCES = {
+    "maps": (Path(pasture.maps.__file__).parent, ("**.py", "python")),
+    "pages": (_PAGES / "pages", ("**.py", "python")),
+    "templates": (_PAGES / "templates", ("**.html", "jinja2")),
+}
+
+
+@pytest.mark.parametrize("source", list(_SOURCES))
+def test_every_literal_in_the_map_and_page_code_is_translated(source: str) -> None:
+    folder, method = _SOURCES[source]
     english = {_key(m.id, m.context) for m in _catalogue("en") if m.id}
     used = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-        folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        folder, method_map=[method], keywords=KEYWORDS, options_map={method[0]: {}}
     ):
         if message:
             used.add(_key(message, context))

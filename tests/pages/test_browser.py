@@ -83,12 +83,21 @@ def test_overview_season_filter_draws_only_that_seasons_plots(
     page.context.close()
 
 
-def test_week_selector_changes_grazed_plots(browser: Any, live_server: str, plan_id: str) -> None:
+def test_week_selector_changes_grazed_plots(
+    browser: Any, live_server: str, plan_id: str, pages_gpkg: Path
+) -> None:
+    with pasture.open_store(pages_gpkg) as store:
+        n_plots = store.count("plots")
     outside: list[str] = []
     errors: list[str] = []
     page = _page(browser, live_server, outside, errors)
     _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
-    page.wait_for_selector("path.pasture-plot", state="attached", timeout=30_000)
+    # the page carries no plots: its script fetches them with their weeks from
+    # /layers/plots?plan=… and draws every one (SVG paths the week selector restyles)
+    page.wait_for_selector(".folium-map[data-layer-plots]", timeout=60_000)
+    assert page.get_attribute(".folium-map", "data-layer-plots") == str(n_plots)
+    assert page.get_attribute(".folium-map", "data-layer-plots-error") is None
+    assert page.evaluate(PLOTS) == n_plots
     from pasture.maps.style import NOT_USED_COLOUR, OUT_OF_SEASON_COLOUR, RESTING_COLOUR
 
     idle = (RESTING_COLOUR, OUT_OF_SEASON_COLOUR, NOT_USED_COLOUR)
@@ -104,6 +113,8 @@ def test_week_selector_changes_grazed_plots(browser: Any, live_server: str, plan
     page.select_option("select.pasture-week-select", str(options // 2))
     later = page.evaluate(grazed)
     assert first and later and first != later
+    # the week's moves are drawn from the fetched plots' centres
+    assert page.evaluate("window.pastureRotation.moves.getLayers().length") > 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pages-rotation.png"))
     page.context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from fastapi.testclient import TestClient
 
 import pasture
 from grazing_models.rotation import RotationParams
+from pasture.i18n import translator
 from pasture.planning import DEFAULT_MIGRATION_KM, PlanningParams
 from pasture_api.main import create_app
+from pasture_api.pages.plan_summary import NOT_SHOWN, SHOWN, figure_keys, okrug_names
 
 from .conftest import OWN_UNION, session_cookie, settings
 
@@ -125,9 +128,10 @@ def test_a_plan_from_the_form_solves_and_is_approved_and_withdrawn(
     plan_id = r.headers["location"].split("/")[-1].split("?")[0]
     assert plan_id not in known
     _wait_for_plans(client)
-    progress = client.get(f"{PAGE}/{plan_id}/progress").json()
+    progress = client.get(f"{PAGE}/{plan_id}/progress", params={"lang": "en"}).json()
     assert progress["state"] == "draft", progress
     assert [s["step"] for s in progress["steps"]][-1] == "storing the plan"
+    _steps_are_translated(client, plan_id, [s["key"] for s in progress["steps"]])
     stored = next(r for r in _plans(own_gpkg) if r["id"] == plan_id)
     params = stored["params"]
     assert isinstance(params, dict)
@@ -149,3 +153,92 @@ def test_a_plan_from_the_form_solves_and_is_approved_and_withdrawn(
     compare = client.get(f"{PAGE}/compare", params={"a": other, "b": plan_id, "lang": "en"})
     assert compare.status_code == 200
     assert "What moved" in compare.text and "Σ" in compare.text
+
+
+def _steps_are_translated(client: TestClient, plan_id: str, english: list[str]) -> None:
+    """The steps in kk and ru, polled and on the page of a plan still solving: no English."""
+    assert len(english) >= 4 and any(any(c.isdigit() for c in e) for e in english)
+    for lang in ("kk", "ru"):
+        steps = client.get(f"{PAGE}/{plan_id}/progress", params={"lang": lang}).json()["steps"]
+        shown = [s["step"] for s in steps]
+        assert [s["key"] for s in steps] == english
+        assert not set(shown) & set(english), shown
+        assert translator(lang)("storing the plan") == shown[-1]
+        # the solver's name as the form shows it
+        assert shown[2].endswith(f"({translator(lang).pgettext('solver', 'heuristic')})")
+    # the page of a plan still solving lists the same steps (a plan registered as start_plan
+    # registers one, with this plan's steps in the app's book)
+    app = client.app
+    solving = f"{plan_id}-solving"
+    with pasture.open_store(app.state.settings.store) as store:  # type: ignore[attr-defined]
+        row = store.read_rows("plans", where={"id": plan_id}).assign(id=solving, state="solving")
+        store.replace_rows("plans", row, where={"id": solving})
+    book = app.state.plan_progress  # type: ignore[attr-defined]
+    book[solving] = book[plan_id]
+    for lang in ("kk", "ru"):
+        page = client.get(f"{PAGE}/{solving}", params={"lang": lang}).text
+        listed = page.split('id="jailym-steps">')[1].split("</ol>")[0]
+        assert listed.count("<li>") == len(english)
+        assert not [e for e in english if e in listed], listed
+        t = translator(lang)
+        assert t("{seconds} s").format(seconds=t.number(0, digits=1)) + ":" in listed
+
+
+def _text(html: str) -> str:
+    """The page's main text, without the parameters (their names are the API's, on purpose)."""
+    main = html.split("<main>")[1].split("</main>")[0].split("<details>")[0]
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)))
+
+
+def _keys(value: object, top: bool = True) -> set[str]:
+    """A summary's keys: every top-level one and every nested one written like a key."""
+    if not isinstance(value, dict):
+        return set()
+    keys = {str(k) for k in value if top or "_" in str(k)}
+    for v in value.values():
+        keys |= _keys(v, top=False)
+    return keys
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_plan_summary_is_labelled_and_its_okrug_table_is_the_apis(
+    client: TestClient, plan_id: str, lang: str
+) -> None:
+    token = client.post("/auth/token", data={"username": "akimat", "password": "demo"})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    summary = client.get(f"/plans/{plan_id}", headers=headers).json()["summary"]
+    by_okrug = summary["deficit_by_okrug"]
+    assert by_okrug
+    # every key is labelled on the page or left to the API on purpose
+    assert set(summary) <= figure_keys() | SHOWN | NOT_SHOWN
+    session_cookie(client, "akimat")
+    html = client.get(f"{PAGE}/{plan_id}", params={"lang": lang}).text
+    text = _text(html)
+    raw = [k for k in _keys(summary) if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text)]
+    assert raw == [], raw
+    assert "village:" not in text  # village land users by their settlement's name
+    t = translator(lang)
+    with pasture.open_store(client.app.state.settings.store) as store:  # type: ignore[attr-defined]
+        names = okrug_names(store, lang)
+    table = html.split('class="jailym-okrug-deficits"')[1].split("</table>")[0]
+    rows = [
+        [unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in table.split("<tbody>")[1].split("</tr>")[:-1]
+    ]
+    expected = sorted(by_okrug.items(), key=lambda kv: -kv[1]["deficit_kg"])
+    assert rows == [
+        [
+            names[k],
+            t.number(v["deficit_kg"]),
+            t.number(v["feed_kg_dm"]),
+            t.number(v["max_sheep_units_to_move"]),
+        ]
+        for k, v in expected
+    ]
+
+
+def test_a_union_sees_no_district_summary(client: TestClient, plan_id: str) -> None:
+    session_cookie(client, OWN_UNION)
+    page = client.get(f"{PAGE}/{plan_id}", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "jailym-okrug-deficits" not in page.text and "The plan in figures" not in page.text

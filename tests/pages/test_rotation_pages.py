@@ -7,13 +7,13 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 import pasture
 from pasture.science.herds import VILLAGE_PREFIX
-from tests.maps.helpers import layers
 
 from .conftest import session_cookie
 
@@ -32,6 +32,59 @@ def _rotation(html: str) -> dict[str, object]:
     found = _DATA.search(html)
     assert found, "the week selector's data is not on the page"
     return dict(json.loads(found.group(3)))
+
+
+_URL = re.compile(r"/\* pasture-remote-layer: plots \*/.*?var url = (\"[^\"]*\")", re.S)
+_NUMBER = re.compile(r"\d+\.\d{4,}")
+
+
+def _layer(client: TestClient, html: str, zoom: int = 12) -> dict[str, Any]:
+    """The plots the rotation page fetches (its whole extent at ``zoom``), as it asks."""
+    found = _URL.search(html)
+    assert found, "the rotation page fetches no plot layer"
+    url = json.loads(found.group(1))
+    extent = json.loads(re.search(r"var extent = (\[[^\]]*\]);", html).group(1))  # type: ignore[union-attr]
+    box = ",".join(f"{v:.5f}" for v in extent)
+    r = client.get(f"{url}&bbox={box}&zoom={zoom}")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    return dict(r.json())
+
+
+def _coordinates(geometry: Any) -> set[str]:
+    """Every vertex of a geometry's numbers as they would be written (5 and 4 decimals)."""
+    import shapely
+
+    xy = shapely.get_coordinates(geometry)
+    return {f"{v:.5f}".rstrip("0") for v in xy.ravel()} | {f"{v:.4f}" for v in xy.ravel()}
+
+
+@pytest.mark.parametrize("user", ["akimat", "upu-akshi"])
+def test_the_rotation_page_carries_no_plot_geometry(
+    app_client: TestClient, plan_id: str, pages_gpkg: Path, user: str
+) -> None:
+    session_cookie(app_client, user)
+    html = app_client.get(f"/plans/{plan_id}/map", params={"lang": "ru"}).text
+    with pasture.open_store(pages_gpkg) as store:
+        plots = store.read("plots")
+        assignments = store.read_rows("assignments", where={"plan_id": plan_id})
+    vertices: set[str] = set()
+    for g in plots.geometry:
+        vertices |= _coordinates(g)
+    written = set(_NUMBER.findall(html))
+    assert not written & vertices, sorted(written & vertices)[:5]
+    assert '"coordinates"' not in html and len(html) < 200_000
+    # the layer holds the plots the caller may see: a union its own and those its herds use
+    drawn = {f["id"] for f in _layer(app_client, html)["features"]}
+    if user == "akimat":
+        assert drawn == set(plots["id"])
+    else:
+        mine = assignments[assignments["union_id"] == user]
+        used = {str(p) for p in mine["plot_id"].dropna() if p}
+        own = set(plots.loc[plots["union_id"] == user, "id"])
+        assert drawn == own | used
+        foreign = set(assignments["plot_id"].dropna()) - own - used
+        assert foreign and not drawn & foreign
 
 
 def test_demo_plan_colours_states_and_dates(
@@ -72,7 +125,7 @@ def test_demo_plan_colours_states_and_dates(
     assert isinstance(weeks, list)
     july = [i for i, w in enumerate(weeks) if " Jul" in w.split(":")[1]]
     assert july
-    states = {f["id"]: f["properties"]["w"] for f in layers(html)["plots"]["features"]}
+    states = {f["id"]: f["properties"]["w"] for f in _layer(app_client, html)["features"]}
     # winter pasture (the plains' winter-spring belt) has no summer season
     winter = [p for p, s in plots.items() if s and "winter" in s and "summer" not in s]
     assert winter

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +14,21 @@ from fastapi.testclient import TestClient
 import pasture
 from tests.maps.helpers import layers
 
-from .conftest import OWN_UNION, session_cookie
+from .conftest import FOREIGN_UNION, OWN_UNION, session_cookie
+
+_REMOTE = re.compile(r"/\* pasture-remote-layer: (\w+) \*/.*?var url = (\"[^\"]*\")", re.S)
+
+
+def _remote(client: TestClient, html: str) -> dict[str, dict[str, Any]]:
+    """The layers the page fetches, by role, as it asks for them (the map's extent)."""
+    extent = json.loads(re.findall(r"var extent = (\[[^\]]*\]);", html)[0])
+    box = ",".join(f"{v:.5f}" for v in extent)
+    out = {}
+    for role, url in _REMOTE.findall(html):
+        r = client.get(f"{json.loads(url)}&bbox={box}&zoom=12")
+        assert r.status_code == 200, r.text
+        out[role] = r.json()
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +50,17 @@ def test_union_map_and_print_carry_every_plot_its_herds_use(
     session_cookie(app_client, OWN_UNION)
     page = app_client.get(f"/unions/{OWN_UNION}", params={"plan": plan_id, "lang": "ru"}).text
     drawn = layers(page)
-    on_map = {f["id"] for f in drawn["used_plots"]["features"]}
+    assert "used_plots" not in drawn and "plots" not in drawn  # fetched, not carried
+    fetched = _remote(app_client, page)
+    on_map = {f["id"] for f in fetched["used_plots"]["features"]}
     assert on_map == public  # every public plot its herds use, and no other union's idle plot
+    own = {f["id"] for f in fetched["plots"]["features"]}
+    assert own == {p for p, u in owner.items() if u == OWN_UNION}
     assert drawn["herd_paths"]["features"]  # the herds' paths between their plots
+    # a union asks only for its own: another union's plots answer as a missing union
+    url = f"/layers/plots?union={FOREIGN_UNION}&bbox=70,40,90,50&zoom=10"
+    assert app_client.get(url).status_code == 404
+    assert app_client.get(url + f"&used_in={plan_id}").status_code == 404
     # the print lists each used plot with its centre and nearest water point
     for pid in used_ids:
         assert f"<td>{pid} " in page, pid
