@@ -88,7 +88,7 @@ def _number(value: float, decimals: int, lang: str) -> str:
 
 
 def _cell(value: Any, column: str, lang: str, names: dict[str, dict[str, str]]) -> str:
-    if column in ("settlement", "settlement_id") and str(value) in names:
+    if column in ("settlement", "settlement_id", "land_user") and str(value) in names:
         return names[str(value)].get(lang, str(value))
     return fmt(value, lang, column)
 

@@ -98,7 +98,9 @@ def _draw_plots(
     if plots.empty:
         return []
     if kind in ("tenure", "seasons"):
-        column = "land_user" if kind == "tenure" else "seasons"
+        # ``user``: the land user key, named in each language by ``geo["land_users"]``;
+        # a version frozen before it has only the land user as recorded
+        column = "seasons" if kind == "seasons" else "user" if "user" in plots else "land_user"
         values = sorted(plots[column].fillna("—").astype(str).unique())
         colours = {
             v: _SEASON_COLOURS.get(v.split(",")[0], _PALETTE[i % len(_PALETTE)])
@@ -112,8 +114,11 @@ def _draw_plots(
             edgecolor="#333333",
             linewidth=0.2,
         )
+        users = geo.get("land_users", {})
         label = (
-            (lambda v: ", ".join(word(s, lang) for s in v.split(","))) if kind == "seasons" else str
+            (lambda v: ", ".join(word(s, lang) for s in v.split(",")))
+            if kind == "seasons"
+            else (lambda v: users.get(v, {}).get(lang, v))
         )
         return [Patch(facecolor=c, edgecolor="#333333", label=label(v)) for v, c in colours.items()]
     needed = set(geo.get("needed_plots", []))

@@ -131,3 +131,56 @@ def _text_points(page: Any) -> list[tuple[float, float]]:
 
     page.extract_text(visitor_text=seen)
     return points
+
+
+@pytest.fixture(scope="module")
+def pilot_plan(demo_gpkg, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A demo okrug with union, public and state pasture, its plan drafted: (store path, id)."""
+    import shutil
+
+    import pasture
+
+    path = tmp_path_factory.mktemp("pilot") / "demo.gpkg"
+    shutil.copy(demo_gpkg, path)
+    with pasture.open_store(path) as store:
+        plan = mp.create_plan(store, "okrug-kyrbaltabay", 2026, user="akim")
+    return path, plan["id"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The map legend and the tables of annex 1 name each land user in kk or ru (the union's
+    and the settlement's names from the store), never the land user as recorded in English."""
+    import pasture
+    from pasture.management.maps import render_map
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        pdf = mp.render_plan(store, plan_id, lang=lang)
+        content = mp.version_content(store, plan_id, 1)
+        plots = store.read("plots", where={"okrug_id": "okrug-kyrbaltabay"})
+        unions = store.read("unions").set_index("id")
+        places = store.read("settlements").set_index("id")
+    assert set(plots["tenure"]) >= {"union", "public", "state"}  # the premise: all three kinds
+    recorded = set(plots["land_user"].dropna())
+    expected = {TEXT["land_user_state"][lang]}
+    for union in plots["union_id"].dropna().unique():
+        expected.add(TEXT["land_user_union"][lang].format(name=unions.loc[union, "name"]))
+    for place in plots["settlement_id"].dropna().unique():
+        name = places.loc[place, f"name_{lang}"]
+        expected.add(TEXT["land_user_public"][lang].format(place=name))
+    legend = " ".join(
+        " ".join(p.extract_text().split())
+        for p in PdfReader(
+            io.BytesIO(
+                render_map(content["geo"], "tenure", lang=lang, title="", generated=True, fmt="pdf")
+            )
+        ).pages
+    )
+    text = _text(pdf)
+    for said in (legend, text):
+        assert all(label in said for label in expected), expected - {
+            x for x in expected if x in said
+        }
+        assert not [r for r in recorded if r in said]
+        assert not [u for u in unions.index if u in said]  # no union id either
