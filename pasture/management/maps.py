@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import geopandas as gpd
@@ -21,10 +22,17 @@ from matplotlib.patches import Patch
 
 from .labels import TEXT, word
 
-__all__ = ["DPI", "MAP_KINDS", "render_map"]
+__all__ = ["DPI", "MAP_KINDS", "map_figure", "pdf_fonts", "render_map"]
 
 #: Print resolution of the maps (dots per inch).
 DPI = 200
+
+
+def pdf_fonts() -> AbstractContextManager[None]:
+    """TrueType subsets (type 42) keep the labels' text extractable, Kazakh letters included."""
+    return rc_context({"pdf.fonttype": 42})
+
+
 MAP_KINDS: tuple[str, ...] = ("tenure", "seasons", "boundaries", "water", "routes", "needed")
 _SEASON_COLOURS = {
     "winter": "#8da0cb",
@@ -152,6 +160,17 @@ def render_map(
     fmt: str = "png",
 ) -> bytes:
     """One annex map as PNG or vector PDF bytes (the module docstring says what it shows)."""
+    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated)
+    buffer = io.BytesIO()
+    with pdf_fonts():
+        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def map_figure(
+    geo: Mapping[str, Any], kind: str, *, lang: str, title: str, generated: bool
+) -> Figure:
+    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book)."""
     f = _frames(geo)
     # a Figure of its own, not pyplot: the server renders in several threads at once
     fig = Figure(figsize=(6.7, 6.0), dpi=DPI)
@@ -201,8 +220,4 @@ def render_map(
             rotation=30,
             clip_on=True,
         )
-    buffer = io.BytesIO()
-    # TrueType subsets (type 42) keep the labels' text extractable, Kazakh letters included
-    with rc_context({"pdf.fonttype": 42}):
-        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
-    return buffer.getvalue()
+    return fig
