@@ -141,15 +141,18 @@ def _title_blocks(doc: PlanDoc, lang: str) -> list[Block]:
             )
         )
     out.append(Block("p", TEXT["basis"][lang]))
-    s3 = c["sections"]["3"]["figures"]
-    out.append(
-        Block(
-            "p",
-            f"{word('okrug_area_ha', lang)}: {fmt(s3['okrug_area_ha'], lang)}; "
-            f"{word('pasture_area_ha', lang)}: {fmt(s3['pasture_area_ha'], lang)}",
-        )
-    )
+    out.append(_areas(c, lang))
     return out
+
+
+def _areas(content: dict[str, Any], lang: str) -> Block:
+    """The okrug's area and its pastures' (annex 3's figures)."""
+    s3 = content["sections"]["3"]["figures"]
+    return Block(
+        "p",
+        f"{word('okrug_area_ha', lang)}: {fmt(s3['okrug_area_ha'], lang)}; "
+        f"{word('pasture_area_ha', lang)}: {fmt(s3['pasture_area_ha'], lang)}",
+    )
 
 
 def plan_blocks(
@@ -185,6 +188,8 @@ def plan_blocks(
                 out.append(Block("image", image_format="pdf", vector=vector))
             else:
                 out.append(Block("image", image=render_map(*args, **opts, fmt=image_format)))
+        if number == "3":
+            out.append(_areas(c, lang))
         if number in ("5", "6"):
             out.append(Block("small", TEXT["breeding"][lang]))
         for name, table in section.get("tables", {}).items():

@@ -15,8 +15,9 @@ from grazing_models.norms import DEMO_TYPE_ROWS
 from grazing_models.vocabulary import SEASONS, SPECIES, parse_seasons
 from pasture import management as mp
 from pasture.management.document import ANNEXES, fmt
-from pasture.management.labels import LANGS, TEXT, annex_heading
+from pasture.management.labels import LANGS, RULES, TEXT, annex_heading, word
 from pasture.management.water import WateringNorms
+from pasture.planning.params import PlanningParams
 from pasture.store import Store
 from tests.pasture import factories
 
@@ -52,6 +53,7 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
     census = planned.read("census")
     settlements = planned.read("settlements").set_index("id")
     norms = WateringNorms()
+    windows = PlanningParams().windows
     assert text.count(TEXT["generated"][lang]) == 0  # hand-made records are not generated
     for okrug in okrugs.itertuples():
         name = getattr(okrug, f"name_{lang}")
@@ -61,16 +63,35 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
         annex1 = _segment(text, lang, "1", name)
         for p in mine.itertuples():
             assert f"{p.id} {p.name}" in annex1 and fmt(round(p.area_ha, 1), lang) in annex1
+        annex2 = _segment(text, lang, "2", name)
+        for (_, seasons), group in mine.groupby(["pasture_type", "seasons"]):
+            said = ", ".join(word(s, lang) for s in parse_seasons(seasons))
+            area = fmt(round(float(group["area_ha"].sum()), 1), lang)
+            assert f"{said} {fmt(len(group), lang)} {area}" in annex2, seasons
         annex3 = _segment(text, lang, "3", name)
+        assert fmt(round(float(mine["area_ha"].sum()), 1), lang) in annex3  # pasture area
+        annex7 = _segment(text, lang, "7", name)
         for season in SEASONS:
             open_ = mine[mine["seasons"].map(lambda s, season=season: season in parse_seasons(s))]
             if len(open_):
                 assert fmt(round(float(open_["area_ha"].sum()), 1), lang) in annex3
+            (m1, d1), (m2, d2) = windows[season]
+            assert f"{word(season, lang)} {d1:02d}.{m1:02d} {d2:02d}.{m2:02d}" in annex7
+        # annex 7-1: the public pasture of the okrug's settlements, with its area
+        annex71 = _segment(text, lang, "7-1", name)
+        for p in mine[mine["tenure"] == "public"].itertuples():
+            assert f"{p.id} {fmt(round(p.area_ha, 1), lang)}" in annex71, p.id
+        annex8 = _segment(text, lang, "8", name)
+        assert all(" ".join(rule[lang].split()) in annex8 for rule in RULES.values())
         if okrug.id == "ok-a":  # the census households are in ok-a's union
             annex5 = _segment(text, lang, "5", name)
             village = getattr(settlements.loc["s-a"], f"name_{lang}")
             hh1 = census[census["household_id"] == "hh1"].iloc[0]
             assert f"{village} {fmt(1, lang)} {fmt(int(hh1['sheep']), lang)}" in annex5
+            # annex 6: the village's sheep units fit on its public pasture (p2): none distant
+            annex6 = _segment(text, lang, "6", name)
+            assert f"{word('distant', lang)} —" in annex6
+            assert f"{word('unplaced', lang)} —" in annex6
             annex4 = _segment(text, lang, "4", name)
             for season in ("winter", "spring", "summer"):
                 demand = sum(census[s].sum() * norms.litres[season][s] for s in SPECIES) / 1000
@@ -119,6 +140,21 @@ def test_pdf_maps_are_vectors_inside_the_page(planned: Store) -> None:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         points = _text_points(page)
         assert points and all(0 < x < width and 0 < y < height for x, y in points)
+    # the six maps share one embedded subset of each font they use (a PDF per map
+    # embedded its own: at least one each)
+    assert 1 <= len(_map_font_files(reader)) < len(with_maps)
+
+
+def _map_font_files(reader: PdfReader) -> set[int]:
+    """The font files of the maps' fonts (Type0, as matplotlib embeds TrueType), by object."""
+    files = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if font.get("/Subtype") == "/Type0":
+                cid = font["/DescendantFonts"][0].get_object()
+                files.add(cid["/FontDescriptor"].get_object().raw_get("/FontFile2").idnum)
+    return files
 
 
 def _text_points(page: Any) -> list[tuple[float, float]]:
