@@ -14,17 +14,27 @@ of the district's 6.5 MB).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.generic import NameObject, StreamObject
 from reportlab.platypus import Flowable
 
 from .maps import DPI, pdf_fonts
 
 __all__ = ["MapBook", "MapPage", "VectorMap", "lay_maps"]
+
+#: Decimals of the maps' drawing operands, in points (1/72 inch): matplotlib writes six,
+#: a millionth of a point; 0.01 pt (0.0035 mm, less once the map is scaled to its box)
+#: is far below what a printer draws, and the content streams shrink by about a fifth.
+PRINT_DECIMALS = 2
+# a number with more decimals than that; never inside a text string: matplotlib writes
+# the labels as UTF-16, a NUL or a letter's high byte between any two ASCII bytes
+_LONG_NUMBER = re.compile(rb"(?<![\w.])(-?\d+\.\d{%d,})" % (PRINT_DECIMALS + 1))
 
 #: Where each map goes: (page index, x, y, map).
 Placement = tuple[int, float, float, "VectorMap"]
@@ -54,7 +64,22 @@ class MapBook:
             with pdf_fonts():
                 self._pdf.close()
             self._reader = PdfReader(io.BytesIO(self._buffer.getvalue()))
+            for page in self._reader.pages:
+                _round_operands(page)
         return self._reader.pages[index]
+
+
+def _round_operands(page: PageObject) -> None:
+    """The page's numbers to :data:`PRINT_DECIMALS` (matplotlib writes one content stream)."""
+    stream = page[NameObject("/Contents")].get_object()
+    assert isinstance(stream, StreamObject), "matplotlib writes a page's content as one stream"
+    stream.set_data(_LONG_NUMBER.sub(_rounded, stream.get_data()))
+
+
+def _rounded(match: re.Match[bytes]) -> bytes:
+    text = b"%.*f" % (PRINT_DECIMALS, float(match.group(1)))
+    text = text.rstrip(b"0").rstrip(b".")
+    return b"0" if text in (b"-0", b"") else text
 
 
 @dataclass(frozen=True)
