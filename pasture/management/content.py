@@ -39,6 +39,7 @@ __all__ = [
     "land_user_key",
     "land_user_names",
     "okrug_livestock",
+    "plot_norm_rows",
 ]
 
 #: Version of the content document's layout (a renderer refuses another).
@@ -139,7 +140,8 @@ def _read_okrug(store: Store, okrug_id: str) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def _norm_rows(store: Store, plots: pd.DataFrame) -> tuple[list[NormRow | None], NormTable]:
+def plot_norm_rows(store: Store, plots: pd.DataFrame) -> tuple[list[NormRow | None], NormTable]:
+    """Each plot's load norm (Order 3-3/332 annex, the store's rows first) and the table."""
     table = NormTable.annex()
     return table.resolve(plots["pasture_type"].astype(str).tolist(), norm_rows_of(store)), table
 
@@ -181,7 +183,7 @@ def build_content(
     frames = _read_okrug(store, okrug_id)
     okrug = frames["okrug"].iloc[0]
     plots = frames["plots"]
-    rows, norm_table = _norm_rows(store, plots)
+    rows, norm_table = plot_norm_rows(store, plots)
     heads = {sp: int(frames["livestock"][sp].sum()) for sp in SPECIES}
     alloc = _allocation(store, frames, rows, allocation)
     water = water_scheme(plots, frames["water"], heads, norms=norms)
