@@ -63,7 +63,15 @@ def allocation_sections(
     result = allocate(
         settlements, frames["livestock"], district, district_rows, species, params=params
     )
-    return _sections(result, district, settlements, frames)
+    sections = _sections(result, district, settlements, frames)
+    # annex 6 lists the okrug of each distant plot: its name in each language, not its id
+    okrugs = store.read("okrugs")
+    named = {
+        str(r.id): {lang: str(getattr(r, f"name_{lang}")) for lang in ("kk", "ru", "en")}
+        for r in okrugs.itertuples()
+    }
+    sections["6"]["names"] = {**named, **sections["6"]["names"]}
+    return sections
 
 
 def _sections(

@@ -93,7 +93,7 @@ def _number(value: float, decimals: int, lang: str) -> str:
 
 
 def _cell(value: Any, column: str, lang: str, names: dict[str, dict[str, str]]) -> str:
-    if column in ("settlement", "settlement_id", "land_user") and str(value) in names:
+    if column in ("settlement", "settlement_id", "land_user", "okrug_id") and str(value) in names:
         return names[str(value)].get(lang, str(value))
     if column == "seasons" and isinstance(value, str):  # "winter,spring": each in ``lang``
         return ", ".join(word(s.strip(), lang) for s in value.split(","))

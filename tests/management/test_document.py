@@ -197,6 +197,7 @@ def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -
         plots = store.read("plots", where={"okrug_id": "okrug-kyrbaltabay"})
         unions = store.read("unions").set_index("id")
         places = store.read("settlements").set_index("id")
+        okrugs = store.read("okrugs")
     assert set(plots["tenure"]) >= {"union", "public", "state"}  # the premise: all three kinds
     recorded = set(plots["land_user"].dropna())
     expected = {TEXT["land_user_state"][lang]}
@@ -220,3 +221,11 @@ def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -
         }
         assert not [r for r in recorded if r in said]
         assert not [u for u in unions.index if u in said]  # no union id either
+    # annex 6 names the okrug of each distant plot (the footer's plan id holds its own)
+    others = [o for o in okrugs.itertuples() if o.id != "okrug-kyrbaltabay"]
+    assert not [o.id for o in others if o.id in text]
+    distant = content["sections"]["6"]["tables"]["distant"]["rows"]
+    elsewhere = {r[2] for r in distant} - {"okrug-kyrbaltabay"}
+    assert elsewhere  # the premise: some distant pasture lies in another okrug
+    named = okrugs.set_index("id")[f"name_{lang}"]
+    assert all(named[o] in _segment(text, lang, "6", named["okrug-kyrbaltabay"]) for o in elsewhere)
