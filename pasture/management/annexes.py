@@ -54,19 +54,24 @@ def allocation_sections(
     if settlements.empty:
         return _missing("no settlements of this okrug are recorded")
     params = params or AllocationParams()
+    from .content import plot_norm_rows
+
     district = store.read("plots")
-    from grazing_models.norms import NormTable
-
-    from ..science.load import norm_rows_of
-
-    district_rows = NormTable.annex().resolve(
-        district["pasture_type"].astype(str).tolist(), norm_rows_of(store)
-    )
+    # the same resolution of each plot's load norm as the okrug's annex 2 (one path)
+    district_rows, _ = plot_norm_rows(store, district)
     species = default_species_table().sheep_units.to_dict()
     result = allocate(
         settlements, frames["livestock"], district, district_rows, species, params=params
     )
-    return _sections(result, district, settlements, frames)
+    sections = _sections(result, district, settlements, frames)
+    # annex 6 lists the okrug of each distant plot: its name in each language, not its id
+    okrugs = store.read("okrugs")
+    named = {
+        str(r.id): {lang: str(getattr(r, f"name_{lang}")) for lang in ("kk", "ru", "en")}
+        for r in okrugs.itertuples()
+    }
+    sections["6"]["names"] = {**named, **sections["6"]["names"]}
+    return sections
 
 
 def _sections(

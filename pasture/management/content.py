@@ -32,13 +32,25 @@ from ..store.base import Store
 from .allocation import AllocationParams
 from .water import WateringNorms, water_scheme
 
-__all__ = ["CONTENT_FORMAT", "build_content", "is_generated", "okrug_livestock"]
+__all__ = [
+    "CONTENT_FORMAT",
+    "build_content",
+    "is_generated",
+    "land_user_key",
+    "land_user_names",
+    "okrug_livestock",
+    "plot_norm_rows",
+]
 
 #: Version of the content document's layout (a renderer refuses another).
 CONTENT_FORMAT = 1
 #: Simplification of the frozen map geometry, degrees (~30 m; enough for a 1:100 000 map).
 SIMPLIFY_DEG = 0.0003
 _PLOT_SOURCE = "store: plots (area_ha: geodesic area on the WGS 84 ellipsoid)"
+_USER_SOURCE = (
+    "the union (store: unions.name), the akimat for a public pasture's settlement "
+    "(store: settlements) or state pasture, else plots.land_user as recorded"
+)
 
 
 def _table(columns: list[str], rows: list[list[Any]], source: str) -> dict[str, Any]:
@@ -117,12 +129,19 @@ def _read_okrug(store: Store, okrug_id: str) -> dict[str, pd.DataFrame]:
         if "settlements" in LAYERS
         else gpd.GeoDataFrame({"id": []}, geometry=[], crs=4326)
     )
+    # every settlement and union of the district: a public pasture may serve a settlement
+    # of the next okrug, and the document names each land user (:func:`land_user_names`)
+    frames["all_settlements"] = (
+        store.read("settlements") if "settlements" in LAYERS else frames["settlements"]
+    )
+    frames["unions"] = store.read("unions")
     frames["households"] = _households_of(store, okrug_id, frames["settlements"])
     frames["livestock"] = okrug_livestock(store, frames["households"])
     return frames
 
 
-def _norm_rows(store: Store, plots: pd.DataFrame) -> tuple[list[NormRow | None], NormTable]:
+def plot_norm_rows(store: Store, plots: pd.DataFrame) -> tuple[list[NormRow | None], NormTable]:
+    """Each plot's load norm (Order 3-3/332 annex, the store's rows first) and the table."""
     table = NormTable.annex()
     return table.resolve(plots["pasture_type"].astype(str).tolist(), norm_rows_of(store)), table
 
@@ -164,13 +183,13 @@ def build_content(
     frames = _read_okrug(store, okrug_id)
     okrug = frames["okrug"].iloc[0]
     plots = frames["plots"]
-    rows, norm_table = _norm_rows(store, plots)
+    rows, norm_table = plot_norm_rows(store, plots)
     heads = {sp: int(frames["livestock"][sp].sum()) for sp in SPECIES}
     alloc = _allocation(store, frames, rows, allocation)
     water = water_scheme(plots, frames["water"], heads, norms=norms)
     planning = planning or PlanningParams()
     sections = {
-        "1": _section_tenure(plots),
+        "1": _section_tenure(plots, frames),
         "2": _section_rotation(plots, rows),
         "3": _section_areas(okrug, plots, frames),
         "4": _section_water(water, norms or WateringNorms(), heads),
@@ -200,11 +219,59 @@ def build_content(
     }
 
 
-def _section_tenure(plots: pd.DataFrame) -> dict[str, Any]:
+def land_user_key(plot: Any) -> str:
+    """Who uses a plot, as a key the document names in each language (``names``).
+
+    A union's plot is the union's (``union:ID``), a public pasture the akimat's for its
+    settlement (``public:ID``), state pasture the akimat's (``state``); any other is the
+    land user as recorded in the title documents (a name, printed as it is).
+    """
+    tenure = _plain(getattr(plot, "tenure", None))
+    union = _plain(getattr(plot, "union_id", None))
+    settlement = _plain(getattr(plot, "settlement_id", None))
+    if tenure == "union" and union:
+        return f"union:{union}"
+    if tenure == "public" and settlement:
+        return f"public:{settlement}"
+    if tenure == "state":
+        return "state"
+    return str(_plain(getattr(plot, "land_user", None)) or "—")
+
+
+def land_user_names(keys: set[str], frames: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Each land user key's words in kk, ru and en, with the union's and settlement's names
+    from the store (labels: ``TEXT['land_user_*']``)."""
+    from .labels import TEXT
+
+    unions = dict(zip(frames["unions"]["id"], frames["unions"]["name"], strict=True))
+    places = frames["all_settlements"].set_index("id")
+    out = {}
+    for key in sorted(keys):
+        kind, _, ref = key.partition(":")
+        if kind == "union" and ref:
+            out[key] = {
+                lang: TEXT["land_user_union"][lang].format(name=unions.get(ref, ref))
+                for lang in ("kk", "ru", "en")
+            }
+        elif kind == "public" and ref:
+            out[key] = {
+                lang: TEXT["land_user_public"][lang].format(
+                    place=places[f"name_{lang}"].get(ref, ref) if len(places) else ref
+                )
+                for lang in ("kk", "ru", "en")
+            }
+        elif key == "state":
+            out[key] = dict(TEXT["land_user_state"])
+        else:
+            out[key] = {lang: key for lang in ("kk", "ru", "en")}
+    return out
+
+
+def _section_tenure(plots: pd.DataFrame, frames: Mapping[str, Any]) -> dict[str, Any]:
     """Annex 1: pastures by land category, owner and land user."""
     frame = plots.assign(
         land_category=plots["land_category"].fillna("—"),
-        land_user=plots["land_user"].fillna("—"),
+        land_user=[land_user_key(p) for p in plots.itertuples()],
         tenure=plots["tenure"].fillna("—") if "tenure" in plots else "—",
         cadastral_number=plots.get("cadastral_number"),
     )
@@ -221,19 +288,20 @@ def _section_tenure(plots: pd.DataFrame) -> dict[str, Any]:
         [r.id, r.name, r.cadastral_number, r.land_category, r.land_user, round(r.area_ha, 1)]
         for r in frame.sort_values("id").itertuples()
     ]
+    source = _PLOT_SOURCE + "; land_category, tenure as recorded; land_user: " + _USER_SOURCE
     return {
         "tables": {
             "by_user": _table(
-                ["land_category", "tenure", "land_user", "plots", "area_ha"],
-                summary,
-                _PLOT_SOURCE + "; land_category, land_user, tenure as recorded",
+                ["land_category", "tenure", "land_user", "plots", "area_ha"], summary, source
             ),
             "plots": _table(
                 ["plot_id", "name", "cadastral_number", "land_category", "land_user", "area_ha"],
                 listing,
-                _PLOT_SOURCE,
+                source,
             ),
         },
+        # the land user keys' words in each language (the document prints these)
+        "names": land_user_names(set(frame["land_user"]), frames),
         "figures": {"plots": len(frame), "area_ha": round(float(frame["area_ha"].sum()), 1)},
         "map": "tenure",
     }
@@ -422,6 +490,7 @@ def _geo(
         "plots": [
             {
                 **{k: _plain(getattr(r, k)) for k in keep},
+                "user": land_user_key(r),
                 "area_ha": round(float(r.area_ha), 1),
                 "wkt": shapely.to_wkt(g, rounding_precision=5),
             }
@@ -452,6 +521,7 @@ def _geo(
             }
             for r in frames["settlements"].itertuples()
         ],
+        "land_users": land_user_names({land_user_key(p) for p in plots.itertuples()}, frames),
         "needed_plots": alloc["7-1"].get("plot_ids", []),
         "unreached_plots": sorted({r[1] for r in unreached_rows}),
     }

@@ -14,12 +14,15 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 from .labels import RULES, TEXT, annex_heading, word
-from .maps import render_map
+from .maps import map_figure, render_map
+
+if TYPE_CHECKING:
+    from .vector import MapBook
 
 __all__ = [
     "Block",
@@ -55,6 +58,8 @@ class Block:
     image: bytes = b""
     #: ``png`` (the DOCX's maps) or ``pdf`` (vector maps of the PDF)
     image_format: str = "png"
+    #: a vector map: its page in the document's map book (``image`` is then empty)
+    vector: Any = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,10 @@ def _number(value: float, decimals: int, lang: str) -> str:
 
 
 def _cell(value: Any, column: str, lang: str, names: dict[str, dict[str, str]]) -> str:
-    if column in ("settlement", "settlement_id") and str(value) in names:
+    if column in ("settlement", "settlement_id", "land_user", "okrug_id") and str(value) in names:
         return names[str(value)].get(lang, str(value))
+    if column == "seasons" and isinstance(value, str):  # "winter,spring": each in ``lang``
+        return ", ".join(word(s.strip(), lang) for s in value.split(","))
     return fmt(value, lang, column)
 
 
@@ -134,24 +141,36 @@ def _title_blocks(doc: PlanDoc, lang: str) -> list[Block]:
             )
         )
     out.append(Block("p", TEXT["basis"][lang]))
-    s3 = c["sections"]["3"]["figures"]
-    out.append(
-        Block(
-            "p",
-            f"{word('okrug_area_ha', lang)}: {fmt(s3['okrug_area_ha'], lang)}; "
-            f"{word('pasture_area_ha', lang)}: {fmt(s3['pasture_area_ha'], lang)}",
-        )
-    )
+    out.append(_areas(c, lang))
     return out
 
 
+def _areas(content: dict[str, Any], lang: str) -> Block:
+    """The okrug's area and its pastures' (annex 3's figures)."""
+    s3 = content["sections"]["3"]["figures"]
+    return Block(
+        "p",
+        f"{word('okrug_area_ha', lang)}: {fmt(s3['okrug_area_ha'], lang)}; "
+        f"{word('pasture_area_ha', lang)}: {fmt(s3['pasture_area_ha'], lang)}",
+    )
+
+
 def plan_blocks(
-    doc: PlanDoc, lang: str, *, maps: bool = True, image_format: str = "png"
+    doc: PlanDoc,
+    lang: str,
+    *,
+    maps: bool = True,
+    image_format: str = "png",
+    book: MapBook | None = None,
 ) -> list[Block]:
     """One okrug's plan: title, then annexes 1-8 and 7-1 as numbered sections.
 
-    ``image_format``: the maps as ``png`` or as vector ``pdf`` (for the PDF document)."""
+    ``image_format``: the maps as ``png`` or as vector ``pdf`` (for the PDF document), the
+    vector maps as pages of ``book`` (the document's, shared by every okrug's plan)."""
+    from .vector import MapBook
+
     c = doc.content
+    book = book or MapBook()
     out = _title_blocks(doc, lang)
     okrug = _okrug_name(c, lang)
     for number in ANNEXES:
@@ -162,20 +181,15 @@ def plan_blocks(
             out.append(Block("p", TEXT["unavailable"][lang].format(reason=section["unavailable"])))
         if number in _MAP_OF and maps:
             title = f"{okrug}: {TEXT['annex'][lang].format(n=number)}"
-            out.append(
-                Block(
-                    "image",
-                    image=render_map(
-                        c["geo"],
-                        _MAP_OF[number],
-                        lang=lang,
-                        title=title,
-                        generated=c["generated"],
-                        fmt=image_format,
-                    ),
-                    image_format=image_format,
-                )
-            )
+            args = (c["geo"], _MAP_OF[number])
+            opts = {"lang": lang, "title": title, "generated": c["generated"]}
+            if image_format == "pdf":
+                vector = book.add(map_figure(*args, **opts))
+                out.append(Block("image", image_format="pdf", vector=vector))
+            else:
+                out.append(Block("image", image=render_map(*args, **opts, fmt=image_format)))
+        if number == "3":
+            out.append(_areas(c, lang))
         if number in ("5", "6"):
             out.append(Block("small", TEXT["breeding"][lang]))
         for name, table in section.get("tables", {}).items():
@@ -211,9 +225,12 @@ def district_blocks(
         Block("table", columns=tuple(word(c, lang) for c in columns), rows=tuple(rows)),
         Block("small", f"{TEXT['source'][lang]}: store: okrugs, plots, households, census"),
     ]
+    from .vector import MapBook
+
+    book = MapBook()
     for d in docs:
         out.append(Block("break"))
-        out.extend(plan_blocks(d, lang, maps=maps, image_format=image_format))
+        out.extend(plan_blocks(d, lang, maps=maps, image_format=image_format, book=book))
     return out
 
 
@@ -291,7 +308,7 @@ def _pdf_flowables(
         if b.kind == "break":
             out.append(PageBreak())
         elif b.kind == "image" and b.image_format == "pdf":
-            out.append(VectorMap(b.image, width, height, placed))
+            out.append(VectorMap(b.vector or b.image, width, height, placed))
         elif b.kind == "image":
             img = Image(io.BytesIO(b.image))
             # fit the frame both ways: a tall okrug must not overflow the page

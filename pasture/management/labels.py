@@ -127,6 +127,23 @@ TEXT: dict[str, dict[str, str]] = {
         "Art. 8 п.1, Art. 13.",
     },
     "page": {"ru": "стр. {n}", "kk": "{n}-бет", "en": "page {n}"},
+    # who uses a plot (annex 1's tables and map): the union's and settlement's names
+    # come from the store (content.land_user_names)
+    "land_user_union": {
+        "ru": "Объединение пастбищепользователей: {name}",
+        "kk": "Жайылым пайдаланушылар бірлестігі: {name}",
+        "en": "{name}",
+    },
+    "land_user_public": {
+        "ru": "Акимат: общественное пастбище, {place}",
+        "kk": "Әкімдік: қоғамдық жайылым, {place}",
+        "en": "akimat: public pasture of {place}",
+    },
+    "land_user_state": {
+        "ru": "Акимат: государственные пастбища",
+        "kk": "Әкімдік: мемлекеттік жайылымдар",
+        "en": "akimat: state pasture",
+    },
     "scale": {"ru": "км", "kk": "км", "en": "km"},
     "north": {"ru": "С", "kk": "С", "en": "N"},
 }
@@ -276,6 +293,11 @@ WORDS: dict[str, dict[str, str]] = {
             "ауыл шаруашылығы мақсатындағы жерлер",
         ),
         ("reserve land", "земли запаса", "босалқы жерлер"),
+        # plots.tenure (pasture.model.TENURES)
+        ("public", "общественное пастбище", "қоғамдық жайылым"),
+        ("union", "объединение", "бірлестік"),
+        ("household", "хозяйство", "шаруашылық"),
+        ("state", "государственные земли", "мемлекеттік жер"),
     )
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import geopandas as gpd
@@ -21,10 +22,17 @@ from matplotlib.patches import Patch
 
 from .labels import TEXT, word
 
-__all__ = ["DPI", "MAP_KINDS", "render_map"]
+__all__ = ["DPI", "MAP_KINDS", "map_figure", "pdf_fonts", "render_map"]
 
 #: Print resolution of the maps (dots per inch).
 DPI = 200
+
+
+def pdf_fonts() -> AbstractContextManager[None]:
+    """TrueType subsets (type 42) keep the labels' text extractable, Kazakh letters included."""
+    return rc_context({"pdf.fonttype": 42})
+
+
 MAP_KINDS: tuple[str, ...] = ("tenure", "seasons", "boundaries", "water", "routes", "needed")
 _SEASON_COLOURS = {
     "winter": "#8da0cb",
@@ -98,7 +106,9 @@ def _draw_plots(
     if plots.empty:
         return []
     if kind in ("tenure", "seasons"):
-        column = "land_user" if kind == "tenure" else "seasons"
+        # ``user``: the land user key, named in each language by ``geo["land_users"]``;
+        # a version frozen before it has only the land user as recorded
+        column = "seasons" if kind == "seasons" else "user" if "user" in plots else "land_user"
         values = sorted(plots[column].fillna("—").astype(str).unique())
         colours = {
             v: _SEASON_COLOURS.get(v.split(",")[0], _PALETTE[i % len(_PALETTE)])
@@ -112,8 +122,11 @@ def _draw_plots(
             edgecolor="#333333",
             linewidth=0.2,
         )
+        users = geo.get("land_users", {})
         label = (
-            (lambda v: ", ".join(word(s, lang) for s in v.split(","))) if kind == "seasons" else str
+            (lambda v: ", ".join(word(s, lang) for s in v.split(",")))
+            if kind == "seasons"
+            else (lambda v: users.get(v, {}).get(lang, v))
         )
         return [Patch(facecolor=c, edgecolor="#333333", label=label(v)) for v, c in colours.items()]
     needed = set(geo.get("needed_plots", []))
@@ -147,6 +160,17 @@ def render_map(
     fmt: str = "png",
 ) -> bytes:
     """One annex map as PNG or vector PDF bytes (the module docstring says what it shows)."""
+    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated)
+    buffer = io.BytesIO()
+    with pdf_fonts():
+        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def map_figure(
+    geo: Mapping[str, Any], kind: str, *, lang: str, title: str, generated: bool
+) -> Figure:
+    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book)."""
     f = _frames(geo)
     # a Figure of its own, not pyplot: the server renders in several threads at once
     fig = Figure(figsize=(6.7, 6.0), dpi=DPI)
@@ -196,8 +220,4 @@ def render_map(
             rotation=30,
             clip_on=True,
         )
-    buffer = io.BytesIO()
-    # TrueType subsets (type 42) keep the labels' text extractable, Kazakh letters included
-    with rc_context({"pdf.fonttype": 42}):
-        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
-    return buffer.getvalue()
+    return fig

@@ -15,8 +15,9 @@ from grazing_models.norms import DEMO_TYPE_ROWS
 from grazing_models.vocabulary import SEASONS, SPECIES, parse_seasons
 from pasture import management as mp
 from pasture.management.document import ANNEXES, fmt
-from pasture.management.labels import LANGS, TEXT, annex_heading
+from pasture.management.labels import LANGS, RULES, TEXT, annex_heading, word
 from pasture.management.water import WateringNorms
+from pasture.planning.params import PlanningParams
 from pasture.store import Store
 from tests.pasture import factories
 
@@ -52,6 +53,7 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
     census = planned.read("census")
     settlements = planned.read("settlements").set_index("id")
     norms = WateringNorms()
+    windows = PlanningParams().windows
     assert text.count(TEXT["generated"][lang]) == 0  # hand-made records are not generated
     for okrug in okrugs.itertuples():
         name = getattr(okrug, f"name_{lang}")
@@ -61,16 +63,35 @@ def test_district_pdf_has_every_annex_with_the_store_figures(planned: Store, lan
         annex1 = _segment(text, lang, "1", name)
         for p in mine.itertuples():
             assert f"{p.id} {p.name}" in annex1 and fmt(round(p.area_ha, 1), lang) in annex1
+        annex2 = _segment(text, lang, "2", name)
+        for (_, seasons), group in mine.groupby(["pasture_type", "seasons"]):
+            said = ", ".join(word(s, lang) for s in parse_seasons(seasons))
+            area = fmt(round(float(group["area_ha"].sum()), 1), lang)
+            assert f"{said} {fmt(len(group), lang)} {area}" in annex2, seasons
         annex3 = _segment(text, lang, "3", name)
+        assert fmt(round(float(mine["area_ha"].sum()), 1), lang) in annex3  # pasture area
+        annex7 = _segment(text, lang, "7", name)
         for season in SEASONS:
             open_ = mine[mine["seasons"].map(lambda s, season=season: season in parse_seasons(s))]
             if len(open_):
                 assert fmt(round(float(open_["area_ha"].sum()), 1), lang) in annex3
+            (m1, d1), (m2, d2) = windows[season]
+            assert f"{word(season, lang)} {d1:02d}.{m1:02d} {d2:02d}.{m2:02d}" in annex7
+        # annex 7-1: the public pasture of the okrug's settlements, with its area
+        annex71 = _segment(text, lang, "7-1", name)
+        for p in mine[mine["tenure"] == "public"].itertuples():
+            assert f"{p.id} {fmt(round(p.area_ha, 1), lang)}" in annex71, p.id
+        annex8 = _segment(text, lang, "8", name)
+        assert all(" ".join(rule[lang].split()) in annex8 for rule in RULES.values())
         if okrug.id == "ok-a":  # the census households are in ok-a's union
             annex5 = _segment(text, lang, "5", name)
             village = getattr(settlements.loc["s-a"], f"name_{lang}")
             hh1 = census[census["household_id"] == "hh1"].iloc[0]
             assert f"{village} {fmt(1, lang)} {fmt(int(hh1['sheep']), lang)}" in annex5
+            # annex 6: the village's sheep units fit on its public pasture (p2): none distant
+            annex6 = _segment(text, lang, "6", name)
+            assert f"{word('distant', lang)} —" in annex6
+            assert f"{word('unplaced', lang)} —" in annex6
             annex4 = _segment(text, lang, "4", name)
             for season in ("winter", "spring", "summer"):
                 demand = sum(census[s].sum() * norms.litres[season][s] for s in SPECIES) / 1000
@@ -119,6 +140,21 @@ def test_pdf_maps_are_vectors_inside_the_page(planned: Store) -> None:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         points = _text_points(page)
         assert points and all(0 < x < width and 0 < y < height for x, y in points)
+    # the six maps share one embedded subset of each font they use (a PDF per map
+    # embedded its own: at least one each)
+    assert 1 <= len(_map_font_files(reader)) < len(with_maps)
+
+
+def _map_font_files(reader: PdfReader) -> set[int]:
+    """The font files of the maps' fonts (Type0, as matplotlib embeds TrueType), by object."""
+    files = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if font.get("/Subtype") == "/Type0":
+                cid = font["/DescendantFonts"][0].get_object()
+                files.add(cid["/FontDescriptor"].get_object().raw_get("/FontFile2").idnum)
+    return files
 
 
 def _text_points(page: Any) -> list[tuple[float, float]]:
@@ -131,3 +167,65 @@ def _text_points(page: Any) -> list[tuple[float, float]]:
 
     page.extract_text(visitor_text=seen)
     return points
+
+
+@pytest.fixture(scope="module")
+def pilot_plan(demo_gpkg, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A demo okrug with union, public and state pasture, its plan drafted: (store path, id)."""
+    import shutil
+
+    import pasture
+
+    path = tmp_path_factory.mktemp("pilot") / "demo.gpkg"
+    shutil.copy(demo_gpkg, path)
+    with pasture.open_store(path) as store:
+        plan = mp.create_plan(store, "okrug-kyrbaltabay", 2026, user="akim")
+    return path, plan["id"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The map legend and the tables of annex 1 name each land user in kk or ru (the union's
+    and the settlement's names from the store), never the land user as recorded in English."""
+    import pasture
+    from pasture.management.maps import render_map
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        pdf = mp.render_plan(store, plan_id, lang=lang)
+        content = mp.version_content(store, plan_id, 1)
+        plots = store.read("plots", where={"okrug_id": "okrug-kyrbaltabay"})
+        unions = store.read("unions").set_index("id")
+        places = store.read("settlements").set_index("id")
+        okrugs = store.read("okrugs")
+    assert set(plots["tenure"]) >= {"union", "public", "state"}  # the premise: all three kinds
+    recorded = set(plots["land_user"].dropna())
+    expected = {TEXT["land_user_state"][lang]}
+    for union in plots["union_id"].dropna().unique():
+        expected.add(TEXT["land_user_union"][lang].format(name=unions.loc[union, "name"]))
+    for place in plots["settlement_id"].dropna().unique():
+        name = places.loc[place, f"name_{lang}"]
+        expected.add(TEXT["land_user_public"][lang].format(place=name))
+    legend = " ".join(
+        " ".join(p.extract_text().split())
+        for p in PdfReader(
+            io.BytesIO(
+                render_map(content["geo"], "tenure", lang=lang, title="", generated=True, fmt="pdf")
+            )
+        ).pages
+    )
+    text = _text(pdf)
+    for said in (legend, text):
+        assert all(label in said for label in expected), expected - {
+            x for x in expected if x in said
+        }
+        assert not [r for r in recorded if r in said]
+        assert not [u for u in unions.index if u in said]  # no union id either
+    # annex 6 names the okrug of each distant plot (the footer's plan id holds its own)
+    others = [o for o in okrugs.itertuples() if o.id != "okrug-kyrbaltabay"]
+    assert not [o.id for o in others if o.id in text]
+    distant = content["sections"]["6"]["tables"]["distant"]["rows"]
+    elsewhere = {r[2] for r in distant} - {"okrug-kyrbaltabay"}
+    assert elsewhere  # the premise: some distant pasture lies in another okrug
+    named = okrugs.set_index("id")[f"name_{lang}"]
+    assert all(named[o] in _segment(text, lang, "6", named["okrug-kyrbaltabay"]) for o in elsewhere)
