@@ -26,7 +26,15 @@ from ..scope import (
     visible_plots,
 )
 from ..tiles import scene_for_day
-from .data import chosen_plan, day, herd_names, merge_calendar, scoped_assignments, union_row
+from .data import (
+    chosen_plan,
+    data_attribution,
+    day,
+    herd_names,
+    merge_calendar,
+    scoped_assignments,
+    union_row,
+)
 from .layout import MapParts, PageContext, render_page
 from .session import Ctx
 
@@ -115,12 +123,13 @@ def _overview_parts(
         year=year,
         season=season,
         ndvi_tiles=tiles,
-        ndvi_attribution=t("NDVI (vegetation index)"),
+        ndvi_attribution=_ndvi_credit(store, t, scene_day),
         lang=ctx.lang,
         title=t("Pasture overview"),
         plots_url=ctx.url("/layers/plots", shade=shade, season=season, year=year),
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     if tiles:
         _show_overlay(m, t("NDVI (vegetation index)"))
     unions = layers["unions"].drop(columns="geometry")
@@ -157,6 +166,7 @@ def plan_map(
         title=title,
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
     return render_page(ctx, "plan_map.html", title=title, map=MapParts.of(m), chart_url=chart_url)
 
@@ -301,6 +311,7 @@ def union_page(
         paths=paths,
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     content = _union_content(ctx, union_id, own, plan)
     # the census form and its history show households' own counts: not for analysts
     own_counts = sees_households(ctx.user, layer_named("census"))
@@ -367,6 +378,24 @@ def _map_options(request: Request) -> dict[str, Any]:
         "basemap": url,
         "basemap_attribution": attribution or "basemap",
     }
+
+
+def _credit(m: folium.Map, ctx: PageContext) -> None:
+    """The data's sources in the map's attribution line (OSM, KATO, SRTM; generated demo)."""
+    from pasture.maps.page import DataAttribution
+
+    DataAttribution(data_attribution(ctx.store, ctx.t("other layers generated (demo)"))).add_to(m)
+
+
+def _ndvi_credit(store: Store, t: Translator, scene_day: date | None) -> str:
+    """The NDVI layer's credit: says so when the day's scenes are generated, not satellite data."""
+    if scene_day is None:
+        return t("NDVI (vegetation index)")
+    scenes = store.read_rows("scenes")
+    sensors = set(scenes.loc[scenes["date"].dt.date == scene_day, "sensor"])
+    if "generated" in sensors:
+        return f"{t('NDVI (vegetation index)')}: {t('generated (not satellite data)')}"
+    return t("NDVI (vegetation index)")
 
 
 def _or_none(frame: pd.DataFrame) -> pd.DataFrame | None:
