@@ -595,7 +595,9 @@ def build_demo_ndvi(
     """Generate the demo NDVI stack beside the store, register it and compute per-plot NDVI.
 
     The stack (pasture.ndvi.demo_stack) is 16-day composites at 250 m, anchored to
-    the real Copernicus June NDVI; a few plots get a real downward trend, and
+    the real Copernicus June NDVI and drawn on the demo's terrain (:func:`elevation_model`,
+    SRTM in the west: the elevation the plots' pasture types come from, so green-up and
+    summer drying follow the same zones); a few plots get a real downward trend, and
     the store records which (setting ``demo_degraded_plots``) so that trend
     detection can be checked against them.
     """
@@ -605,15 +607,20 @@ def build_demo_ndvi(
     plots = store.read("plots")
     degraded = choose_degraded_plots(plots, seed=seed)
     say(f"generating {years} years of NDVI composites")
+    # one terrain for the plots' pasture types and the NDVI drawn on them: the plots'
+    # elevation_m comes from the same model (DemoBuilder.elevation)
     manifest = generate_ndvi_stack(
         district_boundary(),
         out_dir,
-        elevation=demo_elevation,
+        elevation=elevation_model(),
+        terrain=DEM_SOURCE,
         years=years,
         start_year=start_year,
         degraded=degraded,
         seed=seed,
     )
+    # what the scene catalogue's page says of the generated scenes
+    store.set_meta("demo_ndvi_label", manifest.label)
     store.set_meta(
         "demo_degraded_plots",
         json.dumps({d.id: d.slope_per_year for d in manifest.degraded}, sort_keys=True),

@@ -38,6 +38,7 @@ from folium.template import Template
 __all__ = [
     "LEAFLET_VERSION",
     "Assets",
+    "DataAttribution",
     "leaflet_asset_dir",
 ]
 
@@ -432,3 +433,23 @@ def legend_html(sections: list[tuple[str, list[tuple[str, str, str]] | str]], *,
             parts.append(f'<div><i class="{esc(kind)}" style="{css}"></i>{esc(label)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+class DataAttribution(MacroElement):
+    """Where the drawn data come from, in the map's attribution corner (beside the basemap's).
+
+    ``text`` is plain text (escaped here); a page without a basemap still credits its data.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "DataAttribution"
+        self.text_json = script_json(esc(text))

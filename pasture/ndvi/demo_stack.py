@@ -73,6 +73,7 @@ __all__ = [
     "StackManifest",
     "default_anchor_path",
     "generate_ndvi_stack",
+    "stack_label",
 ]
 
 #: Grid CRS of the demo stack: UTM zone 44N (see the module docstring for why).
@@ -382,6 +383,7 @@ def generate_ndvi_stack(
     resolution_m: float = 250.0,
     anchor_path: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    terrain: str | None = None,
 ) -> StackManifest:
     """Write a generated MOD13Q1-like NDVI stack (16-day COGs) for a district.
 
@@ -409,6 +411,10 @@ def generate_ndvi_stack(
         The Copernicus long-term June NDVI GeoTIFF; default :func:`default_anchor_path`.
     progress
         Called as ``progress(done, total)`` after each file.
+    terrain
+        Where ``elevation`` comes from (e.g. the SRTM attribution): said in the label of
+        every file and the manifest ("generated NDVI on terrain: ..."), so that a stack
+        drawn on real elevation says so; None: nothing is said about the terrain.
 
     Returns
     -------
@@ -441,15 +447,24 @@ def generate_ndvi_stack(
     season = _season(elev, anchor, water)
     trend_slope, recorded = _trend_slopes(plots, transform, width, height)
     grid = _Grid(transform, width, height, resolution_m)
+    label = stack_label(terrain)
     files = _write_composites(
-        out, grid, season, elev, trend_slope, years, start_year, seed, progress
+        out, grid, season, elev, trend_slope, years, start_year, seed, progress, label
     )
     parameters = _parameters(years, start_year, seed, resolution_m, anchor_file, anchor_tags)
     parameters["boundary_bounds"] = list(boundary.bounds)
-    doc = _manifest_doc(grid, parameters, files, recorded)
+    parameters["terrain"] = terrain
+    doc = _manifest_doc(grid, parameters, files, recorded, label)
     manifest_path = out / "manifest.json"
     manifest_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return StackManifest.read(manifest_path)
+
+
+def stack_label(terrain: str | None) -> str:
+    """The ``GENERATED`` label of a stack: :data:`GENERATED_LABEL`, and its terrain if given."""
+    if not terrain:
+        return GENERATED_LABEL
+    return f"{GENERATED_LABEL}. Generated NDVI on terrain: {terrain}"
 
 
 def _check_request(boundary: BaseGeometry, years: int, resolution_m: float) -> None:
@@ -542,6 +557,7 @@ def _write_composites(
     start_year: int,
     seed: int,
     progress: Callable[[int, int], None] | None,
+    label: str,
 ) -> list[dict[str, Any]]:
     """Write one COG per 16-day composite; their manifest entries."""
     dates = [
@@ -570,7 +586,7 @@ def _write_composites(
         rng = np.random.default_rng([seed, year, doy])
         ndvi = _composite(doy, year - start_year, season, year_state[year], fields, rng)
         name = f"ndvi_{day.isoformat()}.tif"
-        _write_cog(out / name, ndvi, grid.transform, day, seed)
+        _write_cog(out / name, ndvi, grid.transform, day, seed, label)
         files.append({"date": day.isoformat(), "doy": doy, "path": name})
         if progress is not None:
             progress(i + 1, total)
@@ -653,11 +669,12 @@ def _manifest_doc(
     parameters: dict[str, Any],
     files: list[dict[str, Any]],
     recorded: list[DegradedPlot],
+    label: str,
 ) -> dict[str, Any]:
     """The content of ``manifest.json``."""
     return {
         "generated": True,
-        "label": GENERATED_LABEL,
+        "label": label,
         "grid": {
             "crs": DEMO_CRS,
             "transform": list(grid.transform)[:6],
@@ -687,7 +704,9 @@ def _manifest_doc(
     }
 
 
-def _write_cog(path: Path, ndvi: np.ndarray, transform: Affine, day: dt.date, seed: int) -> None:
+def _write_cog(
+    path: Path, ndvi: np.ndarray, transform: Affine, day: dt.date, seed: int, label: str
+) -> None:
     profile = {
         "driver": "COG",
         "width": ndvi.shape[1],
@@ -708,7 +727,7 @@ def _write_cog(path: Path, ndvi: np.ndarray, transform: Affine, day: dt.date, se
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(ndvi, 1)
         dst.update_tags(
-            GENERATED=GENERATED_LABEL,
+            GENERATED=label,
             DATE=day.isoformat(),
             SEED=str(seed),
             PRODUCT="demo NDVI, 16-day composite (MOD13Q1-like)",

@@ -6,6 +6,7 @@ Pages
 ``/maps/overview``, ``/plans/{id}/map``, ``/plans/{id}/chart``,
 ``/pages/plans`` (list, new, progress, result, approve, withdraw, compare),
 ``/pages/history`` (edits, before and after; restore), ``/unions/{id}/census`` (form),
+``/pages/ndvi-scenes`` (the NDVI scene catalogue with each scene's provenance),
 ``/unions/{id}`` and its downloads ``/unions/{id}/plots.{kml,geojson,csv,xlsx}``
 and ``/unions/{id}/calendar.{kml,geojson,csv,xlsx}``.
 
@@ -40,7 +41,7 @@ hold only its own herds' assignments and plots.
 
 from fastapi import APIRouter, Depends
 
-from . import downloads, history, plans, routes, session
+from . import downloads, history, plans, routes, scenes, session
 from .data import merge_calendar
 from .routes import STATIC_LEAFLET
 from .session import SESSION_COOKIE, LoginRequired, install_page_errors
@@ -60,6 +61,13 @@ def pages_router() -> APIRouter:
     router = APIRouter(
         tags=["pages"], include_in_schema=False, dependencies=[Depends(session.mark_page)]
     )
-    for part in (session.router, routes.router, downloads.router, plans.router, history.router):
+    for part in (
+        session.router,
+        routes.router,
+        downloads.router,
+        plans.router,
+        history.router,
+        scenes.router,
+    ):
         router.include_router(part)
     return router

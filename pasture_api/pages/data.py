@@ -14,7 +14,15 @@ from pasture.store import Store
 from ..auth import Principal
 from ..scope import require_union
 
-__all__ = ["chosen_plan", "day", "herd_names", "merge_calendar", "scoped_assignments", "union_row"]
+__all__ = [
+    "chosen_plan",
+    "data_attribution",
+    "day",
+    "herd_names",
+    "merge_calendar",
+    "scoped_assignments",
+    "union_row",
+]
 
 
 def _missing(value: Any) -> bool:
@@ -90,3 +98,20 @@ def herd_names(store: Store, union_id: str | None) -> dict[str, str]:
     """Herd id to name (the id when unnamed), of one union or all."""
     herds = store.read("herds", where={"union_id": union_id} if union_id else None)
     return {str(i): str(n or i) for i, n in zip(herds["id"], herds["name"], strict=True)}
+
+
+def data_attribution(store: Store, generated_note: str) -> str:
+    """The maps' credit line: the real sources the store records, and ``generated_note`` when
+    the store is the generated demo.
+
+    The district boundary's and the elevation's sources (settings ``district_boundary_source``,
+    ``elevation_source``) and each okrug's and settlement's ``source`` that is not generated
+    (OSM, the KATO classifier): the attribution their licences ask for (data/README.md).
+    """
+    parts = [store.get_meta(k) for k in ("district_boundary_source", "elevation_source")]
+    for layer in ("okrugs", "settlements"):
+        sources = store.read(layer)["source"].dropna().astype(str)
+        parts += sorted({s for s in sources if s and not s.startswith("generated")})
+    if store.get_meta("demo"):
+        parts.append(generated_note)
+    return "; ".join(dict.fromkeys(p for p in parts if p))

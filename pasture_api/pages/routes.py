@@ -26,7 +26,15 @@ from ..scope import (
     visible_plots,
 )
 from ..tiles import scene_for_day
-from .data import chosen_plan, day, herd_names, merge_calendar, scoped_assignments, union_row
+from .data import (
+    chosen_plan,
+    data_attribution,
+    day,
+    herd_names,
+    merge_calendar,
+    scoped_assignments,
+    union_row,
+)
 from .layout import MapParts, PageContext, render_page
 from .session import Ctx
 
@@ -115,12 +123,13 @@ def _overview_parts(
         year=year,
         season=season,
         ndvi_tiles=tiles,
-        ndvi_attribution=t("NDVI (vegetation index)"),
+        ndvi_attribution=_ndvi_credit(store, t, scene_day),
         lang=ctx.lang,
         title=t("Pasture overview"),
         plots_url=ctx.url("/layers/plots", shade=shade, season=season, year=year),
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     if tiles:
         _show_overlay(m, t("NDVI (vegetation index)"))
     unions = layers["unions"].drop(columns="geometry")
@@ -160,6 +169,7 @@ def plan_map(
         plots_url=ctx.url("/layers/plots", plan=plan_id, limit=MAX_LIMIT),
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
     return render_page(ctx, "plan_map.html", title=title, map=MapParts.of(m), chart_url=chart_url)
 
@@ -333,6 +343,7 @@ def _union_parts(
         ),
         **_map_options(ctx.request),
     )
+    _credit(m, ctx)
     content = _union_content(ctx, union_id, own, plan)
     shown = plots[plots["id"].astype(str).isin(used_ids) | (plots["union_id"] == union_id)]
     content["plot_table"] = _plot_table_rows(ctx, plot_table(shown, water), union_id, plots)
@@ -405,6 +416,24 @@ def _settings_key(request: Request) -> tuple[Any, ...]:
         getattr(settings, "basemap_url", None),
         settings.public_base_url,
     )
+
+
+def _credit(m: folium.Map, ctx: PageContext) -> None:
+    """The data's sources in the map's attribution line (OSM, KATO, SRTM; generated demo)."""
+    from pasture.maps.page import DataAttribution
+
+    DataAttribution(data_attribution(ctx.store, ctx.t("other layers generated (demo)"))).add_to(m)
+
+
+def _ndvi_credit(store: Store, t: Translator, scene_day: date | None) -> str:
+    """The NDVI layer's credit: says so when the day's scenes are generated, not satellite data."""
+    if scene_day is None:
+        return t("NDVI (vegetation index)")
+    scenes = store.read_rows("scenes")
+    sensors = set(scenes.loc[scenes["date"].dt.date == scene_day, "sensor"])
+    if "generated" in sensors:
+        return f"{t('NDVI (vegetation index)')}: {t('generated (not satellite data)')}"
+    return t("NDVI (vegetation index)")
 
 
 def _or_none(frame: pd.DataFrame) -> pd.DataFrame | None:

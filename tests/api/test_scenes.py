@@ -1,4 +1,5 @@
-"""``GET /ndvi/scenes``: the catalogue with each fetched composite's STAC provenance.
+"""``GET /ndvi/scenes``: the catalogue with each fetched composite's STAC provenance, and
+the same rows on the page ``/pages/ndvi-scenes`` in Kazakh and Russian.
 
 Composites are fetched for real (`pasture ndvi fetch` against the loopback STAC API of
 the fetch tests) and the provenance served is checked against the test's own items
@@ -7,7 +8,9 @@ and the cloud share computed from its arrays.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -48,6 +51,7 @@ def test_scenes_are_served_with_their_provenance(tmp_path: Path) -> None:
             )  # fmt: skip
         served = client.get("/ndvi/scenes", headers=headers).json()["scenes"]
         assert client.get("/ndvi/scenes").status_code == 401
+        pages = _scene_pages(client)
     assert [s["date"] for s in served] == [P1.start.isoformat(), P2.start.isoformat()]
     for period, scene in zip((P1, P2), served, strict=True):
         cog = composite_path(tmp_path / "ndvi", SOURCES[SOURCE], period)
@@ -64,3 +68,41 @@ def test_scenes_are_served_with_their_provenance(tmp_path: Path) -> None:
             period.end.isoformat(),
         )
         assert scene["file"] == cog.name and "path" not in scene  # no server paths
+    _page_shows(pages, served)
+
+
+def _scene_pages(client: TestClient) -> dict[str, str]:
+    """The scene page in Kazakh and Russian, for the analyst signed in through the form."""
+    signed = client.post(
+        "/login", data={"username": "analyst", "password": PASSWORD}, follow_redirects=False
+    )
+    assert signed.status_code == 303, signed.text
+    pages = {}
+    for lang in ("kk", "ru"):
+        page = client.get("/pages/ndvi-scenes", params={"lang": lang})
+        assert page.status_code == 200, page.text
+        pages[lang] = page.text
+    client.cookies.clear()
+    return pages
+
+
+def _page_shows(pages: dict[str, str], served: list[dict[str, object]]) -> None:
+    """Each fetched scene's row holds what the API serves: collection, catalogue, items, cloud
+    share, period; nothing says generated."""
+    from pasture.i18n import translator
+
+    host = urlsplit(str(served[0]["catalog"])).netloc
+    for lang, html in pages.items():
+        t = translator(lang)
+        body = html.split("<tbody>")[1].split("</tbody>")[0]
+        rows = body.split("</tr>")[:-1]
+        assert len(rows) == len(served)
+        assert t("NDVI scenes") in html and t("Cloud share") in html
+        assert "data-generated" not in html and t("generated (not satellite data)") not in html
+        for row, scene in zip(rows, served, strict=True):
+            items = list(scene["items"])  # type: ignore[call-overload]
+            assert f'title="{", ".join(items)}">{len(items)}</td>' in row
+            assert f"{scene['collection']} ({t('STAC catalogue')} {host})" in row
+            assert t.percent(scene["cloud_share"], digits=1) in row
+            assert t.date(date.fromisoformat(str(scene["period_start"]))) in row
+            assert str(scene["file"]) in row

@@ -53,6 +53,12 @@ def test_overview_after_login(browser: Any, live_server: str, pages_gpkg: Path) 
     assert page.inner_text("header h1") == "Обзор пастбищ"
     assert page.is_visible(".pasture-legend")
     assert page.is_visible(".leaflet-control-layers")
+    credit = page.inner_text(".leaflet-control-attribution")
+    # no basemap here: the credit line is the data's own (OSM, KATO, SRTM; generated), and
+    # the NDVI layer's, of generated scenes
+    sources = ("© OpenStreetMap contributors", "KATO classifier", "NASA SRTM", "(демо)")
+    for source in (*sources, "NDVI (вегетационный индекс): сгенерирован (не спутниковые"):
+        assert source in credit, credit
     page.wait_for_selector("img.leaflet-tile-loaded", state="attached", timeout=30_000)
     tiles = page.evaluate(
         "Array.from(document.querySelectorAll('img.leaflet-tile-loaded')).map(i => i.src)"

@@ -20,13 +20,18 @@ def test_calibration_recovers_the_generated_survey_relation(science: Science) ->
     `pasture.demo.SurveyRelation`: dry matter = 1400·(seasonal peak NDVI) − 120
     kg/ha times a lognormal scatter (σ 0.2). Calibration should land in the
     R² 0.5-0.9 that local calibrations report (docs/domain.md) and recover the slope.
+    On the real terrain the alpine meadows (2,000-3,550 m of SRTM) span a narrower range
+    of peak NDVI (sd 0.10, against 0.16 when the NDVI was drawn on the generated
+    elevation profile), so the same scatter leaves them a lower R² (0.35): a type's own
+    R² is held only above 0.3; the district's, over all types, in 0.5-0.9.
     """
     report = science.summary.calibration.set_index("pasture_type")
     types = set(science.plots["pasture_type"])
     assert set(report.index) == {"*", *types}
     assert report.at["*", "n"] == report.loc[sorted(types), "n"].sum()
     assert (report["n"] > 100).all()
-    assert report["r2"].between(0.5, 0.9).all()
+    assert 0.5 <= report.at["*", "r2"] <= 0.9
+    assert report["r2"].between(0.3, 0.9).all()
     models = science.capacity.loc[science.capacity["source"] == "ndvi", "model"]
     slopes = {doc["calibration"]: doc["a"] for doc in models}
     relation = SurveyRelation()
