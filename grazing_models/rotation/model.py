@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grazing_models.errors import InvalidInput
+from grazing_models.seasons import DEFAULT_PERIOD_DAYS
 from grazing_models.vocabulary import SEASONS
 
 #: Minimum rest of a plot after a grazing spell, days, by the season of the first rest
@@ -371,7 +372,7 @@ class RotationParams(BaseModel):
     max_migration_km: float | None = Field(default=None, gt=0.0)
     max_water_km: float = Field(default=5.0, gt=0.0)
     max_home_km: float | None = Field(default=None, gt=0.0)
-    period_days: int = Field(default=7, ge=1)
+    period_days: int = Field(default=DEFAULT_PERIOD_DAYS, ge=1)
     intake_kg_dm_per_su_day: float = Field(default=1.4, gt=0.0)
     weight_unfed: float = Field(default=100.0, gt=0.0)
     weight_pressure: float = Field(default=1.0, ge=0.0)

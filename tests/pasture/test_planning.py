@@ -158,6 +158,19 @@ def test_inputs_cover_the_grazing_year_in_labelled_weeks(
     assert inputs.n_plots == int(stored["seasons"].map(lambda s: s != "winter" and bool(s)).sum())
 
 
+def test_planner_season_days_are_the_capacity_tables(store: Store, inputs: RotationInputs) -> None:
+    """One calendar: each season's days in the plan (its open weeks) are the capacity
+    table's days, so the forage a plot feeds per day means the same in both."""
+    capacity = compute_capacity(store, year=SEASON)
+    days = capacity.groupby("season")["days"].agg(["min", "max"])
+    period_days = RotationParams().period_days
+    for season in PlanningParams().seasons:
+        planned = period_days * sum(1 for p in inputs.periods if season in p.seasons)
+        assert days.loc[season, "min"] == days.loc[season, "max"] == planned, season
+    # spring: 7 weeks from 16 April, the last (28 May – 3 June) with its middle in spring
+    assert days.loc["spring", "max"] == 49
+
+
 def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInputs) -> None:
     avail = inputs.available_kg
     assert avail.shape == (inputs.n_plots, inputs.n_periods)
