@@ -21,6 +21,19 @@ from grazing_models.errors import InvalidInput
 from grazing_models.seasons import DEFAULT_PERIOD_DAYS
 from grazing_models.vocabulary import SEASONS
 
+#: Kilogram tolerances of a plan (solver round-off): a herd's week is short (a deficit) when
+#: it eats less than its demand by more than ``SHORT_ABS_KG + SHORT_REL × demand``; the plan
+#: and its check (`plan_check`) use the same rule, so many small herds of one land user
+#: cannot sum to a deficit the check does not see.
+SHORT_REL = 1e-6
+SHORT_ABS_KG = 1e-3
+
+
+def is_short(short_kg: float, demand_kg: float) -> bool:
+    """Whether ``short_kg`` of unmet demand counts as a deficit (see :data:`SHORT_REL`)."""
+    return short_kg > SHORT_ABS_KG + SHORT_REL * demand_kg
+
+
 #: Minimum rest of a plot after a grazing spell, days, by the season of the first rest
 #: period (docs/domain.md, Rotation rules): 20 in fast growth (spring), 45 in summer heat
 #: (the short end of 45-60), 30 as growth slows (autumn); winter 30 is an assumption
