@@ -45,6 +45,7 @@ from pasture.planning import (
 )
 from pasture.science import compute_capacity, read_forage_basis
 from pasture.science.herds import VILLAGE_PREFIX, planning_herds
+from pasture.science.plan_livestock import near_village_intake
 from pasture.store import Store
 
 SEASON = 2024  # the demo's last generated NDVI year (8 years from 2017)
@@ -199,7 +200,8 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
 
 def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: RotationInputs) -> None:
     """One computation: for every plot and season the planner's season allowance (what
-    utilisation lets herds remove) is the capacity table's forage, through one basis."""
+    utilisation lets herds remove) is the capacity table's forage, through one basis,
+    less on public plots what the village's own livestock eats there."""
     capacity = compute_capacity(store, year=SEASON)
     utilisation = RotationParams().utilisation
     labels = np.array([p.season for p in inputs.periods])
@@ -214,8 +216,12 @@ def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: Rota
     # every plot-season of spring, summer and autumn
     assert len(allowance) == int(capacity["season"].isin(["spring", "summer", "autumn"]).sum())
     got = np.array([allowance[k] for k in allowance])
-    want = rows.reindex(list(allowance)).to_numpy()
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6)
+    # less, on public plots, what the livestock kept near its village eats (as standing crop)
+    near = near_village_intake(store, store.read("plots"), capacity, planning_herds(store))
+    near_crop = near.reindex(list(allowance)).fillna(0.0).to_numpy() / DEFAULT_HARVEST_EFFICIENCY
+    assert near_crop.sum() > 0
+    want = np.maximum(rows.reindex(list(allowance)).to_numpy() - near_crop, 0.0)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
     # the capacity rows name the basis the planner read
     basis = read_forage_basis(store)
     ndvi_rows = capacity[capacity["source"] == "ndvi"]
