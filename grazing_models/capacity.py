@@ -29,7 +29,7 @@ import pandas as pd
 
 from grazing_models.biomass import DEFAULT_INTERVAL_LEVEL, BiomassModels, yield_cha_to_kg_dm_ha
 from grazing_models.livestock import SpeciesTable, default_species_table
-from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
+from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow, season_days
 from grazing_models.vocabulary import SPECIES, parse_seasons
 
 __all__ = [
@@ -316,7 +316,9 @@ def plot_capacity(
         yield_basis=yield_basis,
         yield_dm_fraction=yield_dm_fraction,
     )
-    days = np.array([windows[s].days(year) for s in rows["season"]], dtype=float)
+    # the planner's days of each season (whole weeks of the grazing year): one calendar
+    length = season_days(windows, year=year)
+    days = np.array([length[s] for s in rows["season"]], dtype=float)
     out = rows.drop(columns="_row").assign(
         year=year,
         days=days.astype(int),

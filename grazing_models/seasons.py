@@ -16,6 +16,11 @@ table: winter starts the day after autumn ends. Summer and autumn both contain
 September because they are different pastures (mountain meadows versus
 foothills on the way down). Windows shift with elevation and year; pass your
 own `SeasonWindow` mapping, or plan from green-up dates (`greenup_dates`).
+
+A season's length in days is one number for the planner and the capacity table alike
+(`season_days`): the days of the whole periods (weeks) of the grazing year's calendar
+(`season_calendar`) in which the season's pasture is open. Spring has 7 weeks, 49 days,
+not the window's 46: the week of 28 May – 3 June has its middle in spring.
 """
 
 from __future__ import annotations
@@ -31,15 +36,26 @@ from grazing_models.vocabulary import SEASONS
 
 __all__ = [
     "DEFAULT_GREENUP_FRACTION",
+    "DEFAULT_PERIOD_DAYS",
+    "GROWING_SEASONS",
     "SEASON_WINDOWS",
+    "CalendarPeriod",
     "SeasonWindow",
     "greenup_dates",
+    "season_calendar",
     "season_days",
 ]
 
 #: Green-up: NDVI passes this fraction of its seasonal amplitude above the base
 #: (docs/domain.md, "Satellite NDVI", grazing readiness ~25 %, 2024).
 DEFAULT_GREENUP_FRACTION: float = 0.25
+
+#: The seasons of a grazing year's plan: spring to autumn. Winter pasture is grazed on
+#: dormant standing crop that NDVI does not measure; it is not planned in weeks.
+GROWING_SEASONS: tuple[str, ...] = ("spring", "summer", "autumn")
+
+#: Days of a planning period: plans are in weeks (docs/domain.md, Rotation rules).
+DEFAULT_PERIOD_DAYS: int = 7
 
 
 @dataclass(frozen=True)
@@ -112,11 +128,73 @@ SEASON_WINDOWS: Mapping[str, SeasonWindow] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True)
+class CalendarPeriod:
+    """One period of a season calendar: first day, season label, other open seasons."""
+
+    start: pd.Timestamp
+    season: str
+    also: frozenset[str]
+
+    @property
+    def seasons(self) -> frozenset[str]:
+        """Every season whose pasture is open in the period."""
+        return self.also | {self.season}
+
+
+def season_calendar(
+    year: int,
+    windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
+    seasons: tuple[str, ...] | list[str] = GROWING_SEASONS,
+    period_days: int = DEFAULT_PERIOD_DAYS,
+) -> tuple[list[CalendarPeriod], list[str]]:
+    """Whole periods from the first season window's start to the last one's end.
+
+    Each period takes the season whose window holds its middle day; where windows
+    overlap, the season that began last, the others in ``also`` (their pasture is open
+    too: summer pasture in September). A last partial period is dropped. Returns the
+    periods and, for each period no window holds, a message (the periods skip it).
+    """
+    bounds = {s: windows[s].bounds(year) for s in seasons}
+    first = min(b[0] for b in bounds.values())
+    last = max(b[1] for b in bounds.values())
+    out: list[CalendarPeriod] = []
+    gaps: list[str] = []
+    for k in range(((last - first).days + 1) // period_days):
+        start = first + pd.Timedelta(days=k * period_days)
+        mid = start + pd.Timedelta(days=period_days // 2)
+        inside = [s for s in seasons if bounds[s][0] <= mid <= bounds[s][1]]
+        if not inside:
+            gaps.append(f"no season window holds {mid.date().isoformat()}")
+            continue
+        label = max(inside, key=lambda s: bounds[s][0])
+        out.append(CalendarPeriod(start, label, frozenset(inside) - {label}))
+    return out, gaps
+
+
 def season_days(
-    windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS, *, year: int | None = None
+    windows: Mapping[str, SeasonWindow] = SEASON_WINDOWS,
+    *,
+    year: int | None = None,
+    seasons: tuple[str, ...] | list[str] = GROWING_SEASONS,
+    period_days: int = DEFAULT_PERIOD_DAYS,
 ) -> dict[str, int]:
-    """Days in each season window (``year`` None: a non-leap year)."""
-    return {name: w.days(year) for name, w in windows.items()}
+    """Days of each season: its open periods in the calendar of ``seasons``.
+
+    The seasons of ``seasons`` share one calendar (the planner's grazing year); any other
+    season of ``windows`` (winter) has a calendar of its own. ``year`` None: a non-leap
+    year. Raises ValueError for a season whose window holds no whole period.
+    """
+    year = 2001 if year is None else year
+    joint = [s for s in seasons if s in windows]
+    periods = season_calendar(year, windows, joint, period_days)[0] if joint else []
+    out: dict[str, int] = {}
+    for name in windows:
+        own = periods if name in joint else season_calendar(year, windows, [name], period_days)[0]
+        out[name] = period_days * sum(1 for p in own if name in p.seasons)
+        if out[name] == 0:
+            raise ValueError(f"the {name} window holds no whole {period_days}-day period")
+    return out
 
 
 def greenup_dates(

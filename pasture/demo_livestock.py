@@ -23,15 +23,17 @@ from grazing_models.livestock import default_species_table
 
 from .geometry import geodesic_area_ha
 from .model import SPECIES
+from .planning.params import DEFAULT_FLOCK_HEADS
 
 if TYPE_CHECKING:
     from .demo import LivestockDensity
 
 __all__ = ["HERD_SIZES", "livestock", "settlement_weights"]
 
-#: Typical head per herd moved together (generated): flocks of sheep and goats, cattle
-#: herds, horse herds (camels go with the horses).
-HERD_SIZES = {"sheep": 600, "goats": 600, "cattle": 120, "horses": 80, "camels": 50}
+#: Most head per herd moved together: the planning default (one number for the demo's
+#: union herds and the village flocks the planner splits); flocks of sheep and goats,
+#: cattle herds, horse herds (camels go with the horses).
+HERD_SIZES = DEFAULT_FLOCK_HEADS
 _HERD_KINDS = (
     ("sheep and goat flock", ("sheep", "goats")),
     ("cattle herd", ("cattle",)),

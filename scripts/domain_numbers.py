@@ -148,6 +148,18 @@ NUMBERS: tuple[Number, ...] = (
     ),
     Number(
         "pasture.planning.params",
+        "DEFAULT_FLOCK_HEADS",
+        "head of one species per flock",
+        f"assumption: no source found ({_DOMAIN}, Census → herds); the demo's herds too",
+    ),
+    Number(
+        "grazing_models.seasons",
+        "DEFAULT_PERIOD_DAYS",
+        "days per planning period",
+        f"plans in weeks ({_DOMAIN}, Rotation rules); season days are whole weeks (Seasons)",
+    ),
+    Number(
+        "pasture.planning.params",
         "PlanningParams.harvest_efficiency",
         "share of the removal eaten",
         "DEFAULT_HARVEST_EFFICIENCY (one value)",

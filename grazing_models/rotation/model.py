@@ -18,7 +18,21 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grazing_models.errors import InvalidInput
+from grazing_models.seasons import DEFAULT_PERIOD_DAYS
 from grazing_models.vocabulary import SEASONS
+
+#: Kilogram tolerances of a plan (solver round-off): a herd's week is short (a deficit) when
+#: it eats less than its demand by more than ``SHORT_ABS_KG + SHORT_REL × demand``; the plan
+#: and its check (`plan_check`) use the same rule, so many small herds of one land user
+#: cannot sum to a deficit the check does not see.
+SHORT_REL = 1e-6
+SHORT_ABS_KG = 1e-3
+
+
+def is_short(short_kg: float, demand_kg: float) -> bool:
+    """Whether ``short_kg`` of unmet demand counts as a deficit (see :data:`SHORT_REL`)."""
+    return short_kg > SHORT_ABS_KG + SHORT_REL * demand_kg
+
 
 #: Minimum rest of a plot after a grazing spell, days, by the season of the first rest
 #: period (docs/domain.md, Rotation rules): 20 in fast growth (spring), 45 in summer heat
@@ -371,7 +385,7 @@ class RotationParams(BaseModel):
     max_migration_km: float | None = Field(default=None, gt=0.0)
     max_water_km: float = Field(default=5.0, gt=0.0)
     max_home_km: float | None = Field(default=None, gt=0.0)
-    period_days: int = Field(default=7, ge=1)
+    period_days: int = Field(default=DEFAULT_PERIOD_DAYS, ge=1)
     intake_kg_dm_per_su_day: float = Field(default=1.4, gt=0.0)
     weight_unfed: float = Field(default=100.0, gt=0.0)
     weight_pressure: float = Field(default=1.0, ge=0.0)

@@ -14,6 +14,7 @@ from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
     UnionDeficit,
+    is_short,
     pressure_index,
 )
 
@@ -160,7 +161,7 @@ def build_plan(
                 )
             )
             short = demand - float(eaten[h, t])
-            if short > 1e-6 * demand:
+            if is_short(short, demand):
                 key = (herd.union_id, t)
                 deficit[key] = deficit.get(key, 0.0) + short
     su_kg = params.intake_kg_dm_per_su_day * days

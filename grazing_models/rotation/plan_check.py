@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from grazing_models.rotation.model import (
+    SHORT_ABS_KG,
+    SHORT_REL,
     Assignment,
     Herd,
     Plan,
@@ -22,6 +24,7 @@ from grazing_models.rotation.model import (
     RotationInputs,
     RotationParams,
     UnionDeficit,
+    is_short,
 )
 
 __all__ = ["RULES", "Violation", "validate_plan"]
@@ -46,8 +49,8 @@ RULES: tuple[str, ...] = (
 )
 
 # Tolerances: relative for kg figures (solver round-off), absolute for km.
-_REL = 1e-6
-_ABS_KG = 1e-3
+_REL = SHORT_REL
+_ABS_KG = SHORT_ABS_KG
 _ABS_KM = 1e-6
 
 
@@ -453,7 +456,7 @@ def _expected_deficits(
         union = check.herds[herd_id].union_id
         for t, a in rows.items():
             short = a.demand_kg - a.eaten_kg
-            if short > _ABS_KG + _REL * a.demand_kg:
+            if is_short(short, a.demand_kg):
                 expected[(union, t)] = expected.get((union, t), 0.0) + short
     return expected
 

@@ -62,8 +62,7 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
     """
     from ..demo import build_demo, build_demo_ndvi
     from ..management.demo import run_demo_management
-    from ..planning import run_demo_plan
-    from ..science import run_demo_science
+    from ..planning import run_demo_season
     from ..store.gpkg import GeoPackageStore, default_accounts_path
 
     science = plan_id = None
@@ -94,10 +93,10 @@ def demo(store_url: str, no_serve: bool, seed: int, years: int) -> None:
                     years=years,
                     progress=lambda msg: status.update(f"demo: {msg}"),
                 )
-                science = run_demo_science(
+                # science, plan, then the load again: the stored load counts the plan
+                science, plan_id = run_demo_season(
                     store, progress=lambda msg: status.update(f"demo: {msg}")
                 )
-                plan_id = run_demo_plan(store, progress=lambda msg: status.update(f"demo: {msg}"))
             management = run_demo_management(store, progress=lambda m: status.update(f"demo: {m}"))
             for hook in DEMO_HOOKS:
                 hook(store)

@@ -15,7 +15,7 @@ store. Its modules, in the order a plan is made:
 * `demo`: the demo district's plan (:func:`run_demo_plan`).
 """
 
-from .demo import DEMO_USER, latest_full_season, run_demo_plan
+from .demo import DEMO_USER, latest_full_season, run_demo_plan, run_demo_season
 from .export import EXPORT_FORMATS, ExportFormat, export_plan
 from .inputs import rotation_inputs
 from .params import (
@@ -60,5 +60,6 @@ __all__ = [
     "plan_version",
     "rotation_inputs",
     "run_demo_plan",
+    "run_demo_season",
     "withdraw_plan",
 ]

@@ -9,11 +9,12 @@ from grazing_models.rotation import SolverName
 
 from ..errors import NotFound
 from ..progress import StepProgress
+from ..science import ScienceSummary, load_under_plan, run_demo_science
 from ..store.base import Store
 from .params import PlanningParams
 from .service import create_plan
 
-__all__ = ["DEMO_USER", "latest_full_season", "run_demo_plan"]
+__all__ = ["DEMO_USER", "latest_full_season", "run_demo_plan", "run_demo_season"]
 
 #: Name recorded as the creator of the demo plan.
 DEMO_USER = "demo"
@@ -89,3 +90,17 @@ def run_demo_plan(
         lower_bound=lower_bound,
         progress=progress,
     )
+
+
+def run_demo_season(
+    store: Store, *, progress: StepProgress | None = None, time_limit: float = 20.0
+) -> tuple[ScienceSummary, str]:
+    """The demo's science, its plan, then its load again under the plan (`pasture demo`).
+
+    The first load has no plan to count (the planner reads its ratios as plot scores);
+    the stored load is the one computed after the plan, so it counts the plan's herds on
+    the plan's plots.
+    """
+    science = run_demo_science(store, progress=progress)
+    plan_id = run_demo_plan(store, progress=progress, time_limit=time_limit)
+    return load_under_plan(store, science, progress=progress), plan_id

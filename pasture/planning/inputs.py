@@ -21,6 +21,14 @@ The planner lets herds eat ``utilisation × available_kg`` (less what they ate
 before): utilisation limits *removal* (eaten, trampled, soiled: docs/domain.md), and
 ``available_kg`` is already the eaten share of the stand (harvest efficiency), so
 what herds eat is utilisation × harvest efficiency of the standing crop.
+
+On a public plot near a settlement the village's own livestock (the allocation's near
+share, `pasture.science.plan_livestock.near_village_intake`) eats ``near_kg[p, s]`` over
+the season first; the planner sees what is left::
+
+    available_kg[week] = max(available_kg[week] − near_kg[p, season of week] / utilisation, 0)
+
+so near-village intake plus the plan's never exceeds the season's allowance.
 """
 
 from __future__ import annotations
@@ -35,13 +43,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from grazing_models.rotation import Herd, Period, Plot, RotationInputs
+from grazing_models.livestock import SpeciesTable
+from grazing_models.rotation import Herd, Period, Plot, RotationInputs, RotationParams
+from grazing_models.seasons import DEFAULT_PERIOD_DAYS
 
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES, parse_seasons
 from ..science.capacity import season_forage
 from ..science.forage_basis import ForageBasis, read_forage_basis
 from ..science.herds import census_summary, planning_herds
+from ..science.plan_livestock import near_village_intake
 from ..store.base import Store
 from .params import PlanningParams
 from .periods import grazing_weeks
@@ -186,13 +197,15 @@ class _Layers:
 @dataclass(frozen=True)
 class _Forage:
     """Per plot and period: NDVI at the period's middle, edible standing forage and regrowth
-    (kg DM); the basis it came from and each plot's standing crop per season."""
+    (kg DM); the basis it came from, each plot's standing crop per season, and the
+    forage left to the livestock kept near its village."""
 
     weekly_ndvi: np.ndarray
     available: np.ndarray
     regrowth: np.ndarray
     basis: ForageBasis
     seasons: pd.DataFrame
+    near_village_kg: float  # eaten by the livestock kept near its village (public plots)
 
 
 def build_inputs(
@@ -201,6 +214,7 @@ def build_inputs(
     season_year: int,
     planning: PlanningParams,
     period_days: int,
+    utilisation: float,
 ) -> BuiltInputs:
     """The planner's inputs for one grazing year, read and built in steps (see `rotation_inputs`)."""
     periods = _periods(season_year, planning, period_days)
@@ -215,6 +229,14 @@ def build_inputs(
         ndvi_year=ndvi_year,
         planning=planning,
         period_days=period_days,
+    )
+    forage = _less_near_village(
+        store,
+        forage,
+        layers,
+        [p.season for p in periods],
+        utilisation=utilisation,
+        table=planning.species_table(),
     )
     crs = _local_crs(layers.plots)
     local = layers.plots.to_crs(crs)
@@ -329,7 +351,7 @@ def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
             ["the store has no water points: import them (`pasture import water-points`)"],
         )
     # census → herds is one path: union herds follow the census, village herds the allocation
-    herds = planning_herds(store, unions=planning.unions)
+    herds = planning_herds(store, unions=planning.unions, flock_heads=planning.flock_heads)
     if planning.unions is not None:
         unknown = sorted(set(planning.unions) - set(herds["union_id"]))
         if unknown:
@@ -376,7 +398,44 @@ def _forage(
     shape = _greenup_shape(green.reshape(weekly.shape), labels)
     available = standing * shape * planning.harvest_efficiency
     regrowth = planning.regrowth_per_week * available * period_days / 7.0
-    return _Forage(weekly, available, regrowth, basis, seasons)
+    return _Forage(weekly, available, regrowth, basis, seasons, 0.0)
+
+
+def _less_near_village(
+    store: Store,
+    forage: _Forage,
+    layers: _Layers,
+    labels: Sequence[str],
+    *,
+    utilisation: float,
+    table: SpeciesTable,
+) -> _Forage:
+    """The forage of public plots less what the livestock kept near the village eats there.
+
+    The near-village livestock of a plot eats ``near_kg`` in a season
+    (`pasture.science.plan_livestock.near_village_intake`). Herds may eat
+    ``utilisation × available`` of a plot, so each week of that season its available
+    forage goes down by ``near_kg / utilisation`` (never below 0): near-village intake
+    plus the plan's stays within the season's allowance. The whole season's intake
+    comes off from its first week (the plan cannot know when the village's animals ate).
+    """
+    near = near_village_intake(store, layers.plots, forage.seasons, layers.herds, table=table)
+    near = near[near.index.get_level_values("season").isin(set(labels))]  # not winter's
+    if near.empty:
+        return forage
+    ids = [str(i) for i in layers.plots["id"]]
+    by_season = near.unstack("season").reindex(index=ids, columns=list(dict.fromkeys(labels)))
+    cut = by_season.fillna(0.0)[list(labels)].to_numpy(dtype=float)
+    available = np.maximum(forage.available - cut / utilisation, 0.0)
+    scale = np.divide(
+        available, forage.available, out=np.zeros_like(available), where=forage.available > 0
+    )
+    return replace(
+        forage,
+        available=available,
+        regrowth=forage.regrowth * scale,
+        near_village_kg=float(near.sum()),
+    )
 
 
 def _season_standing(
@@ -565,6 +624,8 @@ def _forage_info(forage: _Forage, planning: PlanningParams) -> dict[str, Any]:
         "harvest_efficiency": planning.harvest_efficiency,
         "regrowth": regrowth,
         "eaten": "utilisation × harvest efficiency of each plot's standing crop",
+        "near_village_kg": forage.near_village_kg,
+        "near_village": "public plots: less what the livestock kept near its village eats",
     }
 
 
@@ -573,7 +634,8 @@ def rotation_inputs(
     *,
     season_year: int,
     planning: PlanningParams | None = None,
-    period_days: int = 7,
+    period_days: int = DEFAULT_PERIOD_DAYS,
+    utilisation: float | None = None,
 ) -> RotationInputs:
     """Build the rotation planner's inputs for one grazing year from the store.
 
@@ -589,6 +651,9 @@ def rotation_inputs(
     period_days
         Length of a period, days; must equal ``RotationParams.period_days`` of
         the plan (7: weeks).
+    utilisation
+        ``RotationParams.utilisation`` of the plan (its default when None): public
+        plots' forage goes down by the near-village livestock's intake over it.
 
     Returns
     -------
@@ -617,4 +682,5 @@ def rotation_inputs(
         season_year=season_year,
         planning=planning or PlanningParams(),
         period_days=period_days,
+        utilisation=RotationParams().utilisation if utilisation is None else utilisation,
     ).inputs

@@ -19,12 +19,13 @@ from grazing_models.rotation.model import (
     DEFAULT_MAX_STAY_DAYS_BY_SEASON,
     DEFAULT_MIN_REST_DAYS_BY_SEASON,
 )
-from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
+from grazing_models.seasons import GROWING_SEASONS, SEASON_WINDOWS, SeasonWindow
 
 from ..errors import PastureError
-from ..model import SEASONS
+from ..model import SEASONS, SPECIES
 
 __all__ = [
+    "DEFAULT_FLOCK_HEADS",
     "DEFAULT_MAX_STAY_DAYS_BY_SEASON",
     "DEFAULT_MIGRATION_KM",
     "DEFAULT_MIN_REST_DAYS_BY_SEASON",
@@ -39,6 +40,18 @@ __all__ = [
 #: start for 60 s; at 3.2 M pairs its move constraints alone would need ~4e8
 #: nonzeros (over 10 GB) and the build runs out of memory.
 MAX_MILP_PAIRS = 200_000
+
+#: Most head of one species moved together in a flock or herd, the size a village's
+#: livestock on distant pasture is split into (``PlanningParams.flock_heads``). An
+#: *assumption* (docs/domain.md, Census → herds): no source on flock sizes in Almaty oblast
+#: is in this repository; the demo's union herds are generated with the same sizes.
+DEFAULT_FLOCK_HEADS: dict[str, int] = {
+    "sheep": 600,
+    "goats": 600,
+    "cattle": 120,
+    "horses": 80,
+    "camels": 50,
+}
 
 #: Longest move into the first week of a new season, km: herds migrate along the
 #: transhumance routes then and reach the Asy plateau in May (docs/domain.md, Seasons).
@@ -110,6 +123,11 @@ class PlanningParams(BaseModel):
         the NDVI year, moved into the season year) where it has one, else at the
         calendar window (docs/domain.md, Satellite NDVI: grazing readiness). The
         plan's summary counts the plots of each kind. Default ``True``.
+    flock_heads
+        Most head of each species in one flock: the livestock of a village's households
+        sent to distant pasture is split by species, then into flocks of at most this
+        many head, each planned on its own. Default :data:`DEFAULT_FLOCK_HEADS` (sheep and
+        goats 600, cattle 120, horses 80, camels 50), an assumption: no source was found.
 
     The rotation rules' defaults (rest and longest stay per season) are
     :data:`DEFAULT_MIN_REST_DAYS_BY_SEASON` and :data:`DEFAULT_MAX_STAY_DAYS_BY_SEASON`,
@@ -119,7 +137,7 @@ class PlanningParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seasons: tuple[str, ...] = ("spring", "summer", "autumn")
+    seasons: tuple[str, ...] = GROWING_SEASONS
     windows: dict[str, tuple[tuple[int, int], tuple[int, int]]] = Field(
         default_factory=_default_windows
     )
@@ -140,6 +158,7 @@ class PlanningParams(BaseModel):
         description="Start each plot's spring at its green-up date from NDVI where the "
         "greenup table has one, else at the calendar's spring window",
     )
+    flock_heads: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_FLOCK_HEADS))
 
     @field_validator("seasons")
     @classmethod
@@ -157,6 +176,17 @@ class PlanningParams(BaseModel):
         bad = {k: v for k, v in value.items() if not 0.0 <= v <= 1.0}
         if bad:
             raise ValueError(f"degradation scores must lie in [0, 1]: {bad}")
+        return value
+
+    @field_validator("flock_heads")
+    @classmethod
+    def _flock_of_every_species(cls, value: dict[str, int]) -> dict[str, int]:
+        wrong = sorted(set(value) ^ set(SPECIES))
+        if wrong:
+            raise ValueError(f"flock_heads needs exactly the species {', '.join(SPECIES)}")
+        small = {k: v for k, v in value.items() if v < 1}
+        if small:
+            raise ValueError(f"a flock holds at least one head: {small}")
         return value
 
     @model_validator(mode="after")

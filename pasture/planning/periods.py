@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 
 from grazing_models.rotation import Period
-from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
+from grazing_models.seasons import (
+    DEFAULT_PERIOD_DAYS,
+    GROWING_SEASONS,
+    SEASON_WINDOWS,
+    SeasonWindow,
+    season_calendar,
+)
 
 from ..errors import InvalidInput
 
@@ -19,8 +25,8 @@ def grazing_weeks(
     season_year: int,
     *,
     windows: Mapping[str, SeasonWindow] | None = None,
-    seasons: Sequence[str] = ("spring", "summer", "autumn"),
-    period_days: int = 7,
+    seasons: Sequence[str] = GROWING_SEASONS,
+    period_days: int = DEFAULT_PERIOD_DAYS,
 ) -> tuple[Period, ...]:
     """Whole periods from the start of the first season window to the end of the last.
 
@@ -50,23 +56,9 @@ def grazing_weeks(
         When the windows leave a gap between the first and the last season.
     """
     wins = dict(windows or SEASON_WINDOWS)
-    bounds = {s: wins[s].bounds(season_year) for s in seasons}
-    first = min(b[0] for b in bounds.values())
-    last = max(b[1] for b in bounds.values())
-    n = ((last - first).days + 1) // period_days
-    out: list[Period] = []
-    gaps: list[str] = []
-    for k in range(n):
-        start = first + pd.Timedelta(days=k * period_days)
-        mid = start + pd.Timedelta(days=period_days // 2)
-        inside = [s for s in seasons if bounds[s][0] <= mid <= bounds[s][1]]
-        if not inside:
-            gaps.append(f"no season window holds {mid.date().isoformat()}")
-            continue
-        label = max(inside, key=lambda s: bounds[s][0])
-        # the other windows holding the week open their pastures too: summer pasture is
-        # grazed in September although its weeks are labelled autumn
-        out.append(Period(start=start.date(), season=label, also=frozenset(inside) - {label}))
+    # one calendar for the planner and the capacity table's season days
+    calendar, gaps = season_calendar(season_year, wins, tuple(seasons), period_days)
+    out = [Period(start=p.start.date(), season=p.season, also=p.also) for p in calendar]
     if gaps:
         raise InvalidInput("season windows", gaps)
     return tuple(out)

@@ -181,7 +181,11 @@ def create_plan(
         _refuse_stored(store, plan_id)
     say("reading plots, herds and NDVI")
     built = build_inputs(
-        store, season_year=season_year, planning=planning, period_days=params.period_days
+        store,
+        season_year=season_year,
+        planning=planning,
+        period_days=params.period_days,
+        utilisation=params.utilisation,
     )
     if solver == "milp":
         _refuse_large_milp(built.inputs, params, max_milp_pairs)

@@ -21,7 +21,7 @@ from .calibration import (
     calibration_samples,
 )
 from .capacity import compute_capacity, season_forage
-from .demo import ScienceSummary, run_demo_science
+from .demo import ScienceSummary, load_under_plan, run_demo_science
 from .forage_basis import (
     FORAGE_BASIS_SETTING,
     ForageBasis,
@@ -63,6 +63,7 @@ __all__ = [
     "compute_trends",
     "false_flag_note",
     "latest_full_year",
+    "load_under_plan",
     "read_forage_basis",
     "read_ndvi",
     "read_plots",

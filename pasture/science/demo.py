@@ -1,9 +1,14 @@
-"""The demo district's science run: calibration, capacity, load, trends and green-up."""
+"""The demo district's science run: calibration, capacity, load, trends and green-up.
+
+The load is computed twice: before the plan (without one; the planner reads its ratios as
+scores) and, by `load_under_plan`, after the demo plan, so that the stored load counts
+the plan's livestock on the plan's plots (issue 16).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -16,7 +21,7 @@ from .inputs import latest_full_year, read_ndvi
 from .load import compute_load
 from .trends import compute_trends
 
-__all__ = ["ScienceSummary", "run_demo_science"]
+__all__ = ["ScienceSummary", "load_under_plan", "run_demo_science"]
 
 
 @dataclass(frozen=True)
@@ -82,5 +87,19 @@ def run_demo_science(store: Store, *, progress: StepProgress | None = None) -> S
         calibration=basis.calibration.report(),
         degrading=tuple(sorted(trends.loc[trends["status"] == "degrading", "plot_id"])),
         generated_degraded=tuple(sorted(generated)),
+        union_load=load[load["level"] == "union"].reset_index(drop=True),
+    )
+
+
+def load_under_plan(
+    store: Store, summary: ScienceSummary, *, progress: StepProgress | None = None
+) -> ScienceSummary:
+    """The year's load again, now that the season has a plan; the summary with it."""
+    if progress:
+        progress(f"load {summary.year} under the plan")
+    load = compute_load(store, year=summary.year)
+    return replace(
+        summary,
+        load_rows=len(load),
         union_load=load[load["level"] == "union"].reset_index(drop=True),
     )

@@ -10,21 +10,24 @@ latest census (issue 16 item 7, issue 18 item 2):
   plan and the load without touching ``herds``;
 * **village herds** carry the livestock of households in no union that the Article 13
   allocation (`pasture.management.allocation`) cannot keep on the pasture near their
-  settlement under the load norm: its distant share and what it leaves unplaced, one herd
-  per settlement named "<settlement> village herd — distant pasture"
-  (:func:`village_herds`). The rest (its near share) stays near the village as village
-  load (`pasture.science.plan_livestock.village_heads`). Unplaced livestock goes with the
-  distant herd so that where forage runs out the plan's deficit shows it, instead of
-  the animals vanishing from the plan.
+  settlement under the load norm: its distant share and what it leaves unplaced
+  (:func:`village_herds`). Per settlement it is split by species, then into flocks of at
+  most ``PlanningParams.flock_heads`` head each ("<settlement> village — sheep flock 2 of
+  5 (distant pasture)"), as villages send several flocks: one herd of thousands of sheep
+  units could graze one plot a week. The rest (its near share) stays near the village as
+  village load (`pasture.science.plan_livestock.village_heads`). Unplaced livestock goes
+  with the distant flocks so that where forage runs out the plan's deficit shows it,
+  instead of the animals vanishing from the plan.
 
-A village herd's ``union_id`` is ``village:<settlement id>`` (:data:`VILLAGE_PREFIX`): in
+A village flock's ``union_id`` is ``village:<settlement id>`` (:data:`VILLAGE_PREFIX`): in
 the planner it is a land user with no plots of its own, so it grazes plots without a
 union (public and state pasture) and its deficit rows are its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +43,7 @@ from ..store.base import Store
 __all__ = [
     "VILLAGE_PREFIX",
     "census_summary",
+    "herds_of_plan",
     "planning_herds",
     "reconcile_union_herds",
     "village_allocation",
@@ -50,8 +54,13 @@ __all__ = [
 VILLAGE_PREFIX = "village:"
 
 
-def planning_herds(store: Store, *, unions: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-    """Union herds reconciled with the census, plus the village herds (``unions`` None).
+def planning_herds(
+    store: Store,
+    *,
+    unions: Sequence[str] | None = None,
+    flock_heads: Mapping[str, int] | None = None,
+) -> gpd.GeoDataFrame:
+    """Union herds reconciled with the census, plus the village flocks (``unions`` None).
 
     Parameters
     ----------
@@ -59,6 +68,9 @@ def planning_herds(store: Store, *, unions: Sequence[str] | None = None) -> gpd.
         Store with herds, census, households, settlements and plots.
     unions
         Only these unions' herds (and no village herds); every herd when None.
+    flock_heads
+        Most head of a species in one village flock; the planning default
+        (``PlanningParams.flock_heads``) when None.
 
     Returns
     -------
@@ -71,7 +83,7 @@ def planning_herds(store: Store, *, unions: Sequence[str] | None = None) -> gpd.
     union = reconcile_union_herds(herds, census).assign(kind="union", settlement_id=None)
     if unions is not None:
         return union[union["union_id"].isin(list(unions))].reset_index(drop=True)
-    village = village_herds(store, census)
+    village = village_herds(store, census, flock_heads=flock_heads)
     if village.empty:
         return union.reset_index(drop=True)
     both = pd.concat([union, village.to_crs(union.crs or 4326)], ignore_index=True)
@@ -162,32 +174,86 @@ def village_allocation(store: Store, census: pd.DataFrame | None = None) -> pd.D
     return result.settlements
 
 
-def village_herds(store: Store, census: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
-    """One herd per settlement: its non-union livestock the allocation places on distant
-    pasture or leaves unplaced (see the module docstring)."""
+def herds_of_plan(store: Store, params: Mapping[str, Any] | None) -> gpd.GeoDataFrame:
+    """The herds as a stored plan made them: its ``params`` give the village flock sizes."""
+    planning = (params or {}).get("planning") or {}
+    return planning_herds(store, flock_heads=planning.get("flock_heads"))
+
+
+#: How each species' village flock is named ("sheep flock", "cattle herd").
+_FLOCK_WORDS = {
+    "sheep": "sheep flock",
+    "goats": "goat flock",
+    "cattle": "cattle herd",
+    "horses": "horse herd",
+    "camels": "camel herd",
+}
+
+
+def village_herds(
+    store: Store,
+    census: pd.DataFrame | None = None,
+    *,
+    flock_heads: Mapping[str, int] | None = None,
+) -> gpd.GeoDataFrame:
+    """Each settlement's livestock the allocation places on distant pasture or leaves
+    unplaced, in flocks of one species of at most ``flock_heads`` head (see the module
+    docstring); the planning default (``PlanningParams.flock_heads``) when None."""
+    if flock_heads is None:
+        from ..planning.params import PlanningParams  # planning reads this module
+
+        flock_heads = PlanningParams().flock_heads
     shares = village_allocation(store, census)
     columns = ["id", "name", "union_id", *SPECIES, "source", "kind", "settlement_id"]
     if shares.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
     settlements = store.read("settlements").set_index("id")
     away = shares["distant_share"].astype(float) + shares["unplaced_share"].astype(float)
+    labels = _settlement_labels(settlements, [str(i) for i in shares["settlement_id"]])
     rows, points = [], []
     for k, s in enumerate(shares.itertuples()):
         heads = {sp: round(float(getattr(s, sp)) * float(away.iat[k])) for sp in SPECIES}
-        if not any(heads.values()):
-            continue
         place = settlements.loc[s.settlement_id]
-        label = place.get("name_en") or place.get("name_ru") or s.settlement_id
-        rows.append(
-            {
-                "id": f"village-{s.settlement_id}-distant",
-                "name": f"{label} village herd — distant pasture",
-                "union_id": f"{VILLAGE_PREFIX}{s.settlement_id}",
-                **heads,
-                "source": "census of households in no union; Article 13 allocation",
-                "kind": "village",
-                "settlement_id": s.settlement_id,
-            }
-        )
-        points.append(place.geometry)
+        label = labels[str(s.settlement_id)]
+        for flock in _flocks(str(s.settlement_id), label, heads, flock_heads):
+            rows.append(flock)
+            points.append(place.geometry)
     return gpd.GeoDataFrame(rows, columns=columns, geometry=points, crs=settlements.crs or 4326)
+
+
+def _settlement_labels(settlements: pd.DataFrame, ids: Sequence[str]) -> dict[str, str]:
+    """Each settlement's name (English, else Russian, else its id); a name two settlements
+    share is followed by the id, so that every flock's name is unique."""
+    names = {}
+    for sid in ids:
+        place = settlements.loc[sid]
+        names[sid] = str(place.get("name_en") or place.get("name_ru") or sid)
+    seen = pd.Series(list(names.values())).value_counts()
+    return {sid: f"{n} ({sid})" if seen[n] > 1 else n for sid, n in names.items()}
+
+
+def _flocks(
+    settlement: str, label: str, heads: Mapping[str, int], flock_heads: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """A settlement's heads by species, each species in the fewest flocks of at most
+    ``flock_heads`` head, as even as whole heads allow (their sum is the species' heads)."""
+    out = []
+    for sp in SPECIES:
+        total = int(heads.get(sp, 0))
+        if total <= 0:
+            continue
+        n = -(-total // int(flock_heads[sp]))  # ceiling
+        for i, size in enumerate(_split(total, np.ones(n)), start=1):
+            out.append(
+                {
+                    "id": f"village-{settlement}-{sp}-{i:02d}",
+                    "name": f"{label} village — {_FLOCK_WORDS[sp]} {i} of {n} (distant pasture)",
+                    "union_id": f"{VILLAGE_PREFIX}{settlement}",
+                    **{x: (int(size) if x == sp else 0) for x in SPECIES},
+                    "source": "census of households in no union; Article 13 allocation; "
+                    "split into flocks (PlanningParams.flock_heads)",
+                    "kind": "village",
+                    "settlement_id": settlement,
+                }
+            )
+    return out

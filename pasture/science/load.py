@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ from grazing_models.norms import GrazingDays, NormRow, NormTable, norm_status, p
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
-from .herds import VILLAGE_PREFIX, planning_herds
+from .herds import VILLAGE_PREFIX, herds_of_plan
 from .inputs import read_plots
 from .plan_livestock import (
     PlanLivestock,
@@ -250,7 +251,8 @@ def _plot_heads(
 ) -> pd.DataFrame:
     """Mean heads per (plot, season): the plan's plus the livestock outside it."""
     days = capacity.groupby("season")["days"].max()
-    herds = planning_herds(store)
+    # the herds as the plan split them (its village flock sizes)
+    herds = herds_of_plan(store, _plan_params(store, plan))
     planned = plan_heads(store, plan, days, herds)
     in_plan = _herds_in_plan(store, plan, herds)
     outside = outside_plan_heads(census, in_plan, plots, capacity)
@@ -260,6 +262,13 @@ def _plot_heads(
     villages = village_heads(census, households, plots, capacity, village_in_plan)
     both = pd.concat([planned, outside, villages])
     return both.groupby(level=["plot_id", "season"]).sum()
+
+
+def _plan_params(store: Store, plan: PlanLivestock) -> dict[str, Any] | None:
+    """The stored parameters of the season's plan (None without one)."""
+    if plan.plan_id is None:
+        return None
+    return store.read_rows("plans", where={"id": plan.plan_id}).iloc[0]["params"]
 
 
 def _herds_in_plan(store: Store, plan: PlanLivestock, herds: pd.DataFrame) -> pd.DataFrame:

@@ -23,14 +23,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grazing_models.livestock import SpeciesTable, daily_demand_kg
 from grazing_models.load import census_heads
 from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
 from ..model import SPECIES
 from ..store.base import Store
-from .herds import planning_herds
+from .herds import herds_of_plan
 
-__all__ = ["PlanLivestock", "outside_plan_heads", "plan_heads", "season_plan", "village_heads"]
+__all__ = [
+    "PlanLivestock",
+    "near_village_intake",
+    "outside_plan_heads",
+    "plan_heads",
+    "season_plan",
+    "village_heads",
+]
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def plan_heads(
     days
         Days of each season (index: season), as the capacity rows count them.
     herds
-        The herds with their heads now (`pasture.science.herds.planning_herds`, read
+        The herds with their heads now (`pasture.science.herds.herds_of_plan`, read
         when None): a census edit since the plan changes the heads it puts on plots.
 
     Returns
@@ -93,7 +101,7 @@ def plan_heads(
     if placed.empty:
         return _empty()
     if herds is None:
-        herds = planning_herds(store)
+        herds = herds_of_plan(store, params)
     counts = herds.set_index("id")[list(SPECIES)].astype(float).fillna(0.0)
     season = _period_seasons(row, placed)
     heads = counts.reindex(placed["herd_id"].to_numpy()).fillna(0.0).to_numpy() * factor
@@ -214,6 +222,50 @@ def village_heads(
     rows = capacity[["plot_id", "season", "area_ha"]].copy()
     rows["settlement_id"] = rows["plot_id"].map(serves)
     return _spread_by_area(heads, rows, "settlement_id")
+
+
+def near_village_intake(
+    store: Store,
+    plots: pd.DataFrame,
+    rows: pd.DataFrame,
+    village_herds: pd.DataFrame,
+    *,
+    table: SpeciesTable | None = None,
+) -> pd.Series:
+    """Forage (kg DM) the livestock kept near its village eats on each public plot per season.
+
+    The livestock is :func:`village_heads` (households in no union, less their village
+    flocks ``village_herds``: the allocation's near share) as mean heads over the season;
+    it eats Σ heads × intake(season) × the season's days (``rows.days``), the load's
+    demand (`grazing_models.load.stocking_load`). The planner grazes only what is left
+    (`pasture.planning.inputs`), so the same forage is never counted twice.
+
+    Parameters
+    ----------
+    plots
+        Plots with ``id, tenure, settlement_id``.
+    rows
+        Plot-season rows ``plot_id, season, area_ha, days`` (`season_forage`).
+    village_herds
+        The village flocks (``settlement_id`` and species), from `planning_herds`.
+
+    Returns
+    -------
+    pandas.Series
+        Index (plot_id, season): kg DM over the season; public plots near a settlement only.
+    """
+    flocks = village_herds[village_herds.get("kind", pd.Series(dtype=object)) == "village"]
+    in_plan = flocks.groupby("settlement_id")[list(SPECIES)].sum() if len(flocks) else None
+    heads = village_heads(store.read("census"), store.read("households"), plots, rows, in_plan)
+    if heads.empty:
+        return pd.Series(dtype=float, index=heads.index)
+    days = rows.groupby(["plot_id", "season"])["days"].first().reindex(heads.index)
+    out = pd.Series(0.0, index=heads.index)
+    for season in heads.index.get_level_values("season").unique():
+        mask = heads.index.get_level_values("season") == season
+        daily = daily_demand_kg(heads.loc[mask], table=table, season=str(season))
+        out.loc[mask] = np.asarray(daily, dtype=float) * days.loc[mask].to_numpy(dtype=float)
+    return out
 
 
 def _spread_by_area(heads: pd.DataFrame, rows: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -156,20 +156,21 @@ def test_plot_capacity_from_ndvi_and_yields():
     ]
     row = cap.set_index(["plot_id", "season"]).loc[("p2", "summer")]
     biomass = 3000 * row["ndvi"] - 300
-    assert row["source"] == "ndvi" and row["days"] == 122
+    assert row["source"] == "ndvi" and row["days"] == 119  # 17 weeks of the plan's calendar
     assert row["biomass_central_kg_ha"] == pytest.approx(biomass)
     assert row["forage_central_kg"] == pytest.approx(biomass * 250 * 0.5)
     eaten = biomass * 250 * 0.5 * DEFAULT_HARVEST_EFFICIENCY
     assert row["harvest_efficiency"] == DEFAULT_HARVEST_EFFICIENCY
-    assert row["capacity_su_central"] == pytest.approx(eaten / (1.4 * 122))
-    assert row["capacity_horses"] == pytest.approx(eaten / (14.0 * 122))
+    assert row["capacity_su_central"] == pytest.approx(eaten / (1.4 * 119))
+    assert row["capacity_horses"] == pytest.approx(eaten / (14.0 * 119))
     assert row["forage_low_kg"] < row["forage_central_kg"] < row["forage_high_kg"]
     winter = cap.set_index(["plot_id", "season"]).loc[("p2", "winter")]
-    # winter 2023: 6 Nov 2023 – 15 Apr 2024, 162 days (2024 is a leap year)
-    assert winter["source"] == "yield" and winter["days"] == 162
+    # winter 2023: 6 Nov 2023 – 15 Apr 2024 is 162 days (2024 is a leap year), of which
+    # 23 whole weeks (161 days) in its calendar
+    assert winter["source"] == "yield" and winter["days"] == 161
     # 6 c/ha air-dry × 100 × 0.875 = 525 kg DM/ha
     assert winter["biomass_central_kg_ha"] == pytest.approx(525.0)
-    assert winter["capacity_horses"] == pytest.approx(525 * 250 * 0.25 / (12.0 * 162))
+    assert winter["capacity_horses"] == pytest.approx(525 * 250 * 0.25 / (12.0 * 161))
 
     by_union = aggregate_capacity(cap, by="union_id")
     u1_summer = by_union[(by_union["union_id"] == "u1") & (by_union["season"] == "summer")]

@@ -12,7 +12,9 @@ COMPOSITE_DAYS = 16  # MODIS MOD13Q1
 
 
 def test_default_windows_follow_domain_table():
-    assert season_days() == {"winter": 161, "spring": 46, "summer": 122, "autumn": 66}
+    # whole weeks of the grazing year's calendar (16 Apr – 4 Nov) in which each pasture is
+    # open; winter has a calendar of its own (23 whole weeks, 6 Nov – 15 Apr)
+    assert season_days() == {"winter": 161, "spring": 49, "summer": 119, "autumn": 63}
     winter = SEASON_WINDOWS["winter"]
     assert winter.crosses_year
     assert winter.bounds(2023) == (pd.Timestamp("2023-11-06"), pd.Timestamp("2024-04-15"))

@@ -45,6 +45,7 @@ from pasture.planning import (
 )
 from pasture.science import compute_capacity, read_forage_basis
 from pasture.science.herds import VILLAGE_PREFIX, planning_herds
+from pasture.science.plan_livestock import near_village_intake
 from pasture.store import Store
 
 SEASON = 2024  # the demo's last generated NDVI year (8 years from 2017)
@@ -158,6 +159,19 @@ def test_inputs_cover_the_grazing_year_in_labelled_weeks(
     assert inputs.n_plots == int(stored["seasons"].map(lambda s: s != "winter" and bool(s)).sum())
 
 
+def test_planner_season_days_are_the_capacity_tables(store: Store, inputs: RotationInputs) -> None:
+    """One calendar: each season's days in the plan (its open weeks) are the capacity
+    table's days, so the forage a plot feeds per day means the same in both."""
+    capacity = compute_capacity(store, year=SEASON)
+    days = capacity.groupby("season")["days"].agg(["min", "max"])
+    period_days = RotationParams().period_days
+    for season in PlanningParams().seasons:
+        planned = period_days * sum(1 for p in inputs.periods if season in p.seasons)
+        assert days.loc[season, "min"] == days.loc[season, "max"] == planned, season
+    # spring: 7 weeks from 16 April, the last (28 May – 3 June) with its middle in spring
+    assert days.loc["spring", "max"] == 49
+
+
 def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInputs) -> None:
     avail = inputs.available_kg
     assert avail.shape == (inputs.n_plots, inputs.n_periods)
@@ -186,7 +200,8 @@ def test_inputs_forage_water_and_herd_demand(store: Store, inputs: RotationInput
 
 def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: RotationInputs) -> None:
     """One computation: for every plot and season the planner's season allowance (what
-    utilisation lets herds remove) is the capacity table's forage, through one basis."""
+    utilisation lets herds remove) is the capacity table's forage, through one basis,
+    less on public plots what the village's own livestock eats there."""
     capacity = compute_capacity(store, year=SEASON)
     utilisation = RotationParams().utilisation
     labels = np.array([p.season for p in inputs.periods])
@@ -201,8 +216,12 @@ def test_plan_allowance_is_the_capacity_tables_forage(store: Store, inputs: Rota
     # every plot-season of spring, summer and autumn
     assert len(allowance) == int(capacity["season"].isin(["spring", "summer", "autumn"]).sum())
     got = np.array([allowance[k] for k in allowance])
-    want = rows.reindex(list(allowance)).to_numpy()
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6)
+    # less, on public plots, what the livestock kept near its village eats (as standing crop)
+    near = near_village_intake(store, store.read("plots"), capacity, planning_herds(store))
+    near_crop = near.reindex(list(allowance)).fillna(0.0).to_numpy() / DEFAULT_HARVEST_EFFICIENCY
+    assert near_crop.sum() > 0
+    want = np.maximum(rows.reindex(list(allowance)).to_numpy() - near_crop, 0.0)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
     # the capacity rows name the basis the planner read
     basis = read_forage_basis(store)
     ndvi_rows = capacity[capacity["source"] == "ndvi"]

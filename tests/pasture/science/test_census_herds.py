@@ -14,7 +14,7 @@ import pasture
 from grazing_models.livestock import default_species_table
 from grazing_models.load import census_heads, latest_census
 from pasture.model import SPECIES
-from pasture.planning import create_plan, plan_frames, rotation_inputs
+from pasture.planning import PlanningParams, create_plan, plan_frames, rotation_inputs
 from pasture.science.herds import (
     VILLAGE_PREFIX,
     planning_herds,
@@ -63,24 +63,45 @@ def test_a_census_edit_changes_the_next_plans_sheep_units(store: Store) -> None:
     assert of_union[1] - of_union[0] == pytest.approx(500 * su_per_sheep)
 
 
-def test_village_herds_take_what_the_allocation_sends_away(store: Store) -> None:
+@pytest.mark.parametrize("flock_heads", [None, {sp: 150 for sp in SPECIES}])
+def test_village_flocks_take_what_the_allocation_sends_away(
+    store: Store, flock_heads: dict[str, int] | None
+) -> None:
+    """Each settlement's distant livestock in flocks of one species, none above the
+    maximum, whose heads sum exactly to what the allocation sends away."""
+    most = flock_heads or PlanningParams().flock_heads
     shares = village_allocation(store).set_index("settlement_id")
-    herds = planning_herds(store)
-    village = herds[herds["kind"] == "village"].set_index("settlement_id")
+    herds = planning_herds(store, flock_heads=flock_heads)
+    village = herds[herds["kind"] == "village"]
     assert len(village) > 0
     away = shares["distant_share"] + shares["unplaced_share"]
-    for sid, herd in village.iterrows():
-        assert herd["union_id"] == f"{VILLAGE_PREFIX}{sid}"
-        assert herd["name"].endswith("village herd — distant pasture")
-        for sp in SPECIES:
-            assert herd[sp] == round(float(shares.at[sid, sp]) * float(away.at[sid]))
-    # every settlement sending livestock away has its herd
-    expected = {
-        sid
-        for sid in shares.index
-        if any(round(float(shares.at[sid, sp]) * float(away.at[sid])) for sp in SPECIES)
-    }
-    assert expected == set(village.index)
+    expected = pd.DataFrame(
+        {
+            sp: [round(float(shares.at[i, sp]) * float(away.at[i])) for i in shares.index]
+            for sp in SPECIES
+        },
+        index=shares.index,
+    )
+    expected = expected[(expected > 0).any(axis=1)]
+    got = village.groupby("settlement_id")[list(SPECIES)].sum()
+    pd.testing.assert_frame_equal(
+        got.sort_index().astype(int), expected.sort_index().astype(int), check_names=False
+    )
+    assert (village["union_id"] == VILLAGE_PREFIX + village["settlement_id"]).all()
+    # one species per flock, never above its maximum
+    heads = village[list(SPECIES)].to_numpy()
+    assert ((heads > 0).sum(axis=1) == 1).all()
+    assert all((village[sp] <= most[sp]).all() for sp in SPECIES)
+    # the fewest flocks: splitting a species in one more flock than needed is not done
+    counts = village.groupby(["settlement_id"])[list(SPECIES)].agg(lambda c: int((c > 0).sum()))
+    for sp in SPECIES:
+        needed = np.ceil(expected[sp] / most[sp]).astype(int)
+        assert (counts[sp].reindex(needed.index).fillna(0).astype(int) == needed).all()
+    # names and ids unique and telling: settlement, species, number of the total
+    assert village["id"].is_unique and village["name"].is_unique
+    sheep = village[village["sheep"] > 0]
+    n = int(np.ceil(expected.at[sheep["settlement_id"].iat[0], "sheep"] / most["sheep"]))
+    assert sheep["name"].iat[0].endswith(f"village — sheep flock 1 of {n} (distant pasture)")
 
 
 def test_the_plan_covers_every_households_livestock(store: Store) -> None:
