@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..i18n import Translator
 from ..model import SPECIES
+from ..science.herds import VILLAGE_PREFIX
 from .page import esc
 
 __all__ = ["HerdStyles", "herd_labels", "herd_styles", "herds_legend", "union_names"]
@@ -100,6 +101,11 @@ def herds_legend(
     for union, members in sorted(groups.items(), key=lambda kv: names.get(kv[0], kv[0])):
         # the union's middle shade stands for the union
         swatches = f'<i style="background:{colours[members[len(members) // 2]]}"></i>'
+        if union.startswith(VILLAGE_PREFIX):
+            # a village's flocks are shades of one hue, up to a hundred or more of them:
+            # one line for the village (the herd search finds a flock by name)
+            parts.append(f"<div>{swatches}{esc(names.get(union, union))} ({len(members)})</div>")
+            continue
         rows = "".join(
             f'<div><i style="background:{colours[h]}"></i>{esc(labels[h])}</div>' for h in members
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..science.herds import VILLAGE_PREFIX
+
 __all__ = [
     "BASEMAP_ATTRIBUTION",
     "COORD_DECIMALS",
@@ -179,7 +181,7 @@ def herd_colours(herds: list[tuple[str, str]]) -> dict[str, str]:
 
     # village herds (land users ``village:<settlement>``, pasture.science.herds) share one
     # hue, so that unions keep hues apart however many villages send herds
-    herds = [(h, "village:" if str(u).startswith("village:") else u) for h, u in herds]
+    herds = [(h, VILLAGE_PREFIX if str(u).startswith(VILLAGE_PREFIX) else u) for h, u in herds]
     hues = union_hues([u for _, u in herds])
     by_union: dict[str, list[str]] = {}
     for herd, union in sorted(set(herds)):

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from pasture.i18n import Translator
 from pasture.io.tables import COLUMN_TITLES
 from pasture.model import SEASONS
@@ -26,6 +28,7 @@ __all__ = [
     "SHOWN",
     "Section",
     "land_user_names",
+    "land_users_frame",
     "okrug_names",
     "summary_sections",
 ]
@@ -76,6 +79,13 @@ def land_user_names(store: Store, t: Translator) -> dict[str, str]:
             settlement=name
         )
     return names
+
+
+def land_users_frame(store: Store, t: Translator) -> pd.DataFrame:
+    """:func:`land_user_names` as a frame of ``id`` and ``name``, the form the maps take
+    for their ``unions`` (a legend groups village flocks under their settlement's name)."""
+    names = land_user_names(store, t)
+    return pd.DataFrame({"id": list(names), "name": list(names.values())})
 
 
 def _figures(t: Translator) -> list[tuple[str, str, Callable[[Any], str]]]:

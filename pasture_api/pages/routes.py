@@ -148,6 +148,8 @@ def plan_map(
     from pasture.maps.plot_layer import MAX_LIMIT
     from pasture.planning.periods import plan_periods
 
+    from .plan_summary import land_users_frame
+
     plan = chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
     assert plan is not None
     union = union_scope(ctx.user)
@@ -161,7 +163,8 @@ def plan_map(
         assignments,
         plan_periods(plan, assignments),
         herds=ctx.store.read("herds", where={"union_id": union} if union else None),
-        unions=ctx.store.read("unions"),
+        # unions and villages by name: the legend groups village flocks by settlement
+        unions=land_users_frame(ctx.store, ctx.t),
         week=week,
         lang=ctx.lang,
         title=title,

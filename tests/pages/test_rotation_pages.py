@@ -104,9 +104,10 @@ def test_demo_plan_colours_states_and_dates(
     assert len(set(names)) == len(names)
     hue_of: dict[str, set[float]] = {}
     colour_of: dict[str, list[str]] = {}
-    # village herds (households in no union, pasture.science.herds) are land users of
-    # their own, labelled by their land-user id; the union invariants are checked here
-    village = [h for h in herds if h["n"].startswith(VILLAGE_PREFIX)]
+    # village flocks (households in no union, pasture.science.herds) are land users of
+    # their own, labelled by their settlement's name; the union invariants are checked here
+    village = [h for h in herds if ": households in no union: " in h["n"]]
+    assert not any(h["n"].startswith(VILLAGE_PREFIX) for h in herds)  # names, not ids
     assert len(village) > 0
     for h in herds:
         if h in village:

@@ -688,12 +688,14 @@ def test_spring_starts_at_green_up_where_the_greenup_table_has_it(store: Store) 
             season_year=SEASON,
             planning=PlanningParams(ndvi_year=SEASON - 1),
             period_days=7,
+            utilisation=RotationParams().utilisation,
         )
         calendar = build_inputs(
             store,
             season_year=SEASON,
             planning=PlanningParams(ndvi_year=SEASON - 1, greenup_spring=False),
             period_days=7,
+            utilisation=RotationParams().utilisation,
         )
     finally:
         store.replace_rows("greenup", saved)
