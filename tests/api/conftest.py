@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,26 @@ def copy_store(source: Path, target: Path) -> Path:
 @pytest.fixture
 def writable_gpkg(api_gpkg: Path, tmp_path: Path) -> Path:
     return copy_store(api_gpkg, tmp_path / "demo.gpkg")
+
+
+@contextmanager
+def served_copy(
+    request: pytest.FixtureRequest,
+    api_gpkg: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+) -> Iterator[tuple[TestClient, str]]:
+    """The app on a writable copy of the demo with its accounts, on the backend
+    ``request.param`` names ("geopackage" or "postgis"), and the store's URL."""
+    if request.param == "geopackage":
+        url = str(copy_store(api_gpkg, tmp_path_factory.mktemp(name) / "demo.gpkg"))
+    else:
+        url = request.getfixturevalue("postgis_url_module")
+        with pasture.open_store(api_gpkg) as source, pasture.open_store(url) as target:
+            target.load_copy(source)
+            create_demo_users(target, PASSWORD)
+    with TestClient(create_app(make_settings(url))) as c:
+        yield c, url
 
 
 def make_settings(store: str | Path, **overrides: object) -> Settings:

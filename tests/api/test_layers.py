@@ -11,9 +11,8 @@ import shapely
 from fastapi.testclient import TestClient
 
 import pasture
-from pasture_api.main import create_app
 
-from .conftest import FOREIGN_UNION, OWN_UNION, auth, copy_store, login, make_settings
+from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, served_copy
 
 PROBLEM = "application/problem+json"
 
@@ -26,14 +25,8 @@ def served(
     request: pytest.FixtureRequest, api_gpkg: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, str]]:
     """The app on a writable copy of the demo on each backend, and the store's URL."""
-    if request.param == "geopackage":
-        url = str(copy_store(api_gpkg, tmp_path_factory.mktemp("layers") / "demo.gpkg"))
-    else:
-        url = request.getfixturevalue("postgis_url_module")
-        with pasture.open_store(api_gpkg) as source, pasture.open_store(url) as target:
-            target.load_copy(source)
-    with TestClient(create_app(make_settings(url))) as c:
-        yield c, url
+    with served_copy(request, api_gpkg, tmp_path_factory, "layers") as served_app:
+        yield served_app
 
 
 def _extent(url: str) -> tuple[float, float, float, float]:

@@ -18,7 +18,7 @@ import pasture
 from pasture.model import SPECIES
 from pasture_api.main import create_app
 
-from .conftest import FOREIGN_UNION, OWN_UNION, auth, copy_store, login, make_settings
+from .conftest import FOREIGN_UNION, OWN_UNION, auth, login, make_settings, served_copy
 
 LATER_DAY = "2026-11-07"  # after the demo's census: the union page's latest from now on
 
@@ -31,17 +31,8 @@ def served(
     request: pytest.FixtureRequest, api_gpkg: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, str]]:
     """The app on a writable copy of the demo on each backend, and the store's URL."""
-    if request.param == "geopackage":
-        url = str(copy_store(api_gpkg, tmp_path_factory.mktemp("cache") / "demo.gpkg"))
-    else:
-        url = request.getfixturevalue("postgis_url_module")
-        with pasture.open_store(api_gpkg) as source, pasture.open_store(url) as target:
-            target.load_copy(source)
-            from pasture_api.users import create_demo_users
-
-            create_demo_users(target, "demo")
-    with TestClient(create_app(make_settings(url))) as c:
-        yield c, url
+    with served_copy(request, api_gpkg, tmp_path_factory, "cache") as served_app:
+        yield served_app
 
 
 def _builds(client: TestClient) -> int:
