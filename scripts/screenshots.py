@@ -5,7 +5,8 @@ Usage::
     python scripts/screenshots.py http://127.0.0.1:8000 docs/screenshots [--password demo]
 
 Needs playwright and Debian's Chromium at /usr/bin/chromium (no browser is downloaded).
-Each shot is a JPEG named ``<page>-<language>-<width>.jpg``; the README links them.
+Each shot is a JPEG named ``<page>-<language>-<width>.jpg`` (every page of :data:`PAGES` in kk,
+ru and en at 1400×900 and 390×844); the README shows some and links every one.
 """
 
 from __future__ import annotations
@@ -16,19 +17,25 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 WIDE, PHONE = (1400, 900), (390, 844)
-#: (name, account, path, language, size); {plan} is the newest plan's id.
-SHOTS: tuple[tuple[str, str, str, str, tuple[int, int]], ...] = (
-    ("overview", "akimat", "/maps/overview?shade=load", "ru", WIDE),
-    ("overview", "akimat", "/maps/overview", "kk", PHONE),
-    ("plans", "akimat", "/pages/plans", "en", WIDE),
-    ("plan-new", "akimat", "/pages/plans/new", "ru", WIDE),
-    ("plan", "akimat", "/pages/plans/{plan}", "kk", WIDE),
-    ("rotation", "akimat", "/plans/{plan}/map?week=12", "ru", WIDE),
-    ("rotation", "akimat", "/plans/{plan}/map?week=12", "en", PHONE),
-    ("calendar", "akimat", "/plans/{plan}/chart", "kk", WIDE),
-    ("history", "akimat", "/pages/history?layer=census", "en", WIDE),
-    ("union", "upu-akshi", "/unions/upu-akshi", "kk", WIDE),
-    ("union", "upu-akshi", "/unions/upu-akshi", "ru", PHONE),
+#: (name, account, path) of every page in the README's guides; {plan} is the newest plan.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("overview", "akimat", "/maps/overview?shade=load"),
+    ("plans", "akimat", "/pages/plans"),
+    ("plan-new", "akimat", "/pages/plans/new"),
+    ("plan", "akimat", "/pages/plans/{plan}"),
+    ("rotation", "akimat", "/plans/{plan}/map?week=12"),
+    ("calendar", "akimat", "/plans/{plan}/chart"),
+    ("history", "akimat", "/pages/history?layer=census"),
+    ("union", "upu-akshi", "/unions/upu-akshi"),
+)
+LANGUAGES = ("kk", "ru", "en")
+SIZES = (WIDE, PHONE)
+#: (name, account, path, language, size): every page in every language at both sizes.
+SHOTS: tuple[tuple[str, str, str, str, tuple[int, int]], ...] = tuple(
+    (name, user, path, lang, size)
+    for name, user, path in PAGES
+    for lang in LANGUAGES
+    for size in SIZES
 )
 
 
