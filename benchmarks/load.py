@@ -1,7 +1,7 @@
 """Load benchmark: concurrent clients on a mix of API and page routes, on both stores.
 
     .venv/bin/python benchmarks/load.py [--clients 16] [--seconds 60] [--workers 1]
-        [--unloaded 20] [--think 0] [--store demo.gpkg] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        [--unloaded 20] [--think 1 0] [--store demo.gpkg] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 Builds the generated demo district (no NDVI) unless --store names one, copies it into a
 throwaway PostGIS database, and runs the real server (`pasture serve`'s uvicorn, one
@@ -17,7 +17,13 @@ load, the p50 unloaded, and two ratios:
   sees under load against the typical time alone; p95 over p50 is the stricter of the
   two choices, it also counts the unloaded spread against the route).
 
-A verdict line checks the overview page's ``p95/alone`` against 3×. The pages and the
+Each store gets one loaded run per --think value (the mean pause between a client's
+requests): by default 1 s, sixteen people working through pages and the API at an
+office's pace, then 0 s, saturation, every client always waiting on a request. A verdict
+line per run checks the overview page's ``p95/alone`` against 3×. At saturation no route
+can hold that on two cores, not even the peer that reads nothing: with every client
+always waiting, latency ≈ clients ÷ throughput (Little's law), so that run measures the
+queue, and the peer's ratio is printed beside the overview's to show it. The pages and the
 census totals are built once per store version and shared by all clients
 (``Store.version()``, ``pasture_api.layers.VersionCache``); the warm-up fills that cache,
 as the first visitor after a write does.
@@ -217,7 +223,13 @@ def report(
 
 
 def serve(
-    store: str, workers: int, seconds: float, clients: int, repeats: int, think: float, name: str
+    store: str,
+    workers: int,
+    seconds: float,
+    clients: int,
+    repeats: int,
+    thinks: list[float],
+    name: str,
 ) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PASTURE_STORE": store}
@@ -241,14 +253,15 @@ def serve(
         wait_up(f"http://127.0.0.1:{port}/health", proc, timeout_s=180)
         base = f"http://127.0.0.1:{port}"
         alone = run_alone(base, repeats)
-        load = os.getloadavg()[0]
-        results = run_clients(base, clients, seconds, think)
-        report(
-            f"{name}: {clients} clients, {seconds:.0f} s, think {think:g} s, {workers} worker(s), "
-            f"{repeats} unloaded requests per route, load {load:.1f}",
-            results,
-            alone,
-        )
+        for think in thinks:
+            load = os.getloadavg()[0]
+            results = run_clients(base, clients, seconds, think)
+            report(
+                f"{name}: {clients} clients, {seconds:.0f} s, think {think:g} s, "
+                f"{workers} worker(s), {repeats} unloaded requests per route, load {load:.1f}",
+                results,
+                alone,
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -261,7 +274,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--unloaded", type=int, default=20, help="requests per route alone")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="mean pause between a client's requests, s"
+        "--think",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.0],
+        help="mean pause between a client's requests, s; one loaded run per value "
+        "(default: 1 s, people reading pages, then 0 s, saturation)",
     )
     parser.add_argument("--store", type=Path, help="a demo GeoPackage with its accounts")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
