@@ -9,13 +9,14 @@ The allowance limits removal (utilisation); only the harvest-efficiency share of
 is eaten (`grazing_models.capacity.DEFAULT_HARVEST_EFFICIENCY`), so demand, which is
 intake, is set against the eaten share.
 
-Status: ``"overloaded"`` when the ratio exceeds 1, ``"unused"`` when it is below
-the legal threshold, ``"within capacity"`` otherwise, ``"unknown"`` without a
-figure. Law 65-VIII (2024) counts a pasture as unused when it carries less than
-50 % of its prescribed load (20 % before 2024): `UNUSED_THRESHOLD` = 0.5.
+Status against forage capacity: ``"overloaded"`` when the ratio exceeds 1,
+``"underused"`` when it is below `UNDERUSED_SHARE` (most of the eaten share of the
+forage left standing), ``"within capacity"`` otherwise, ``"unknown"`` without a figure.
 
-Load against the legal norm, Order 3-3/332's maximum permissible load, is
-`grazing_models.norms`.
+"Underused" is not the law's "unused": Land Code Art. 92 п.4 пп.3 counts a pasture as
+unused against the *legal norm* (Order 3-3/332's maximum permissible load), not against
+forage. That status, with the law's wording and threshold, is `grazing_models.norms`
+(`norm_status`, `UNUSED_SHARE`); the two are kept apart on purpose.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ from grazing_models.vocabulary import SPECIES
 
 __all__ = [
     "STATUSES",
-    "UNUSED_THRESHOLD",
-    "UNUSED_THRESHOLD_BEFORE_2024",
+    "UNDERUSED_SHARE",
     "census_heads",
     "herd_heads",
     "latest_census",
@@ -41,37 +41,35 @@ __all__ = [
     "union_okrug",
 ]
 
-#: A pasture carrying less than this fraction of its prescribed load is unused
-#: (Law 65-VIII, 2024 amendments to Law 47-VI "On Pastures"; docs/domain.md).
-UNUSED_THRESHOLD: float = 0.5
-#: The threshold before the 2024 amendments (Law 47-VI, 2017; docs/domain.md).
-UNUSED_THRESHOLD_BEFORE_2024: float = 0.2
-#: Possible status values.
-STATUSES: tuple[str, ...] = ("overloaded", "within capacity", "unused", "unknown")
+#: Below this share of the forage it could eat (stocking ratio), a plot's forage counts as
+#: underused. Assumption of this project, no source: half, mirroring "take half, leave
+#: half" (docs/domain.md, the two statuses); it is not the law's unused-pasture rule.
+UNDERUSED_SHARE: float = 0.5
+#: Possible status values against forage capacity.
+STATUSES: tuple[str, ...] = ("overloaded", "within capacity", "underused", "unknown")
 
 
-def stocking_status(ratio: Any, *, unused_threshold: float = UNUSED_THRESHOLD) -> Any:
-    """Status of each load ratio: overloaded (> 1), unused (< threshold), within capacity.
+def stocking_status(ratio: Any, *, underused_share: float = UNDERUSED_SHARE) -> Any:
+    """Status of each load ratio: overloaded (> 1), underused (< share), within capacity.
 
     Parameters
     ----------
     ratio
-        Load as a fraction of capacity or of the prescribed load (scalar, array, Series).
-    unused_threshold
-        Below this the pasture counts as unused; default 0.5 (Law 65-VIII, 2024;
-        0.2 before, `UNUSED_THRESHOLD_BEFORE_2024`).
+        Demand as a fraction of the eaten share of forage (scalar, array, Series).
+    underused_share
+        Below this the forage counts as underused; default `UNDERUSED_SHARE`.
 
     Returns
     -------
     str, numpy array of str or Series
         One of `STATUSES` per value; NaN gives ``"unknown"``.
     """
-    if not 0 <= unused_threshold <= 1:
-        raise ValueError(f"unused_threshold must lie in [0, 1], got {unused_threshold}")
+    if not 0 <= underused_share <= 1:
+        raise ValueError(f"underused_share must lie in [0, 1], got {underused_share}")
     r = np.asarray(ratio, dtype=float)
     out = np.select(
-        [np.isnan(r), r > 1.0, r < unused_threshold],
-        ["unknown", "overloaded", "unused"],
+        [np.isnan(r), r > 1.0, r < underused_share],
+        ["unknown", "overloaded", "underused"],
         default="within capacity",
     ).astype(object)
     if isinstance(ratio, pd.Series):
@@ -143,7 +141,7 @@ def stocking_load(
     *,
     by: str = "union_id",
     table: SpeciesTable | None = None,
-    unused_threshold: float = UNUSED_THRESHOLD,
+    underused_share: float = UNDERUSED_SHARE,
 ) -> pd.DataFrame:
     """Demand of livestock against grazeable forage, per group and season.
 
@@ -159,8 +157,8 @@ def stocking_load(
         The grouping column shared by both.
     table
         Species table for the seasonal intake; default `default_species_table`.
-    unused_threshold
-        Legal non-use threshold, default 0.5 (Law 65-VIII, 2024).
+    underused_share
+        Below this stocking ratio the status is underused (`UNDERUSED_SHARE`).
 
     The eaten share of the allowance is the capacity rows' ``harvest_efficiency``
     (the value capacity was computed with), else `DEFAULT_HARVEST_EFFICIENCY`.
@@ -171,7 +169,7 @@ def stocking_load(
         The capacity rows with ``sheep..camels`` heads, ``demand_kg`` (Σ heads ×
         intake(season) × days, docs/domain.md 2024), ``stocking_ratio_{low,central,high}``
         (demand over the eaten share of high, central and low forage) and ``status`` from the central
-        ratio. A group without livestock has demand 0 (status unused).
+        ratio. A group without livestock has demand 0 (status underused).
     """
     need = [by, "season", "days", *(f"forage_{b}_kg" for b in BANDS)]
     missing = [c for c in need if c not in capacity]
@@ -199,7 +197,7 @@ def stocking_load(
             ratio = np.where((forage == 0) & (demand > 0), np.inf, ratio)
             out[f"stocking_ratio_{band}"] = ratio
     out["status"] = stocking_status(
-        out["stocking_ratio_central"], unused_threshold=unused_threshold
+        out["stocking_ratio_central"], underused_share=underused_share
     ).to_numpy()
     unmatched = sorted(set(counts.index.dropna()) - set(out[by]), key=str)
     out.attrs["livestock_without_capacity"] = unmatched

@@ -48,6 +48,7 @@ __all__ = [
     "DEMO_TYPE_ROWS",
     "NORM_SPECIES",
     "UNUSED_SHARE",
+    "UNUSED_SHARE_BEFORE_2024",
     "UNUSED_WORDING",
     "Condition",
     "GrazingDays",
@@ -69,8 +70,11 @@ UNUSED_WORDING = (
     "or «менее пятидесяти процентов от предельно допустимой нормы нагрузки» "
     "(under 50% of the maximum permissible load of Order 3-3/332)"
 )
-#: The share of the norm under which the law counts a pasture as unused (2024; 0.2 before).
+#: The share of the norm under which the law counts a pasture as unused (Law 65-VIII, 2024
+#: amendments; docs/domain.md, Unused pasture).
 UNUSED_SHARE = 0.5
+#: The same share in the wording before the 2024 amendments (Law 47-VI, 2017).
+UNUSED_SHARE_BEFORE_2024 = 0.2
 
 Condition = Literal["restored", "degraded"]
 CONDITIONS: tuple[Condition, ...] = ("restored", "degraded")

@@ -379,7 +379,12 @@ LOAD = Table(
         Field("demand_kg", R, precision=0),
         *(Field(f"forage_{k}_kg", R, precision=0) for k in _LOW_CENTRAL_HIGH),
         *(Field(f"stocking_ratio_{k}", R, precision=2) for k in _LOW_CENTRAL_HIGH),
-        Field("status", T, True, "overloaded, within capacity, unused or unknown"),
+        Field(
+            "status",
+            T,
+            True,
+            "against forage capacity: overloaded, within capacity, underused or unknown",
+        ),
         Field(
             "norm_status",
             T,

@@ -25,7 +25,7 @@ from .deps import StoreDep
 from .scope import PERSONAL_DATA_ROLES, disclosure_rules, require_role, union_scope
 from .users import Role
 
-__all__ = ["CalibrationRequest", "science_router"]
+__all__ = ["CalibrationRequest", "load_rows", "science_router"]
 
 StoreArg = Annotated[Store, StoreDep]
 YearArg = Annotated[int | None, Query(ge=2000, le=2100, description="season year")]
@@ -124,6 +124,21 @@ def load(
     fail the census disclosure rules (fewer than ``census_min_group``, or one household's
     livestock dominating) has its livestock figures null, named in ``suppressed_by``.
     """
+    rows = load_rows(request, store, user, year=year, level=level)
+    return web.json_response({"load": web.records_of(rows)})
+
+
+def load_rows(
+    request: Request,
+    store: Store,
+    user: Principal,
+    *,
+    year: int | None = None,
+    level: str | None = None,
+) -> Any:
+    """The stored load rows of a year as ``user`` may see them: under the disclosure rules,
+    a union's account only its own plots and its own land-user row (the API and the load
+    page read this one function)."""
     rows = _protected_load(request, store, user, _year_rows(store, "load", year))
     if level is not None:
         rows = rows[rows["level"] == level]
@@ -134,7 +149,7 @@ def load(
             (rows["level"] == "union") & (rows["group_id"] == scope)
         )
         rows = rows[mine]
-    return web.json_response({"load": web.records_of(rows)})
+    return rows
 
 
 def _protected_load(request: Request, store: Store, user: Principal, rows: Any) -> Any:

@@ -81,21 +81,22 @@ NUMBERS: tuple[Number, ...] = (
     ),
     Number(
         "grazing_models.load",
-        "UNUSED_THRESHOLD",
-        "share of the permissible load",
-        f"Land Code Art. 92 п.4 пп.3, 2024 wording ({_DOMAIN}, Unused pasture)",
-    ),
-    Number(
-        "grazing_models.load",
-        "UNUSED_THRESHOLD_BEFORE_2024",
-        "share of the permissible load",
-        f"the wording before 2024 ({_DOMAIN})",
+        "UNDERUSED_SHARE",
+        "share of the eaten forage (stocking ratio)",
+        f"assumption: half, mirroring 'take half, leave half' ({_DOMAIN}, One forage basis, "
+        "removal and the two statuses); not the law's unused-pasture rule",
     ),
     Number(
         "grazing_models.norms",
         "UNUSED_SHARE",
         "share of the permissible load",
-        f"Land Code Art. 92 п.4 пп.3 ({_DOMAIN}); the same number as UNUSED_THRESHOLD",
+        f"Land Code Art. 92 п.4 пп.3, 2024 wording ({_DOMAIN}, Unused pasture)",
+    ),
+    Number(
+        "grazing_models.norms",
+        "UNUSED_SHARE_BEFORE_2024",
+        "share of the permissible load",
+        f"the wording before 2024 ({_DOMAIN})",
     ),
     Number(
         "grazing_models.seasons",

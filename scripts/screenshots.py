@@ -20,6 +20,7 @@ WIDE, PHONE = (1400, 900), (390, 844)
 #: (name, account, path) of every page in the README's guides; {plan} is the newest plan.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("overview", "akimat", "/maps/overview?shade=load"),
+    ("load", "akimat", "/pages/load?level=okrug"),
     ("plans", "akimat", "/pages/plans"),
     ("plan-new", "akimat", "/pages/plans/new"),
     ("plan", "akimat", "/pages/plans/{plan}"),

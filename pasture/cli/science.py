@@ -24,8 +24,7 @@ from grazing_models.capacity import (
     aggregate_capacity,
 )
 from grazing_models.degradation import DEFAULT_Q, MIN_YEARS
-from grazing_models.load import UNUSED_THRESHOLD
-from grazing_models.norms import UNUSED_WORDING, NormTable
+from grazing_models.norms import UNUSED_SHARE, UNUSED_WORDING, NormTable
 
 from .. import science
 from ..errors import InvalidInput, NotFound
@@ -215,9 +214,10 @@ def _print_calibration(calibration: science.BiomassCalibration) -> None:
 @click.option(
     "--unused-threshold",
     type=click.FloatRange(0, 1),
-    default=UNUSED_THRESHOLD,
+    default=UNUSED_SHARE,
     show_default=True,
-    help="below this share of capacity or norm a pasture is unused (Law 65-VIII, 2024)",
+    help="below this share of the legal norm a pasture is unused (Land Code Art. 92 "
+    "п.4 пп.3, Law 65-VIII, 2024; 0.2 before)",
 )
 @click.option(
     "--level",
@@ -237,7 +237,7 @@ def load(
     """Compare livestock with forage and with the legal load norm; store the load.
 
     Two statuses, never mixed: against forage capacity from NDVI (overloaded, within
-    capacity, unused) and against the maximum permissible load of Order 3-3/332 (over
+    capacity, underused) and against the maximum permissible load of Order 3-3/332 (over
     the norm, within the norm, unused under 50 % of it: Land Code Art. 92 п.4 пп.3).
     """
     norms = _norm_table(norms_file)
@@ -286,7 +286,7 @@ def _load_table(shown: pd.DataFrame, *, level: str, year: int) -> Table:
             f"{_num(row.stocking_ratio_central, '.2f')} "
             f"({_num(row.stocking_ratio_low, '.2f')}–{_num(row.stocking_ratio_high, '.2f')})"
         )
-        style = {"overloaded": "red", "unused": "yellow"}.get(str(row.status), "")
+        style = {"overloaded": "red", "underused": "yellow"}.get(str(row.status), "")
         table.add_row(
             str(row.group_id),
             str(row.season),

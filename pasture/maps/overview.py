@@ -82,7 +82,7 @@ def overview_map(
         ``trends`` also adds the "Degrading plots" overlay.
     shade_by
         Plot fill: ``season`` (season set), ``load`` (overloaded / within
-        capacity / unused / unknown; a plot with several seasons shows the
+        capacity / underused / unknown; a plot with several seasons shows the
         first of :data:`~pasture.maps.style.LOAD_PRECEDENCE`) or ``trend``.
     year, season
         Which capacity and load rows to show; default the latest year, all seasons.

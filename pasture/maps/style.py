@@ -64,14 +64,14 @@ OTHER_SEASONS_COLOUR = "#b3b3b3"
 LOAD_STATUS_COLOURS: dict[str, str] = {
     "overloaded": "#d7191c",
     "within capacity": "#1a9641",
-    "unused": "#fdae61",
+    "underused": "#fdae61",
     "unknown": "#cccccc",
 }
 
 #: When a plot has a load status in several seasons, the one shown is the first
-#: of these it has: overload is what an official must see first, then legal
-#: non-use (< 50 % of the prescribed load, Law 65-VIII, 2024).
-LOAD_PRECEDENCE: tuple[str, ...] = ("overloaded", "unused", "within capacity", "unknown")
+#: of these it has: overload is what an official must see first, then forage left
+#: underused (against capacity; the law's "unused" is the norm status, not this).
+LOAD_PRECEDENCE: tuple[str, ...] = ("overloaded", "underused", "within capacity", "unknown")
 
 #: Fill colour by degradation trend status (``trends.status``).
 TREND_STATUS_COLOURS: dict[str, str] = {

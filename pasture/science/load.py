@@ -14,7 +14,7 @@ they are never added together):
   land user counts and an okrug's load is the sum of its plots'.
 
 Two statuses per row, never mixed: ``status`` against forage capacity from NDVI
-(overloaded, within capacity, unused) and ``norm_status`` against the legal norm. Where
+(overloaded, within capacity, underused) and ``norm_status`` against the legal norm. Where
 they disagree, ``disagreement`` says why. Each plot's ``condition`` (restored or
 degraded, the norm's two columns) comes from its NDVI trend (``trends``), with its
 basis in ``condition_basis``.
@@ -38,13 +38,15 @@ import pandas as pd
 
 from grazing_models.capacity import BANDS, aggregate_capacity
 from grazing_models.livestock import SpeciesTable
-from grazing_models.load import (
-    UNUSED_THRESHOLD,
-    herd_heads,
-    latest_census,
-    stocking_load,
+from grazing_models.load import herd_heads, latest_census, stocking_load
+from grazing_models.norms import (
+    UNUSED_SHARE,
+    GrazingDays,
+    NormRow,
+    NormTable,
+    norm_status,
+    permitted_heads,
 )
-from grazing_models.norms import GrazingDays, NormRow, NormTable, norm_status, permitted_heads
 
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
@@ -83,7 +85,7 @@ def compute_load(
     norms: NormTable | None = None,
     norm_rows: Mapping[str, tuple[str, str, str, str]] | None = None,
     grazing_days: GrazingDays = "mid",
-    unused_threshold: float = UNUSED_THRESHOLD,
+    unused_threshold: float = UNUSED_SHARE,
     table: SpeciesTable | None = None,
 ) -> pd.DataFrame:
     """Livestock demand against forage per plot, union and okrug; writes ``load``.
@@ -96,9 +98,10 @@ def compute_load(
         demand_kg      = Σ_species head × intake(season) × days
         stocking_ratio = demand_kg / (forage_kg × harvest_efficiency)   # > 1 overloaded
 
-    ``status`` is overloaded above 1, unused below ``unused_threshold`` (0.5, Law
-    65-VIII, 2024), within capacity otherwise. ``norm_status`` compares the livestock with the permissible
-    load of ``norms`` over each season's days (see the module docstring).
+    ``status`` is overloaded above 1, underused below `grazing_models.load.UNDERUSED_SHARE`,
+    within capacity otherwise. ``norm_status`` compares the livestock with the permissible
+    load of ``norms`` over each season's days (see the module docstring): over the norm,
+    within it, or unused under ``unused_threshold`` of it (the law's rule).
 
     Parameters
     ----------
@@ -115,7 +118,8 @@ def compute_load(
     grazing_days
         Which end of a row's grazing-period range the norm uses (default the middle).
     unused_threshold
-        Non-use threshold for both statuses (Law 65-VIII, 2024).
+        The law's non-use share of the norm (`grazing_models.norms.UNUSED_SHARE`, 0.5
+        since Law 65-VIII, 2024; 0.2 before). It applies to ``norm_status`` only.
     table
         Species table (intake per season); default docs/domain.md (2024).
 
@@ -138,7 +142,7 @@ def compute_load(
     permitted = _permitted_heads(capacity, norms, rows_of, grazing_days=grazing_days)
     frames = []
     for level, rows, heads, unknown in parts:
-        loaded = _stocking(rows, heads, table=table, unused_threshold=unused_threshold)
+        loaded = _stocking(rows, heads, table=table)
         loaded = _with_norms(
             loaded,
             permitted,
@@ -287,13 +291,10 @@ def _stocking(
     heads: pd.DataFrame,
     *,
     table: SpeciesTable | None,
-    unused_threshold: float,
 ) -> pd.DataFrame:
     """`stocking_load` per group; heads indexed by (group, season) are matched per season."""
     if not isinstance(heads.index, pd.MultiIndex):
-        return stocking_load(
-            rows, heads, by="group_id", table=table, unused_threshold=unused_threshold
-        )
+        return stocking_load(rows, heads, by="group_id", table=table)
     parts = []
     for season, part in rows.groupby("season", sort=False):
         of_season = (
@@ -301,11 +302,7 @@ def _stocking(
             if season in heads.index.get_level_values("season")
             else _no_heads()
         )
-        parts.append(
-            stocking_load(
-                part, of_season, by="group_id", table=table, unused_threshold=unused_threshold
-            )
-        )
+        parts.append(stocking_load(part, of_season, by="group_id", table=table))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -356,49 +353,70 @@ def _describe(
     )
 
 
-def disagreement(
-    status: pd.Series, norm: pd.Series, norm_load: pd.Series, ratio: pd.Series
-) -> list[str | None]:
-    """Why the capacity status and the norm status of each row disagree (None where they agree).
+#: Capacity status and norm status that say the same thing.
+AGREEING_STATUSES = frozenset(
+    {
+        ("overloaded", "over the norm"),
+        ("within capacity", "within the norm"),
+        ("underused", "unused"),
+    }
+)
+#: Why the two statuses disagree, by case (msgids: pages translate them).
+WHY_NORM_STRICTER = "the legal norm is stricter than this year's forage"
+WHY_FORAGE_SCARCER = (
+    "this year's forage is scarcer than the legal norm assumes (a poor year or degraded land)"
+)
+WHY_UNUSED_YET_EATEN = (
+    "under 50 % of the legal norm, yet the forage is used: "
+    "the norm permits more than the forage feeds"
+)
+WHY_WITHIN_YET_UNDERUSED = (
+    "within the legal norm, yet little of the forage is used: "
+    "the forage feeds more than the norm permits"
+)
+FEEDS = "this year's forage feeds {k}× the livestock the norm permits"
+NO_FORAGE = "no forage this year"
+
+
+def disagreement_reason(
+    status: Any, norm: Any, norm_load: Any, ratio: Any
+) -> tuple[str, float] | None:
+    """Why one row's capacity and norm statuses disagree: (one of the ``WHY_*`` texts,
+    ``norm_load / stocking_ratio``), or None where they agree or one is unknown.
 
     The norm (Order 3-3/332) is hectares per head for an average year on land of the
     row's condition; capacity is this year's forage from NDVI through the forage basis.
-    Their ratio, ``norm_load / stocking_ratio``, is how many times the livestock the
-    forage feeds exceeds what the norm permits.
+    Their ratio is how many times the livestock the forage feeds exceeds what the norm
+    permits (NaN without forage).
     """
+    if (status, norm) in AGREEING_STATUSES or status == "unknown":
+        return None
+    if norm in ("unknown", "no norm", None):
+        return None
+    r = float(ratio) if ratio is not None and not pd.isna(ratio) else float("nan")
+    k = float(norm_load) / r if np.isfinite(r) and r > 0 else float("nan")
+    if norm == "over the norm":
+        return WHY_NORM_STRICTER, k
+    if status == "overloaded":
+        return WHY_FORAGE_SCARCER, k
+    if norm == "unused":
+        return WHY_UNUSED_YET_EATEN, k
+    return WHY_WITHIN_YET_UNDERUSED, k
+
+
+def disagreement(
+    status: pd.Series, norm: pd.Series, norm_load: pd.Series, ratio: pd.Series
+) -> list[str | None]:
+    """Why the capacity status and the norm status of each row disagree (None where they
+    agree), in English as stored: :func:`disagreement_reason` in words."""
     out: list[str | None] = []
-    agree = {
-        ("overloaded", "over the norm"),
-        ("within capacity", "within the norm"),
-        ("unused", "unused"),
-    }
     for s, n, nl, r in zip(status, norm, norm_load, ratio, strict=True):
-        if (s, n) in agree or s == "unknown" or n in ("unknown", "no norm", None):
+        reason = disagreement_reason(s, n, nl, r)
+        if reason is None:
             out.append(None)
             continue
-        k = float(nl) / float(r) if r and np.isfinite(r) and r > 0 else float("nan")
-        feeds = (
-            f"this year's forage feeds {k:.1f}× the livestock the norm permits"
-            if np.isfinite(k)
-            else "no forage this year"
-        )
-        if n == "over the norm":
-            why = "the legal norm is stricter than this year's forage"
-        elif s == "overloaded":
-            why = (
-                "this year's forage is scarcer than the legal norm assumes "
-                "(a poor year or degraded land)"
-            )
-        elif n == "unused":
-            why = (
-                "under 50 % of the legal norm, yet the forage is used: "
-                "the norm permits more than the forage feeds"
-            )
-        else:
-            why = (
-                "within the legal norm, yet little of the forage is used: "
-                "the forage feeds more than the norm permits"
-            )
+        why, k = reason
+        feeds = FEEDS.format(k=f"{k:.1f}") if np.isfinite(k) else NO_FORAGE
         out.append(f"{why} ({feeds})")
     return out
 

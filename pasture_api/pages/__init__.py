@@ -7,6 +7,7 @@ Pages
 ``/pages/plans`` (list, new, progress, result, approve, withdraw, compare),
 ``/pages/history`` (edits, before and after; restore), ``/unions/{id}/census`` (form),
 ``/pages/ndvi-scenes`` (the NDVI scene catalogue with each scene's provenance),
+``/pages/load`` (load against the legal norm and against forage, side by side),
 ``/unions/{id}`` and its downloads ``/unions/{id}/plots.{kml,geojson,csv,xlsx}``
 and ``/unions/{id}/calendar.{kml,geojson,csv,xlsx}``.
 
@@ -41,7 +42,7 @@ hold only its own herds' assignments and plots.
 
 from fastapi import APIRouter, Depends
 
-from . import downloads, history, plans, routes, scenes, session
+from . import downloads, history, load, plans, routes, scenes, session
 from .data import merge_calendar
 from .routes import STATIC_LEAFLET
 from .session import SESSION_COOKIE, LoginRequired, install_page_errors
@@ -68,6 +69,7 @@ def pages_router() -> APIRouter:
         plans.router,
         history.router,
         scenes.router,
+        load.router,
     ):
         router.include_router(part)
     return router

@@ -118,6 +118,7 @@ def render_page(ctx: PageContext, template: str, *, title: str, **context: Any) 
         bar_history_url=None if union_id else ctx.url("/pages/history"),
         # the akimat's and analysts' pages link the scene catalogue (a union may open it too)
         bar_scenes_url=None if union_id else ctx.url("/pages/ndvi-scenes"),
+        bar_load_url=ctx.url("/pages/load"),
         username=ctx.user.username,
         languages=language_links(request.url.path, dict(request.query_params), ctx.lang),
         **context,

@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from grazing_models.load import (
-    UNUSED_THRESHOLD,
-    UNUSED_THRESHOLD_BEFORE_2024,
+    STATUSES,
+    UNDERUSED_SHARE,
     census_heads,
     herd_heads,
     latest_census,
@@ -21,23 +21,25 @@ from grazing_models.load import (
 
 
 def test_status_thresholds():
-    assert UNUSED_THRESHOLD == 0.5 and UNUSED_THRESHOLD_BEFORE_2024 == 0.2
+    assert UNDERUSED_SHARE == 0.5
+    # the law's word is for the norm status only (grazing_models.norms.norm_status)
+    assert "unused" not in STATUSES
     ratios = np.array([1.01, 1.0, 0.5, 0.49, 0.0, np.nan, np.inf])
     assert stocking_status(ratios).tolist() == [
         "overloaded",
         "within capacity",
         "within capacity",
-        "unused",
-        "unused",
+        "underused",
+        "underused",
         "unknown",
         "overloaded",
     ]
-    assert stocking_status(0.3) == "unused"
-    assert stocking_status(0.3, unused_threshold=UNUSED_THRESHOLD_BEFORE_2024) == "within capacity"
+    assert stocking_status(0.3) == "underused"
+    assert stocking_status(0.3, underused_share=0.2) == "within capacity"
     s = stocking_status(pd.Series([2.0], index=["p9"]))
     assert s.loc["p9"] == "overloaded"
-    with pytest.raises(ValueError, match="unused_threshold"):
-        stocking_status(0.3, unused_threshold=2)
+    with pytest.raises(ValueError, match="underused_share"):
+        stocking_status(0.3, underused_share=2)
 
 
 CENSUS = pd.DataFrame(
@@ -96,7 +98,7 @@ def test_stocking_load_against_union_capacity():
     assert out.iloc[1]["demand_kg"] == pytest.approx(284 * 161)
     assert out.iloc[1]["status"] == "overloaded"
     # u2: 10 sheep + 1 cow = 23 kg/day × 122 = 2,806 kg of 200,000
-    assert out.iloc[2]["status"] == "unused"
+    assert out.iloc[2]["status"] == "underused"
 
 
 def test_herds_are_placed_on_the_plot_that_contains_them():

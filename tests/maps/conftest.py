@@ -33,7 +33,7 @@ def results(demo_layers: dict[str, gpd.GeoDataFrame]) -> dict[str, pd.DataFrame]
             "season": "summer",
             "stocking_ratio_central": ratio,
             "status": np.select(
-                [ratio > 1, ratio < 0.5], ["overloaded", "unused"], "within capacity"
+                [ratio > 1, ratio < 0.5], ["overloaded", "underused"], "within capacity"
             ),
         }
     )

@@ -59,7 +59,7 @@ def test_overview_holds_every_layer_legend_control_and_popups(demo_layers, resul
 def test_overview_shades_by_load_and_colours_each_status(demo_layers, results) -> None:
     html = _overview(demo_layers, lang="en", shade_by="load", **results)
     keys = {f["properties"]["k"] for f in layers(html)["plots"]["features"]}
-    assert keys == {"overloaded", "within capacity", "unused"}
+    assert keys == {"overloaded", "within capacity", "underused"}
     assert "Load against capacity" in html
 
 

@@ -107,7 +107,7 @@ def test_cli_exports_a_result_table_of_a_store_in_kazakh(tmp_path: Path) -> None
             "season": ["spring", "summer"],
             "demand_kg": [1500.4, 2.0e-9],
             "stocking_ratio_central": [1.23456, 0.0],
-            "status": ["overloaded", "unused"],
+            "status": ["overloaded", "underused"],
         }
     )
     with pasture.open_store(tmp_path / "s.gpkg", create=True) as store:

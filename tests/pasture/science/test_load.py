@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pasture
-from grazing_models.load import UNUSED_THRESHOLD, census_heads
+from grazing_models.load import UNDERUSED_SHARE, census_heads
 from grazing_models.norms import DEMO_TYPE_ROWS, UNUSED_SHARE, NormTable
 from grazing_models.rotation import RotationParams
 from pasture import science as pasture_science
@@ -29,8 +29,8 @@ def test_load_status_applies_the_thresholds(science: Science) -> None:
     known = np.isfinite(ratio)
     status = load["status"].to_numpy()
     assert (status[known & (ratio > 1)] == "overloaded").all()
-    assert (status[known & (ratio < UNUSED_THRESHOLD)] == "unused").all()
-    middle = known & (ratio >= UNUSED_THRESHOLD) & (ratio <= 1)
+    assert (status[known & (ratio < UNDERUSED_SHARE)] == "underused").all()
+    middle = known & (ratio >= UNDERUSED_SHARE) & (ratio <= 1)
     assert (status[middle] == "within capacity").all()
     # a ratio over zero forage is stored as missing; such a group is overloaded
     no_forage = load["forage_central_kg"].fillna(0).to_numpy() == 0
@@ -50,7 +50,7 @@ def test_load_status_applies_the_thresholds(science: Science) -> None:
     # every union has its rows; only public pasture (no union census) may be unknown
     assert set(science.plots["union_id"].dropna()) <= set(union["group_id"])
     members = union[union["group_id"] != pasture_science.PUBLIC_GROUP]
-    assert members["status"].isin(["overloaded", "within capacity", "unused"]).all()
+    assert members["status"].isin(["overloaded", "within capacity", "underused"]).all()
 
 
 def test_norm_status_follows_the_norm_load(science: Science) -> None:
@@ -152,7 +152,7 @@ def test_plot_load_comes_from_the_approved_plan(science: Science, tmp_path: Path
     agree = {
         ("overloaded", "over the norm"),
         ("within capacity", "within the norm"),
-        ("unused", "unused"),
+        ("underused", "unused"),
     }
     pairs = list(zip(plots["status"], plots["norm_status"], strict=True))
     known = [s != "unknown" and n not in ("no norm", "unknown") for s, n in pairs]
