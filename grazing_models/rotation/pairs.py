@@ -197,11 +197,17 @@ def _herd_pairs(
     blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     max_plots: int | None,
 ) -> Pairs:
-    """Every herd's candidate pairs; with ``max_plots``, on that many plots nearest home."""
+    """Every herd's candidate pairs; with ``max_plots``, on that many plots nearest home.
+
+    Herds of one union that share a home point (a village's flocks) share that many
+    plots each of the nearest ``n × max_plots``, every ``n``-th by distance: together
+    they see as far as one herd of their size would, and each as many pairs as before.
+    """
     per_herd: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for hs, all_plots, d_all in blocks:
         for row, h in enumerate(hs):
             per_herd[int(h)] = (all_plots, d_all[row])
+    rank, size = _home_ranks(inputs)
     out = _Collect()
     for h in range(inputs.n_herds):  # herd by herd: the pairs stay sorted by herd
         plots, d_home = per_herd[h]
@@ -209,13 +215,30 @@ def _herd_pairs(
             near = d_home <= params.max_home_km
             plots, d_home = plots[near], d_home[near]
         if max_plots is not None and plots.size > max_plots:
-            nearest = np.sort(np.argpartition(d_home, max_plots - 1)[:max_plots])
+            reach = min(plots.size, max_plots * size[h])
+            by_distance = np.argsort(d_home, kind="stable")[:reach]
+            # the group's plots dealt out in turn, nearest first; the herd's share of them
+            mine = by_distance[rank[h] % size[h] :: size[h]][:max_plots]
+            nearest = np.sort(mine)
             plots, d_home = plots[nearest], d_home[nearest]
         weeks = inputs.herd_periods(h)
         ok = ok_t[plots, weeks.start : weeks.stop]
         ok[:, 0] &= d_home <= params.max_move_km
         out.add(h, plots, ok, weeks.start)
     return out.pairs()
+
+
+def _home_ranks(inputs: RotationInputs) -> tuple[list[int], list[int]]:
+    """Per herd: its rank among its union's herds with the same home point, and their number."""
+    groups: dict[tuple[str, float, float], list[int]] = {}
+    for h, herd in enumerate(inputs.herds):
+        groups.setdefault((herd.union_id, herd.home_x_km, herd.home_y_km), []).append(h)
+    rank = [0] * inputs.n_herds
+    size = [1] * inputs.n_herds
+    for members in groups.values():
+        for k, h in enumerate(members):
+            rank[h], size[h] = k, len(members)
+    return rank, size
 
 
 def _pooled(

@@ -251,6 +251,15 @@ def _print_summary(row: dict[str, Any]) -> None:
                 f"({s['unplaced_herd_periods']} herd-weeks)",
             ),
         ]
+    if "deficit_low_kg" in s:  # an estimate on the plan's own weeks (pasture.planning.results)
+        lines.append(
+            (
+                "deficit band",
+                f"{s['deficit_low_kg'] / 1000:,.1f} t DM at the low forage, "
+                f"{s['deficit_high_kg'] / 1000:,.1f} t DM at the high "
+                "(this plan's weeks, not re-planned)",
+            )
+        )
     forage = s.get("forage")
     if forage:  # what the plan assumes of forage (issue 16): printed with every plan
         lines += [

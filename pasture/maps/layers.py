@@ -5,13 +5,15 @@ Everything here takes plain frames and a translator; nothing reads a store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from grazing_models.capacity import BANDS
 
 from ..errors import NotFound
 from ..i18n import Translator
@@ -126,6 +128,41 @@ def by_season(rows: pd.DataFrame, key: str, fmt: Any, t: Translator) -> dict[str
     return {k: esc("; ".join(v)) for k, v in out.items()}
 
 
+def band_text(row: Mapping[str, Any], column: str, show: Callable[[Any], str]) -> str:
+    """``central (low–high)`` of a row's three band columns (``column`` with ``{}`` for the
+    band: the forage basis's prediction interval, docs/domain.md); the central value alone
+    where the band is one value (forage from yields) or missing."""
+    low, central, high = (row.get(column.format(b)) for b in BANDS)
+    known = [v for v in (low, high) if v is not None and v == v]
+    if len(known) < 2 or low == high:
+        return show(central)
+    return f"{show(central)} ({show(low)}–{show(high)})"
+
+
+def capacity_facts(
+    capacity: pd.DataFrame, t: Translator, *, year: int | None, season: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Per plot id: its forage (t DM) and capacity by season, each ``central (low–high)``."""
+    rows = latest_rows(capacity, year)
+    if season is not None:
+        rows = rows[rows["season"] == season]
+    forage = by_season(
+        rows,
+        "plot_id",
+        lambda r: (
+            band_text(r, "forage_{}_kg", lambda v: t.number(v / 1000, digits=1)) + " " + t("t DM")
+        ),
+        t,
+    )
+    sheep = by_season(
+        rows,
+        "plot_id",
+        lambda r: band_text(r, "capacity_su_{}", t.number) + " " + t("forage-equivalent sheep"),
+        t,
+    )
+    return forage, sheep
+
+
 def plot_facts(
     plots: gpd.GeoDataFrame,
     t: Translator,
@@ -150,22 +187,15 @@ def plot_facts(
         t("Rural district"),
         t("Elevation"),
     ]
+    forage_text: dict[str, str] = {}
     capacity_text: dict[str, str] = {}
     load_text: dict[str, str] = {}
     load_status: dict[str, str] = {}
     trend_text: dict[str, str] = {}
     trend_status: dict[str, str] = {}
     if capacity is not None:
-        labels.append(t("Capacity"))
-        rows = latest_rows(capacity, year)
-        if season is not None:
-            rows = rows[rows["season"] == season]
-        capacity_text = by_season(
-            rows,
-            "plot_id",
-            lambda r: t.quantity(r.get("capacity_su_central"), "forage-equivalent sheep"),
-            t,
-        )
+        labels += [t("Forage"), t("Capacity")]
+        forage_text, capacity_text = capacity_facts(capacity, t, year=year, season=season)
     if load is not None:
         labels.append(t("Load"))
         rows = load[load["level"] == "plot"] if "level" in load else load
@@ -176,7 +206,8 @@ def plot_facts(
             rows,
             "group_id",
             lambda r: (
-                f"{t.percent(r.get('stocking_ratio_central'))} ({t.pgettext('load', str(r['status']))})"
+                f"{band_text(r, 'stocking_ratio_{}', t.percent)} "
+                f"({t.pgettext('load', str(r['status']))})"
             ),
             t,
         )
@@ -214,6 +245,7 @@ def plot_facts(
             else None,
         ]
         if capacity is not None:
+            row.append(forage_text.get(pid, esc(t("no data"))))
             row.append(capacity_text.get(pid, esc(t("no data"))))
         if load is not None:
             row.append(load_text.get(pid, esc(t("no data"))))

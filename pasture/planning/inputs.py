@@ -24,11 +24,17 @@ what herds eat is utilisation × harvest efficiency of the standing crop.
 
 On a public plot near a settlement the village's own livestock (the allocation's near
 share, `pasture.science.plan_livestock.near_village_intake`) eats ``near_kg[p, s]`` over
-the season first; the planner sees what is left::
+the season, in step with the season's days (``share[week]``: the season's periods up to
+and including the week, over all its periods, in the plan's one calendar); the planner
+sees what is left::
 
-    available_kg[week] = max(available_kg[week] − near_kg[p, season of week] / utilisation, 0)
+    to_date[week]      = available_kg[week] − near_kg[p, s] × share[week] / utilisation
+    at_end[week]       = max(available_kg of the season's weeks) − near_kg[p, s] / utilisation
+    available_kg[week] = max(min(to_date, at_end), 0)          (s: the season of the week)
 
-so near-village intake plus the plan's never exceeds the season's allowance.
+``to_date``: what the village has eaten so far is gone; ``at_end``: what it will eat
+by the season's end stays reserved, so near-village intake plus the plan's never
+exceeds the season's allowance.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from grazing_models.capacity import BANDS
 from grazing_models.livestock import SpeciesTable
 from grazing_models.rotation import Herd, Period, Plot, RotationInputs, RotationParams
 from grazing_models.seasons import DEFAULT_PERIOD_DAYS
@@ -183,6 +190,7 @@ class BuiltInputs:
 
     inputs: RotationInputs
     info: dict[str, Any]
+    room: pd.DataFrame | None = None  # `season_room`: per plot and season, each band's room
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,7 @@ class _Forage:
     basis: ForageBasis
     seasons: pd.DataFrame
     near_village_kg: float  # eaten by the livestock kept near its village (public plots)
+    near: pd.Series | None = None  # the same per (plot_id, season)
 
 
 def build_inputs(
@@ -234,7 +243,7 @@ def build_inputs(
         store,
         forage,
         layers,
-        [p.season for p in periods],
+        periods,
         utilisation=utilisation,
         table=planning.species_table(),
     )
@@ -257,7 +266,28 @@ def build_inputs(
         **score_info,
         "okrug_of_land_user": _okrug_of_land_user(store, layers.herds),
     }
-    return BuiltInputs(inputs, info)
+    room = season_room(forage.seasons, forage.near, utilisation=utilisation)
+    return BuiltInputs(inputs, info, room)
+
+
+def season_room(
+    seasons: pd.DataFrame, near: pd.Series | None, *, utilisation: float
+) -> pd.DataFrame:
+    """What the plan's herds may eat on each plot in a season, at each forage band.
+
+    ``room_<band>_kg = max(utilisation × biomass_<band> × area × harvest_efficiency −
+    near_kg, 0)``: the planner's season allowance at the band (the standing crop of
+    `season_forage`, its eaten share) less what the livestock kept near its village eats
+    (module docstring). Indexed by (plot_id, season).
+    """
+    rows = seasons.set_index(["plot_id", "season"])
+    kept = np.zeros(len(rows)) if near is None else near.reindex(rows.index).fillna(0.0).to_numpy()
+    crop = rows["area_ha"].to_numpy(dtype=float) * rows["harvest_efficiency"].to_numpy(dtype=float)
+    room = pd.DataFrame(index=rows.index)
+    for band in BANDS:
+        biomass = rows[f"biomass_{band}_kg_ha"].fillna(0.0).to_numpy(dtype=float)
+        room[f"room_{band}_kg"] = np.maximum(utilisation * biomass * crop - kept, 0.0)
+    return room
 
 
 def _greenup_springs(
@@ -405,7 +435,7 @@ def _less_near_village(
     store: Store,
     forage: _Forage,
     layers: _Layers,
-    labels: Sequence[str],
+    periods: Sequence[Period],
     *,
     utilisation: float,
     table: SpeciesTable,
@@ -413,20 +443,22 @@ def _less_near_village(
     """The forage of public plots less what the livestock kept near the village eats there.
 
     The near-village livestock of a plot eats ``near_kg`` in a season
-    (`pasture.science.plan_livestock.near_village_intake`). Herds may eat
-    ``utilisation × available`` of a plot, so each week of that season its available
-    forage goes down by ``near_kg / utilisation`` (never below 0): near-village intake
-    plus the plan's stays within the season's allowance. The whole season's intake
-    comes off from its first week (the plan cannot know when the village's animals ate).
+    (`pasture.science.plan_livestock.near_village_intake`), spread over the season's
+    periods in step with its days (`_season_share`). Herds may eat ``utilisation ×
+    available`` of a plot, so each week its available forage goes down by the village's
+    intake to date over ``utilisation``, and never above what the season's end leaves
+    once the village's whole season is reserved (module docstring): near-village intake
+    plus the plan's stays within the season's allowance.
     """
+    labels = [p.season for p in periods]
     near = near_village_intake(store, layers.plots, forage.seasons, layers.herds, table=table)
     near = near[near.index.get_level_values("season").isin(set(labels))]  # not winter's
     if near.empty:
         return forage
     ids = [str(i) for i in layers.plots["id"]]
     by_season = near.unstack("season").reindex(index=ids, columns=list(dict.fromkeys(labels)))
-    cut = by_season.fillna(0.0)[list(labels)].to_numpy(dtype=float)
-    available = np.maximum(forage.available - cut / utilisation, 0.0)
+    season_kg = by_season.fillna(0.0)[labels].to_numpy(dtype=float)
+    available = village_left(forage.available, season_kg, periods, utilisation=utilisation)
     scale = np.divide(
         available, forage.available, out=np.zeros_like(available), where=forage.available > 0
     )
@@ -435,7 +467,53 @@ def _less_near_village(
         available=available,
         regrowth=forage.regrowth * scale,
         near_village_kg=float(near.sum()),
+        near=near,
     )
+
+
+def village_left(
+    available: np.ndarray, season_kg: np.ndarray, periods: Sequence[Period], *, utilisation: float
+) -> np.ndarray:
+    """Forage per plot and period left to the plan by the livestock kept near its village.
+
+    ``season_kg[p, t]`` is what the village eats on plot ``p`` over the whole season of
+    period ``t`` (``near_kg``); the rest is the module docstring's ``to_date`` and
+    ``at_end``: the intake to date is gone, the rest of the season's stays reserved.
+    """
+    near = season_kg / utilisation
+    to_date = available - near * _season_share(periods)
+    at_end = _season_peak(available, [p.season for p in periods]) - near
+    return np.maximum(np.minimum(to_date, at_end), 0.0)
+
+
+def _season_share(periods: Sequence[Period]) -> np.ndarray:
+    """Per period: the share of its season's days gone by at the period's end.
+
+    A season's days are the periods that hold it (label or ``also``), as in the
+    capacity table's season days (`grazing_models.seasons.season_days`, the same
+    calendar); periods are equally long, so the share counts periods.
+    """
+    held: dict[str, int] = {}
+    for p in periods:
+        for s in p.seasons:
+            held[s] = held.get(s, 0) + 1
+    seen: dict[str, int] = {}
+    share = np.zeros(len(periods))
+    for t, p in enumerate(periods):
+        for s in p.seasons:
+            seen[s] = seen.get(s, 0) + 1
+        share[t] = seen[p.season] / held[p.season]
+    return share
+
+
+def _season_peak(available: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """Per plot and period: the most forage any period of the period's season stands."""
+    peak = np.zeros_like(available)
+    names = np.asarray(labels)
+    for season in dict.fromkeys(labels):
+        cols = np.flatnonzero(names == season)
+        peak[:, cols] = available[:, cols].max(axis=1, keepdims=True)
+    return peak
 
 
 def _season_standing(

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from grazing_models.rotation import Plan, RotationInputs
+from grazing_models.capacity import BANDS
+from grazing_models.rotation import Period, Plan, RotationInputs
 
 __all__ = [
+    "deficit_bands",
     "deficit_by_okrug",
     "finite",
     "jsonable",
@@ -115,8 +117,57 @@ def jsonable(doc: Any) -> Any:
     )
 
 
-def plan_summary(plan: Plan, assignments: pd.DataFrame, info: Mapping[str, Any]) -> dict[str, Any]:
-    """The plan's ``summary``: the inputs' ``info``, the solver's figures and the plan's totals."""
+def deficit_bands(
+    assignments: pd.DataFrame,
+    periods: Sequence[Period],
+    room: pd.DataFrame,
+    *,
+    band: str,
+    deficit_kg: float,
+) -> dict[str, float]:
+    """The plan's deficit (kg DM) were the forage at each band of the interval: an estimate.
+
+    No re-plan: the same herds on the same plots in the same weeks, each plot's intake
+    over a season (``eaten``, the season its weeks are labelled) held to the band's room
+    (`pasture.planning.inputs.season_room`)::
+
+        lost   = max(eaten − room_band, 0) − max(eaten − room_plan, 0)   (less forage)
+        gained = min(demand − eaten, max(room_band − room_plan, 0))   (more forage)
+        deficit_band = deficit + Σ lost − Σ gained
+
+    over the plot-seasons, ``room_plan`` being the room at the band the plan grazed.
+    Season totals, not the weekly green-up; both ends lean pessimistic: a re-plan at the
+    low band could move herds to forage left elsewhere, one at the high band could use
+    more forage than the plan's own plots offer (docs/domain.md, One forage basis).
+    """
+    labels = np.array([p.season for p in periods], dtype=object)
+    placed = assignments[assignments["plot_id"].notna()]
+    season = labels[placed["period"].to_numpy(dtype=int)]
+    per = placed.assign(season=season).groupby(["plot_id", "season"])[["demand_kg", "eaten_kg"]]
+    sums = per.sum()
+    rooms = room.reindex(sums.index).fillna(0.0)
+    eaten = sums["eaten_kg"].to_numpy(dtype=float)
+    unmet = np.maximum(sums["demand_kg"].to_numpy(dtype=float) - eaten, 0.0)
+    planned = rooms[f"room_{band}_kg"].to_numpy(dtype=float)
+    out: dict[str, float] = {}
+    for other in BANDS:
+        at = rooms[f"room_{other}_kg"].to_numpy(dtype=float)
+        # what regrowth let a plot feed beyond its season's room stays as planned
+        lost = np.maximum(eaten - at, 0.0) - np.maximum(eaten - planned, 0.0)
+        gained = np.minimum(unmet, np.maximum(at - planned, 0.0))
+        # never below 0 (the plan's own deficit and its herds' unmet demand round apart)
+        out[other] = max(float(deficit_kg + lost.sum() - gained.sum()), 0.0)
+    return out
+
+
+def plan_summary(
+    plan: Plan,
+    assignments: pd.DataFrame,
+    info: Mapping[str, Any],
+    bands: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The plan's ``summary``: the inputs' ``info``, the solver's figures and the plan's totals;
+    ``bands``: the deficit at each forage band (`deficit_bands`)."""
     unplaced = assignments["plot_id"].isna()
     deficits = plan.deficits_frame()
     by_union = (
@@ -140,6 +191,11 @@ def plan_summary(plan: Plan, assignments: pd.DataFrame, info: Mapping[str, Any])
         "deficit_kg": float(deficits["deficit_kg"].sum()) if len(deficits) else 0.0,
         "feed_kg_dm": float(deficits["feed_kg_dm"].sum()) if len(deficits) else 0.0,
         "deficit_periods": int(deficits["period"].nunique()) if len(deficits) else 0,
+        **(
+            {}
+            if bands is None
+            else {"deficit_low_kg": bands["low"], "deficit_high_kg": bands["high"]}
+        ),
         "deficit_by_union": {
             str(u): {
                 "deficit_kg": v["deficit_kg"],

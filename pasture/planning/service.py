@@ -45,7 +45,15 @@ from ..progress import Step, StepProgress
 from ..store.base import Store
 from .inputs import BuiltInputs, build_inputs
 from .params import DEFAULT_MIGRATION_KM, MAX_MILP_PAIRS, PlanningParams, PlanRejected
-from .results import finite, jsonable, new_plan_id, plan_rows, plan_summary, py_value
+from .results import (
+    deficit_bands,
+    finite,
+    jsonable,
+    new_plan_id,
+    plan_rows,
+    plan_summary,
+    py_value,
+)
 
 __all__ = [
     "PLAN_STATES",
@@ -336,7 +344,14 @@ def _store_plan(
     """Write the plan's assignments, deficits and its row as a draft, in one transaction."""
     plan_id = str(base_row["id"])
     assignments, deficits = plan_rows(plan_id, plan, built.inputs)
-    summary = plan_summary(plan, assignments, built.info)
+    bands = None
+    if built.room is not None:
+        deficit = float(deficits["deficit_kg"].sum()) if len(deficits) else 0.0
+        band = str(built.info.get("forage", {}).get("band") or "central")
+        bands = deficit_bands(
+            assignments, built.inputs.periods, built.room, band=band, deficit_kg=deficit
+        )
+    summary = plan_summary(plan, assignments, built.info, bands)
     say("storing the plan")
     row = {
         **base_row,

@@ -102,6 +102,21 @@ def _figures(t: Translator) -> list[tuple[str, str, Callable[[Any], str]]]:
         ("demand_kg", t(COLUMN_TITLES["demand_kg"]), whole),
         ("eaten_kg", t(COLUMN_TITLES["eaten_kg"]), whole),
         ("deficit_kg", t(COLUMN_TITLES["deficit_kg"]), whole),
+        # an estimate on the plan's own weeks, not a re-plan (pasture.planning.results)
+        (
+            "deficit_low_kg",
+            t(
+                "Deficit at the prediction interval's low end, kg (this plan's weeks, not re-planned)"
+            ),
+            whole,
+        ),
+        (
+            "deficit_high_kg",
+            t(
+                "Deficit at the prediction interval's high end, kg (this plan's weeks, not re-planned)"
+            ),
+            whole,
+        ),
         ("feed_kg_dm", t(COLUMN_TITLES["feed_kg_dm"]), whole),
         ("deficit_periods", t("Weeks with a deficit"), whole),
         ("unplaced_demand_kg", t("Demand of herds without a plot, kg"), whole),

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import pasture
+from grazing_models.capacity import BANDS
 from grazing_models.rotation import RotationParams
+from pasture import cli as pasture_cli
 from pasture import science as pasture_science
+from pasture.i18n import translator
 from pasture.planning import PlanningParams, approve_plan, create_plan
 from pasture_api.main import create_app
+from pasture_api.pages.plan_summary import summary_sections
 from pasture_api.users import create_demo_users
 
 from .conftest import OWN_UNION, PASSWORD, USERS, auth, login, make_settings
@@ -115,3 +122,105 @@ def test_capacity_is_served_per_plot_and_season(science_client: tuple[TestClient
     row = next(r for r in rows if r["source"] == "ndvi")
     assert row["forage_low_kg"] <= row["forage_central_kg"] <= row["forage_high_kg"]
     assert row["harvest_efficiency"] == 0.5 and row["model"]["generated"] is True
+
+
+def _exported(table: str, store: str, path: Path) -> pd.DataFrame:
+    """``pasture export TABLE`` to ``path`` (CSV or XLSX), read back."""
+    result = CliRunner().invoke(
+        pasture_cli.main, ["export", table, "--store", store, "-o", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    if path.suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig")
+    return pd.read_excel(path)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_exports_carry_the_forage_band_the_api_serves(
+    science_client: tuple[TestClient, str], tmp_path: Path, suffix: str
+) -> None:
+    """Capacity and load exports: low ≤ central ≤ high, the API's figures for each plot
+    (to the export's rounding: whole kilograms, ratios to 0.01)."""
+    client, _ = science_client
+    headers = _token(client, "akimat")
+    store = str(client.app.state.settings.store)  # type: ignore[attr-defined]
+    cases = [
+        ("capacity", "plot_id", "forage_{}_kg", 0.51, f"/science/capacity?year={YEAR}"),
+        ("load", "group_id", "stocking_ratio_{}", 0.0051, f"/science/load?year={YEAR}&level=plot"),
+    ]
+    for table, key, column, rounding, route in cases:
+        served = client.get(route, headers=headers).json()[table]
+        api = {(r[key], r["season"]): r for r in served}
+        frame = _exported(table, store, tmp_path / f"{table}.{suffix}")
+        frame = frame[frame["year"] == YEAR]
+        if table == "load":
+            frame = frame[frame["level"] == "plot"]
+        low, central, high = (frame[column.format(b)].astype(float) for b in BANDS)
+        banded = np.isfinite(low) & np.isfinite(central) & np.isfinite(high) & (low < high)
+        assert banded.sum() > 10, table
+        assert (low[banded] <= central[banded]).all() and (central[banded] <= high[banded]).all()
+        for rec in frame[banded].to_dict("records"):
+            row = api[(rec[key], rec["season"])]
+            for band in BANDS:
+                name = column.format(band)
+                assert rec[name] == pytest.approx(row[name], abs=rounding), (table, rec[key])
+
+
+def test_the_plot_popup_shows_forage_and_ratio_as_central_low_high(
+    science_client: tuple[TestClient, str],
+) -> None:
+    """The overview's popup (shaded by load, spring) gives the API's forage and stocking
+    ratio of the plot as ``central (low–high)``."""
+    client, _ = science_client
+    headers = _token(client, "akimat")
+    capacity = client.get(f"/science/capacity?year={YEAR}", headers=headers).json()["capacity"]
+    load = client.get(f"/science/load?year={YEAR}&level=plot", headers=headers).json()["load"]
+    loaded = {r["group_id"]: r for r in load if r["season"] == "spring" and r["demand_kg"]}
+    cap = next(
+        r
+        for r in capacity
+        if r["season"] == "spring" and r["plot_id"] in loaded and r["source"] == "ndvi"
+    )
+    ratio = loaded[cap["plot_id"]]
+    t = translator("en")
+    popup = client.get(
+        f"/layers/plots/{cap['plot_id']}",
+        params={"lang": "en", "shade": "load", "season": "spring", "year": YEAR},
+        headers=headers,
+    )
+    assert popup.status_code == 200, popup.text
+    values = popup.json()["p"]
+
+    def tonnes(v: float) -> str:
+        return t.number(v / 1000, digits=1)
+
+    forage = (
+        f"{t.season('spring')}: {tonnes(cap['forage_central_kg'])} "
+        f"({tonnes(cap['forage_low_kg'])}–{tonnes(cap['forage_high_kg'])}) {t('t DM')}"
+    )
+    stocking = (
+        f"{t.season('spring')}: {t.percent(ratio['stocking_ratio_central'])} "
+        f"({t.percent(ratio['stocking_ratio_low'])}–{t.percent(ratio['stocking_ratio_high'])})"
+    )
+    assert forage in values
+    assert any(v and v.startswith(stocking) for v in values), values
+
+
+def test_the_plans_deficit_at_the_low_and_high_forage(
+    science_client: tuple[TestClient, str],
+) -> None:
+    """The plan's summary gives its deficit at the low and high forage (low ≥ plan ≥ high),
+    labelled on its page in every language as an estimate on the plan's own weeks."""
+    client, plan_id = science_client
+    summary = client.get(f"/plans/{plan_id}", headers=_token(client, "akimat")).json()["summary"]
+    low, high = summary["deficit_low_kg"], summary["deficit_high_kg"]
+    assert low >= summary["deficit_kg"] - 1e-6 and summary["deficit_kg"] >= high - 1e-6
+    assert high >= 0
+    msgid = "Deficit at the prediction interval's low end, kg (this plan's weeks, not re-planned)"
+    for lang in ("kk", "ru", "en"):
+        t = translator(lang)
+        label = t(msgid)
+        assert label != msgid or lang == "en"  # translated
+        sections = summary_sections(t, summary, {}, okrugs={}, land_users={})
+        rows = [row for s in sections for row in s.rows]
+        assert [label, t.number(summary["deficit_low_kg"])] in rows
