@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from pasture.disclosure import protected_rows
+from pasture.disclosure import DisclosureRules, protected_rows
 from pasture.errors import NotFound
 from pasture.store import Store
 
@@ -25,7 +26,13 @@ from .deps import StoreDep
 from .scope import PERSONAL_DATA_ROLES, disclosure_rules, require_role, union_scope
 from .users import Role
 
-__all__ = ["CalibrationRequest", "science_router"]
+__all__ = [
+    "LIVESTOCK_FIELDS",
+    "CalibrationRequest",
+    "load_privacy",
+    "protected_load",
+    "science_router",
+]
 
 StoreArg = Annotated[Store, StoreDep]
 YearArg = Annotated[int | None, Query(ge=2000, le=2100, description="season year")]
@@ -120,11 +127,12 @@ def load(
     """Both loads and both statuses per plot, union or okrug: against forage capacity and
     against the legal norm, why they disagree, and where the livestock came from.
 
-    For roles without personal data, a land-user row (``level`` union) whose households
+    For roles without personal data, a row (plot, land user or okrug) whose households
     fail the census disclosure rules (fewer than ``census_min_group``, or one household's
     livestock dominating) has its livestock figures null, named in ``suppressed_by``.
     """
-    rows = _protected_load(request, store, user, _year_rows(store, "load", year))
+    privacy = load_privacy(user, request.app.state.settings)
+    rows = protected_load(store, _year_rows(store, "load", year), privacy)
     if level is not None:
         rows = rows[rows["level"] == level]
     own = _own_plots(store, user)
@@ -137,17 +145,38 @@ def load(
     return web.json_response({"load": web.records_of(rows)})
 
 
-def _protected_load(request: Request, store: Store, user: Principal, rows: Any) -> Any:
-    """The load rows under the disclosure rules of the census (pasture.disclosure)."""
-    if user.role in PERSONAL_DATA_ROLES:
-        return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
-    from pasture.science.load import land_user_contributions
+def load_privacy(user: Principal, settings: Any) -> DisclosureRules | None:
+    """The disclosure rules the caller's load figures pass (None: a role with personal
+    data, which sees them all). Part of every cache key of what shows load figures."""
+    return None if user.role in PERSONAL_DATA_ROLES else disclosure_rules(settings)
 
-    groups = rows["group_id"].where(rows["level"] == "union", None)
+
+def protected_load(store: Store, rows: pd.DataFrame, rules: DisclosureRules | None) -> Any:
+    """Load rows (any level) under the census disclosure rules (pasture.disclosure).
+
+    Each row's contributors are the households whose livestock is in its figure
+    (`pasture.science.load.load_contributions`); a row that would reveal one has its
+    :data:`LIVESTOCK_FIELDS` null, named in ``suppressed_by``. With ``rules`` None
+    (:func:`load_privacy` of a role with personal data) every row is shown.
+    """
+    if rules is None or rows.empty:
+        return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
+    from pasture.science.load import load_contributions, load_group
+
+    groups = pd.Series(
+        [
+            load_group(level, group, season)
+            for level, group, season in zip(
+                rows["level"], rows["group_id"], rows["season"], strict=True
+            )
+        ],
+        index=rows.index,
+        dtype=object,
+    )
     return protected_rows(
         rows,
-        land_user_contributions(store),
-        disclosure_rules(request.app.state.settings),
+        load_contributions(store, rows["year"].unique()),
+        rules,
         fields=LIVESTOCK_FIELDS,
         groups=groups,
     )

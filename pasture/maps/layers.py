@@ -126,6 +126,23 @@ def by_season(rows: pd.DataFrame, key: str, fmt: Any, t: Translator) -> dict[str
     return {k: esc("; ".join(v)) for k, v in out.items()}
 
 
+def load_share(row: Mapping[str, Any], t: Translator) -> str:
+    """A plot's load as a share of its capacity, or that it is withheld: a load row the
+    disclosure rules suppressed (``suppressed``, `pasture.disclosure`) would reveal one
+    household's livestock (its status, a band, is still shown beside it)."""
+    if bool(row.get("suppressed", False)):
+        return t("withheld (privacy)")
+    return t.percent(row.get("stocking_ratio_central"))
+
+
+def withheld_note(load: pd.DataFrame | None, t: Translator) -> list[tuple[str, str]]:
+    """The legend's note that some plots' load is withheld (none when no row is)."""
+    if load is None or "suppressed" not in load or not load["suppressed"].astype(bool).any():
+        return []
+    note = t("The load of a plot grazed by too few households, or mostly by one, is withheld.")
+    return [(t("withheld (privacy)"), f"<div>{esc(note)}</div>")]
+
+
 def plot_facts(
     plots: gpd.GeoDataFrame,
     t: Translator,
@@ -175,9 +192,7 @@ def plot_facts(
         load_text = by_season(
             rows,
             "group_id",
-            lambda r: (
-                f"{t.percent(r.get('stocking_ratio_central'))} ({t.pgettext('load', str(r['status']))})"
-            ),
+            lambda r: f"{load_share(r, t)} ({t.pgettext('load', str(r['status']))})",
             t,
         )
         rank = {s: i for i, s in enumerate(LOAD_PRECEDENCE)}
