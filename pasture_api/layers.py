@@ -149,13 +149,15 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def plot_load(store: Store, privacy: DisclosureRules | None) -> pd.DataFrame | None:
+def plot_load(
+    request: Request, store: Store, privacy: DisclosureRules | None
+) -> pd.DataFrame | None:
     """The load rows of single plots as the caller may see them (``privacy``: its
     `load_privacy`), or None without any: the one path of plot load to the maps."""
     load = store.read_rows("load")
     if load.empty:
         return None
-    return protected_load(store, load[load["level"] == "plot"], privacy)
+    return protected_load(store, load[load["level"] == "plot"], privacy, request)
 
 
 def plot_layer(
@@ -178,7 +180,7 @@ def plot_layer(
     privacy = load_privacy(user, request.app.state.settings)
 
     def build() -> "PlotLayer":
-        load = plot_load(store, privacy)
+        load = plot_load(request, store, privacy)
         capacity, trends = store.read_rows("capacity"), store.read_rows("trends")
         plots = scoped_plots(store, user)
         return build_plot_layer(
@@ -247,7 +249,7 @@ def rotation_layer(
             plan_periods(plan, assignments),
             herds=store.read("herds", where={"union_id": union} if union else None),
             unions=store.read("unions"),
-            load=plot_load(store, privacy),
+            load=plot_load(request, store, privacy),
             lang=lang,
         )
 

@@ -132,7 +132,7 @@ def load(
     livestock dominating) has its livestock figures null, named in ``suppressed_by``.
     """
     privacy = load_privacy(user, request.app.state.settings)
-    rows = protected_load(store, _year_rows(store, "load", year), privacy)
+    rows = protected_load(store, _year_rows(store, "load", year), privacy, request)
     if level is not None:
         rows = rows[rows["level"] == level]
     own = _own_plots(store, user)
@@ -151,17 +151,23 @@ def load_privacy(user: Principal, settings: Any) -> DisclosureRules | None:
     return None if user.role in PERSONAL_DATA_ROLES else disclosure_rules(settings)
 
 
-def protected_load(store: Store, rows: pd.DataFrame, rules: DisclosureRules | None) -> Any:
+def protected_load(
+    store: Store,
+    rows: pd.DataFrame,
+    rules: DisclosureRules | None,
+    request: Request | None = None,
+) -> Any:
     """Load rows (any level) under the census disclosure rules (pasture.disclosure).
 
     Each row's contributors are the households whose livestock is in its figure
     (`pasture.science.load.load_contributions`); a row that would reveal one has its
     :data:`LIVESTOCK_FIELDS` null, named in ``suppressed_by``. With ``rules`` None
-    (:func:`load_privacy` of a role with personal data) every row is shown.
+    (:func:`load_privacy` of a role with personal data) every row is shown. With the
+    ``request``, the contributors are computed once per store version in the app.
     """
     if rules is None or rows.empty:
         return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
-    from pasture.science.load import load_contributions, load_group
+    from pasture.science.load import load_group
 
     groups = pd.Series(
         [
@@ -175,11 +181,29 @@ def protected_load(store: Store, rows: pd.DataFrame, rules: DisclosureRules | No
     )
     return protected_rows(
         rows,
-        load_contributions(store, rows["year"].unique()),
+        _contributions(request, store, sorted({int(y) for y in rows["year"]})),
         rules,
         fields=LIVESTOCK_FIELDS,
         groups=groups,
     )
+
+
+def _contributions(request: Request | None, store: Store, years: list[int]) -> Any:
+    """`load_contributions` of ``years``, kept per store version in the app (every map
+    build and /science/load call of analysts needs them; computing them reads the plan,
+    herds and census: seconds on the demo district)."""
+    from pasture.science.load import load_contributions
+
+    if request is None:
+        return load_contributions(store, years)
+    from .layers import VersionCache
+
+    state = request.app.state
+    if getattr(state, "contributions_cache", None) is None:
+        state.contributions_cache = VersionCache(max_entries=4)
+    cache: VersionCache = state.contributions_cache
+    key = (store.version(), tuple(years))
+    return cache.get(key, lambda: load_contributions(store, years))
 
 
 def science_router(*, responses: dict[Any, Any]) -> APIRouter:
