@@ -28,15 +28,18 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from pasture.disclosure import DisclosureRules
 from pasture.errors import NotFound
 from pasture.store import Store
 
 from .auth import Principal
 from .deps import StoreDep
 from .errors import BadRequest, Unauthorized
+from .science import load_privacy, protected_load
 from .scope import require_union, union_scope, visible_plots
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
     from pasture.maps.plot_layer import PlotLayer
 
-__all__ = ["VersionCache", "layers_router", "map_cache", "scoped_plots"]
+__all__ = ["VersionCache", "layers_router", "map_cache", "plot_load", "scoped_plots"]
 
 T = TypeVar("T")
 
@@ -146,6 +149,17 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
+def plot_load(
+    request: Request, store: Store, privacy: DisclosureRules | None
+) -> pd.DataFrame | None:
+    """The load rows of single plots as the caller may see them (``privacy``: its
+    `load_privacy`), or None without any: the one path of plot load to the maps."""
+    load = store.read_rows("load")
+    if load.empty:
+        return None
+    return protected_load(store, load[load["level"] == "plot"], privacy, request)
+
+
 def plot_layer(
     request: Request,
     store: Store,
@@ -163,8 +177,10 @@ def plot_layer(
     from pasture.i18n import translator
     from pasture.maps.plot_layer import build_plot_layer
 
+    privacy = load_privacy(user, request.app.state.settings)
+
     def build() -> "PlotLayer":
-        load = store.read_rows("load")
+        load = plot_load(request, store, privacy)
         capacity, trends = store.read_rows("capacity"), store.read_rows("trends")
         plots = scoped_plots(store, user)
         return build_plot_layer(
@@ -173,14 +189,14 @@ def plot_layer(
             unions=store.read("unions"),
             okrugs=store.read("okrugs"),
             capacity=None if capacity.empty else capacity,
-            load=None if load.empty else load[load["level"] == "plot"],
+            load=load,
             trends=None if trends.empty else trends,
             shade_by=shade,  # type: ignore[arg-type]
             year=year,
             season=season,
         )
 
-    key = ("plots", version, union_scope(user), union, shade, season, year, lang)
+    key = ("plots", version, union_scope(user), privacy, union, shade, season, year, lang)
     return map_cache(request).get(key, build)
 
 
@@ -219,6 +235,7 @@ def rotation_layer(
     from .pages.data import chosen_plan, scoped_assignments
 
     union = union_scope(user)
+    privacy = load_privacy(user, request.app.state.settings)
 
     def build() -> "PlotLayer":
         plan = chosen_plan(store, plan_id)  # NotFound for an unknown plan
@@ -226,18 +243,17 @@ def rotation_layer(
         assignments = scoped_assignments(store, plan_id, union)
         if assignments.empty:
             raise NotFound(f"plan {plan_id!r} has no assignments to show")
-        load = store.read_rows("load")
         return rotation_plot_layer(
             visible_plots(user, store.read("plots"), assignments),
             assignments,
             plan_periods(plan, assignments),
             herds=store.read("herds", where={"union_id": union} if union else None),
             unions=store.read("unions"),
-            load=None if load.empty else load[load["level"] == "plot"],
+            load=plot_load(request, store, privacy),
             lang=lang,
         )
 
-    key = ("rotation", version, union, plan_id, lang)
+    key = ("rotation", version, union, privacy, plan_id, lang)
     return map_cache(request).get(key, build)
 
 
@@ -329,7 +345,8 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         box = parse_bbox(bbox)
         wanted = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
         version = store.version()
-        key = f"{version}|{union_scope(user)}|{plan}|{union}|{used_in}|{shade}|{season}|{year}|{lang}|{box}|{zoom}|{wanted}|{degrading}"
+        privacy = load_privacy(user, request.app.state.settings)
+        key = f"{version}|{union_scope(user)}|{privacy}|{plan}|{union}|{used_in}|{shade}|{season}|{year}|{lang}|{box}|{zoom}|{wanted}|{degrading}"
         etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
         # private: a union's answer is not another's; no-cache: revalidate (cheap 304)
         headers = {

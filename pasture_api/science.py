@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from pasture.disclosure import protected_rows
+from pasture.disclosure import DisclosureRules, protected_rows
 from pasture.errors import NotFound
 from pasture.store import Store
 
@@ -25,7 +26,14 @@ from .deps import StoreDep
 from .scope import PERSONAL_DATA_ROLES, disclosure_rules, require_role, union_scope
 from .users import Role
 
-__all__ = ["CalibrationRequest", "load_rows", "science_router"]
+__all__ = [
+    "LIVESTOCK_FIELDS",
+    "CalibrationRequest",
+    "load_privacy",
+    "load_rows",
+    "protected_load",
+    "science_router",
+]
 
 StoreArg = Annotated[Store, StoreDep]
 YearArg = Annotated[int | None, Query(ge=2000, le=2100, description="season year")]
@@ -120,7 +128,7 @@ def load(
     """Both loads and both statuses per plot, union or okrug: against forage capacity and
     against the legal norm, why they disagree, and where the livestock came from.
 
-    For roles without personal data, a land-user row (``level`` union) whose households
+    For roles without personal data, a row (plot, land user or okrug) whose households
     fail the census disclosure rules (fewer than ``census_min_group``, or one household's
     livestock dominating) has its livestock figures null, named in ``suppressed_by``.
     """
@@ -139,7 +147,8 @@ def load_rows(
     """The stored load rows of a year as ``user`` may see them: under the disclosure rules,
     a union's account only its own plots and its own land-user row (the API and the load
     page read this one function)."""
-    rows = _protected_load(request, store, user, _year_rows(store, "load", year))
+    privacy = load_privacy(user, request.app.state.settings)
+    rows = protected_load(store, _year_rows(store, "load", year), privacy, request)
     if level is not None:
         rows = rows[rows["level"] == level]
     own = _own_plots(store, user)
@@ -152,20 +161,65 @@ def load_rows(
     return rows
 
 
-def _protected_load(request: Request, store: Store, user: Principal, rows: Any) -> Any:
-    """The load rows under the disclosure rules of the census (pasture.disclosure)."""
-    if user.role in PERSONAL_DATA_ROLES:
-        return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
-    from pasture.science.load import land_user_contributions
+def load_privacy(user: Principal, settings: Any) -> DisclosureRules | None:
+    """The disclosure rules the caller's load figures pass (None: a role with personal
+    data, which sees them all). Part of every cache key of what shows load figures."""
+    return None if user.role in PERSONAL_DATA_ROLES else disclosure_rules(settings)
 
-    groups = rows["group_id"].where(rows["level"] == "union", None)
+
+def protected_load(
+    store: Store,
+    rows: pd.DataFrame,
+    rules: DisclosureRules | None,
+    request: Request | None = None,
+) -> Any:
+    """Load rows (any level) under the census disclosure rules (pasture.disclosure).
+
+    Each row's contributors are the households whose livestock is in its figure
+    (`pasture.science.load.load_contributions`); a row that would reveal one has its
+    :data:`LIVESTOCK_FIELDS` null, named in ``suppressed_by``. With ``rules`` None
+    (:func:`load_privacy` of a role with personal data) every row is shown. With the
+    ``request``, the contributors are computed once per store version in the app.
+    """
+    if rules is None or rows.empty:
+        return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
+    from pasture.science.load import load_group
+
+    groups = pd.Series(
+        [
+            load_group(level, group, season)
+            for level, group, season in zip(
+                rows["level"], rows["group_id"], rows["season"], strict=True
+            )
+        ],
+        index=rows.index,
+        dtype=object,
+    )
     return protected_rows(
         rows,
-        land_user_contributions(store),
-        disclosure_rules(request.app.state.settings),
+        _contributions(request, store, sorted({int(y) for y in rows["year"]})),
+        rules,
         fields=LIVESTOCK_FIELDS,
         groups=groups,
     )
+
+
+def _contributions(request: Request | None, store: Store, years: list[int]) -> Any:
+    """`load_contributions` of ``years``, kept per store version in the app (every map
+    build and /science/load call of analysts needs them; computing them reads the plan,
+    herds and census: seconds on the demo district)."""
+    from pasture.science.load import load_contributions
+
+    if request is None:
+        return load_contributions(store, years)
+    from .layers import VersionCache
+
+    state = request.app.state
+    if getattr(state, "contributions_cache", None) is None:
+        state.contributions_cache = VersionCache(max_entries=4)
+    cache: VersionCache = state.contributions_cache
+    key = (store.version(), tuple(years))
+    return cache.get(key, lambda: load_contributions(store, years))
 
 
 def science_router(*, responses: dict[Any, Any]) -> APIRouter:

@@ -163,6 +163,23 @@ def capacity_facts(
     return forage, sheep
 
 
+def load_share(row: Mapping[str, Any], t: Translator) -> str:
+    """A plot's load as a share of its capacity (``central (low–high)``), or that it is withheld: a load row the
+    disclosure rules suppressed (``suppressed``, `pasture.disclosure`) would reveal one
+    household's livestock (its status, a band, is still shown beside it)."""
+    if bool(row.get("suppressed", False)):
+        return t("withheld (privacy)")
+    return band_text(row, "stocking_ratio_{}", t.percent)
+
+
+def withheld_note(load: pd.DataFrame | None, t: Translator) -> list[tuple[str, str]]:
+    """The legend's note that some plots' load is withheld (none when no row is)."""
+    if load is None or "suppressed" not in load or not load["suppressed"].astype(bool).any():
+        return []
+    note = t("The load of a plot grazed by too few households, or mostly by one, is withheld.")
+    return [(t("withheld (privacy)"), f"<div>{esc(note)}</div>")]
+
+
 def plot_facts(
     plots: gpd.GeoDataFrame,
     t: Translator,
@@ -205,10 +222,7 @@ def plot_facts(
         load_text = by_season(
             rows,
             "group_id",
-            lambda r: (
-                f"{band_text(r, 'stocking_ratio_{}', t.percent)} "
-                f"({t.pgettext('load', str(r['status']))})"
-            ),
+            lambda r: f"{load_share(r, t)} ({t.pgettext('load', str(r['status']))})",
             t,
         )
         rank = {s: i for i, s in enumerate(LOAD_PRECEDENCE)}

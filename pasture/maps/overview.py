@@ -32,6 +32,7 @@ from .layers import (
     new_map,
     plot_facts,
     shading,
+    withheld_note,
 )
 from .page import Assets, FeatureLayer, Legend, PastureMap, RemoteFeatureLayer, esc
 from .plot_layer import plots_in_season
@@ -160,6 +161,7 @@ def overview_map(
         sections.append((t("Legend"), line_entries))
     if ndvi_tiles:
         sections.append((t("NDVI (vegetation index)"), ndvi_ramp(lang)))
+    sections += withheld_note(load, t)
     Legend(sections, title=t("Legend")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -357,6 +359,7 @@ def union_map(
     if line_entries:
         sections.append((t("Legend"), line_entries))
     sections.insert(0, (f"{name} — {count}", []))
+    sections += withheld_note(load, t)
     Legend(sections, title=t("Legend")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -14,7 +14,7 @@ from ..i18n import Translator, translator
 from ..model import parse_seasons
 from .display import feature_collection
 from .herds import herd_styles, herds_legend
-from .layers import PLOT_CLASS, by_season, display_plots, frame_bounds, new_map
+from .layers import PLOT_CLASS, by_season, display_plots, frame_bounds, load_share, new_map
 from .page import Assets, FeatureLayer, Legend, RemoteFeatureLayer
 from .plot_layer import PlotLayer
 from .style import (
@@ -242,7 +242,7 @@ def _load_text(load: pd.DataFrame | None, t: Translator) -> dict[str, str]:
 
     def text(r: Mapping[str, Any]) -> str:
         out = t("{share} of capacity ({status})").format(
-            share=t.percent(r.get("stocking_ratio_central")),
+            share=load_share(r, t),
             status=t.pgettext("load", str(r.get("status") or "unknown")),
         )
         norm = r.get("norm_status")

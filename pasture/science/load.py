@@ -30,7 +30,7 @@ subzone, pasture type of the annex); a plot whose type has no row has no norm.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,8 @@ __all__ = [
     "NORM_ROWS_SETTING",
     "PUBLIC_GROUP",
     "compute_load",
-    "land_user_contributions",
+    "load_contributions",
+    "load_group",
     "norm_rows_of",
     "parse_norm_rows",
 ]
@@ -166,28 +167,95 @@ def compute_load(
     return result[first + [c for c in result.columns if c not in first]]
 
 
-def land_user_contributions(
-    store: Store, table: SpeciesTable | None = None
-) -> dict[str, pd.Series]:
-    """Each land user's households and their livestock in sheep units, for disclosure control.
+def load_group(level: str, group_id: object, season: object) -> str:
+    """The key of one load row's households in :func:`load_contributions`."""
+    return f"{level}/{group_id}/{season}"
 
-    A land-user row (``level`` union) sums the livestock on the land user's plots: a
-    union's members' herds and what of theirs is outside the plan, and on ``public``
-    (plots of no union) the livestock of households in no union. Each household counts
-    with its latest census (the figures the load is computed from), under its census
-    ``union_id`` (none: :data:`PUBLIC_GROUP`); see docs/domain.md "Census disclosure
-    control".
+
+def load_contributions(
+    store: Store, years: Iterable[int], table: SpeciesTable | None = None
+) -> dict[str, pd.Series]:
+    """The households behind each load row and their livestock in it, for disclosure control.
+
+    Keys are :func:`load_group` of (level, group_id, season); each value is a series of
+    sheep units per household, every household whose animals are in the row's figure
+    (docs/domain.md "Census disclosure control"). A plot's livestock comes in pools (the
+    heads `compute_load` puts there, kept apart by whose they are): a union's herds and
+    livestock outside the plan are its members', a village flock and the village
+    livestock outside the plan are its settlement's households in no union. Each
+    household's part of a pool's heads of a species is its share of the pool's heads of
+    that species in its latest census (the figures the load is computed from). A union's
+    or okrug's row sums its plots', so livestock of others on a union's land counts among
+    its contributors. A year without capacity rows has no contributors (threshold).
     """
     census = store.read("census")
     if census.empty:
         return {}
+    shares = _pool_shares(census, store.read("households"))
+    plots = read_plots(store)
+    out: dict[str, pd.Series] = {}
+    for year in sorted(set(int(y) for y in years)):
+        try:
+            _, capacity = _capacity_of_year(store, year)
+            capacity = _with_plot_fields(capacity, plots)
+        except NotFound:  # nothing to attribute: every row of the year is withheld
+            continue
+        pooled = _pool_heads(store, capacity, plots, census, season_plan(store, year))
+        out |= _group_contributions(pooled, shares, capacity, table)
+    return out
+
+
+def _pool_shares(census: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
+    """Each household's pool and its share of the pool's heads per species (latest census)."""
     latest = latest_census(census)
-    units = pd.Series(_sheep_units(latest, table), index=latest.index)
-    groups = latest["union_id"].astype(object).where(latest["union_id"].notna(), PUBLIC_GROUP)
-    return {
-        str(g): part.groupby(latest.loc[part.index, "household_id"]).sum()
-        for g, part in units.groupby(groups.to_numpy())
-    }
+    settlement_of = (
+        dict(zip(households["id"], households["settlement_id"], strict=True))
+        if "settlement_id" in households
+        else {}
+    )
+    village = VILLAGE_PREFIX + latest["household_id"].map(settlement_of).astype(str)
+    pool = latest["union_id"].astype(object).where(latest["union_id"].notna(), village)
+    heads = latest[list(SPECIES)].astype(float).fillna(0.0)
+    totals = heads.groupby(pool.to_numpy()).transform("sum")
+    share = (heads / totals.where(totals > 0)).fillna(0.0)
+    share.index = pd.Index(latest["household_id"].to_numpy(), name="household_id")
+    return share.assign(pool=pool.to_numpy())
+
+
+def _group_contributions(
+    pooled: pd.DataFrame,
+    shares: pd.DataFrame,
+    capacity: pd.DataFrame,
+    table: SpeciesTable | None,
+) -> dict[str, pd.Series]:
+    """Sheep units per household in each plot, union and okrug row of one year.
+
+    Households are in one pool each, so a row's contributors are each pool's households
+    with a part in it: per pool, the row's heads (× sheep units) times the households'
+    shares, one matrix product per pool and level.
+    """
+    out: dict[str, list[pd.Series]] = {}
+    if pooled.empty:
+        return {}
+    units = _sheep_units(pd.DataFrame(np.eye(len(SPECIES)), columns=list(SPECIES)), table)
+    union_of = capacity.groupby("plot_id")["union_id"].first().fillna(PUBLIC_GROUP)
+    okrug_of = capacity.groupby("plot_id")["okrug_id"].first()
+    flat = pooled.reset_index()
+    by_pool = dict(list(shares.groupby("pool")))
+    for level, group_of in (("plot", None), ("union", union_of), ("okrug", okrug_of)):
+        group = flat["plot_id"] if group_of is None else flat["plot_id"].map(group_of)
+        summed = flat.groupby([group.to_numpy(), flat["season"], flat["pool"]])[list(SPECIES)].sum()
+        for pool, rows in summed.groupby(level=2):
+            members = by_pool.get(pool)
+            if members is None:  # nobody's animals (a flock without households): none
+                continue
+            own = rows.to_numpy(dtype=float) * units @ members[list(SPECIES)].to_numpy().T
+            for (g, season, _), row in zip(rows.index, own, strict=True):
+                part = row > 0
+                if part.any():
+                    key = load_group(level, g, season)
+                    out.setdefault(key, []).append(pd.Series(row[part], members.index[part]))
+    return {k: pd.concat(v) if len(v) > 1 else v[0] for k, v in out.items()}
 
 
 #: One level of the load table: its name, capacity rows by ``group_id``, livestock
@@ -254,18 +322,32 @@ def _plot_heads(
     plan: PlanLivestock,
 ) -> pd.DataFrame:
     """Mean heads per (plot, season): the plan's plus the livestock outside it."""
+    pooled = _pool_heads(store, capacity, plots, census, plan)
+    return pooled.groupby(level=["plot_id", "season"]).sum()
+
+
+def _pool_heads(
+    store: Store,
+    capacity: pd.DataFrame,
+    plots: pd.DataFrame,
+    census: pd.DataFrame,
+    plan: PlanLivestock,
+) -> pd.DataFrame:
+    """Mean heads per (plot, season, pool): the plan's herds and the livestock outside
+    it, by whose animals they are (a union, or ``village:<settlement>`` for the
+    households of a settlement in no union)."""
     days = capacity.groupby("season")["days"].max()
     # the herds as the plan split them (its village flock sizes)
     herds = herds_of_plan(store, _plan_params(store, plan))
-    planned = plan_heads(store, plan, days, herds)
+    planned = plan_heads(store, plan, days, herds, pools=True)
     in_plan = _herds_in_plan(store, plan, herds)
-    outside = outside_plan_heads(census, in_plan, plots, capacity)
+    outside = outside_plan_heads(census, in_plan, plots, capacity, pools=True)
     village_in_plan = in_plan[in_plan.index.astype(str).str.startswith(VILLAGE_PREFIX)]
     village_in_plan.index = village_in_plan.index.astype(str).str.removeprefix(VILLAGE_PREFIX)
     households = store.read("households")
-    villages = village_heads(census, households, plots, capacity, village_in_plan)
+    villages = village_heads(census, households, plots, capacity, village_in_plan, pools=True)
     both = pd.concat([planned, outside, villages])
-    return both.groupby(level=["plot_id", "season"]).sum()
+    return both.groupby(level=["plot_id", "season", "pool"]).sum()
 
 
 def _plan_params(store: Store, plan: PlanLivestock) -> dict[str, Any] | None:

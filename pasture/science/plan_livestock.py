@@ -29,7 +29,7 @@ from grazing_models.seasons import SEASON_WINDOWS, SeasonWindow
 
 from ..model import SPECIES
 from ..store.base import Store
-from .herds import herds_of_plan
+from .herds import VILLAGE_PREFIX, herds_of_plan
 
 __all__ = [
     "PlanLivestock",
@@ -69,7 +69,12 @@ def season_plan(store: Store, year: int) -> PlanLivestock:
 
 
 def plan_heads(
-    store: Store, plan: PlanLivestock, days: pd.Series, herds: pd.DataFrame | None = None
+    store: Store,
+    plan: PlanLivestock,
+    days: pd.Series,
+    herds: pd.DataFrame | None = None,
+    *,
+    pools: bool = False,
 ) -> pd.DataFrame:
     """Mean heads per plot and season under the plan: Σ heads × period days / season days.
 
@@ -84,6 +89,9 @@ def plan_heads(
     herds
         The herds with their heads now (`pasture.science.herds.herds_of_plan`, read
         when None): a census edit since the plan changes the heads it puts on plots.
+    pools
+        Keep each herd's pool apart (its ``union_id``: a union, or ``village:<settlement>``
+        for a village flock), the index gaining a ``pool`` level: whose animals they are.
 
     Returns
     -------
@@ -91,7 +99,7 @@ def plan_heads(
         Index (plot_id, season), columns the species; empty without a plan.
     """
     if plan.plan_id is None:
-        return _empty()
+        return _empty(pools)
     row = store.read_rows("plans", where={"id": plan.plan_id}).iloc[0]
     params: dict[str, Any] = row["params"] or {}
     factor = float(params.get("planning", {}).get("livestock_factor", 1.0))
@@ -99,7 +107,7 @@ def plan_heads(
     assignments = store.read_rows("assignments", where={"plan_id": plan.plan_id})
     placed = assignments[assignments["plot_id"].notna()]
     if placed.empty:
-        return _empty()
+        return _empty(pools)
     if herds is None:
         herds = herds_of_plan(store, params)
     counts = herds.set_index("id")[list(SPECIES)].astype(float).fillna(0.0)
@@ -108,7 +116,12 @@ def plan_heads(
     animal_days = pd.DataFrame(heads * period_days, columns=list(SPECIES))
     animal_days["plot_id"] = placed["plot_id"].to_numpy()
     animal_days["season"] = season
-    summed = animal_days.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+    keys = ["plot_id", "season"]
+    if pools:
+        pool_of = herds.set_index("id")["union_id"]
+        animal_days["pool"] = pool_of.reindex(placed["herd_id"].to_numpy()).to_numpy()
+        keys.append("pool")
+    summed = animal_days.groupby(keys)[list(SPECIES)].sum()
     season_days = days.reindex(summed.index.get_level_values("season")).to_numpy(dtype=float)
     return summed.div(season_days, axis=0)
 
@@ -144,6 +157,8 @@ def outside_plan_heads(
     herds_in_plan: pd.DataFrame,
     plots: pd.DataFrame,
     capacity: pd.DataFrame,
+    *,
+    pools: bool = False,
 ) -> pd.DataFrame:
     """Livestock outside the plan → plots near its settlement, as mean heads per plot and season.
 
@@ -163,20 +178,23 @@ def outside_plan_heads(
     capacity
         Capacity rows (``plot_id, season, area_ha``) of the plots and seasons grazed.
 
+    pools
+        Keep each union's livestock apart (index level ``pool``: the union id).
+
     Returns
     -------
     pandas.DataFrame
         Index (plot_id, season), columns the species.
     """
     if census.empty:
-        return _empty()
+        return _empty(pools)
     heads = census_heads(census, by="union_id")
     planned = herds_in_plan.reindex(heads.index).fillna(0.0)
     outside = (heads - planned[heads.columns]).clip(lower=0.0)
     union_of = dict(zip(plots["id"], plots["union_id"], strict=True))
     rows = capacity[["plot_id", "season", "area_ha"]].copy()
     rows["union_id"] = rows["plot_id"].map(union_of)
-    return _spread_by_area(outside, rows, "union_id")
+    return _spread_by_area(outside, rows, "union_id", pools=pools)
 
 
 def village_heads(
@@ -185,6 +203,8 @@ def village_heads(
     plots: pd.DataFrame,
     capacity: pd.DataFrame,
     in_plan: pd.DataFrame | None = None,
+    *,
+    pools: bool = False,
 ) -> pd.DataFrame:
     """Livestock of households in no union → its settlement's public pasture.
 
@@ -195,7 +215,9 @@ def village_heads(
     proportion to area, less its village herd in the plan (``in_plan``: heads per
     settlement, `pasture.science.herds.village_herds`), which the plan's assignments
     place. A settlement with no public pasture puts its livestock nowhere here: the
-    Article 13 allocation sends it to distant pasture or reports it as unplaced.
+    Article 13 allocation sends it to distant pasture or reports it as unplaced. With
+    ``pools`` each settlement's livestock stays apart (index level ``pool``:
+    ``village:<settlement>``, the id of its village flocks).
 
     Returns
     -------
@@ -206,13 +228,13 @@ def village_heads(
         plots.columns
     )
     if census.empty or not needed:
-        return _empty()
+        return _empty(pools)
     settlement_of = dict(zip(households["id"], households["settlement_id"], strict=True))
     free = census[census["union_id"].isna()]
     free = free.assign(settlement_id=free["household_id"].map(settlement_of))
     free = free[free["settlement_id"].notna()]
     if free.empty:
-        return _empty()
+        return _empty(pools)
     heads = census_heads(free, by="settlement_id")
     if in_plan is not None and len(in_plan):
         planned = in_plan.reindex(heads.index).fillna(0.0)[heads.columns]
@@ -221,7 +243,10 @@ def village_heads(
     serves = dict(zip(public["id"], public["settlement_id"], strict=True))
     rows = capacity[["plot_id", "season", "area_ha"]].copy()
     rows["settlement_id"] = rows["plot_id"].map(serves)
-    return _spread_by_area(heads, rows, "settlement_id")
+    out = _spread_by_area(heads, rows, "settlement_id", pools=pools)
+    if pools:  # the id of the settlement's village flocks
+        out = out.rename(index=lambda s: f"{VILLAGE_PREFIX}{s}", level="pool")
+    return out
 
 
 def near_village_intake(
@@ -268,18 +293,26 @@ def near_village_intake(
     return out
 
 
-def _spread_by_area(heads: pd.DataFrame, rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Each group's heads (index ``key``) over its plots of each season, by area."""
+def _spread_by_area(
+    heads: pd.DataFrame, rows: pd.DataFrame, key: str, *, pools: bool = False
+) -> pd.DataFrame:
+    """Each group's heads (index ``key``) over its plots of each season, by area (with
+    ``pools``: each group apart, index level ``pool``)."""
     rows = rows[rows[key].isin(list(heads.index))]
     if rows.empty:
-        return _empty()
+        return _empty(pools)
     share = (rows["area_ha"] / rows.groupby([key, "season"])["area_ha"].transform("sum")).to_numpy()
     spread = heads.reindex(rows[key].to_numpy())[list(SPECIES)].to_numpy() * share[:, None]
     out = pd.DataFrame(spread, columns=list(SPECIES))
     out["plot_id"], out["season"] = rows["plot_id"].to_numpy(), rows["season"].to_numpy()
-    return out.groupby(["plot_id", "season"])[list(SPECIES)].sum()
+    keys = ["plot_id", "season"]
+    if pools:
+        out["pool"] = rows[key].to_numpy()
+        keys.append("pool")
+    return out.groupby(keys)[list(SPECIES)].sum()
 
 
-def _empty() -> pd.DataFrame:
-    index = pd.MultiIndex.from_arrays([[], []], names=["plot_id", "season"])
+def _empty(pools: bool = False) -> pd.DataFrame:
+    names = ["plot_id", "season", "pool"] if pools else ["plot_id", "season"]
+    index = pd.MultiIndex.from_arrays([[] for _ in names], names=names)
     return pd.DataFrame(columns=list(SPECIES), index=index, dtype=float)

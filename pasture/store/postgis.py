@@ -79,6 +79,9 @@ class PostgisStore(Store):
     """A pasture store in a PostgreSQL database with PostGIS."""
 
     backend = "postgis"
+    #: concurrent commits spread over 16 counter rows instead of queueing on one
+    #: (4 writers: 0.49× the writes/s of no counter with one row; benchmarks/README.md)
+    version_shards = 16
     _placeholder = "%s"
     _geom_select = "ST_AsBinary(geom)"
     _geom_insert = "ST_GeomFromWKB(%s, 4326)"

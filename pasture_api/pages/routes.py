@@ -17,7 +17,8 @@ from pasture.model import SEASONS, SPECIES
 from pasture.model import layer as layer_named
 from pasture.store import Store
 
-from ..layers import map_cache, scoped_plots
+from ..layers import map_cache, plot_load, scoped_plots
+from ..science import load_privacy
 from ..scope import (
     disclosure_rules,
     sees_all_unions,
@@ -79,7 +80,18 @@ def overview(
     store, t = ctx.store, ctx.t
     scene_day = _scene_on_or_before(store, ndvi) if ndvi is not None else None
     version = store.version()
-    key = ("overview", version, union_scope(ctx.user), ctx.lang, shade, season, year, scene_day)
+    privacy = load_privacy(ctx.user, ctx.request.app.state.settings)
+    key = (
+        "overview",
+        version,
+        union_scope(ctx.user),
+        privacy,
+        ctx.lang,
+        shade,
+        season,
+        year,
+        scene_day,
+    )
     parts, scene_days, unions = map_cache(ctx.request).get(
         key, lambda: _overview_parts(ctx, shade, season, year, scene_day)
     )
@@ -117,7 +129,7 @@ def _overview_parts(
         water=layers["water_points"],
         routes=layers["routes"],
         capacity=_or_none(store.read_rows("capacity")),
-        load=_plot_load(store),
+        load=plot_load(ctx.request, store, load_privacy(ctx.user, ctx.request.app.state.settings)),
         trends=_or_none(store.read_rows("trends")),
         shade_by=shade,
         year=year,
@@ -278,13 +290,24 @@ def union_page(
     census and deficits; prints on A4 with each plot's centre and nearest water point.
 
     The map, the chart and the tables are built once per store version, union, plan,
-    language and settings (:class:`pasture_api.layers.VersionCache`): they are the same
-    for every caller who may open the page (:func:`union_row` checks that on each
-    request); what depends on the caller's role (the census form's link) is added here.
+    language, settings and load privacy (:func:`pasture_api.science.load_privacy`: plot
+    loads withheld for roles without personal data) in
+    :class:`pasture_api.layers.VersionCache`; :func:`union_row` checks on each request
+    that the caller may open the page; what else depends on the caller's role (the
+    census form's link) is added here.
     """
     union = union_row(ctx.store, ctx.user, union_id)
     title = str(union.get("name") or union_id)
-    key = ("union", ctx.store.version(), union_id, plan, ctx.lang, _settings_key(ctx.request))
+    privacy = load_privacy(ctx.user, ctx.request.app.state.settings)
+    key = (
+        "union",
+        ctx.store.version(),
+        union_id,
+        plan,
+        ctx.lang,
+        privacy,
+        _settings_key(ctx.request),
+    )
     parts, cached = map_cache(ctx.request).get(
         key, lambda: _union_parts(ctx, union_id, title, plan)
     )
@@ -331,7 +354,7 @@ def _union_parts(
         water=water,
         routes=store.read("routes"),
         capacity=_or_none(store.read_rows("capacity")),
-        load=_plot_load(store),
+        load=plot_load(ctx.request, store, load_privacy(ctx.user, ctx.request.app.state.settings)),
         trends=_or_none(store.read_rows("trends")),
         lang=ctx.lang,
         title=title,
@@ -441,12 +464,6 @@ def _ndvi_credit(store: Store, t: Translator, scene_day: date | None) -> str:
 
 def _or_none(frame: pd.DataFrame) -> pd.DataFrame | None:
     return None if frame.empty else frame
-
-
-def _plot_load(store: Store) -> pd.DataFrame | None:
-    """The load rows of single plots (the load table also holds union and okrug totals)."""
-    load = store.read_rows("load")
-    return None if load.empty else load[load["level"] == "plot"]
 
 
 def _scene_days(store: Store) -> list[date]:

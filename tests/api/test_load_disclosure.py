@@ -1,9 +1,11 @@
-"""``/science/load``'s land-user rows under the census disclosure rules, on both stores.
+"""``/science/load``'s rows under the census disclosure rules, on both stores.
 
 A union's row sums the livestock on its plots, its members' herds: with one household
 holding most of it (or too few households), its demand and ratios are that household's
-livestock in sheep units times the intake. Roles without personal data get those fields
-null with ``suppressed_by``, as /census/totals does; the akimat gets the figures.
+livestock in sheep units times the intake. A plot's row is the livestock of the
+households whose animals graze it. Roles without personal data get those fields null
+with ``suppressed_by``, as /census/totals does, and the maps say the plot's load is
+withheld; the akimat gets the figures.
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ from .conftest import auth, copy_store, login, make_settings
 
 YEAR = 2024
 DOMINATED = "upu-karazhota"  # one member's latest census will hold almost all its livestock
+SHARED = "upu-akshi"  # a union of many households, none dominating
 LATE_DAY = "2026-10-01"  # after the demo's census: that member's latest
+LONE = "S-LONE"  # a settlement of one household in no union, with one public plot
 
 
-def _load_rows(groups: list[str]) -> pd.DataFrame:
-    """One spring row per land user, as `compute_load` writes them (figures made up)."""
+def _load_rows(groups: list[str], level: str = "union") -> pd.DataFrame:
+    """One spring row per group, as `compute_load` writes them (figures made up)."""
     return pd.DataFrame(
         [
             {
-                "level": "union",
+                "level": level,
                 "group_id": g,
                 "year": YEAR,
                 "season": "spring",
@@ -57,14 +61,19 @@ def _load_rows(groups: list[str]) -> pd.DataFrame:
     )
 
 
+#: The client, the land users and a plot of each kind (`_seed`).
+Served = tuple[TestClient, list[str], dict[str, str]]
+
+
 @pytest.fixture(
     scope="module",
     params=["geopackage", pytest.param("postgis", marks=pytest.mark.postgis)],
 )
 def served(
     request: pytest.FixtureRequest, api_gpkg: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, list[str]]]:
-    """The demo on each backend with land-user load rows and one dominating household."""
+) -> Iterator[Served]:
+    """The demo on each backend with land-user and plot load rows, one dominating
+    household and a plot grazed by one household."""
     url = str(copy_store(api_gpkg, tmp_path_factory.mktemp("load-sdc") / "demo.gpkg"))
     if request.param == "postgis":
         pg = request.getfixturevalue("postgis_url_module")
@@ -76,27 +85,63 @@ def served(
         url = pg
     with pasture.open_store(url) as store:
         groups = [*sorted(store.read("unions")["id"].astype(str)), PUBLIC_GROUP]
-        store.replace_rows("load", table_frame("load", _load_rows(groups)), where={"year": YEAR})
-        member = store.read("households", where={"union_id": DOMINATED})["id"].iloc[0]
-        row = {"id": f"{member}/{LATE_DAY}", "household_id": member, "union_id": DOMINATED}
-        heads = {**dict.fromkeys(SPECIES, 0), "horses": 19_000}  # 114,000 sheep units
-        census = pd.DataFrame([{**row, "date": LATE_DAY, **heads, "source": "test"}])
-        store.write("census", census, user="test")
+        plots = _seed(store)
+        rows = pd.concat([_load_rows(groups), _load_rows(list(plots.values()), "plot")])
+        store.replace_rows("load", table_frame("load", rows), where={"year": YEAR})
     with TestClient(create_app(make_settings(url))) as c:
-        yield c, groups
+        yield c, groups, plots
 
 
-def _rows(client: TestClient, user: str) -> dict[str, dict[str, Any]]:
-    r = client.get(f"/science/load?year={YEAR}&level=union", headers=auth(login(client, user)))
+def _seed(store: pasture.Store) -> dict[str, str]:
+    """The year's capacity rows (the plots the livestock is spread over, no plan: near
+    the settlements), one dominating household in ``DOMINATED`` and a public plot grazed
+    by one household only; returns a plot of each kind by name."""
+    plots = store.read("plots")
+    capacity = pd.DataFrame(
+        {"plot_id": plots["id"], "year": YEAR, "season": "spring", "area_ha": plots["area_ha"]}
+    ).assign(days=90)
+    store.replace_rows("capacity", table_frame("capacity", capacity), where={"year": YEAR})
+    member = store.read("households", where={"union_id": DOMINATED})["id"].iloc[0]
+    heads = {**dict.fromkeys(SPECIES, 0), "horses": 19_000}  # 114,000 sheep units
+    _census(store, member, DOMINATED, heads)
+    # one household alone in its settlement: its village livestock is the public plot's
+    lone_plot = plots[plots["tenure"] == "public"].iloc[0]
+    settlement = store.read("settlements", where={"id": lone_plot["settlement_id"]})
+    store.write("settlements", settlement.assign(id=LONE, name_en="Lone"), user="test")
+    store.update("plots", lone_plot["id"], {"settlement_id": LONE}, expected_version=1, user="test")
+    free = store.read("households")
+    lone = free[free["union_id"].isna()].iloc[0]
+    store.update(
+        "households",
+        lone["id"],
+        {"settlement_id": LONE},
+        expected_version=int(lone["version"]),
+        user="test",
+    )
+    _census(store, lone["id"], None, {**dict.fromkeys(SPECIES, 0), "sheep": 300})
+    return {
+        "lone": str(lone_plot["id"]),
+        "dominated": str(plots.loc[plots["union_id"] == DOMINATED, "id"].iloc[0]),
+        "shared": str(plots.loc[plots["union_id"] == SHARED, "id"].iloc[0]),
+    }
+
+
+def _census(store: pasture.Store, household: str, union: str | None, heads: dict) -> None:
+    """A census record of ``household`` on LATE_DAY: its latest."""
+    row = {"id": f"{household}/{LATE_DAY}", "household_id": household, "union_id": union}
+    census = pd.DataFrame([{**row, "date": LATE_DAY, **heads, "source": "test"}])
+    store.write("census", census, user="test")
+
+
+def _rows(client: TestClient, user: str, level: str = "union") -> dict[str, dict[str, Any]]:
+    r = client.get(f"/science/load?year={YEAR}&level={level}", headers=auth(login(client, user)))
     assert r.status_code == 200, r.text
     return {row["group_id"]: row for row in r.json()["load"]}
 
 
 @pytest.mark.parametrize("user", ["analyst", "maslikhat"])
-def test_a_land_user_row_one_household_dominates_is_withheld(
-    served: tuple[TestClient, list[str]], user: str
-) -> None:
-    client, groups = served
+def test_a_land_user_row_one_household_dominates_is_withheld(served: Served, user: str) -> None:
+    client, groups, _ = served
     rows = _rows(client, user)
     assert set(rows) == set(groups)
     hidden = rows[DOMINATED]
@@ -109,19 +154,19 @@ def test_a_land_user_row_one_household_dominates_is_withheld(
         assert rows[group]["suppressed"] is False and rows[group]["demand_kg"] is not None
 
 
-def test_personal_data_roles_see_the_figures(served: tuple[TestClient, list[str]]) -> None:
-    client, groups = served
+def test_personal_data_roles_see_the_figures(served: Served) -> None:
+    client, groups, _ = served
     rows = _rows(client, "akimat")
     assert rows[DOMINATED]["demand_kg"] == 1000.0 * (groups.index(DOMINATED) + 1)
     assert rows[DOMINATED]["suppressed"] is False and rows[DOMINATED]["suppressed_by"] == {}
 
 
 def test_a_land_user_of_too_few_households_is_withheld(
-    served: tuple[TestClient, list[str]],
+    served: Served,
 ) -> None:
     """The threshold rule with the server's ``census_min_group``: raised above every
     union's membership, only the public pasture's (households in no union) is shown."""
-    client, _ = served
+    client, _, _ = served
     app: Any = client.app
     configured = app.state.settings
     try:
@@ -134,3 +179,67 @@ def test_a_land_user_of_too_few_households_is_withheld(
         if group != PUBLIC_GROUP:
             assert row["suppressed_by"] == dict.fromkeys(LIVESTOCK_FIELDS, "threshold")
             assert row["demand_kg"] is None and row["stocking_ratio_central"] is None
+
+
+@pytest.mark.parametrize("user", ["analyst", "maslikhat"])
+def test_a_plot_of_one_household_is_withheld(served: Served, user: str) -> None:
+    client, _, plots = served
+    rows = _rows(client, user, "plot")
+    lone, dominated, shared = (rows[plots[k]] for k in ("lone", "dominated", "shared"))
+    assert lone["suppressed_by"] == dict.fromkeys(LIVESTOCK_FIELDS, "threshold")
+    assert all(lone[f] is None for f in LIVESTOCK_FIELDS) and lone["status"] == "overloaded"
+    assert dominated["suppressed_by"] == dict.fromkeys(LIVESTOCK_FIELDS, "dominance")
+    assert shared["suppressed"] is False and shared["demand_kg"] is not None
+
+
+def test_the_akimat_sees_every_plot(served: Served) -> None:
+    client, _, plots = served
+    rows = _rows(client, "akimat", "plot")
+    for plot in plots.values():
+        assert rows[plot]["suppressed"] is False and rows[plot]["demand_kg"] is not None
+
+
+@pytest.mark.parametrize(
+    # the akimat first: its layer is cached, and must not be what the analyst gets
+    ("user", "withheld"),
+    [("akimat", False), ("analyst", True), ("maslikhat", True)],
+)
+def test_the_map_popup_says_a_plot_load_is_withheld(
+    served: Served, user: str, withheld: bool
+) -> None:
+    """The overview's plot popup (``/layers/plots/{id}``, the map's one source of a
+    plot's load) shows the share of capacity only where the role may see it."""
+    client, _, plots = served
+    headers = auth(login(client, user))
+    texts = {}
+    for kind in ("lone", "shared"):
+        r = client.get(f"/layers/plots/{plots[kind]}?lang=en&shade=load", headers=headers)
+        assert r.status_code == 200, r.text
+        texts[kind] = " ".join(v or "" for v in r.json()["p"])
+    assert ("withheld (privacy)" in texts["lone"]) is withheld
+    assert "withheld (privacy)" not in texts["shared"]
+
+
+def test_a_union_counts_every_household_on_its_land() -> None:
+    """A union's row sums what is on its plots: a village flock the plan puts there is
+    among its contributors, so one outside household dominating it is seen."""
+    from pasture.disclosure import DisclosureRules, withheld_by
+    from pasture.science.load import _group_contributions, load_group
+
+    index = pd.MultiIndex.from_tuples(
+        [("p1", "summer", "u"), ("p1", "summer", "village:s")],
+        names=["plot_id", "season", "pool"],
+    )
+    pooled = pd.DataFrame(0.0, index=index, columns=list(SPECIES))
+    pooled.loc[("p1", "summer", "u"), "sheep"] = 30.0  # three members' sheep
+    pooled.loc[("p1", "summer", "village:s"), "horses"] = 500.0  # one outsider's horses
+    shares = pd.DataFrame(0.0, index=pd.Index(["a", "b", "c", "z"]), columns=list(SPECIES))
+    shares.loc[["a", "b", "c"], "sheep"] = 1 / 3
+    shares.loc["z", "horses"] = 1.0
+    shares["pool"] = ["u", "u", "u", "village:s"]
+    capacity = pd.DataFrame({"plot_id": ["p1"], "union_id": ["u"], "okrug_id": ["o"]})
+    got = _group_contributions(pooled, shares, capacity, None)
+    union = got[load_group("union", "u", "summer")]
+    assert sorted(union.index) == ["a", "b", "c", "z"]
+    assert withheld_by(union, DisclosureRules()) == "dominance"
+    assert got[load_group("okrug", "o", "summer")].equals(got[load_group("plot", "p1", "summer")])

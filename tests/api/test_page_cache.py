@@ -125,16 +125,20 @@ def test_the_union_page_cached_equals_fresh_and_a_write_renews_it(
 def test_what_a_role_may_open_is_decided_per_request_not_cached(
     served: tuple[TestClient, str],
 ) -> None:
-    """The akimat fills the cache; the analyst's page from it has no census form link
-    (households' own counts), the union's has; another union is refused."""
+    """The akimat fills the cache; the union's page from it has the census form link,
+    the analyst's (a build of its own: plot loads under the disclosure rules) has not
+    (households' own counts); another union is refused."""
     client, _ = served
     path = f"/unions/{OWN_UNION}?lang=en"
     form = f'href="/unions/{OWN_UNION}/census'
     assert form in client.get(path, headers=auth(login(client, "akimat"))).text
     builds = _builds(client)
+    assert form in client.get(path, headers=auth(login(client, OWN_UNION))).text
+    assert _builds(client) == builds  # the akimat's build
     analyst = client.get(path, headers=auth(login(client, "analyst")))
     assert analyst.status_code == 200 and form not in analyst.text
-    assert form in client.get(path, headers=auth(login(client, OWN_UNION))).text
-    assert _builds(client) == builds  # all three from the one build
+    assert _builds(client) == builds + 1  # its own build, once
+    client.get(path, headers=auth(login(client, "maslikhat")))
+    assert _builds(client) == builds + 1  # the analyst's: the same rules
     foreign = client.get(path, headers=auth(login(client, FOREIGN_UNION)))
     assert foreign.status_code == 404

@@ -63,6 +63,30 @@ def test_overview_shades_by_load_and_colours_each_status(demo_layers, results) -
     assert "Load against capacity" in html
 
 
+@pytest.mark.parametrize(
+    ("lang", "withheld"),
+    [("en", "withheld (privacy)"), ("ru", "скрыто (конфиденциальность)"), ("kk", "жасырылған")],
+)
+def test_a_withheld_load_is_said_so_in_popup_and_legend(
+    demo_layers, results, lang, withheld
+) -> None:
+    """A load row the disclosure rules suppressed (`pasture_api.science.protected_load`):
+    its popup says so instead of a share, the legend explains it; the others keep theirs."""
+    load = results["load"]
+    plot_rows = load[load["level"] == "plot"]
+    hidden = str(plot_rows["group_id"].iloc[0])
+    protected = load.assign(suppressed=(load["level"] == "plot") & (load["group_id"] == hidden))
+    protected.loc[protected["suppressed"], "stocking_ratio_central"] = float("nan")
+    html = _overview(demo_layers, lang=lang, **{**results, "load": protected})
+    popups = {f["id"]: f["properties"]["p"] for f in layers(html)["plots"]["features"]}
+    assert withheld in popups[hidden][8] and "%" not in popups[hidden][8]
+    shown = next(p for p in popups if p != hidden and "%" in (popups[p][8] or ""))
+    assert withheld not in popups[shown][8]
+    assert html.count(withheld) >= 2  # the popup and the legend's note
+    plain = _overview(demo_layers, lang=lang, **results)
+    assert withheld not in plain  # nothing withheld: no note
+
+
 def test_overview_ndvi_layer_and_legend(demo_layers) -> None:
     html = _overview(demo_layers, lang="en", ndvi_tiles="/tiles/ndvi/2025-06-10/{z}/{x}/{y}.png")
     assert "/tiles/ndvi/2025-06-10/{z}/{x}/{y}.png" in html

@@ -223,6 +223,28 @@ def test_meta_and_region(store: Store) -> None:
         store.write("okrugs", far, user="t")
 
 
+def test_the_version_counts_every_concurrent_write_and_is_no_setting(store: Store) -> None:
+    """Writers committing at once each count once (PostGIS spreads them over several
+    counter rows, `Store.version_shards`): the version is the number of writes seen."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def writes(version: str) -> int:
+        backend, count = version.split(":")
+        assert backend == store.backend
+        return int(count)
+
+    before = writes(store.version())
+
+    def writer(me: int) -> None:
+        for i in range(5):
+            store.set_meta(f"writer{me}", str(i))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(writer, range(4)))
+    assert writes(store.version()) == before + 20
+    assert store.meta() == {f"writer{me}": "4" for me in range(4)}
+
+
 def test_upsert_beyond_one_query_of_ids_updates_exactly_the_changed(store: Store) -> None:
     factories.fill(store, n_plots=0)
     n = 12_000  # more ids than one IN (...) query binds: the lookup goes in chunks
