@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -183,6 +183,9 @@ class BuiltInputs:
 
     inputs: RotationInputs
     info: dict[str, Any]
+    #: the herds the inputs were built from (names, land users, heads; the parts of a
+    #: village flock's name), stored with the plan as ``plan_herds``
+    herds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,7 @@ def build_inputs(
         **score_info,
         "okrug_of_land_user": _okrug_of_land_user(store, layers.herds),
     }
-    return BuiltInputs(inputs, info)
+    return BuiltInputs(inputs, info, layers.herds)
 
 
 def _greenup_springs(
