@@ -498,6 +498,24 @@ DEFICITS = Table(
     ("plan_id", "union_id", "period"),
 )
 
+PLAN_HERDS = Table(
+    "plan_herds",
+    "The herds of a plan as it planned them: name, land user and heads",
+    (
+        Field("plan_id", T, True),
+        Field("herd_id", T, True),
+        Field("union_id", T, True, "the union, or village:<settlement id> for a village flock"),
+        Field("kind", T, True, "union (a stored herd) or village (a flock of households)"),
+        Field("name", T, description="a union herd's stored name; a village flock's in English"),
+        Field("settlement_id", T, description="a village flock's settlement"),
+        Field("species", T, description="a village flock's one species"),
+        Field("flock", INT, description="a village flock's number among its species' flocks"),
+        Field("flocks", INT, description="how many flocks of its species the village sends"),
+        *(Field(s, INT) for s in SPECIES),
+    ),
+    ("plan_id", "herd_id"),
+)
+
 #: Result tables in dependency order.
 TABLES: dict[str, Table] = {
     t.name: t
@@ -511,6 +529,7 @@ TABLES: dict[str, Table] = {
         PLANS,
         ASSIGNMENTS,
         DEFICITS,
+        PLAN_HERDS,
     )
 }
 

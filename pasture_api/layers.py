@@ -229,8 +229,10 @@ def rotation_layer(
     """The plots of a plan's rotation map with every week's state, as the caller may see
     them (a union: its own plots and those its herds graze, its own herds only), built
     once per store version."""
+    from pasture.i18n import translator
     from pasture.maps.rotation import rotation_plot_layer
     from pasture.planning.periods import plan_periods
+    from pasture.science.herds import plan_herds
 
     from .pages.data import chosen_plan, scoped_assignments
 
@@ -247,7 +249,7 @@ def rotation_layer(
             visible_plots(user, store.read("plots"), assignments),
             assignments,
             plan_periods(plan, assignments),
-            herds=store.read("herds", where={"union_id": union} if union else None),
+            herds=plan_herds(store, plan_id, translator(lang), union_id=union),
             unions=store.read("unions"),
             load=plot_load(request, store, privacy),
             lang=lang,
@@ -291,6 +293,17 @@ def chosen_layer(
         lang=q.lang,
         union=q.union,
     )
+
+
+def _refuse_unknown(store: Store, *, union: str | None, plans: tuple[str | None, ...]) -> None:
+    """NotFound naming the union or plan a layer request asks for that the store lacks."""
+    from .pages.data import chosen_plan
+
+    if union is not None and store.read("unions", where={"id": union}).empty:
+        raise NotFound(f"no union {union!r}")
+    for plan_id in plans:
+        if plan_id is not None:
+            chosen_plan(store, plan_id)  # NotFound for an unknown plan
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -340,6 +353,9 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
             require_union(user, union)
         elif used_in is not None:
             raise BadRequest("used_in needs union: the plots of which union's herds?")
+        # an unknown union or plan is a 404 naming it, not an empty map (before the ETag:
+        # a bad link must not be answered 304)
+        _refuse_unknown(store, union=union, plans=(plan, used_in))
         from pasture.maps.plot_layer import DEFAULT_LIMIT, MAX_LIMIT
 
         box = parse_bbox(bbox)

@@ -103,8 +103,19 @@ def _run_plan(
             store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
 
 
-def _assignment_frame(store: Store, plan_id: str, user: Principal) -> pd.DataFrame:
-    return store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
+def _assignment_frame(
+    store: Store, plan_id: str, user: Principal, lang: str | None
+) -> pd.DataFrame:
+    """The plan's rows the caller may see, each herd's name in the plan (``herd``) beside
+    its id: a village flock's in ``lang``, English without one."""
+    from pasture.i18n import translator
+    from pasture.science.herds import plan_herd_names
+
+    frame = store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
+    names = plan_herd_names(store, plan_id, translator(lang or "en"))
+    herds = frame["herd_id"].astype(str)
+    frame.insert(2, "herd", herds.map(names).fillna(herds))
+    return frame
 
 
 StoreArg = Annotated[Store, StoreDep]
@@ -247,13 +258,16 @@ def assignments(
     f: AssignmentsFormat = None,
     lang: Annotated[
         str | None,
-        Query(pattern="^(kk|ru|en)$", description="CSV and XLSX headers in kk, ru or en"),
+        Query(
+            pattern="^(kk|ru|en)$",
+            description="CSV and XLSX headers, and village flocks' names, in kk, ru or en",
+        ),
     ] = None,
 ) -> Response:
     """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
     _plan_row(store, plan_id)
     fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
-    frame = _assignment_frame(store, plan_id, user)
+    frame = _assignment_frame(store, plan_id, user, lang)
     if fmt != "json":
         return _assignments_file(frame, fmt, plan_id, lang)
     plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})

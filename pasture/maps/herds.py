@@ -80,6 +80,10 @@ def herd_labels(
         own = row.get("name")
         if not isinstance(own, str) or not own.strip():
             own = f"{_species_word(row, t)} {hid}".strip()
+        elif union.startswith(VILLAGE_PREFIX):
+            # a village flock's name says its village ("Esik village — sheep flock 1 of 44")
+            labels[hid] = own
+            continue
         labels[hid] = f"{names.get(union, union)}: {own}" if union and with_union else own
     seen = Counter(labels.values())
     return {h: (f"{lab} ({h})" if seen[lab] > 1 else lab) for h, lab in labels.items()}

@@ -25,7 +25,7 @@ from .style import (
     RESTING_COLOUR,
     fill_style,
 )
-from .week_selector import LABEL_ZOOM, NOT_USED, OUT_OF_SEASON, RESTING, WeekSelector
+from .week_selector import LABEL_LIMIT, LABEL_ZOOM, NOT_USED, OUT_OF_SEASON, RESTING, WeekSelector
 
 __all__ = ["WeekSelector", "plot_properties", "rotation_map", "rotation_plot_layer"]
 
@@ -143,7 +143,7 @@ def rotation_map(
             styles={"": base},
         )
     layer.add_to(m)
-    herd_list = [{"n": labels[h], "c": colours[h]} for h in herd_ids]
+    herd_list = [_herd_item(labels[h], colours[h], styles.names[h]) for h in herd_ids]
     start = 0 if week is None else min(max(int(week), 0), len(table) - 1)
     data = {
         "weeks": _week_labels(table, t),
@@ -159,11 +159,21 @@ def rotation_map(
         "base": base,
         "start": start,
         "labelZoom": LABEL_ZOOM,
+        "labelLimit": LABEL_LIMIT,
     }
     WeekSelector(layer, data).add_to(m)
     _legend(t, herd_ids, herd_union, labels, colours, unions).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _herd_item(label: str, colour: str, short: str) -> dict[str, str]:
+    """A herd in the page's data: its label, colour and, where shorter, its name within its
+    union for the map's labels (a village flock's name is already its own)."""
+    item = {"n": label, "c": colour}
+    if short != label:
+        item["s"] = short
+    return item
 
 
 def plot_properties(

@@ -14,14 +14,20 @@ import folium
 
 from .page import FeatureLayer, RemoteFeatureLayer, script_json
 
-__all__ = ["LABEL_ZOOM", "NOT_USED", "OUT_OF_SEASON", "RESTING", "WeekSelector"]
+__all__ = ["LABEL_LIMIT", "LABEL_ZOOM", "NOT_USED", "OUT_OF_SEASON", "RESTING", "WeekSelector"]
 
 #: Week state codes in the rotation page's data (herd indices are >= 0).
 RESTING, OUT_OF_SEASON, NOT_USED = -1, -2, -3
 
-#: From this zoom on, the grazed plots of the week carry their herd's name on the map
-#: (below it ~130 labels would cover the district). A display choice.
-LABEL_ZOOM = 11
+#: From this zoom on, the grazed plots of the week carry their herd's name on the map.
+#: With ~1,000 herds (the village flocks) a label is drawn only where it collides with
+#: none already drawn, at most :data:`LABEL_LIMIT` in view, so the district's view stays
+#: legible and a closer zoom shows every grazed plot's herd. Display choices.
+LABEL_ZOOM = 10
+
+#: Most herd labels drawn at once, whatever the zoom (a display choice: beyond ~60 short
+#: labels a 1200 × 800 map reads as text, not as a map).
+LABEL_LIMIT = 60
 
 _SCRIPT = """
 (function (layer, map, D) {
@@ -100,16 +106,26 @@ _SCRIPT = """
                 className: "pasture-move-end", interactive: false}).addTo(moves);
         });
     }
+    function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+    var measure = document.createElement("canvas").getContext("2d");
+    measure.font = "11px system-ui, sans-serif";  // the labels' type (.pasture-herd-label)
     function drawLabels() {
+        // the week's grazed plots in view, each with its herds' short names, where the label
+        // collides with none drawn before it (the layer's order: largest plots first)
         labels.clearLayers();
         if (map.getZoom() < D.labelZoom) return;
-        var view = map.getBounds();
+        var view = map.getBounds(), placed = [];
         layer.eachLayer(function (l) {
             var p = l.feature.properties, here = herdsAt(p, current);
-            if (!here.length || !p.c || !view.contains(p.c)) return;
+            if (placed.length >= D.labelLimit || !here.length || !p.c || !view.contains(p.c)) return;
+            var text = here.map(function (h) { return D.herds[h].s || D.herds[h].n; }).join(", ");
+            // half the label's box: its text, 3px of padding and 2px apart; a line of 11px type
+            var at = map.latLngToContainerPoint(p.c), w = measure.measureText(text).width / 2 + 5, h = 9;
+            var box = [at.x - w, at.y - h, at.x + w, at.y + h];
+            if (placed.some(function (b) { return overlaps(box, b); })) return;
+            placed.push(box);
             L.tooltip({permanent: true, direction: "center", className: "pasture-herd-label"})
-                .setLatLng(p.c).setContent(esc(here.map(function (h) { return D.herds[h].n; }).join(", ")))
-                .addTo(labels);
+                .setLatLng(p.c).setContent(esc(text)).addTo(labels);
         });
     }
     var select, range, dates;
@@ -188,7 +204,7 @@ _SCRIPT = """
     layer.on("pasture:loaded", loaded);
     loaded();
     window.pastureShowWeek = show;
-    window.pastureRotation = {herdsAt: herdsAt, layer: layer, moves: moves, labels: labels,
+    window.pastureRotation = {herdsAt: herdsAt, layer: layer, moves: moves, labels: labels, herds: D.herds,
         current: function () { return current; }, frame: function () { frame(weekPlots(current)); }};
 })"""
 
@@ -196,6 +212,8 @@ _SCRIPT = """
 class WeekSelector(folium.MacroElement):
     """Week slider, dates, herd search and plot schedule over a rotation plan's plot layer.
 
+    ``data["herds"]`` lists each herd's label ``n`` (unique in the district), colour ``c``
+    and, where shorter, ``s``: its name within its union, which the map's labels show.
     Each plot feature carries ``t`` (its label), ``w`` (its state per period:
     a herd index >= 0, :data:`RESTING`, :data:`OUT_OF_SEASON` or
     :data:`NOT_USED`), optionally ``m`` (``{period index: [herd indices]}``

@@ -10,9 +10,11 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..errors import InvalidInput
+from ..i18n import translator
 from ..io.kml import write_kml
 from ..io.tables import Sheet, fields_of, write_table_file
 from ..model import ASSIGNMENTS, DEFICITS
+from ..science.herds import plan_herd_names
 from ..store.base import Store
 from .service import plan_frames
 
@@ -25,6 +27,7 @@ EXPORT_FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "kml")
 _EXPORT_COLUMNS = (
     "plan_id",
     "herd_id",
+    "herd",
     "union_id",
     "plot_id",
     "period",
@@ -58,8 +61,8 @@ def export_plan(
         File to write (parent folders are created).
     format
         ``"csv"``: one row per herd and period (columns ``plan_id, herd_id,
-        union_id, plot_id, period, start, end, sheep_units, demand_kg,
-        eaten_kg, available_kg, deficit_kg``); ``"xlsx"``: sheets
+        herd`` (its name in the plan), ``union_id, plot_id, period, start, end,
+        sheep_units, demand_kg, eaten_kg, available_kg, deficit_kg``); ``"xlsx"``: sheets
         ``assignments``, ``deficits`` and ``plan`` (state, solver and
         parameters); ``"geojson"``: the placed assignments joined to their
         plot's geometry (EPSG:4326); ``"kml"``: the same for Google Earth, each
@@ -90,7 +93,11 @@ def export_plan(
             str(target), [f"unknown export format {fmt!r}; use {', '.join(EXPORT_FORMATS)}"]
         )
     frames = plan_frames(store, plan_id)
-    table = frames.assignments[list(_EXPORT_COLUMNS)].copy()
+    # each herd by its name in the plan (a village flock's in ``lang``, English without one)
+    names = plan_herd_names(store, plan_id, translator(lang or "en"))
+    herds = frames.assignments["herd_id"].astype(str)
+    table = frames.assignments.assign(herd=herds.map(names).fillna(herds))
+    table = table[list(_EXPORT_COLUMNS)].copy()
     fields = fields_of(list(_EXPORT_COLUMNS), ASSIGNMENTS, DEFICITS)
     if fmt == "csv":
         return write_table_file(target, [Sheet("assignments", table, fields)], lang)
@@ -135,7 +142,7 @@ def _on_plots(store: Store, table: pd.DataFrame) -> Any:
 
 
 def _labels(joined: pd.DataFrame) -> Any:
-    return zip(joined["herd_id"], joined["plot_id"], joined["start"], joined["end"], strict=True)
+    return zip(joined["herd"], joined["plot_id"], joined["start"], joined["end"], strict=True)
 
 
 def _plan_sheet(plan: dict[str, Any]) -> pd.DataFrame:

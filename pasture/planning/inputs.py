@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -191,6 +191,9 @@ class BuiltInputs:
     inputs: RotationInputs
     info: dict[str, Any]
     room: pd.DataFrame | None = None  # `season_room`: per plot and season, each band's room
+    #: the herds the inputs were built from (names, land users, heads; the parts of a
+    #: village flock's name), stored with the plan as ``plan_herds``
+    herds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ def build_inputs(
         "okrug_of_land_user": _okrug_of_land_user(store, layers.herds),
     }
     room = season_room(forage.seasons, forage.near, utilisation=utilisation)
-    return BuiltInputs(inputs, info, room)
+    return BuiltInputs(inputs, info, room, layers.herds)
 
 
 def season_room(

@@ -21,6 +21,7 @@ __all__ = [
     "finite",
     "jsonable",
     "new_plan_id",
+    "plan_herd_rows",
     "plan_rows",
     "plan_summary",
     "py_value",
@@ -30,6 +31,28 @@ __all__ = [
 def new_plan_id(season_year: int) -> str:
     """A new plan's id: ``plan-<season_year>-<8 hex digits>``."""
     return f"plan-{season_year}-{uuid.uuid4().hex[:8]}"
+
+
+def plan_herd_rows(plan_id: str, herds: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """The ``plan_herds`` rows: each herd of the plan with its name, land user, kind and
+    heads (as the census gave them, before ``PlanningParams.livestock_factor``), and a
+    village flock's name parts, under ``plan_id``."""
+    from ..model import PLAN_HERDS
+
+    columns = list(PLAN_HERDS.column_names)
+    planned = set(assignments["herd_id"].astype(str)) if len(assignments) else set()
+    if herds.empty or not planned:
+        return pd.DataFrame(columns=columns)
+    rows = pd.DataFrame(herds.drop(columns="geometry", errors="ignore"))
+    rows = rows[rows["id"].astype(str).isin(planned)].rename(columns={"id": "herd_id"})
+    rows = rows.assign(plan_id=plan_id, herd_id=rows["herd_id"].astype(str))
+    if "kind" not in rows:
+        rows["kind"] = "union"
+    rows["kind"] = rows["kind"].fillna("union")
+    for name in columns:
+        if name not in rows:
+            rows[name] = None
+    return rows[columns].reset_index(drop=True)
 
 
 def _allowance(plan: Plan, inputs: RotationInputs) -> np.ndarray:

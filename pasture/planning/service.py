@@ -50,6 +50,7 @@ from .results import (
     finite,
     jsonable,
     new_plan_id,
+    plan_herd_rows,
     plan_rows,
     plan_summary,
     py_value,
@@ -363,10 +364,14 @@ def _store_plan(
         "gap": finite(plan.gap),
         "summary": jsonable(summary),
     }
+    herds = plan_herd_rows(plan_id, built.herds, assignments)
     store.replace_many(
         [
             ("assignments", assignments, {"plan_id": plan_id}),
             ("deficits", deficits, {"plan_id": plan_id}),
+            # the herds' names and heads as planned: the herds layer does not hold the
+            # village flocks, and a union may rename or regroup its herds later
+            ("plan_herds", herds, {"plan_id": plan_id}),
             ("plans", pd.DataFrame([row]), {"id": plan_id}),
         ]
     )
@@ -384,7 +389,7 @@ def _store_failure(
     }
     # keep the original error if the store itself is what failed
     with contextlib.suppress(Exception):
-        for name in ("assignments", "deficits"):
+        for name in ("assignments", "deficits", "plan_herds"):
             empty = pd.DataFrame(columns=list(table_named(name).column_names))
             store.replace_rows(name, empty, where={"plan_id": plan_id})
         store.replace_rows("plans", pd.DataFrame([failed]), where={"id": plan_id})

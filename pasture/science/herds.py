@@ -37,21 +37,30 @@ from grazing_models.livestock import default_species_table
 from grazing_models.load import census_heads, latest_census
 from grazing_models.norms import NormTable
 
+from ..i18n import Translator, translator
 from ..model import SPECIES
 from ..store.base import Store
 
 __all__ = [
+    "FLOCK_NAMES",
+    "FLOCK_PARTS",
     "VILLAGE_PREFIX",
     "census_summary",
     "herds_of_plan",
+    "plan_herd_names",
+    "plan_herds",
     "planning_herds",
     "reconcile_union_herds",
     "village_allocation",
+    "village_flock_name",
     "village_herds",
 ]
 
 #: ``union_id`` prefix of a village herd (the settlement id follows).
 VILLAGE_PREFIX = "village:"
+
+#: A village flock's name parts besides its settlement: species, flock k of n.
+FLOCK_PARTS = ("species", "flock", "flocks")
 
 
 def planning_herds(
@@ -180,14 +189,62 @@ def herds_of_plan(store: Store, params: Mapping[str, Any] | None) -> gpd.GeoData
     return planning_herds(store, flock_heads=planning.get("flock_heads"))
 
 
-#: How each species' village flock is named ("sheep flock", "cattle herd").
-_FLOCK_WORDS = {
-    "sheep": "sheep flock",
-    "goats": "goat flock",
-    "cattle": "cattle herd",
-    "horses": "horse herd",
-    "camels": "camel herd",
+def plan_herds(
+    store: Store, plan_id: str, t: Translator, *, union_id: str | None = None
+) -> pd.DataFrame:
+    """The herds of a stored plan as its maps, calendar and exports name them: ``id``,
+    ``name``, ``union_id``, ``kind`` and the species' heads, of one land user when
+    ``union_id`` is given.
+
+    A union herd keeps the name the plan stored; a village flock is named in ``t``'s
+    language from its stored parts (:func:`village_flock_name`). A plan stored before
+    ``plan_herds`` existed has no rows there: its herds are then the ``herds`` layer's, as
+    its pages showed them (a village flock by its id).
+    """
+    where: dict[str, Any] = {"plan_id": plan_id}
+    if union_id is not None:
+        where["union_id"] = union_id
+    rows = store.read_rows("plan_herds", where=where)
+    if rows.empty:
+        return store.read("herds", where={"union_id": union_id} if union_id else None)
+    rows = rows.rename(columns={"herd_id": "id"})
+    village = rows["kind"] == "village"
+    if village.any():
+        ids = sorted({str(s) for s in rows.loc[village, "settlement_id"].dropna()})
+        labels = _settlement_labels(store.read("settlements").set_index("id"), ids, t.lang)
+        rows.loc[village, "name"] = [
+            village_flock_name(t, labels[str(r.settlement_id)], r.species, r.flock, r.flocks)
+            if r.settlement_id is not None and r.species in FLOCK_NAMES
+            else r.name
+            for r in rows[village].itertuples()
+        ]
+    return rows
+
+
+def plan_herd_names(
+    store: Store, plan_id: str, t: Translator, *, union_id: str | None = None
+) -> dict[str, str]:
+    """Herd id → its name in a stored plan (:func:`plan_herds`), the id where it has none."""
+    herds = plan_herds(store, plan_id, t, union_id=union_id)
+    return {str(i): str(n or i) for i, n in zip(herds["id"], herds["name"], strict=True)}
+
+
+#: How a village flock of each species is named: catalogue msgids (kk, ru, en), one
+#: whole phrase per species as the words of a flock and a herd differ in each language.
+FLOCK_NAMES = {
+    "sheep": "{village} village — sheep flock {flock} of {flocks} (distant pasture)",
+    "goats": "{village} village — goat flock {flock} of {flocks} (distant pasture)",
+    "cattle": "{village} village — cattle herd {flock} of {flocks} (distant pasture)",
+    "horses": "{village} village — horse herd {flock} of {flocks} (distant pasture)",
+    "camels": "{village} village — camel herd {flock} of {flocks} (distant pasture)",
 }
+
+
+def village_flock_name(t: Translator, village: str, species: str, flock: int, flocks: int) -> str:
+    """A village flock's name in ``t``'s language from its parts: the settlement's name,
+    its species and its number among that species' flocks ("Esik village — sheep flock
+    1 of 44 (distant pasture)"). The store keeps the parts (``plan_herds``)."""
+    return t(FLOCK_NAMES[species]).format(village=village, flock=flock, flocks=flocks)
 
 
 def village_herds(
@@ -204,7 +261,16 @@ def village_herds(
 
         flock_heads = PlanningParams().flock_heads
     shares = village_allocation(store, census)
-    columns = ["id", "name", "union_id", *SPECIES, "source", "kind", "settlement_id"]
+    columns = [
+        "id",
+        "name",
+        "union_id",
+        *SPECIES,
+        "source",
+        "kind",
+        "settlement_id",
+        *FLOCK_PARTS,
+    ]
     if shares.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
     settlements = store.read("settlements").set_index("id")
@@ -221,13 +287,16 @@ def village_herds(
     return gpd.GeoDataFrame(rows, columns=columns, geometry=points, crs=settlements.crs or 4326)
 
 
-def _settlement_labels(settlements: pd.DataFrame, ids: Sequence[str]) -> dict[str, str]:
-    """Each settlement's name (English, else Russian, else its id); a name two settlements
-    share is followed by the id, so that every flock's name is unique."""
+def _settlement_labels(
+    settlements: pd.DataFrame, ids: Sequence[str], lang: str = "en"
+) -> dict[str, str]:
+    """Each settlement's name (in ``lang``, else English, else Russian, else its id); a name
+    two settlements share is followed by the id, so that every flock's name is unique."""
     names = {}
     for sid in ids:
-        place = settlements.loc[sid]
-        names[sid] = str(place.get("name_en") or place.get("name_ru") or sid)
+        place = settlements.loc[sid] if sid in settlements.index else pd.Series(dtype=object)
+        own = place.get(f"name_{lang}") or place.get("name_en") or place.get("name_ru")
+        names[sid] = str(own or sid)
     seen = pd.Series(list(names.values())).value_counts()
     return {sid: f"{n} ({sid})" if seen[n] > 1 else n for sid, n in names.items()}
 
@@ -236,7 +305,9 @@ def _flocks(
     settlement: str, label: str, heads: Mapping[str, int], flock_heads: Mapping[str, int]
 ) -> list[dict[str, Any]]:
     """A settlement's heads by species, each species in the fewest flocks of at most
-    ``flock_heads`` head, as even as whole heads allow (their sum is the species' heads)."""
+    ``flock_heads`` head, as even as whole heads allow (their sum is the species' heads);
+    each flock's name in English and the parts it is built from."""
+    english = translator("en")
     out = []
     for sp in SPECIES:
         total = int(heads.get(sp, 0))
@@ -247,13 +318,16 @@ def _flocks(
             out.append(
                 {
                     "id": f"village-{settlement}-{sp}-{i:02d}",
-                    "name": f"{label} village — {_FLOCK_WORDS[sp]} {i} of {n} (distant pasture)",
+                    "name": village_flock_name(english, label, sp, i, n),
                     "union_id": f"{VILLAGE_PREFIX}{settlement}",
                     **{x: (int(size) if x == sp else 0) for x in SPECIES},
                     "source": "census of households in no union; Article 13 allocation; "
                     "split into flocks (PlanningParams.flock_heads)",
                     "kind": "village",
                     "settlement_id": settlement,
+                    "species": sp,
+                    "flock": i,
+                    "flocks": n,
                 }
             )
     return out

@@ -159,6 +159,7 @@ def plan_map(
     from pasture.maps import rotation_map
     from pasture.maps.plot_layer import MAX_LIMIT
     from pasture.planning.periods import plan_periods
+    from pasture.science.herds import plan_herds
 
     from .plan_summary import land_users_frame
 
@@ -174,7 +175,7 @@ def plan_map(
         plots,
         assignments,
         plan_periods(plan, assignments),
-        herds=ctx.store.read("herds", where={"union_id": union} if union else None),
+        herds=plan_herds(ctx.store, plan_id, ctx.t, union_id=union),
         # unions and villages by name: the legend groups village flocks by settlement
         unions=land_users_frame(ctx.store, ctx.t),
         week=week,
@@ -206,14 +207,10 @@ def plan_chart(
     assignments = scoped_assignments(ctx.store, plan_id, union)
     title = f"{ctx.t('Grazing calendar')}: {plan_id}"
     if f != "html":
-        data = calendar_chart(ctx, assignments, fmt=f, paper=paper, title=title)
-        media = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[f]
-        name = f"{plan_id}-calendar{'-' + paper if paper else ''}.{f}"
-        return Response(
-            data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'}
-        )
+        data = calendar_chart(ctx, plan_id, assignments, fmt=f, paper=paper, title=title)
+        return _chart_file(data, f, f"{plan_id}-calendar{'-' + paper if paper else ''}.{f}")
     path = f"/plans/{quote(plan_id)}"
-    chart = calendar_chart(ctx, assignments, fmt="svg", paper=None, title=title)
+    chart = calendar_chart(ctx, plan_id, assignments, fmt="svg", paper=None, title=title)
     return render_page(
         ctx,
         "plan_chart.html",
@@ -224,6 +221,17 @@ def plan_chart(
             (label, ctx.url(f"{path}/chart", f=fmt, paper=size))
             for label, fmt, size in _CHART_FILES
         ],
+    )
+
+
+def _chart_file(data: str | bytes, fmt: str, name: str) -> Response:
+    """A calendar chart as a file the browser shows (``inline``) under ``name``."""
+    media = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
+    return Response(
+        data,
+        media_type=media,
+        # private: the chart shows what the caller may see, as its page does
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private"},
     )
 
 
@@ -240,6 +248,7 @@ _CHART_FILES: tuple[tuple[str, str, str | None], ...] = (
 
 def calendar_chart(
     ctx: PageContext,
+    plan_id: str,
     assignments: pd.DataFrame,
     *,
     fmt: Literal["png", "svg", "pdf"],
@@ -249,10 +258,11 @@ def calendar_chart(
     """The Gantt chart of ``assignments`` with the herds' labels and colours of the rotation map."""
     from pasture.maps.gantt import grazing_gantt
     from pasture.maps.herds import herd_styles, union_names
+    from pasture.science.herds import plan_herds
 
     store = ctx.store
     unions = store.read("unions")
-    styles = herd_styles(assignments, store.read("herds"), unions, ctx.t)
+    styles = herd_styles(assignments, plan_herds(store, plan_id, ctx.t), unions, ctx.t)
     used = sorted({str(p) for p in assignments["plot_id"].dropna() if p})
     plots = store.read("plots", ids=used) if used else None
     plot_names = (
@@ -327,6 +337,7 @@ def _union_parts(
     from pasture.maps.gantt import calendar_runs
     from pasture.maps.herds import herd_styles
     from pasture.maps.union_plots import herd_paths, locator_svg, plot_table
+    from pasture.science.herds import plan_herds
 
     store = ctx.store
     plots = store.read("plots")
@@ -341,7 +352,8 @@ def _union_parts(
     used = plots[plots["id"].astype(str).isin(used_ids) & (plots["union_id"] != union_id)]
     paths = None
     if assignments is not None and len(assignments):
-        styles = herd_styles(assignments, store.read("herds"), store.read("unions"), ctx.t)
+        herds = plan_herds(store, str(chosen["id"]), ctx.t, union_id=union_id)  # type: ignore[index]
+        styles = herd_styles(assignments, herds, store.read("unions"), ctx.t)
         paths = herd_paths(
             calendar_runs(assignments), plots[plots["id"].isin(used_ids)], styles.names
         )
@@ -379,12 +391,55 @@ def _union_parts(
         if bounds
         else ""
     )
-    if assignments is not None and len(assignments):
-        chart = calendar_chart(ctx, assignments, fmt="svg", paper=None, title=title)
-        content["gantt"] = _svg_body(str(chart))
-    else:
-        content["gantt"] = ""
+    # the Gantt chart is its own file (GET /unions/{id}/chart), loaded by the page when
+    # scrolled to: inline, its SVG was most of the page (about 300 KB)
+    content["gantt"] = (
+        _union_chart_links(ctx, union_id, str(chosen["id"]))
+        if chosen is not None and assignments is not None and len(assignments)
+        else None
+    )
     return MapParts.of(m), content
+
+
+def _union_chart_links(ctx: PageContext, union_id: str, plan_id: str) -> dict[str, Any]:
+    """The union page's Gantt chart: the SVG it shows and the print files (A4, A3)."""
+    path = f"/unions/{quote(union_id)}/chart"
+    return {
+        "src": ctx.url(path, plan=plan_id, f="svg"),
+        "files": [
+            (label, ctx.url(path, plan=plan_id, f=fmt, paper=size))
+            for label, fmt, size in _CHART_FILES
+        ],
+    }
+
+
+@router.get("/unions/{union_id}/chart")
+def union_chart(
+    ctx: Ctx,
+    union_id: str,
+    plan: Annotated[str | None, Query(max_length=100)] = None,
+    f: Annotated[Literal["png", "svg", "pdf"], Query(description="png, svg or pdf")] = "svg",
+    paper: Annotated[
+        Literal["a4", "a3"] | None, Query(description="landscape print size; none: screen")
+    ] = None,
+) -> Response:
+    """A union's grazing calendar (Gantt) as a file, for whoever may open its page; the
+    page shows the SVG. Built once per store version, union, plan, language and size."""
+    union = union_row(ctx.store, ctx.user, union_id)  # the page's 404s
+    chosen = chosen_plan(ctx.store, plan)
+    if chosen is None:
+        raise NotFound("there is no grazing plan yet")
+    plan_id = str(chosen["id"])
+    assignments = scoped_assignments(ctx.store, plan_id, union_id)
+    if assignments.empty:
+        raise NotFound(f"no herd of union {union_id!r} is in plan {plan_id!r}")
+    title = str(union.get("name") or union_id)
+    key = ("union-chart", ctx.store.version(), union_id, plan_id, ctx.lang, f, paper)
+    data = map_cache(ctx.request).get(
+        key, lambda: calendar_chart(ctx, plan_id, assignments, fmt=f, paper=paper, title=title)
+    )
+    size = f"-{paper}" if paper else ""
+    return _chart_file(data, f, f"{union_id}-{plan_id}-calendar{size}.{f}")
 
 
 def _plot_table_rows(

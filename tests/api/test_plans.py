@@ -75,7 +75,12 @@ def test_assignments_are_scoped_and_exported(plan_client: TestClient) -> None:
     assert FOREIGN_UNION not in mine.text
     every = plan_client.get("/plans/plan-test/assignments?f=csv", headers=akimat)
     assert every.headers["content-type"].startswith("text/csv")
-    assert len(pd.read_csv(io.StringIO(every.text))) == 4
+    table = pd.read_csv(io.StringIO(every.text))
+    assert len(table) == 4
+    # each herd's name beside its id; this plan has no plan_herds rows (as one stored
+    # before them): the names are the herds layer's
+    assert list(table.columns[:3]) == ["plan_id", "herd_id", "herd"]
+    assert table["herd"].notna().all() and (table["herd"] != table["herd_id"]).any()
     xlsx = plan_client.get(
         "/plans/plan-test/assignments",
         headers={

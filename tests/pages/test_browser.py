@@ -150,3 +150,47 @@ def test_union_page_holds_only_its_plots(browser: Any, live_server: str, pages_g
     assert FOREIGN_UNION + "-herd" not in page.content()
     page.context.close()
     assert errors == [] and outside == []
+
+
+_LABEL_BOXES = """Array.from(document.querySelectorAll('.pasture-herd-label')).map(e => {
+    const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+_CLOSE_IN = """() => { const R = window.pastureRotation, i = R.current(); let out = null;
+    R.layer.eachLayer(l => { const p = l.feature.properties, h = R.herdsAt(p, i);
+        if (!out && h.length === 1 && p.c) out = {c: p.c, name: R.herds[h[0]].s || R.herds[h[0]].n}; });
+    R.layer._map.setView(out.c, 16, {animate: false});
+    return out.name; }"""
+
+
+def test_herd_labels_stay_legible_for_a_thousand_herds(
+    browser: Any, live_server: str, plan_id: str, pages_gpkg: Path
+) -> None:
+    from pasture.maps.week_selector import LABEL_LIMIT
+
+    with pasture.open_store(pages_gpkg) as store:
+        n_herds = store.read_rows("plan_herds", where={"plan_id": plan_id})["herd_id"].nunique()
+    assert n_herds > LABEL_LIMIT  # the demo's union herds and village flocks
+    errors: list[str] = []
+    page = _page(browser, live_server, [], errors)
+    _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
+    page.wait_for_selector(".folium-map[data-layer-plots]", timeout=60_000)
+    # the default view (the week's grazed plots framed): a bounded number of labels, none
+    # over another
+    boxes = page.evaluate(_LABEL_BOXES)
+    assert len(boxes) <= LABEL_LIMIT
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            apart = a[2] <= b[0] + 1 or b[2] <= a[0] + 1 or a[3] <= b[1] + 1 or b[3] <= a[1] + 1
+            assert apart, (a, b)
+    # close in on a grazed plot: its herd's name is on the map
+    name = page.evaluate(_CLOSE_IN)
+    page.wait_for_function(
+        "name => Array.from(document.querySelectorAll('.pasture-herd-label'))"
+        ".some(e => e.textContent === name)",
+        arg=name,
+        timeout=30_000,
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pages-rotation-labels.png"))
+    page.context.close()
+    assert errors == []

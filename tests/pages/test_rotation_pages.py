@@ -106,7 +106,7 @@ def test_demo_plan_colours_states_and_dates(
     colour_of: dict[str, list[str]] = {}
     # village flocks (households in no union, pasture.science.herds) are land users of
     # their own, labelled by their settlement's name; the union invariants are checked here
-    village = [h for h in herds if ": households in no union: " in h["n"]]
+    village = [h for h in herds if " village — " in h["n"]]
     assert not any(h["n"].startswith(VILLAGE_PREFIX) for h in herds)  # names, not ids
     assert len(village) > 0
     for h in herds:
@@ -144,3 +144,63 @@ def test_calendar_is_a_gantt_in_every_format(app_client: TestClient, plan_id: st
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     bad = app_client.get(f"/plans/{plan_id}/chart", params={"f": "pdf", "paper": "b5"})
     assert bad.status_code == 400 and "paper" in bad.text  # the parameter is named
+
+
+def _village_rows(pages_gpkg: Path, plan_id: str) -> Any:
+    with pasture.open_store(pages_gpkg) as store:
+        rows = store.read_rows("plan_herds", where={"plan_id": plan_id})
+        planned = set(store.read_rows("assignments", where={"plan_id": plan_id})["herd_id"])
+        names = store.read("settlements").set_index("id")
+    assert set(rows["herd_id"]) == planned  # every herd of the plan, stored with it
+    village = rows[rows["kind"] == "village"]
+    assert (
+        len(village) > 0
+        and village[["settlement_id", "species", "flock", "flocks"]].notna().all().all()
+    )
+    return village, names
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrase"),
+    [("en", "village — sheep flock"), ("ru", "— отара овец"), ("kk", "— қой отары")],
+)
+def test_village_flocks_are_named_in_the_pages_language(
+    app_client: TestClient, plan_id: str, pages_gpkg: Path, lang: str, phrase: str
+) -> None:
+    village, settlements = _village_rows(pages_gpkg, plan_id)
+    sheep = village[village["species"] == "sheep"].iloc[0]
+    place = settlements.loc[sheep["settlement_id"], f"name_{lang}"]
+    session_cookie(app_client, "akimat")
+    html = app_client.get(f"/plans/{plan_id}/map", params={"lang": lang}).text
+    names = [h["n"] for h in _rotation(html)["herds"]]  # type: ignore[union-attr]
+    # the herd search and the labels read the flock's name built from its stored parts
+    wanted = [n for n in names if str(place) in n and phrase in n]
+    assert wanted, (place, phrase, names[-3:])
+    assert not [n for n in names if str(sheep["herd_id"]) in n]  # no raw id
+    svg = app_client.get(f"/plans/{plan_id}/chart", params={"f": "svg", "lang": lang}).text
+    assert phrase in svg  # the calendar names the flock the same way
+
+
+def test_a_plan_stored_before_plan_herds_draws_as_before(
+    plan_id: str, pages_gpkg: Path, tmp_path: Path
+) -> None:
+    from pasture_api.main import create_app
+
+    from .conftest import copy_pages_store, settings
+
+    path = copy_pages_store(pages_gpkg, tmp_path / "old.gpkg")
+    with pasture.open_store(path) as store:
+        rows = store.read_rows("plan_herds", where={"plan_id": plan_id})
+        store.replace_rows("plan_herds", rows.iloc[0:0], where={"plan_id": plan_id})
+        herd_names = set(store.read("herds")["name"].dropna())
+    with TestClient(create_app(settings(path))) as client:
+        session_cookie(client, "akimat")
+        html = client.get(f"/plans/{plan_id}/map", params={"lang": "en"})
+        assert html.status_code == 200
+        names = [h["n"] for h in _rotation(html.text)["herds"]]  # type: ignore[union-attr]
+        # today's labels: a union's herd by the herds layer's name, a flock by its id
+        assert any(n.split(": ", 1)[-1] in herd_names for n in names)
+        assert any("village-" in n for n in names)
+        assert len(_layer(client, html.text)["features"]) > 0
+        chart = client.get(f"/plans/{plan_id}/chart", params={"f": "svg"})
+        assert chart.status_code == 200 and "village — " not in chart.text

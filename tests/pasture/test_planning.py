@@ -517,7 +517,10 @@ def test_kml_calendar_has_time_spans_styles_by_union_and_labels(
     assert (frame["end"].notna()).all()
     text = path.read_text(encoding="utf-8")
     assert text.count("<Style id=") == placed["union_id"].nunique()
-    assert frame["Name"].iat[0].startswith(f"{frame['herd_id'].iat[0]}: {frame['plot_id'].iat[0]}")
+    # each placement is labelled by its herd's name in the plan (a village flock's too)
+    assert frame["Name"].iat[0].startswith(f"{frame['herd'].iat[0]}: {frame['plot_id'].iat[0]}")
+    village = frame[frame["herd_id"].str.startswith("village-")]
+    assert len(village) and village["herd"].str.contains(" village — ").all()
 
 
 def test_xlsx_in_russian_has_titles_real_dates_and_whole_kilograms(
