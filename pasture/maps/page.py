@@ -259,34 +259,40 @@ var {{ this.get_name() }} = (function (map) {
     var layer = L.geoJson(null, {
         renderer: renderer,
         style: function (f) { return styles[f.properties.k] || styles[""]; },
-        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
-        onEachFeature: function (f, lyr) {
-            if (f.properties.t && {{ this.tooltips_json }}) { lyr.bindTooltip(f.properties.t, {sticky: true}); }
-            if (labels.length && f.id !== undefined) {
-                // popups are fetched on click: the layer stays small
-                lyr.bindPopup(function () {
-                    var box = document.createElement("div");
-                    box.textContent = "…";
-                    var q = url.split("?");
-                    fetch(q[0] + "/" + encodeURIComponent(f.id) + "?" + (q[1] || ""),
-                          {credentials: "same-origin"})
-                        .then(function (r) { return r.json(); })
-                        .then(function (d) {
-                            var rows = "";
-                            for (var i = 0; i < labels.length; i++) {
-                                var v = (d.p || [])[i];
-                                if (v !== null && v !== undefined && v !== "") {
-                                    rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
-                                }
-                            }
-                            box.innerHTML = '<table class="pasture-popup">' + rows + "</table>";
-                            lyr.getPopup().update();
-                        });
-                    return box;
-                }, {maxWidth: 360});
-            }
-        }
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); }
     });
+    // one tooltip and one popup for the whole layer (the hovered or clicked plot fills
+    // them): no objects and listeners per plot, so adding thousands of plots stays cheap
+    if ({{ this.tooltips_json }}) {
+        layer.bindTooltip(function (lyr) { return lyr.feature.properties.t || ""; }, {sticky: true});
+        layer.on("tooltipopen", function (e) {
+            if (!e.tooltip._source.feature.properties.t) { layer.closeTooltip(); }
+        });
+    }
+    if (labels.length) {
+        // popups are fetched on click: the layer stays small
+        layer.bindPopup(function (lyr) {
+            var box = document.createElement("div"), f = lyr.feature;
+            box.textContent = "…";
+            if (f.id === undefined) { return box; }
+            var q = url.split("?");
+            fetch(q[0] + "/" + encodeURIComponent(f.id) + "?" + (q[1] || ""),
+                  {credentials: "same-origin"})
+                .then(function (r) { return r.json(); })
+                .then(function (d) {
+                    var rows = "";
+                    for (var i = 0; i < labels.length; i++) {
+                        var v = (d.p || [])[i];
+                        if (v !== null && v !== undefined && v !== "") {
+                            rows += "<tr><th>" + labels[i] + "</th><td>" + v + "</td></tr>";
+                        }
+                    }
+                    box.innerHTML = '<table class="pasture-popup">' + rows + "</table>";
+                    layer.getPopup().update();
+                });
+            return box;
+        }, {maxWidth: 360});
+    }
     function showNote(text) {
         if (!note) {
             note = L.control({position: "topleft"});
@@ -299,13 +305,27 @@ var {{ this.get_name() }} = (function (map) {
             note.remove();
         }
     }
+    // the view's box widened to whole tiles of its zoom: a view that moved a few pixels
+    // (a resize while the page settles, a small pan) asks for the same URL, which is
+    // then not asked again (and is one the server and the browser have answered before)
+    function snapped(b, zoom) {
+        var step = 360 / Math.pow(2, zoom);
+        function down(v, lo) { return Math.max(lo, Math.floor(v / step) * step); }
+        function up(v, hi) { return Math.min(hi, Math.ceil(v / step) * step); }
+        return [down(b.getWest(), -180), down(b.getSouth(), -90),
+                up(b.getEast(), 180), up(b.getNorth(), 90)];
+    }
+    var asked = null;
     function load() {
         if (!map.hasLayer(layer)) { return; }
-        var b = map.getBounds(), mine = ++seq, t0 = performance.now();
-        var box = (extent || [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]).map(
+        var zoom = map.getZoom();
+        var box = (extent || snapped(map.getBounds(), zoom)).map(
             function (v) { return v.toFixed(5); });
         var q = url + (url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",") +
-            "&zoom=" + map.getZoom();
+            "&zoom=" + zoom;
+        if (q === asked) { return; }
+        asked = q;
+        var mine = ++seq, t0 = performance.now();
         fetch(q, {credentials: "same-origin", headers: {"Accept": "application/geo+json"}})
             .then(function (r) {
                 if (!r.ok) { throw new Error("HTTP " + r.status); }
@@ -323,11 +343,14 @@ var {{ this.get_name() }} = (function (map) {
                 layer.fire("pasture:loaded");
             })
             .catch(function (e) {
+                if (mine === seq) { asked = null; }  // asked again at the next move
                 map.getContainer().setAttribute("data-layer-" + role + "-error", String(e));
             });
     }
     map.on(extent ? "zoomend" : "moveend", load);
     layer.on("add", load);
+    // switched off and on again: draw what is in view now, even if it was asked before
+    layer.on("remove", function () { asked = null; });
     return layer;
 })({{ this._parent.get_name() }});
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}

@@ -130,7 +130,7 @@ def rotation_map(
             role="plots",
             styles={"": base},
             extent=(bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad),
-            canvas=False,
+            # thousands of plots restyled at every week: one canvas, not as many SVG nodes
             tooltips=False,
         )
     else:

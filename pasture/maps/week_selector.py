@@ -67,17 +67,21 @@ _SCRIPT = """
                 esc(stateText(p, r.from)) + "</td></tr>";
         }).join("");
     }
+    // one tooltip and one popup for the whole layer, filled for the plot under the
+    // pointer: nothing to bind per plot when the layer (re)loads
+    layer.bindTooltip(function (l) {
+        var p = l.feature.properties;
+        return esc(p.t) + "<br>" + esc(stateText(p, current));
+    }, {sticky: true});
+    layer.bindPopup(function (l) {
+        var p = l.feature.properties, rows = schedule(p);
+        return "<div class='pasture-popup'><b>" + esc(p.t) + "</b>" +
+            (p.l ? "<br>" + esc(p.l) : "") + "<table>" +
+            (rows || "<tr><td>" + esc(D.text.unused) + "</td></tr>") + "</table></div>";
+    }, {maxWidth: 360});
     function bind() {
-        layer.eachLayer(function (l) {
-            var p = l.feature.properties;
-            l.bindTooltip(function () { return esc(p.t) + "<br>" + esc(stateText(p, current)); }, {sticky: true});
-            l.bindPopup(function () {
-                var rows = schedule(p);
-                return "<div class='pasture-popup'><b>" + esc(p.t) + "</b>" +
-                    (p.l ? "<br>" + esc(p.l) : "") + "<table>" +
-                    (rows || "<tr><td>" + esc(D.text.unused) + "</td></tr>") + "</table></div>";
-            }, {maxWidth: 360});
-        });
+        // plots written into the page come with a tooltip of their own: the layer's shows
+        layer.eachLayer(function (l) { l.unbindTooltip(); l.unbindPopup(); });
     }
     function weekPlots(i, herd) {
         var out = [];

@@ -155,7 +155,26 @@ def plan_map(
     week: Annotated[int | None, Query(ge=0, description="index of the week shown first")] = None,
 ) -> HTMLResponse:
     """A rotation plan week by week (a union sees only its own herds and plots); the page
-    fetches the plots with their weeks from ``/layers/plots?plan=…``."""
+    fetches the plots with their weeks from ``/layers/plots?plan=…``. The map is built
+    once per store version, caller's scope, language and week (:mod:`pasture_api.layers`)."""
+    chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan, before anything is cached
+    title = f"{ctx.t('Pasture rotation')}: {plan_id}"
+    key = (
+        "rotation-page",
+        ctx.store.version(),
+        union_scope(ctx.user),
+        plan_id,
+        week,
+        ctx.lang,
+        _settings_key(ctx.request),
+    )
+    parts = map_cache(ctx.request).get(key, lambda: _plan_map_parts(ctx, plan_id, week, title))
+    chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
+    return render_page(ctx, "plan_map.html", title=title, map=parts, chart_url=chart_url)
+
+
+def _plan_map_parts(ctx: PageContext, plan_id: str, week: int | None, title: str) -> MapParts:
+    """The rotation map without plot geometry, as the caller may see it."""
     from pasture.maps import rotation_map
     from pasture.maps.plot_layer import MAX_LIMIT
     from pasture.planning.periods import plan_periods
@@ -163,14 +182,13 @@ def plan_map(
 
     from .plan_summary import land_users_frame
 
-    plan = chosen_plan(ctx.store, plan_id)  # 404 for an unknown plan
+    plan = chosen_plan(ctx.store, plan_id)
     assert plan is not None
     union = union_scope(ctx.user)
     assignments = scoped_assignments(ctx.store, plan_id, union)
     plots = visible_plots(ctx.user, ctx.store.read("plots"), assignments)
     if assignments.empty:
         raise NotFound(f"plan {plan_id!r} has no assignments to show")
-    title = f"{ctx.t('Pasture rotation')}: {plan_id}"
     m = rotation_map(
         plots,
         assignments,
@@ -186,8 +204,7 @@ def plan_map(
         **_map_options(ctx.request),
     )
     _credit(m, ctx)
-    chart_url = ctx.url(f"/plans/{quote(plan_id)}/chart")
-    return render_page(ctx, "plan_map.html", title=title, map=MapParts.of(m), chart_url=chart_url)
+    return MapParts.of(m)
 
 
 @router.get("/plans/{plan_id}/chart")

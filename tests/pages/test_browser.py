@@ -99,20 +99,22 @@ def test_week_selector_changes_grazed_plots(
     page = _page(browser, live_server, outside, errors)
     _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
     # the page carries no plots: its script fetches them with their weeks from
-    # /layers/plots?plan=… and draws every one (SVG paths the week selector restyles)
+    # /layers/plots?plan=… and draws every one (on a canvas the week selector restyles)
     page.wait_for_selector(".folium-map[data-layer-plots]", timeout=60_000)
     assert page.get_attribute(".folium-map", "data-layer-plots") == str(n_plots)
     assert page.get_attribute(".folium-map", "data-layer-plots-error") is None
-    assert page.evaluate(PLOTS) == n_plots
+    assert page.evaluate("window.pastureRotation.layer.getLayers().length") == n_plots
+    assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") >= 1
     from pasture.maps.style import NOT_USED_COLOUR, OUT_OF_SEASON_COLOUR, RESTING_COLOUR
 
     idle = (RESTING_COLOUR, OUT_OF_SEASON_COLOUR, NOT_USED_COLOUR)
     skip = "[" + ", ".join(f"'{c.lower()}'" for c in idle) + "]"
+    # each plot's fill as drawn on the canvas: the style the week selector gave it
     grazed = """() => { const out = []; const skip = new Set(SKIP);
-        document.querySelectorAll('path.pasture-plot').forEach((p, i) => {
-            const f = (p.getAttribute('fill') || '').toLowerCase();
-            if (!skip.has(f) && f !== 'none') out.push(i); });
-        return out.join(','); }""".replace("SKIP", skip)
+        window.pastureRotation.layer.eachLayer((l) => {
+            const f = (l.options.fillColor || '').toLowerCase();
+            if (!skip.has(f) && f !== 'none') out.push(l.feature.id); });
+        return out.sort().join(','); }""".replace("SKIP", skip)
     first = page.evaluate(grazed)
     options = page.evaluate("document.querySelectorAll('select.pasture-week-select option').length")
     assert options > 5
