@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/zonal_store.py                     # builds the demo district
     .venv/bin/python benchmarks/zonal_store.py --store demo/enbekshikazakh.gpkg --copy
+    .venv/bin/python benchmarks/zonal_store.py --store demo.gpkg --copy --local-cluster 2
 
 What is compared: :func:`pasture.ndvi.compute_ndvi_stats` (read the plots and the scene
 catalogue, open the scenes, the zonal engine, write every plot × date row into the store)
@@ -12,6 +13,12 @@ stack and plots). The issue's target is a ratio within 2×; before the bulk path
 Times are process CPU seconds (user + system of this process and its threads) as well
 as wall seconds: on a shared machine the wall clock measures the neighbours. Each is the
 best of ``--repeat`` runs, after one warm-up run that compiles the numba kernels.
+
+With ``--local-cluster N`` the whole command also runs on a ``LocalCluster`` of N worker
+processes (one thread each) in the same run, against the local whole as its peer: its
+first call (the workers load the kernels, build the weights and keep them), then the best
+of ``--repeat`` later calls, which find the weights on the cluster. Its CPU time is this
+process's only: the workers' is not in it.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -68,7 +76,9 @@ def main() -> None:
         "--copy", action="store_true", help="work on a copy of --store (its rows are replaced)"
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--local-cluster", type=int, metavar="WORKERS", default=0)
     args = parser.parse_args()
+    cluster: tuple[float, float, float, float] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         if args.store is None:
             print("building the demo district (a few minutes) ...", flush=True)
@@ -86,6 +96,8 @@ def main() -> None:
             engine = _timed(lambda: [zonal_stats(plots, stack) for stack, _ in stacks], args.repeat)
             opening = _timed(lambda: open_scenes(store), args.repeat)
             whole = _timed(lambda: compute_ndvi_stats(store), args.repeat)
+            if args.local_cluster:
+                cluster = _on_cluster(store, args.local_cluster, args.repeat)
         finally:
             store.close()
     scenes = sum(len(rows) for _, rows in stacks)
@@ -101,6 +113,25 @@ def main() -> None:
         f"whole ÷ engine: {whole[0] / engine[0]:.2f}× wall, {whole[1] / engine[1]:.2f}× cpu "
         "(target ≤ 2×)"
     )
+    if cluster is not None:
+        first_wall, first_cpu, wall, cpu = cluster
+        print(f"LocalCluster, {args.local_cluster} workers:")
+        print(f"{'  first call (weights built)':28}{first_wall:9.2f}{first_cpu:9.2f}")
+        print(f"{'  later calls (weights kept)':28}{wall:9.2f}{cpu:9.2f}")
+        print(f"cluster ÷ local whole: {wall / whole[0]:.2f}× wall (later calls)")
+
+
+def _on_cluster(store: Any, workers: int, repeat: int) -> tuple[float, float, float, float]:
+    """First and best later (wall, cpu) of the whole command on a LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as lc,
+        Client(lc) as client,
+    ):
+        first = _timed(lambda: compute_ndvi_stats(store, client=client), 1)
+        later = _timed(lambda: compute_ndvi_stats(store, client=client), repeat)
+    return (*first, *later)
 
 
 if __name__ == "__main__":

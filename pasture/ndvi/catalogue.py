@@ -190,7 +190,8 @@ def compute_ndvi_stats(
         stats = zonal_stats(plots, stack, stats=("mean", "std", "count"), client=client)
         by_date = pd.Series(list(scenes["id"]), index=pd.DatetimeIndex(scenes["date"]))
         by_date = by_date[~by_date.index.duplicated(keep="last")]
-        stats["scene_id"] = by_date.reindex(pd.DatetimeIndex(stats["time"])).to_numpy()
+        # .array: the ids stay Arrow text, not a column of half a million Python strings
+        stats["scene_id"] = by_date.reindex(pd.DatetimeIndex(stats["time"])).array
         rows = stats[["plot_id", "time", "scene_id", "mean", "std", "count", "valid_fraction"]]
         times = [t.date() for t in pd.DatetimeIndex(rows["time"]).unique().sort_values()]
         store.replace_rows("ndvi_stats", rows, where={"time": times})

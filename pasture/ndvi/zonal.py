@@ -185,7 +185,11 @@ def _nodata(ndvi: xr.DataArray) -> float | None:
 
 
 def _finish(
-    sums: np.ndarray, weights: CoverageWeights, times: np.ndarray, stats: tuple[str, ...]
+    sums: np.ndarray,
+    plot_ids: tuple[str, ...],
+    total: np.ndarray,
+    times: np.ndarray,
+    stats: tuple[str, ...],
 ) -> pd.DataFrame:
     """Long frame (plot-major, then time) from sums of shape (dates, 5, plots)."""
     by_plot = np.ascontiguousarray(sums.transpose(1, 2, 0))  # 5 × (plots, dates), contiguous
@@ -193,12 +197,12 @@ def _finish(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(s0 > 0, s1 / s0, np.nan)
         var = np.where(s0 > 0, np.maximum(s2 / s0 - mean * mean, 0.0), np.nan)
-        total = weights.total[:, np.newaxis]
+        total = total[:, np.newaxis]
         valid_fraction = np.where(total > 0, np.minimum(s0 / total, 1.0), 0.0)
     columns: dict[str, Any] = {
         # Repeated as a pandas column: a column from a long array of str objects takes longer.
-        "plot_id": pd.Series(weights.plot_ids).repeat(len(times)).reset_index(drop=True),
-        "time": np.tile(times, weights.n_plots),
+        "plot_id": pd.Series(plot_ids).repeat(len(times)).reset_index(drop=True),
+        "time": np.tile(times, len(plot_ids)),
     }
     values = {
         "mean": mean,
@@ -244,7 +248,8 @@ def zonal_stats(
         computed here when not given. Reuse them across calls on the same grid.
     client : distributed.Client or str, optional
         A dask.distributed client or scheduler address: dates are reduced on the cluster,
-        with the weights scattered to the workers once.
+        each where its blocks were read, with weights the cluster builds once per plot set
+        and grid and keeps for later calls (:mod:`pasture.ndvi.zonal_cluster`).
     threads : int, optional
         Threads for building the weights and for reducing an in-memory stack (default:
         numba's number of threads, ``NUMBA_NUM_THREADS``, the number of CPUs unless set).
@@ -272,25 +277,17 @@ def zonal_stats(
     stats = _check_stats(stats)
     ndvi = _as_time_yx(ndvi)
     grid = Grid.from_dataarray(ndvi)
-    if weights is None:
-        if plots is None:
-            raise ZonalError("give plots or precomputed weights")
-        weights = CoverageWeights.from_plots(plots, grid, threads=threads)
-    else:
-        if weights.grid != grid:
-            raise ZonalError(
-                "the weights were computed for another grid; "
-                "build them with CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))"
-            )
-        if plots is not None and plot_ids_of(plots) != weights.plot_ids:
-            raise ZonalError("the weights were computed for other plots (ids differ)")
+    _check_weights(plots, weights, grid)
     nodata = _nodata(ndvi)
     what = _What(minmax="min" in stats or "max" in stats)
     times = np.asarray(ndvi[ndvi.dims[0]].values)
     data = ndvi.data
     if client is not None:
-        sums = _sums_distributed(weights, data, nodata, what, client)
-    elif _is_dask(data):
+        sums, plot_ids, total = _sums_distributed(plots, grid, weights, data, nodata, what, client)
+        return _finish(sums, plot_ids, total, times, stats)
+    if weights is None:
+        weights = CoverageWeights.from_plots(plots, grid, threads=threads)
+    if _is_dask(data):
         sums = _sums_dask(weights, data, nodata, what)
     else:
         data = np.asarray(data)
@@ -302,7 +299,21 @@ def zonal_stats(
         cuts = [len(data) * i // passes for i in range(passes + 1)]
         blocks = [data[a:b] for a, b in itertools.pairwise(cuts)]
         sums = np.concatenate([_block_sums(weights, b, 0, nodata, what, threads) for b in blocks])
-    return _finish(sums, weights, times, stats)
+    return _finish(sums, weights.plot_ids, weights.total, times, stats)
+
+
+def _check_weights(plots: Any, weights: CoverageWeights | None, grid: Grid) -> None:
+    if weights is None:
+        if plots is None:
+            raise ZonalError("give plots or precomputed weights")
+        return
+    if weights.grid != grid:
+        raise ZonalError(
+            "the weights were computed for another grid; "
+            "build them with CoverageWeights.from_plots(plots, Grid.from_dataarray(ndvi))"
+        )
+    if plots is not None and plot_ids_of(plots) != weights.plot_ids:
+        raise ZonalError("the weights were computed for other plots (ids differ)")
 
 
 def _is_dask(data: Any) -> bool:
@@ -355,14 +366,24 @@ def _sums_dask(
 
 
 def _sums_distributed(
-    weights: CoverageWeights, data: Any, nodata: float | None, what: _What, client: Any
-) -> np.ndarray:
+    plots: Any,
+    grid: Grid,
+    weights: CoverageWeights | None,
+    data: Any,
+    nodata: float | None,
+    what: _What,
+    client: Any,
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Sums of every date on a cluster, with the weights it holds for these plots and this
+    grid (:mod:`pasture.ndvi.zonal_cluster`), and the plots' ids and total coverage."""
     from distributed import Client
+
+    from pasture.ndvi.zonal_cluster import cluster_weights
 
     own = isinstance(client, str)
     cl = Client(client) if own else client
     try:
-        wref = cl.scatter(weights, broadcast=True, hash=False)
+        wref, total = cluster_weights(cl, plots, grid, weights)
         if _is_dask(data):
             futures = cl.compute(_block_tasks(wref, data, nodata, what))
         else:
@@ -371,7 +392,9 @@ def _sums_distributed(
                 cl.submit(_block_sums, wref, cl.scatter(arr[t]), 0, nodata, what, pure=False)
                 for t in range(arr.shape[0])
             ]
-        return np.concatenate(cl.gather(futures))
+        sums = np.concatenate(cl.gather(futures))
     finally:
         if own:
             cl.close()
+    plot_ids = weights.plot_ids if weights is not None else plot_ids_of(plots)
+    return sums, plot_ids, total

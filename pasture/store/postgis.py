@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import psycopg
 import shapely
 from psycopg.types.json import Jsonb
@@ -22,12 +23,12 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InvalidInput, StoreError, StoreUnavailable
-from ..model import LAYERS
+from ..model import LAYERS, FieldType, Table
 from .accounts import PostgisAccounts
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
 from .validation import CensusLimits
-from .values import BBox
+from .values import BBox, quoted
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT_S", "DEFAULT_STATEMENT_TIMEOUT_S", "PostgisStore"]
 
@@ -257,6 +258,27 @@ class PostgisStore(Store):
             for row in rows:
                 copy.write_row(row)
 
+    def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
+        # Numbers, text and dates go to COPY as one CSV written by Arrow a column at a time
+        # (floats in their shortest exact form, NULL as an empty field): COPY's rows one
+        # by one from Python cost twice the zonal engine for half a million NDVI rows.
+        if any(c.type not in _CSV_TYPES for c in spec.columns):
+            super()._insert_table(cur, spec, frame)
+            return
+        import pyarrow as pa
+        import pyarrow.csv
+
+        arrays = [_arrow_column(c.type, frame[c.name]) for c in spec.columns]
+        csv = pa.BufferOutputStream()
+        pyarrow.csv.write_csv(
+            pa.table(arrays, names=spec.column_names),
+            csv,
+            pyarrow.csv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
+        columns = ", ".join(quoted(c) for c in spec.column_names)
+        with cur.copy(f"COPY {spec.name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(memoryview(csv.getvalue()))
+
     def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
         cond = "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
         return cond, [*bbox, *bbox], False
@@ -291,6 +313,22 @@ class PostgisStore(Store):
 
 
 _EWKB_SRID_FLAG = 0x20000000
+
+_CSV_TYPES = (FieldType.REAL, FieldType.INTEGER, FieldType.TEXT, FieldType.DATE)
+
+
+def _arrow_column(kind: FieldType, values: pd.Series) -> Any:
+    """A normalised column as an Arrow array for COPY's CSV: NaN and None become null."""
+    import pyarrow as pa
+
+    if kind is FieldType.REAL:
+        numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
+        return pa.array(numbers, from_pandas=True)
+    if kind is FieldType.INTEGER:
+        return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.int64())
+    return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
 _SRID_4326 = (4326).to_bytes(4, "little")
 
 

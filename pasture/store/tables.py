@@ -17,7 +17,7 @@ from ..model import FieldType, Table
 from ..model import table as table_named
 from .backend import StoreBackend
 from .validation import normalise_table
-from .values import BATCH, db_value, iso_date, quoted
+from .values import BATCH, db_value, iso_date, iso_days, quoted
 
 
 class ResultTables(StoreBackend):
@@ -110,11 +110,15 @@ class ResultTables(StoreBackend):
         self, cur: Any, prepared: list[tuple[Table, pd.DataFrame, list[str], list[Any]]]
     ) -> None:
         for spec, clean, conds, params in prepared:
-            sql = f"DELETE FROM {spec.name}"
-            if conds:
-                sql += " WHERE " + " AND ".join(conds)
-            cur.execute(self._sql(sql), params)
+            self._delete_slice(cur, spec.name, conds, params)
             self._insert_table(cur, spec, clean)
+
+    def _delete_slice(self, cur: Any, table: str, conds: list[str], params: list[Any]) -> None:
+        """Delete the rows ``conds`` select (every row when there are none)."""
+        sql = f"DELETE FROM {table}"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        cur.execute(self._sql(sql), params)
 
     def _table_conditions(
         self, spec: Table, where: Mapping[str, Any] | None
@@ -140,20 +144,22 @@ class ResultTables(StoreBackend):
         return conds, params
 
     def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
-        # column by column: the values of a normalised frame are already Python values
-        # or None, so only JSON, dates and times need converting (per value in Python,
-        # this loop cost more than the zonal engine for half a million NDVI rows)
-        columns = [self._column_params(c.type, frame[c.name]) for c in spec.columns]
-        rows = list(zip(*columns, strict=True))
-        for start in range(0, len(rows), BATCH * 10):
-            self._bulk_insert(
-                cur,
-                spec.name,
-                [quoted(c) for c in spec.column_names],
-                rows[start : start + BATCH * 10],
-            )
+        # column by column into one block of rows × columns: the values of a normalised
+        # frame are already Python values or None, so only JSON, dates and times need
+        # converting (per value in Python, this cost more than the zonal engine for half
+        # a million NDVI rows)
+        block = np.empty((len(frame), len(spec.columns)), dtype=object)
+        for j, c in enumerate(spec.columns):
+            block[:, j] = self._column_params(c.type, frame[c.name])
+        columns = [quoted(c) for c in spec.column_names]
+        for start in range(0, len(frame), BATCH * 50):
+            self._insert_block(cur, spec.name, columns, block[start : start + BATCH * 50])
 
-    def _column_params(self, kind: FieldType, values: pd.Series) -> list[Any]:
+    def _insert_block(self, cur: Any, table: str, columns: list[str], block: np.ndarray) -> None:
+        """Insert a block of rows × columns of parameters (a backend may do it in bulk)."""
+        self._bulk_insert(cur, table, columns, block.tolist())
+
+    def _column_params(self, kind: FieldType, values: pd.Series) -> np.ndarray:
         """One column as database parameters: Python values, None for missing."""
         if kind in (FieldType.REAL, FieldType.INTEGER):
             numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
@@ -162,19 +168,22 @@ class ResultTables(StoreBackend):
                 numbers = np.where(missing, 0.0, numbers).astype(np.int64)
             plain = numbers.astype(object)
             plain[missing] = None
-            return list(plain)
-        if kind is FieldType.TEXT:
-            return list(values.astype(object).where(values.notna(), None))
+            return plain
+        if kind is FieldType.TEXT or (
+            kind is FieldType.DATE and pd.api.types.infer_dtype(values) == "string"
+        ):  # text, and dates a normalised frame holds as ISO text
+            return values.to_numpy(dtype=object, na_value=None)
         if kind is FieldType.DATE and values.dtype.kind == "M":
-            days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-            text = np.datetime_as_string(days, unit="D").astype(object)
-            text[np.isnat(days)] = None
-            return list(text)
+            return iso_days(values.to_numpy(dtype="datetime64[ns]"))
         convert = self._table_param(kind)
-        return [
-            v if isinstance(v, str) and kind is FieldType.DATE else convert(db_value(v))
-            for v in values.tolist()
-        ]
+        return np.fromiter(
+            (
+                v if isinstance(v, str) and kind is FieldType.DATE else convert(db_value(v))
+                for v in values.tolist()
+            ),
+            dtype=object,
+            count=len(values),
+        )
 
     def _table_param(self, kind: FieldType) -> Callable[[Any], Any]:
         if kind is FieldType.JSON:

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InvalidInput, Problem
 from ..geometry import flat_promoted
 from ..model import SPECIES, FieldType, Layer, Table, format_seasons
+from .values import iso_days
 
 __all__ = [
     "CensusLimits",
@@ -162,7 +163,8 @@ def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.Dat
         if c.type is FieldType.JSON:
             out[c.name] = pd.Series(list(src[c.name]), dtype=object)
             continue
-        values, bad = _coerce(c.type, src[c.name])
+        reals = _reals(src[c.name]) if c.type is FieldType.REAL else None
+        values, bad = (reals, []) if reals is not None else _coerce(c.type, src[c.name])
         out[c.name] = values
         problems += [Problem(why, feature=f"row {i + 1}", field=c.name) for i, why in bad[:20]]
         if c.required and values.isna().any():
@@ -249,6 +251,17 @@ def _is_numeric(col: pd.Series) -> bool:
     )
 
 
+def _reals(col: pd.Series) -> pd.Series | None:
+    """A numeric column of a result table as float64 with NaN for missing, if every value
+    is finite; else None (the checks that name each bad row follow)."""
+    if not _is_numeric(col):
+        return None
+    values = col.to_numpy(dtype="float64", na_value=np.nan)
+    if np.isinf(values).any():
+        return None
+    return pd.Series(values, dtype="float64")
+
+
 def _numbers(col: pd.Series, *, whole: bool) -> pd.Series | None:
     values = col.to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(values)
@@ -264,26 +277,23 @@ def _numbers(col: pd.Series, *, whole: bool) -> pd.Series | None:
 
 
 def _dates(col: pd.Series) -> pd.Series | None:
-    days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    missing = np.isnat(days)
-    present = days[~missing]
+    times = col.to_numpy(dtype="datetime64[ns]")
+    present = times[~np.isnat(times)].astype("datetime64[D]")
     first, last = np.datetime64(FIRST_DATE, "D"), np.datetime64(LAST_DATE, "D")
     if present.size and (present.min() < first or present.max() > last):
         return None
-    out = np.datetime_as_string(days, unit="D").astype(object)
-    out[missing] = None
-    return pd.Series(out, dtype=object)
+    return pd.Series(iso_days(times), dtype=object)
 
 
 def _texts(col: pd.Series) -> pd.Series | None:
-    # pandas' string dtype strips and searches in Arrow, not value by value in Python
-    text = col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
-    stripped = text.str.strip()
-    if stripped.str.contains("\x00", regex=False).any():
+    # each distinct text checked once: result tables repeat a few thousand plot ids and a
+    # few hundred scene ids over half a million rows
+    codes, distinct = pd.factorize(col)  # Arrow's dictionary encoding for a str column
+    stripped = [str(v).strip() for v in distinct.tolist()]
+    if any("\x00" in v for v in stripped):
         return None
-    out = np.array(stripped.to_numpy(dtype=object, na_value=None), dtype=object)
-    out[out == ""] = None
-    return pd.Series(out, dtype=object)
+    kept = np.array([v or None for v in stripped] + [None], dtype=object)
+    return pd.Series(kept[codes], dtype=object)  # code -1 (missing) takes the last: None
 
 
 def _iso_date(v: Any) -> str:
