@@ -206,9 +206,15 @@ def forage_lower_bound(
     return ForageBound(shave(best), rounds, lp.n_windows, complete, rows)
 
 
-def supply_bound(inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> float:
+def supply_bound(
+    inputs: RotationInputs, params: RotationParams, pairs: Pairs, *, one_union: bool = False
+) -> float:
     """A lower bound in one pass over the candidates, before any LP: the forage LP without
     its window rows and forced moves (the LP's first round relaxed further).
+
+    ``pairs`` are each union's pooled candidates (``Candidates.union``), or with
+    ``one_union`` every herd's pooled as one union's (``Candidates.anywhere``: any herd
+    may eat on any of them, but a plot's forage is no longer counted once per union).
 
     Per union and period, its demand is met from its cheapest candidate plots (pressure and
     walking per kg as in the LP), each giving at most ``utilisation * available`` in the
@@ -219,7 +225,7 @@ def supply_bound(inputs: RotationInputs, params: RotationParams, pairs: Pairs) -
     """
     if pairs.h.size == 0:
         return _all_unfed(inputs, params)
-    un = _Unions.of(inputs, params)
+    un = _Unions.of(inputs, params, one_union=one_union)
     n_p, n_t = inputs.n_plots, inputs.n_periods
     key, cost = _e_columns(inputs, params, pairs, un)
     p, ut = (key // n_t) % n_p, (key // (n_p * n_t)) * n_t + key % n_t
@@ -250,10 +256,12 @@ class _Unions:
     need: np.ndarray  # (unions, periods), kg DM
 
     @classmethod
-    def of(cls, inputs: RotationInputs, params: RotationParams) -> _Unions:
-        names = sorted({h.union_id for h in inputs.herds})
+    def of(cls, inputs: RotationInputs, params: RotationParams, one_union: bool = False) -> _Unions:
+        names = [""] if one_union else sorted({h.union_id for h in inputs.herds})
         index = {u: i for i, u in enumerate(names)}
-        of_herd = np.array([index[h.union_id] for h in inputs.herds], dtype=np.int64)
+        of_herd = np.array(
+            [0 if one_union else index[h.union_id] for h in inputs.herds], dtype=np.int64
+        )
         demand = np.array([h.demand_kg_day * params.period_days for h in inputs.herds])
         d_max = np.zeros(len(names))
         d_min = np.full(len(names), np.inf)

@@ -245,9 +245,10 @@ class _BoundWorker:
             # every herd's candidates where they were kept: the LP's windows then match
             # the herds bounds' rows; else each union's, pooled
             pooled = self._cands.full if self._cands.full is not None else self._cands.union
-            self.bounds.forage = forage_lower_bound(
-                self._inputs, self._params, pooled, time_limit=self._deadline.left()
-            )
+            if pooled is not None:  # else too many candidates: the supply bound stands
+                self.bounds.forage = forage_lower_bound(
+                    self._inputs, self._params, pooled, time_limit=self._deadline.left()
+                )
             self._timings["bound_forage_s"] = time.perf_counter() - t1
             self._priced.set()
             t1 = time.perf_counter()
@@ -401,7 +402,10 @@ def _plan_heuristic(
     worker = None
     if bound:
         t1 = time.perf_counter()
-        bounds.supply = supply_bound(inputs, params, cands.union)
+        if cands.union is not None:
+            bounds.supply = supply_bound(inputs, params, cands.union)
+        else:  # too many unions' candidates to list: every herd's pooled as one union's
+            bounds.supply = supply_bound(inputs, params, cands.anywhere, one_union=True)
         timings["bound_supply_s"] = time.perf_counter() - t1
     work = deadline.before(FINISH_SHARE, at_least=FINISH_PER_PAIRS_TIME * timings["prune_s"])
     if bound and not work.passed():  # past it, only the greedy pass and the supply bound

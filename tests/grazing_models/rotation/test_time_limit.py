@@ -72,6 +72,7 @@ def test_pooled_candidates_count_and_bound_the_full_ones(seed):
         assert set(got) <= have
         # the LP on the unions' pooled candidates (more of them) proves no more
         on_full = forage_lower_bound(inputs, params, full).value
+        assert kept.union is not None
         on_pooled = forage_lower_bound(inputs, params, kept.union).value
         assert on_pooled <= on_full + 1e-6 * abs(on_full)
 
@@ -179,24 +180,46 @@ def test_the_supply_bound_is_below_the_optimum_and_the_transport_bound(seed):
     inputs = _district(seed)
     for params in (RotationParams(), RotationParams(max_home_km=15.0)):
         full = find_pairs(inputs, params)
-        pooled = planning_pairs(inputs, params, max_pairs=None).union
-        supply = supply_bound(inputs, params, pooled)
+        cands = planning_pairs(inputs, params, max_pairs=None)
+        assert cands.union is not None
+        supply = supply_bound(inputs, params, cands.union)
         assert supply > 0.0
+        # every herd as one union's: the bound the planner falls back on
+        one = supply_bound(inputs, params, cands.anywhere, one_union=True)
+        assert one > 0.0
         # the transport LP keeps each herd's own candidates and every plot's forage shared
         # between unions: the same relaxation, tightened
         transport = transport_bound(inputs, params, full)
         assert supply <= transport + 1e-6 * abs(transport)
         exact = plan_rotation(inputs, params, solver="milp", time_limit=20.0, mip_rel_gap=1e-4)
-        assert supply <= exact.objective + 1e-6 * abs(exact.objective)
-        if exact.bound is not None:
-            assert supply <= exact.bound + 1e-4 * abs(exact.objective)
+        for bound in (supply, one):  # below every plan's objective, the MILP's best too
+            assert bound <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def test_too_many_pooled_candidates_are_not_listed_and_the_plan_keeps_a_bound(monkeypatch):
+    inputs, params = _district(1), RotationParams()
+    kept = planning_pairs(inputs, params, max_pairs=None)
+    assert kept.union is not None
+    few = planning_pairs(inputs, params, max_pairs=kept.union.h.size - 1, min_plots=5)
+    assert few.union is None and few.full is None
+    # every (plot, period) of a union's pooled candidates is in ``anywhere``, once
+    pooled = set(zip(kept.union.p.tolist(), kept.union.t.tolist(), strict=True))
+    anywhere = list(zip(few.anywhere.p.tolist(), few.anywhere.t.tolist(), strict=True))
+    assert set(anywhere) == pooled and len(anywhere) == len(pooled)
+    monkeypatch.setattr(planner_module, "FULL_PAIRS_MAX", kept.union.h.size - 1)
+    monkeypatch.setattr(planner_module, "MIN_PLOTS_PER_HERD", 5)
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0, seed=1)
+    assert validate_plan(plan, inputs) == []
+    assert "bound_forage" not in plan.stats  # no LP without the unions' candidates
+    assert plan.bound == pytest.approx(supply_bound(inputs, params, few.anywhere, one_union=True))
+    assert 0.0 < plan.bound <= plan.objective
 
 
 def test_the_supply_bound_without_candidates_is_every_kg_unfed():
     inputs = _district()
     params = RotationParams(max_water_km=1e-9)  # no plot near enough to water
     pooled = planning_pairs(inputs, params, max_pairs=None).union
-    assert pooled.h.size == 0
+    assert pooled is not None and pooled.h.size == 0
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0)
     assert plan.bound == pytest.approx(supply_bound(inputs, params, pooled))
     assert plan.bound == pytest.approx(plan.objective, rel=1e-6)
