@@ -110,13 +110,15 @@ def planning_pairs(
     *,
     max_pairs: int | None,
     min_plots: int = 100,
+    max_pooled: int | None = None,
 ) -> Candidates:
     """The candidate placements of :func:`candidate_pairs`, never more than about
     ``max_pairs`` of them held (``None``: no limit); see :class:`Candidates`.
 
     Above ``max_pairs`` candidates in all (counted without listing them) each herd keeps
     its plots nearest home, as many as bring the whole to about half ``max_pairs`` (at
-    least ``min_plots``): memory and the greedy pass's work stay bounded at any size.
+    least ``min_plots``): memory and the greedy pass's work stay bounded at any size. The
+    unions' pooled candidates are listed up to ``max_pooled`` (default ``max_pairs``).
     """
     ok_t = _usable(inputs, params)
     own = _own_plots(inputs, ok_t)
@@ -124,7 +126,8 @@ def planning_pairs(
     n_all = _count(inputs, params, ok_t, blocks)
     pooled = _pooled_ok(inputs, params, ok_t, own)
     n_pooled = sum(int(np.count_nonzero(ok)) for _, _, ok in pooled)
-    union = _pooled(pooled) if max_pairs is None or n_pooled <= max_pairs else None
+    pooled_max = max_pairs if max_pooled is None else max_pooled
+    union = _pooled(pooled) if pooled_max is None or n_pooled <= pooled_max else None
     anywhere = _anywhere(inputs, pooled)
     if max_pairs is None or n_all <= max_pairs:
         full = _herd_pairs(inputs, params, ok_t, blocks, None)

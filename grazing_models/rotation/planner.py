@@ -29,6 +29,7 @@ __all__ = [
     "FULL_PAIRS_MAX",
     "HERD_BOUND_MAX_WORK",
     "MIN_PLOTS_PER_HERD",
+    "POOLED_PAIRS_MAX",
     "TRANSPORT_BOUND_MAX_PAIRS",
     "TRIVIAL_BOUND",
     "Incumbent",
@@ -62,6 +63,13 @@ HERD_BOUND_MAX_WORK = 2e9
 #: bound is the forage LP on each union's candidates pooled (the bounds that plan each herd
 #: alone need all of its candidates). Memory then grows with herds, not herds x plots.
 FULL_PAIRS_MAX = 8_000_000
+
+#: The unions' pooled candidates (the forage LP's columns and the supply bound's) are
+#: listed only up to this many; above it the supply bound pools every herd as one union
+#: and the LP is skipped. Two copies of the demo store's district have 6.2 M: the supply
+#: bound took 37 s of a 60 s limit on them (loaded machine), and the LP's first solve on
+#: the demo's own 1.6 M did not finish in 38 s (benchmarks/planner.py --sizes --store).
+POOLED_PAIRS_MAX = 2_000_000
 
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
@@ -352,7 +360,13 @@ def plan_rotation(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     deadline = Deadline(time_limit, clock)
-    cands = planning_pairs(inputs, params, max_pairs=FULL_PAIRS_MAX, min_plots=MIN_PLOTS_PER_HERD)
+    cands = planning_pairs(
+        inputs,
+        params,
+        max_pairs=FULL_PAIRS_MAX,
+        min_plots=MIN_PLOTS_PER_HERD,
+        max_pooled=POOLED_PAIRS_MAX,
+    )
     timings["prune_s"] = time.perf_counter() - t0
     chosen = solver
     if solver == "auto":

@@ -207,6 +207,7 @@ def test_too_many_pooled_candidates_are_not_listed_and_the_plan_keeps_a_bound(mo
     anywhere = list(zip(few.anywhere.p.tolist(), few.anywhere.t.tolist(), strict=True))
     assert set(anywhere) == pooled and len(anywhere) == len(pooled)
     monkeypatch.setattr(planner_module, "FULL_PAIRS_MAX", kept.union.h.size - 1)
+    monkeypatch.setattr(planner_module, "POOLED_PAIRS_MAX", kept.union.h.size - 1)
     monkeypatch.setattr(planner_module, "MIN_PLOTS_PER_HERD", 5)
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0, seed=1)
     assert validate_plan(plan, inputs) == []
