@@ -59,6 +59,7 @@ __all__ = [
     "WindowRows",
     "forage_lower_bound",
     "shave",
+    "supply_bound",
     "unique_keys",
 ]
 
@@ -205,6 +206,89 @@ def forage_lower_bound(
     return ForageBound(shave(best), rounds, lp.n_windows, complete, rows)
 
 
+def supply_bound(
+    inputs: RotationInputs, params: RotationParams, pairs: Pairs, *, one_union: bool = False
+) -> float:
+    """A lower bound in one pass over the candidates, before any LP: the forage LP without
+    its window rows and forced moves (the LP's first round relaxed further).
+
+    ``pairs`` are each union's pooled candidates (``Candidates.union``), or with
+    ``one_union`` every herd's pooled as one union's (``Candidates.anywhere``: any herd
+    may eat on any of them, but a plot's forage is no longer counted once per union).
+
+    Per union and period, its demand is met from its cheapest candidate plots (pressure and
+    walking per kg as in the LP), each giving at most ``utilisation * available`` in the
+    period, and what no plot cheaper than ``weight_unfed`` meets is unfed. Depletion, rest,
+    moves and the sharing of public plots between unions are relaxed, so every plan costs at
+    least this; it takes a sort of the candidates, so a plan that has its candidates always
+    has this bound, however little time is left (the LP's rounds then raise it).
+    """
+    if pairs.h.size == 0:
+        return _all_unfed(inputs, params)
+    un = _Unions.of(inputs, params, one_union=one_union)
+    n_p, n_t = inputs.n_plots, inputs.n_periods
+    key, cost = _e_columns(inputs, params, pairs, un)
+    p, ut = (key // n_t) % n_p, (key // (n_p * n_t)) * n_t + key % n_t
+    upper = params.utilisation * inputs.available_kg[p, key % n_t]
+    cheap = cost < params.weight_unfed  # dearer plots than going unfed are never used
+    cost, upper, ut = cost[cheap], upper[cheap], ut[cheap]
+    order = np.lexsort((cost, ut))
+    g, up, c = ut[order], upper[order], cost[order]
+    held = np.cumsum(up)
+    start = np.searchsorted(g, g)  # first position of each column's group
+    before = held - up - np.where(start > 0, held[start - 1], 0.0)  # held by cheaper ones
+    need = un.need.ravel()
+    eaten = np.clip(need[g] - before, 0.0, up)
+    fed = np.bincount(g, weights=eaten, minlength=need.size)
+    unfed = np.maximum(0.0, need - fed)
+    return shave(float(c @ eaten) + params.weight_unfed * float(unfed.sum()))
+
+
+@dataclass(frozen=True)
+class _Unions:
+    """The herds' unions: each herd's union (index into the sorted union names), and per
+    union the largest and smallest herd demand per period and the demand per period."""
+
+    n: int
+    of_herd: np.ndarray
+    d_max: np.ndarray
+    d_min: np.ndarray
+    need: np.ndarray  # (unions, periods), kg DM
+
+    @classmethod
+    def of(cls, inputs: RotationInputs, params: RotationParams, one_union: bool = False) -> _Unions:
+        names = [""] if one_union else sorted({h.union_id for h in inputs.herds})
+        index = {u: i for i, u in enumerate(names)}
+        of_herd = np.array(
+            [0 if one_union else index[h.union_id] for h in inputs.herds], dtype=np.int64
+        )
+        demand = np.array([h.demand_kg_day * params.period_days for h in inputs.herds])
+        d_max = np.zeros(len(names))
+        d_min = np.full(len(names), np.inf)
+        np.maximum.at(d_max, of_herd, demand)
+        np.minimum.at(d_min, of_herd, demand)
+        need = np.zeros((len(names), inputs.n_periods))
+        for h in range(inputs.n_herds):
+            r = inputs.herd_periods(h)
+            need[of_herd[h], r.start : r.stop] += demand[h]
+        return cls(len(names), of_herd, d_max, d_min, need)
+
+
+def _e_columns(
+    inputs: RotationInputs, params: RotationParams, pairs: Pairs, un: _Unions
+) -> tuple[np.ndarray, np.ndarray]:
+    """The LP's E columns, each (union, plot, period) one of the union's herds may take
+    alone, as sorted keys ``(union * n_plots + plot) * n_periods + period``, and the cost of
+    a kg eaten in each: pressure, and walking shared as if by the union's largest herd."""
+    n_p, n_t = inputs.n_plots, inputs.n_periods
+    key = unique_keys((un.of_herd[pairs.h] * n_p + pairs.p) * n_t + pairs.t, un.n * n_p * n_t)
+    u, p = key // (n_p * n_t), (key // n_t) % n_p
+    water = np.array([pl.water_km for pl in inputs.plots])
+    walk = params.weight_walk_km * 2.0 * water * params.period_days
+    press = params.weight_pressure * pressure_index(inputs)
+    return key, press[p] + walk[p] / un.d_max[u]
+
+
 def shave(value: float) -> float:
     """A bound less what HiGHS' tolerances could have added to it."""
     return value - _SHAVE * max(abs(value), 1.0)
@@ -235,31 +319,18 @@ class ForageLp:
     ) -> None:
         n_p, n_t = inputs.n_plots, inputs.n_periods
         self.n_t = n_t
-        days = params.period_days
-        union_names = sorted({h.union_id for h in inputs.herds})
-        herd_union = np.array([union_names.index(h.union_id) for h in inputs.herds])
-        n_u = len(union_names)
-        demand = np.array([h.demand_kg_day * days for h in inputs.herds])
-        d_max = np.zeros(n_u)
-        d_min = np.full(n_u, np.inf)
-        np.maximum.at(d_max, herd_union, demand)
-        np.minimum.at(d_min, herd_union, demand)
-        need = np.zeros((n_u, n_t))  # demand per union and period
+        un = _Unions.of(inputs, params)
+        n_u, d_max, d_min, need = un.n, un.d_max, un.d_min, un.need
         ends = np.zeros((n_u, n_t))  # herds whose grazing season ends in the period
         both = np.zeros((n_u, n_t))  # herds grazing in the period and the next
         for h in range(inputs.n_herds):
             r = inputs.herd_periods(h)
-            need[herd_union[h], r.start : r.stop] += demand[h]
-            ends[herd_union[h], r.stop - 1] += 1
-            both[herd_union[h], r.start : r.stop - 1] += 1
+            ends[un.of_herd[h], r.stop - 1] += 1
+            both[un.of_herd[h], r.start : r.stop - 1] += 1
 
         # every E column: each (union, plot, period) one of the union's herds may take alone
-        key = unique_keys((herd_union[pairs.h] * n_p + pairs.p) * n_t + pairs.t, n_u * n_p * n_t)
+        key, self.cost = _e_columns(inputs, params, pairs, un)
         self.u, self.p, self.t = key // (n_p * n_t), (key // n_t) % n_p, key % n_t
-        water = np.array([p.water_km for p in inputs.plots])
-        walk = params.weight_walk_km * 2.0 * water * days
-        press = params.weight_pressure * pressure_index(inputs)
-        self.cost = press[self.p] + walk[self.p] / d_max[self.u]
         self.ua = params.utilisation * inputs.available_kg
         self.upper = self.ua[self.p, self.t]
         self.usable = np.zeros((n_p, n_t), dtype=np.bool_)
@@ -447,9 +518,12 @@ def _over_windows(
 
 def unique_keys(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """``np.unique(keys)`` for keys in ``0..n_keys-1``: marked in a table when it is no
-    larger than the keys (10x demo: 58 M pairs, 0.3 s against 6 s hashing)."""
+    larger than the keys (10x demo: 58 M pairs, 0.3 s against 6 s hashing), else sorted
+    (NumPy 2's ``np.unique`` hashes: the E columns of the 10x synthetic district's 5.1 M
+    union candidates took 6.7 s of CPU with it, 0.9 s sorted)."""
     if n_keys > keys.size:
-        return np.unique(keys)
+        ordered = np.sort(keys)
+        return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
     seen = np.zeros(n_keys, dtype=np.bool_)
     seen[keys] = True
     return np.flatnonzero(seen)

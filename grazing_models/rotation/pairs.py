@@ -53,14 +53,22 @@ class Candidates:
         Every candidate of every herd, or ``None`` when that was too many to keep.
     union
         Each union's candidates, pooled (``h`` is one herd of the union): what the forage
-        LP bound needs, valid whether or not ``plan`` was pruned.
+        LP bound needs, valid whether or not ``plan`` was pruned; ``None`` when there are
+        more than ``max_pairs`` of them too (public pasture is every union's: copies of a
+        district side by side multiply unions and public plots alike, 1.6 M pooled
+        candidates in the demo, 6.2 M in two copies).
+    anywhere
+        Every plot and period some union's herds may use (``h`` is 0): all herds pooled
+        as one union, at most plots x periods of them, for the supply bound when ``union``
+        is ``None``.
     n_full
         How many candidates there are in all.
     """
 
     plan: Pairs
     full: Pairs | None
-    union: Pairs
+    union: Pairs | None
+    anywhere: Pairs
     n_full: int
 
 
@@ -102,26 +110,32 @@ def planning_pairs(
     *,
     max_pairs: int | None,
     min_plots: int = 100,
+    max_pooled: int | None = None,
 ) -> Candidates:
     """The candidate placements of :func:`candidate_pairs`, never more than about
     ``max_pairs`` of them held (``None``: no limit); see :class:`Candidates`.
 
     Above ``max_pairs`` candidates in all (counted without listing them) each herd keeps
     its plots nearest home, as many as bring the whole to about half ``max_pairs`` (at
-    least ``min_plots``): memory and the greedy pass's work stay bounded at any size.
+    least ``min_plots``): memory and the greedy pass's work stay bounded at any size. The
+    unions' pooled candidates are listed up to ``max_pooled`` (default ``max_pairs``).
     """
     ok_t = _usable(inputs, params)
     own = _own_plots(inputs, ok_t)
     blocks = _union_blocks(inputs, own)
     n_all = _count(inputs, params, ok_t, blocks)
-    union = _pooled(inputs, params, ok_t, own)
+    pooled = _pooled_ok(inputs, params, ok_t, own)
+    n_pooled = sum(int(np.count_nonzero(ok)) for _, _, ok in pooled)
+    pooled_max = max_pairs if max_pooled is None else max_pooled
+    union = _pooled(pooled) if pooled_max is None or n_pooled <= pooled_max else None
+    anywhere = _anywhere(inputs, pooled)
     if max_pairs is None or n_all <= max_pairs:
         full = _herd_pairs(inputs, params, ok_t, blocks, None)
-        return Candidates(full, full, union, n_all)
+        return Candidates(full, full, union, anywhere, n_all)
     weeks = sum(len(inputs.herd_periods(h)) for h in range(inputs.n_herds))
     per_week = float(np.count_nonzero(ok_t)) / max(ok_t.size, 1)  # share of plots usable
     k = max(min_plots, int(max_pairs / 2 / max(weeks * max(per_week, 1e-9), 1.0)))
-    return Candidates(_herd_pairs(inputs, params, ok_t, blocks, k), None, union, n_all)
+    return Candidates(_herd_pairs(inputs, params, ok_t, blocks, k), None, union, anywhere, n_all)
 
 
 def _usable(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
@@ -241,21 +255,21 @@ def _home_ranks(inputs: RotationInputs) -> tuple[list[int], list[int]]:
     return rank, size
 
 
-def _pooled(
+def _pooled_ok(
     inputs: RotationInputs,
     params: RotationParams,
     ok_t: np.ndarray,
     own: dict[str, np.ndarray],
-) -> Pairs:
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Each union's candidates pooled over its herds, relaxed: its plots (and public ones)
     within ``max_home_km`` of one of its herds, in every week one of its herds grazes,
     without the limit on the first week's walk from home. More candidates than its herds
-    have: a bound computed on them is a bound of the plan's problem."""
-    collect = _Collect()
+    have: a bound computed on them is a bound of the plan's problem. Per union, in the
+    order of their first herd: that herd, the plots and which weeks of each are usable."""
     members_of: dict[str, list[int]] = {}
     for h, herd in enumerate(inputs.herds):
         members_of.setdefault(herd.union_id, []).append(h)
-    # unions in the order of their first herd: the pairs stay sorted by herd
+    out = []
     for u, members in members_of.items():
         plots = own[u]
         if params.max_home_km is not None:
@@ -267,5 +281,25 @@ def _pooled(
         for h in members:
             r = inputs.herd_periods(h)
             weeks[r.start : r.stop] = True
-        collect.add(members[0], plots, ok_t[plots] & weeks[None, :], 0)
+        out.append((members[0], plots, ok_t[plots] & weeks[None, :]))
+    return out
+
+
+def _pooled(pooled: list[tuple[int, np.ndarray, np.ndarray]]) -> Pairs:
+    """The unions' pooled candidates as :class:`Pairs` (sorted by herd: unions in the order
+    of their first herd)."""
+    collect = _Collect()
+    for first, plots, ok in pooled:
+        collect.add(first, plots, ok, 0)
+    return collect.pairs()
+
+
+def _anywhere(inputs: RotationInputs, pooled: list[tuple[int, np.ndarray, np.ndarray]]) -> Pairs:
+    """Every plot and period in some union's pooled candidates, as herd 0's."""
+    usable = np.zeros((inputs.n_plots, inputs.n_periods), dtype=bool)
+    for _, plots, ok in pooled:
+        usable[plots] |= ok
+    collect = _Collect()
+    if inputs.n_herds:
+        collect.add(0, np.arange(inputs.n_plots), usable, 0)
     return collect.pairs()

@@ -11,7 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from grazing_models.rotation.forage_lp import ForageBound, forage_lower_bound
+from grazing_models.rotation.deadline import Clock, Deadline
+from grazing_models.rotation.forage_lp import ForageBound, forage_lower_bound, supply_bound
 from grazing_models.rotation.herd_paths import herd_lower_bound
 from grazing_models.rotation.heuristic import heuristic_best
 from grazing_models.rotation.lagrangian import lagrangian_herd_bound
@@ -23,10 +24,12 @@ from grazing_models.rotation.transport import transport_bound
 
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
+    "FINISH_PER_PAIRS_TIME",
     "FINISH_SHARE",
     "FULL_PAIRS_MAX",
     "HERD_BOUND_MAX_WORK",
     "MIN_PLOTS_PER_HERD",
+    "POOLED_PAIRS_MAX",
     "TRANSPORT_BOUND_MAX_PAIRS",
     "TRIVIAL_BOUND",
     "Incumbent",
@@ -61,6 +64,13 @@ HERD_BOUND_MAX_WORK = 2e9
 #: alone need all of its candidates). Memory then grows with herds, not herds x plots.
 FULL_PAIRS_MAX = 8_000_000
 
+#: The unions' pooled candidates (the forage LP's columns and the supply bound's) are
+#: listed only up to this many; above it the supply bound pools every herd as one union
+#: and the LP is skipped. Two copies of the demo store's district have 6.2 M: the supply
+#: bound took 37 s of a 60 s limit on them (loaded machine), and the LP's first solve on
+#: the demo's own 1.6 M did not finish in 38 s (benchmarks/planner.py --sizes --store).
+POOLED_PAIRS_MAX = 2_000_000
+
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
 MIN_PLOTS_PER_HERD = 100
@@ -71,6 +81,12 @@ MIN_PLOTS_PER_HERD = 100
 #: limit. 0.05 left the 2x district at 1.07 of its limit on a loaded machine.
 FINISH_SHARE = 0.10
 
+#: And at least this many times what the candidate pairs took: both grow with the
+#: instance and slow down alike on a loaded machine (synthetic districts, loaded machine:
+#: 1x demo 0.18 s to build the plan after 0.72 s of pairs, 10x 2.9 s after 9.3 s), so a
+#: large district on a short limit keeps the time its plan takes to build.
+FINISH_PER_PAIRS_TIME = 0.5
+
 #: The objective's terms are all >= 0: no plan costs less than 0, a bound that is always
 #: proven; a bound cut short by the time limit may prove less and is not reported.
 TRIVIAL_BOUND = 0.0
@@ -80,6 +96,7 @@ TRIVIAL_BOUND = 0.0
 class _Bounds:
     """The heuristic's lower bounds; ``value`` is the best of them."""
 
+    supply: float | None = None
     forage: ForageBound | None = None
     herds: float | None = None
     herds_priced: bool = False
@@ -92,13 +109,20 @@ class _Bounds:
         """The best bound found, never below :data:`TRIVIAL_BOUND`."""
         found = [
             b
-            for b in (self.forage.value if self.forage else None, self.herds, self.transport)
+            for b in (
+                self.supply,
+                self.forage.value if self.forage else None,
+                self.herds,
+                self.transport,
+            )
             if b is not None and np.isfinite(b)
         ]
         return max([TRIVIAL_BOUND, *found])
 
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {}
+        if self.supply is not None:
+            out["bound_supply"] = self.supply
         if self.forage is not None:
             out |= {
                 "bound_forage": self.forage.value,
@@ -132,7 +156,7 @@ def _other_bounds(
     if pairs is None:
         return
     if pairs.h.size <= TRANSPORT_BOUND_MAX_PAIRS:
-        bounds.transport = transport_bound(inputs, params, pairs)
+        bounds.transport = transport_bound(inputs, params, pairs, deadline=deadline)
     # the herds' programmes cost about (candidate plots)² per herd: skip them when huge
     per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
     if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
@@ -208,7 +232,7 @@ class _BoundWorker:
         params: RotationParams,
         cands: Candidates,
         bounds: _Bounds,
-        deadline: float,
+        deadline: Deadline,
         timings: dict[str, float],
     ) -> None:
         self._inputs, self._params, self._cands = inputs, params, cands
@@ -229,9 +253,10 @@ class _BoundWorker:
             # every herd's candidates where they were kept: the LP's windows then match
             # the herds bounds' rows; else each union's, pooled
             pooled = self._cands.full if self._cands.full is not None else self._cands.union
-            self.bounds.forage = forage_lower_bound(
-                self._inputs, self._params, pooled, time_limit=max(0.0, self._deadline - t1)
-            )
+            if pooled is not None:  # else too many candidates: the supply bound stands
+                self.bounds.forage = forage_lower_bound(
+                    self._inputs, self._params, pooled, time_limit=self._deadline.left()
+                )
             self._timings["bound_forage_s"] = time.perf_counter() - t1
             self._priced.set()
             t1 = time.perf_counter()
@@ -241,7 +266,7 @@ class _BoundWorker:
                 self._cands.full,
                 self.bounds,
                 self.incumbent,
-                self._deadline,
+                self._deadline.perf_at(),
             )
             self._timings["bound_s"] = time.perf_counter() - t1
         except BaseException as exc:  # re-raised in the caller's thread by join()
@@ -250,15 +275,17 @@ class _BoundWorker:
             self._priced.set()
 
     def price(self) -> np.ndarray | None:
-        """The forage LP's prices of forage, once it has finished (``None`` if it failed)."""
-        self._priced.wait()
-        return None if self.bounds.forage is None else self.bounds.forage.price
+        """The forage LP's prices of forage, waiting for them until the deadline at most
+        (``None`` if the LP failed or is not done by then: the heuristic plans without)."""
+        self._priced.wait(self._deadline.left())
+        forage = self.bounds.forage if self._priced.is_set() else None
+        return None if forage is None else forage.price
 
-    def join(self, until: float) -> bool:
-        """Wait for every bound until ``until`` (``time.perf_counter()``) at most; raise what
-        the thread raised. Whether it finished (if not, the bounds found so far stand: each
-        bound stops at its deadline soon after)."""
-        self._thread.join(max(0.0, until - time.perf_counter()))
+    def join(self, until: Deadline) -> bool:
+        """Wait for every bound until ``until`` at most; raise what the thread raised.
+        Whether it finished (if not, the bounds found so far stand: each bound stops at its
+        deadline soon after)."""
+        self._thread.join(until.left())
         if self._error is not None:
             raise self._error
         return not self._thread.is_alive()
@@ -275,6 +302,7 @@ def plan_rotation(
     seed: int = 0,
     bound: bool = True,
     warm_start: bool = True,
+    clock: Clock = time.perf_counter,
 ) -> Plan:
     """Plan a season's grazing rotation: each herd to a plot, period by period.
 
@@ -310,6 +338,10 @@ def plan_rotation(
     warm_start
         Start the MILP from the heuristic's plan (needs the HiGHS Python
         bindings: ``highspy``, or the copy bundled with SciPy >= 1.15).
+    clock
+        The heuristic's clock (seconds, monotonic): every phase asks one
+        :class:`~grazing_models.rotation.deadline.Deadline` on it how long is left. Tests
+        pass a clock they move on themselves.
 
     Returns
     -------
@@ -327,7 +359,14 @@ def plan_rotation(
         raise ValueError(f"unknown solver {solver!r}; use 'auto', 'milp' or 'heuristic'")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cands = planning_pairs(inputs, params, max_pairs=FULL_PAIRS_MAX, min_plots=MIN_PLOTS_PER_HERD)
+    deadline = Deadline(time_limit, clock)
+    cands = planning_pairs(
+        inputs,
+        params,
+        max_pairs=FULL_PAIRS_MAX,
+        min_plots=MIN_PLOTS_PER_HERD,
+        max_pooled=POOLED_PAIRS_MAX,
+    )
     timings["prune_s"] = time.perf_counter() - t0
     chosen = solver
     if solver == "auto":
@@ -351,7 +390,7 @@ def plan_rotation(
         )
     else:
         plan = _plan_heuristic(
-            inputs, params, cands, deadline=t0 + time_limit, seed=seed, bound=bound, timings=timings
+            inputs, params, cands, deadline=deadline, seed=seed, bound=bound, timings=timings
         )
     timings["total_s"] = time.perf_counter() - t0
     return plan
@@ -362,24 +401,36 @@ def _plan_heuristic(
     params: RotationParams,
     cands: Candidates,
     *,
-    deadline: float,
+    deadline: Deadline,
     seed: int,
     bound: bool,
     timings: dict[str, float],
 ) -> Plan:
-    """The heuristic's plan by ``deadline`` (``time.perf_counter()``), with its bounds
-    computed alongside when ``bound``. Passes and bounds stop :data:`FINISH_SHARE` of the
-    time before it, to leave the time to build the plan."""
-    t1 = time.perf_counter()
-    work_until = deadline - FINISH_SHARE * max(0.0, deadline - t1)
+    """The heuristic's plan by ``deadline``, with its bounds when ``bound``: first the
+    supply bound (one sort of the candidates: a plan always has a proven bound), then the
+    LP's and the herds' alongside the passes. Passes and bounds stop :data:`FINISH_SHARE`
+    of the time left (at least :data:`FINISH_PER_PAIRS_TIME` times what the pairs took)
+    before the deadline, to leave the time to build the plan; the bounds' thread is waited
+    for until the deadline at most."""
     bounds = _Bounds()
-    worker = _BoundWorker(inputs, params, cands, bounds, work_until, timings) if bound else None
+    worker = None
+    if bound:
+        t1 = time.perf_counter()
+        if cands.union is not None:
+            bounds.supply = supply_bound(inputs, params, cands.union)
+        else:  # too many unions' candidates to list: every herd's pooled as one union's
+            bounds.supply = supply_bound(inputs, params, cands.anywhere, one_union=True)
+        timings["bound_supply_s"] = time.perf_counter() - t1
+    work = deadline.before(FINISH_SHARE, at_least=FINISH_PER_PAIRS_TIME * timings["prune_s"])
+    if bound and not work.passed():  # past it, only the greedy pass and the supply bound
+        worker = _BoundWorker(inputs, params, cands, bounds, work, timings)
+    t1 = time.perf_counter()
     try:
         plot_of = heuristic_best(
             inputs,
             params,
             cands.plan,
-            time_budget=work_until - t1,
+            time_budget=work.left(),
             seed=seed,
             price=worker.price if worker is not None else None,
             on_plan=worker.incumbent.offer if worker is not None else lambda plot_of: None,
@@ -388,7 +439,7 @@ def _plan_heuristic(
         if worker is not None:
             worker.incumbent.finish()
     timings["heuristic_s"] = time.perf_counter() - t1
-    finished = worker.join(work_until) if worker is not None else True
+    finished = worker.join(work) if worker is not None else True
     t2 = time.perf_counter()
     stats = {
         "n_pairs": float(cands.plan.h.size),
@@ -408,4 +459,9 @@ def _plan_heuristic(
         stats=stats,
     )
     timings["finish_s"] = time.perf_counter() - t2
+    if worker is not None and not finished:
+        # the bounds stop at ``work``: give their thread until the deadline to be gone, so
+        # that no thread of this call runs on past its time limit (the plan's bound is
+        # fixed already; what they find now is not used)
+        stats["bound_thread_left"] = float(not worker.join(deadline))
     return plan

@@ -4,6 +4,7 @@ and moves relaxed (a lower bound on any plan's objective)."""
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from scipy import sparse
@@ -13,8 +14,12 @@ from grazing_models.rotation.model import RotationInputs, RotationParams, pressu
 from grazing_models.rotation.pairs import Pairs
 
 
-def transport_bound(inputs: RotationInputs, params: RotationParams, pairs: Pairs) -> float:
-    """Lower bound: per period, a transport LP with depletion, rest and moves relaxed.
+def transport_bound(
+    inputs: RotationInputs, params: RotationParams, pairs: Pairs, *, deadline: float | None = None
+) -> float:
+    """Lower bound: per period, a transport LP with depletion, rest and moves relaxed;
+    ``-inf`` (no bound) when ``deadline`` (``time.perf_counter()``) comes before the last
+    period's LP.
 
     Each herd-period pays ``weight_unfed`` per kg not eaten and, per kg eaten on
     plot ``p``, its pressure plus its walking cost divided by the herd's demand
@@ -27,6 +32,8 @@ def transport_bound(inputs: RotationInputs, params: RotationParams, pairs: Pairs
     pressure = pressure_index(inputs)
     total = 0.0
     for t in range(inputs.n_periods):
+        if deadline is not None and time.perf_counter() > deadline:
+            return -math.inf
         herds_t = [h for h in range(inputs.n_herds) if t in inputs.herd_periods(h)]
         if not herds_t:
             continue

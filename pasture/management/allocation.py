@@ -181,10 +181,13 @@ def _fill(
     on each plot) goes down by what is used.
     """
     placed = 0.0
+    # the ids once: a column of a GeoDataFrame per plot tried took 39.7 of the 109 s that
+    # reading the demo's planning inputs took (134 calls, 41,000 column reads; loaded machine)
+    ids = plots["id"].to_numpy()
     for i in np.argsort(np.where(mask, distance, np.inf), kind="stable"):
         if share <= 1e-9 or not mask[i]:
             break
-        need = _need_ha(heads, row_of[plots["id"].iat[i]])
+        need = _need_ha(heads, row_of[ids[i]])
         if not need > 0 or free[i] <= 0:
             continue
         take = min(share, free[i] / need)
@@ -194,7 +197,7 @@ def _fill(
         out.append(
             {
                 "settlement_id": settlement,
-                "plot_id": plots["id"].iat[i],
+                "plot_id": ids[i],
                 "kind": kind,
                 "share": round(take, 4),
                 "hectares": round(take * need, 2),

@@ -3,6 +3,7 @@ pairs on large districts, and bounds that stay bounds however early they stop.""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -10,12 +11,14 @@ import pytest
 
 from grazing_models.rotation import RotationParams, plan_rotation, validate_plan
 from grazing_models.rotation import planner as planner_module
-from grazing_models.rotation.forage_lp import forage_lower_bound
+from grazing_models.rotation.deadline import Deadline
+from grazing_models.rotation.forage_lp import forage_lower_bound, supply_bound
 from grazing_models.rotation.herd_paths import AloneHerds, herd_lower_bound, sequential_plan
 from grazing_models.rotation.instances import synthetic_instance
 from grazing_models.rotation.objective import build_plan
 from grazing_models.rotation.pairs import find_pairs, planning_pairs
 from grazing_models.rotation.planner import TRIVIAL_BOUND, _Bounds
+from grazing_models.rotation.transport import transport_bound
 
 
 def _district(seed: int = 3):
@@ -69,6 +72,7 @@ def test_pooled_candidates_count_and_bound_the_full_ones(seed):
         assert set(got) <= have
         # the LP on the unions' pooled candidates (more of them) proves no more
         on_full = forage_lower_bound(inputs, params, full).value
+        assert kept.union is not None
         on_pooled = forage_lower_bound(inputs, params, kept.union).value
         assert on_pooled <= on_full + 1e-6 * abs(on_full)
 
@@ -116,3 +120,107 @@ def test_the_floor_plan_is_never_cut_by_the_deadline():
     floor, _ = greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
     assert (late >= 0).any()
     assert (late == floor).all()
+
+
+class _Clock:
+    """A clock the test moves on itself: ``now`` seconds, read by the planner."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_deadline_counts_down_on_its_own_clock():
+    clock = _Clock(100.0)
+    deadline = Deadline(10.0, clock)
+    assert deadline.left() == 10.0 and not deadline.passed()
+    work = deadline.before(0.1, at_least=2.0)  # 2 s kept: more than a tenth of 10 s
+    clock.now = 107.5
+    assert deadline.left() == pytest.approx(2.5) and work.left() == pytest.approx(0.5)
+    assert deadline.elapsed() == pytest.approx(7.5)
+    clock.now = 108.5
+    assert work.passed() and not deadline.passed()
+    clock.now = 111.0
+    assert deadline.passed() and deadline.left() == 0.0
+    assert Deadline(-5.0, clock).passed()  # a negative limit is no time at all
+
+
+class _PastAfterStart(_Clock):
+    """A clock whose deadline has passed as soon as it was set: the first reading is the
+    start, every later one an hour on."""
+
+    def __call__(self) -> float:
+        now, self.now = self.now, self.now + 3600.0
+        return now
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_deadline_passed_before_the_passes_still_gives_a_valid_plan_and_a_bound(seed):
+    inputs, params = _district(seed), RotationParams()
+    threads = threading.active_count()
+    plan = plan_rotation(
+        inputs, params, solver="heuristic", time_limit=60.0, seed=seed, clock=_PastAfterStart()
+    )
+    assert validate_plan(plan, inputs) == []
+    assert (np.array([a.plot_id is not None for a in plan.assignments])).any()  # the floor
+    # no LP, no herds bound, no thread: the bound is the supply bound, proven and > 0
+    assert "bound_forage" not in plan.stats and "bound_herds" not in plan.stats
+    assert plan.bound is not None and plan.bound == pytest.approx(plan.stats["bound_supply"])
+    assert 0.0 < plan.bound <= plan.objective
+    assert threading.active_count() == threads
+    # the same plan as the greedy floor on an unlimited clock: only the passes were skipped
+    floor = plan_rotation(inputs, params, solver="heuristic", time_limit=0.0, seed=seed)
+    assert floor.bound is not None and floor.bound >= plan.bound - 1e-9 * abs(plan.bound)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_supply_bound_is_below_the_optimum_and_the_transport_bound(seed):
+    inputs = _district(seed)
+    for params in (RotationParams(), RotationParams(max_home_km=15.0)):
+        full = find_pairs(inputs, params)
+        cands = planning_pairs(inputs, params, max_pairs=None)
+        assert cands.union is not None
+        supply = supply_bound(inputs, params, cands.union)
+        assert supply > 0.0
+        # every herd as one union's: the bound the planner falls back on
+        one = supply_bound(inputs, params, cands.anywhere, one_union=True)
+        assert one > 0.0
+        # the transport LP keeps each herd's own candidates and every plot's forage shared
+        # between unions: the same relaxation, tightened
+        transport = transport_bound(inputs, params, full)
+        assert supply <= transport + 1e-6 * abs(transport)
+        exact = plan_rotation(inputs, params, solver="milp", time_limit=20.0, mip_rel_gap=1e-4)
+        for bound in (supply, one):  # below every plan's objective, the MILP's best too
+            assert bound <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def test_too_many_pooled_candidates_are_not_listed_and_the_plan_keeps_a_bound(monkeypatch):
+    inputs, params = _district(1), RotationParams()
+    kept = planning_pairs(inputs, params, max_pairs=None)
+    assert kept.union is not None
+    few = planning_pairs(inputs, params, max_pairs=kept.union.h.size - 1, min_plots=5)
+    assert few.union is None and few.full is None
+    # every (plot, period) of a union's pooled candidates is in ``anywhere``, once
+    pooled = set(zip(kept.union.p.tolist(), kept.union.t.tolist(), strict=True))
+    anywhere = list(zip(few.anywhere.p.tolist(), few.anywhere.t.tolist(), strict=True))
+    assert set(anywhere) == pooled and len(anywhere) == len(pooled)
+    monkeypatch.setattr(planner_module, "FULL_PAIRS_MAX", kept.union.h.size - 1)
+    monkeypatch.setattr(planner_module, "POOLED_PAIRS_MAX", kept.union.h.size - 1)
+    monkeypatch.setattr(planner_module, "MIN_PLOTS_PER_HERD", 5)
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0, seed=1)
+    assert validate_plan(plan, inputs) == []
+    assert "bound_forage" not in plan.stats  # no LP without the unions' candidates
+    assert plan.bound == pytest.approx(supply_bound(inputs, params, few.anywhere, one_union=True))
+    assert 0.0 < plan.bound <= plan.objective
+
+
+def test_the_supply_bound_without_candidates_is_every_kg_unfed():
+    inputs = _district()
+    params = RotationParams(max_water_km=1e-9)  # no plot near enough to water
+    pooled = planning_pairs(inputs, params, max_pairs=None).union
+    assert pooled is not None and pooled.h.size == 0
+    plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0)
+    assert plan.bound == pytest.approx(supply_bound(inputs, params, pooled))
+    assert plan.bound == pytest.approx(plan.objective, rel=1e-6)
