@@ -150,7 +150,7 @@ def capacity_facts(
         rows,
         "plot_id",
         lambda r: (
-            band_text(r, "forage_{}_kg", lambda v: t.number(v / 1000, digits=1)) + " " + t("t DM")
+            band_text(r, "forage_{}_kg", lambda v: t.number(_tonnes(v), digits=1)) + " " + t("t DM")
         ),
         t,
     )
@@ -163,10 +163,15 @@ def capacity_facts(
     return forage, sheep
 
 
+def _tonnes(kg: Any) -> Any:
+    return None if kg is None or kg != kg else kg / 1000
+
+
 def load_share(row: Mapping[str, Any], t: Translator) -> str:
-    """A plot's load as a share of its capacity (``central (low–high)``), or that it is withheld: a load row the
-    disclosure rules suppressed (``suppressed``, `pasture.disclosure`) would reveal one
-    household's livestock (its status, a band, is still shown beside it)."""
+    """A plot's load as a share of its capacity (``central (low–high)``), or that it is
+    withheld: a load row the disclosure rules suppressed (``suppressed``,
+    `pasture.disclosure`) would reveal one household's livestock (its status, a band, is
+    still shown beside it)."""
     if bool(row.get("suppressed", False)):
         return t("withheld (privacy)")
     return band_text(row, "stocking_ratio_{}", t.percent)

@@ -45,6 +45,11 @@ def results(demo_layers: dict[str, gpd.GeoDataFrame]) -> dict[str, pd.DataFrame]
             "capacity_su_central": rng.uniform(10, 500, len(ids)),
         }
     )
+    # the forage basis's band around each plot's forage (pasture.maps shows central (low–high))
+    capacity["forage_central_kg"] = capacity["capacity_su_central"] * 1.4 * 92
+    for band, factor in (("low", 0.8), ("high", 1.2)):
+        capacity[f"forage_{band}_kg"] = capacity["forage_central_kg"] * factor
+        capacity[f"capacity_su_{band}"] = capacity["capacity_su_central"] * factor
     trends = pd.DataFrame(
         {
             "plot_id": ids,

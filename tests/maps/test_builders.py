@@ -51,8 +51,10 @@ def test_overview_holds_every_layer_legend_control_and_popups(demo_layers, resul
     popup = first["properties"]["p"]
     assert popup[1].endswith(" ha")
     assert popup[2] == plot["seasons"].replace(",", ", ")
-    assert "summer:" in popup[7] and "forage-equivalent sheep" in popup[7]
-    assert "%" in popup[8]
+    # forage and capacity as central (low–high) of the forage basis's band, then the load
+    assert "summer:" in popup[7] and "t DM" in popup[7] and "–" in popup[7]
+    assert "summer:" in popup[8] and "forage-equivalent sheep" in popup[8] and "–" in popup[8]
+    assert "%" in popup[9]
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
 
 
@@ -79,9 +81,9 @@ def test_a_withheld_load_is_said_so_in_popup_and_legend(
     protected.loc[protected["suppressed"], "stocking_ratio_central"] = float("nan")
     html = _overview(demo_layers, lang=lang, **{**results, "load": protected})
     popups = {f["id"]: f["properties"]["p"] for f in layers(html)["plots"]["features"]}
-    assert withheld in popups[hidden][8] and "%" not in popups[hidden][8]
-    shown = next(p for p in popups if p != hidden and "%" in (popups[p][8] or ""))
-    assert withheld not in popups[shown][8]
+    assert withheld in popups[hidden][9] and "%" not in popups[hidden][9]
+    shown = next(p for p in popups if p != hidden and "%" in (popups[p][9] or ""))
+    assert withheld not in popups[shown][9]
     assert html.count(withheld) >= 2  # the popup and the legend's note
     plain = _overview(demo_layers, lang=lang, **results)
     assert withheld not in plain  # nothing withheld: no note
