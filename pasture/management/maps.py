@@ -10,6 +10,7 @@ one-page vector PDF (for the PDF document, :mod:`.vector`).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -158,9 +159,10 @@ def render_map(
     title: str,
     generated: bool,
     fmt: str = "png",
+    credit: str = "",
 ) -> bytes:
     """One annex map as PNG or vector PDF bytes (the module docstring says what it shows)."""
-    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated)
+    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated, credit=credit)
     buffer = io.BytesIO()
     with pdf_fonts():
         fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
@@ -168,9 +170,19 @@ def render_map(
 
 
 def map_figure(
-    geo: Mapping[str, Any], kind: str, *, lang: str, title: str, generated: bool
+    geo: Mapping[str, Any],
+    kind: str,
+    *,
+    lang: str,
+    title: str,
+    generated: bool,
+    credit: str = "",
 ) -> Figure:
-    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book)."""
+    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book).
+
+    ``credit``: where the data come from, printed under the map (issue 19: real data carry
+    their attribution on paper as on the web maps); :func:`pasture.management.render.map_credit`.
+    """
     f = _frames(geo)
     # a Figure of its own, not pyplot: the server renders in several threads at once
     fig = Figure(figsize=(6.7, 6.0), dpi=DPI)
@@ -206,6 +218,18 @@ def map_figure(
     _scale_bar(ax, lang)
     _north_arrow(ax, lang)
     ax.legend(handles=handles, loc="lower right", fontsize=6, framealpha=0.9)
+    if credit:
+        ax.annotate(
+            textwrap.fill(credit, 150),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=4.5,
+            color="#333333",
+        )
     if generated:
         ax.text(
             0.5,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..attribution import data_attribution
 from ..errors import InvalidInput, NotFound
+from ..i18n import translator
 from ..store.base import Store
 from .document import (
     Block,
@@ -15,11 +17,12 @@ from .document import (
     render_docx,
     render_pdf,
 )
-from .labels import LANGS
+from .labels import LANGS, source_text, word
 from .service import get_plan, list_plans, version_content, versions
 
 __all__ = [
     "FORMATS",
+    "map_credit",
     "plan_doc",
     "render_blocks",
     "render_district",
@@ -30,6 +33,14 @@ __all__ = [
 Format = Literal["pdf", "docx"]
 FORMATS: tuple[str, ...] = ("pdf", "docx")
 Part = Literal["plan", "decision"]
+
+
+def map_credit(store: Store, lang: str) -> str:
+    """The printed maps' credit line in ``lang``: the web maps' (:func:`data_attribution`),
+    each source said by the catalogues."""
+    t = translator(lang)
+    credits = data_attribution(store, t.gettext("other layers generated (demo)"))
+    return t.gettext("Map data: {credits}").format(credits=source_text(credits, lang))
 
 
 def plan_doc(store: Store, plan_id: str, version: int | None = None) -> PlanDoc:
@@ -81,11 +92,11 @@ def render_plan(
     doc = plan_doc(store, plan_id, version)
     maps = _image_format(fmt)
     blocks = (
-        plan_blocks(doc, lang, image_format=maps)
+        plan_blocks(doc, lang, image_format=maps, credit=map_credit(store, lang))
         if part == "plan"
         else decision_blocks([doc], lang)
     )
-    footer = f"{plan_id} · v{doc.version} · {doc.plan['state']}"
+    footer = f"{plan_id} · v{doc.version} · {word(doc.plan['state'], lang)}"
     return render_blocks(
         blocks, lang=lang, fmt=fmt, generated=doc.content["generated"], footer=footer
     )
@@ -109,14 +120,15 @@ def render_district(
         )
     docs = [plan_doc(store, p["id"]) for p in plans]
     blocks = (
-        district_blocks(docs, lang, maps=maps, image_format=_image_format(fmt))
+        district_blocks(
+            docs, lang, maps=maps, image_format=_image_format(fmt), credit=map_credit(store, lang)
+        )
         if part == "plan"
         else decision_blocks(docs, lang)
     )
     generated = any(d.content["generated"] for d in docs)
-    return render_blocks(
-        blocks, lang=lang, fmt=fmt, generated=generated, footer=f"district plan {first_year}"
-    )
+    footer = translator(lang).gettext("district plan {year}").format(year=first_year)
+    return render_blocks(blocks, lang=lang, fmt=fmt, generated=generated, footer=footer)
 
 
 def render_report(
@@ -127,5 +139,10 @@ def render_report(
 
     _check(lang, fmt)
     blocks, generated = report_blocks(store, year, lang, plan_id=plan_id)
-    footer = f"report {year} · {plan_id or 'district'}"
+    t = translator(lang)
+    footer = (
+        t.gettext("annual report {year}, {plan}").format(year=year, plan=plan_id)
+        if plan_id
+        else t.gettext("annual report {year}, district").format(year=year)
+    )
     return render_blocks(blocks, lang=lang, fmt=fmt, generated=generated, footer=footer)
