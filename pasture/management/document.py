@@ -22,7 +22,7 @@ from ..demo_names import local_name
 from ..i18n import translator
 from .content import ROUTE_OBJECT
 from .labels import RULES, TEXT, annex_heading, pasture_type, source_text, word
-from .maps import map_figure, render_map
+from .maps import DOCX_WIDTH_CM, map_figure, render_map
 
 if TYPE_CHECKING:
     from .vector import MapBook
@@ -432,7 +432,7 @@ def render_docx(blocks: Sequence[Block], *, lang: str, generated: bool, footer: 
         elif b.kind in ("h1", "h2"):
             document.add_heading(b.text, level=1 if b.kind == "h1" else 2)
         elif b.kind == "image":
-            document.add_picture(io.BytesIO(b.image), width=Cm(16))
+            document.add_picture(io.BytesIO(b.image), width=Cm(DOCX_WIDTH_CM))
         elif b.kind == "table":
             table = document.add_table(rows=1, cols=len(b.columns))
             table.style = "Table Grid"

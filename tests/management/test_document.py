@@ -332,3 +332,19 @@ def test_printed_maps_credit_their_data(pilot_plan, pilot_pdfs, lang: str) -> No
     assert translator(lang).gettext("other layers generated (demo)") in credit
     text = _text(pilot_pdfs[lang])
     assert text.count(" ".join(credit.split())) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
+
+
+def test_docx_maps_print_at_200_dpi(pilot_docx) -> None:  # type: ignore[no-untyped-def]
+    """The DOCX's PNG maps have at least :data:`maps.DPI` dots per inch at their printed size."""
+    from pasture.management.maps import DPI
+
+    doc = Document(io.BytesIO(pilot_docx["kk"]))
+    shapes = list(doc.inline_shapes)
+    assert len(shapes) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
+    for shape in shapes:
+        blob = doc.part.related_parts[
+            shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        ].blob
+        width, height = (int.from_bytes(blob[i : i + 4], "big") for i in (16, 20))
+        assert width / shape.width.inches >= DPI, (width, shape.width.inches)
+        assert height / shape.height.inches >= DPI, (height, shape.height.inches)
