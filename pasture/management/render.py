@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ..attribution import data_attribution
+from ..demo_names import local_name, union_places
 from ..errors import InvalidInput, NotFound
 from ..i18n import translator
 from ..store.base import Store
@@ -17,7 +18,7 @@ from .document import (
     render_docx,
     render_pdf,
 )
-from .labels import LANGS, source_text, word
+from .labels import LANGS, TEXT, source_text, word
 from .service import get_plan, list_plans, version_content, versions
 
 __all__ = [
@@ -43,11 +44,29 @@ def map_credit(store: Store, lang: str) -> str:
     return t.gettext("Map data: {credits}").format(credits=source_text(credits, lang))
 
 
+def local_union_names(content: dict[str, Any], okrugs: list[dict[str, Any]]) -> None:
+    """A version frozen before the demo's union names were said in kk and ru: its generated
+    union names (``"Sogety Union of Pasture Users (generated)"``) in each language, in place.
+
+    Only a name the demo generated changes (:func:`pasture.demo_names.local_name`), from the
+    frozen English name and the okrug's names; a real union's name stays as frozen."""
+    tables = [s.get("names", {}) for s in content["sections"].values()]
+    for names in [*tables, content["geo"].get("land_users", {})]:
+        for key, said in names.items():
+            if not key.startswith("union:") or "en" not in said:
+                continue
+            for lang in LANGS:
+                local = local_name(said["en"], translator(lang), union_places(okrugs, lang))
+                if local != said["en"]:
+                    said[lang] = TEXT["land_user_union"][lang].format(name=local)
+
+
 def plan_doc(store: Store, plan_id: str, version: int | None = None) -> PlanDoc:
     """A stored plan's version (the newest when None) with its content and decision."""
     plan = get_plan(store, plan_id)
     number = plan["version"] if version is None else int(version)
     content = version_content(store, plan_id, number)
+    local_union_names(content, store.read("okrugs").to_dict("records"))
     row = next(v for v in versions(store, plan_id) if v["version"] == number)
     return PlanDoc(
         plan, number, content, {k: row.get(k) for k in ("decision_number", "decision_date")}

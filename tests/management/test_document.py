@@ -348,3 +348,31 @@ def test_docx_maps_print_at_200_dpi(pilot_docx) -> None:  # type: ignore[no-unty
         width, height = (int.from_bytes(blob[i : i + 4], "big") for i in (16, 20))
         assert width / shape.width.inches >= DPI, (width, shape.width.inches)
         assert height / shape.height.inches >= DPI, (height, shape.height.inches)
+
+
+def test_a_version_frozen_with_the_demos_english_union_names_prints_them_in_kk_and_ru(
+    pilot_plan,
+) -> None:  # type: ignore[no-untyped-def]
+    """A version frozen before the union names were said in kk and ru (its kk and ru names
+    the English one) is printed with them in kk and ru; a real union's name stays."""
+    import pasture
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        content = mp.version_content(store, plan_id, 1)
+        okrugs = store.read("okrugs").to_dict("records")
+        unions = store.read("unions").set_index("id")["name"]
+    names = content["sections"]["1"]["names"]
+    keys = [k for k in names if k.startswith("union:")]
+    assert keys  # the premise: the pilot okrug has union pasture
+    for key in keys:  # as main froze them: the English name in every language
+        english = unions[key.removeprefix("union:")]
+        names[key] = {
+            lang: TEXT["land_user_union"][lang].format(name=english) for lang in (*LANGS, "en")
+        }
+    names["union:real"] = {lang: "Береке" for lang in (*LANGS, "en")}
+    mp.render.local_union_names(content, okrugs)
+    for key in keys:
+        for lang in LANGS:
+            assert _english_in(names[key][lang]) == [], names[key][lang]
+    assert names["union:real"]["ru"] == "Береке"
