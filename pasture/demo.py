@@ -29,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from grazing_models.norms import DEMO_TYPE_ROWS
 
 from . import refdata
+from .demo_names import PLOT_NAME, ROUTE_NAME, UNION_NAME, WATER_NAME, union_place
 from .demo_real import (
     DEM_SOURCE,
     OKRUG_SOURCE,
@@ -387,11 +388,11 @@ def _unions(okrugs: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     rows = []
     for slug, kato in PILOT_OKRUGS.items():
         okrug = by_kato.loc[kato]
-        en = str(okrug["name_en"]).removesuffix(" rural okrug")
+        en = union_place(okrug["name_en"])
         rows.append(
             {
                 "id": f"upu-{slug}",
-                "name": f"{en} Union of Pasture Users (generated)",
+                "name": UNION_NAME.format(place=en),
                 "okrug_id": okrug["id"],
                 "contact": f"{en} okrug akimat office (generated)",
                 "source": source,
@@ -464,7 +465,7 @@ def _plots(
     centre = frame.geometry.representative_point()
     frame = frame.iloc[np.lexsort((centre.x.round(2), -centre.y.round(2)))].reset_index(drop=True)
     frame.insert(0, "id", [f"P{i + 1:04d}" for i in range(len(frame))])
-    frame.insert(1, "name", [f"Plot {i + 1} (generated)" for i in range(len(frame))])
+    frame.insert(1, "name", [PLOT_NAME.format(n=i + 1) for i in range(len(frame))])
     return frame
 
 
@@ -514,7 +515,7 @@ def _water_points(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoD
         rows.append(
             {
                 "id": f"W{i + 1:03d}",
-                "name": f"{kind.capitalize()} {i + 1} (generated)",
+                "name": WATER_NAME.format(kind=kind.capitalize(), n=i + 1),
                 "kind": kind,
                 "capacity_m3_day": capacity,
                 "source": source,
@@ -548,7 +549,7 @@ def _routes(b: _Builder, plots: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFra
         rows.append(
             {
                 "id": f"R{i + 1:02d}",
-                "name": f"Transhumance route {i + 1} (generated)",
+                "name": ROUTE_NAME.format(n=i + 1),
                 "seasons": "spring,autumn",
                 "source": source,
                 "geometry": shapely.MultiLineString(parts),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .cycle import COMMENT_STATES, ROLES, SECTIONS, STATES, STEPS
 from .diff import diff_content, diff_lines
-from .render import render_district, render_plan, render_report
+from .render import map_credit, render_district, render_plan, render_report
 from .service import (
     DEFAULT_TERM_YEARS,
     add_comment,
@@ -51,6 +51,7 @@ __all__ = [
     "events",
     "get_plan",
     "list_plans",
+    "map_credit",
     "plan_in_force",
     "render_district",
     "render_plan",

@@ -34,6 +34,7 @@ from .water import WateringNorms, water_scheme
 
 __all__ = [
     "CONTENT_FORMAT",
+    "ROUTE_OBJECT",
     "build_content",
     "is_generated",
     "land_user_key",
@@ -46,6 +47,8 @@ __all__ = [
 CONTENT_FORMAT = 1
 #: Simplification of the frozen map geometry, degrees (~30 m; enough for a 1:100 000 map).
 SIMPLIFY_DEG = 0.0003
+#: An infrastructure row's object when it is a route: this, then the route's name.
+ROUTE_OBJECT = "route: "
 _PLOT_SOURCE = "store: plots (area_ha: geodesic area on the WGS 84 ellipsoid)"
 _USER_SOURCE = (
     "the union (store: unions.name), the akimat for a public pasture's settlement "
@@ -135,6 +138,8 @@ def _read_okrug(store: Store, okrug_id: str) -> dict[str, pd.DataFrame]:
         store.read("settlements") if "settlements" in LAYERS else frames["settlements"]
     )
     frames["unions"] = store.read("unions")
+    # a generated union is named after its okrug: the document says it in kk and ru
+    frames["all_okrugs"] = store.read("okrugs")
     frames["households"] = _households_of(store, okrug_id, frames["settlements"])
     frames["livestock"] = okrug_livestock(store, frames["households"])
     return frames
@@ -241,16 +246,23 @@ def land_user_key(plot: Any) -> str:
 def land_user_names(keys: set[str], frames: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """Each land user key's words in kk, ru and en, with the union's and settlement's names
     from the store (labels: ``TEXT['land_user_*']``)."""
+    from ..demo_names import local_name, union_places
+    from ..i18n import translator
     from .labels import TEXT
 
     unions = dict(zip(frames["unions"]["id"], frames["unions"]["name"], strict=True))
     places = frames["all_settlements"].set_index("id")
+    okrugs = frames["all_okrugs"].to_dict("records") if "all_okrugs" in frames else []
     out = {}
     for key in sorted(keys):
         kind, _, ref = key.partition(":")
         if kind == "union" and ref:
             out[key] = {
-                lang: TEXT["land_user_union"][lang].format(name=unions.get(ref, ref))
+                lang: TEXT["land_user_union"][lang].format(
+                    name=local_name(
+                        unions.get(ref, ref), translator(lang), union_places(okrugs, lang)
+                    )
+                )
                 for lang in ("kk", "ru", "en")
             }
         elif kind == "public" and ref:
@@ -365,7 +377,7 @@ def _section_areas(okrug: pd.Series, plots: pd.DataFrame, frames: Mapping[str, A
     infra: list[list[Any]] = [
         ["water_points", len(water), None],
         *[
-            [f"route: {r.name}", 1, round(float(km), 1)]
+            [f"{ROUTE_OBJECT}{r.name}", 1, round(float(km), 1)]
             for r, km in zip(routes.itertuples(), lengths, strict=True)
         ],
     ]

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
-from .labels import RULES, TEXT, annex_heading, word
-from .maps import map_figure, render_map
+from ..demo_names import local_name
+from ..i18n import translator
+from .content import ROUTE_OBJECT
+from .labels import RULES, TEXT, annex_heading, pasture_type, source_text, word
+from .maps import DOCX_WIDTH_CM, map_figure, render_map
 
 if TYPE_CHECKING:
     from .vector import MapBook
@@ -95,8 +98,23 @@ def _number(value: float, decimals: int, lang: str) -> str:
 def _cell(value: Any, column: str, lang: str, names: dict[str, dict[str, str]]) -> str:
     if column in ("settlement", "settlement_id", "land_user", "okrug_id") and str(value) in names:
         return names[str(value)].get(lang, str(value))
+    if value is None:
+        return fmt(value, lang, column)
     if column == "seasons" and isinstance(value, str):  # "winter,spring": each in ``lang``
         return ", ".join(word(s.strip(), lang) for s in value.split(","))
+    t = translator(lang)
+    if column == "pasture_type":
+        return pasture_type(value, lang)
+    if column == "kind":  # a water point's kind
+        return t.pgettext("water", str(value))
+    if column == "name":  # a plot's or water point's name: the demo's in ``lang``
+        return local_name(value, t)
+    if column == "routes" and isinstance(value, str):  # annex 7: route names, "; "-joined
+        return "; ".join(local_name(r, t) for r in value.split("; "))
+    if column == "object" and str(value).startswith(ROUTE_OBJECT):
+        return t.gettext("route: {name}").format(
+            name=local_name(str(value)[len(ROUTE_OBJECT) :], t)
+        )
     return fmt(value, lang, column)
 
 
@@ -111,7 +129,7 @@ def _table_blocks(
     heads = tuple(word(c, lang) for c in columns)
     out = [Block("h2", word(name, lang))]
     out.append(Block("table", columns=heads, rows=rows) if rows else Block("p", "—"))
-    out.append(Block("small", f"{TEXT['source'][lang]}: {table['source']}"))
+    out.append(Block("small", f"{TEXT['source'][lang]}: {source_text(table['source'], lang)}"))
     return out
 
 
@@ -162,11 +180,13 @@ def plan_blocks(
     maps: bool = True,
     image_format: str = "png",
     book: MapBook | None = None,
+    credit: str = "",
 ) -> list[Block]:
     """One okrug's plan: title, then annexes 1-8 and 7-1 as numbered sections.
 
     ``image_format``: the maps as ``png`` or as vector ``pdf`` (for the PDF document), the
-    vector maps as pages of ``book`` (the document's, shared by every okrug's plan)."""
+    vector maps as pages of ``book`` (the document's, shared by every okrug's plan);
+    ``credit``: the maps' data credit in ``lang`` (:func:`.render.map_credit`)."""
     from .vector import MapBook
 
     c = doc.content
@@ -178,11 +198,12 @@ def plan_blocks(
         out.append(Block("break"))
         out.append(Block("h1", f"{annex_heading(number, lang)} — {okrug}"))
         if "unavailable" in section:
-            out.append(Block("p", TEXT["unavailable"][lang].format(reason=section["unavailable"])))
+            reason = translator(lang).gettext(section["unavailable"])
+            out.append(Block("p", TEXT["unavailable"][lang].format(reason=reason)))
         if number in _MAP_OF and maps:
             title = f"{okrug}: {TEXT['annex'][lang].format(n=number)}"
             args = (c["geo"], _MAP_OF[number])
-            opts = {"lang": lang, "title": title, "generated": c["generated"]}
+            opts = {"lang": lang, "title": title, "generated": c["generated"], "credit": credit}
             if image_format == "pdf":
                 vector = book.add(map_figure(*args, **opts))
                 out.append(Block("image", image_format="pdf", vector=vector))
@@ -202,7 +223,12 @@ def plan_blocks(
 
 
 def district_blocks(
-    docs: Sequence[PlanDoc], lang: str, *, maps: bool = True, image_format: str = "png"
+    docs: Sequence[PlanDoc],
+    lang: str,
+    *,
+    maps: bool = True,
+    image_format: str = "png",
+    credit: str = "",
 ) -> list[Block]:
     """The district's document: a summary row per okrug, then every okrug's plan."""
     columns = ("okrug", "plots", "pasture_area_ha", "households", "sheep", "cattle", "horses")
@@ -223,14 +249,20 @@ def district_blocks(
         Block("p", TEXT["district"][lang]),
         Block("p", TEXT["basis"][lang]),
         Block("table", columns=tuple(word(c, lang) for c in columns), rows=tuple(rows)),
-        Block("small", f"{TEXT['source'][lang]}: store: okrugs, plots, households, census"),
+        Block(
+            "small",
+            f"{TEXT['source'][lang]}: "
+            + source_text("store: okrugs, plots, households, census", lang),
+        ),
     ]
     from .vector import MapBook
 
     book = MapBook()
     for d in docs:
         out.append(Block("break"))
-        out.extend(plan_blocks(d, lang, maps=maps, image_format=image_format, book=book))
+        out.extend(
+            plan_blocks(d, lang, maps=maps, image_format=image_format, book=book, credit=credit)
+        )
     return out
 
 
@@ -400,7 +432,7 @@ def render_docx(blocks: Sequence[Block], *, lang: str, generated: bool, footer: 
         elif b.kind in ("h1", "h2"):
             document.add_heading(b.text, level=1 if b.kind == "h1" else 2)
         elif b.kind == "image":
-            document.add_picture(io.BytesIO(b.image), width=Cm(16))
+            document.add_picture(io.BytesIO(b.image), width=Cm(DOCX_WIDTH_CM))
         elif b.kind == "table":
             table = document.add_table(rows=1, cols=len(b.columns))
             table.style = "Table Grid"

@@ -8,7 +8,23 @@ Kazakh text before a decision is published.
 
 from __future__ import annotations
 
-__all__ = ["ANNEX_TITLES", "LANGS", "RULES", "TEXT", "WORDS", "annex_heading", "word"]
+import ast
+import re
+from collections.abc import Callable
+
+from ..i18n import translator
+
+__all__ = [
+    "ANNEX_TITLES",
+    "LANGS",
+    "RULES",
+    "TEXT",
+    "WORDS",
+    "annex_heading",
+    "pasture_type",
+    "source_text",
+    "word",
+]
 
 LANGS: tuple[str, ...] = ("kk", "ru")
 
@@ -311,3 +327,65 @@ def word(key: str, lang: str) -> str:
 def annex_heading(number: str, lang: str) -> str:
     """``Приложение 7-1. Карта ...`` / ``7-1-қосымша. ...``."""
     return f"{TEXT['annex'][lang].format(n=number)}. {ANNEX_TITLES[number][lang]}"
+
+
+def pasture_type(value: object, lang: str) -> str:
+    """A pasture type (``semi_desert``) in ``lang``: the catalogues' ``pasture`` words, the
+    ones the map pages show."""
+    return translator(lang).pgettext("pasture", str(value))
+
+
+def _reach(value: str, lang: str) -> str:
+    """``{'winter': 3.0, ...}`` (a content's reach by season) as ``зима 3, ...``."""
+    try:
+        reach = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+    return ", ".join(f"{word(k, lang)} {v:g}" for k, v in reach.items())
+
+
+#: Pieces of a source line that carry a value, each with how the value is said in ``lang``.
+_SOURCE_TEMPLATES: dict[str, Callable[[str, str], str]] = {
+    "season: {season}": word,
+    "reach {reach} km (assumption)": _reach,
+    "NASA SRTM (SRTM3, public domain), west of {lon} E": lambda v, lang: v,
+}
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    text = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(template))
+    return re.compile(f"^{text}$")
+
+
+_SOURCE_PATTERNS = [(t, _template_pattern(t), say) for t, say in _SOURCE_TEMPLATES.items()]
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` split at its ``"; "`` outside parentheses."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and text.startswith("; ", i):
+            out.append(text[start:i])
+            start = i + 2
+    out.append(text[start:])
+    return out
+
+
+def source_text(text: str, lang: str) -> str:
+    """A source line of the store (a table's source, a map's credit) in ``lang``.
+
+    Source lines are written in English, pieces joined by ``"; "``; each piece is said in
+    ``lang`` by the catalogues (context ``source``), a piece with a value by its template
+    (:data:`_SOURCE_TEMPLATES`). A piece the catalogues do not know stays as recorded.
+    """
+    t = translator(lang)
+    out = []
+    for piece in _pieces(text):
+        said = t.pgettext("source", piece)
+        for template, pattern, say in _SOURCE_PATTERNS:
+            if said == piece and (m := pattern.match(piece)):
+                key = next(iter(m.groupdict()))
+                said = t.pgettext("source", template).format(**{key: say(m[key], lang)})
+        out.append(said)
+    return "; ".join(out)

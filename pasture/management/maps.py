@@ -10,6 +10,8 @@ one-page vector PDF (for the PDF document, :mod:`.vector`).
 from __future__ import annotations
 
 import io
+import math
+import textwrap
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -22,10 +24,14 @@ from matplotlib.patches import Patch
 
 from .labels import TEXT, word
 
-__all__ = ["DPI", "MAP_KINDS", "map_figure", "pdf_fonts", "render_map"]
+__all__ = ["DOCX_WIDTH_CM", "DPI", "MAP_KINDS", "map_figure", "pdf_fonts", "render_map"]
 
-#: Print resolution of the maps (dots per inch).
+#: Print resolution of the maps (dots per inch): at least this at their printed size.
 DPI = 200
+#: Width of a map in the DOCX (A4 less its margins), centimetres.
+DOCX_WIDTH_CM = 16.0
+#: White margin kept around a map cropped to its drawing (``bbox_inches="tight"``).
+_PAD_INCHES = 0.1
 
 
 def pdf_fonts() -> AbstractContextManager[None]:
@@ -158,19 +164,52 @@ def render_map(
     title: str,
     generated: bool,
     fmt: str = "png",
+    credit: str = "",
 ) -> bytes:
     """One annex map as PNG or vector PDF bytes (the module docstring says what it shows)."""
-    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated)
+    fig = map_figure(geo, kind, lang=lang, title=title, generated=generated, credit=credit)
+    return _png(fig) if fmt == "png" else _saved(fig, fmt, DPI)
+
+
+def _saved(fig: Figure, fmt: str, dpi: int) -> bytes:
     buffer = io.BytesIO()
     with pdf_fonts():
-        fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
+        fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=_PAD_INCHES)
     return buffer.getvalue()
 
 
+def _png(fig: Figure) -> bytes:
+    """The map as a PNG with :data:`DPI` at its printed width in the DOCX, :data:`DOCX_WIDTH_CM`.
+
+    Cropped to its drawing the figure is narrower than that (about 5.5 of 6.7 inches), so
+    at :data:`DPI` it would print at about 184 dpi. The crop differs by a few per cent from
+    one resolution to the next (5.39 to 5.56 inches from 100 to 400 dpi: the text is laid
+    out again), so the width is measured and the resolution raised until it is enough."""
+    needed = DPI * DOCX_WIDTH_CM / 2.54
+    dpi = DPI
+    for _ in range(5):
+        png = _saved(fig, "png", dpi)
+        width = int.from_bytes(png[16:20], "big")  # the PNG's IHDR: width, then height
+        if width >= needed:
+            return png
+        dpi = math.ceil(dpi * needed * 1.03 / width)  # 3 %: the crop's wobble
+    raise RuntimeError(f"the map is {width} px wide at {dpi} dpi; {needed:.0f} px are needed")
+
+
 def map_figure(
-    geo: Mapping[str, Any], kind: str, *, lang: str, title: str, generated: bool
+    geo: Mapping[str, Any],
+    kind: str,
+    *,
+    lang: str,
+    title: str,
+    generated: bool,
+    credit: str = "",
 ) -> Figure:
-    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book)."""
+    """One annex map as a matplotlib Figure (saved by :func:`render_map` or a map book).
+
+    ``credit``: where the data come from, printed under the map (issue 19: real data carry
+    their attribution on paper as on the web maps); :func:`pasture.management.render.map_credit`.
+    """
     f = _frames(geo)
     # a Figure of its own, not pyplot: the server renders in several threads at once
     fig = Figure(figsize=(6.7, 6.0), dpi=DPI)
@@ -206,6 +245,18 @@ def map_figure(
     _scale_bar(ax, lang)
     _north_arrow(ax, lang)
     ax.legend(handles=handles, loc="lower right", fontsize=6, framealpha=0.9)
+    if credit:
+        ax.annotate(
+            textwrap.fill(credit, 150),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=4.5,
+            color="#333333",
+        )
     if generated:
         ax.text(
             0.5,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from ..attribution import data_attribution
+from ..demo_names import local_name, union_places
 from ..errors import InvalidInput, NotFound
+from ..i18n import translator
 from ..store.base import Store
 from .document import (
     Block,
@@ -15,11 +18,12 @@ from .document import (
     render_docx,
     render_pdf,
 )
-from .labels import LANGS
+from .labels import LANGS, TEXT, source_text, word
 from .service import get_plan, list_plans, version_content, versions
 
 __all__ = [
     "FORMATS",
+    "map_credit",
     "plan_doc",
     "render_blocks",
     "render_district",
@@ -32,11 +36,37 @@ FORMATS: tuple[str, ...] = ("pdf", "docx")
 Part = Literal["plan", "decision"]
 
 
+def map_credit(store: Store, lang: str) -> str:
+    """The printed maps' credit line in ``lang``: the web maps' (:func:`data_attribution`),
+    each source said by the catalogues."""
+    t = translator(lang)
+    credits = data_attribution(store, t.gettext("other layers generated (demo)"))
+    return t.gettext("Map data: {credits}").format(credits=source_text(credits, lang))
+
+
+def local_union_names(content: dict[str, Any], okrugs: list[dict[str, Any]]) -> None:
+    """A version frozen before the demo's union names were said in kk and ru: its generated
+    union names (``"Sogety Union of Pasture Users (generated)"``) in each language, in place.
+
+    Only a name the demo generated changes (:func:`pasture.demo_names.local_name`), from the
+    frozen English name and the okrug's names; a real union's name stays as frozen."""
+    tables = [s.get("names", {}) for s in content["sections"].values()]
+    for names in [*tables, content["geo"].get("land_users", {})]:
+        for key, said in names.items():
+            if not key.startswith("union:") or "en" not in said:
+                continue
+            for lang in LANGS:
+                local = local_name(said["en"], translator(lang), union_places(okrugs, lang))
+                if local != said["en"]:
+                    said[lang] = TEXT["land_user_union"][lang].format(name=local)
+
+
 def plan_doc(store: Store, plan_id: str, version: int | None = None) -> PlanDoc:
     """A stored plan's version (the newest when None) with its content and decision."""
     plan = get_plan(store, plan_id)
     number = plan["version"] if version is None else int(version)
     content = version_content(store, plan_id, number)
+    local_union_names(content, store.read("okrugs").to_dict("records"))
     row = next(v for v in versions(store, plan_id) if v["version"] == number)
     return PlanDoc(
         plan, number, content, {k: row.get(k) for k in ("decision_number", "decision_date")}
@@ -81,11 +111,11 @@ def render_plan(
     doc = plan_doc(store, plan_id, version)
     maps = _image_format(fmt)
     blocks = (
-        plan_blocks(doc, lang, image_format=maps)
+        plan_blocks(doc, lang, image_format=maps, credit=map_credit(store, lang))
         if part == "plan"
         else decision_blocks([doc], lang)
     )
-    footer = f"{plan_id} · v{doc.version} · {doc.plan['state']}"
+    footer = f"{plan_id} · v{doc.version} · {word(doc.plan['state'], lang)}"
     return render_blocks(
         blocks, lang=lang, fmt=fmt, generated=doc.content["generated"], footer=footer
     )
@@ -109,14 +139,15 @@ def render_district(
         )
     docs = [plan_doc(store, p["id"]) for p in plans]
     blocks = (
-        district_blocks(docs, lang, maps=maps, image_format=_image_format(fmt))
+        district_blocks(
+            docs, lang, maps=maps, image_format=_image_format(fmt), credit=map_credit(store, lang)
+        )
         if part == "plan"
         else decision_blocks(docs, lang)
     )
     generated = any(d.content["generated"] for d in docs)
-    return render_blocks(
-        blocks, lang=lang, fmt=fmt, generated=generated, footer=f"district plan {first_year}"
-    )
+    footer = translator(lang).gettext("district plan {year}").format(year=first_year)
+    return render_blocks(blocks, lang=lang, fmt=fmt, generated=generated, footer=footer)
 
 
 def render_report(
@@ -127,5 +158,10 @@ def render_report(
 
     _check(lang, fmt)
     blocks, generated = report_blocks(store, year, lang, plan_id=plan_id)
-    footer = f"report {year} · {plan_id or 'district'}"
+    t = translator(lang)
+    footer = (
+        t.gettext("annual report {year}, {plan}").format(year=year, plan=plan_id)
+        if plan_id
+        else t.gettext("annual report {year}, district").format(year=year)
+    )
     return render_blocks(blocks, lang=lang, fmt=fmt, generated=generated, footer=footer)

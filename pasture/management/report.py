@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import NotFound
+from ..i18n import translator
 from ..store.base import Store
 from .content import build_content
 from .diff import diff_content
@@ -103,8 +104,13 @@ def _okrug_blocks(r: dict[str, Any], lang: str) -> list[Block]:
     out.append(
         Block(
             "small",
-            f"{TEXT['source'][lang]}: store: load ({r['year']}), trends, plots, "
-            f"water_points; version {r['version']} of {r['plan_id']}",
+            f"{TEXT['source'][lang]}: "
+            + translator(lang)
+            .pgettext(
+                "source",
+                "store: load ({year}), trends, plots, water_points; version {version} of {plan}",
+            )
+            .format(year=r["year"], version=r["version"], plan=r["plan_id"]),
         )
     )
     return out

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pasture.attribution import data_attribution
 from pasture.errors import NotFound
 from pasture.store import Store
 
@@ -98,20 +99,3 @@ def herd_names(store: Store, union_id: str | None) -> dict[str, str]:
     """Herd id to name (the id when unnamed), of one union or all."""
     herds = store.read("herds", where={"union_id": union_id} if union_id else None)
     return {str(i): str(n or i) for i, n in zip(herds["id"], herds["name"], strict=True)}
-
-
-def data_attribution(store: Store, generated_note: str) -> str:
-    """The maps' credit line: the real sources the store records, and ``generated_note`` when
-    the store is the generated demo.
-
-    The district boundary's and the elevation's sources (settings ``district_boundary_source``,
-    ``elevation_source``) and each okrug's and settlement's ``source`` that is not generated
-    (OSM, the KATO classifier): the attribution their licences ask for (data/README.md).
-    """
-    parts = [store.get_meta(k) for k in ("district_boundary_source", "elevation_source")]
-    for layer in ("okrugs", "settlements"):
-        sources = store.read(layer)["source"].dropna().astype(str)
-        parts += sorted({s for s in sources if s and not s.startswith("generated")})
-    if store.get_meta("demo"):
-        parts.append(generated_note)
-    return "; ".join(dict.fromkeys(p for p in parts if p))

@@ -14,8 +14,10 @@ from pypdf import PdfReader
 from grazing_models.norms import DEMO_TYPE_ROWS
 from grazing_models.vocabulary import SEASONS, SPECIES, parse_seasons
 from pasture import management as mp
+from pasture.demo_names import local_name, union_places
+from pasture.i18n import translator
 from pasture.management.document import ANNEXES, fmt
-from pasture.management.labels import LANGS, RULES, TEXT, annex_heading, word
+from pasture.management.labels import ANNEX_TITLES, LANGS, RULES, TEXT, annex_heading, word
 from pasture.management.water import WateringNorms
 from pasture.planning.params import PlanningParams
 from pasture.store import Store
@@ -183,16 +185,36 @@ def pilot_plan(demo_gpkg, tmp_path_factory):  # type: ignore[no-untyped-def]
     return path, plan["id"]
 
 
+@pytest.fixture(scope="module")
+def pilot_pdfs(pilot_plan):  # type: ignore[no-untyped-def]
+    """The pilot okrug's plan as a PDF in each language (rendered once for the tests below)."""
+    import pasture
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        return {lang: mp.render_plan(store, plan_id, lang=lang) for lang in LANGS}
+
+
+@pytest.fixture(scope="module")
+def pilot_docx(pilot_plan):  # type: ignore[no-untyped-def]
+    """The pilot okrug's plan as a DOCX in each language."""
+    import pasture
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        return {lang: mp.render_plan(store, plan_id, lang=lang, fmt="docx") for lang in LANGS}
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -> None:  # type: ignore[no-untyped-def]
+def test_land_users_are_named_in_the_documents_language(pilot_plan, pilot_pdfs, lang: str) -> None:  # type: ignore[no-untyped-def]
     """The map legend and the tables of annex 1 name each land user in kk or ru (the union's
     and the settlement's names from the store), never the land user as recorded in English."""
     import pasture
     from pasture.management.maps import render_map
 
     path, plan_id = pilot_plan
+    pdf = pilot_pdfs[lang]
     with pasture.open_store(path) as store:
-        pdf = mp.render_plan(store, plan_id, lang=lang)
         content = mp.version_content(store, plan_id, 1)
         plots = store.read("plots", where={"okrug_id": "okrug-kyrbaltabay"})
         unions = store.read("unions").set_index("id")
@@ -201,8 +223,12 @@ def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -
     assert set(plots["tenure"]) >= {"union", "public", "state"}  # the premise: all three kinds
     recorded = set(plots["land_user"].dropna())
     expected = {TEXT["land_user_state"][lang]}
+    # a generated union's name in ``lang``, after its okrug (the demo's English name never)
+    after = union_places(okrugs.to_dict("records"), lang)
     for union in plots["union_id"].dropna().unique():
-        expected.add(TEXT["land_user_union"][lang].format(name=unions.loc[union, "name"]))
+        name = local_name(unions.loc[union, "name"], translator(lang), after)
+        assert name != unions.loc[union, "name"]
+        expected.add(TEXT["land_user_union"][lang].format(name=name))
     for place in plots["settlement_id"].dropna().unique():
         name = places.loc[place, f"name_{lang}"]
         expected.add(TEXT["land_user_public"][lang].format(place=name))
@@ -229,3 +255,124 @@ def test_land_users_are_named_in_the_documents_language(pilot_plan, lang: str) -
     assert elsewhere  # the premise: some distant pasture lies in another okrug
     named = okrugs.set_index("id")[f"name_{lang}"]
     assert all(named[o] in _segment(text, lang, "6", named["okrug-kyrbaltabay"]) for o in elsewhere)
+
+
+#: English words and identifiers a Kazakh or Russian document must not print: the content's
+#: keys and values as stored, the demo's English names, the source lines' words, the
+#: English of the annex titles and phrases.
+_ENGLISH = (
+    "Source:",
+    "store:",
+    "route:",
+    "Plot ",
+    "(generated)",
+    "Union of Pasture Users",
+    "Transhumance",
+    "Well ",
+    "River access",
+    "semi_desert",
+    "foothill_steppe",
+    "mountain_meadow_steppe",
+    "alpine_meadow",
+    "area_ha",
+    "land_user",
+    "geodesic area",
+    "assumption",
+    "as recorded",
+    "contributors",
+    "classifier",
+    "Map data",
+    "district plan",
+    "other layers generated",
+    *(title["en"] for title in ANNEX_TITLES.values()),
+    *(TEXT[k]["en"] for k in ("plan_title", "generated", "breeding", "land_user_state")),
+)
+
+
+def _english_in(text: str) -> list[str]:
+    return [w for w in _ENGLISH if w in text]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_english_in_the_kazakh_and_russian_plan(
+    pilot_plan, pilot_pdfs, pilot_docx, lang: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Tables, their source lines, pasture types, the demo's names and the maps' words and
+    credits are all in the document's language (the PDF's text and the DOCX's)."""
+    import pasture
+
+    text = _text(pilot_pdfs[lang])
+    assert _english_in(text) == []
+    # the premise: the stored content the document is made from holds those words
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        stored = json.dumps(mp.version_content(store, plan_id, 1), ensure_ascii=False)
+    docx = Document(io.BytesIO(pilot_docx[lang]))
+    premise = {"store:", "route:", "Plot ", "(generated)", "Union of Pasture Users", "area_ha"}
+    assert premise <= set(_english_in(stored))
+    said = [p.text for p in docx.paragraphs]
+    said += [c.text for t in docx.tables for r in t.rows for c in r.cells]
+    assert _english_in(" ".join(said)) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_printed_maps_credit_their_data(pilot_plan, pilot_pdfs, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Every map of the plan carries the web maps' credit line (OSM, KATO, SRTM and the
+    demo's 'generated' note), in the document's language."""
+    import pasture
+    from pasture.attribution import data_attribution
+    from pasture.i18n import translator
+
+    path, _ = pilot_plan
+    with pasture.open_store(path) as store:
+        credit = mp.map_credit(store, lang)
+        web = data_attribution(store, "GENERATED")
+    assert "OpenStreetMap" in web and "KATO" in web and "SRTM" in web and "GENERATED" in web
+    assert "OpenStreetMap" in credit and "SRTM" in credit
+    assert translator(lang).gettext("other layers generated (demo)") in credit
+    text = _text(pilot_pdfs[lang])
+    assert text.count(" ".join(credit.split())) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
+
+
+def test_docx_maps_print_at_200_dpi(pilot_docx) -> None:  # type: ignore[no-untyped-def]
+    """The DOCX's PNG maps have at least :data:`maps.DPI` dots per inch at their printed size."""
+    from pasture.management.maps import DPI
+
+    doc = Document(io.BytesIO(pilot_docx["kk"]))
+    shapes = list(doc.inline_shapes)
+    assert len(shapes) == 6  # annexes 1, 2, 3, 4, 7 and 7-1
+    for shape in shapes:
+        blob = doc.part.related_parts[
+            shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        ].blob
+        width, height = (int.from_bytes(blob[i : i + 4], "big") for i in (16, 20))
+        assert width / shape.width.inches >= DPI, (width, shape.width.inches)
+        assert height / shape.height.inches >= DPI, (height, shape.height.inches)
+
+
+def test_a_version_frozen_with_the_demos_english_union_names_prints_them_in_kk_and_ru(
+    pilot_plan,
+) -> None:  # type: ignore[no-untyped-def]
+    """A version frozen before the union names were said in kk and ru (its kk and ru names
+    the English one) is printed with them in kk and ru; a real union's name stays."""
+    import pasture
+
+    path, plan_id = pilot_plan
+    with pasture.open_store(path) as store:
+        content = mp.version_content(store, plan_id, 1)
+        okrugs = store.read("okrugs").to_dict("records")
+        unions = store.read("unions").set_index("id")["name"]
+    names = content["sections"]["1"]["names"]
+    keys = [k for k in names if k.startswith("union:")]
+    assert keys  # the premise: the pilot okrug has union pasture
+    for key in keys:  # as main froze them: the English name in every language
+        english = unions[key.removeprefix("union:")]
+        names[key] = {
+            lang: TEXT["land_user_union"][lang].format(name=english) for lang in (*LANGS, "en")
+        }
+    names["union:real"] = {lang: "Береке" for lang in (*LANGS, "en")}
+    mp.render.local_union_names(content, okrugs)
+    for key in keys:
+        for lang in LANGS:
+            assert _english_in(names[key][lang]) == [], names[key][lang]
+    assert names["union:real"]["ru"] == "Береке"

@@ -1,0 +1,87 @@
+"""The names the demo generator gives its records, and the same names in another language.
+
+The store keeps one ``name`` per plot, water point, route and union (names in kk, ru and
+en only for okrugs and settlements), and the demo fills it in English ("Plot 12
+(generated)"). The printed plan in Kazakh or Russian must not carry those English words,
+so the document prints a generated name in its own language, made from the number (and
+kind, okrug) the name was made from: :func:`local_name`. The patterns below are the one
+source of both, the demo's names (:mod:`pasture.demo`) and their reading here; the
+localised forms are the English patterns' entries in the gettext catalogues
+(:mod:`pasture.i18n`). A name that matches no pattern is a real name, printed as recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .i18n import Translator
+
+__all__ = [
+    "PLOT_NAME",
+    "ROUTE_NAME",
+    "UNION_NAME",
+    "WATER_NAME",
+    "local_name",
+    "union_place",
+    "union_places",
+]
+
+#: A generated plot's name (its number in the demo's north-to-south order).
+PLOT_NAME = "Plot {n} (generated)"
+#: A generated water point's name: its kind (capitalised) and number.
+WATER_NAME = "{kind} {n} (generated)"
+#: A generated transhumance route's name.
+ROUTE_NAME = "Transhumance route {n} (generated)"
+#: A generated union's name: its okrug's English name without " rural okrug".
+UNION_NAME = "{place} Union of Pasture Users (generated)"
+
+
+def union_place(okrug_name_en: object) -> str:
+    """The place a generated union is named after: its okrug's English name, short."""
+    return str(okrug_name_en).removesuffix(" rural okrug")
+
+
+def union_places(okrugs: Iterable[Mapping[str, Any]], lang: str) -> dict[str, str]:
+    """Each okrug's :func:`union_place` to its name in ``lang`` (for :func:`local_name`);
+    in English the place itself, so an English name reads as recorded."""
+    return {
+        union_place(o["name_en"]): union_place(o["name_en"]) if lang == "en" else o[f"name_{lang}"]
+        for o in okrugs
+    }
+
+
+_WATER_KINDS = ("well", "spring", "river access", "trough", "pond")
+
+
+def _pattern(template: str, **groups: str) -> re.Pattern[str]:
+    text = re.escape(template)
+    for key, group in groups.items():
+        text = text.replace(re.escape("{" + key + "}"), f"(?P<{key}>{group})")
+    return re.compile(f"^{text}$")
+
+
+_PLOT = _pattern(PLOT_NAME, n=r"\d+")
+_ROUTE = _pattern(ROUTE_NAME, n=r"\d+")
+_WATER = _pattern(WATER_NAME, kind="|".join(k.capitalize() for k in _WATER_KINDS), n=r"\d+")
+_UNION = _pattern(UNION_NAME, place=".+")
+
+
+def local_name(name: object, t: Translator, places: Mapping[str, str] | None = None) -> str:
+    """``name`` in ``t``'s language when the demo generated it, else ``name`` as recorded.
+
+    ``places``: an okrug's English name (as in :data:`UNION_NAME`) to its name in ``t``'s
+    language, for a generated union; without it a union keeps its recorded name.
+    """
+    text = str(name)
+    if m := _PLOT.match(text):
+        return t.gettext(PLOT_NAME).format(n=m["n"])
+    if m := _ROUTE.match(text):
+        return t.gettext(ROUTE_NAME).format(n=m["n"])
+    if m := _WATER.match(text):
+        kind = t.pgettext("water", m["kind"].lower())
+        return t.gettext(WATER_NAME).format(kind=kind[:1].upper() + kind[1:], n=m["n"])
+    if (m := _UNION.match(text)) and places and m["place"] in places:
+        return t.gettext(UNION_NAME).format(place=places[m["place"]])
+    return text
