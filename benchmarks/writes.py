@@ -43,7 +43,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pasture
-from pasture.store.base import VERSION_KEY
+from pasture.store.counter import VERSION_KEY
 
 MODES = (
     "store",

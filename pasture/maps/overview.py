@@ -289,19 +289,7 @@ def union_map(
         allocated to it and there is no boundary to show.
     """
     t = translator(lang)
-    own = plots[plots["union_id"].astype(object).eq(union_id)]
-    boundary = None
-    if unions is not None:
-        boundary = unions[unions["id"] == union_id]
-        if boundary.empty:
-            raise NotFound(f"union {union_id!r} does not exist")
-    if own.empty and (boundary is None or boundary.empty):
-        raise NotFound(f"no plot is allocated to union {union_id!r}")
-    area = (
-        boundary.geometry.union_all()
-        if boundary is not None and len(boundary)
-        else own.geometry.union_all().envelope
-    )
+    own, boundary, area = _union_land(plots, unions, union_id)
     used = used_plots if used_plots is not None and len(used_plots) else None
     if used is not None:
         area = area.union(used.to_crs(4326).geometry.union_all().envelope)
@@ -363,3 +351,21 @@ def union_map(
     Legend(sections, title=t("Legend")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _union_land(
+    plots: gpd.GeoDataFrame, unions: gpd.GeoDataFrame | None, union_id: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, Any]:
+    """A union's own plots, its boundary (None without ``unions``) and the area they
+    cover; NotFound for an unknown union or one with neither plots nor a boundary."""
+    own = plots[plots["union_id"].astype(object).eq(union_id)]
+    boundary = None
+    if unions is not None:
+        boundary = unions[unions["id"] == union_id]
+        if boundary.empty:
+            raise NotFound(f"union {union_id!r} does not exist")
+    if own.empty and (boundary is None or boundary.empty):
+        raise NotFound(f"no plot is allocated to union {union_id!r}")
+    if boundary is not None and len(boundary):
+        return own, boundary, boundary.geometry.union_all()
+    return own, boundary, own.geometry.union_all().envelope

@@ -9,7 +9,6 @@ validation, versions, history and frame building live here once, result tables i
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,6 +24,7 @@ from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
 from ..model import table as table_named
 from ..progress import Progress
+from . import counter
 from .accounts import Accounts
 from .backend import read_migrations
 from .tables import ResultTables
@@ -57,11 +57,6 @@ __all__ = ["Store", "read_migrations"]
 
 #: Decodes a whole-layer read's geometries beside the attribute fetch.
 _DECODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pasture-decode")
-
-
-#: The meta key of the write counter behind :meth:`Store.version` (and the prefix,
-#: ``data_version:<n>``, of its rows where there are several: ``Store.version_shards``).
-VERSION_KEY = "data_version"
 
 
 class Store(ResultTables):
@@ -707,38 +702,13 @@ class Store(ResultTables):
 
     def version(self) -> str:
         """A token that changes with every committed write (records, result tables, meta):
-        the key of the pages' and map layers' caches, bumped inside each write transaction
-        so that a reader sees it change together with the data.
-
-        The count of the writes the reader's snapshot sees: the sum of the counter rows,
-        read in one snapshot (each committed write added one to one row, so the sum
-        changes with every write the snapshot sees, and only with those).
-        """
+        the key of the pages' and map layers' caches (:mod:`.counter`)."""
         with self._snapshot() as cur:
-            cur.execute(
-                self._sql("SELECT value FROM meta WHERE key = ? OR substr(key, 1, ?) = ?"),
-                [VERSION_KEY, len(VERSION_KEY) + 1, f"{VERSION_KEY}:"],
-            )
-            writes = sum(int(value) for (value,) in cur.fetchall())
-        return f"{self.backend}:{writes}"
+            return f"{self.backend}:{counter.writes_seen(cur, self._sql)}"
 
     def _bump_version(self, cur: Any) -> None:
-        """Count one more write; the last statement of every write transaction.
-
-        With ``version_shards`` above one, on one counter row of that many, picked at
-        random: concurrent writers then rarely wait for each other's commit on one row's
-        lock (benchmarks/writes.py measures it).
-        """
-        key = VERSION_KEY
-        if self.version_shards > 1:
-            key = f"{VERSION_KEY}:{random.randrange(self.version_shards)}"
-        cur.execute(
-            self._sql(
-                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE "
-                "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
-            ),
-            [key],
-        )
+        """Count one more write; the last statement of every write transaction."""
+        counter.count_write(cur, self._sql, self.version_shards)
 
     def get_meta(self, key: str) -> str | None:
         with self._snapshot() as cur:
@@ -755,11 +725,7 @@ class Store(ResultTables):
         """The store's settings; not the write counter, which is this store's own."""
         with self._snapshot() as cur:
             cur.execute("SELECT key, value FROM meta ORDER BY key")
-            return {
-                k: v
-                for k, v in cur.fetchall()
-                if k != VERSION_KEY and not k.startswith(f"{VERSION_KEY}:")
-            }
+            return {k: v for k, v in cur.fetchall() if not counter.is_counter(k)}
 
     def set_region(self, region: BaseGeometry) -> None:
         """Set the area (EPSG:4326) that every imported feature must lie in."""
