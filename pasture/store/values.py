@@ -162,10 +162,12 @@ def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: b
     if not geometry:
         return [template % row for row in rows]
     geoms = geometry_values(frame["geometry"])
-    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
+    # GEOS's hex writer takes 7x its binary one (180 ms vs 27 ms for 20,000 plots);
+    # bytes.hex() gives the same digits, upper case as GEOS writes them
+    wkb = shapely.to_wkb(geoms, byte_order=1, flavor="iso")
     with_geometry = '{"geometry_wkb": "%s", ' + template[1:]
     return [
-        template % row if blob is None else with_geometry % (blob, *row)
+        template % row if blob is None else with_geometry % (blob.hex().upper(), *row)
         for row, blob in zip(rows, wkb.tolist(), strict=True)
     ]
 
@@ -239,6 +241,10 @@ WGS84 = CRS.from_epsg(4326)
 
 
 def object_array(values: Sequence[Any], n: int) -> np.ndarray:
+    """``values`` as a 1-D object array: an object array of ``n`` values is taken as it
+    is (the reader's fresh columns), anything else copied value by value."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.shape == (n,):
+        return values
     # fromiter keeps each value as one element (a list or dict stays one object)
     return np.fromiter(values, dtype=object, count=n)
 
