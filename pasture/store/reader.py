@@ -1,0 +1,194 @@
+"""Whole-layer reads of a GeoPackage in a reader process: GDAL's columnar (Arrow) read.
+
+Python's SQLite module builds one object per fetched value (~0.2 µs each), which for a
+20,000-plot layer costs more than GDAL's whole read; GDAL fills Arrow columns in C. GDAL
+may not run in the store's own process: it brings a second SQLite library, and two
+SQLite libraries in one process do not see each other's POSIX locks (see
+:mod:`pasture.store.gpkg`). In a process of its own GDAL is one more reader of the
+file, as QGIS is, and the locks between processes hold.
+
+One reader process serves every store of the parent; it is started on the first large
+read and answers one request at a time: a statement, run in one read transaction of its
+own, comes back as an Arrow IPC stream. A request that finds the reader busy, or a
+reader that fails, is answered ``None``: the caller reads in its own process instead.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from ..model import Layer
+from .values import layer_frame
+
+__all__ = ["READER", "LayerReader", "arrow_frame", "whole_layer_sql"]
+
+_LENGTH = struct.Struct("<Q")
+_CPU = struct.Struct("<d")
+
+
+class LayerReader:
+    """The parent's end: a lazily started reader process and a lock around its pipes."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        #: CPU seconds the reader process spent on the answers so far (benchmarks add it)
+        self.cpu_seconds = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return None if proc is None or proc.poll() is not None else proc.pid
+
+    def read(self, path: str, sql: str) -> tuple[dict[str, Any], pa.Table] | None:
+        """(GDAL's metadata, the rows of ``sql`` on the GeoPackage at ``path``), or None
+        when the reader is busy with another request or cannot answer."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            proc = self._started()
+            assert proc.stdin is not None and proc.stdout is not None
+            _send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+            ok = proc.stdout.read(1)
+            payload = _receive(proc.stdout)
+            cpu = proc.stdout.read(_CPU.size)
+            if len(cpu) < _CPU.size:
+                raise EOFError("the reader process ended mid-answer")
+            self.cpu_seconds += _CPU.unpack(cpu)[0]
+            if ok != b"\x01":
+                return None  # GDAL refused the statement: read in-process
+            meta_len = _LENGTH.unpack(payload[: _LENGTH.size])[0]
+            meta = json.loads(payload[_LENGTH.size : _LENGTH.size + meta_len])
+            stream = pa.BufferReader(pa.py_buffer(payload).slice(_LENGTH.size + meta_len))
+            return meta, pa.ipc.open_stream(stream).read_all()
+        except (OSError, EOFError, ValueError, pa.ArrowException):
+            self._stop()  # a broken reader is started anew on the next request
+            return None
+        finally:
+            self._lock.release()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None and self._proc.poll() is not None:
+            self._stop()  # ended (killed?): its pipes are closed before a new one starts
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "pasture.store.reader"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # GDAL's warnings; errors come back as answers
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            )
+        return self._proc
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a dead reader's pipe may be broken
+                    pipe.close()  # the reader ends at the end of its input
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+#: The reader of this process (started on first use, ended at exit).
+READER = LayerReader()
+atexit.register(READER.close)
+
+
+def whole_layer_sql(spec: Layer, order_by_id: str) -> str:
+    """Every record of a layer, ordered by id, as the store's own whole-layer read."""
+    columns = ", ".join(["id", *spec.field_names, "version", "geom"])
+    return f"SELECT {columns} FROM {spec.name} ORDER BY {order_by_id}"
+
+
+def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
+    """The layer's frame (:func:`~pasture.store.values.layer_frame`) of the reader's rows."""
+    data: dict[str, Any] = {}
+    for name in ["id", *spec.field_names, "version"]:
+        column = table.column(name)
+        if pa.types.is_floating(column.type) or pa.types.is_string(column.type):
+            data[name] = column.to_numpy(zero_copy_only=False)  # NaN / None where empty
+        elif pa.types.is_integer(column.type) and not column.null_count:
+            data[name] = column.to_numpy()
+        else:  # integers with gaps (not through float), dates, anything GDAL made text of
+            data[name] = column.to_pylist()
+    geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
+    return layer_frame(spec, data, table.num_rows, geoms)
+
+
+def _send(pipe: IO[bytes], data: bytes) -> None:
+    pipe.write(_LENGTH.pack(len(data)) + data)
+    pipe.flush()
+
+
+def _receive(pipe: IO[bytes]) -> bytes:
+    head = pipe.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError("the reader process ended")
+    size = _LENGTH.unpack(head)[0]
+    data = pipe.read(size)
+    if len(data) < size:
+        raise EOFError("the reader process ended mid-answer")
+    return data
+
+
+def _answer(path: str, sql: str) -> list[Any]:
+    """The answer's parts: GDAL's metadata (length and JSON), then the Arrow stream."""
+    import pyogrio  # only in the reader process: GDAL stays out of the store's process
+
+    meta, table = pyogrio.read_arrow(path, sql=sql)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    head = json.dumps({"geometry_name": meta.get("geometry_name") or ""}).encode()
+    return [_LENGTH.pack(len(head)) + head, sink.getvalue()]
+
+
+def main() -> None:
+    """The reader process: answer requests from standard input until it closes.
+
+    An answer is a status byte (1: rows, 0: an error message), the length of what
+    follows, its parts, then the CPU seconds the request took here, written included.
+    """
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            request = json.loads(_receive(stdin))
+        except EOFError:
+            return
+        start = time.process_time()
+        try:
+            parts, status = _answer(request["path"], request["sql"]), b"\x01"
+        except Exception as exc:  # any failure is an answer: the parent reads in-process
+            parts, status = [str(exc).encode()], b"\x00"
+        stdout.write(status + _LENGTH.pack(sum(len(part) for part in parts)))
+        for part in parts:
+            stdout.write(part)  # the Arrow buffer as it is, not copied into bytes
+        stdout.write(_CPU.pack(time.process_time() - start))
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
