@@ -26,12 +26,15 @@ import threading
 import time
 from typing import IO, Any
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
+from geopandas.array import from_shapely
 
-from ..model import Layer
-from .values import layer_frame
+from ..model import FieldType, Layer
+from .values import WGS84, layer_frame
 
 __all__ = ["READER", "LayerReader", "arrow_frame", "whole_layer_sql"]
 
@@ -124,9 +127,48 @@ def whole_layer_sql(spec: Layer, order_by_id: str) -> str:
 
 
 def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
-    """The layer's frame (:func:`~pasture.store.values.layer_frame`) of the reader's rows."""
+    """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
+    reader's rows: each column straight from its Arrow array (no value-by-value checks,
+    Arrow has typed them); a column GDAL typed otherwise goes through ``layer_frame``."""
+    names = ["id", *spec.field_names, "version"]
+    geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
+    kinds = {f.name: f for f in spec.fields}
+    columns: dict[str, Any] = {}
+    for name in names:
+        column, field = table.column(name), kinds.get(name)
+        kind = (
+            FieldType.TEXT if name == "id" else FieldType.INTEGER if field is None else field.type
+        )
+        if not _ARROW_TYPES.get(kind, pa.types.is_string)(column.type):
+            return _frame_by_value(spec, table, names, geoms)
+        if kind is FieldType.INTEGER and field is not None and not field.required:
+            columns[name] = pd.array(column.to_pylist(), dtype="Int64")
+        elif kind is FieldType.INTEGER:
+            columns[name] = column.to_numpy()  # required: never null
+        elif kind is FieldType.DATE:
+            columns[name] = column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        elif kind is FieldType.REAL:
+            columns[name] = column.to_numpy(zero_copy_only=False)  # NaN where empty
+        else:
+            text = column.to_numpy(zero_copy_only=False)  # None where empty
+            columns[name] = pd.Series(text, dtype=object, copy=False)
+    columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
+    return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
+
+
+#: The Arrow type of each field type whose conversion gives the layer's dtype (else text).
+_ARROW_TYPES = {
+    FieldType.REAL: pa.types.is_float64,
+    FieldType.INTEGER: pa.types.is_int64,
+    FieldType.DATE: pa.types.is_date32,
+}
+
+
+def _frame_by_value(
+    spec: Layer, table: pa.Table, names: list[str], geoms: np.ndarray
+) -> pd.DataFrame:
     data: dict[str, Any] = {}
-    for name in ["id", *spec.field_names, "version"]:
+    for name in names:
         column = table.column(name)
         if pa.types.is_floating(column.type) or pa.types.is_string(column.type):
             data[name] = column.to_numpy(zero_copy_only=False)  # NaN / None where empty
@@ -134,7 +176,6 @@ def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFram
             data[name] = column.to_numpy()
         else:  # integers with gaps (not through float), dates, anything GDAL made text of
             data[name] = column.to_pylist()
-    geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
     return layer_frame(spec, data, table.num_rows, geoms)
 
 

@@ -127,17 +127,19 @@ def test_bulk_rtree_equals_the_spec_trigger(tmp_path: Path) -> None:
     assert fids == (len(plots), len(plots))
 
 
-def _reader_and_local_reads(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _reader_and_local_reads(
+    path: Path, layer: str = "plots"
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """A whole-layer read through the reader process, the same in this process, and the
     reader's CPU seconds spent on the first."""
     with open_store(str(path)) as store:
         assert isinstance(store, GeoPackageStore)
-        store.reader_rows = 1  # the grid is small: through the reader all the same
+        store.reader_rows = 1  # the layer is small: through the reader all the same
         before = READER.cpu_seconds
-        through_reader = store.read("plots")
+        through_reader = store.read(layer)
         spent = READER.cpu_seconds - before
         store.reader_rows = 10**9
-        local = store.read("plots")
+        local = store.read(layer)
     return through_reader, local, spent
 
 
@@ -157,6 +159,23 @@ def test_reader_process_read_equals_the_in_process_read(tmp_path: Path) -> None:
         pd.DataFrame(local.drop(columns="geometry")),
     )
     assert through_reader.crs == local.crs
+    assert all(
+        a.equals_exact(b, 0.0) for a, b in zip(through_reader.geometry, local.geometry, strict=True)
+    )
+
+
+@pytest.mark.parametrize("layer", ["okrugs", "settlements", "unions", "plots", "herds"])
+def test_reader_process_reads_every_field_type(tmp_path: Path, layer: str) -> None:
+    """Optional integers (settlement population, some empty), required ones (herds)."""
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        factories.fill(store)
+    through_reader, local, spent = _reader_and_local_reads(path, layer)
+    assert spent > 0 and len(local) > 0
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(through_reader.drop(columns="geometry")),
+        pd.DataFrame(local.drop(columns="geometry")),
+    )
     assert all(
         a.equals_exact(b, 0.0) for a, b in zip(through_reader.geometry, local.geometry, strict=True)
     )
