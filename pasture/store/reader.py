@@ -18,13 +18,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
-import struct
 import subprocess
 import sys
 import threading
-import time
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -34,12 +32,11 @@ import shapely
 from geopandas.array import from_shapely
 
 from ..model import FieldType, Layer
+from . import reader_process
+from .reader_process import CPU, LENGTH, receive, send
 from .values import WGS84, layer_frame
 
 __all__ = ["READER", "LayerReader", "arrow_frame", "whole_layer_sql"]
-
-_LENGTH = struct.Struct("<Q")
-_CPU = struct.Struct("<d")
 
 
 class LayerReader:
@@ -64,18 +61,18 @@ class LayerReader:
         try:
             proc = self._started()
             assert proc.stdin is not None and proc.stdout is not None
-            _send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+            send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
             ok = proc.stdout.read(1)
-            payload = _receive(proc.stdout)
-            cpu = proc.stdout.read(_CPU.size)
-            if len(cpu) < _CPU.size:
+            payload = receive(proc.stdout)
+            cpu = proc.stdout.read(CPU.size)
+            if len(cpu) < CPU.size:
                 raise EOFError("the reader process ended mid-answer")
-            self.cpu_seconds += _CPU.unpack(cpu)[0]
+            self.cpu_seconds += CPU.unpack(cpu)[0]
             if ok != b"\x01":
                 return None  # GDAL refused the statement: read in-process
-            meta_len = _LENGTH.unpack(payload[: _LENGTH.size])[0]
-            meta = json.loads(payload[_LENGTH.size : _LENGTH.size + meta_len])
-            stream = pa.BufferReader(pa.py_buffer(payload).slice(_LENGTH.size + meta_len))
+            meta_len = LENGTH.unpack(payload[: LENGTH.size])[0]
+            meta = json.loads(payload[LENGTH.size : LENGTH.size + meta_len])
+            stream = pa.BufferReader(pa.py_buffer(payload).slice(LENGTH.size + meta_len))
             return meta, pa.ipc.open_stream(stream).read_all()
         except (OSError, EOFError, ValueError, pa.ArrowException):
             self._stop()  # a broken reader is started anew on the next request
@@ -87,12 +84,13 @@ class LayerReader:
         if self._proc is not None and self._proc.poll() is not None:
             self._stop()  # ended (killed?): its pipes are closed before a new one starts
         if self._proc is None:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pasture.store.reader"],
+            # -I: the script alone, no package around it (nothing of the store's imports);
+            # the command is this interpreter and a file of this package, nothing given
+            self._proc = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-I", str(Path(reader_process.__file__))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # GDAL's warnings; errors come back as answers
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
             )
         return self._proc
 
@@ -177,59 +175,3 @@ def _frame_by_value(
         else:  # integers with gaps (not through float), dates, anything GDAL made text of
             data[name] = column.to_pylist()
     return layer_frame(spec, data, table.num_rows, geoms)
-
-
-def _send(pipe: IO[bytes], data: bytes) -> None:
-    pipe.write(_LENGTH.pack(len(data)) + data)
-    pipe.flush()
-
-
-def _receive(pipe: IO[bytes]) -> bytes:
-    head = pipe.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        raise EOFError("the reader process ended")
-    size = _LENGTH.unpack(head)[0]
-    data = pipe.read(size)
-    if len(data) < size:
-        raise EOFError("the reader process ended mid-answer")
-    return data
-
-
-def _answer(path: str, sql: str) -> list[Any]:
-    """The answer's parts: GDAL's metadata (length and JSON), then the Arrow stream."""
-    import pyogrio  # only in the reader process: GDAL stays out of the store's process
-
-    meta, table = pyogrio.read_arrow(path, sql=sql)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    head = json.dumps({"geometry_name": meta.get("geometry_name") or ""}).encode()
-    return [_LENGTH.pack(len(head)) + head, sink.getvalue()]
-
-
-def main() -> None:
-    """The reader process: answer requests from standard input until it closes.
-
-    An answer is a status byte (1: rows, 0: an error message), the length of what
-    follows, its parts, then the CPU seconds the request took here, written included.
-    """
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        try:
-            request = json.loads(_receive(stdin))
-        except EOFError:
-            return
-        start = time.process_time()
-        try:
-            parts, status = _answer(request["path"], request["sql"]), b"\x01"
-        except Exception as exc:  # any failure is an answer: the parent reads in-process
-            parts, status = [str(exc).encode()], b"\x00"
-        stdout.write(status + _LENGTH.pack(sum(len(part) for part in parts)))
-        for part in parts:
-            stdout.write(part)  # the Arrow buffer as it is, not copied into bytes
-        stdout.write(_CPU.pack(time.process_time() - start))
-        stdout.flush()
-
-
-if __name__ == "__main__":
-    main()
