@@ -210,3 +210,25 @@ def test_a_read_inside_a_write_sees_the_write(tmp_path: Path) -> None:
             assert len(store.read("plots")) == SIDE * SIDE - 1
             raise RuntimeError("roll the delete back")
         assert len(store.read("plots")) == SIDE * SIDE
+
+
+def test_the_reader_reads_the_committed_state_beside_a_writer(tmp_path: Path) -> None:
+    """Another connection's open write is neither seen nor disturbed by the reader."""
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        store.reader_rows = 1
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("DELETE FROM plots WHERE id = 'g00-00'")
+            before = READER.cpu_seconds
+            assert len(store.read("plots")) == SIDE * SIDE
+            assert READER.cpu_seconds > before  # the reader answered
+            writer.execute("COMMIT")
+            assert writer.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            writer.close()
+        assert len(store.read("plots")) == SIDE * SIDE - 1
