@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -112,10 +113,16 @@ class LayerReader:
         with self._lock:
             self._stop()
 
+    def _forget(self) -> None:
+        """In a forked child: the pipes are the parent's reader's, not to be shared."""
+        self._proc = None
+        self._lock = threading.Lock()
+
 
 #: The reader of this process (started on first use, ended at exit).
 READER = LayerReader()
 atexit.register(READER.close)
+os.register_at_fork(after_in_child=READER._forget)
 
 
 def whole_layer_sql(spec: Layer, order_by_id: str) -> str:
