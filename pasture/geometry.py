@@ -16,6 +16,7 @@ __all__ = [
     "encode_gpkg",
     "flat_promoted",
     "geodesic_area_ha",
+    "geometry_values",
     "gpkg_envelope",
     "gpkg_envelopes",
     "promote",
@@ -28,22 +29,46 @@ _FLAGS_LE_XY_ENVELOPE = 0b0000_0011
 _FLAG_EMPTY = 0b0001_0000
 
 
+#: The GeoPackage header with an XY envelope, as numpy lays it out (packed: 40 bytes).
+_HEADER = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("envelope", "<f8", 4)]
+)
+
+
+def geometry_values(values: Any) -> np.ndarray:
+    """A geometry column (GeoSeries, Series or sequence) as a 1-D object array.
+
+    A GeoSeries hands over its array of geometries at once; iterating it costs ~1 µs a
+    value (20 ms for a 20,000-plot import, each time). Other values are kept as they are.
+    """
+    data = getattr(values, "array", None)
+    if data is not None:
+        return np.asarray(data, dtype=object)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
 def encode_gpkg(geoms: Sequence[BaseGeometry | None], srs_id: int = 4326) -> list[bytes | None]:
-    """Encode shapely geometries as GeoPackage binary blobs with an XY envelope."""
-    arr = np.asarray(geoms, dtype=object)
+    """Encode shapely geometries as GeoPackage binary blobs with an XY envelope.
+
+    The headers are laid out for all geometries in one numpy array; each blob is then
+    its 40-byte slice (8 for an empty geometry, which has no envelope) and its WKB.
+    """
+    arr = geometry_values(geoms)
     wkb = shapely.to_wkb(arr, byte_order=1, flavor="iso")
-    bounds = shapely.bounds(arr)
     empty = shapely.is_empty(arr)
-    out: list[bytes | None] = []
-    for blob, (minx, miny, maxx, maxy), is_empty in zip(wkb, bounds, empty, strict=True):
-        if blob is None:
-            out.append(None)
-        elif is_empty:
-            out.append(b"GP\x00" + bytes([0b1 | _FLAG_EMPTY]) + struct.pack("<i", srs_id) + blob)
-        else:
-            header = b"GP\x00" + bytes([_FLAGS_LE_XY_ENVELOPE]) + struct.pack("<i", srs_id)
-            out.append(header + struct.pack("<4d", minx, maxx, miny, maxy) + blob)
-    return out
+    header = np.zeros(len(arr), dtype=_HEADER)
+    header["magic"] = b"GP"
+    header["flags"] = np.where(empty, 0b1 | _FLAG_EMPTY, _FLAGS_LE_XY_ENVELOPE)
+    header["srs_id"] = srs_id
+    header["envelope"] = shapely.bounds(arr)[:, [0, 2, 1, 3]]  # minx, maxx, miny, maxy
+    raw = header.tobytes()
+    size = _HEADER.itemsize
+    return [
+        None if blob is None else raw[i * size : i * size + (8 if is_empty else size)] + blob
+        for i, (blob, is_empty) in enumerate(zip(wkb.tolist(), empty.tolist(), strict=True))
+    ]
 
 
 def _wkb_of(blob: bytes) -> bytes:
@@ -138,9 +163,8 @@ def flat_promoted(geoms: Sequence[Any], target: str) -> np.ndarray:
 
     Values that are not geometries are kept as they are (validation names them).
     """
-    arr = np.empty(len(geoms), dtype=object)
-    arr[:] = list(geoms)
-    shaped = np.array([isinstance(g, BaseGeometry) for g in arr], dtype=bool)
+    arr = geometry_values(geoms).copy()  # promoted in place: not the caller's array
+    shaped = shapely.is_geometry(arr)
     idx = np.flatnonzero(shaped)
     if not idx.size:
         return arr

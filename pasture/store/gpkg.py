@@ -4,10 +4,12 @@ Written through SQLite in WAL mode: a write is one transaction (a failed or
 killed write leaves the file as it was) and readers keep reading the last
 committed state while a writer works.
 
-Every access goes through Python's SQLite library, never GDAL's: two SQLite
+Every access in this process goes through Python's SQLite library, never GDAL's: two SQLite
 libraries in one process do not see each other's POSIX locks, so GDAL closing
 its connection would checkpoint and delete the WAL our connection still
-writes to (a lost write; tests/pasture/test_planning.py reproduces it). Geometry columns are registered in
+writes to (a lost write; tests/pasture/test_planning.py reproduces it). Large whole-layer
+reads use GDAL in a process of its own (:mod:`pasture.store.reader`), where the locks
+between processes hold. Geometry columns are registered in
 ``gpkg_contents`` / ``gpkg_geometry_columns`` with EPSG:4326 and indexed by
 the GeoPackage R-tree extension, maintained by the spec's own triggers.
 """
@@ -17,22 +19,25 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
 from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
-from ..model import LAYERS, TABLES
+from ..model import LAYERS, TABLES, Layer
+from ..model import layer as layer_named
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
+from .reader import READER, arrow_frame, whole_layer_sql
 from .sqlite import immediate_transaction
 from .validation import CensusLimits
 from .values import BBox
@@ -370,6 +375,44 @@ class GeoPackageStore(Store):
                     "VALUES (?, 'attributes', ?, ?)",
                     (name, name, _title(name)),
                 )
+
+    # ----------------------------------------------------------------- reading
+    #: From this many records on, a whole-layer read goes through the reader process
+    #: (:mod:`pasture.store.reader`); below it, the request costs more than it saves.
+    reader_rows = 5_000
+
+    def read(
+        self,
+        layer: str,
+        *,
+        bbox: BBox | None = None,
+        where: Mapping[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        spec = layer_named(layer)
+        whole = bbox is None and not where and ids is None and limit is None and not offset
+        frame = self._read_through_reader(spec) if whole and spec.geometry_type else None
+        if frame is not None:
+            return frame
+        return super().read(layer, bbox=bbox, where=where, ids=ids, limit=limit, offset=offset)
+
+    read.__doc__ = Store.read.__doc__
+
+    def _read_through_reader(self, spec: Layer) -> pd.DataFrame | None:
+        """A large layer, whole, read by GDAL in the reader process; None: read it here."""
+        conn = self._connect()
+        if conn.in_transaction:  # a read inside our own write must see the write
+            return None
+        (count,) = conn.execute(f"SELECT count(*) FROM {spec.name}").fetchone()
+        if count < self.reader_rows:
+            return None
+        answer = READER.read(str(self.path.resolve()), whole_layer_sql(spec, self._order_by_id))
+        if answer is None:
+            return None
+        meta, table = answer
+        return arrow_frame(spec, table, meta["geometry_name"])
 
     # ----------------------------------------------------------------- dialect
     def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:

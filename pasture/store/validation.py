@@ -140,7 +140,7 @@ def normalise(layer: Layer, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
     if layer.geometry_type is not None:
         geoms = src.geometry if "geometry" in src.columns else [None] * len(src)
         # layers are 2D lon/lat (their GeoPackage columns say so): Z and M are dropped
-        out["geometry"] = flat_promoted(list(geoms), layer.geometry_type)
+        out["geometry"] = flat_promoted(geoms, layer.geometry_type)
     if "version" in src.columns:
         out["version"] = src["version"].to_numpy()
     return out, problems

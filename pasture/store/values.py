@@ -21,6 +21,7 @@ from geopandas.array import from_shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
+from ..geometry import geometry_values
 from ..model import FieldType, Layer
 
 WriteMode = Literal["append", "upsert", "replace"]
@@ -145,40 +146,49 @@ def record_json_texts(fields: Sequence[str], frame: pd.DataFrame, *, geometry: b
     history without a dict and an encoder call per record.
     """
     n = len(frame)
-    names = sorted(fields)
-    parts = []
-    for name in names:
-        key = json.dumps(name, ensure_ascii=False)
-        parts.append([f"{key}: {text}" for text in _json_values(frame, name)])
-    if parts:
-        props = ["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)]
-    else:
-        props = ["{}"] * n
+    # one %-template per layer: a field empty in every record is "null" in the template
+    # itself, the others are filled in per record (one string operation per record
+    # instead of one per value)
+    filled: list[list[str]] = []
+    props = []
+    for name in sorted(fields):
+        key = json.dumps(name, ensure_ascii=False).replace("%", "%%")
+        texts = _json_values(frame, name)
+        props.append(f"{key}: {'null' if texts is None else '%s'}")
+        if texts is not None:
+            filled.append(texts)
+    template = '{"properties": {' + ", ".join(props) + "}}"
+    rows = list(zip(*filled, strict=True)) if filled else [()] * n
     if not geometry:
-        return [f'{{"properties": {p}}}' for p in props]
-    geoms = np.asarray(frame["geometry"].tolist(), dtype=object)
-    wkb = shapely.to_wkb(geoms, hex=True, byte_order=1, flavor="iso")
+        return [template % row for row in rows]
+    geoms = geometry_values(frame["geometry"])
+    # GEOS's hex writer takes 7x its binary one (180 ms vs 27 ms for 20,000 plots);
+    # bytes.hex() gives the same digits, upper case as GEOS writes them
+    wkb = shapely.to_wkb(geoms, byte_order=1, flavor="iso")
+    with_geometry = '{"geometry_wkb": "%s", ' + template[1:]
     return [
-        f'{{"properties": {p}}}'
-        if blob is None
-        else f'{{"geometry_wkb": "{blob}", "properties": {p}}}'
-        for p, blob in zip(props, wkb, strict=True)
+        template % row if blob is None else with_geometry % (blob.hex().upper(), *row)
+        for row, blob in zip(rows, wkb.tolist(), strict=True)
     ]
 
 
-def _json_values(frame: pd.DataFrame, name: str) -> list[str]:
+def _json_values(frame: pd.DataFrame, name: str) -> list[str] | None:
+    """The JSON text of each value of a column; None when every value is null."""
     if name not in frame.columns:
-        return ["null"] * len(frame)
+        return None
     column = frame[name]
-    if column.dtype.kind == "f":  # the common case, without a type test per value
-        numbers = column.to_numpy(dtype="float64")
+    kind = "" if column.dtype.kind == "f" else pd.api.types.infer_dtype(column, skipna=True)
+    if column.dtype.kind == "f" or kind == "floating":  # the common case, without a type
+        # test per value (validation leaves real columns as Python floats and None)
+        numbers = column.to_numpy(dtype="float64", na_value=np.nan)
+        if np.isnan(numbers).all():
+            return None
         texts = np.array([float.__repr__(x) for x in numbers.tolist()], dtype=object)
         texts[np.isnan(numbers)] = "null"
         texts[np.isinf(numbers)] = [json.dumps(x) for x in numbers[np.isinf(numbers)].tolist()]
         return list(texts)
-    kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind == "empty":
-        return ["null"] * len(column)
+        return None
     if kind == "string":
         return ["null" if v is None else _encode_text(v) for v in plain_column(column)]
     return [_json_value(v) for v in plain_column(column)]
@@ -210,7 +220,7 @@ def bounds(records: pd.DataFrame | None) -> BBox | None:
     """The extent of the records' geometries, or None when there is none to go by."""
     if records is None or "geometry" not in records.columns:
         return None
-    geoms = np.asarray(records["geometry"].tolist(), dtype=object)
+    geoms = geometry_values(records["geometry"])
     present = geoms[~shapely.is_missing(geoms)]
     if not len(present):
         return None
@@ -231,6 +241,10 @@ WGS84 = CRS.from_epsg(4326)
 
 
 def object_array(values: Sequence[Any], n: int) -> np.ndarray:
+    """``values`` as a 1-D object array: an object array of ``n`` values is taken as it
+    is (the reader's fresh columns), anything else copied value by value."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.shape == (n,):
+        return values
     # fromiter keeps each value as one element (a list or dict stays one object)
     return np.fromiter(values, dtype=object, count=n)
 

@@ -2,11 +2,14 @@
 
 A bulk import fills the GeoPackage R-tree itself (the spec's trigger is set aside inside
 the transaction); a whole-layer read leaves out the fields no record fills and decodes
-the geometries beside the attribute fetch. Both stores, real files and databases.
+the geometries beside the attribute fetch, and a large GeoPackage layer is read whole by
+GDAL in the reader process. Both stores, real files and databases.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from shapely.geometry import box
 from pasture import open_store
 from pasture.errors import AlreadyExists
 from pasture.store import Store
+from pasture.store.gpkg import GeoPackageStore
+from pasture.store.reader import READER
 from tests.pasture import factories
 from tests.pasture.factories import X0, Y0
 
@@ -120,3 +125,110 @@ def test_bulk_rtree_equals_the_spec_trigger(tmp_path: Path) -> None:
     assert index == expected_index
     assert trigger == expected_trigger
     assert fids == (len(plots), len(plots))
+
+
+def _reader_and_local_reads(
+    path: Path, layer: str = "plots"
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """A whole-layer read through the reader process, the same in this process, and the
+    reader's CPU seconds spent on the first."""
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        store.reader_rows = 1  # the layer is small: through the reader all the same
+        before = READER.cpu_seconds
+        through_reader = store.read(layer)
+        spent = READER.cpu_seconds - before
+        store.reader_rows = 10**9
+        local = store.read(layer)
+    return through_reader, local, spent
+
+
+def test_reader_process_read_equals_the_in_process_read(tmp_path: Path) -> None:
+    path = tmp_path / "store.gpkg"
+    plots = grid()
+    plots["name"] = [f"Жайлау {i}" if i % 3 else None for i in range(len(plots))]
+    plots["reserved_until"] = [None if i % 2 else "2031-05-01" for i in range(len(plots))]
+    with open_store(str(path)) as store:
+        with_okrugs(store)
+        store.write("plots", plots, user="tester")
+    through_reader, local, spent = _reader_and_local_reads(path)
+    assert spent > 0  # the reader answered (a refusal would have read here)
+    assert len(local) == SIDE * SIDE and local["reserved_until"].notna().any()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(through_reader.drop(columns="geometry")),
+        pd.DataFrame(local.drop(columns="geometry")),
+    )
+    assert through_reader.crs == local.crs
+    assert all(
+        a.equals_exact(b, 0.0) for a, b in zip(through_reader.geometry, local.geometry, strict=True)
+    )
+
+
+@pytest.mark.parametrize("layer", ["okrugs", "settlements", "unions", "plots", "herds"])
+def test_reader_process_reads_every_field_type(tmp_path: Path, layer: str) -> None:
+    """Optional integers (settlement population, some empty), required ones (herds)."""
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        factories.fill(store)
+    through_reader, local, spent = _reader_and_local_reads(path, layer)
+    assert spent > 0 and len(local) > 0
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(through_reader.drop(columns="geometry")),
+        pd.DataFrame(local.drop(columns="geometry")),
+    )
+    assert all(
+        a.equals_exact(b, 0.0) for a, b in zip(through_reader.geometry, local.geometry, strict=True)
+    )
+
+
+def test_a_killed_reader_process_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+    _reader_and_local_reads(path)
+    pid = READER.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    # the dead reader is found ended (a new one starts) or fails the request (read here)
+    first, local, _ = _reader_and_local_reads(path)
+    again, _, spent = _reader_and_local_reads(path)
+    assert READER.pid not in (None, pid) and spent > 0
+    pd.testing.assert_frame_equal(pd.DataFrame(first), pd.DataFrame(local))
+    pd.testing.assert_frame_equal(pd.DataFrame(again), pd.DataFrame(local))
+
+
+def test_a_read_inside_a_write_sees_the_write(tmp_path: Path) -> None:
+    """The reader process sees committed rows only: inside a write the read stays here."""
+    with open_store(str(tmp_path / "store.gpkg")) as store:
+        assert isinstance(store, GeoPackageStore)
+        store.reader_rows = 1
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        with pytest.raises(RuntimeError), store._transaction() as cur:
+            cur.execute("DELETE FROM plots WHERE id = ?", ["g00-00"])
+            assert len(store.read("plots")) == SIDE * SIDE - 1
+            raise RuntimeError("roll the delete back")
+        assert len(store.read("plots")) == SIDE * SIDE
+
+
+def test_the_reader_reads_the_committed_state_beside_a_writer(tmp_path: Path) -> None:
+    """Another connection's open write is neither seen nor disturbed by the reader."""
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        store.reader_rows = 1
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("DELETE FROM plots WHERE id = 'g00-00'")
+            before = READER.cpu_seconds
+            assert len(store.read("plots")) == SIDE * SIDE
+            assert READER.cpu_seconds > before  # the reader answered
+            writer.execute("COMMIT")
+            assert writer.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            writer.close()
+        assert len(store.read("plots")) == SIDE * SIDE - 1

@@ -71,7 +71,11 @@ def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
             "elevation_m": [1200.5, np.nan, 3.0],
             "sheep": pd.array([4, None, 0], dtype=object),
             "seasons": ["summer", "winter,spring", "autumn"],
-            "note": ['quote " back\\ tab\t \u2028', "", None],
+            "note": ['quote " back\\ tab\t \u2028', "", "%s %(x)s 100%"],
+            # reals as validation leaves them: Python floats and None in an object column
+            "real_obj": pd.Series([1.5, None, 0.1 + 0.2], dtype=object),
+            "empty": pd.Series([None, None, None], dtype=object),
+            "nan_only": [np.nan, np.nan, np.nan],
             "tiny": [1e-300, -0.0, 12345678901234567.0],
             "count": pd.Series([1, 2, 3], dtype="int64"),
             "flag": [True, False, None],
@@ -90,6 +94,9 @@ def test_history_of_a_bulk_insert_is_the_history_of_each_record() -> None:
         "flag",
         "day",
         "absent",
+        "real_obj",
+        "empty",
+        "nan_only",
     )
     texts = record_json_texts(fields, frame, geometry=True)
     one_by_one = [
@@ -154,3 +161,21 @@ def test_spliced_ewkb_equals_shapelys() -> None:
         for g in geoms
     ]
     assert _hex_ewkb(wkb) == expected
+
+
+def test_gpkg_blobs_are_the_spec_header_and_wkb() -> None:
+    """The headers laid out in one numpy array are the spec's, packed one by one."""
+    import struct
+
+    import shapely
+
+    from pasture.geometry import encode_gpkg
+
+    geoms = [shapely.box(0.5, -1, 2, 3.25), None, shapely.Polygon(), shapely.Point(1e-300, 7)]
+    expected = [
+        b"GP\x00\x03" + struct.pack("<i4d", 4326, 0.5, 2, -1, 3.25) + geoms[0].wkb,
+        None,
+        b"GP\x00\x11" + struct.pack("<i", 4326) + shapely.to_wkb(geoms[2], flavor="iso"),
+        b"GP\x00\x03" + struct.pack("<i4d", 4326, 1e-300, 1e-300, 7, 7) + geoms[3].wkb,
+    ]
+    assert encode_gpkg(geoms) == expected

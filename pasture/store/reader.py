@@ -1,0 +1,184 @@
+"""Whole-layer reads of a GeoPackage in a reader process: GDAL's columnar (Arrow) read.
+
+Python's SQLite module builds one object per fetched value (~0.2 µs each), which for a
+20,000-plot layer costs more than GDAL's whole read; GDAL fills Arrow columns in C. GDAL
+may not run in the store's own process: it brings a second SQLite library, and two
+SQLite libraries in one process do not see each other's POSIX locks (see
+:mod:`pasture.store.gpkg`). In a process of its own GDAL is one more reader of the
+file, as QGIS is, and the locks between processes hold.
+
+One reader process serves every store of the parent; it is started on the first large
+read and answers one request at a time: a statement, run in one read transaction of its
+own, comes back as an Arrow IPC stream. A request that finds the reader busy, or a
+reader that fails, is answered ``None``: the caller reads in its own process instead.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+from geopandas.array import from_shapely
+
+from ..model import FieldType, Layer
+from . import reader_process
+from .reader_process import CPU, LENGTH, receive, send
+from .values import WGS84, layer_frame
+
+__all__ = ["READER", "LayerReader", "arrow_frame", "whole_layer_sql"]
+
+
+class LayerReader:
+    """The parent's end: a lazily started reader process and a lock around its pipes."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        #: CPU seconds the reader process spent on the answers so far (benchmarks add it)
+        self.cpu_seconds = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return None if proc is None or proc.poll() is not None else proc.pid
+
+    def read(self, path: str, sql: str) -> tuple[dict[str, Any], pa.Table] | None:
+        """(GDAL's metadata, the rows of ``sql`` on the GeoPackage at ``path``), or None
+        when the reader is busy with another request or cannot answer."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            proc = self._started()
+            assert proc.stdin is not None and proc.stdout is not None
+            send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+            ok = proc.stdout.read(1)
+            payload = receive(proc.stdout)
+            cpu = proc.stdout.read(CPU.size)
+            if len(cpu) < CPU.size:
+                raise EOFError("the reader process ended mid-answer")
+            self.cpu_seconds += CPU.unpack(cpu)[0]
+            if ok != b"\x01":
+                return None  # GDAL refused the statement: read in-process
+            meta_len = LENGTH.unpack(payload[: LENGTH.size])[0]
+            meta = json.loads(payload[LENGTH.size : LENGTH.size + meta_len])
+            stream = pa.BufferReader(pa.py_buffer(payload).slice(LENGTH.size + meta_len))
+            return meta, pa.ipc.open_stream(stream).read_all()
+        except (OSError, EOFError, ValueError, pa.ArrowException):
+            self._stop()  # a broken reader is started anew on the next request
+            return None
+        finally:
+            self._lock.release()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None and self._proc.poll() is not None:
+            self._stop()  # ended (killed?): its pipes are closed before a new one starts
+        if self._proc is None:
+            # -I: the script alone, no package around it (nothing of the store's imports);
+            # the command is this interpreter and a file of this package, nothing given
+            self._proc = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-I", str(Path(reader_process.__file__))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # GDAL's warnings; errors come back as answers
+            )
+        return self._proc
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a dead reader's pipe may be broken
+                    pipe.close()  # the reader ends at the end of its input
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _forget(self) -> None:
+        """In a forked child: the pipes are the parent's reader's, not to be shared."""
+        self._proc = None
+        self._lock = threading.Lock()
+
+
+#: The reader of this process (started on first use, ended at exit).
+READER = LayerReader()
+atexit.register(READER.close)
+os.register_at_fork(after_in_child=READER._forget)
+
+
+def whole_layer_sql(spec: Layer, order_by_id: str) -> str:
+    """Every record of a layer, ordered by id, as the store's own whole-layer read."""
+    columns = ", ".join(["id", *spec.field_names, "version", "geom"])
+    return f"SELECT {columns} FROM {spec.name} ORDER BY {order_by_id}"
+
+
+def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
+    """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
+    reader's rows: each column straight from its Arrow array (no value-by-value checks,
+    Arrow has typed them); a column GDAL typed otherwise goes through ``layer_frame``."""
+    names = ["id", *spec.field_names, "version"]
+    geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
+    kinds = {f.name: f for f in spec.fields}
+    columns: dict[str, Any] = {}
+    for name in names:
+        column, field = table.column(name), kinds.get(name)
+        kind = (
+            FieldType.TEXT if name == "id" else FieldType.INTEGER if field is None else field.type
+        )
+        if not _ARROW_TYPES.get(kind, pa.types.is_string)(column.type):
+            return _frame_by_value(spec, table, names, geoms)
+        if kind is FieldType.INTEGER and field is not None and not field.required:
+            columns[name] = pd.array(column.to_pylist(), dtype="Int64")
+        elif kind is FieldType.INTEGER:
+            columns[name] = column.to_numpy()  # required: never null
+        elif kind is FieldType.DATE:
+            columns[name] = column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        elif kind is FieldType.REAL:
+            columns[name] = column.to_numpy(zero_copy_only=False)  # NaN where empty
+        else:
+            text = column.to_numpy(zero_copy_only=False)  # None where empty
+            columns[name] = pd.Series(text, dtype=object, copy=False)
+    columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
+    return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
+
+
+#: The Arrow type of each field type whose conversion gives the layer's dtype (else text).
+_ARROW_TYPES = {
+    FieldType.REAL: pa.types.is_float64,
+    FieldType.INTEGER: pa.types.is_int64,
+    FieldType.DATE: pa.types.is_date32,
+}
+
+
+def _frame_by_value(
+    spec: Layer, table: pa.Table, names: list[str], geoms: np.ndarray
+) -> pd.DataFrame:
+    data: dict[str, Any] = {}
+    for name in names:
+        column = table.column(name)
+        if pa.types.is_floating(column.type) or pa.types.is_string(column.type):
+            data[name] = column.to_numpy(zero_copy_only=False)  # NaN / None where empty
+        elif pa.types.is_integer(column.type) and not column.null_count:
+            data[name] = column.to_numpy()
+        else:  # integers with gaps (not through float), dates, anything GDAL made text of
+            data[name] = column.to_pylist()
+    return layer_frame(spec, data, table.num_rows, geoms)
