@@ -14,6 +14,7 @@ pasture is withdrawn as unused is for the akimat, after checking on the ground.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,8 @@ router = APIRouter(include_in_schema=False)
 LEVELS = ("okrug", "union", "plot")
 #: Values of ``norm_status`` (grazing_models.norms.norm_status, and "unknown").
 NORM_STATUSES = ("over the norm", "within the norm", "unused", "no norm", "unknown")
+#: A plan id inside a stored ``load_source`` (``pasture.planning`` names plans so).
+PLAN_ID = re.compile(r"\bplan-[0-9A-Za-z-]+")
 #: Plot rows shown on the page at most (all are in ``GET /science/load?level=plot``).
 MAX_PLOT_ROWS = 400
 
@@ -73,10 +76,10 @@ def load_page(
         capacity_counts=_counts(rows["status"], STATUSES, t),
         norm_counts=_counts(rows["norm_status"], NORM_STATUSES, t),
         unused=unused_split(rows),
-        wording=UNUSED_WORDING,
+        wording=t(UNUSED_WORDING),
         share=t.percent(UNUSED_SHARE),
-        annex=ANNEX_LABEL,
-        sources=sorted({str(s) for s in rows.get("load_source", pd.Series()).dropna()}),
+        annex=t(ANNEX_LABEL),
+        plans=_plans_of(rows),
         rows=[_row(r, t, names) for r in shown.to_dict("records")],
         n_rows=len(rows),
         n_shown=len(shown),
@@ -97,6 +100,13 @@ def unused_split(rows: pd.DataFrame) -> dict[str, int]:
         "some": len(unused) - empty,
         "withheld": withheld,
     }
+
+
+def _plans_of(rows: pd.DataFrame) -> list[str]:
+    """The plans the stored plot rows took their livestock from (their ``load_source``
+    names the plan: ``pasture.science.plan_livestock.season_plan``'s note)."""
+    sources = rows.get("load_source", pd.Series(dtype=object)).dropna().astype(str)
+    return sorted({m for s in sources for m in PLAN_ID.findall(s)})
 
 
 def _seasons(rows: pd.DataFrame) -> list[str]:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from grazing_models.norms import UNUSED_WORDING
 from pasture.i18n import translator
 from pasture_api.main import create_app
+from pasture_api.pages.load import PLAN_ID
 from pasture_api.settings import Settings
 
 from .conftest import OWN_UNION, session_cookie
@@ -67,7 +68,18 @@ def test_the_counts_of_both_statuses_are_the_apis(client: TestClient, level: str
 def test_the_unused_rule_is_quoted_and_its_count_explained(client: TestClient) -> None:
     rows = _api_rows(client, "akimat", "plot")
     html = _page(client, "akimat", level="plot", lang="ru")
-    assert htmllib.escape(UNUSED_WORDING, quote=False) in html
+    # the law's words in the page's language, its own Russian quoted verbatim
+    assert htmllib.escape(translator("ru")(UNUSED_WORDING), quote=False) in html
+    assert "«менее пятидесяти процентов от предельно допустимой нормы нагрузки»" in html
+    # the plan the plot rows took their livestock from is named, or that there was none
+    # (this store's load was computed before its plan)
+    plans = {p for r in rows for p in PLAN_ID.findall(r["load_source"] or "")}
+    assert set(PLAN_ID.findall(html.split("<h2>", 1)[0])) == plans
+    no_plan = translator("ru")(
+        "Livestock on the plots: no plan of the season; the households' livestock near their "
+        "village only."
+    )
+    assert (no_plan in html) == (not plans)
     unused = [r for r in rows if r["norm_status"] == "unused"]
     empty = sum(1 for r in unused if not r["demand_kg"])
     figures = re.search(r'data-unused="(\d+)" data-empty="(\d+)" data-some="(\d+)"', html)
@@ -88,6 +100,8 @@ def test_statuses_and_reasons_read_in_the_pages_language(client: TestClient, lan
     t = translator(lang)
     html = _page(client, "akimat", level="union", lang=lang)
     assert f"<h1>{t('Load against the norm and against forage')}</h1>" in html
+    for english in ("livestock outside", "Land Code", "as transcribed in a public data file"):
+        assert english not in html
     cells = re.findall(
         r'<tr data-id="[^"]+" data-status="([^"]+)" data-norm="([^"]+)">(.*?)</tr>', html, re.S
     )
