@@ -55,7 +55,9 @@ def load_page(
     """Both statuses per okrug, land user or plot and season, with the law's rule shown."""
     from pasture_api.science import load_rows
 
-    rows = load_rows(ctx.request, ctx.store, ctx.user, year=year, level=level)
+    every = load_rows(ctx.request, ctx.store, ctx.user, year=year)
+    plans = _plans_of(every[every["level"] == "plot"])  # only plot rows name their plan
+    rows = every[every["level"] == level]
     year = int(rows["year"].iat[0]) if len(rows) else year
     seasons = _seasons(rows)
     if season:
@@ -79,7 +81,7 @@ def load_page(
         wording=t(UNUSED_WORDING),
         share=t.percent(UNUSED_SHARE),
         annex=t(ANNEX_LABEL),
-        plans=_plans_of(rows),
+        plans=plans,
         rows=[_row(r, t, names) for r in shown.to_dict("records")],
         n_rows=len(rows),
         n_shown=len(shown),

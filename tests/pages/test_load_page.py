@@ -80,6 +80,10 @@ def test_the_unused_rule_is_quoted_and_its_count_explained(client: TestClient) -
         "village only."
     )
     assert (no_plan in html) == (not plans)
+    # an okrug's rows sum their plots': the page names the same plans at every level
+    okrugs = _page(client, "akimat", level="okrug", lang="ru")
+    assert set(PLAN_ID.findall(okrugs.split("<h2>", 1)[0])) == plans
+    assert (no_plan in okrugs) == (not plans)
     unused = [r for r in rows if r["norm_status"] == "unused"]
     empty = sum(1 for r in unused if not r["demand_kg"])
     figures = re.search(r'data-unused="(\d+)" data-empty="(\d+)" data-some="(\d+)"', html)
