@@ -111,6 +111,12 @@ def display_plots(
 # ----------------------------------------------------------------------------- facts
 
 
+def season_rows(frame: pd.DataFrame, year: int | None, season: str | None) -> pd.DataFrame:
+    """:func:`latest_rows` of ``year``, only ``season``'s where one is given."""
+    rows = latest_rows(frame, year)
+    return rows if season is None else rows[rows["season"] == season]
+
+
 def latest_rows(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
     if frame.empty or "year" not in frame:
         return frame
@@ -143,9 +149,7 @@ def capacity_facts(
     capacity: pd.DataFrame, t: Translator, *, year: int | None, season: str | None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Per plot id: its forage (t DM) and capacity by season, each ``central (low–high)``."""
-    rows = latest_rows(capacity, year)
-    if season is not None:
-        rows = rows[rows["season"] == season]
+    rows = season_rows(capacity, year, season)
     forage = by_season(
         rows,
         "plot_id",
@@ -220,10 +224,7 @@ def plot_facts(
         forage_text, capacity_text = capacity_facts(capacity, t, year=year, season=season)
     if load is not None:
         labels.append(t("Load"))
-        rows = load[load["level"] == "plot"] if "level" in load else load
-        rows = latest_rows(rows, year)
-        if season is not None:
-            rows = rows[rows["season"] == season]
+        rows = season_rows(load[load["level"] == "plot"] if "level" in load else load, year, season)
         load_text = by_season(
             rows,
             "group_id",

@@ -286,7 +286,9 @@ def _levels(
     land user's or okrug's load is the sum of its plots' (issue 16 item 4).
     """
     census = store.read("census")
-    plot_heads = _plot_heads(store, capacity, plots, census, plan)
+    # mean heads per (plot, season): the plan's plus the livestock outside it
+    pooled = _pool_heads(store, capacity, plots, census, plan)
+    plot_heads = pooled.groupby(level=["plot_id", "season"]).sum()
     union_of = capacity.groupby("plot_id")["union_id"].first().fillna(PUBLIC_GROUP)
     okrug_of = capacity.groupby("plot_id")["okrug_id"].first()
 
@@ -312,18 +314,6 @@ def _sum_over(plot_heads: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
     summed = plot_heads.groupby([groups, seasons]).sum()
     summed.index = summed.index.set_names(["group_id", "season"])
     return summed
-
-
-def _plot_heads(
-    store: Store,
-    capacity: pd.DataFrame,
-    plots: pd.DataFrame,
-    census: pd.DataFrame,
-    plan: PlanLivestock,
-) -> pd.DataFrame:
-    """Mean heads per (plot, season): the plan's plus the livestock outside it."""
-    pooled = _pool_heads(store, capacity, plots, census, plan)
-    return pooled.groupby(level=["plot_id", "season"]).sum()
 
 
 def _pool_heads(

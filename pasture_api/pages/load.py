@@ -93,14 +93,14 @@ def unused_split(rows: pd.DataFrame) -> dict[str, int]:
     """Rows the law's rule calls unused: all of them, those carrying no livestock at all,
     and those carrying some but under the unused share of the norm."""
     unused = rows[rows["norm_status"] == "unused"]
-    demand = pd.to_numeric(unused["demand_kg"], errors="coerce")
-    empty = int((demand.fillna(0) <= 0).sum())
-    withheld = int(demand.isna().sum())
+    withheld = unused.get("suppressed", pd.Series(False, index=unused.index)).astype(bool)
+    demand = pd.to_numeric(unused["demand_kg"], errors="coerce").fillna(0)
+    empty = int(((demand <= 0) & ~withheld).sum())
     return {
         "all": len(unused),
-        "empty": empty - withheld,
-        "some": len(unused) - empty,
-        "withheld": withheld,
+        "empty": empty,
+        "some": len(unused) - empty - int(withheld.sum()),
+        "withheld": int(withheld.sum()),
     }
 
 
