@@ -28,7 +28,7 @@ from . import counter
 from .accounts import Accounts
 from .backend import read_migrations
 from .tables import ResultTables
-from .validation import CensusLimits, ValidationContext, check_records
+from .validation import CensusLimits, ValidationContext, check_records, normalise_table
 from .values import (
     BATCH,
     HISTORY_COLUMNS,
@@ -778,7 +778,10 @@ class Store(ResultTables):
                 self._bulk_insert(cur, "history", HISTORY_COLUMNS, rows[start : start + BATCH])
             self._after_history_copy(cur)
             for spec_t in TABLES.values():
-                self._insert_table(cur, spec_t, source.read_rows(spec_t.name))
+                # normalised as every table write is: a backend's bulk insert takes the
+                # one form (dates as ISO text) and the source's reader gives its own
+                rows = normalise_table(spec_t, source.read_rows(spec_t.name), source=spec_t.name)
+                self._insert_table(cur, spec_t, rows)
             for key, value in source.meta().items():
                 cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), [key])
                 cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), [key, value])

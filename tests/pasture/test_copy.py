@@ -9,7 +9,7 @@ import pytest
 
 import pasture
 from pasture.errors import StoreError
-from pasture.model import LAYERS
+from pasture.model import LAYERS, TABLES
 from pasture.store import Store
 
 
@@ -28,8 +28,28 @@ def _assert_same_store(a: Store, b: Store) -> None:
                 pd.DataFrame(right.drop(columns="geometry")),
             )
         pd.testing.assert_frame_equal(left, right, check_exact=True)
+    for spec_t in TABLES.values():
+        pd.testing.assert_frame_equal(
+            a.read_rows(spec_t.name), b.read_rows(spec_t.name), check_exact=True
+        )
     pd.testing.assert_frame_equal(a.history(), b.history(), check_exact=True)
     assert a.meta() == b.meta()
+
+
+def _ndvi_rows(plot_ids: list[str]) -> pd.DataFrame:
+    # a result table with a DATE key: the reader gives Timestamps, the bulk insert ISO text
+    times = pd.to_datetime(["2024-05-01", "2024-05-17"])
+    return pd.DataFrame(
+        {
+            "plot_id": [p for p in plot_ids for _ in times],
+            "time": list(times) * len(plot_ids),
+            "scene_id": None,
+            "mean": 0.25,
+            "std": 0.01,
+            "count": 9.0,
+            "valid_fraction": 1.0,
+        }
+    )
 
 
 def test_copy_gpkg_to_postgis_and_back(demo_gpkg: Path, postgis_url: str, tmp_path: Path) -> None:
@@ -42,6 +62,7 @@ def test_copy_gpkg_to_postgis_and_back(demo_gpkg: Path, postgis_url: str, tmp_pa
         edited.update(
             "plots", plot["id"].iat[0], {"name": "edited"}, expected_version=1, user="akimat"
         )
+        edited.replace_rows("ndvi_stats", _ndvi_rows(list(source.read("plots", limit=3)["id"])))
         with pasture.open_store(postgis_url) as pg:
             pg.load_copy(edited)
             _assert_same_store(edited, pg)
