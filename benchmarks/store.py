@@ -1,22 +1,33 @@
-"""Store benchmark: load, full read and bbox query of N plots, against plain pyogrio.
+"""Store benchmark: load, full read and bbox query of N plots, against plain pyogrio;
+the import of a file against ogr2ogr.
 
     .venv/bin/python benchmarks/store.py [--plots 20000] [--pg postgresql://...]
 
-The peer is pyogrio (GDAL) writing and reading the same plots as a plain
+First table: the peer is pyogrio (GDAL) writing and reading the same plots as a plain
 GeoPackage layer, with Arrow, in the same run. Our stores do more on load
 (validation, overlap check, geodesic areas, history), so the load ratio is
 expected above 1; the target is a whole-layer read within 1.5x of pyogrio.
+
+Second table (issue 23's comparison): the same plots written once to a GeoJSON and a
+GeoPackage file; the peer is ``ogr2ogr -f GPKG out.gpkg FILE`` (GDAL's command, the one
+``benchmarks/national.py`` finds), ours ``pasture.io.import_layer`` of the same file
+into a fresh store (read, validate, areas, overlaps, history, write). Wall and CPU
+time; the peer's CPU is its child process's, ours this process's (a PostGIS server's
+time is in neither). Target: import <= 3x ogr2ogr on GeoPackage.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +39,12 @@ import shapely
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from national import ogr2ogr
 
 import pasture
+from pasture.io import import_layer
 from pasture.store.reader import READER
 
 BOUNDS = (77.2, 43.2, 79.0, 43.8)  # inside the Enbekshikazakh region
@@ -77,16 +92,19 @@ def best_of_both(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
-def measure_store(
-    url: str, plots: gpd.GeoDataFrame, bbox: tuple[float, ...], repeat: int
-) -> dict[str, float]:
-    okrug = gpd.GeoDataFrame(
+def okrug_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {"id": ["ok"], "name_kk": ["ok"], "name_ru": ["ok"], "name_en": ["ok"]},
         geometry=[shapely.box(*BOUNDS)],
         crs=4326,
     )
+
+
+def measure_store(
+    url: str, plots: gpd.GeoDataFrame, bbox: tuple[float, ...], repeat: int
+) -> dict[str, float]:
     with pasture.open_store(url) as store:
-        store.write("okrugs", okrug, user="bench")
+        store.write("okrugs", okrug_frame(), user="bench")
         start, cpu = time.perf_counter(), time.process_time()
         store.write("plots", plots, user="bench")
         load, load_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -133,12 +151,109 @@ def measure_pyogrio(
     }
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_ogr2ogr(program: str, source: Path, out: Path) -> tuple[float, float]:
+    """(wall, CPU) of ``ogr2ogr -f GPKG out source``: the CPU is the child's."""
+    out.unlink(missing_ok=True)
+    start, cpu = time.perf_counter(), children_cpu()
+    # GDAL 3.6 warns about GeoPackage 1.4 files: not part of the comparison
+    subprocess.run([program, "-f", "GPKG", str(out), str(source)], check=True, capture_output=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def measure_import(url: str, source: Path, n: int) -> tuple[float, float]:
+    """(wall, CPU) of importing ``source`` into a fresh store at ``url`` (its okrug first)."""
+    with pasture.open_store(url) as store:
+        store.write("okrugs", okrug_frame(), user="bench")
+        start, cpu = time.perf_counter(), time.process_time()
+        report = import_layer(store, "plots", source, user="bench")
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert report.result is not None and report.result.inserted == n
+    return wall, cpu
+
+
+def import_table(
+    plots: gpd.GeoDataFrame, folder: Path, pg: str | None, repeat: int
+) -> list[tuple[str, float, float, float, float]]:
+    """Rows (label, ours wall, ours CPU, ogr2ogr wall, ogr2ogr CPU), each the best of ``repeat``."""
+    program = ogr2ogr()
+    if program is None:
+        print("ogr2ogr not found (scripts/ensure-gdal36.sh): import comparison skipped")
+        return []
+    rows = []
+    for suffix, driver in ((".geojson", "GeoJSON"), (".gpkg", "GPKG")):
+        source = folder / f"import{suffix}"
+        pyogrio.write_dataframe(plots, source, layer="plots", driver=driver)
+        for store_name in ("GeoPackage", "PostGIS") if pg else ("GeoPackage",):
+            ours, peer = [], []
+            for k in range(repeat):
+                peer.append(measure_ogr2ogr(program, source, folder / "peer.gpkg"))
+                with fresh_store(store_name, folder / f"import-{k}{suffix}.gpkg", pg) as url:
+                    ours.append(measure_import(url, source, len(plots)))
+            rows.append(
+                (
+                    f"{suffix[1:]} -> {store_name}",
+                    min(w for w, _ in ours),
+                    min(c for _, c in ours),
+                    min(w for w, _ in peer),
+                    min(c for _, c in peer),
+                )
+            )
+    return rows
+
+
+@contextmanager
+def fresh_store(kind: str, path: Path, pg: str | None) -> Iterator[str]:
+    """The URL of an empty store: a new GeoPackage file or a scratch PostGIS database."""
+    if kind == "PostGIS" and pg:
+        with scratch_database(pg) as url:
+            yield url
+    else:
+        yield str(path)
+
+
+@contextmanager
+def scratch_database(pg: str) -> Iterator[str]:
+    """A new database on the server of ``pg``, dropped afterwards."""
+    name = f"pasture_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield pg.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(pg, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def print_import_table(rows: list[tuple[str, float, float, float, float]]) -> None:
+    print(
+        f"{'import of a file':24} {'ours s':>8} {'CPU s':>7} {'ogr2ogr s':>9} {'CPU s':>7}"
+        f" {'wall ratio':>10} {'CPU ratio':>9}"
+    )
+    for label, wall, cpu, peer_wall, peer_cpu in rows:
+        print(
+            f"{label:24} {wall:8.3f} {cpu:7.3f} {peer_wall:9.3f} {peer_cpu:7.3f}"
+            f" {wall / peer_wall:10.2f} {cpu / peer_cpu:9.2f}"
+        )
+    print(f"(import: best of the runs; load average now {os.getloadavg()[0]:.1f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--plots", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--import-repeat", type=int, default=2, help="imports of each file per store (best kept)"
+    )
+    parser.add_argument("--only-import", action="store_true", help="the ogr2ogr table alone")
     parser.add_argument(
         "--pg",
         default=os.environ.get("PASTURE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -149,31 +264,26 @@ def main() -> None:
     vertices = int(shapely.get_num_coordinates(plots.geometry.values).sum())
     bbox = (78.0, 43.4, 78.2, 43.5)
     print(f"{len(plots):,} plots, {vertices:,} vertices; bbox query {bbox}")
+    pg: str | None = args.pg
+    try:
+        psycopg.connect(args.pg, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        print(f"PostGIS skipped: {exc}")
+        pg = None
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        print_import_table(import_table(plots, Path(tmp), pg, args.import_repeat))
+        if args.only_import:
+            return
         results["pyogrio (GDAL, Arrow)"] = measure_pyogrio(
             Path(tmp) / "plain.gpkg", plots, bbox, args.repeat
         )
         results["pasture GeoPackage"] = measure_store(
             str(Path(tmp) / "store.gpkg"), plots, bbox, args.repeat
         )
-        name = f"pasture_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            with psycopg.connect(args.pg, autocommit=True, connect_timeout=5) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.OperationalError as exc:
-            print(f"PostGIS skipped: {exc}")
-        else:
-            url = args.pg.rsplit("/", 1)[0] + "/" + name
-            try:
+        if pg:
+            with scratch_database(pg) as url:
                 results["pasture PostGIS"] = measure_store(url, plots, bbox, args.repeat)
-            finally:
-                with psycopg.connect(args.pg, autocommit=True) as conn:
-                    conn.execute(
-                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                            sql.Identifier(name)
-                        )
-                    )
     peer = results["pyogrio (GDAL, Arrow)"]
     print(
         f"{'':24} {'load s':>8} {'ratio':>6} {'CPU':>6} {'read s':>8} {'ratio':>6} {'CPU':>6}"

@@ -29,6 +29,7 @@ from ..errors import InvalidInput, NotFound, Problem
 from ..model import SPECIES, FieldType, Layer
 from ..model import layer as layer_named
 from ..store import Progress, Store, WriteMode, WriteResult
+from .geojson_polygons import polygon_geometries
 from .kml import label_column, restore_kml_columns, write_kml
 from .mapping import apply_mapping, read_table_file, table_points
 from .tables import Sheet, table_bytes
@@ -195,15 +196,28 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
         raise _bad(path, "not GeoJSON: the top level must be a FeatureCollection or a Feature")
     features = doc.get("features", []) if doc["type"] == "FeatureCollection" else [doc]
     crs = _geojson_crs(path, doc)
-    problems: list[Problem] = []
     rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
-    for i, feature in enumerate(features):
+    for feature in features:
         props = dict(feature.get("properties") or {})
         if "id" not in props and feature.get("id") is not None:
             props["id"] = feature["id"]
+        rows.append(props)
+    docs = [feature.get("geometry") for feature in features]
+    # a clean file of polygons is built in one pass; any other is read feature by feature
+    fast = polygon_geometries(docs)
+    geoms = fast if fast is not None else _feature_geometries(path, rows, docs)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=crs)
+    if crs is not None and not crs.equals(CRS(4326)):
+        frame = frame.to_crs(4326)
+    return frame.set_crs(4326, allow_override=True)
+
+
+def _feature_geometries(path: Path, rows: list[dict[str, Any]], docs: list[Any]) -> list[Any]:
+    """Each feature's geometry, or InvalidInput naming every feature that has none readable."""
+    problems: list[Problem] = []
+    geoms: list[Any] = []
+    for i, (props, geom_doc) in enumerate(zip(rows, docs, strict=True)):
         where = f"#{i + 1} (id {props.get('id')!r})"
-        geom_doc = feature.get("geometry")
         geom = None
         if geom_doc:
             ring_problem = _unclosed_ring(geom_doc)
@@ -222,14 +236,10 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
                     shapely.errors.GEOSException,
                 ) as exc:
                     problems.append(Problem(f"unreadable geometry: {exc}", where))
-        rows.append(props)
         geoms.append(geom)
     if problems:
         raise InvalidInput(str(path), problems)
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=crs)
-    if crs is not None and not crs.equals(CRS(4326)):
-        frame = frame.to_crs(4326)
-    return frame.set_crs(4326, allow_override=True)
+    return geoms
 
 
 def _has_nan(coords: Any) -> bool:
