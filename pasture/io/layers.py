@@ -134,7 +134,8 @@ def _read_spatial(
 
 def _read_ogr(path: Path, target: str | Path, source_layer: str | None) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(target, layer=source_layer)
+        # GDAL's Arrow stream: the columns whole instead of a feature at a time
+        frame = pyogrio.read_dataframe(target, layer=source_layer, use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise _bad(
             path, f"cannot read it as a spatial file (truncated or not this format?): {exc}"
@@ -145,7 +146,15 @@ def _read_ogr(path: Path, target: str | Path, source_layer: str | None) -> gpd.G
         raise _bad(
             path, "the file has no coordinate reference system; add one (for a Shapefile, the .prj)"
         )
-    return frame.to_crs(4326) if not CRS(frame.crs).equals(CRS(4326)) else frame
+    if _is_lon_lat(CRS(frame.crs)):
+        return frame.set_crs(4326, allow_override=True)
+    return frame.to_crs(4326)
+
+
+def _is_lon_lat(crs: CRS) -> bool:
+    # OGC:CRS84 (what GDAL names in a GeoJSON file) is EPSG:4326 in lon/lat order; the
+    # frames are lon/lat either way, so the transform would be an identity over every vertex
+    return bool(crs.equals(CRS(4326), ignore_axis_order=True))
 
 
 def _read_zipped_shapefile(path: Path) -> gpd.GeoDataFrame:
@@ -207,7 +216,7 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     fast = polygon_geometries(docs)
     geoms = fast if fast is not None else _feature_geometries(path, rows, docs)
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=crs)
-    if crs is not None and not crs.equals(CRS(4326)):
+    if crs is not None and not _is_lon_lat(crs):
         frame = frame.to_crs(4326)
     return frame.set_crs(4326, allow_override=True)
 
