@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import shapely
+from pyproj import CRS
 from shapely.geometry import shape
 
+from pasture.io import read_layer_file
 from pasture.io.geojson_polygons import polygon_geometries
 
 SQUARE = [[77.0, 43.0], [77.1, 43.0], [77.1, 43.1], [77.0, 43.1], [77.0, 43.0]]
@@ -79,3 +82,19 @@ def test_result_is_an_object_array_in_file_order() -> None:
         "MultiPolygon",
         "MultiPolygon",
     ]
+
+
+def test_a_crs84_file_is_read_without_moving_a_vertex(tmp_path: Path) -> None:
+    # GDAL names OGC:CRS84 in the GeoJSON it writes: lon/lat, the same as EPSG:4326
+    features = [
+        {"type": "Feature", "properties": {"id": f"p{i}"}, "geometry": doc}
+        for i, doc in enumerate(docs())
+        if doc is not None
+    ]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    path = tmp_path / "crs84.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": features}))
+    frame = read_layer_file(path, "plots")
+    assert frame.crs is not None and frame.crs.equals(CRS(4326))
+    for feature, geom in zip(features, frame.geometry, strict=True):
+        assert shapely.to_wkb(geom) == shapely.to_wkb(shape(feature["geometry"]))
