@@ -536,7 +536,7 @@ def _insert_indexed(
     index_rows = np.column_stack([np.asarray(fids, dtype=np.float64), envelopes])[present]
     cur.executemany(
         f"INSERT OR REPLACE INTO rtree_{table}_geom VALUES (?, ?, ?, ?, ?)",
-        [(int(r[0]), *r[1:].tolist()) for r in index_rows],
+        [(int(r[0]), *r[1:]) for r in index_rows.tolist()],  # one tolist, not one per row
     )
     cur.execute(_RTREE_INSERT.format(t=table))
 
