@@ -39,8 +39,9 @@ def heuristic_best(
     ``price``, plans without. The orders and which of them are priced follow from
     ``seed`` alone, so a budget that lets the same orders run gives the same plan.
     ``on_plan`` is given the greedy passes' best and every herd-by-herd plan as it is made.
-    A herd-by-herd pass still running at the end of ``time_budget`` stops there, its herds
-    not yet planned unplaced (it is kept only if it is still the cheapest plan).
+    A pass still running at the end of ``time_budget`` stops there, its herds not yet
+    planned unplaced (a herd-by-herd pass is kept only if it is still the cheapest plan;
+    the first greedy pass, cut, is the plan when nothing else ran).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_budget

@@ -282,10 +282,15 @@ class RotationInputs:
             if cols:
                 rows = np.array([s in p.seasons for p in self.plots], dtype=bool)
                 out[np.ix_(rows, np.array(cols, dtype=np.int64))] = True
-        # spring pasture opens at green-up where the plot has one
+        # spring pasture opens at green-up where the plot has one; plots of the same
+        # seasons and green-up share a row (a district's plots share a few dozen dates)
+        rows_of: dict[tuple[frozenset[str], object], list[bool]] = {}
         for i, plot in enumerate(self.plots):
             if plot.greenup is not None and "spring" in plot.seasons:
-                out[i] = [plot.open_in(per) for per in self.periods]
+                key = (plot.seasons, plot.greenup)
+                if key not in rows_of:
+                    rows_of[key] = [plot.open_in(per) for per in self.periods]
+                out[i] = rows_of[key]
         return out
 
     def herd_periods(self, h: int) -> range:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from grazing_models.rotation.model import RotationInputs, RotationParams
 
@@ -119,23 +121,28 @@ def planning_pairs(
     its plots nearest home, as many as bring the whole to about half ``max_pairs`` (at
     least ``min_plots``): memory and the greedy pass's work stay bounded at any size. The
     unions' pooled candidates are listed up to ``max_pooled`` (default ``max_pairs``).
+
+    No herds x plots array is built: the plots near a home come from KD-trees of the
+    plots (:class:`_Reach`), once per home point of a union, so time and memory grow with
+    the candidates kept, not with herds x plots (ten copies of the demo district: a dense
+    matrix per union took 173 s and most of 3.1 GB).
     """
     ok_t = _usable(inputs, params)
-    own = _own_plots(inputs, ok_t)
-    blocks = _union_blocks(inputs, own)
-    n_all = _count(inputs, params, ok_t, blocks)
-    pooled = _pooled_ok(inputs, params, ok_t, own)
-    n_pooled = sum(int(np.count_nonzero(ok)) for _, _, ok in pooled)
+    reach = _Reach(inputs, ok_t)
+    homes = _Homes(inputs, params, reach)
+    n_all = _count(inputs, params, ok_t, homes)
+    n_pooled, anywhere = _pooled_count(inputs, params, ok_t, reach)
     pooled_max = max_pairs if max_pooled is None else max_pooled
-    union = _pooled(pooled) if pooled_max is None or n_pooled <= pooled_max else None
-    anywhere = _anywhere(inputs, pooled)
+    union = None
+    if pooled_max is None or n_pooled <= pooled_max:
+        union = _pooled(_pooled_ok(inputs, params, ok_t, reach))
     if max_pairs is None or n_all <= max_pairs:
-        full = _herd_pairs(inputs, params, ok_t, blocks, None)
+        full = _herd_pairs(inputs, params, ok_t, homes, None)
         return Candidates(full, full, union, anywhere, n_all)
     weeks = sum(len(inputs.herd_periods(h)) for h in range(inputs.n_herds))
     per_week = float(np.count_nonzero(ok_t)) / max(ok_t.size, 1)  # share of plots usable
     k = max(min_plots, int(max_pairs / 2 / max(weeks * max(per_week, 1e-9), 1.0)))
-    return Candidates(_herd_pairs(inputs, params, ok_t, blocks, k), None, union, anywhere, n_all)
+    return Candidates(_herd_pairs(inputs, params, ok_t, homes, k), None, union, anywhere, n_all)
 
 
 def _usable(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
@@ -145,62 +152,145 @@ def _usable(inputs: RotationInputs, params: RotationParams) -> np.ndarray:
     return np.asarray(inputs.season_ok & grazeable & water_ok[:, None])
 
 
-def _own_plots(inputs: RotationInputs, ok_t: np.ndarray) -> dict[str, np.ndarray]:
-    """Per union: the plots its herds may use some week (its own and public ones)."""
-    unions = np.array([p.union_id or "" for p in inputs.plots], dtype=object)
-    public = np.array([p.union_id is None for p in inputs.plots], dtype=bool)
-    some_week = ok_t.any(axis=1)
-    return {
-        u: np.flatnonzero((public | (unions == u)) & some_week)
-        for u in sorted({h.union_id for h in inputs.herds})
-    }
+# A KD-tree's distances may differ from ``np.hypot``'s in the last bits: its queries are
+# widened by this much and the plots they find filtered by the exact distance, so that
+# the candidates are the same plots, to the bit, as a dense distance matrix gives.
+_SLACK = 1e-9
 
 
-def _home_km(inputs: RotationInputs, h: int, plots: np.ndarray) -> np.ndarray:
-    herd = inputs.herds[h]
-    xy = inputs.plot_xy[plots]
-    return np.asarray(np.hypot(xy[:, 0] - herd.home_x_km, xy[:, 1] - herd.home_y_km))
+class _Reach:
+    """The plots each union's herds may use some week (its own and public ones), with a
+    KD-tree of the public plots (every union's) and one of each union's own: the plots
+    near a point without a distance to every plot."""
+
+    def __init__(self, inputs: RotationInputs, ok_t: np.ndarray) -> None:
+        self.xy = inputs.plot_xy
+        some_week = np.asarray(ok_t.any(axis=1), dtype=bool)
+        unions = [p.union_id for p in inputs.plots]
+        self.public = np.array(
+            [i for i, u in enumerate(unions) if u is None and some_week[i]], dtype=np.int64
+        )
+        by_union: dict[str, list[int]] = {}
+        for i, u in enumerate(unions):
+            if u is not None and some_week[i]:
+                by_union.setdefault(u, []).append(i)
+        self.own = {u: np.array(ix, dtype=np.int64) for u, ix in by_union.items()}
+        self._trees: dict[str | None, cKDTree] = {}
+
+    def _parts(self, union: str) -> list[tuple[cKDTree, np.ndarray]]:
+        out = []
+        for key, ids in ((None, self.public), (union, self.own.get(union))):
+            if ids is None or ids.size == 0:
+                continue
+            if key not in self._trees:
+                self._trees[key] = cKDTree(self.xy[ids])
+            out.append((self._trees[key], ids))
+        return out
+
+    def size(self, union: str) -> int:
+        """How many plots the union's herds may use."""
+        own = self.own.get(union)
+        return int(self.public.size + (0 if own is None else own.size))
+
+    def plots(self, union: str) -> np.ndarray:
+        """The union's plots, ascending."""
+        own = self.own.get(union, np.zeros(0, dtype=np.int64))
+        return np.sort(np.concatenate([self.public, own]))
+
+    def km(self, plots: np.ndarray, x: float, y: float) -> np.ndarray:
+        """Distances from ``(x, y)``, as a dense matrix's row would have them."""
+        xy = self.xy[plots]
+        return np.asarray(np.hypot(xy[:, 0] - x, xy[:, 1] - y))
+
+    def near(
+        self, union: str, x: float, y: float, r: float | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The union's plots within ``r`` km of ``(x, y)`` (``None``: all), ascending, and
+        their distances."""
+        if r is None or not np.isfinite(r):
+            plots = self.plots(union)
+        else:
+            found = [
+                ids[np.asarray(tree.query_ball_point((x, y), r * (1 + _SLACK) + _SLACK), int)]
+                for tree, ids in self._parts(union)
+            ]
+            plots = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        d = self.km(plots, x, y)
+        if r is not None:
+            keep = d <= r
+            plots, d = plots[keep], d[keep]
+        return plots, d
+
+    def nearest(self, union: str, x: float, y: float, k: int) -> np.ndarray:
+        """The union's ``k`` plots nearest ``(x, y)``, nearest first (ties: lower index
+        first, as a stable sort of an ascending row would have them)."""
+        dist = [
+            np.atleast_1d(tree.query((x, y), k=min(k, ids.size))[0])
+            for tree, ids in self._parts(union)
+        ]
+        found = np.concatenate(dist) if dist else np.zeros(0)
+        if found.size == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        kth = float(np.partition(found, min(k, found.size) - 1)[min(k, found.size) - 1])
+        plots, d = self.near(union, x, y, kth * (1 + _SLACK) + _SLACK)
+        return plots[np.lexsort((plots, d))[:k]]
 
 
-def _union_blocks(
-    inputs: RotationInputs, own: dict[str, np.ndarray]
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per union: its herds, its plots and their distances from each herd's home (km,
-    ``(herds, plots)``), one array per union rather than one per herd."""
-    members: dict[str, list[int]] = {}
-    for h, herd in enumerate(inputs.herds):
-        members.setdefault(herd.union_id, []).append(h)
-    out = []
-    for u, hs in members.items():
-        plots = own[u]
-        xy = inputs.plot_xy[plots]
-        home = inputs.herd_home_xy[hs]
-        d = np.hypot(xy[None, :, 0] - home[:, None, 0], xy[None, :, 1] - home[:, None, 1])
-        out.append((np.array(hs, dtype=np.int64), plots, d))
-    return out
+class _Homes:
+    """The herds grouped by union and home point (a village's flocks share one), with the
+    plots within ``max_home_km`` of each home found once per group."""
+
+    def __init__(self, inputs: RotationInputs, params: RotationParams, reach: _Reach) -> None:
+        self.reach, self.max_home_km = reach, params.max_home_km
+        groups: dict[tuple[str, float, float], list[int]] = {}
+        for h, herd in enumerate(inputs.herds):
+            groups.setdefault((herd.union_id, herd.home_x_km, herd.home_y_km), []).append(h)
+        self.groups = list(groups.items())
+        self.group_of = np.zeros(inputs.n_herds, dtype=np.int64)
+        self.rank = np.zeros(inputs.n_herds, dtype=np.int64)
+        for g, (_, members) in enumerate(self.groups):
+            for k, h in enumerate(members):
+                self.group_of[h], self.rank[h] = g, k
+        self._within: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def key(self, g: int) -> tuple[str, float, float]:
+        return self.groups[g][0]
+
+    def within(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """The group's plots within ``max_home_km`` of home, ascending, and their km."""
+        if g not in self._within:
+            self._within[g] = self.reach.near(*self.key(g), self.max_home_km)
+        return self._within[g]
+
+    def n_within(self, g: int) -> int:
+        if self.max_home_km is None:
+            return self.reach.size(self.key(g)[0])
+        return int(self.within(g)[0].size)
 
 
-def _count(
-    inputs: RotationInputs,
-    params: RotationParams,
-    ok_t: np.ndarray,
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> int:
-    """How many candidate pairs there are, without listing them (week counts summed)."""
+def _count(inputs: RotationInputs, params: RotationParams, ok_t: np.ndarray, homes: _Homes) -> int:
+    """How many candidate pairs there are, without listing them: per herd, its plots'
+    usable weeks in its season, less the first week on plots beyond a walk from home."""
     n_t = inputs.n_periods
     cum = np.zeros((inputs.n_plots, n_t + 1), dtype=np.int64)
     np.cumsum(ok_t, axis=1, out=cum[:, 1:])
+    public_cum = cum[homes.reach.public].sum(axis=0)
     total = 0
-    for hs, plots, d in blocks:
-        first = np.array([inputs.herd_periods(int(h)).start for h in hs], dtype=np.int64)
-        stop = np.array([inputs.herd_periods(int(h)).stop for h in hs], dtype=np.int64)
-        cum_u = cum[plots]
-        counts = cum_u[:, stop].T - cum_u[:, first].T
-        # the first week only within a walk from home
-        counts -= ok_t[plots][:, first].T & (d > params.max_move_km)
-        if params.max_home_km is not None:
-            counts = np.where(d <= params.max_home_km, counts, 0)
-        total += int(counts.sum())
+    for g, (key, members) in enumerate(homes.groups):
+        if homes.max_home_km is None:  # every plot of the union: sums by column
+            own = homes.reach.own.get(key[0])
+            weeks = public_cum + (0 if own is None else cum[own].sum(axis=0))
+        else:
+            weeks = cum[homes.within(g)[0]].sum(axis=0)
+        r = params.max_move_km
+        if homes.max_home_km is not None:
+            r = min(r, homes.max_home_km)
+        walk = ok_t[homes.reach.near(*key, r)[0]].sum(axis=0)  # usable plots within a walk
+        for h in members:
+            span = inputs.herd_periods(h)
+            first, stop = span.start, span.stop
+            beyond = int(weeks[first + 1] - weeks[first]) - int(walk[first])
+            total += int(weeks[stop] - weeks[first]) - beyond
     return total
 
 
@@ -208,7 +298,7 @@ def _herd_pairs(
     inputs: RotationInputs,
     params: RotationParams,
     ok_t: np.ndarray,
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    homes: _Homes,
     max_plots: int | None,
 ) -> Pairs:
     """Every herd's candidate pairs; with ``max_plots``, on that many plots nearest home.
@@ -217,24 +307,20 @@ def _herd_pairs(
     plots each of the nearest ``n × max_plots``, every ``n``-th by distance: together
     they see as far as one herd of their size would, and each as many pairs as before.
     """
-    per_herd: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for hs, all_plots, d_all in blocks:
-        for row, h in enumerate(hs):
-            per_herd[int(h)] = (all_plots, d_all[row])
-    rank, size = _home_ranks(inputs)
+    nearest: dict[int, np.ndarray] = {}  # per group, its plots nearest first
     out = _Collect()
     for h in range(inputs.n_herds):  # herd by herd: the pairs stay sorted by herd
-        plots, d_home = per_herd[h]
-        if params.max_home_km is not None:
-            near = d_home <= params.max_home_km
-            plots, d_home = plots[near], d_home[near]
-        if max_plots is not None and plots.size > max_plots:
-            reach = min(plots.size, max_plots * size[h])
-            by_distance = np.argsort(d_home, kind="stable")[:reach]
+        g = int(homes.group_of[h])
+        key, members = homes.groups[g]
+        size = len(members)
+        if max_plots is not None and homes.n_within(g) > max_plots:
+            if g not in nearest:
+                nearest[g] = _nearest_first(homes, g, min(homes.n_within(g), max_plots * size))
             # the group's plots dealt out in turn, nearest first; the herd's share of them
-            mine = by_distance[rank[h] % size[h] :: size[h]][:max_plots]
-            nearest = np.sort(mine)
-            plots, d_home = plots[nearest], d_home[nearest]
+            plots = np.sort(nearest[g][int(homes.rank[h]) :: size][:max_plots])
+            d_home = homes.reach.km(plots, key[1], key[2])
+        else:
+            plots, d_home = homes.within(g)
         weeks = inputs.herd_periods(h)
         ok = ok_t[plots, weeks.start : weeks.stop]
         ok[:, 0] &= d_home <= params.max_move_km
@@ -242,64 +328,88 @@ def _herd_pairs(
     return out.pairs()
 
 
-def _home_ranks(inputs: RotationInputs) -> tuple[list[int], list[int]]:
-    """Per herd: its rank among its union's herds with the same home point, and their number."""
-    groups: dict[tuple[str, float, float], list[int]] = {}
+def _nearest_first(homes: _Homes, g: int, k: int) -> np.ndarray:
+    """The group's ``k`` plots nearest home within ``max_home_km``, nearest first."""
+    union, x, y = homes.key(g)
+    if homes.max_home_km is None or k < homes.n_within(g):  # the k nearest are within it
+        return homes.reach.nearest(union, x, y, k)
+    plots, d = homes.within(g)
+    return plots[np.lexsort((plots, d))]
+
+
+def _union_members(inputs: RotationInputs) -> dict[str, list[int]]:
+    members_of: dict[str, list[int]] = {}
     for h, herd in enumerate(inputs.herds):
-        groups.setdefault((herd.union_id, herd.home_x_km, herd.home_y_km), []).append(h)
-    rank = [0] * inputs.n_herds
-    size = [1] * inputs.n_herds
-    for members in groups.values():
-        for k, h in enumerate(members):
-            rank[h], size[h] = k, len(members)
-    return rank, size
+        members_of.setdefault(herd.union_id, []).append(h)
+    return members_of
 
 
 def _pooled_ok(
     inputs: RotationInputs,
     params: RotationParams,
     ok_t: np.ndarray,
-    own: dict[str, np.ndarray],
-) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    reach: _Reach,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Each union's candidates pooled over its herds, relaxed: its plots (and public ones)
     within ``max_home_km`` of one of its herds, in every week one of its herds grazes,
     without the limit on the first week's walk from home. More candidates than its herds
     have: a bound computed on them is a bound of the plan's problem. Per union, in the
-    order of their first herd: that herd, the plots and which weeks of each are usable."""
-    members_of: dict[str, list[int]] = {}
-    for h, herd in enumerate(inputs.herds):
-        members_of.setdefault(herd.union_id, []).append(h)
-    out = []
-    for u, members in members_of.items():
-        plots = own[u]
-        if params.max_home_km is not None:
-            near = np.zeros(plots.size, dtype=bool)
-            for h in members:
-                near |= _home_km(inputs, h, plots) <= params.max_home_km
-            plots = plots[near]
-        weeks = np.zeros(inputs.n_periods, dtype=bool)
-        for h in members:
-            r = inputs.herd_periods(h)
-            weeks[r.start : r.stop] = True
-        out.append((members[0], plots, ok_t[plots] & weeks[None, :]))
-    return out
+    order of their first herd: that herd, the plots and which weeks of each are usable
+    (one union at a time: together they are unions x plots)."""
+    for u, members in _union_members(inputs).items():
+        if params.max_home_km is None:
+            plots = reach.plots(u)
+        else:
+            homes = {(inputs.herds[h].home_x_km, inputs.herds[h].home_y_km) for h in members}
+            near = [reach.near(u, x, y, params.max_home_km)[0] for x, y in sorted(homes)]
+            plots = np.unique(np.concatenate(near)) if near else np.zeros(0, dtype=np.int64)
+        yield members[0], plots, ok_t[plots] & _union_weeks(inputs, members)[None, :]
 
 
-def _pooled(pooled: list[tuple[int, np.ndarray, np.ndarray]]) -> Pairs:
+def _union_weeks(inputs: RotationInputs, members: list[int]) -> np.ndarray:
+    """The weeks one of the herds grazes."""
+    weeks = np.zeros(inputs.n_periods, dtype=bool)
+    for h in members:
+        r = inputs.herd_periods(h)
+        weeks[r.start : r.stop] = True
+    return weeks
+
+
+def _pooled_count(
+    inputs: RotationInputs, params: RotationParams, ok_t: np.ndarray, reach: _Reach
+) -> tuple[int, Pairs]:
+    """How many pooled candidates the unions have, and every plot and period in one of
+    them as herd 0's (the supply bound's candidates when the unions' are too many)."""
+    usable = np.zeros((inputs.n_plots, inputs.n_periods), dtype=bool)
+    n = 0
+    if params.max_home_km is None:
+        # every union has every public plot: counted by column, not listed per union
+        public_weeks = ok_t[reach.public].sum(axis=0)
+        any_weeks = np.zeros(inputs.n_periods, dtype=bool)
+        for members in _union_members(inputs).values():
+            weeks = _union_weeks(inputs, members)
+            own = reach.own.get(inputs.herds[members[0]].union_id)
+            n += int(public_weeks @ weeks)
+            any_weeks |= weeks
+            if own is not None:
+                ok = ok_t[own] & weeks[None, :]
+                n += int(np.count_nonzero(ok))
+                usable[own] |= ok
+        usable[reach.public] |= ok_t[reach.public] & any_weeks[None, :]
+    else:
+        for _, plots, ok in _pooled_ok(inputs, params, ok_t, reach):
+            n += int(np.count_nonzero(ok))
+            usable[plots] |= ok
+    collect = _Collect()
+    if inputs.n_herds:
+        collect.add(0, np.arange(inputs.n_plots), usable, 0)
+    return n, collect.pairs()
+
+
+def _pooled(pooled: Iterator[tuple[int, np.ndarray, np.ndarray]]) -> Pairs:
     """The unions' pooled candidates as :class:`Pairs` (sorted by herd: unions in the order
     of their first herd)."""
     collect = _Collect()
     for first, plots, ok in pooled:
         collect.add(first, plots, ok, 0)
-    return collect.pairs()
-
-
-def _anywhere(inputs: RotationInputs, pooled: list[tuple[int, np.ndarray, np.ndarray]]) -> Pairs:
-    """Every plot and period in some union's pooled candidates, as herd 0's."""
-    usable = np.zeros((inputs.n_plots, inputs.n_periods), dtype=bool)
-    for _, plots, ok in pooled:
-        usable[plots] |= ok
-    collect = _Collect()
-    if inputs.n_herds:
-        collect.add(0, np.arange(inputs.n_plots), usable, 0)
     return collect.pairs()

@@ -121,3 +121,31 @@ def test_rest_follows_the_season(solver):
         plot_of, inputs, long, solver="x", status="x", bound=None, timings={}, stats={}
     )
     assert validate_plan(plan, inputs) == []
+
+
+def test_spring_pasture_opens_at_each_plots_own_green_up():
+    """Plots that share a green-up date share their season row; each row is what the
+    plot's own ``open_in`` says, week by week."""
+    from dataclasses import replace
+
+    from grazing_models.rotation.instances import synthetic_instance
+
+    inputs = synthetic_instance(60, 4, 12, seed=5)
+    start = inputs.periods[0].start
+    dates = [start + timedelta(days=d) for d in (10, 10, 24, 45)]
+    plots = tuple(
+        replace(p, greenup=dates[i % len(dates)]) if "spring" in p.seasons else p
+        for i, p in enumerate(inputs.plots)
+    )
+    greened = RotationInputs(
+        plots, inputs.herds, inputs.periods, inputs.available_kg, inputs.regrowth_kg
+    )
+    assert any(p.greenup is not None for p in plots)
+    for i, plot in enumerate(plots):
+        want = [plot.open_in(per) for per in inputs.periods]
+        assert greened.season_ok[i].tolist() == want, plot.id
+    # a later green-up closes spring pasture for longer
+    late = [i for i, p in enumerate(plots) if p.greenup == dates[3] and p.seasons == {"spring"}]
+    early = [i for i, p in enumerate(plots) if p.greenup == dates[0] and p.seasons == {"spring"}]
+    if late and early:
+        assert greened.season_ok[late[0]].sum() < greened.season_ok[early[0]].sum()

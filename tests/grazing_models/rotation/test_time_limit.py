@@ -122,6 +122,45 @@ def test_the_floor_plan_is_never_cut_by_the_deadline():
     assert (late == floor).all()
 
 
+class _Ticks:
+    """A stand-in for the ``time`` module whose ``perf_counter`` moves on a second at
+    every reading: a deadline ``n`` seconds on passes after ``n`` readings, mid-pass."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_a_first_greedy_pass_that_outlasts_its_deadline_stops_with_its_periods_so_far(
+    monkeypatch,
+):
+    """A district too large for one pass in its time limit: the first pass stops at the
+    deadline, its periods so far as the whole pass placed them, its herds unplaced after."""
+    from grazing_models.rotation import greedy
+
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    floor, floor_obj = greedy.greedy_best(inputs, params, pairs, time_budget=0.0, seed=0)
+    ticks = _Ticks()
+    monkeypatch.setattr(greedy, "time", ticks)
+    # set at reading 0, started at readings 1-2; each period reads the clock twice
+    cut, cut_obj = greedy.greedy_best(
+        inputs, params, pairs, time_budget=60.0, seed=0, deadline=ticks.now + 8.0
+    )
+    placed = (cut >= 0).any(axis=0)
+    reached = int(np.flatnonzero(placed).max()) + 1
+    assert 0 < reached < inputs.n_periods
+    assert (cut[:, reached:] == -1).all()
+    assert (cut[:, : reached - 1] == floor[:, : reached - 1]).all()  # the same pass, so far
+    assert cut_obj >= floor_obj
+    plan = build_plan(cut, inputs, params, solver="x", status="x", bound=None, timings={}, stats={})
+    assert validate_plan(plan, inputs) == []
+    assert plan.objective == pytest.approx(cut_obj)
+
+
 class _Clock:
     """A clock the test moves on itself: ``now`` seconds, read by the planner."""
 
