@@ -11,6 +11,9 @@ One reader process serves every store of the parent; it is started on the first 
 read and answers one request at a time: a statement, run in one read transaction of its
 own, comes back as an Arrow IPC stream. A request that finds the reader busy, or a
 reader that fails, is answered ``None``: the caller reads in its own process instead.
+So is a request the reader has not answered within :attr:`LayerReader.timeout` seconds:
+the reader process is killed (a hung GDAL, a statement far slower than expected), a
+warning is logged, and the next request starts a new one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -37,15 +41,23 @@ from . import reader_process
 from .reader_process import CPU, LENGTH, receive, send
 from .values import WGS84, layer_frame
 
-__all__ = ["READER", "LayerReader", "arrow_frame", "whole_layer_sql"]
+__all__ = ["READER", "READER_TIMEOUT", "LayerReader", "arrow_frame", "whole_layer_sql"]
+
+log = logging.getLogger("pasture.store")
+
+#: Seconds a request may take before the reader process is killed. A whole layer of
+#: 20,000 plots takes the reader under a second; a national one (250,000) a few.
+READER_TIMEOUT = 60.0
 
 
 class LayerReader:
     """The parent's end: a lazily started reader process and a lock around its pipes."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = READER_TIMEOUT) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        #: seconds a request may take before the reader process is killed
+        self.timeout = timeout
         #: CPU seconds the reader process spent on the answers so far (benchmarks add it)
         self.cpu_seconds = 0.0
 
@@ -61,25 +73,50 @@ class LayerReader:
             return None
         try:
             proc = self._started()
-            assert proc.stdin is not None and proc.stdout is not None
-            send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
-            ok = proc.stdout.read(1)
-            payload = receive(proc.stdout)
-            cpu = proc.stdout.read(CPU.size)
-            if len(cpu) < CPU.size:
-                raise EOFError("the reader process ended mid-answer")
-            self.cpu_seconds += CPU.unpack(cpu)[0]
-            if ok != b"\x01":
-                return None  # GDAL refused the statement: read in-process
-            meta_len = LENGTH.unpack(payload[: LENGTH.size])[0]
-            meta = json.loads(payload[LENGTH.size : LENGTH.size + meta_len])
-            stream = pa.BufferReader(pa.py_buffer(payload).slice(LENGTH.size + meta_len))
-            return meta, pa.ipc.open_stream(stream).read_all()
+            # The pipes block: past the deadline the reader is killed, which ends the read
+            # below with EOF (an in-process read follows); the timer is ours alone.
+            timer = threading.Timer(self.timeout, self._kill, (proc, path))
+            timer.daemon = True
+            timer.start()
+            try:
+                return self._request(proc, path, sql)
+            finally:
+                timer.cancel()
         except (OSError, EOFError, ValueError, pa.ArrowException):
             self._stop()  # a broken reader is started anew on the next request
             return None
         finally:
             self._lock.release()
+
+    def _request(
+        self, proc: subprocess.Popen[bytes], path: str, sql: str
+    ) -> tuple[dict[str, Any], pa.Table] | None:
+        assert proc.stdin is not None and proc.stdout is not None
+        send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+        ok = proc.stdout.read(1)
+        payload = receive(proc.stdout)
+        cpu = proc.stdout.read(CPU.size)
+        if len(cpu) < CPU.size:
+            raise EOFError("the reader process ended mid-answer")
+        self.cpu_seconds += CPU.unpack(cpu)[0]
+        if ok != b"\x01":
+            return None  # GDAL refused the statement: read in-process
+        meta_len = LENGTH.unpack(payload[: LENGTH.size])[0]
+        meta = json.loads(payload[LENGTH.size : LENGTH.size + meta_len])
+        stream = pa.BufferReader(pa.py_buffer(payload).slice(LENGTH.size + meta_len))
+        return meta, pa.ipc.open_stream(stream).read_all()
+
+    def _kill(self, proc: subprocess.Popen[bytes], path: str) -> None:
+        """The deadline passed: kill the reader (the waiting read then ends)."""
+        log.warning(
+            "the GeoPackage reader process (pid %s) did not answer within %g s; "
+            "killed, reading %s in this process",
+            proc.pid,
+            self.timeout,
+            path,
+        )
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            proc.kill()
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._proc.poll() is not None:

@@ -12,13 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
 import pasture
+from pasture.errors import InvalidInput
 from pasture.ndvi.catalogue import compute_ndvi_stats, open_scenes, register_scenes
 from pasture.ndvi.zonal import zonal_stats
+from pasture.store.tables import in_key_order
 from tests.pasture import factories
 from tests.pasture.factories import X0, Y0
 
@@ -94,3 +97,33 @@ def test_a_slice_of_dates_leaves_the_other_dates_alone(
     assert compute_ndvi_stats(store, start=DAYS[1], end=DAYS[2]) == 4 * 2
     after = store.read_rows("ndvi_stats")
     pd.testing.assert_frame_equal(after, before)
+
+
+def test_a_failed_write_leaves_the_old_rows(store: pasture.Store, tmp_path: Path) -> None:
+    """The old slice is deleted inside the write's transaction: a write that fails on its
+    rows (a key given twice, refused by the table's unique key) leaves every old row."""
+    factories.fill(store, n_plots=4)
+    store.set_region(box(X0 - 1, Y0 - 1, X0 + 1, Y0 + 1))
+    rng = np.random.default_rng(7)
+    register_scenes(store, [_scene(tmp_path / f"f_{d}.tif", d, rng) for d in DAYS], user="t")
+    compute_ndvi_stats(store)
+    before = store.read_rows("ndvi_stats")
+    twice = pd.concat([before, before.iloc[:1]], ignore_index=True)
+    twice["mean"] = 0.5
+    with pytest.raises(InvalidInput, match="nothing was written"):
+        store.replace_rows("ndvi_stats", twice, where={"time": list(before["time"].unique())})
+    pd.testing.assert_frame_equal(store.read_rows("ndvi_stats"), before)
+
+
+def test_rows_in_key_order_are_recognised() -> None:
+    frame = pd.DataFrame(
+        {"plot_id": ["a", "a", "b", "b"], "time": pd.to_datetime(["2024-01-02", "2024-02-01"] * 2)}
+    )
+    key = ("plot_id", "time")
+    assert in_key_order(frame, key)
+    assert in_key_order(frame.iloc[:0], key) and in_key_order(frame.iloc[:1], key)
+    assert not in_key_order(frame.iloc[[1, 0, 2, 3]], key)  # the second column decides
+    assert not in_key_order(frame.iloc[[2, 3, 0, 1]], key)  # the first column decides
+    assert not in_key_order(frame.iloc[[0, 0, 2]], key)  # a key twice: not strictly
+    with_none = frame.assign(plot_id=["a", None, "b", "b"])
+    assert not in_key_order(with_none, key)  # does not compare: the caller sorts
