@@ -255,7 +255,7 @@ def test_the_cli_fetches_on_a_dask_cluster_and_then_nothing(
         "--catalog", server.url, "--out", str(tmp_path / "ndvi"),
     ]  # fmt: skip
     with distributed.LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0"
     ) as cluster:
         first = CliRunner().invoke(main, [*args, "--dask-scheduler", cluster.scheduler_address])
     assert first.exit_code == EXIT_OK, first.output

@@ -495,7 +495,7 @@ def test_distributed_local_cluster_matches_numpy(utm_case):
     expected = zonal_stats(plots, ndvi)
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

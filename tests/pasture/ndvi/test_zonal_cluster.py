@@ -37,7 +37,7 @@ def test_cluster_gives_the_local_rows_and_builds_the_weights_once(tmp_path: Path
     local = store.read_rows("ndvi_stats")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
         distributed.get_task_stream(client) as stream,
