@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from grazing_models.norms import UNUSED_WORDING
 from pasture.i18n import translator
 from pasture_api.main import create_app
-from pasture_api.pages.load import PLAN_ID
 from pasture_api.settings import Settings
 
 from .conftest import OWN_UNION, session_cookie
 
 PAGE = "/pages/load"
+#: A plan id in the page (``pasture.planning`` names plans so).
+PLAN_ID = re.compile(r"\bplan-[0-9A-Za-z-]+")
 
 
 @pytest.fixture
@@ -71,9 +72,9 @@ def test_the_unused_rule_is_quoted_and_its_count_explained(client: TestClient) -
     # the law's words in the page's language, its own Russian quoted verbatim
     assert htmllib.escape(translator("ru")(UNUSED_WORDING), quote=False) in html
     assert "«менее пятидесяти процентов от предельно допустимой нормы нагрузки»" in html
-    # the plan the plot rows took their livestock from is named, or that there was none
-    # (this store's load was computed before its plan)
-    plans = {p for r in rows for p in PLAN_ID.findall(r["load_source"] or "")}
+    # the plan the rows took their livestock from (their plan_id) is named, or that there
+    # was none (this store's load was computed before its plan)
+    plans = {r["plan_id"] for r in rows if r["plan_id"]}
     assert set(PLAN_ID.findall(html.split("<h2>", 1)[0])) == plans
     no_plan = translator("ru")(
         "Livestock on the plots: no plan of the season; the households' livestock near their "
