@@ -13,6 +13,11 @@ A suppressed cell is published as null with the rule that suppressed it; a row w
 null count is marked ``suppressed``. One function decides for any total of households'
 contributions (:func:`withheld_by`): the census totals' cells and the land-user rows of
 the load table (:func:`protected_rows`) go through it alike.
+
+What the rules need of a total is :class:`Contributors`: how many households and the
+largest ones' shares. The load table stores it with each row when the row is computed
+(`pasture.science.load.compute_load`), so that the decision is made from the households
+behind the figures shown, not from today's census (:func:`withheld_from`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,21 @@ import pandas as pd
 
 from pasture.model import SPECIES
 
-__all__ = ["DisclosureRules", "dominated", "protected_rows", "protected_totals", "withheld_by"]
+__all__ = [
+    "KEPT_SHARES",
+    "Contributors",
+    "DisclosureRules",
+    "dominated",
+    "protected_rows",
+    "protected_totals",
+    "withheld_by",
+    "withheld_from",
+    "withhold",
+]
+
+#: Shares of the largest households a stored :class:`Contributors` keeps: the dominance
+#: rule's ``n`` up to this is decided exactly; above it, from an upper bound.
+KEPT_SHARES = 10
 
 
 @dataclass(frozen=True)
@@ -55,15 +74,56 @@ def dominated(contributions: Sequence[float] | pd.Series, n: int, k: float) -> b
     return top > k / 100.0 * total
 
 
-def withheld_by(contributions: pd.Series, rules: DisclosureRules) -> str | None:
-    """The rule that withholds a total of ``contributions`` (one value per household, zeros
-    included), or None when it may be published: ``threshold`` below ``min_group``
-    households, else ``dominance`` when the ``n`` largest exceed ``k`` % of it."""
-    if len(contributions) < rules.min_group:
+@dataclass(frozen=True)
+class Contributors:
+    """What the disclosure rules need of a total: how many households contribute
+    (zeros included) and the largest ones' shares of the total, largest first (at most
+    :data:`KEPT_SHARES`; none when the total is zero)."""
+
+    count: int
+    top_shares: tuple[float, ...] = ()
+
+    @classmethod
+    def of(
+        cls, contributions: Sequence[float] | pd.Series, keep: int = KEPT_SHARES
+    ) -> Contributors:
+        """The summary of one value per household."""
+        values = np.nan_to_num(np.asarray(contributions, dtype="float64"), nan=0.0)
+        total = float(values.sum())
+        if total <= 0:
+            return cls(len(values))
+        top = np.sort(values)[::-1][:keep] / total
+        return cls(len(values), tuple(float(v) for v in top))
+
+    def dominated(self, n: int, k: float) -> bool:
+        """Whether the ``n`` largest hold more than ``k`` % of the total. Beyond the kept
+        shares each further household holds at most the last kept share: an upper bound,
+        so a rule asking for more than was kept withholds rather than reveals."""
+        shares = self.top_shares
+        if not shares:
+            return False
+        top = sum(shares[:n])
+        beyond = min(n, self.count) - len(shares)
+        if beyond > 0:
+            top += beyond * shares[-1]
+        return top > k / 100.0
+
+
+def withheld_from(contributors: Contributors, rules: DisclosureRules) -> str | None:
+    """The rule that withholds a total of these ``contributors``, or None when it may be
+    published: ``threshold`` below ``min_group`` households, else ``dominance`` when the
+    ``n`` largest exceed ``k`` % of it."""
+    if contributors.count < rules.min_group:
         return "threshold"
-    if dominated(contributions, rules.dominance_n, rules.dominance_k):
+    if contributors.dominated(rules.dominance_n, rules.dominance_k):
         return "dominance"
     return None
+
+
+def withheld_by(contributions: pd.Series, rules: DisclosureRules) -> str | None:
+    """The rule that withholds a total of ``contributions`` (one value per household, zeros
+    included), or None when it may be published (:func:`withheld_from`)."""
+    return withheld_from(Contributors.of(contributions, keep=rules.dominance_n), rules)
 
 
 def _cells(rows: pd.DataFrame, rules: DisclosureRules) -> dict[str, Any]:
@@ -120,12 +180,17 @@ def protected_rows(
     missing from it has none: threshold). Adds ``suppressed`` and ``suppressed_by``
     (field → rule), the columns of :func:`protected_totals`.
     """
-    out = rows.copy()
     decided = {
         g: withheld_by(contributions.get(g, pd.Series(dtype="float64")), rules)
         for g in set(groups.dropna())
     }
-    rule = [None if pd.isna(g) else decided[g] for g in groups]
+    return withhold(rows, [None if pd.isna(g) else decided[g] for g in groups], fields)
+
+
+def withhold(rows: pd.DataFrame, rule: Sequence[str | None], fields: Sequence[str]) -> pd.DataFrame:
+    """``rows`` with ``fields`` null where the row's ``rule`` (one per row, None: published)
+    withholds it, and ``suppressed`` and ``suppressed_by`` (field → rule) added."""
+    out = rows.copy()
     hit = np.array([r is not None for r in rule], dtype=bool)
     present = [f for f in fields if f in out]
     for f in present:  # numbers stay numbers (NaN: null), anything else None

@@ -395,6 +395,17 @@ LOAD = Table(
         Field("load_source", T, description="where the livestock came from (plan, census)"),
         Field("condition", T, description="plot condition the norm row is read for"),
         Field("condition_basis", T, description="why the plot has that condition"),
+        # what the row was computed from (gpkg 0011 / postgis 0013); null on rows stored
+        # before, whose disclosure falls back to today's plan and census
+        Field("plan_id", T, description="the plan whose livestock the row counts (none: no plan)"),
+        Field("contributors", INT, description="households whose livestock is in the row"),
+        Field(
+            "top_shares",
+            J,
+            description="the largest contributors' shares of the row's livestock, largest "
+            "first (pasture.disclosure.Contributors); never published",
+            personal=True,
+        ),
     ),
     ("level", "group_id", "year", "season"),
 )

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from pasture.disclosure import DisclosureRules, protected_rows
+from pasture.disclosure import Contributors, DisclosureRules, withheld_by, withheld_from, withhold
 from pasture.errors import NotFound
 from pasture.store import Store
 
@@ -175,33 +175,43 @@ def protected_load(
 ) -> Any:
     """Load rows (any level) under the census disclosure rules (pasture.disclosure).
 
-    Each row's contributors are the households whose livestock is in its figure
-    (`pasture.science.load.load_contributions`); a row that would reveal one has its
-    :data:`LIVESTOCK_FIELDS` null, named in ``suppressed_by``. With ``rules`` None
-    (:func:`load_privacy` of a role with personal data) every row is shown. With the
-    ``request``, the contributors are computed once per store version in the app.
+    Each row is decided from the contributors stored with it (`pasture.science.load.
+    compute_load`: the households whose livestock is in its figures when they were
+    computed), so the decision always matches the figures shown, whatever the plan and
+    census are today; a row that would reveal a household has its
+    :data:`LIVESTOCK_FIELDS` null, named in ``suppressed_by``. A row stored without them
+    (null ``contributors``: computed before gpkg 0011 / postgis 0013) is decided from
+    today's plan and census (`pasture.science.load.load_contributions`, once per store
+    version in the app with the ``request``) until `pasture load` runs again. With
+    ``rules`` None (:func:`load_privacy` of a role with personal data) every row is
+    shown. The largest contributors' shares (``top_shares``) are never published.
     """
+    stored = _stored_contributors(rows)
+    rows = rows.drop(columns=["top_shares"], errors="ignore")
     if rules is None or rows.empty:
         return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
-    from pasture.science.load import load_group
+    rule = [None if c is None else withheld_from(c, rules) for c in stored]
+    old = [i for i, c in enumerate(stored) if c is None]
+    if old:
+        from pasture.science.load import load_group
 
-    groups = pd.Series(
-        [
-            load_group(level, group, season)
-            for level, group, season in zip(
-                rows["level"], rows["group_id"], rows["season"], strict=True
-            )
-        ],
-        index=rows.index,
-        dtype=object,
-    )
-    return protected_rows(
-        rows,
-        _contributions(request, store, sorted({int(y) for y in rows["year"]})),
-        rules,
-        fields=LIVESTOCK_FIELDS,
-        groups=groups,
-    )
+        years = sorted({int(y) for y in rows["year"].iloc[old]})
+        today = _contributions(request, store, years)
+        for i in old:
+            row = rows.iloc[i]
+            key = load_group(row["level"], row["group_id"], row["season"])
+            rule[i] = withheld_by(today.get(key, pd.Series(dtype="float64")), rules)
+    return withhold(rows, rule, LIVESTOCK_FIELDS)
+
+
+def _stored_contributors(rows: pd.DataFrame) -> list[Contributors | None]:
+    """Each row's stored contributors (None: stored without them)."""
+    counts = rows.get("contributors", pd.Series(None, index=rows.index, dtype=object))
+    shares = rows.get("top_shares", pd.Series(None, index=rows.index, dtype=object))
+    return [
+        None if pd.isna(n) else Contributors(int(n), tuple(float(v) for v in (top or ())))
+        for n, top in zip(counts, shares, strict=True)
+    ]
 
 
 def _contributions(request: Request | None, store: Store, years: list[int]) -> Any:

@@ -13,6 +13,11 @@ they are never added together):
   livestock and village herds) and the okrug level sum their plots' livestock, so every
   land user counts and an okrug's load is the sum of its plots'.
 
+Each row is stored with what it was computed from: ``plan_id`` (the plan its livestock
+came from) and its contributors (``contributors``, ``top_shares``: how many households'
+animals are in its figures and the largest ones' shares, `pasture.disclosure.Contributors`),
+so that the disclosure rules decide from the households behind the stored figures.
+
 Two statuses per row, never mixed: ``status`` against forage capacity from NDVI
 (overloaded, within capacity, underused) and ``norm_status`` against the legal norm. Where
 they disagree, ``disagreement`` says why. Each plot's ``condition`` (restored or
@@ -48,6 +53,7 @@ from grazing_models.norms import (
     permitted_heads,
 )
 
+from ..disclosure import Contributors
 from ..errors import InvalidInput, NotFound
 from ..model import SPECIES
 from ..store.base import Store
@@ -138,7 +144,10 @@ def compute_load(
     capacity = _with_plot_fields(capacity, plots)
     capacity["condition"], basis_of = _conditions(store, capacity)
     plan = season_plan(store, year)
-    parts = _levels(store, capacity, plots, plan)
+    census = store.read("census")
+    # one pooled frame: the figures and their contributors come from the same heads
+    pooled = _pool_heads(store, capacity, plots, census, plan)
+    parts = _levels(capacity, pooled)
 
     permitted = _permitted_heads(capacity, norms, rows_of, grazing_days=grazing_days)
     frames = []
@@ -162,9 +171,36 @@ def compute_load(
     # demand on zero forage has no finite ratio: stored as missing, the status says overloaded
     ratios = [c for c in result.columns if c.startswith("stocking_ratio_")]
     result[ratios] = result[ratios].replace([np.inf, -np.inf], np.nan)
+    households = store.read("households")
+    _with_contributors(result, pooled, census, households, capacity, table)
+    result["plan_id"] = plan.plan_id
     store.replace_rows("load", table_frame("load", result), where={"year": int(year)})
     first = ["level", "group_id", "year", "season"]
     return result[first + [c for c in result.columns if c not in first]]
+
+
+def _with_contributors(
+    result: pd.DataFrame,
+    pooled: pd.DataFrame,
+    census: pd.DataFrame,
+    households: pd.DataFrame,
+    capacity: pd.DataFrame,
+    table: SpeciesTable | None,
+) -> None:
+    """Each row's contributors as `pasture.disclosure.Contributors`: ``contributors`` (how
+    many households) and ``top_shares`` (the largest ones' shares), in place."""
+    contributions: dict[str, pd.Series] = {}
+    if not census.empty:
+        shares = _pool_shares(census, households)
+        contributions = _group_contributions(pooled, shares, capacity, table)
+    summary = [
+        Contributors.of(contributions.get(load_group(level, group, season), ()))
+        for level, group, season in zip(
+            result["level"], result["group_id"], result["season"], strict=True
+        )
+    ]
+    result["contributors"] = [c.count for c in summary]
+    result["top_shares"] = [list(c.top_shares) for c in summary]
 
 
 def load_group(level: str, group_id: object, season: object) -> str:
@@ -175,7 +211,9 @@ def load_group(level: str, group_id: object, season: object) -> str:
 def load_contributions(
     store: Store, years: Iterable[int], table: SpeciesTable | None = None
 ) -> dict[str, pd.Series]:
-    """The households behind each load row and their livestock in it, for disclosure control.
+    """The households behind each load row and their livestock in it, for disclosure control
+    of rows stored without their contributors (before gpkg 0011 / postgis 0013): computed
+    from today's plan and census, which may not be the ones the row's figures came from.
 
     Keys are :func:`load_group` of (level, group_id, season); each value is a series of
     sheep units per household, every household whose animals are in the row's figure
@@ -276,18 +314,14 @@ def _capacity_of_year(store: Store, year: int | None) -> tuple[int, pd.DataFrame
     return year, capacity
 
 
-def _levels(
-    store: Store, capacity: pd.DataFrame, plots: pd.DataFrame, plan: PlanLivestock
-) -> list[_Level]:
+def _levels(capacity: pd.DataFrame, pooled: pd.DataFrame) -> list[_Level]:
     """Plot level from the plan and the livestock outside it; land-user and okrug levels
     sum their plots' livestock (every land user: unions, village livestock, public pasture).
 
     The same animals are never counted twice: each is on one plot at a time, and a
     land user's or okrug's load is the sum of its plots' (issue 16 item 4).
     """
-    census = store.read("census")
-    # mean heads per (plot, season): the plan's plus the livestock outside it
-    pooled = _pool_heads(store, capacity, plots, census, plan)
+    # mean heads per (plot, season): the plan's plus the livestock outside it (``pooled``)
     plot_heads = pooled.groupby(level=["plot_id", "season"]).sum()
     union_of = capacity.groupby("plot_id")["union_id"].first().fillna(PUBLIC_GROUP)
     okrug_of = capacity.groupby("plot_id")["okrug_id"].first()

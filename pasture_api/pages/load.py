@@ -14,7 +14,6 @@ pasture is withdrawn as unused is for the akimat, after checking on the ground.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -39,8 +38,6 @@ router = APIRouter(include_in_schema=False)
 LEVELS = ("okrug", "union", "plot")
 #: Values of ``norm_status`` (grazing_models.norms.norm_status, and "unknown").
 NORM_STATUSES = ("over the norm", "within the norm", "unused", "no norm", "unknown")
-#: A plan id inside a stored ``load_source`` (``pasture.planning`` names plans so).
-PLAN_ID = re.compile(r"\bplan-[0-9A-Za-z-]+")
 #: Plot rows shown on the page at most (all are in ``GET /science/load?level=plot``).
 MAX_PLOT_ROWS = 400
 
@@ -56,7 +53,7 @@ def load_page(
     from pasture_api.science import load_rows
 
     every = load_rows(ctx.request, ctx.store, ctx.user, year=year)
-    plans = _plans_of(every[every["level"] == "plot"])  # only plot rows name their plan
+    plans = _plans_of(every)
     rows = every[every["level"] == level]
     year = int(rows["year"].iat[0]) if len(rows) else year
     seasons = _seasons(rows)
@@ -105,10 +102,9 @@ def unused_split(rows: pd.DataFrame) -> dict[str, int]:
 
 
 def _plans_of(rows: pd.DataFrame) -> list[str]:
-    """The plans the stored plot rows took their livestock from (their ``load_source``
-    names the plan: ``pasture.science.plan_livestock.season_plan``'s note)."""
-    sources = rows.get("load_source", pd.Series(dtype=object)).dropna().astype(str)
-    return sorted({m for s in sources for m in PLAN_ID.findall(s)})
+    """The plans the stored rows took their livestock from (their ``plan_id``; none on
+    rows stored before gpkg 0011 / postgis 0013 or computed without a plan)."""
+    return sorted(set(rows.get("plan_id", pd.Series(dtype=object)).dropna().astype(str)))
 
 
 def _seasons(rows: pd.DataFrame) -> list[str]:

@@ -5,7 +5,8 @@ holding most of it (or too few households), its demand and ratios are that house
 livestock in sheep units times the intake. A plot's row is the livestock of the
 households whose animals graze it. Roles without personal data get those fields null
 with ``suppressed_by``, as /census/totals does, and the maps say the plot's load is
-withheld; the akimat gets the figures.
+withheld; the akimat gets the figures. The decision is made from the households behind
+the stored figures (stored with them by `pasture load`), not from today's census.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ DOMINATED = "upu-karazhota"  # one member's latest census will hold almost all i
 SHARED = "upu-akshi"  # a union of many households, none dominating
 LATE_DAY = "2026-10-01"  # after the demo's census: that member's latest
 LONE = "S-LONE"  # a settlement of one household in no union, with one public plot
+LATER_DAY = "2026-11-01"
+SHOWN_THEN_ALONE = "upu-karazhota"  # many households at `pasture load`, one after
+ALONE_THEN_JOINED = "upu-sogety"  # one household at `pasture load`, many after
 
 
 def _load_rows(groups: list[str], level: str = "union") -> pd.DataFrame:
@@ -96,11 +100,7 @@ def _seed(store: pasture.Store) -> dict[str, str]:
     """The year's capacity rows (the plots the livestock is spread over, no plan: near
     the settlements), one dominating household in ``DOMINATED`` and a public plot grazed
     by one household only; returns a plot of each kind by name."""
-    plots = store.read("plots")
-    capacity = pd.DataFrame(
-        {"plot_id": plots["id"], "year": YEAR, "season": "spring", "area_ha": plots["area_ha"]}
-    ).assign(days=90)
-    store.replace_rows("capacity", table_frame("capacity", capacity), where={"year": YEAR})
+    plots = _capacity(store)
     member = store.read("households", where={"union_id": DOMINATED})["id"].iloc[0]
     heads = {**dict.fromkeys(SPECIES, 0), "horses": 19_000}  # 114,000 sheep units
     _census(store, member, DOMINATED, heads)
@@ -126,11 +126,34 @@ def _seed(store: pasture.Store) -> dict[str, str]:
     }
 
 
+def _capacity(store: pasture.Store) -> pd.DataFrame:
+    """The year's capacity rows: every plot in spring; returns the plots."""
+    plots = store.read("plots")
+    capacity = pd.DataFrame(
+        {"plot_id": plots["id"], "year": YEAR, "season": "spring", "area_ha": plots["area_ha"]}
+    ).assign(days=90)
+    store.replace_rows("capacity", table_frame("capacity", capacity), where={"year": YEAR})
+    return plots
+
+
 def _census(store: pasture.Store, household: str, union: str | None, heads: dict) -> None:
     """A census record of ``household`` on LATE_DAY: its latest."""
     row = {"id": f"{household}/{LATE_DAY}", "household_id": household, "union_id": union}
     census = pd.DataFrame([{**row, "date": LATE_DAY, **heads, "source": "test"}])
     store.write("census", census, user="test")
+
+
+def _recount(store: pasture.Store, union: str, day: str, *, alone: bool) -> None:
+    """A census of ``union``'s members on ``day``: with ``alone`` every member but one
+    without livestock, else every member with the livestock of its first census."""
+    census = store.read("census", where={"union_id": union}).sort_values(["household_id", "date"])
+    first = census.drop_duplicates("household_id").reset_index(drop=True)
+    if alone:
+        first.loc[first.index[1:], list(SPECIES)] = 0
+    rows = first[["household_id", "union_id", *SPECIES]].assign(
+        id=first["household_id"] + "/" + day, date=day, source="test"
+    )
+    store.write("census", rows, user="test")
 
 
 def _rows(client: TestClient, user: str, level: str = "union") -> dict[str, dict[str, Any]]:
@@ -243,3 +266,86 @@ def test_a_union_counts_every_household_on_its_land() -> None:
     assert sorted(union.index) == ["a", "b", "c", "z"]
     assert withheld_by(union, DisclosureRules()) == "dominance"
     assert got[load_group("okrug", "o", "summer")].equals(got[load_group("plot", "p1", "summer")])
+
+
+@pytest.fixture(params=["geopackage", pytest.param("postgis", marks=pytest.mark.postgis)])
+def fresh(request: pytest.FixtureRequest, api_gpkg: Path, tmp_path: Path) -> str:
+    """A writable copy of the demo with its accounts on each backend, with the year's
+    capacity and ``ALONE_THEN_JOINED``'s members but one without livestock."""
+    url = str(copy_store(api_gpkg, tmp_path / "demo.gpkg"))
+    if request.param == "postgis":
+        pg = request.getfixturevalue("postgis_url")
+        with pasture.open_store(url) as source, pasture.open_store(pg) as target:
+            target.load_copy(source)
+            from pasture_api.users import create_demo_users
+
+            create_demo_users(target, "demo")
+        url = pg
+    with pasture.open_store(url) as store:
+        _capacity(store)
+        _recount(store, ALONE_THEN_JOINED, LATE_DAY, alone=True)
+    return url
+
+
+def _served_rows(url: str) -> dict[str, dict[str, Any]]:
+    with TestClient(create_app(make_settings(url))) as client:
+        return _rows(client, "analyst")
+
+
+def test_a_row_is_decided_by_the_households_behind_its_figures(fresh: str) -> None:
+    """A census edit after `pasture load` changes neither a row's figures nor whether they
+    are shown: figures of many households stay shown after all but one drop out, figures
+    of one household stay withheld after others join, until the load is computed again."""
+    from pasture.disclosure import DisclosureRules, withheld_by
+    from pasture.science.load import compute_load, load_contributions, load_group
+
+    with pasture.open_store(fresh) as store:
+        compute_load(store, year=YEAR)
+        computed = store.read_rows("load", where={"year": YEAR, "level": "union"})
+        _recount(store, SHOWN_THEN_ALONE, LATER_DAY, alone=True)
+        _recount(store, ALONE_THEN_JOINED, LATER_DAY, alone=False)
+        today = load_contributions(store, [YEAR])
+    # today's census would decide both rows the other way round
+    for union, rule in ((SHOWN_THEN_ALONE, "threshold"), (ALONE_THEN_JOINED, None)):
+        assert withheld_by(today[load_group("union", union, "spring")], DisclosureRules()) == rule
+    stored = computed.set_index("group_id")
+    rows = _served_rows(fresh)
+    shown, withheld = rows[SHOWN_THEN_ALONE], rows[ALONE_THEN_JOINED]
+    assert shown["suppressed"] is False and "top_shares" not in shown
+    assert shown["demand_kg"] == pytest.approx(stored.at[SHOWN_THEN_ALONE, "demand_kg"])
+    assert shown["contributors"] == stored.at[SHOWN_THEN_ALONE, "contributors"] > 3
+    assert withheld["suppressed_by"] == dict.fromkeys(LIVESTOCK_FIELDS, "threshold")
+    assert withheld["demand_kg"] is None and withheld["contributors"] == 1
+
+    with pasture.open_store(fresh) as store:  # computed again: both follow today's census
+        compute_load(store, year=YEAR)
+    rows = _served_rows(fresh)
+    assert rows[SHOWN_THEN_ALONE]["suppressed_by"] == dict.fromkeys(LIVESTOCK_FIELDS, "threshold")
+    assert rows[ALONE_THEN_JOINED]["suppressed"] is False
+    assert rows[ALONE_THEN_JOINED]["demand_kg"] > 0
+
+
+def test_stored_contributors_decide_either_rule() -> None:
+    """What a row stores is enough for both rules, with any n up to the shares kept and a
+    bound beyond: the same decision as from the contributions themselves."""
+    from pasture.disclosure import (
+        KEPT_SHARES,
+        Contributors,
+        DisclosureRules,
+        withheld_by,
+        withheld_from,
+    )
+
+    totals = [[5.0, 1.0, 1.0], [2.0, 2.0, 2.0, 2.0], [9.0, 0.0], [0.0] * 4, [3.0, 1.0]]
+    totals += [[float(v) for v in range(1, 30)]]
+    for n, k in ((1, 75.0), (2, 50.0), (3, 90.0), (KEPT_SHARES, 60.0)):
+        rules = DisclosureRules(min_group=3, dominance_n=n, dominance_k=k)
+        for values in totals:
+            stored = Contributors.of(pd.Series(values))
+            assert withheld_from(stored, rules) == withheld_by(pd.Series(values), rules)
+    # past the shares kept: an upper bound, so a household is never revealed
+    many = Contributors(40, (0.025,) * KEPT_SHARES)  # 40 households of 2.5 % each
+    assert withheld_from(many, DisclosureRules(dominance_n=20, dominance_k=60.0)) is None
+    assert withheld_from(many, DisclosureRules(dominance_n=20, dominance_k=40.0)) == "dominance"
+    # a row without livestock has no household to publish
+    assert withheld_from(Contributors(0), DisclosureRules(min_group=1)) == "threshold"

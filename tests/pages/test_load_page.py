@@ -14,15 +14,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import pasture
 from grazing_models.norms import UNUSED_WORDING
 from pasture.i18n import translator
+from pasture.science.tables import table_frame
 from pasture_api.main import create_app
-from pasture_api.pages.load import PLAN_ID
 from pasture_api.settings import Settings
 
-from .conftest import OWN_UNION, session_cookie
+from .conftest import OWN_UNION, session_cookie, settings
 
 PAGE = "/pages/load"
+#: A plan id in the page (``pasture.planning`` names plans so).
+PLAN_ID = re.compile(r"\bplan-[0-9A-Za-z-]+")
 
 
 @pytest.fixture
@@ -71,9 +74,9 @@ def test_the_unused_rule_is_quoted_and_its_count_explained(client: TestClient) -
     # the law's words in the page's language, its own Russian quoted verbatim
     assert htmllib.escape(translator("ru")(UNUSED_WORDING), quote=False) in html
     assert "«менее пятидесяти процентов от предельно допустимой нормы нагрузки»" in html
-    # the plan the plot rows took their livestock from is named, or that there was none
-    # (this store's load was computed before its plan)
-    plans = {p for r in rows for p in PLAN_ID.findall(r["load_source"] or "")}
+    # the plan the rows took their livestock from (their plan_id) is named, or that there
+    # was none (this store's load was computed before its plan)
+    plans = {r["plan_id"] for r in rows if r["plan_id"]}
     assert set(PLAN_ID.findall(html.split("<h2>", 1)[0])) == plans
     no_plan = translator("ru")(
         "Livestock on the plots: no plan of the season; the households' livestock near their "
@@ -147,3 +150,20 @@ def test_an_analyst_sees_withheld_rows_withheld(pages_gpkg: Path) -> None:
         marked = len(re.findall(re.escape(t("withheld (privacy)")), html))
         assert marked == len(withheld)
         assert t("withheld (privacy)") not in _page(client, "akimat", level="union", lang="ru")
+
+
+def test_the_plan_is_read_from_the_rows_plan_id(pages_gpkg: Path, tmp_path: Path) -> None:
+    """The page names the plan each row stores in ``plan_id``, whatever ``load_source``
+    says (a stored English sentence is no source of state)."""
+    from tests.api.conftest import copy_store
+
+    path = copy_store(pages_gpkg, tmp_path / "demo.gpkg")
+    with pasture.open_store(path) as store:
+        plan = str(store.read_rows("plans")["id"].iloc[0])
+        rows = store.read_rows("load")
+        rows = rows.assign(plan_id=plan, load_source="the plan of the season")
+        store.replace_rows("load", table_frame("load", rows), where={"year": int(rows["year"][0])})
+    with TestClient(create_app(settings(path))) as c:
+        for level in ("plot", "okrug"):
+            head = _page(c, "akimat", level=level, lang="en").split("<h2>", 1)[0]
+            assert set(PLAN_ID.findall(head)) == {plan}

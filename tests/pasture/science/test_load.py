@@ -136,6 +136,8 @@ def test_plot_load_comes_from_the_approved_plan(science: Science, tmp_path: Path
         load = pasture_science.compute_load(store, year=YEAR)
         assignments = store.read_rows("assignments", where={"plan_id": plan_id})
     assert draft["load_source"].str.contains(f"draft {plan_id}").any()
+    # every row, at every level, names the plan its livestock came from
+    assert (draft["plan_id"] == plan_id).all() and (load["plan_id"] == plan_id).all()
     plots = load[load["level"] == "plot"].set_index(["group_id", "season"])
     assert plots["load_source"].str.startswith(f"approved plan {plan_id}").all()
     placed = assignments[assignments["plot_id"].notna()]
@@ -162,6 +164,30 @@ def test_plot_load_comes_from_the_approved_plan(science: Science, tmp_path: Path
     assert set(plots["condition"]) <= {"restored", "degraded"}
     degraded = plots[plots["condition"] == "degraded"]
     assert degraded["condition_basis"].str.contains("downward NDVI trend").all()
+
+
+def test_each_row_is_stored_with_its_contributors(science: Science, tmp_path: Path) -> None:
+    """The contributors stored with each row are the households behind its figures: while
+    plan and census are unchanged, those `load_contributions` computes for the row."""
+    from pasture.disclosure import KEPT_SHARES, Contributors
+    from pasture.science.load import load_contributions, load_group
+
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(science.path, path)
+    with pasture.open_store(path) as store:
+        pasture_science.compute_load(store, year=YEAR)
+        stored = store.read_rows("load", where={"year": YEAR})
+        today = load_contributions(store, [YEAR])
+    assert stored["plan_id"].isna().all()  # this store has no plan of the year
+    assert stored["contributors"].notna().all()
+    assert (stored["contributors"] > 0).any() and (stored["contributors"] == 0).any()
+    for row in stored.itertuples():
+        key = load_group(row.level, row.group_id, row.season)
+        expected = Contributors.of(today.get(key, ()))
+        assert row.contributors == expected.count, key
+        assert row.top_shares == pytest.approx(list(expected.top_shares), rel=1e-12), key
+        assert len(row.top_shares) <= KEPT_SHARES
+        assert sorted(row.top_shares, reverse=True) == row.top_shares
 
 
 # -------------------------------------------------------------------------------- trends
