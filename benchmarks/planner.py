@@ -7,6 +7,11 @@ Run::
     .venv/bin/python benchmarks/planner.py --plots 400 --herds 20 --scale 2
     .venv/bin/python benchmarks/planner.py --sizes 1,2,4,10 --time-limit 30
     .venv/bin/python benchmarks/planner.py --sizes 1,2,4,10 --time-limit 60 --store demo/enbekshikazakh.gpkg
+    .venv/bin/python benchmarks/planner.py --end-to-end --sizes 1,2,4 --time-limit 60 --store demo/enbekshikazakh.gpkg
+
+With ``--end-to-end`` it times ``pasture.planning.create_plan`` on the store (a copy of it,
+tiled ``--sizes`` times), the whole call and its phases (read, plan, check, write) against
+``--time-limit``: see ``benchmarks/_plan_e2e.py``.
 
 With ``--sizes`` it plans synthetic districts at those multiples of the demo district
 (2,741 plots, 129 herds, 29 weeks, five unions per demo's worth), or with ``--store`` that
@@ -240,6 +245,20 @@ def _sizes(
     return 1 if failed else 0
 
 
+def _end_to_end(args: argparse.Namespace) -> int:
+    """``--end-to-end``: `create_plan` on the store, whole and by phase (``_plan_e2e``)."""
+    import _plan_e2e
+
+    if args.one_end_to_end:
+        one = _plan_e2e.one_run(args.one_end_to_end, args.season, args.time_limit, args.seed)
+        print(json.dumps(one, default=str))
+        return 0
+    if not args.store:
+        raise SystemExit("--end-to-end needs --store (e.g. the demo GeoPackage)")
+    sizes = [int(float(x)) for x in (args.sizes or "1").split(",")]
+    return _plan_e2e.run_sizes(args.store, args.season, args.time_limit, sizes, args.seed)
+
+
 def main() -> None:
     """Parse the size arguments, run the three solves and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -284,7 +303,15 @@ def main() -> None:
         help="multiples of the demo district, e.g. 1,2,4,10: plan each within --time-limit",
     )
     ap.add_argument("--one-size", type=float, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="time create_plan on --store (copies tiled --sizes times): read, plan, check, write",
+    )
+    ap.add_argument("--one-end-to-end", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one_end_to_end or args.end_to_end:
+        raise SystemExit(_end_to_end(args))
     if args.one_size is not None:
         one = _one_size(args.one_size, args.time_limit, args.seed, args.store, args.season)
         print(json.dumps(one))

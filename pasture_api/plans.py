@@ -40,7 +40,10 @@ class PlanRequest(BaseModel):
         default_factory=dict, description="how data become planner inputs (PlanningParams)"
     )
     time_limit: float | None = Field(
-        None, gt=0.0, le=3600.0, description="solver seconds; default that of create_plan"
+        None,
+        gt=0.0,
+        le=3600.0,
+        description="seconds for the whole plan: read, solve, check, store (create_plan's)",
     )
 
 
@@ -99,8 +102,18 @@ def _run_plan(
                 if isinstance(exc, InvalidInput | NotFound)
                 else "the planner failed; see the server log"
             )
-            row.update(state="failed", summary={"error": message})
+            row.update(state="failed", summary={"error": message, **_time_advice(exc)})
             store.replace_rows("plans", pd.DataFrame([row]), where={"id": plan_id})
+
+
+def _time_advice(exc: Exception) -> dict[str, Any]:
+    """What a plan refused for its time limit tells the client polling it: how long the
+    read took and the limit to ask for (what `create_plan`'s 422 error says)."""
+    from pasture.planning.budget import TimeLimitTooShort
+
+    if not isinstance(exc, TimeLimitTooShort):
+        return {}
+    return {"read_s": round(exc.read_s, 1), "time_limit_needed_s": exc.ask_s}
 
 
 def _assignment_frame(

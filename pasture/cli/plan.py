@@ -56,7 +56,7 @@ def plan() -> None:
     type=click.FloatRange(0.0, min_open=True),
     default=60.0,
     show_default=True,
-    help="seconds for the MILP, or for the whole heuristic plan and its bound (longer proves a smaller gap)",
+    help="seconds for the whole command: reading the store, planning (longer proves a smaller gap), checking and storing",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the heuristic")
 @click.option(

@@ -8,6 +8,8 @@ store. Its modules, in the order a plan is made:
 * `periods`: :func:`grazing_weeks`, the season's weeks;
 * `inputs`: :func:`rotation_inputs`, the season's forage, plots and herds read
   from the store;
+* `budget`: one time limit for the whole of :func:`create_plan` (read, plan, check,
+  store) and :class:`TimeLimitTooShort`;
 * `service`: :func:`create_plan` (solve, check, store as a draft),
   :func:`approve_plan`, :func:`list_plans`, :func:`plan_frames`;
 * `results`: a solved plan as rows, its summary, and the plan id format;
@@ -15,6 +17,7 @@ store. Its modules, in the order a plan is made:
 * `demo`: the demo district's plan (:func:`run_demo_plan`).
 """
 
+from .budget import TimeLimitTooShort
 from .demo import DEMO_USER, latest_full_season, run_demo_plan, run_demo_season
 from .export import EXPORT_FORMATS, ExportFormat, export_plan
 from .inputs import rotation_inputs
@@ -48,6 +51,7 @@ __all__ = [
     "PlanFrames",
     "PlanRejected",
     "PlanningParams",
+    "TimeLimitTooShort",
     "approve_plan",
     "create_plan",
     "export_plan",

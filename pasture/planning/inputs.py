@@ -40,6 +40,8 @@ exceeds the season's allowance.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -63,6 +65,7 @@ from ..science.plan_livestock import near_village_intake
 from ..store.base import Store
 from .params import PlanningParams
 from .periods import grazing_weeks
+from .weekly import weekly_ndvi
 
 __all__ = ["BuiltInputs", "build_inputs", "rotation_inputs"]
 
@@ -105,47 +108,6 @@ def _ndvi_for_year(
             "(PlanningParams(ndvi_year=...))"
         )
     return rows
-
-
-def _weekly_ndvi(
-    ndvi: pd.DataFrame,
-    plot_ids: Sequence[str],
-    mids: pd.DatetimeIndex,
-    *,
-    min_valid_fraction: float,
-    max_gap_days: float,
-) -> np.ndarray:
-    """NDVI per plot and period middle, linear in time between valid composites; NaN far from any."""
-    vals = pd.to_numeric(ndvi["mean"], errors="coerce").astype(float)
-    ok = vals.notna() & (ndvi["valid_fraction"].astype(float) > 0)
-    if min_valid_fraction > 0:
-        ok &= ndvi["valid_fraction"].astype(float) >= min_valid_fraction
-    good = pd.DataFrame(
-        {
-            "plot_id": ndvi["plot_id"].to_numpy()[ok.to_numpy()],
-            "day": pd.to_datetime(ndvi["time"]).to_numpy()[ok.to_numpy()],
-            "v": vals.to_numpy()[ok.to_numpy()],
-        }
-    )
-    epoch = np.datetime64("1970-01-01", "D")
-    x_mid = (mids.to_numpy().astype("datetime64[D]") - epoch).astype(float)
-    out = np.full((len(plot_ids), len(mids)), np.nan)
-    row = {pid: i for i, pid in enumerate(plot_ids)}
-    for pid, grp in good.groupby("plot_id", sort=False):
-        i = row.get(str(pid))
-        if i is None:
-            continue
-        grp = grp.sort_values("day")
-        x = (grp["day"].to_numpy().astype("datetime64[D]") - epoch).astype(float)
-        v = grp["v"].to_numpy()
-        est = np.interp(x_mid, x, v)
-        # distance from each period middle to the nearest valid composite
-        pos = np.searchsorted(x, x_mid)
-        left = np.abs(x_mid - x[np.clip(pos - 1, 0, x.size - 1)])
-        right = np.abs(x[np.clip(pos, 0, x.size - 1)] - x_mid)
-        est[np.minimum(left, right) > max_gap_days] = np.nan
-        out[i] = est
-    return out
 
 
 def _plot_scores(
@@ -383,8 +345,7 @@ def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
             "water points",
             ["the store has no water points: import them (`pasture import water-points`)"],
         )
-    # census → herds is one path: union herds follow the census, village herds the allocation
-    herds = planning_herds(store, unions=planning.unions, flock_heads=planning.flock_heads)
+    herds = _planning_herds(store, planning)
     if planning.unions is not None:
         unknown = sorted(set(planning.unions) - set(herds["union_id"]))
         if unknown:
@@ -392,6 +353,31 @@ def _read_layers(store: Store, planning: PlanningParams) -> _Layers:
     if herds.empty:
         raise NotFound("no herds in the store: import them (`pasture import herds`)")
     return _Layers(plots, water, herds)
+
+
+#: Each open store's herds for planning, at its version: (version, unions, flock heads) → herds.
+_HERDS: weakref.WeakKeyDictionary[Store, dict[tuple[Any, ...], pd.DataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+_HERDS_LOCK = threading.Lock()
+
+
+def _planning_herds(store: Store, planning: PlanningParams) -> pd.DataFrame:
+    """`planning_herds` (census → herds is one path: union herds follow the census, village
+    herds the allocation), kept per store version: the allocation behind the village herds
+    is the read's costliest step (~4 s CPU on the demo), and it depends on the store's
+    records and tables alone, all of which a write moves the version of (`Store.version`).
+    A server's plans of one store share it until the next write."""
+    flock = planning.flock_heads
+    key = (store.version(), planning.unions, tuple(sorted(flock.items())))
+    with _HERDS_LOCK:
+        held = _HERDS.get(store, {}).get(key)
+    if held is None:
+        held = planning_herds(store, unions=planning.unions, flock_heads=flock)
+        with _HERDS_LOCK:
+            kept = {k: v for k, v in _HERDS.get(store, {}).items() if k[0] == key[0]}
+            _HERDS[store] = {**kept, key: held}
+    return held.copy()
 
 
 def _forage(
@@ -409,7 +395,7 @@ def _forage(
     ndvi = _ndvi_for_year(
         store, ndvi_year, mids.min(), mids.max(), margin_days=planning.max_ndvi_gap_days
     )
-    weekly = _weekly_ndvi(
+    weekly = weekly_ndvi(
         ndvi,
         [str(i) for i in plots["id"]],
         mids,

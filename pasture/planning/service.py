@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,11 +39,13 @@ from grazing_models.rotation import (
     plan_rotation,
     validate_plan,
 )
+from grazing_models.rotation.deadline import Clock, Deadline
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, PlanStateConflict, VersionConflict
 from ..model import table as table_named
 from ..progress import Step, StepProgress
 from ..store.base import Store
+from .budget import Budget
 from .inputs import BuiltInputs, build_inputs
 from .params import DEFAULT_MIGRATION_KM, MAX_MILP_PAIRS, PlanningParams, PlanRejected
 from .results import (
@@ -122,6 +125,8 @@ def create_plan(
     max_milp_pairs: int = MAX_MILP_PAIRS,
     plan_id: str | None = None,
     progress: StepProgress | None = None,
+    solve_limit: float | None = None,
+    clock: Clock = time.perf_counter,
 ) -> str:
     """Plan a grazing season, check the plan and store it as a draft.
 
@@ -145,7 +150,12 @@ def create_plan(
         How data become inputs, see :class:`PlanningParams` (or a mapping of
         its fields).
     time_limit
-        Seconds for the MILP, or for the whole heuristic plan and its bound.
+        Seconds for this whole call, a contract: reading the inputs, planning, checking
+        and storing the plan. One deadline starts when the call does; the read draws on
+        it first, checking and storing get what they need set aside
+        (:func:`~pasture.planning.budget.finish_reserve`, which grows with the number of
+        herd-weeks), and the planner (the MILP, or the heuristic with its bound) gets the
+        rest. The plan's summary records the shares (``time``).
     mip_rel_gap
         Relative gap at which the MILP stops.
     seed
@@ -167,6 +177,12 @@ def create_plan(
     progress
         Called with a short message at each step (a :class:`~pasture.progress.Step`
         where it has values: pages translate it).
+    solve_limit
+        At most this many seconds for the planner, within ``time_limit`` (None: all that
+        is left): a quick plan from the greedy pass, for tests and the demo.
+    clock
+        The deadline's clock (seconds, monotonic), also the planner's; tests pass a
+        clock they move on themselves.
 
     Returns
     -------
@@ -180,10 +196,15 @@ def create_plan(
         and when ``solver="milp"`` is asked for an instance above ``max_milp_pairs``.
     AlreadyExists
         When ``plan_id`` names a stored plan that is not ``solving``.
+    TimeLimitTooShort
+        An InvalidInput: reading the inputs left no time to plan within ``time_limit``;
+        it says how long the read took and what limit to ask for. Nothing is stored
+        (a ``solving`` row of the caller's ``plan_id`` is left to the caller).
     PlanRejected
         When the plan breaks a rule (``grazing_models.rotation.validate_plan``);
         the plan row is kept with state ``failed`` and the violations in its summary.
     """
+    budget = Budget(Deadline(time_limit, clock), time_limit)
     say = progress or (lambda _msg: None)
     params, planning = _checked_params(params, planning)
     if plan_id is not None:
@@ -198,8 +219,13 @@ def create_plan(
     )
     if solver == "milp":
         _refuse_large_milp(built.inputs, params, max_milp_pairs)
+    # TimeLimitTooShort comes before any row is written
+    solve_s = budget.after_read(built.inputs, solve_limit)
+    built.info["time"] = budget.doc()
     plan_id = plan_id or new_plan_id(season_year)
-    options = _Solver(solver, time_limit, mip_rel_gap, seed, lower_bound, max_milp_pairs)
+    options = _Solver(
+        solver, time_limit, mip_rel_gap, seed, lower_bound, max_milp_pairs, solve_s, clock
+    )
     base_row = _solving_row(
         plan_id,
         season_year=season_year,
@@ -229,6 +255,8 @@ class _Solver:
     seed: int
     lower_bound: bool
     max_milp_pairs: int
+    solve_s: float = 0.0  # the planner's share of time_limit (`Budget.after_read`)
+    clock: Clock = time.perf_counter
 
     def doc(self) -> dict[str, Any]:
         """The options as stored in the plan's ``params["solver"]``."""
@@ -327,10 +355,11 @@ def _solve(
         inputs,
         params,
         solver=solver.name,
-        time_limit=solver.time_limit,
+        time_limit=solver.solve_s,
         mip_rel_gap=solver.mip_rel_gap,
         seed=solver.seed,
         bound=solver.lower_bound,
+        clock=solver.clock,
     )
     say("checking the plan")
     violations = validate_plan(plan, inputs)

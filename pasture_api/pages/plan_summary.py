@@ -33,10 +33,11 @@ __all__ = [
     "summary_sections",
 ]
 
-#: Summary keys the page does not show: solver internals (the API returns them), the
-#: projection the planner measured in, and what the tables below are built from.
+#: Summary keys the page does not show: solver internals (the API returns them: ``time``
+#: is how `create_plan` shared its time limit), the projection the planner measured in,
+#: and what the tables below are built from.
 NOT_SHOWN = frozenset(
-    {"timings", "stats", "local_crs", "okrug_of_land_user", "deficit_by_union", "error"}
+    {"timings", "time", "stats", "local_crs", "okrug_of_land_user", "deficit_by_union", "error"}
 )
 
 

@@ -44,7 +44,7 @@ def science_client(
             solver="heuristic",
             params=RotationParams(max_home_km=5.0),
             planning=PlanningParams(unions=(OWN_UNION,), seasons=("spring",)),
-            time_limit=0.1,
+            solve_limit=0.1,
             lower_bound=False,
         )
         approve_plan(store, plan_id, user="akimat")

@@ -88,7 +88,8 @@ class Browser:
 
 
 def _new_plan(tab: Browser, **changed: str) -> str:
-    """Fill the new-plan form (heuristic, 3 s) with ``changed`` and watch the plan solve."""
+    """Fill the new-plan form (heuristic, 60 s: the limit of the whole plan, its read
+    included) with ``changed`` and watch the plan solve."""
     page = tab.page
     page.goto(f"{tab.base}/pages/plans?lang=ru")
     page.click("a.jailym-button[href^='/pages/plans/new']")
@@ -96,7 +97,7 @@ def _new_plan(tab: Browser, **changed: str) -> str:
     # each parameter is explained in the page's language (the catalogues' "parameter" texts)
     assert "половину взять, половину оставить" in page.inner_text("form.jailym-plan-form")
     page.select_option("#solver", "heuristic")
-    page.fill("#time_limit", "3")
+    page.fill("#time_limit", "60")
     for name, value in changed.items():
         page.fill(f"[id='{name}']", value)
     page.click("form.jailym-plan-form button[type=submit]")

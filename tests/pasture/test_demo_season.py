@@ -34,7 +34,7 @@ def season(
     target = tmp_path_factory.mktemp("demo-season") / "demo.gpkg"
     shutil.copy(demo_ndvi_gpkg, target)
     with pasture.open_store(target) as store:
-        summary, plan_id = run_demo_season(store, time_limit=0.1)
+        summary, plan_id = run_demo_season(store, solve_limit=0.1)
         yield store, summary, plan_id
 
 

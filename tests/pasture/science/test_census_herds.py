@@ -185,7 +185,7 @@ def test_the_plans_deficit_per_okrug_is_its_land_users_demand_less_what_they_eat
         season_year=YEAR,
         user="test",
         solver="heuristic",
-        time_limit=5.0,
+        solve_limit=5.0,
         lower_bound=False,
     )
     frames = plan_frames(store, plan_id)

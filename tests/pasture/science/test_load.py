@@ -128,7 +128,7 @@ def test_plot_load_comes_from_the_approved_plan(science: Science, tmp_path: Path
             solver="heuristic",
             params=RotationParams(max_home_km=5.0),
             planning=PlanningParams(unions=("upu-akshi",), seasons=("spring",)),
-            time_limit=0.1,
+            solve_limit=0.1,
             lower_bound=False,
         )
         draft = pasture_science.compute_load(store, year=YEAR)
