@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from grazing_models.livestock import default_species_table
 
+from .demo_names import HERD_KINDS, HERD_NAMES
 from .geometry import geodesic_area_ha
 from .model import SPECIES
 from .planning.params import DEFAULT_FLOCK_HEADS
@@ -34,11 +35,6 @@ __all__ = ["HERD_SIZES", "livestock", "settlement_weights"]
 #: union herds and the village flocks the planner splits); flocks of sheep and goats,
 #: cattle herds, horse herds (camels go with the horses).
 HERD_SIZES = DEFAULT_FLOCK_HEADS
-_HERD_KINDS = (
-    ("sheep and goat flock", ("sheep", "goats")),
-    ("cattle herd", ("cattle",)),
-    ("horse herd", ("horses", "camels")),
-)
 
 
 def settlement_weights(settlements: pd.DataFrame) -> np.ndarray:
@@ -158,7 +154,7 @@ def _herds_of(
         home_candidates = own if len(own) else plots
     label = str(unions.loc[unions["id"] == union, "name"].iat[0]).split(" Union of")[0]
     herds: list[dict[str, Any]] = []
-    for kind, species in _HERD_KINDS:
+    for kind, species in HERD_KINDS:
         heads = {s: int(totals[SPECIES.index(s)]) for s in species}
         count = max(1, int(np.ceil(max(heads[s] / HERD_SIZES[s] for s in species))))
         for k in range(count):
@@ -169,7 +165,7 @@ def _herds_of(
             herds.append(
                 {
                     "id": f"{union}-herd-{len(herds) + 1:02d}",
-                    "name": f"{label} union {kind} {k + 1}",
+                    "name": HERD_NAMES[kind].format(place=label, n=k + 1),
                     "union_id": union,
                     **{s: share.get(s, 0) for s in SPECIES},
                     "source": source,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from pasture.disclosure import DisclosureRules
 from pasture.errors import InvalidInput, NotFound
 from pasture.progress import StepProgress
 from pasture.store import Store
@@ -19,8 +20,9 @@ from . import web
 from .auth import CurrentUser, Principal
 from .deps import StoreDep
 from .errors import PreconditionFailed
-from .schemas import FeatureCollection, PlanAccepted, PlanInfo, PlanList
-from .scope import plan_summary, require_role, union_where
+from .schemas import FeatureCollection, PlanAccepted, PlanDetail, PlanInfo, PlanList
+from .science import load_privacy
+from .scope import plan_summary, require_role, union_scope, union_where
 from .users import Role
 
 __all__ = ["PlanRequest", "plans_router", "start_plan"]
@@ -117,21 +119,82 @@ def _time_advice(exc: Exception) -> dict[str, Any]:
 
 
 def _assignment_frame(
-    store: Store, plan_id: str, user: Principal, lang: str | None
+    store: Store, plan_id: str, user: Principal, lang: str | None, rules: DisclosureRules | None
 ) -> pd.DataFrame:
     """The plan's rows the caller may see, each herd's name in the plan (``herd``) beside
-    its id: a village flock's in ``lang``, English without one."""
+    its id: a village flock's in ``lang``, English without one. A herd's sheep units,
+    demand and forage eaten are null where they would reveal a household (``rules``:
+    :func:`herd_privacy`), the rule in ``suppressed_by``."""
+    from pasture.disclosure import protected_rows
     from pasture.i18n import translator
-    from pasture.science.herds import plan_herd_names
+    from pasture.science.herd_privacy import HERD_FIGURES, herd_contributions
+    from pasture.science.herds import plan_herds
 
     frame = store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
-    names = plan_herd_names(store, plan_id, translator(lang or "en"))
-    herds = frame["herd_id"].astype(str)
-    frame.insert(2, "herd", herds.map(names).fillna(herds))
-    return frame
+    herds = plan_herds(store, plan_id, translator(lang or "en"))
+    names = {str(i): str(n or i) for i, n in zip(herds["id"], herds["name"], strict=True)}
+    ids = frame["herd_id"].astype(str)
+    frame.insert(2, "herd", ids.map(names).fillna(ids))
+    if rules is None:
+        return frame.assign(suppressed_by=[{} for _ in range(len(frame))])
+    herds = herds[herds["id"].astype(str).isin(set(ids))]
+    out = protected_rows(
+        frame, herd_contributions(store, herds), rules, fields=HERD_FIGURES, groups=ids
+    )
+    return out.drop(columns="suppressed")
+
+
+def herd_privacy(request: Request, user: Principal) -> DisclosureRules | None:
+    """The disclosure rules a caller's herd figures pass: None for the roles that see
+    personal data (the akimat; a union, which sees only its own herds), the server's
+    census rules for the others (analysts, the maslikhat)."""
+    return load_privacy(user, request.app.state.settings)
+
+
+def _plan_herds(
+    store: Store, plan_id: str, user: Principal, rules: DisclosureRules | None, lang: str | None
+) -> list[dict[str, Any]]:
+    """The plan's herds the caller may see (a union: its own), as the plan stored them
+    (``plan_herds``; the ``herds`` layer for a plan stored before), heads withheld per
+    :func:`herd_privacy`."""
+    from pasture.i18n import translator
+    from pasture.model import SPECIES
+    from pasture.science.herd_privacy import withheld_herds
+    from pasture.science.herds import VILLAGE_PREFIX, plan_herds
+
+    herds = plan_herds(store, plan_id, translator(lang or "en"), union_id=union_scope(user))
+    if "kind" not in herds:  # a plan stored before plan_herds: the layer's herds it moves
+        planned = store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
+        herds = herds[herds["id"].astype(str).isin(set(planned["herd_id"].astype(str)))]
+    withheld = withheld_herds(store, herds, rules)
+    out = []
+    for r in herds.drop(columns=[c for c in ("geometry",) if c in herds]).to_dict("records"):
+        hid, union = str(r["id"]), str(r.get("union_id") or "")
+        kind = r.get("kind")
+        rule = withheld.get(hid)
+        out.append(
+            {
+                "id": hid,
+                "name": None if pd.isna(r.get("name")) else str(r["name"]),
+                "land_user": union or None,
+                "kind": str(kind)
+                if isinstance(kind, str)
+                else ("village" if union.startswith(VILLAGE_PREFIX) else "union"),
+                "heads": {s: None if rule else int(r.get(s) or 0) for s in SPECIES},
+                "suppressed_by": {"heads": rule} if rule else {},
+            }
+        )
+    return out
 
 
 StoreArg = Annotated[Store, StoreDep]
+LangArg = Annotated[
+    str | None,
+    Query(
+        pattern="^(kk|ru|en)$",
+        description="CSV and XLSX headers, and herds' names, in kk, ru or en (default en)",
+    ),
+]
 AssignmentsFormat = Annotated[
     str | None, Query(pattern="^(json|csv|xlsx)$", description="json, csv or xlsx")
 ]
@@ -183,19 +246,31 @@ def list_plans(request: Request, store: StoreArg, user: CurrentUser) -> Response
     return web.json_response({"plans": [_plan_doc(base, r, user) for r in rows]})
 
 
-def _plan_response(request: Request, row: dict[str, Any], user: Principal) -> Response:
+def _plan_response(
+    request: Request,
+    row: dict[str, Any],
+    user: Principal,
+    *,
+    herds: list[dict[str, Any]] | None = None,
+) -> Response:
     """A plan's document with its ETag: the version to send in If-Match to change its state."""
     from pasture.planning import plan_version  # see _run_plan
 
-    return web.json_response(
-        _plan_doc(web.base_url(request), row, user),
-        headers={"ETag": f'"{plan_version(row)}"'},
-    )
+    doc = _plan_doc(web.base_url(request), row, user)
+    if herds is not None:
+        doc["herds"] = herds
+    return web.json_response(doc, headers={"ETag": f'"{plan_version(row)}"'})
 
 
-def get_plan(request: Request, store: StoreArg, user: CurrentUser, plan_id: str) -> Response:
-    """A plan and its state: solving, draft, approved or failed; its ETag is its version."""
-    return _plan_response(request, _plan_row(store, plan_id), user)
+def get_plan(
+    request: Request, store: StoreArg, user: CurrentUser, plan_id: str, lang: LangArg = None
+) -> Response:
+    """A plan and its state: solving, draft, approved or failed; its ETag is its version.
+    With its herds (``herds``: a union sees its own; heads null with ``suppressed_by``
+    where they would reveal a household, for the roles that see no personal data)."""
+    row = _plan_row(store, plan_id)
+    herds = _plan_herds(store, plan_id, user, herd_privacy(request, user), lang)
+    return _plan_response(request, row, user, herds=herds)
 
 
 def plan_if_match(value: str | None) -> str | None:
@@ -269,20 +344,17 @@ def assignments(
     user: CurrentUser,
     plan_id: str,
     f: AssignmentsFormat = None,
-    lang: Annotated[
-        str | None,
-        Query(
-            pattern="^(kk|ru|en)$",
-            description="CSV and XLSX headers, and village flocks' names, in kk, ru or en",
-        ),
-    ] = None,
+    lang: LangArg = None,
 ) -> Response:
-    """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX."""
+    """Which herd grazes which plot when: GeoJSON (plot geometry), CSV or XLSX; a herd's
+    sheep units, demand and forage eaten null where they would reveal a household
+    (``suppressed_by``; in a file, the rule)."""
     _plan_row(store, plan_id)
     fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
-    frame = _assignment_frame(store, plan_id, user, lang)
+    frame = _assignment_frame(store, plan_id, user, lang, herd_privacy(request, user))
     if fmt != "json":
-        return _assignments_file(frame, fmt, plan_id, lang)
+        rule = [next(iter(v.values()), None) for v in frame["suppressed_by"]]
+        return _assignments_file(frame.assign(suppressed_by=rule), fmt, plan_id, lang)
     plot_ids = sorted({p for p in frame["plot_id"] if isinstance(p, str)})
     plots = store.read("plots", ids=plot_ids)
     geoms = dict(zip(plots["id"], plots.geometry, strict=True))
@@ -315,7 +387,7 @@ def plans_router(*, responses: dict[Any, Any]) -> APIRouter:
         "/plans", list_plans, response_model=PlanList, responses=errs, summary="Plans"
     )
     router.add_api_route(
-        "/plans/{plan_id}", get_plan, response_model=PlanInfo, responses=errs, summary="One plan"
+        "/plans/{plan_id}", get_plan, response_model=PlanDetail, responses=errs, summary="One plan"
     )
     router.add_api_route(
         "/plans/{plan_id}/approve",

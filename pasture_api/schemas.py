@@ -17,6 +17,8 @@ __all__ = [
     "LandingPage",
     "Link",
     "PlanAccepted",
+    "PlanDetail",
+    "PlanHerd",
     "PlanInfo",
     "PlanList",
     "ProblemDetails",
@@ -127,6 +129,26 @@ class PlanInfo(_Open):
     approved_at: str | None = None
     approved_by: str | None = None
     links: list[Link] = Field(default_factory=list)
+
+
+class PlanHerd(_Open):
+    """A herd of a plan as the plan stored it: ``land_user`` a union's id or
+    ``village:<settlement>``; ``kind`` union or village; ``heads`` per species, null where
+    they would reveal a household (the rule in ``suppressed_by``, for the roles that see
+    no personal data)."""
+
+    id: str
+    name: str | None = None
+    land_user: str | None = None
+    kind: str | None = None
+    heads: dict[str, int | None]
+    suppressed_by: dict[str, str] = Field(default_factory=dict)
+
+
+class PlanDetail(PlanInfo):
+    """One plan with its herds (those the caller may see)."""
+
+    herds: list[PlanHerd] = Field(default_factory=list)
 
 
 class PlanList(_Open):

@@ -37,6 +37,7 @@ from grazing_models.livestock import default_species_table
 from grazing_models.load import census_heads, latest_census
 from grazing_models.norms import NormTable
 
+from ..demo_names import local_names, store_places
 from ..i18n import Translator, translator
 from ..model import SPECIES
 from ..store.base import Store
@@ -196,7 +197,8 @@ def plan_herds(
     ``name``, ``union_id``, ``kind`` and the species' heads, of one land user when
     ``union_id`` is given.
 
-    A union herd keeps the name the plan stored; a village flock is named in ``t``'s
+    A union herd keeps the name the plan stored (a generated one read in ``t``'s language,
+    :func:`pasture.demo_names.local_name`); a village flock is named in ``t``'s
     language from its stored parts (:func:`village_flock_name`). A plan stored before
     ``plan_herds`` existed has no rows there: its herds are then the ``herds`` layer's, as
     its pages showed them (a village flock by its id).
@@ -205,9 +207,12 @@ def plan_herds(
     if union_id is not None:
         where["union_id"] = union_id
     rows = store.read_rows("plan_herds", where=where)
+    # a generated union herd's name in t's language, as every demo name on the pages
+    places = store_places(store.read("okrugs"), t.lang) if t.lang != "en" else {}
     if rows.empty:
-        return store.read("herds", where={"union_id": union_id} if union_id else None)
-    rows = rows.rename(columns={"herd_id": "id"})
+        herds = store.read("herds", where={"union_id": union_id} if union_id else None)
+        return local_names(herds, t, places)
+    rows = local_names(rows.rename(columns={"herd_id": "id"}), t, places)
     village = rows["kind"] == "village"
     if village.any():
         ids = sorted({str(s) for s in rows.loc[village, "settlement_id"].dropna()})

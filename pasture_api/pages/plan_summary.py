@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from pasture.demo_names import local_name, local_names, store_places
 from pasture.i18n import Translator
 from pasture.io.tables import COLUMN_TITLES
 from pasture.model import SEASONS
@@ -29,8 +30,12 @@ __all__ = [
     "Section",
     "land_user_names",
     "land_users_frame",
+    "local_herd_names",
+    "local_layer",
+    "local_unions",
     "okrug_names",
     "summary_sections",
+    "union_title",
 ]
 
 #: Summary keys the page does not show: solver internals (the API returns them: ``time``
@@ -63,8 +68,9 @@ def okrug_names(store: Store, lang: str) -> dict[str, str]:
 def land_user_names(store: Store, t: Translator) -> dict[str, str]:
     """Land user id → name: a union's name, or ``village:<settlement>`` as its settlement's
     name in the page's language (the households in no union there); a settlement whose
-    name another shares is told apart by its rural district."""
-    unions = store.read("unions")
+    name another shares is told apart by its rural district. A generated union's name is
+    read in the page's language (:func:`pasture.demo_names.local_name`)."""
+    unions = local_unions(store, t)
     names = {str(i): str(n or i) for i, n in zip(unions["id"], unions["name"], strict=True)}
     settlements = store.read("settlements")
     column = f"name_{t.lang}" if f"name_{t.lang}" in settlements else "name_en"
@@ -80,6 +86,36 @@ def land_user_names(store: Store, t: Translator) -> dict[str, str]:
             settlement=name
         )
     return names
+
+
+def local_unions(store: Store, t: Translator) -> pd.DataFrame:
+    """The ``unions`` layer with its generated names in the page's language."""
+    return local_layer(store, "unions", t)
+
+
+def local_layer(store: Store, layer: str, t: Translator, **read: Any) -> pd.DataFrame:
+    """``layer`` (unions, plots, water points, routes, herds) as the pages show it: each
+    generated name in the page's language, a real name as recorded; ``read``: what
+    :meth:`Store.read` takes (``where``, ``ids``)."""
+    frame = store.read(layer, **read)
+    if t.lang == "en":
+        return frame
+    return local_names(frame, t, store_places(store.read("okrugs"), t.lang))
+
+
+def union_title(store: Store, t: Translator, union: Mapping[str, Any]) -> str:
+    """A union's name as its page's title: a generated one in the page's language."""
+    name = union.get("name") or union.get("id")
+    if t.lang == "en" or not isinstance(name, str):
+        return str(name)
+    return local_name(name, t, store_places(store.read("okrugs"), t.lang))
+
+
+def local_herd_names(store: Store, t: Translator, union_id: str | None) -> dict[str, str]:
+    """Herd id → its name in the page's language (the id when unnamed), of one union or all."""
+    where = {"union_id": union_id} if union_id else None
+    herds = local_layer(store, "herds", t, where=where)
+    return {str(i): str(n or i) for i, n in zip(herds["id"], herds["name"], strict=True)}
 
 
 def land_users_frame(store: Store, t: Translator) -> pd.DataFrame:

@@ -31,12 +31,12 @@ from .data import (
     chosen_plan,
     data_attribution,
     day,
-    herd_names,
     merge_calendar,
     scoped_assignments,
     union_row,
 )
 from .layout import MapParts, PageContext, render_page
+from .plan_summary import local_herd_names, local_layer, union_title
 from .session import Ctx
 
 if TYPE_CHECKING:
@@ -120,7 +120,9 @@ def _overview_parts(
     from pasture.maps import overview_map
 
     store, t = ctx.store, ctx.t
-    layers = {n: store.read(n) for n in ("okrugs", "unions", "water_points", "routes")}
+    layers = {
+        n: local_layer(store, n, ctx.t) for n in ("okrugs", "unions", "water_points", "routes")
+    }
     tiles = f"/tiles/ndvi/{scene_day.isoformat()}/{{z}}/{{x}}/{{y}}.png" if scene_day else None
     m = overview_map(
         scoped_plots(store, ctx.user),
@@ -278,10 +280,10 @@ def calendar_chart(
     from pasture.science.herds import plan_herds
 
     store = ctx.store
-    unions = store.read("unions")
+    unions = local_layer(store, "unions", ctx.t)
     styles = herd_styles(assignments, plan_herds(store, plan_id, ctx.t), unions, ctx.t)
     used = sorted({str(p) for p in assignments["plot_id"].dropna() if p})
-    plots = store.read("plots", ids=used) if used else None
+    plots = local_layer(store, "plots", ctx.t, ids=used) if used else None
     plot_names = (
         {}
         if plots is None
@@ -324,7 +326,7 @@ def union_page(
     census form's link) is added here.
     """
     union = union_row(ctx.store, ctx.user, union_id)
-    title = str(union.get("name") or union_id)
+    title = union_title(ctx.store, ctx.t, union)
     privacy = load_privacy(ctx.user, ctx.request.app.state.settings)
     key = (
         "union",
@@ -357,7 +359,8 @@ def _union_parts(
     from pasture.science.herds import plan_herds
 
     store = ctx.store
-    plots = store.read("plots")
+    # every name in the page's language (a generated one read through local_name)
+    plots, unions = local_layer(store, "plots", ctx.t), local_layer(store, "unions", ctx.t)
     chosen = chosen_plan(store, plan)
     assignments = (
         scoped_assignments(store, str(chosen["id"]), union_id) if chosen is not None else None
@@ -370,18 +373,18 @@ def _union_parts(
     paths = None
     if assignments is not None and len(assignments):
         herds = plan_herds(store, str(chosen["id"]), ctx.t, union_id=union_id)  # type: ignore[index]
-        styles = herd_styles(assignments, herds, store.read("unions"), ctx.t)
+        styles = herd_styles(assignments, herds, unions, ctx.t)
         paths = herd_paths(
             calendar_runs(assignments), plots[plots["id"].isin(used_ids)], styles.names
         )
-    water = store.read("water_points")
+    water = local_layer(store, "water_points", ctx.t)
     m = union_map(
         plots,
         union_id,
-        unions=store.read("unions"),
+        unions=unions,
         okrugs=store.read("okrugs"),
         water=water,
-        routes=store.read("routes"),
+        routes=local_layer(store, "routes", ctx.t),
         capacity=_or_none(store.read_rows("capacity")),
         load=plot_load(ctx.request, store, load_privacy(ctx.user, ctx.request.app.state.settings)),
         trends=_or_none(store.read_rows("trends")),
@@ -450,7 +453,7 @@ def union_chart(
     assignments = scoped_assignments(ctx.store, plan_id, union_id)
     if assignments.empty:
         raise NotFound(f"no herd of union {union_id!r} is in plan {plan_id!r}")
-    title = str(union.get("name") or union_id)
+    title = union_title(ctx.store, ctx.t, union)
     key = ("union-chart", ctx.store.version(), union_id, plan_id, ctx.lang, f, paper)
     data = map_cache(ctx.request).get(
         key, lambda: calendar_chart(ctx, plan_id, assignments, fmt=f, paper=paper, title=title)
@@ -578,10 +581,15 @@ def _union_content(
     ctx: PageContext, union_id: str, plots: Any, plan_id: str | None
 ) -> dict[str, Any]:
     """What ``union.html`` shows below the map: calendar, deficits, herds, census, downloads."""
+    from pasture.science.herd_privacy import withheld_herds
+    from pasture.science.herds import plan_herds
+
     store, t = ctx.store, ctx.t
     area = float(plots["area_ha"].fillna(0).sum()) if len(plots) else 0.0
     chosen = chosen_plan(store, plan_id)
-    names = herd_names(store, union_id)
+    names = local_herd_names(store, t, union_id)
+    # herd figures withheld where they would reveal a household (analysts, the maslikhat)
+    rules = load_privacy(ctx.user, ctx.request.app.state.settings)
     content: dict[str, Any] = {
         "plot_count": t.ngettext("{n} plot", "{n} plots", len(plots)).format(n=len(plots)),
         "area": t.quantity(area, "ha"),
@@ -589,7 +597,7 @@ def _union_content(
         "calendar": [],
         "deficits": [],
         "species": _species_labels(t),
-        "herds": _herd_rows(store, t, union_id, names),
+        "herds": _herd_rows(store, t, union_id, names, rules),
         "census": _census_rows(
             store, t, union_id, disclosure_rules(ctx.request.app.state.settings)
         ),
@@ -602,7 +610,10 @@ def _union_content(
             "approved": chosen["state"] == "approved",
         }
         calendar = merge_calendar(scoped_assignments(store, pid, union_id))
-        content["calendar"] = _calendar_rows(calendar, t, names)
+        planned = plan_herds(store, pid, t, union_id=union_id)
+        content["calendar"] = _calendar_rows(
+            calendar, t, names, set(withheld_herds(store, planned, rules))
+        )
         content["deficits"] = _deficit_rows(store, t, pid, union_id)
     has_calendar = bool(content["calendar"])
     content["downloads"] = _downloads(t, union_id, chosen if has_calendar else None)
@@ -621,7 +632,10 @@ def _species_labels(t: Translator) -> list[str]:
     return [labels[s] for s in SPECIES]
 
 
-def _calendar_rows(calendar: pd.DataFrame, t: Translator, names: dict[str, str]) -> list[list[Any]]:
+def _calendar_rows(
+    calendar: pd.DataFrame, t: Translator, names: dict[str, str], withheld: set[str]
+) -> list[list[Any]]:
+    """The calendar's runs; a withheld herd's sheep units say so (:func:`_union_content`)."""
     return [
         [
             names.get(str(r.herd_id), str(r.herd_id)),
@@ -629,7 +643,7 @@ def _calendar_rows(calendar: pd.DataFrame, t: Translator, names: dict[str, str])
             t.date(r.start),
             t.date(r.end),
             t.number(r.weeks),
-            t.number(r.sheep_units),
+            t("withheld (privacy)") if str(r.herd_id) in withheld else t.number(r.sheep_units),
         ]
         for r in calendar.itertuples()
     ]
@@ -651,16 +665,29 @@ def _deficit_rows(store: Store, t: Translator, plan_id: str, union_id: str) -> l
 
 
 def _herd_rows(
-    store: Store, t: Translator, union_id: str, names: dict[str, str]
+    store: Store,
+    t: Translator,
+    union_id: str,
+    names: dict[str, str],
+    rules: DisclosureRules | None,
 ) -> list[list[Any]]:
-    """One row per herd and a total row (no rows when the union has no herd)."""
+    """One row per herd and a total row (no rows when the union has no herd); a herd's
+    heads that would reveal a household withheld, and then the total too."""
+    from pasture.science.herd_privacy import withheld_herds
+
     herds = store.read("herds", where={"union_id": union_id})
+    withheld = withheld_herds(store, herds, rules)
+    hidden = [t("withheld (privacy)")] * len(SPECIES)
     rows = [
-        [names.get(str(h["id"]), str(h["id"])), *(t.number(h[s]) for s in SPECIES)]
+        [
+            names.get(str(h["id"]), str(h["id"])),
+            *(hidden if str(h["id"]) in withheld else (t.number(h[s]) for s in SPECIES)),
+        ]
         for h in herds.to_dict("records")
     ]
     if rows:
-        rows.append([t("Total"), *(t.number(herds[s].sum()) for s in SPECIES)])
+        total = hidden if withheld else [t.number(herds[s].sum()) for s in SPECIES]
+        rows.append([t("Total"), *total])
     return rows
 
 
