@@ -350,6 +350,26 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def _kept_answer(
+    request: Request, key: str, answer: Callable[[], str], headers: dict[str, str]
+) -> Response:
+    """The GeoJSON ``answer()`` as gzip bytes made once and kept under ``key`` (the ETag's:
+    what the caller may see is part of it), sent as kept when the client takes gzip."""
+
+    def compressed() -> bytes:
+        return gzip.compress(answer().encode(), ANSWER_GZIP_LEVEL, mtime=0)
+
+    body = answer_cache(request).get(key, compressed)
+    if accepts_gzip(request.headers.get("accept-encoding")):
+        # the GZip middleware passes an answer that is already encoded through
+        return Response(
+            body,
+            media_type="application/geo+json",
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
 def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
     """The map layer routes."""
     router = APIRouter(tags=["layers"], include_in_schema=False)
@@ -410,24 +430,12 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
 
-        def answer() -> bytes:
-            layer = chosen_layer(
-                request,
-                store,
-                user,
-                version=version,
-                query=LayerQuery(plan, union, used_in, shade, season, year, lang),
-            )
-            page = layer.features(box, zoom, limit=wanted, degrading=degrading)
-            return gzip.compress(page.text.encode(), ANSWER_GZIP_LEVEL, mtime=0)
+        def answer() -> str:
+            query = LayerQuery(plan, union, used_in, shade, season, year, lang)
+            layer = chosen_layer(request, store, user, version=version, query=query)
+            return layer.features(box, zoom, limit=wanted, degrading=degrading).text
 
-        # the key is the ETag's: what the caller may see is part of it
-        body = answer_cache(request).get(key, answer)
-        if accepts_gzip(request.headers.get("accept-encoding")):
-            # sent as kept: the GZip middleware passes an encoded answer through
-            headers["Content-Encoding"] = "gzip"
-            return Response(body, media_type="application/geo+json", headers=headers)
-        return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+        return _kept_answer(request, key, answer, headers)
 
     @router.get("/layers/plots/{plot_id}")
     def plot_popup(
