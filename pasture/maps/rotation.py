@@ -255,7 +255,7 @@ def rotation_plot_layer(
 _IDLE_CODES = ".:_"
 #: The characters naming the 1st, 2nd, … herd that grazes a plot (its ``h`` list).
 HERD_CODES = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_IDLE = {RESTING: ".", OUT_OF_SEASON: ":", NOT_USED: "_"}
+_IDLE = dict(zip((RESTING, OUT_OF_SEASON, NOT_USED), _IDLE_CODES, strict=True))
 
 
 def compact_weeks(props: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +264,7 @@ def compact_weeks(props: dict[str, Any]) -> dict[str, Any]:
     A week a herd grazes the plot is the herd's letter (``h``: the herds in order of
     their letters); resting, out of season and not used are ``.``, ``:`` and ``_``. Some
     30 bytes a plot for a season's weeks in place of a list of numbers (a plot no herd
-    grazes is one repeated character, which compresses to nearly nothing). A plot
+    grazes is runs of ``:`` and ``_``, which compress to nearly nothing). A plot
     grazed by more herds than there are letters keeps its list.
     """
     states = props["w"]
@@ -285,7 +285,7 @@ def week_states(props: dict[str, Any]) -> list[int]:
     if not isinstance(w, str):
         return list(w)
     herds = props.get("h", [])
-    codes = {c: -1 - k for k, c in enumerate(_IDLE_CODES)}
+    codes = {c: state for state, c in _IDLE.items()}
     return [codes[c] if c in codes else herds[HERD_CODES.index(c)] for c in w]
 
 
