@@ -13,8 +13,8 @@ answers 304 without touching the layer. Each answer is gzipped once and kept
 bytes, with no compression per request.
 
 A plan's rotation map asks it too, with ``plan=<id>``: its plots carry every
-week's state (:func:`pasture.maps.rotation.rotation_plot_layer`), and the page asks
-for the map's whole extent, again only when the zoom changes.
+week's state, one character a week (:func:`pasture.maps.rotation.rotation_plot_layer`),
+and the page asks for its view as the overview does.
 
 Access: the caller signs in as for the pages (session cookie) or the API
 (bearer token). A union account sees the plots a union's page shows (its own
