@@ -8,11 +8,13 @@ plots and result tables, the facts of every plot, simplification per zoom) is
 built once per store version (:meth:`pasture.store.Store.version`) and kept in
 a :class:`VersionCache` on the app, so concurrent clients share one build. The
 answer carries an ``ETag`` of the version and the request; ``If-None-Match``
-answers 304 without touching the layer.
+answers 304 without touching the layer. Each answer is gzipped once and kept
+(:func:`answer_cache`, keyed as its ETag is): a client that takes gzip gets the kept
+bytes, with no compression per request.
 
 A plan's rotation map asks it too, with ``plan=<id>``: its plots carry every
-week's state (:func:`pasture.maps.rotation.rotation_plot_layer`), and the page asks
-for the map's whole extent, again only when the zoom changes.
+week's state, one character a week (:func:`pasture.maps.rotation.rotation_plot_layer`),
+and the page asks for its view as the overview does.
 
 Access: the caller signs in as for the pages (session cookie) or the API
 (bearer token). A union account sees the plots a union's page shows (its own
@@ -20,6 +22,7 @@ and those its herds use in the plan shown, :func:`pasture_api.scope.visible_plot
 nothing of other unions.
 """
 
+import gzip
 import hashlib
 import math
 import threading
@@ -47,9 +50,24 @@ if TYPE_CHECKING:
 
     from pasture.maps.plot_layer import PlotLayer
 
-__all__ = ["VersionCache", "layers_router", "map_cache", "plot_load", "scoped_plots"]
+__all__ = [
+    "ANSWER_GZIP_LEVEL",
+    "VersionCache",
+    "answer_cache",
+    "layers_router",
+    "map_cache",
+    "plot_load",
+    "scoped_plots",
+]
 
 T = TypeVar("T")
+
+#: gzip level of the kept layer answers. Each answer is compressed once and then served
+#: as kept; on the demo's answers level 6 is 1–3 % larger than level 9 for a quarter of
+#: its CPU time (``benchmarks/README.md``, "Map pages in Chromium").
+ANSWER_GZIP_LEVEL = 6
+#: Layer answers kept per app (each tens to hundreds of kB compressed).
+ANSWER_ENTRIES = 96
 
 ShadeBy = Literal["season", "load", "trend"]
 Season = Literal["winter", "spring", "summer", "autumn"]
@@ -104,6 +122,25 @@ def map_cache(request: Request) -> VersionCache:
         state.map_cache = VersionCache()
     cache: VersionCache = state.map_cache
     return cache
+
+
+def answer_cache(request: Request) -> VersionCache:
+    """The app's cache of compressed layer answers (made on first use): apart from
+    :func:`map_cache`, so many small answers do not push the layers out of it."""
+    state = request.app.state
+    if getattr(state, "answer_cache", None) is None:
+        state.answer_cache = VersionCache(max_entries=ANSWER_ENTRIES)
+    cache: VersionCache = state.answer_cache
+    return cache
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header takes gzip (not when it says ``gzip;q=0``)."""
+    for part in (header or "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 def layer_user(request: Request) -> Principal:
@@ -313,6 +350,26 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def _kept_answer(
+    request: Request, key: str, answer: Callable[[], str], headers: dict[str, str]
+) -> Response:
+    """The GeoJSON ``answer()`` as gzip bytes made once and kept under ``key`` (the ETag's:
+    what the caller may see is part of it), sent as kept when the client takes gzip."""
+
+    def compressed() -> bytes:
+        return gzip.compress(answer().encode(), ANSWER_GZIP_LEVEL, mtime=0)
+
+    body = answer_cache(request).get(key, compressed)
+    if accepts_gzip(request.headers.get("accept-encoding")):
+        # the GZip middleware passes an answer that is already encoded through
+        return Response(
+            body,
+            media_type="application/geo+json",
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
 def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
     """The map layer routes."""
     router = APIRouter(tags=["layers"], include_in_schema=False)
@@ -368,19 +425,17 @@ def layers_router(*, store_dependency: Any = StoreDep) -> APIRouter:
         headers = {
             "ETag": etag,
             "Cache-Control": "private, no-cache",
-            "Vary": "Cookie, Authorization",
+            "Vary": "Cookie, Authorization, Accept-Encoding",
         }
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        layer = chosen_layer(
-            request,
-            store,
-            user,
-            version=version,
-            query=LayerQuery(plan, union, used_in, shade, season, year, lang),
-        )
-        page = layer.features(box, zoom, limit=wanted, degrading=degrading)
-        return Response(page.text, media_type="application/geo+json", headers=headers)
+
+        def answer() -> str:
+            query = LayerQuery(plan, union, used_in, shade, season, year, lang)
+            layer = chosen_layer(request, store, user, version=version, query=query)
+            return layer.features(box, zoom, limit=wanted, degrading=degrading).text
+
+        return _kept_answer(request, key, answer, headers)
 
     @router.get("/layers/plots/{plot_id}")
     def plot_popup(

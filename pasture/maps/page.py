@@ -226,6 +226,11 @@ var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
         self.point_radius = float(point_radius)
 
 
+#: A fetched layer asks for its view widened to a grid 2**SNAP_LEVELS finer than the
+#: zoom's tiles: with 2, at most 64 px beyond each edge of the view.
+SNAP_LEVELS = 2
+
+
 class RemoteFeatureLayer(folium.map.Layer):
     """A :class:`FeatureLayer` whose features the page fetches for the current view.
 
@@ -305,11 +310,13 @@ var {{ this.get_name() }} = (function (map) {
             note.remove();
         }
     }
-    // the view's box widened to whole tiles of its zoom: a view that moved a few pixels
-    // (a resize while the page settles, a small pan) asks for the same URL, which is
-    // then not asked again (and is one the server and the browser have answered before)
+    // the view's box widened to a grid of quarter tiles of its zoom (64 px): a view that
+    // moved a few pixels (a resize while the page settles, a small pan) asks for the same
+    // URL, which is then not asked again (and is one the server and the browser have
+    // answered before). Whole tiles widened a view by up to 256 px a side (at zoom 5,
+    // 11 degrees): plots far off screen then took the places of plots in view.
     function snapped(b, zoom) {
-        var step = 360 / Math.pow(2, zoom);
+        var step = 360 / Math.pow(2, zoom + {{ this.snap_json }});
         function down(v, lo) { return Math.max(lo, Math.floor(v / step) * step); }
         function up(v, hi) { return Math.min(hi, Math.ceil(v / step) * step); }
         return [down(b.getWest(), -180), down(b.getSouth(), -90),
@@ -375,6 +382,7 @@ var {{ this.get_name() }} = (function (map) {
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "RemoteFeatureLayer"
         self.extent_json = script_json(list(extent) if extent else None)
+        self.snap_json = script_json(SNAP_LEVELS)
         self.canvas_json = script_json(canvas)
         self.tooltips_json = script_json(tooltips)
         self.role = role

@@ -27,7 +27,15 @@ from .style import (
 )
 from .week_selector import LABEL_LIMIT, LABEL_ZOOM, NOT_USED, OUT_OF_SEASON, RESTING, WeekSelector
 
-__all__ = ["WeekSelector", "plot_properties", "rotation_map", "rotation_plot_layer"]
+__all__ = [
+    "HERD_CODES",
+    "WeekSelector",
+    "compact_weeks",
+    "plot_properties",
+    "rotation_map",
+    "rotation_plot_layer",
+    "week_states",
+]
 
 
 def _periods(assignments: pd.DataFrame, periods: pd.DataFrame | None) -> pd.DataFrame:
@@ -59,7 +67,7 @@ def rotation_map(
     """A rotation plan week by week: which herd grazes which plot, which rest, which are out of season.
 
     Week switching happens in the page: all weeks' states travel with the
-    plots (a few bytes per plot and week) and a small inline script restyles
+    plots (a byte per plot and week when fetched, :func:`compact_weeks`) and a small inline script restyles
     the layer (:class:`~pasture.maps.week_selector.WeekSelector`: a week slider
     with dates, a herd search, the week's moves as lines, herd labels from
     zoom :data:`~pasture.maps.week_selector.LABEL_ZOOM`, and on a click the
@@ -97,14 +105,22 @@ def rotation_map(
         Index of the period shown first; default the first.
     plots_url
         Where the page fetches the plots with their weeks (``/layers/plots?plan=…``, a
-        :func:`rotation_plot_layer`): the page then carries no plot geometry. None: the
-        plots are written into the page.
+        :func:`rotation_plot_layer`): the page then carries no plot geometry, asks for
+        the plots in view (as the overview does) and opens framed on the start week's
+        grazed plots. None: the plots are written into the page.
     """
     t = translator(lang)
     table = _periods(assignments, periods)
     if table.empty:
         raise NotFound("the plan has no periods to show")
+    start = 0 if week is None else min(max(int(week), 0), len(table) - 1)
     bounds = frame_bounds(plots)
+    extent = None
+    if plots_url:
+        # fetched by view: the page opens on the week's grazed plots (what the week
+        # selector frames), so its first request is the one it draws
+        extent = _plan_extent(plots, assignments, None)
+        bounds = _plan_extent(plots, assignments, int(table["period"].iloc[start])) or bounds
     m = new_map(
         bounds,
         lang=lang,
@@ -123,13 +139,13 @@ def rotation_map(
     base = fill_style(RESTING_COLOUR, opacity=0.8, class_name=PLOT_CLASS)
     layer: FeatureLayer | RemoteFeatureLayer
     if plots_url:
-        pad = 0.01  # degrees: the extent asked for holds every plot's edge
+        # asked by view (the plots in it, simplified for the zoom) with every week's state:
+        # the week slider restyles them without a request
         layer = RemoteFeatureLayer(
             plots_url,
             name=t("Plots"),
             role="plots",
             styles={"": base},
-            extent=(bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad),
             # thousands of plots restyled at every week: one canvas, not as many SVG nodes
             tooltips=False,
         )
@@ -144,7 +160,6 @@ def rotation_map(
         )
     layer.add_to(m)
     herd_list = [_herd_item(labels[h], colours[h], styles.names[h]) for h in herd_ids]
-    start = 0 if week is None else min(max(int(week), 0), len(table) - 1)
     data = {
         "weeks": _week_labels(table, t),
         "starts": [t.date(d, format="d MMM") for d in table["start"]],
@@ -160,6 +175,11 @@ def rotation_map(
         "start": start,
         "labelZoom": LABEL_ZOOM,
         "labelLimit": LABEL_LIMIT,
+        "codes": {"idle": _IDLE_CODES, "herds": HERD_CODES},
+        # fetched by view: the map opens framed; a herd search beyond the plots fetched
+        # widens the view to the plan's plots (west, south, east, north)
+        "framed": bool(plots_url),
+        "extent": list(extent) if extent else None,
     }
     WeekSelector(layer, data).add_to(m)
     _legend(t, herd_ids, herd_union, labels, colours, unions).add_to(m)
@@ -227,7 +247,61 @@ def rotation_plot_layer(
     table = _periods(assignments, periods)
     herd_ids = herd_styles(assignments, herds, unions, t).ids
     props = plot_properties(plots, assignments, table, herd_ids, season=season, load=load, t=t)
-    return PlotLayer(plots, [props[str(i)] for i in plots["id"]])
+    return PlotLayer(plots, [compact_weeks(props[str(i)]) for i in plots["id"]])
+
+
+#: Characters of a plot's week states in a fetched layer (see :func:`compact_weeks`):
+#: resting, out of season and not used, in the order of their codes -1, -2, -3.
+_IDLE_CODES = ".:_"
+#: The characters naming the 1st, 2nd, … herd that grazes a plot (its ``h`` list).
+HERD_CODES = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_IDLE = dict(zip((RESTING, OUT_OF_SEASON, NOT_USED), _IDLE_CODES, strict=True))
+
+
+def compact_weeks(props: dict[str, Any]) -> dict[str, Any]:
+    """A plot's rotation properties with its week states ``w`` as one character a week.
+
+    A week a herd grazes the plot is the herd's letter (``h``: the herds in order of
+    their letters); resting, out of season and not used are ``.``, ``:`` and ``_``. Some
+    30 bytes a plot for a season's weeks in place of a list of numbers (a plot no herd
+    grazes is runs of ``:`` and ``_``, which compress to nearly nothing). A plot
+    grazed by more herds than there are letters keeps its list.
+    """
+    states = props["w"]
+    herds = list(dict.fromkeys(s for s in states if s >= 0))
+    if len(herds) > len(HERD_CODES):
+        return props
+    letter = {h: HERD_CODES[k] for k, h in enumerate(herds)}
+    out = dict(props, w="".join(letter[s] if s >= 0 else _IDLE[s] for s in states))
+    if herds:
+        out["h"] = herds
+    return out
+
+
+def week_states(props: dict[str, Any]) -> list[int]:
+    """A plot's state in every week from its (compacted or not) properties: a herd's
+    index, or :data:`RESTING`, :data:`OUT_OF_SEASON` or :data:`NOT_USED`."""
+    w = props["w"]
+    if not isinstance(w, str):
+        return list(w)
+    herds = props.get("h", [])
+    codes = {c: state for state, c in _IDLE.items()}
+    return [codes[c] if c in codes else herds[HERD_CODES.index(c)] for c in w]
+
+
+def _plan_extent(
+    plots: gpd.GeoDataFrame, assignments: pd.DataFrame, period: int | None
+) -> tuple[float, float, float, float] | None:
+    """The box of the plots grazed in ``period`` (every period: None), at least ~0.1°
+    across (a single small plot is not framed at a street's zoom); None when none is."""
+    rows = assignments if period is None else assignments[assignments["period"] == period]
+    ids = set(rows["plot_id"].dropna().astype(str))
+    chosen = plots[plots["id"].astype(str).isin(ids)]
+    if chosen.empty:
+        return None
+    w, s, e, n = frame_bounds(chosen)
+    pad_x, pad_y = max(0.0, 0.1 - (e - w)) / 2, max(0.0, 0.1 - (n - s)) / 2
+    return (w - pad_x, s - pad_y, e + pad_x, n + pad_y)
 
 
 def _centres(plots: gpd.GeoDataFrame, ids: set[str]) -> dict[str, list[float]]:

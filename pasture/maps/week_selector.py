@@ -2,8 +2,9 @@
 
 One inline script (no library beyond Leaflet): every week's state travels
 with the plots, so switching weeks restyles the layer without a request. The plots
-are written into the page or fetched with their weeks (``/layers/plots?plan=…``);
-the script binds and restyles them whenever the layer has loaded.
+are written into the page or fetched by view with their weeks (``/layers/plots?plan=…``,
+one character a week: :func:`pasture.maps.rotation.compact_weeks`); the script decodes,
+binds and restyles them whenever the layer has loaded.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ _SCRIPT = """
     function colour(s) {
         if (s >= 0) return D.herds[s].c;
         return s === -1 ? D.colours.resting : (s === -2 ? D.colours.out : D.colours.unused);
+    }
+    // a fetched layer's week states come as one character a week (rotation.compact_weeks):
+    // turned into numbers once per plot as the layer loads
+    function decode(p) {
+        if (typeof p.w !== "string") return;
+        var w = new Array(p.w.length), idle = D.codes.idle, herds = D.codes.herds;
+        for (var i = 0; i < p.w.length; i++) {
+            var c = p.w.charAt(i), k = idle.indexOf(c);
+            w[i] = k >= 0 ? -1 - k : p.h[herds.indexOf(c)];
+        }
+        p.w = w;
     }
     function herdsAt(p, i) {
         var s = p.w[i];
@@ -81,7 +93,7 @@ _SCRIPT = """
     }, {maxWidth: 360});
     function bind() {
         // plots written into the page come with a tooltip of their own: the layer's shows
-        layer.eachLayer(function (l) { l.unbindTooltip(); l.unbindPopup(); });
+        layer.eachLayer(function (l) { l.unbindTooltip(); l.unbindPopup(); decode(l.feature.properties); });
     }
     function weekPlots(i, herd) {
         var out = [];
@@ -148,6 +160,20 @@ _SCRIPT = """
         list.forEach(function (l) { b.extend(l.getBounds()); });
         map.fitBounds(b, {padding: [20, 20], maxZoom: 13});
     }
+    function seek(herd, widen) {
+        // the first week from this one the herd grazes, framed on its plots
+        var i = current, n = D.weeks.length, k;
+        for (k = 0; k < n && !weekPlots(i, herd).length; k++) i = (i + 1) % n;
+        if (k === n && widen && D.extent) {
+            // none of the plots fetched for this view: view the plan's plots, then look again
+            layer.once("pasture:loaded", function () { if (focus === herd) seek(herd, false); });
+            var e = D.extent;
+            map.fitBounds([[e[1], e[0]], [e[3], e[2]]]);
+            return;
+        }
+        show(i);
+        frame(weekPlots(i, herd));
+    }
     function findHerd(name) {
         for (var h = 0; h < D.herds.length; h++) if (D.herds[h].n === name) return h;
         return -1;
@@ -185,12 +211,7 @@ _SCRIPT = """
         L.DomEvent.on(select, "change", function () { show(parseInt(select.value, 10)); });
         L.DomEvent.on(search, "change", function () {
             focus = findHerd(search.value);
-            if (focus >= 0) {
-                var i = current, n = D.weeks.length, k;
-                for (k = 0; k < n && !weekPlots(i, focus).length; k++) i = (i + 1) % n;
-                show(i);
-                frame(weekPlots(i, focus));
-            } else { layer.setStyle(style); }
+            if (focus >= 0) { seek(focus, true); } else { layer.setStyle(style); }
         });
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
@@ -199,7 +220,7 @@ _SCRIPT = """
     control.addTo(map);
     map.on("zoomend moveend", drawLabels);
     // a fetched layer (RemoteFeatureLayer) fills later, and again at each zoom
-    var framed = false;
+    var framed = !!D.framed;  // a map fetched by view opens framed on the week's plots
     function loaded() {
         bind();
         show(current);
@@ -220,7 +241,8 @@ class WeekSelector(folium.MacroElement):
     and, where shorter, ``s``: its name within its union, which the map's labels show.
     Each plot feature carries ``t`` (its label), ``w`` (its state per period:
     a herd index >= 0, :data:`RESTING`, :data:`OUT_OF_SEASON` or
-    :data:`NOT_USED`), optionally ``m`` (``{period index: [herd indices]}``
+    :data:`NOT_USED`; or, fetched, those as one character a period with ``h``, see
+    :func:`pasture.maps.rotation.compact_weeks`), optionally ``m`` (``{period index: [herd indices]}``
     where several herds share a plot), ``c`` (``[lat, lon]`` of its centre,
     for moves and labels) and ``l`` (its load against the norm and capacity).
     ``window.pastureShowWeek(i)`` switches weeks from outside (tests, links).

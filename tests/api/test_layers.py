@@ -150,3 +150,28 @@ def test_the_layer_needs_a_sign_in(served: tuple[TestClient, str]) -> None:
     client, _ = served
     r = client.get("/layers/plots", params={"bbox": "76,43,78,44", "zoom": 10})
     assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
+
+
+def test_an_answer_is_compressed_once_and_served_as_kept(served: tuple[TestClient, str]) -> None:
+    client, url = served
+    token = login(client, "akimat")
+    box = _extent(url)
+    first = _get(client, token, box, 11)
+    assert first.status_code == 200 and first.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in first.headers["vary"]
+    answers = client.app.state.answer_cache  # type: ignore[attr-defined]
+    builds = answers.builds
+    again = _get(client, token, box, 11)
+    assert answers.builds == builds and again.content == first.content
+    # a client that takes no gzip gets the same GeoJSON, uncompressed
+    plain = client.get(
+        "/layers/plots",
+        params={"bbox": _bbox(box), "zoom": 11, "limit": 20000},
+        headers={**auth(token), "Accept-Encoding": "identity"},
+    )
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.json() == first.json() and answers.builds == builds
+    # another caller's answer is its own: a union's is built apart, with its plots only
+    union = _get(client, login(client, OWN_UNION), box, 11)
+    assert answers.builds == builds + 1
+    assert {f["id"] for f in union.json()["features"]} < {f["id"] for f in first.json()["features"]}

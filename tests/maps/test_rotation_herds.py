@@ -98,3 +98,71 @@ def test_winter_plots_are_out_of_season_in_july_and_idle_plots_not_used(demo_lay
     for pid in summer.head(5)["id"].iloc[1:]:
         assert weeks[pid] == [-3, -3, -3]  # in season, never grazed: not used
     assert "Week 1: 7 Jul – 13 Jul" in html and "pasture-week-range" in html
+
+
+def test_a_fetched_layer_carries_one_character_a_week_that_reads_back(demo_layers) -> None:
+    import json
+    import re
+
+    from pasture.maps.rotation import (
+        HERD_CODES,
+        compact_weeks,
+        plot_properties,
+        rotation_plot_layer,
+        week_states,
+    )
+
+    plots = demo_layers["plots"].head(40)
+    ids = list(plots["id"])
+    starts = pd.date_range("2025-07-07", periods=4, freq="7D")
+    periods = pd.DataFrame(
+        {"period": [0, 1, 2, 3], "start": starts, "end": starts + pd.Timedelta(days=6)}
+    )
+    # herd h2 grazes plot 0 in weeks 0 and 3, herd h1 in week 1 (week 2 it rests); h1
+    # and h3 graze plot 1 together in week 2
+    rows = [("h2", 0, ids[0]), ("h1", 1, ids[0]), ("h2", 3, ids[0])]
+    rows += [("h1", 2, ids[1]), ("h3", 2, ids[1]), ("h3", 0, ids[5])]
+    assignments = pd.DataFrame(
+        {
+            "herd_id": [h for h, _, _ in rows],
+            "union_id": "u1",
+            "period": [p for _, p, _ in rows],
+            "plot_id": [p for _, _, p in rows],
+        }
+    )
+    t = translator("en")
+    herd_ids = ["h1", "h2", "h3"]
+    full = plot_properties(plots, assignments, periods, herd_ids, season=None, load=None, t=t)
+    assert full[ids[0]]["w"] == [1, 0, -1, 1]
+    compact = compact_weeks(full[ids[0]])
+    assert compact["w"] == "ab.a" and compact["h"] == [1, 0]
+    layer = rotation_plot_layer(plots, assignments, periods, lang="en")
+    answer = json.loads(layer.features(tuple(plots.total_bounds), 12, limit=100).text)
+    for f in answer["features"]:
+        p = f["properties"]
+        assert isinstance(p["w"], str) and len(p["w"]) == 4
+        assert week_states(p) == full[f["id"]]["w"]
+    shared = next(f["properties"] for f in answer["features"] if f["id"] == ids[1])
+    assert shared["m"] == {"2": [0, 2]}  # both herds of the shared week, as before
+    # more herds on one plot than letters: the plot keeps its list of numbers
+    many = {"t": "x", "w": list(range(len(HERD_CODES) + 1))}
+    assert compact_weeks(many) is many and week_states(many) == many["w"]
+    # the page asks by view and opens on the start week's grazed plots (0 and 5)
+    m = rotation_map(
+        plots,
+        assignments,
+        periods,
+        lang="en",
+        basemap=None,
+        plots_url="/layers/plots?plan=p",
+    )
+    html = m.get_root().render()
+    assert "var extent = null;" in html
+    data = json.loads(re.search(r'\}\)\(\w+, \w+, (\{"weeks".*?\})\);\n', html, re.S).group(1))
+    assert data["framed"] is True and data["codes"]["herds"] == HERD_CODES
+    first = plots[plots["id"].isin([ids[0], ids[5]])].total_bounds
+    fit = json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html, re.S).group(1))
+    (south, west), (north, east) = fit
+    assert west <= first[0] and south <= first[1] and east >= first[2] and north >= first[3]
+    every = plots[plots["id"].isin([ids[0], ids[1], ids[5]])].total_bounds
+    assert data["extent"][0] <= every[0] and data["extent"][2] >= every[2]

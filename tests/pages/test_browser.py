@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import pasture
+from pasture.maps.page import SNAP_LEVELS
 
 from .conftest import ARTIFACTS, FOREIGN_UNION, OWN_UNION, PASSWORD
 
@@ -89,6 +90,17 @@ def test_overview_season_filter_draws_only_that_seasons_plots(
     page.context.close()
 
 
+#: The last plot layer the page asked for (bbox, zoom) and the map's view then.
+_ASKED = """() => {
+    const names = performance.getEntriesByType("resource").map((r) => r.name)
+        .filter((n) => n.includes("/layers/plots?"));
+    const u = new URL(names[names.length - 1]), map = window.pastureRotation.layer._map;
+    const b = map.getBounds();
+    return {bbox: u.searchParams.get("bbox").split(",").map(Number),
+            zoom: Number(u.searchParams.get("zoom")), mapZoom: map.getZoom(),
+            view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}; }"""
+
+
 def test_week_selector_changes_grazed_plots(
     browser: Any, live_server: str, plan_id: str, pages_gpkg: Path
 ) -> None:
@@ -98,12 +110,20 @@ def test_week_selector_changes_grazed_plots(
     errors: list[str] = []
     page = _page(browser, live_server, outside, errors)
     _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
-    # the page carries no plots: its script fetches them with their weeks from
-    # /layers/plots?plan=… and draws every one (on a canvas the week selector restyles)
+    # the page carries no plots: its script fetches those in view with their weeks from
+    # /layers/plots?plan=… and draws them (on a canvas the week selector restyles)
     page.wait_for_selector(".folium-map[data-layer-plots]", timeout=60_000)
-    assert page.get_attribute(".folium-map", "data-layer-plots") == str(n_plots)
+    drawn = int(page.get_attribute(".folium-map", "data-layer-plots") or -1)
+    assert 0 < drawn <= n_plots
     assert page.get_attribute(".folium-map", "data-layer-plots-error") is None
-    assert page.evaluate("window.pastureRotation.layer.getLayers().length") == n_plots
+    assert page.evaluate("window.pastureRotation.layer.getLayers().length") == drawn
+    # it asked for its view widened by at most a quarter tile of the zoom a side
+    asked = page.evaluate(_ASKED)
+    step = 360 / 2 ** (asked["zoom"] + SNAP_LEVELS) + 1e-5
+    (w, s, e, n), (vw, vs, ve, vn) = asked["bbox"], asked["view"]
+    assert asked["zoom"] == asked["mapZoom"]
+    assert w <= vw + 1e-5 and s <= vs + 1e-5 and e >= ve - 1e-5 and n >= vn - 1e-5
+    assert vw - w <= step and vs - s <= step and e - ve <= step and n - vn <= step
     assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") >= 1
     from pasture.maps.style import NOT_USED_COLOUR, OUT_OF_SEASON_COLOUR, RESTING_COLOUR
 
