@@ -167,6 +167,17 @@ def scoped_plots(store: Store, user: Principal) -> "gpd.GeoDataFrame":
     return visible_plots(user, plots, scoped_assignments(store, str(plan["id"]), union))
 
 
+def local_layer(store: Store, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame``'s generated demo names in the page's language (a real name as recorded):
+    the map answers name plots and unions as the pages around them do."""
+    from pasture.demo_names import local_names, store_places
+    from pasture.i18n import translator
+
+    if lang == "en":
+        return frame
+    return local_names(frame, translator(lang), store_places(store.read("okrugs"), lang))
+
+
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """``west,south,east,north`` in degrees; BadRequest saying what is wrong otherwise."""
     parts = text.split(",")
@@ -219,11 +230,11 @@ def plot_layer(
     def build() -> "PlotLayer":
         load = plot_load(request, store, privacy)
         capacity, trends = store.read_rows("capacity"), store.read_rows("trends")
-        plots = scoped_plots(store, user)
+        plots = local_layer(store, scoped_plots(store, user), lang)
         return build_plot_layer(
             plots if union is None else plots[plots["union_id"] == union],
             translator(lang),
-            unions=store.read("unions"),
+            unions=local_layer(store, store.read("unions"), lang),
             okrugs=store.read("okrugs"),
             capacity=None if capacity.empty else capacity,
             load=load,
@@ -238,7 +249,7 @@ def plot_layer(
 
 
 def used_plots_layer(
-    request: Request, store: Store, *, version: str, union: str, plan_id: str
+    request: Request, store: Store, *, version: str, union: str, plan_id: str, lang: str
 ) -> "PlotLayer":
     """The plots beyond a union's own that its herds use in a plan (its page's map)."""
     from pasture.maps.page import esc
@@ -249,7 +260,7 @@ def used_plots_layer(
     def build() -> "PlotLayer":
         chosen_plan(store, plan_id)  # NotFound for an unknown plan
         used = scoped_assignments(store, plan_id, union)["plot_id"].dropna().astype(str)
-        plots = store.read("plots")
+        plots = local_layer(store, store.read("plots"), lang)
         plots = plots[plots["id"].astype(str).isin(set(used)) & (plots["union_id"] != union)]
         labels = [
             {"t": esc(f"{i} {n or ''}".strip())}
@@ -257,7 +268,7 @@ def used_plots_layer(
         ]
         return PlotLayer(plots, labels)
 
-    return map_cache(request).get(("used", version, union, plan_id), build)
+    return map_cache(request).get(("used", version, union, plan_id, lang), build)
 
 
 def rotation_layer(
@@ -283,11 +294,11 @@ def rotation_layer(
         if assignments.empty:
             raise NotFound(f"plan {plan_id!r} has no assignments to show")
         return rotation_plot_layer(
-            visible_plots(user, store.read("plots"), assignments),
+            visible_plots(user, local_layer(store, store.read("plots"), lang), assignments),
             assignments,
             plan_periods(plan, assignments),
             herds=plan_herds(store, plan_id, translator(lang), union_id=union),
-            unions=store.read("unions"),
+            unions=local_layer(store, store.read("unions"), lang),
             load=plot_load(request, store, privacy),
             lang=lang,
         )
@@ -318,7 +329,9 @@ def chosen_layer(
     if q.plan:
         return rotation_layer(request, store, user, version=version, plan_id=q.plan, lang=q.lang)
     if q.union and q.used_in:
-        return used_plots_layer(request, store, version=version, union=q.union, plan_id=q.used_in)
+        return used_plots_layer(
+            request, store, version=version, union=q.union, plan_id=q.used_in, lang=q.lang
+        )
     return plot_layer(
         request,
         store,

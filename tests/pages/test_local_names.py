@@ -19,6 +19,7 @@ from pasture.i18n import translator
 from .conftest import OWN_UNION, session_cookie
 
 GENERATED = {"kk": "генерацияланған", "ru": "сгенерировано"}
+WORLD = "bbox=-180,-89,180,89&zoom=12"
 
 
 @pytest.fixture(autouse=True)
@@ -53,12 +54,16 @@ def _pages(client: TestClient, plan_id: str, lang: str) -> dict[str, str]:
         "calendar svg": f"/plans/{plan_id}/chart?f=svg",
         "union page": f"/unions/{OWN_UNION}?plan={plan_id}",
         "union calendar": f"/unions/{OWN_UNION}/chart?plan={plan_id}&f=svg",
+        # the plots the maps fetch, their labels and popups (names unescaped in JSON)
+        "overview plots": f"/layers/plots?{WORLD}&limit=20000",
+        "rotation plots": f"/layers/plots?{WORLD}&plan={plan_id}&limit=20000",
+        "union's used plots": f"/layers/plots?{WORLD}&union={OWN_UNION}&used_in={plan_id}",
     }
     out = {}
     for label, url in pages.items():
-        r = client.get(url, params={"lang": lang})
+        r = client.get(f"{url}{'&' if '?' in url else '?'}lang={lang}")
         assert r.status_code == 200, (label, r.text[:300])
-        out[label] = r.text
+        out[label] = r.text if "/layers/" not in url else str(r.json())
     return out
 
 
