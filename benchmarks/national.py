@@ -27,13 +27,15 @@ its wall time to a named peer measured in the same run:
    plots from a plain GeoPackage.
 5. zonal: ``pasture ndvi zonal`` (``compute_ndvi_stats``, on the cluster when one is
    given) into the store. Peer: exactextract (mean, stdev, count) on the same scene
-   files, the plots projected to their CRS beforehand, locally.
+   files, the plots projected to their CRS beforehand, locally; on ``--peer-dates`` of
+   the dates (2 by default) and scaled per date, as the column "peer measured on" says.
 6. capacity and load of the year (``compute_capacity``, ``compute_load``). No peer.
 7. a season plan per district: the planner's inputs read once from the store, then
    each district's plots and herds (the first district's census herds, moved with
    their district: the census is not copied) planned with the heuristic within
    ``--plan-time-limit`` seconds and checked (``validate_plan``). The ratio is the
-   slowest district's time ÷ its limit; with a cluster the districts are planned on it.
+   slowest district's time ÷ its limit (the note gives the max and median over the
+   districts); with a cluster the districts are planned on it.
    Plans are not stored (``create_plan`` plans a whole store).
 """
 
