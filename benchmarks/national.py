@@ -247,17 +247,25 @@ def read_step(store_path: Path, folder: Path) -> tuple[Row, gpd.GeoDataFrame]:
 
 
 def zonal_step(
-    store_path: Path, plots: gpd.GeoDataFrame, paths: list[Path], client: Any, peer_dates: int
+    store_path: Path,
+    plots: gpd.GeoDataFrame,
+    paths: list[Path],
+    client: Any,
+    peer_dates: int,
+    peer_plots: int = 0,
 ) -> Row:
     """`pasture ndvi zonal` into the store; exactextract on the same files as the peer.
 
-    The peer runs on ``peer_dates`` of the dates, spread over the year, and its time is
-    scaled per date (at 250,000 plots all 23 would take about an hour): the row says so.
+    The peer runs on ``peer_dates`` of the dates, spread over the year, and with
+    ``peer_plots`` on a random sample of that many plots; its time is scaled per date and
+    per plot (at 250,000 plots all 23 dates would take about an hour): the row says so.
     """
     from pasture.ndvi import compute_ndvi_stats
 
     with pasture.open_store(store_path) as store, measured() as cost:
         rows = compute_ndvi_stats(store, client=client)
+    # the peer may take long: our figures first, so that a run stopped meanwhile has them
+    print(f"# zonal, {rows:,} rows: {cost.wall:.2f} s wall, {cost.cpu:.2f} s CPU", flush=True)
     try:
         from exactextract import exact_extract
     except ImportError:
@@ -265,14 +273,17 @@ def zonal_step(
     import rasterio
 
     sample = peer_sample(paths, peer_dates)
+    some = plots if not 0 < peer_plots < len(plots) else plots.sample(peer_plots, random_state=0)
     with rasterio.open(paths[0]) as src:
-        projected = plots[["id", "geometry"]].to_crs(src.crs)
+        projected = some[["id", "geometry"]].to_crs(src.crs)
     with measured() as peer:
         exact_extract(
             [str(p) for p in sample], projected, ["mean", "stdev", "count"], output="pandas"
         )
-    scale = len(paths) / len(sample)
+    scale = len(paths) / len(sample) * len(plots) / len(some)
     share = "all" if len(sample) == len(paths) else f"{len(sample)} of {len(paths)} dates"
+    if len(some) < len(plots):
+        share += f", {len(some):,} of {len(plots):,} plots"
     wall, cpu = peer.wall * scale, peer.cpu * scale
     return Row(f"zonal, {rows:,} rows", cost, "exactextract", wall, cost.wall / wall, cpu, share)
 
@@ -438,6 +449,8 @@ def run(args: argparse.Namespace, folder: Path) -> list[Row]:
     def add(row: Row) -> None:
         rows.append(row)
         print_row(row)
+        # a long run shows where it is: each step's end, in the clock's time
+        print(f"# {dt.datetime.now(dt.UTC):%H:%M:%S} UTC, load average {load_average():.1f}")
 
     with measured() as cost:
         store_path, import_file, districts = build_districts(
@@ -452,7 +465,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[Row]:
     add(row)
     client, stop = start_client(args)
     try:
-        add(zonal_step(store_path, plots, paths, client, args.peer_dates))
+        add(zonal_step(store_path, plots, paths, client, args.peer_dates, args.peer_plots))
         add(science_step(store_path))
         add(plan_step(store_path, districts, args.plan_time_limit, client))
     finally:
@@ -470,6 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--peer-dates", type=int, default=2,
         help="dates exactextract runs on, scaled per date (0: all)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--peer-plots", type=int, default=0,
+        help="plots exactextract runs on (a random sample), scaled per plot (0: all)",
     )  # fmt: skip
     ap.add_argument("--seed", type=int, default=42)
     where = ap.add_mutually_exclusive_group()
