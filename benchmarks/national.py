@@ -408,11 +408,16 @@ def plan_step(store_path: Path, districts: int, time_limit: float, client: Any) 
 # -- running --------------------------------------------------------------------------------
 
 
+def figure(ratio: float) -> str:
+    """A ratio with two decimals, three below 0.1 (0.02 and 0.04 differ by 2×)."""
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.3f}"
+
+
 def print_row(row: Row) -> None:
     """One line of the table (printed as each step ends: a long run shows its progress)."""
     peer = "-" if row.peer_wall is None else f"{row.peer_wall:.2f}"
-    ratio = "-" if row.ratio is None else f"{row.ratio:.2f}"
-    cpu_ratio = "-" if not row.peer_cpu else f"{row.cost.cpu / row.peer_cpu:.2f}"
+    ratio = "-" if row.ratio is None else figure(row.ratio)
+    cpu_ratio = "-" if not row.peer_cpu else figure(row.cost.cpu / row.peer_cpu)
     share = "-" if row.peer_wall is None else row.peer_share
     print(
         f"| {row.step} | {row.cost.wall:.2f} | {row.cost.cpu:.2f} | {row.cost.peak_mib:,.0f} "
