@@ -27,13 +27,15 @@ its wall time to a named peer measured in the same run:
    plots from a plain GeoPackage.
 5. zonal: ``pasture ndvi zonal`` (``compute_ndvi_stats``, on the cluster when one is
    given) into the store. Peer: exactextract (mean, stdev, count) on the same scene
-   files, the plots projected to their CRS beforehand, locally.
+   files, the plots projected to their CRS beforehand, locally; on ``--peer-dates`` of
+   the dates (2 by default) and scaled per date, as the column "peer measured on" says.
 6. capacity and load of the year (``compute_capacity``, ``compute_load``). No peer.
 7. a season plan per district: the planner's inputs read once from the store, then
    each district's plots and herds (the first district's census herds, moved with
    their district: the census is not copied) planned with the heuristic within
    ``--plan-time-limit`` seconds and checked (``validate_plan``). The ratio is the
-   slowest district's time ÷ its limit; with a cluster the districts are planned on it.
+   slowest district's time ÷ its limit (the note gives the max and median over the
+   districts); with a cluster the districts are planned on it.
    Plans are not stored (``create_plan`` plans a whole store).
 """
 
@@ -88,6 +90,8 @@ class Row:
     peer_wall: float | None = None
     ratio: float | None = None
     peer_cpu: float | None = None
+    #: How much of the step the peer ran ("all", or "k of n dates": scaled per date).
+    peer_share: str = "all"
     note: str = ""
 
 
@@ -242,27 +246,54 @@ def read_step(store_path: Path, folder: Path) -> tuple[Row, gpd.GeoDataFrame]:
     return row, plots
 
 
-def zonal_step(store_path: Path, plots: gpd.GeoDataFrame, paths: list[Path], client: Any) -> Row:
-    """`pasture ndvi zonal` into the store; exactextract on the same files as the peer."""
+def zonal_step(
+    store_path: Path,
+    plots: gpd.GeoDataFrame,
+    paths: list[Path],
+    client: Any,
+    peer_dates: int,
+    peer_plots: int = 0,
+) -> Row:
+    """`pasture ndvi zonal` into the store; exactextract on the same files as the peer.
+
+    The peer runs on ``peer_dates`` of the dates, spread over the year, and with
+    ``peer_plots`` on a random sample of that many plots; its time is scaled per date and
+    per plot (at 250,000 plots all 23 dates would take about an hour): the row says so.
+    """
     from pasture.ndvi import compute_ndvi_stats
 
     with pasture.open_store(store_path) as store, measured() as cost:
         rows = compute_ndvi_stats(store, client=client)
+    # the peer may take long: our figures first, so that a run stopped meanwhile has them
+    print(f"# zonal, {rows:,} rows: {cost.wall:.2f} s wall, {cost.cpu:.2f} s CPU", flush=True)
     try:
         from exactextract import exact_extract
     except ImportError:
         return Row(f"zonal, {rows:,} rows", cost, note="no exactextract in the venv")
     import rasterio
 
+    sample = peer_sample(paths, peer_dates)
+    some = plots if not 0 < peer_plots < len(plots) else plots.sample(peer_plots, random_state=0)
     with rasterio.open(paths[0]) as src:
-        projected = plots[["id", "geometry"]].to_crs(src.crs)
+        projected = some[["id", "geometry"]].to_crs(src.crs)
     with measured() as peer:
         exact_extract(
-            [str(p) for p in paths], projected, ["mean", "stdev", "count"], output="pandas"
+            [str(p) for p in sample], projected, ["mean", "stdev", "count"], output="pandas"
         )
-    return Row(
-        f"zonal, {rows:,} rows", cost, "exactextract", peer.wall, cost.wall / peer.wall, peer.cpu
-    )
+    scale = len(paths) / len(sample) * len(plots) / len(some)
+    share = "all" if len(sample) == len(paths) else f"{len(sample)} of {len(paths)} dates"
+    if len(some) < len(plots):
+        share += f", {len(some):,} of {len(plots):,} plots"
+    wall, cpu = peer.wall * scale, peer.cpu * scale
+    return Row(f"zonal, {rows:,} rows", cost, "exactextract", wall, cost.wall / wall, cpu, share)
+
+
+def peer_sample(paths: list[Path], k: int) -> list[Path]:
+    """``k`` of the scenes spread over the year (all of them when ``k`` is 0 or too many)."""
+    if k <= 0 or k >= len(paths):
+        return list(paths)
+    idx = np.unique(np.linspace(0, len(paths) - 1, k + 2)[1:-1].round().astype(int))
+    return [paths[i] for i in idx]
 
 
 def science_step(store_path: Path) -> Row:
@@ -282,14 +313,22 @@ def district_of(ident: str) -> int:
     return int(tail) if head and tail.isdigit() else 0
 
 
-def district_inputs(inputs: Any, k: int) -> Any:
-    """District ``k``'s plots and the first district's herds moved with it (ids suffixed)."""
+def district_inputs(
+    inputs: Any, k: int, ids: np.ndarray | None = None, xy: np.ndarray | None = None
+) -> Any:
+    """District ``k``'s plots and the first district's herds moved with it (ids suffixed).
+
+    ``ids`` (each plot's district) and ``xy`` (its km coordinates) may be given, computed
+    once for every district: at 91 districts of 250,000 plots recomputing them is ~23 M calls.
+    """
     from grazing_models.rotation import RotationInputs
 
-    ids = np.array([district_of(p.id) for p in inputs.plots])
+    if ids is None:
+        ids = np.array([district_of(p.id) for p in inputs.plots])
+    if xy is None:
+        xy = np.array([(p.x_km, p.y_km) for p in inputs.plots])
     mine = np.flatnonzero(ids == k)
     home = np.flatnonzero(ids == 0)
-    xy = np.array([(p.x_km, p.y_km) for p in inputs.plots])
     dx, dy = (xy[mine].mean(axis=0) - xy[home].mean(axis=0)) if k else (0.0, 0.0)
     suffix = district_suffix(k)
     herds = tuple(
@@ -340,17 +379,21 @@ def plan_step(store_path: Path, districts: int, time_limit: float, client: Any) 
         with pasture.open_store(store_path) as store:
             inputs = rotation_inputs(store, season_year=YEAR, planning=planning)
         reading = time.perf_counter() - t0
-        parts = [district_inputs(inputs, k) for k in range(districts)]
+        ids = np.array([district_of(p.id) for p in inputs.plots])
+        xy = np.array([(p.x_km, p.y_km) for p in inputs.plots])
+        parts = [district_inputs(inputs, k, ids, xy) for k in range(districts)]
         if client is not None:
             futures = client.map(plan_district, parts, params=params, time_limit=time_limit)
             results = client.gather(futures)
         else:
             results = [plan_district(part, params, time_limit) for part in parts]
-    worst = max(r["seconds"] for r in results)
+    per_limit = np.array([r["seconds"] for r in results]) / time_limit
+    worst = float(per_limit.max()) * time_limit
     violations = sum(int(r["violations"]) for r in results)
     gaps = [r["gap"] for r in results if r["gap"] == r["gap"]]
     note = (
         f"{violations} violations; inputs read in {reading:.1f} s; slowest district {worst:.1f} s; "
+        f"time ÷ limit per district: max {per_limit.max():.2f}, median {np.median(per_limit):.2f}; "
         + (f"gap {100 * min(gaps):.0f}–{100 * max(gaps):.0f} %" if gaps else "no bound")
     )
     linger = max(r["linger"] for r in results)
@@ -358,20 +401,27 @@ def plan_step(store_path: Path, districts: int, time_limit: float, client: Any) 
         note += f"; a bound thread ran on {linger:.1f} s after its plan"
     label = f"season plans, {districts} districts"
     limit = f"limit {time_limit:g} s"
-    return Row(label, cost, limit, time_limit, worst / time_limit, note=note)
+    share = f"{districts} of {districts} districts"
+    return Row(label, cost, limit, time_limit, worst / time_limit, peer_share=share, note=note)
 
 
 # -- running --------------------------------------------------------------------------------
 
 
+def figure(ratio: float) -> str:
+    """A ratio with two decimals, three below 0.1 (0.02 and 0.04 differ by 2×)."""
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.3f}"
+
+
 def print_row(row: Row) -> None:
     """One line of the table (printed as each step ends: a long run shows its progress)."""
     peer = "-" if row.peer_wall is None else f"{row.peer_wall:.2f}"
-    ratio = "-" if row.ratio is None else f"{row.ratio:.2f}"
-    cpu_ratio = "-" if not row.peer_cpu else f"{row.cost.cpu / row.peer_cpu:.2f}"
+    ratio = "-" if row.ratio is None else figure(row.ratio)
+    cpu_ratio = "-" if not row.peer_cpu else figure(row.cost.cpu / row.peer_cpu)
+    share = "-" if row.peer_wall is None else row.peer_share
     print(
         f"| {row.step} | {row.cost.wall:.2f} | {row.cost.cpu:.2f} | {row.cost.peak_mib:,.0f} "
-        f"| {row.peer} | {peer} | {ratio} | {cpu_ratio} | {row.note} |",
+        f"| {row.peer} | {peer} | {ratio} | {cpu_ratio} | {share} | {row.note} |",
         flush=True,
     )
 
@@ -404,6 +454,8 @@ def run(args: argparse.Namespace, folder: Path) -> list[Row]:
     def add(row: Row) -> None:
         rows.append(row)
         print_row(row)
+        # a long run shows where it is: each step's end, in the clock's time
+        print(f"# {dt.datetime.now(dt.UTC):%H:%M:%S} UTC, load average {load_average():.1f}")
 
     with measured() as cost:
         store_path, import_file, districts = build_districts(
@@ -418,7 +470,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[Row]:
     add(row)
     client, stop = start_client(args)
     try:
-        add(zonal_step(store_path, plots, paths, client))
+        add(zonal_step(store_path, plots, paths, client, args.peer_dates, args.peer_plots))
         add(science_step(store_path))
         add(plan_step(store_path, districts, args.plan_time_limit, client))
     finally:
@@ -433,6 +485,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--district-plots", type=int, default=2800, help="plots per district, about")
     ap.add_argument("--dates", type=int, default=23, help="composites of the year (3..23)")
     ap.add_argument("--plan-time-limit", type=float, default=10.0, help="seconds per district")
+    ap.add_argument(
+        "--peer-dates", type=int, default=2,
+        help="dates exactextract runs on, scaled per date (0: all)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--peer-plots", type=int, default=0,
+        help="plots exactextract runs on (a random sample), scaled per plot (0: all)",
+    )  # fmt: skip
     ap.add_argument("--seed", type=int, default=42)
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--dask-scheduler", help="address of a dask.distributed scheduler")
@@ -450,9 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "| step | wall s | CPU s | peak RSS MiB | peer | peer wall s | wall ÷ peer "
-        "| CPU ÷ peer | note |"
+        "| CPU ÷ peer | peer measured on | note |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         rows = run(args, args.keep)

@@ -1,7 +1,8 @@
 """The national-scale benchmark runs end to end at a tiny size, so that it cannot rot.
 
 Two districts of ~250 generated plots, 3 dates: every step prints a row with its
-figures and named peer, and every district's plan keeps every rule. The figures
+figures, its named peer and how much of the step the peer ran (exactextract here on 1
+date and 100 plots, scaled), and every district's plan keeps every rule. The figures
 themselves are not judged (no wall-clock assertions: benchmarks/README.md has them).
 """
 
@@ -22,6 +23,7 @@ STEPS = ("build", "NDVI stack", "import", "read", "zonal", "capacity", "season p
 def test_national_benchmark_prints_every_step_and_plans_keep_the_rules(tmp_path: Path) -> None:
     cmd = [sys.executable, str(ROOT / "benchmarks" / "national.py"), "--plots", "500"]
     cmd += ["--district-plots", "250", "--dates", "3", "--plan-time-limit", "10"]
+    cmd += ["--peer-dates", "1", "--peer-plots", "100"]  # the sampled peer, scaled
     cmd += ["--keep", str(tmp_path / "national")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200, check=False)
@@ -36,10 +38,14 @@ def test_national_benchmark_prints_every_step_and_plans_keep_the_rules(tmp_path:
     peers = {row[0].split()[0]: row[4] for row in rows}
     assert peers["import"] in ("ogr2ogr", "pyogrio read+write")
     assert (peers["read"], peers["zonal,"]) == ("pyogrio", "exactextract")
+    shares = {row[0].split()[0]: row[8] for row in rows}
+    assert (shares["import"], shares["read"]) == ("all", "all")
+    assert shares["zonal,"] == f"1 of 3 dates, 100 of {rows[3][0].split()[1]} plots"
+    assert shares["build"] == "-"  # no peer
     assert rows[0][0] == "build 2 districts (generated)"
     imported, read = (int(rows[i][0].split()[1].replace(",", "")) for i in (2, 3))
     assert read > imported > 0  # the first district's plots, then the copies'
     plan = rows[-1]
     assert plan[0] == "season plans, 2 districts"
-    assert plan[8].startswith("0 violations"), plan
-    assert "slowest district" in plan[8]
+    assert plan[-1].startswith("0 violations"), plan
+    assert "slowest district" in plan[-1]
