@@ -75,6 +75,12 @@ def main() -> None:
             # map pages take seconds to build on a busy machine
             page.goto(f"{args.base}{path.format(plan=plan)}{sep}lang={lang}", timeout=180_000)
             page.wait_for_load_state("load", timeout=180_000)
+            # map layers are fetched after the load (by view): wait until the network is
+            # quiet, then for two frames, so the plots are painted in the shot
+            page.wait_for_load_state("networkidle", timeout=180_000)
+            page.evaluate(
+                "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+            )
             target = args.out / f"{name}-{lang}-{size[0]}.jpg"
             page.screenshot(path=str(target), type="jpeg", quality=70)
             print(target)
