@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .i18n import Translator
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = [
     "HERD_KINDS",
@@ -120,6 +123,14 @@ def store_places(okrugs: pd.DataFrame, lang: str) -> dict[str, str]:
     if okrugs.empty or "name_en" not in okrugs or f"name_{lang}" not in okrugs:
         return {}
     return union_places(okrugs.to_dict("records"), lang)
+
+
+def store_local_names(store: Store, frame: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """:func:`local_names` with the places of ``store``'s okrugs: a layer frame of the
+    store as the pages and maps show it (the frame itself in English)."""
+    if t.lang == "en":
+        return frame
+    return local_names(frame, t, store_places(store.read("okrugs"), t.lang))
 
 
 def local_names(frame: pd.DataFrame, t: Translator, places: Mapping[str, str]) -> pd.DataFrame:

@@ -170,12 +170,10 @@ def scoped_plots(store: Store, user: Principal) -> "gpd.GeoDataFrame":
 def local_layer(store: Store, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame``'s generated demo names in the page's language (a real name as recorded):
     the map answers name plots and unions as the pages around them do."""
-    from pasture.demo_names import local_names, store_places
+    from pasture.demo_names import store_local_names
     from pasture.i18n import translator
 
-    if lang == "en":
-        return frame
-    return local_names(frame, translator(lang), store_places(store.read("okrugs"), lang))
+    return store_local_names(store, frame, translator(lang))
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

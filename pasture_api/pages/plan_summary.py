@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from pasture.demo_names import local_name, local_names, store_places
+from pasture.demo_names import local_name, store_local_names, store_places
 from pasture.i18n import Translator
 from pasture.io.tables import COLUMN_TITLES
 from pasture.model import SEASONS
@@ -97,10 +97,7 @@ def local_layer(store: Store, layer: str, t: Translator, **read: Any) -> pd.Data
     """``layer`` (unions, plots, water points, routes, herds) as the pages show it: each
     generated name in the page's language, a real name as recorded; ``read``: what
     :meth:`Store.read` takes (``where``, ``ids``)."""
-    frame = store.read(layer, **read)
-    if t.lang == "en":
-        return frame
-    return local_names(frame, t, store_places(store.read("okrugs"), t.lang))
+    return store_local_names(store, store.read(layer, **read), t)
 
 
 def union_title(store: Store, t: Translator, union: Mapping[str, Any]) -> str:
