@@ -22,7 +22,7 @@ from grazing_models.livestock import SpeciesTable, default_species_table
 from ..disclosure import DisclosureRules, withheld_by
 from ..model import SPECIES
 from ..store.base import Store
-from .load import _pool_shares
+from .load import pool_shares
 
 __all__ = ["HERD_FIGURES", "herd_contributions", "withheld_herds"]
 
@@ -42,7 +42,7 @@ def herd_contributions(
     census = store.read("census")
     if census.empty or herds.empty:
         return {}
-    shares = _pool_shares(census, store.read("households"))
+    shares = pool_shares(census, store.read("households"))
     units = (table or default_species_table()).sheep_units
     out: dict[str, pd.Series] = {}
     for pool, group in herds.groupby(herds["union_id"].astype(str)):

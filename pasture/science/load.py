@@ -76,6 +76,7 @@ __all__ = [
     "load_group",
     "norm_rows_of",
     "parse_norm_rows",
+    "pool_shares",
 ]
 
 #: The store setting that maps each pasture type to its row of the norm table (JSON).
@@ -191,7 +192,7 @@ def _with_contributors(
     many households) and ``top_shares`` (the largest ones' shares), in place."""
     contributions: dict[str, pd.Series] = {}
     if not census.empty:
-        shares = _pool_shares(census, households)
+        shares = pool_shares(census, households)
         contributions = _group_contributions(pooled, shares, capacity, table)
     summary = [
         Contributors.of(contributions.get(load_group(level, group, season), ()))
@@ -229,7 +230,7 @@ def load_contributions(
     census = store.read("census")
     if census.empty:
         return {}
-    shares = _pool_shares(census, store.read("households"))
+    shares = pool_shares(census, store.read("households"))
     plots = read_plots(store)
     out: dict[str, pd.Series] = {}
     for year in sorted(set(int(y) for y in years)):
@@ -243,7 +244,7 @@ def load_contributions(
     return out
 
 
-def _pool_shares(census: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
+def pool_shares(census: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
     """Each household's pool and its share of the pool's heads per species (latest census)."""
     latest = latest_census(census)
     settlement_of = (
