@@ -48,6 +48,21 @@ def copy_store(source: Path, target: Path) -> Path:
     return target
 
 
+def on_backend(
+    request: pytest.FixtureRequest, gpkg_url: str, postgis_fixture: str = "postgis_url_module"
+) -> str:
+    """The store for the backend ``request.param`` names: ``gpkg_url`` itself on
+    "geopackage"; on "postgis", the database of ``postgis_fixture`` holding its copy and
+    the demo accounts."""
+    if request.param != "postgis":
+        return gpkg_url
+    pg = request.getfixturevalue(postgis_fixture)
+    with pasture.open_store(gpkg_url) as source, pasture.open_store(pg) as target:
+        target.load_copy(source)
+        create_demo_users(target, PASSWORD)
+    return str(pg)
+
+
 @pytest.fixture
 def writable_gpkg(api_gpkg: Path, tmp_path: Path) -> Path:
     return copy_store(api_gpkg, tmp_path / "demo.gpkg")

@@ -26,7 +26,7 @@ from pasture.science.tables import table_frame
 from pasture_api.main import create_app
 from pasture_api.science import LIVESTOCK_FIELDS
 
-from .conftest import auth, copy_store, login, make_settings
+from .conftest import auth, copy_store, login, make_settings, on_backend
 
 YEAR = 2024
 DOMINATED = "upu-karazhota"  # one member's latest census will hold almost all its livestock
@@ -79,14 +79,7 @@ def served(
     """The demo on each backend with land-user and plot load rows, one dominating
     household and a plot grazed by one household."""
     url = str(copy_store(api_gpkg, tmp_path_factory.mktemp("load-sdc") / "demo.gpkg"))
-    if request.param == "postgis":
-        pg = request.getfixturevalue("postgis_url_module")
-        with pasture.open_store(url) as source, pasture.open_store(pg) as target:
-            target.load_copy(source)
-            from pasture_api.users import create_demo_users
-
-            create_demo_users(target, "demo")
-        url = pg
+    url = on_backend(request, url)
     with pasture.open_store(url) as store:
         groups = [*sorted(store.read("unions")["id"].astype(str)), PUBLIC_GROUP]
         plots = _seed(store)
@@ -273,14 +266,7 @@ def fresh(request: pytest.FixtureRequest, api_gpkg: Path, tmp_path: Path) -> str
     """A writable copy of the demo with its accounts on each backend, with the year's
     capacity and ``ALONE_THEN_JOINED``'s members but one without livestock."""
     url = str(copy_store(api_gpkg, tmp_path / "demo.gpkg"))
-    if request.param == "postgis":
-        pg = request.getfixturevalue("postgis_url")
-        with pasture.open_store(url) as source, pasture.open_store(pg) as target:
-            target.load_copy(source)
-            from pasture_api.users import create_demo_users
-
-            create_demo_users(target, "demo")
-        url = pg
+    url = on_backend(request, url, "postgis_url")
     with pasture.open_store(url) as store:
         _capacity(store)
         _recount(store, ALONE_THEN_JOINED, LATE_DAY, alone=True)

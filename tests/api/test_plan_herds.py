@@ -21,9 +21,17 @@ from fastapi.testclient import TestClient
 import pasture
 from pasture.model import SPECIES
 from pasture_api.main import create_app
-from pasture_api.users import create_demo_users
 
-from .conftest import FOREIGN_UNION, OWN_UNION, USERS, auth, copy_store, login, make_settings
+from .conftest import (
+    FOREIGN_UNION,
+    OWN_UNION,
+    USERS,
+    auth,
+    copy_store,
+    login,
+    make_settings,
+    on_backend,
+)
 
 PLAN, OLD_PLAN = "plan-herds", "plan-before-herds"
 UNREACHED = 1_000_000  # a minimum group no union reaches
@@ -63,12 +71,7 @@ def served(
     url = str(copy_store(api_gpkg, tmp_path_factory.mktemp("plan-herds") / "demo.gpkg"))
     with pasture.open_store(url) as store:
         _seed(store)
-    if request.param == "postgis":
-        pg = request.getfixturevalue("postgis_url_module")
-        with pasture.open_store(url) as source, pasture.open_store(pg) as target:
-            target.load_copy(source)
-            create_demo_users(target, "demo")
-        url = pg
+    url = on_backend(request, url)
     app = create_app(make_settings(url, census_min_group=UNREACHED))
     with TestClient(app) as client:
         yield client, {label: login(client, name) for label, name in USERS.items()}

@@ -4,29 +4,15 @@ the same order, pruned or not, with or without a limit on the distance from home
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
-from grazing_models.rotation import RotationInputs, RotationParams
+from grazing_models.rotation import RotationParams
 from grazing_models.rotation.instances import synthetic_instance, tiled_instance
 from grazing_models.rotation.pairs import Pairs, planning_pairs
 
 from .dense_pairs import planning_pairs as dense_planning_pairs
-
-
-def _flocks(inputs: RotationInputs, n: int) -> RotationInputs:
-    """The district with its first herd split into ``n`` flocks at its home point."""
-    first = inputs.herds[0]
-    flocks = [replace(first, id=f"{first.id}-flock-{k}") for k in range(n)]
-    return RotationInputs(
-        inputs.plots,
-        (*flocks, *inputs.herds[1:]),
-        inputs.periods,
-        inputs.available_kg,
-        inputs.regrowth_kg,
-    )
+from .flocks import split_first_herd
 
 
 def _same(a: Pairs | None, b: Pairs | None) -> None:
@@ -38,9 +24,9 @@ def _same(a: Pairs | None, b: Pairs | None) -> None:
 
 def _instances():
     yield synthetic_instance(120, 8, 10, seed=0)
-    yield _flocks(synthetic_instance(150, 10, 12, seed=1, tight=True), 5)
+    yield split_first_herd(synthetic_instance(150, 10, 12, seed=1, tight=True), 5)
     # copies side by side: public pasture shared by every copy's unions
-    yield tiled_instance(_flocks(synthetic_instance(90, 6, 8, seed=2, n_unions=2), 3), 3)
+    yield tiled_instance(split_first_herd(synthetic_instance(90, 6, 8, seed=2, n_unions=2), 3), 3)
 
 
 @pytest.mark.parametrize("case", range(3))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -11,21 +9,14 @@ from grazing_models.rotation import RotationInputs, RotationParams
 from grazing_models.rotation.instances import synthetic_instance
 from grazing_models.rotation.pairs import find_pairs, planning_pairs
 
+from .flocks import split_first_herd
+
 FLOCKS = 4
 
 
 def _with_flocks(seed: int) -> RotationInputs:
     """A synthetic district whose first herd is split into flocks at its home point."""
-    inputs = synthetic_instance(120, 8, 10, seed=seed)
-    first = inputs.herds[0]
-    flocks = [replace(first, id=f"{first.id}-flock-{k}") for k in range(FLOCKS)]
-    return RotationInputs(
-        inputs.plots,
-        (*flocks, *inputs.herds[1:]),
-        inputs.periods,
-        inputs.available_kg,
-        inputs.regrowth_kg,
-    )
+    return split_first_herd(synthetic_instance(120, 8, 10, seed=seed), FLOCKS)
 
 
 def _plots_of(pairs, herd: int) -> set[int]:
