@@ -134,10 +134,15 @@ _SCRIPT = """
         layer.eachLayer(function (l) {
             var p = l.feature.properties, here = herdsAt(p, current);
             if (placed.length >= D.labelLimit || !here.length || !p.c || !view.contains(p.c)) return;
-            var text = here.map(function (h) { return D.herds[h].s || D.herds[h].n; }).join(", ");
+            var names = here.map(function (h) { return D.herds[h].s || D.herds[h].n; });
+            // one name and a count of the others: a plot shared by several herds named them all
+            // in one line that ran past the map's edge (the plot's popup lists every herd)
+            var text = names.length > 1 ? names[0] + " +" + (names.length - 1) : names[0];
             // half the label's box: its text, 3px of padding and 2px apart; a line of 11px type
             var at = map.latLngToContainerPoint(p.c), w = measure.measureText(text).width / 2 + 5, h = 9;
-            var box = [at.x - w, at.y - h, at.x + w, at.y + h];
+            // the container's size now: Leaflet's getSize() is kept from the last window resize
+            var box = [at.x - w, at.y - h, at.x + w, at.y + h], el = map.getContainer();
+            if (box[0] < 0 || box[1] < 0 || box[2] > el.clientWidth || box[3] > el.clientHeight) return;
             if (placed.some(function (b) { return overlaps(box, b); })) return;
             placed.push(box);
             L.tooltip({permanent: true, direction: "center", className: "pasture-herd-label"})
@@ -230,6 +235,7 @@ _SCRIPT = """
     loaded();
     window.pastureShowWeek = show;
     window.pastureRotation = {herdsAt: herdsAt, layer: layer, moves: moves, labels: labels, herds: D.herds,
+        weeks: function () { return D.weeks.length; },
         current: function () { return current; }, frame: function () { frame(weekPlots(current)); }};
 })"""
 

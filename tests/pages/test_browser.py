@@ -174,8 +174,22 @@ def test_union_page_holds_only_its_plots(browser: Any, live_server: str, pages_g
     assert errors == [] and outside == []
 
 
-_LABEL_BOXES = """Array.from(document.querySelectorAll('.pasture-herd-label')).map(e => {
+#: The herd labels on the map; a label taken off is set to opacity 0 and fades out (Leaflet).
+_LABEL_BOXES = """Array.from(document.querySelectorAll('.pasture-herd-label'))
+    .filter(e => e.style.opacity !== '0').map(e => {
     const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+_MAP_BOX = """(() => { const r = document.querySelector('.folium-map').getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; })()"""
+
+#: Put a plot the week's herds share 40 px from the map's right edge, at zoom 14.
+_SHARED_AT_EDGE = """() => { const R = window.pastureRotation, map = R.layer._map, i = R.current();
+    let c = null; R.layer.eachLayer(l => { const p = l.feature.properties;
+        if (!c && p.c && R.herdsAt(p, i).length > 1) c = p.c; });
+    if (!c) return false;
+    map.setView(c, 14, {animate: false});
+    map.panBy([-(map.getSize().x / 2 - 40), 0], {animate: false});
+    return true; }"""
 
 _CLOSE_IN = """() => { const R = window.pastureRotation, i = R.current(); let out = null;
     R.layer.eachLayer(l => { const p = l.feature.properties, h = R.herdsAt(p, i);
@@ -200,10 +214,25 @@ def test_herd_labels_stay_legible_for_a_thousand_herds(
     # over another
     boxes = page.evaluate(_LABEL_BOXES)
     assert len(boxes) <= LABEL_LIMIT
+    # every label whole inside the map (a plot shared by several herds once ran past its edge)
+    left, top, right, bottom = page.evaluate(_MAP_BOX)
+    for box in boxes:
+        assert (
+            left - 1 <= box[0]
+            and box[2] <= right + 1
+            and top - 1 <= box[1]
+            and box[3] <= bottom + 1
+        ), box
     for k, a in enumerate(boxes):
         for b in boxes[k + 1 :]:
             apart = a[2] <= b[0] + 1 or b[2] <= a[0] + 1 or a[3] <= b[1] + 1 or b[3] <= a[1] + 1
             assert apart, (a, b)
+    # a plot several herds share, near the map's right edge: no label runs past it
+    assert page.evaluate(_SHARED_AT_EDGE), "no plot shared by two herds in the week shown"
+    page.wait_for_load_state("networkidle")
+    left, top, right, bottom = page.evaluate(_MAP_BOX)
+    for box in page.evaluate(_LABEL_BOXES):
+        assert left - 1 <= box[0] and box[2] <= right + 1, box
     # close in on a grazed plot: its herd's name is on the map
     name = page.evaluate(_CLOSE_IN)
     page.wait_for_function(
@@ -214,5 +243,40 @@ def test_herd_labels_stay_legible_for_a_thousand_herds(
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pages-rotation-labels.png"))
+    page.context.close()
+    assert errors == []
+
+
+#: Close in on one grazed plot; return a herd none of whose plots the layer now holds.
+_HERD_AWAY = """async () => { const R = window.pastureRotation, map = R.layer._map;
+    let c = null; R.layer.eachLayer(l => { if (!c && l.feature.properties.c) c = l.feature.properties.c; });
+    await new Promise(done => { R.layer.once("pasture:loaded", done); map.setView(c, 17, {animate: false}); });
+    const near = new Set(), weeks = R.weeks();
+    R.layer.eachLayer(l => { for (let i = 0; i < weeks; i++) R.herdsAt(l.feature.properties, i).forEach(h => near.add(h)); });
+    const h = R.herds.findIndex((_, k) => !near.has(k));
+    return h < 0 ? null : R.herds[h].n; }"""
+
+#: Whether the week shown has a plot of the herd named, with its centre in view.
+_HERD_IN_VIEW = """name => { const R = window.pastureRotation, map = R.layer._map, i = R.current();
+    const h = R.herds.findIndex(x => x.n === name); let found = false;
+    R.layer.eachLayer(l => { const p = l.feature.properties;
+        if (p.c && R.herdsAt(p, i).includes(h) && map.getBounds().contains(p.c)) found = true; });
+    return found; }"""
+
+
+def test_herd_search_widens_to_the_plan_when_the_view_holds_none_of_its_plots(
+    browser: Any, live_server: str, plan_id: str
+) -> None:
+    errors: list[str] = []
+    page = _page(browser, live_server, [], errors)
+    _login(page, live_server, "akimat", f"/plans/{plan_id}/map?lang=en")
+    page.wait_for_selector(".folium-map[data-layer-plots]", timeout=60_000)
+    name = page.evaluate(_HERD_AWAY)
+    assert name, "every herd grazes near the first plot: no herd to look for outside the view"
+    assert not page.evaluate(_HERD_IN_VIEW, name)
+    page.fill(".pasture-herd-search", name)
+    page.dispatch_event(".pasture-herd-search", "change")
+    # the page fetches the plan's whole extent, then frames the first week the herd grazes
+    page.wait_for_function(_HERD_IN_VIEW, arg=name, timeout=60_000)
     page.context.close()
     assert errors == []
