@@ -140,7 +140,7 @@ _SCRIPT = """
             var text = names.length > 1 ? names[0] + " +" + (names.length - 1) : names[0];
             // half the label's box: its text, 3px of padding and 2px apart; a line of 11px type
             var at = map.latLngToContainerPoint(p.c), w = measure.measureText(text).width / 2 + 5, h = 9;
-            // the container's size now: Leaflet's getSize() is kept from the last window resize
+            // the whole label inside the map (its centre in view is not enough near an edge)
             var box = [at.x - w, at.y - h, at.x + w, at.y + h], el = map.getContainer();
             if (box[0] < 0 || box[1] < 0 || box[2] > el.clientWidth || box[3] > el.clientHeight) return;
             if (placed.some(function (b) { return overlaps(box, b); })) return;
