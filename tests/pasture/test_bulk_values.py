@@ -179,3 +179,28 @@ def test_gpkg_blobs_are_the_spec_header_and_wkb() -> None:
         b"GP\x00\x03" + struct.pack("<i4d", 4326, 1e-300, 1e-300, 7, 7) + geoms[3].wkb,
     ]
     assert encode_gpkg(geoms) == expected
+
+
+def test_required_values_missing_are_counted_per_column() -> None:
+    from pasture.errors import InvalidInput
+    from pasture.model import table
+    from pasture.store.validation import normalise_table
+
+    rows = pd.DataFrame(
+        {
+            "plot_id": ["a", None, "  ", "d"],  # blank text is missing too
+            "time": pd.to_datetime(["2024-06-10", None, "2024-06-26", None]),
+            "mean": [0.1, np.nan, np.nan, 0.4],  # not required
+            "valid_fraction": [1.0, np.nan, 0.5, 1.0],
+        }
+    )
+    with pytest.raises(InvalidInput) as refused:
+        normalise_table(table("ndvi_stats"), rows, source="test")
+    found = {p.field: p.message for p in refused.value.problems}
+    assert found == {
+        "plot_id": "2 row(s) have no value",
+        "time": "2 row(s) have no value",
+        "valid_fraction": "1 row(s) have no value",
+    }
+    whole = normalise_table(table("ndvi_stats"), rows.iloc[[0]], source="test")
+    assert whole["time"].tolist() == ["2024-06-10"] and whole["scene_id"].tolist() == [None]
