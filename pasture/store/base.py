@@ -24,17 +24,11 @@ from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
 from ..model import table as table_named
 from ..progress import Progress
-from . import counter
+from . import counter, validation
 from .accounts import Accounts
 from .backend import read_migrations
 from .tables import ResultTables
-from .validation import (
-    CensusLimits,
-    ValidationContext,
-    check_records,
-    checked_records,
-    normalise_table,
-)
+from .validation import CensusLimits, ValidationContext, check_records, normalise_table
 from .values import (
     BATCH,
     HISTORY_COLUMNS,
@@ -407,7 +401,7 @@ class Store(ResultTables):
             near=None if mode == "replace" else records,
         )
         # a bulk write goes on while its records are checked; bad records roll it back
-        with checked_records(spec, records, ctx, source=source) as clean:
+        with validation.checked_records(spec, records, ctx, source=source) as clean:
             if spec.name == "plots":
                 clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
             # append and upsert touch only the incoming ids; replace also deletes the rest
@@ -467,8 +461,9 @@ class Store(ResultTables):
             history.append(
                 self._history_row(spec, old.id, "update", old.version + 1, user, at, old, row)
             )
+        texts = _DECODER.submit(self._insert_history, spec, inserts, user, at)  # beside the rows
         self._insert_rows(cur, spec, inserts, progress=progress)
-        history += self._insert_history(spec, inserts, user, at)
+        history += texts.result()
         self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], history)
         return WriteResult(spec.name, len(inserts), updated, deleted)
 

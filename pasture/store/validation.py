@@ -638,6 +638,10 @@ def checked_records(
             raise InvalidInput(source, problems)
         yield clean
         return
+    if "geometry" in clean.columns:
+        # GEOS may compute a collection's envelope on first use: done here, before two
+        # threads read the same geometries
+        shapely.bounds(clean["geometry"].to_numpy(dtype=object))
     # the worker reads its own shallow copy: the block may add columns (a plot's area)
     checking = _CHECKER.submit(_problems, layer, clean.copy(deep=False), ctx, problems)
     try:
