@@ -373,8 +373,8 @@ def keep_stored_geometries(store: Store, spec: Layer, frame: gpd.GeoDataFrame) -
     the store compares geometries exactly (``store.values.is_unchanged``), so without
     this a file exported and imported again would make a new version of every plot.
     """
-    if "id" not in frame.columns or frame.empty:
-        return frame
+    if "id" not in frame.columns or frame.empty or not store.count(spec.name):
+        return frame  # nothing stored (a first import): no ids to look up
     ids = [str(i) for i in frame["id"].dropna().unique()]
     stored = store.read(spec.name, ids=ids)
     if stored.empty:

@@ -24,7 +24,7 @@ from ..model import LAYERS, TABLES, FieldType, Layer
 from ..model import layer as layer_named
 from ..model import table as table_named
 from ..progress import Progress
-from . import counter
+from . import counter, validation
 from .accounts import Accounts
 from .backend import read_migrations
 from .tables import ResultTables
@@ -316,9 +316,10 @@ class Store(ResultTables):
         """Stored records with these ids (all of them for None), in chunks of bound parameters."""
         if ids is None:
             return self._read(cur, spec)
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.name})")  # an import into an empty layer
         chunks = [
             self._read(cur, spec, ids=ids[start : start + IDS_PER_QUERY])
-            for start in range(0, len(ids), IDS_PER_QUERY)
+            for start in range(0, len(ids) if cur.fetchone()[0] else 0, IDS_PER_QUERY)
         ]
         if not chunks:
             return self._read(cur, spec, ids=[])
@@ -399,14 +400,15 @@ class Store(ResultTables):
             # replace: the stored plots go, so only the incoming ones are checked together
             near=None if mode == "replace" else records,
         )
-        clean = check_records(spec, records, ctx, source=source)
-        if spec.name == "plots":
-            clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
-        # append and upsert touch only the incoming ids; replace also deletes the rest
-        stored = self._read_ids(cur, spec, None if mode == "replace" else list(clean["id"]))
-        return self._apply(
-            cur, spec, clean, stored, mode=mode, user=user, source=source, progress=progress
-        )
+        # a bulk write goes on while its records are checked; bad records roll it back
+        with validation.checked_records(spec, records, ctx, source=source) as clean:
+            if spec.name == "plots":
+                clean["area_ha"] = geodesic_area_ha(clean["geometry"].tolist())
+            # append and upsert touch only the incoming ids; replace also deletes the rest
+            stored = self._read_ids(cur, spec, None if mode == "replace" else list(clean["id"]))
+            return self._apply(
+                cur, spec, clean, stored, mode=mode, user=user, source=source, progress=progress
+            )
 
     def _apply(
         self,
@@ -459,8 +461,9 @@ class Store(ResultTables):
             history.append(
                 self._history_row(spec, old.id, "update", old.version + 1, user, at, old, row)
             )
+        texts = _DECODER.submit(self._insert_history, spec, inserts, user, at)  # beside the rows
         self._insert_rows(cur, spec, inserts, progress=progress)
-        history += self._insert_history(spec, inserts, user, at)
+        history += texts.result()
         self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], history)
         return WriteResult(spec.name, len(inserts), updated, deleted)
 

@@ -33,11 +33,13 @@ from ..errors import StoreError
 from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
 from ..model import LAYERS, TABLES, Layer
 from ..model import layer as layer_named
+from ..progress import Progress
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
 from .reader import READER, arrow_frame, whole_layer_sql
+from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
 from .validation import CensusLimits
 from .values import BBox
@@ -421,11 +423,34 @@ class GeoPackageStore(Store):
     def _decode_geoms(self, values: Sequence[Any]) -> np.ndarray:
         return decode_gpkg(values)
 
+    def _insert_rows(
+        self,
+        cur: Any,
+        spec: Layer,
+        frame: pd.DataFrame,
+        *,
+        progress: Progress | None = None,
+        keep_version: bool = False,
+    ) -> None:
+        # a bulk write's R-tree entries, from every batch, go in at the end: all at once,
+        # so an index that was empty is built whole (pasture.store.rtree)
+        bulk = spec.geometry_type is not None and len(frame) >= _BULK_RTREE_ROWS
+        pending: list[tuple[np.ndarray, np.ndarray]] | None = [] if bulk else None
+        self._local.index = pending
+        try:
+            super()._insert_rows(cur, spec, frame, progress=progress, keep_version=keep_version)
+        finally:
+            self._local.index = None
+        if pending:
+            _fill_rtree(cur, spec.name, pending)
+
     def _bulk_insert(
         self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
-        if len(rows) >= _BULK_RTREE_ROWS and table in LAYERS and LAYERS[table].geometry_type:
-            _insert_indexed(cur, table, columns, rows)
+        pending = getattr(self._local, "index", None)
+        bulk = pending is not None or len(rows) >= _BULK_RTREE_ROWS
+        if rows and bulk and table in LAYERS and LAYERS[table].geometry_type:
+            _insert_indexed(cur, table, columns, rows, pending)
         elif rows:
             marks = ", ".join("?" * len(columns))
             cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
@@ -515,14 +540,19 @@ class GeoPackageStore(Store):
 
 
 def _insert_indexed(
-    cur: sqlite3.Cursor, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    cur: sqlite3.Cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    pending: list[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> None:
     """Insert layer rows (geometry blob last) and their R-tree entries in bulk.
 
     The spec's insert trigger calls five Python SQL functions per row, which cost
     six times the insert itself on a bulk import; inside this transaction the
     trigger is dropped, the rows get their fids here, the R-tree is filled from the
-    blobs' header envelopes in one statement and the trigger is created again.
+    blobs' header envelopes and the trigger is created again. ``pending``: where the
+    entries wait for :func:`_fill_rtree` (the end of the write) instead.
     Other connections never see the schema without it (one transaction), and a
     failure rolls all of it back.
     """
@@ -541,12 +571,25 @@ def _insert_indexed(
         f"INSERT INTO {table} (fid, {', '.join(columns)}) VALUES ({marks})",
         [(fid, *row) for fid, row in zip(fids, rows, strict=True)],
     )
-    index_rows = np.column_stack([np.asarray(fids, dtype=np.float64), envelopes])[present]
-    cur.executemany(
-        f"INSERT OR REPLACE INTO rtree_{table}_geom VALUES (?, ?, ?, ?, ?)",
-        [(int(r[0]), *r[1:]) for r in index_rows.tolist()],  # one tolist, not one per row
-    )
     cur.execute(_RTREE_INSERT.format(t=table))
+    index = (np.arange(first, first + len(rows), dtype=np.int64)[present], envelopes[present])
+    if pending is None:
+        _fill_rtree(cur, table, [index])
+    else:
+        pending.append(index)
+
+
+def _fill_rtree(
+    cur: sqlite3.Cursor, table: str, entries: list[tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Add (fids, envelopes) to the layer's R-tree: built whole when it is empty."""
+    fids = np.concatenate([f for f, _ in entries])
+    boxes = np.concatenate([b for _, b in entries])
+    if not fill_empty_rtree(cur, f"rtree_{table}_geom", fids, boxes):
+        cur.executemany(
+            f"INSERT OR REPLACE INTO rtree_{table}_geom VALUES (?, ?, ?, ?, ?)",
+            [(i, *box) for i, box in zip(fids.tolist(), boxes.tolist(), strict=True)],
+        )
 
 
 def default_accounts_path(store: Path) -> Path:

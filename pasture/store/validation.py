@@ -8,7 +8,9 @@ one by one, so that a user fixes a file in one go.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,6 +29,7 @@ __all__ = [
     "CensusLimits",
     "ValidationContext",
     "check_records",
+    "checked_records",
     "normalise",
 ]
 
@@ -607,7 +610,62 @@ def check_records(
 ) -> pd.DataFrame:
     """Normalise and check records of one layer; raise InvalidInput listing every problem."""
     clean, problems = normalise(layer, frame)
-    problems += _check_duplicates(clean)
+    problems = _problems(layer, clean, ctx, problems)
+    if problems:
+        raise InvalidInput(source, problems)
+    return clean
+
+
+#: From this many records on, :func:`checked_records` checks in a worker thread while the
+#: caller writes; below it a thread costs more than the overlap saves.
+PARALLEL_CHECK_ROWS = 1_000
+
+# GEOS lets go of the GIL in its checks, and SQLite's and psycopg's C code in their
+# inserts, so a bulk write and its checks share the two cores. Several workers: writers
+# to PostGIS run side by side, and one's checks must not queue behind another's.
+_CHECKER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pasture-check")
+
+
+@contextmanager
+def checked_records(
+    layer: Layer, frame: pd.DataFrame, ctx: ValidationContext, *, source: str
+) -> Iterator[pd.DataFrame]:
+    """The normalised records, to be written inside the block while they are checked.
+
+    What :func:`check_records` refuses is refused here too, and takes precedence: when
+    the checks find problems, leaving the block raises InvalidInput listing them, whether
+    the block finished or failed (bad records may well make the write itself fail), so a
+    block inside a transaction leaves nothing written. A block that fails on records the
+    checks accept raises its own error.
+    """
+    clean, problems = normalise(layer, frame)
+    if problems or len(clean) < PARALLEL_CHECK_ROWS:
+        problems = _problems(layer, clean, ctx, problems)
+        if problems:
+            raise InvalidInput(source, problems)
+        yield clean
+        return
+    if "geometry" in clean.columns:
+        # GEOS may compute a collection's envelope on first use: done here, before two
+        # threads read the same geometries
+        shapely.bounds(clean["geometry"].to_numpy(dtype=object))
+    # the worker reads its own shallow copy: the block may add columns (a plot's area)
+    checking = _CHECKER.submit(_problems, layer, clean.copy(deep=False), ctx, problems)
+    try:
+        yield clean
+    except BaseException:
+        if checking.result():
+            raise InvalidInput(source, checking.result()) from None
+        raise
+    if checking.result():
+        raise InvalidInput(source, checking.result())
+
+
+def _problems(
+    layer: Layer, clean: pd.DataFrame, ctx: ValidationContext, found: list[Problem]
+) -> list[Problem]:
+    """``found`` (normalising's problems) and those of every check of the normalised records."""
+    problems = [*found, *_check_duplicates(clean)]
     if layer.geometry_type is not None:
         problems += _check_geometry(layer, clean, ctx)
     problems += _check_references(layer, clean, ctx)
@@ -618,6 +676,4 @@ def check_records(
         problems += _check_census(clean, ctx.census_limits)
     if layer.name == "plots" and not problems:
         problems += _check_plot_topology(clean, ctx)
-    if problems:
-        raise InvalidInput(source, problems)
-    return clean
+    return problems

@@ -8,6 +8,7 @@ GDAL in the reader process. Both stores, real files and databases.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sqlite3
@@ -19,10 +20,11 @@ import pytest
 from shapely.geometry import box
 
 from pasture import open_store
-from pasture.errors import AlreadyExists
+from pasture.errors import AlreadyExists, InvalidInput
 from pasture.store import Store
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER
+from pasture.store.validation import PARALLEL_CHECK_ROWS
 from tests.pasture import factories
 from tests.pasture.factories import X0, Y0
 
@@ -232,3 +234,37 @@ def test_the_reader_reads_the_committed_state_beside_a_writer(tmp_path: Path) ->
         finally:
             writer.close()
         assert len(store.read("plots")) == SIDE * SIDE - 1
+
+
+def _checked_beside_the_write() -> gpd.GeoDataFrame:
+    """Enough plots that the store writes them while a worker thread checks them."""
+    return grid(side=math.isqrt(PARALLEL_CHECK_ROWS) + 1)
+
+
+def test_an_overlap_found_beside_a_bulk_write_rolls_it_back(store: Store) -> None:
+    """The rows are written before the overlap check ends: its finding undoes them."""
+    with_okrugs(store)
+    plots = _checked_beside_the_write()
+    first = plots.geometry.iloc[0]
+    extra = plots.iloc[[0]].assign(id="over")
+    # half over the first plot, half over its neighbour
+    extra.geometry = [
+        box(first.centroid.x, first.bounds[1], first.bounds[2] + 0.005, first.bounds[3])
+    ]
+    with pytest.raises(InvalidInput, match="overlaps plot"):
+        store.write("plots", pd.concat([plots, extra], ignore_index=True), user="tester")
+    assert store.count("plots") == 0
+    assert store.history(layer="plots").empty
+
+
+def test_a_write_failing_on_bad_records_reports_the_checks_findings(store: Store) -> None:
+    """A repeated id breaks the insert itself (the unique constraint) while the checks
+    run: the user is told what the checks say, as when they ran first."""
+    with_okrugs(store)
+    plots = _checked_beside_the_write()
+    plots.loc[len(plots) - 1, "id"] = plots["id"].iloc[0]
+    with pytest.raises(InvalidInput, match="is used by 2 records") as raised:
+        store.write("plots", plots, user="tester", source="plots.gpkg")
+    assert raised.value.source == "plots.gpkg"
+    assert store.count("plots") == 0
+    assert store.history(layer="plots").empty
