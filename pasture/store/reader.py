@@ -39,7 +39,7 @@ from geopandas.array import from_shapely
 from ..model import FieldType, Layer
 from . import reader_process
 from .reader_process import CPU, LENGTH, receive, send
-from .values import WGS84, layer_frame
+from .values import WGS84, layer_frame, paused_gc
 
 __all__ = ["READER", "READER_TIMEOUT", "LayerReader", "arrow_frame", "whole_layer_sql"]
 
@@ -172,6 +172,11 @@ def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFram
     """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
     reader's rows: each column straight from its Arrow array (no value-by-value checks,
     Arrow has typed them); a column GDAL typed otherwise goes through ``layer_frame``."""
+    with paused_gc():  # a geometry and a text per record: see paused_gc
+        return _arrow_frame(spec, table, geometry_name)
+
+
+def _arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
     names = ["id", *spec.field_names, "version"]
     geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
     kinds = {f.name: f for f in spec.fields}
