@@ -46,12 +46,19 @@ def _answer(path: str, sql: str) -> list[Any]:
     return [LENGTH.pack(len(head)) + head, sink.getvalue()]
 
 
+#: What pyogrio imports if it can (for its data frames) and this process never uses:
+#: without them the reader starts in ~0.25 s of CPU instead of ~0.8 s.
+FRAME_LIBRARIES = ("geopandas", "pandas", "pyproj", "shapely")
+
+
 def main() -> None:
     """The reader process: answer requests from standard input until it closes.
 
     An answer is a status byte (1: rows, 0: an error message), the length of what
     follows, its parts, then the CPU seconds the request took here, written included.
     """
+    for name in FRAME_LIBRARIES:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:

@@ -120,3 +120,18 @@ def test_a_forked_child_starts_its_own_reader(path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"] * 7
+
+
+def test_the_reader_process_loads_no_frame_library(path: Path) -> None:
+    """It answers with Arrow alone: pandas, shapely and geopandas (what pyogrio imports
+    when it finds them, ~0.5 s of CPU at every start) are not loaded into it."""
+    reader = LayerReader(timeout=120.0)
+    try:
+        answer = reader.read(str(path), "SELECT id, geom FROM plots ORDER BY id")
+        assert answer is not None and answer[1].num_rows == len(grid())
+        maps = Path(f"/proc/{reader.pid}/maps").read_text()
+    finally:
+        reader.close()
+    assert "pyarrow" in maps and "pyogrio" in maps  # the libraries it reads with
+    for library in ("pandas/_libs", "shapely/lib", "pyproj/"):
+        assert library not in maps
