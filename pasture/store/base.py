@@ -48,6 +48,7 @@ from .values import (
     is_unchanged,
     layer_frame,
     now_utc,
+    paused_gc,
     quoted,
     record_json,
     record_json_texts,
@@ -199,13 +200,15 @@ class Store(ResultTables):
         lets go of the GIL) while the attributes are fetched, in the same snapshot."""
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
         order = f" ORDER BY {self._order_by_id}"
-        cur.execute(self._sql(f"SELECT {self._geom_select} FROM {spec.name}{where}{order}"), params)
-        blobs = [row[0] for row in cur.fetchall()]
-        decoding = _DECODER.submit(self._decode_geoms, blobs)
-        select, columns = self._select(spec, skip, geometry=False)
-        cur.execute(self._sql(f"SELECT {select} FROM {spec.name}{where}{order}"), params)
-        rows = cur.fetchall()
-        return self._frame(spec, rows, columns, geoms=decoding.result())
+        with paused_gc():  # a tuple per row and a geometry per record: see paused_gc
+            sql = f"SELECT {self._geom_select} FROM {spec.name}{where}{order}"
+            cur.execute(self._sql(sql), params)
+            blobs = [row[0] for row in cur.fetchall()]
+            decoding = _DECODER.submit(self._decode_geoms, blobs)
+            select, columns = self._select(spec, skip, geometry=False)
+            cur.execute(self._sql(f"SELECT {select} FROM {spec.name}{where}{order}"), params)
+            rows = cur.fetchall()
+            return self._frame(spec, rows, columns, geoms=decoding.result())
 
     def _frame(
         self,

@@ -38,8 +38,8 @@ from geopandas.array import from_shapely
 
 from ..model import FieldType, Layer
 from . import reader_process
-from .reader_process import CPU, LENGTH, receive, send
-from .values import WGS84, layer_frame
+from .reader_process import CPU, receive, send
+from .values import WGS84, layer_frame, paused_gc
 
 __all__ = ["READER", "READER_TIMEOUT", "LayerReader", "arrow_frame", "whole_layer_sql"]
 
@@ -94,17 +94,18 @@ class LayerReader:
         assert proc.stdin is not None and proc.stdout is not None
         send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
         ok = proc.stdout.read(1)
-        payload = receive(proc.stdout)
+        if not ok:
+            raise EOFError("the reader process ended")
+        head = receive(proc.stdout)  # GDAL's metadata, or the reader's error message
+        # the stream is read from the pipe up to its end marker, no further
+        table = pa.ipc.open_stream(proc.stdout).read_all() if ok == b"\x01" else None
         cpu = proc.stdout.read(CPU.size)
         if len(cpu) < CPU.size:
             raise EOFError("the reader process ended mid-answer")
         self.cpu_seconds += CPU.unpack(cpu)[0]
-        if ok != b"\x01":
+        if table is None:
             return None  # GDAL refused the statement: read in-process
-        meta_len = LENGTH.unpack(payload[: LENGTH.size])[0]
-        meta = json.loads(payload[LENGTH.size : LENGTH.size + meta_len])
-        stream = pa.BufferReader(pa.py_buffer(payload).slice(LENGTH.size + meta_len))
-        return meta, pa.ipc.open_stream(stream).read_all()
+        return json.loads(head), table
 
     def _kill(self, proc: subprocess.Popen[bytes], path: str) -> None:
         """The deadline passed: kill the reader (the waiting read then ends)."""
@@ -172,6 +173,11 @@ def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFram
     """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
     reader's rows: each column straight from its Arrow array (no value-by-value checks,
     Arrow has typed them); a column GDAL typed otherwise goes through ``layer_frame``."""
+    with paused_gc():  # a geometry and a text per record: see paused_gc
+        return _arrow_frame(spec, table, geometry_name)
+
+
+def _arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
     names = ["id", *spec.field_names, "version"]
     geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
     kinds = {f.name: f for f in spec.fields}

@@ -33,25 +33,39 @@ def receive(pipe: IO[bytes]) -> bytes:
     return data
 
 
-def _answer(path: str, sql: str) -> list[Any]:
-    """The answer's parts: GDAL's metadata (length and JSON), then the Arrow stream."""
-    import pyarrow as pa  # only here: the parent imports this module for its framing
+def _read(path: str, sql: str) -> tuple[bytes, Any]:
+    """GDAL's metadata (JSON) and the rows of ``sql`` as an Arrow table."""
     import pyogrio  # only in the reader process: GDAL stays out of the store's process
 
     meta, table = pyogrio.read_arrow(path, sql=sql)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    return json.dumps({"geometry_name": meta.get("geometry_name") or ""}).encode(), table
+
+
+def _write_stream(table: Any) -> None:
+    """The table as an Arrow IPC stream straight into the pipe: Arrow writes its buffers
+    to the descriptor itself (copied once, by the kernel; an in-memory stream first
+    cost 0.04 s of CPU more for 250,000 plots). The stream ends with its own marker."""
+    import pyarrow as pa  # only here: the parent imports this module for its framing
+
+    pipe = pa.PythonFile(sys.stdout.buffer, mode="w")
+    with pa.ipc.new_stream(pipe, table.schema) as writer:
         writer.write_table(table)
-    head = json.dumps({"geometry_name": meta.get("geometry_name") or ""}).encode()
-    return [LENGTH.pack(len(head)) + head, sink.getvalue()]
+
+
+#: What pyogrio imports if it can (for its data frames) and this process never uses:
+#: without them the reader starts in ~0.25 s of CPU instead of ~0.8 s.
+FRAME_LIBRARIES = ("geopandas", "pandas", "pyproj", "shapely")
 
 
 def main() -> None:
     """The reader process: answer requests from standard input until it closes.
 
-    An answer is a status byte (1: rows, 0: an error message), the length of what
-    follows, its parts, then the CPU seconds the request took here, written included.
+    An answer is a status byte, then for rows (1) GDAL's metadata (its length, then
+    JSON) and the Arrow stream, for an error (0) its length and message; last the CPU
+    seconds the request took here, written included.
     """
+    for name in FRAME_LIBRARIES:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
@@ -60,12 +74,14 @@ def main() -> None:
             return
         start = time.process_time()
         try:
-            parts, status = _answer(request["path"], request["sql"]), b"\x01"
+            head, table = _read(request["path"], request["sql"])
         except Exception as exc:  # any failure is an answer: the parent reads in-process
-            parts, status = [str(exc).encode()], b"\x00"
-        stdout.write(status + LENGTH.pack(sum(len(part) for part in parts)))
-        for part in parts:
-            stdout.write(part)  # the Arrow buffer as it is, not copied into bytes
+            stdout.write(b"\x00")
+            send(stdout, str(exc).encode())
+        else:
+            stdout.write(b"\x01")
+            send(stdout, head)  # flushed: the stream below goes past this buffer
+            _write_stream(table)
         stdout.write(CPU.pack(time.process_time() - start))
         stdout.flush()
 

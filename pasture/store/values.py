@@ -7,8 +7,11 @@ it is kept in the history (:func:`record_json`) and how raw rows become a typed 
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -238,6 +241,40 @@ def quoted(name: str) -> str:
 
 #: The CRS of every layer, parsed once (geopandas parses a string on each frame).
 WGS84 = CRS.from_epsg(4326)
+
+
+class _GcPause:
+    """How many blocks of any thread are inside :func:`paused_gc`, and whether the
+    collector was on when the first of them began."""
+
+    lock = threading.Lock()
+    depth = 0
+    was_enabled = False
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block; on again when the last such
+    block of any thread ends, if it was on when the first began.
+
+    A whole-layer read makes one tracked object per record (a shapely geometry, a row
+    tuple); the full collections these allocations trigger each walk every live object,
+    so their cost grows faster than the layer (``shapely.from_wkb`` of 250,000 plots:
+    0.19-0.24 s CPU with the collector off, 0.30-0.38 s with it on). The new objects
+    hold no cycles: the collector has nothing to find in them.
+    """
+    with _GcPause.lock:
+        if _GcPause.depth == 0:
+            _GcPause.was_enabled = gc.isenabled()
+            gc.disable()
+        _GcPause.depth += 1
+    try:
+        yield
+    finally:
+        with _GcPause.lock:
+            _GcPause.depth -= 1
+            if _GcPause.depth == 0 and _GcPause.was_enabled:
+                gc.enable()
 
 
 def object_array(values: Sequence[Any], n: int) -> np.ndarray:

@@ -120,3 +120,34 @@ def test_a_forked_child_starts_its_own_reader(path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"] * 7
+
+
+def test_the_reader_process_loads_no_frame_library(path: Path) -> None:
+    """It answers with Arrow alone: pandas, shapely and geopandas (what pyogrio imports
+    when it finds them, ~0.5 s of CPU at every start) are not loaded into it."""
+    reader = LayerReader(timeout=120.0)
+    try:
+        answer = reader.read(str(path), "SELECT id, geom FROM plots ORDER BY id")
+        assert answer is not None and answer[1].num_rows == len(grid())
+        maps = Path(f"/proc/{reader.pid}/maps").read_text()
+    finally:
+        reader.close()
+    assert "pyarrow" in maps and "pyogrio" in maps  # the libraries it reads with
+    for library in ("pandas/_libs", "shapely/lib", "pyproj/"):
+        assert library not in maps
+
+
+def test_a_refused_statement_is_none_and_the_next_answer_is_whole(path: Path) -> None:
+    """An error answer and a rows answer (an Arrow stream read up to its end marker)
+    leave the pipe at the start of the next answer: the same reader answers again."""
+    reader = LayerReader(timeout=120.0)
+    try:
+        for _ in range(2):
+            assert reader.read(str(path), "SELECT nothing FROM no_such_table") is None
+            pid = reader.pid
+            answer = reader.read(str(path), "SELECT id, geom FROM plots ORDER BY id")
+            assert answer is not None and answer[0] == {"geometry_name": "geom"}
+            assert answer[1].column("id").to_pylist() == sorted(grid()["id"])
+            assert reader.pid == pid is not None  # not restarted: the framing held
+    finally:
+        reader.close()
