@@ -10,10 +10,14 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 .PHONY: demo test lint typecheck pytest postgis chromium gdal36 qgis caddy bench clean
 
+# The install also compiles numba's kernels (`pasture kernels warm`) into pasture's
+# __pycache__ (or $NUMBA_CACHE_DIR), not at a first call: the processes and the dask
+# workers of the commands, benchmarks and tests load them from there.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/pasture kernels warm
 	touch $(STAMP)
 
 demo: $(STAMP)

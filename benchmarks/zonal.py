@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/zonal.py                      # 20,000 plots, 5000², 10 dates
     .venv/bin/python benchmarks/zonal.py --plots 2000 --size 1500   # quick
+    .venv/bin/python benchmarks/zonal.py --plots 2000 --size 1500 --first-call-only
 
 Input: Voronoi plots of random points clipped to the extent, a float32 stack of 10 m pixels
 in EPSG:32643 with a permanent NaN patch and a cloud (NaN) patch per date.
@@ -15,6 +16,10 @@ Ours is timed three ways: warm (best of repeated calls in this process, compiled
 loaded: what the ratios use), first call in a fresh process with an empty numba cache
 (includes compiling the kernels) and first call in a fresh process with the cache filled
 (includes loading them), the last two in child processes on the same input (same seed).
+The filled cache is filled two ways: by the empty-cache child's own call, and by
+``pasture kernels warm`` (the install step) into another empty cache, timed too. Each
+child reports its first call's wall and CPU time and how many kernel signatures it
+compiled (numba's cache misses). ``--first-call-only`` runs just these children.
 Default threads (numba's, ``NUMBA_NUM_THREADS``) and one thread are both reported. The
 in-memory stack is reduced several dates per pass over the weights ("per date" is the time
 of all dates over their number); a lazily generated dask stack, streamed date by date, is
@@ -130,6 +135,58 @@ def child_first_call(args: argparse.Namespace, cache_dir: str) -> dict[str, floa
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def child_warm(cache_dir: str) -> dict[str, float]:
+    """Run ``pasture kernels warm`` into numba cache ``cache_dir``: its wall and CPU time."""
+    cmd = [str(Path(sys.executable).parent / "pasture"), "kernels", "warm"]
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    before, t0 = os.times(), time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    wall, after = time.perf_counter() - t0, os.times()
+    cpu = after.children_user + after.children_system
+    cpu -= before.children_user + before.children_system
+    return {"wall": wall, "cpu": cpu, "load": os.getloadavg()[0]}
+
+
+def fresh_first_calls(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """First calls of fresh processes: with an empty cache, with the cache that call
+    filled, and with a cache filled by ``pasture kernels warm`` (and that command)."""
+    runs = {}
+    with tempfile.TemporaryDirectory() as cache_dir:
+        runs["cold"] = child_first_call(args, cache_dir)
+        runs["cached"] = child_first_call(args, cache_dir)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        runs["warm command"] = child_warm(cache_dir)
+        runs["warmed"] = child_first_call(args, cache_dir)
+    return runs
+
+
+def print_first_calls(runs: dict[str, dict[str, float]], t_total: float | None) -> None:
+    """The fresh processes' first calls (and compiling or loading: less ``t_total``, a
+    warm call's time, if given)."""
+    print("ours, first call in a fresh process, total incl. weights (wall, CPU):")
+    for key, label in [
+        ("cold", "empty numba cache (compiles)"),
+        ("cached", "cache filled by that call"),
+        ("warmed", "cache filled by kernels warm"),
+    ]:
+        r = runs[key]
+        extra = ""
+        if t_total is not None:
+            extra = (
+                f"; {'compiling' if key == 'cold' else 'loading'} ≈ {r['first'] - t_total:.2f} s"
+            )
+        print(
+            f"  {label + ':':34s} {r['first']:8.3f} s  {r['cpu']:8.3f} s CPU  "
+            f"({r['compiled']:.0f} signatures compiled{extra}; "
+            f"loadavg {r['load']:.2f})"
+        )
+    w = runs["warm command"]
+    print(
+        f"  `pasture kernels warm` into an empty cache: {w['wall']:.3f} s, {w['cpu']:.3f} s CPU "
+        f"(loadavg {w['load']:.2f})"
+    )
+
+
 def inputs(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     rng = np.random.default_rng(args.seed)
     return make_plots(args.plots, args.size, rng), make_stack(args.size, args.dates, rng)
@@ -144,16 +201,34 @@ def main() -> None:
     parser.add_argument("--no-geotiff", action="store_true", help="skip the GeoTIFF peer run")
     parser.add_argument("--no-dask", action="store_true", help="skip the lazy dask run")
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process runs")
+    parser.add_argument(
+        "--first-call-only", action="store_true", help="run only the fresh-process first calls"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:  # a fresh process: time the first call only
         plots, stack = inputs(args)
         ndvi = as_dataarray(stack)
-        t0 = time.perf_counter()
+        from pasture.ndvi import zonal_kernels
+
+        t0, c0 = time.perf_counter(), time.process_time()
         zonal_stats(plots, ndvi)
-        first = time.perf_counter() - t0
-        print(json.dumps({"first": first, "load": os.getloadavg()[0]}))
+        first, cpu = time.perf_counter() - t0, time.process_time() - c0
+        compiled = sum(
+            sum(getattr(zonal_kernels, name).stats.cache_misses.values())
+            for name in zonal_kernels.SIGNATURES
+        )
+        print(
+            json.dumps(
+                {"first": first, "cpu": cpu, "compiled": compiled, "load": os.getloadavg()[0]}
+            )
+        )
+        return
+
+    if args.first_call_only:
+        print(f"input: {args.plots} Voronoi plots, {args.size}² float32, {args.dates} dates")
+        print_first_calls(fresh_first_calls(args), None)
         return
 
     import numba
@@ -239,11 +314,9 @@ def main() -> None:
     kept = weights.nbytes  # the weights, which stay
 
     # fresh processes: compiling, then loading the cached kernels ------------------------
-    cold = cached = None
+    runs = None
     if not args.no_cold:
-        with tempfile.TemporaryDirectory() as cache_dir:
-            cold = child_first_call(args, cache_dir)
-            cached = child_first_call(args, cache_dir)
+        runs = fresh_first_calls(args)
 
     print(
         f"weights: {weights.nbytes / 2**20:.0f} MiB, {len(weights.run_start)} runs, "
@@ -258,14 +331,8 @@ def main() -> None:
     print(f"  total incl. weights ({dates} dates):  {t_total1:8.3f} s")
     print(f"  building the weights:              {t_weights1:8.3f} s")
     print(f"  {dates} dates with weights:             {t_dates1:8.3f} s")
-    if cold is not None and cached is not None:
-        print(
-            f"ours, first call in a fresh process ({threads} threads), total incl. weights:\n"
-            f"  empty numba cache (compiles):      {cold['first']:8.3f} s  "
-            f"(compiling ≈ {cold['first'] - t_total:.2f} s; loadavg {cold['load']:.2f})\n"
-            f"  filled numba cache (loads it):     {cached['first']:8.3f} s  "
-            f"(loading ≈ {cached['first'] - t_total:.2f} s; loadavg {cached['load']:.2f})"
-        )
+    if runs is not None:
+        print_first_calls(runs, t_total)
     print(f"  (first call of this process, 50 plots, 1 date: {t_first_small:.2f} s)")
     peers = [("in-memory NumPy sources", t_ee)]
     if t_ee_tif is not None:
@@ -275,9 +342,9 @@ def main() -> None:
             f"exactextract, {name + ':':26s} {t_peer:8.3f} s   ratio {t_peer / t_total:5.1f}× warm"
         )
         line += f", {t_peer / t_total1:5.1f}× warm 1 thread"
-        if cold is not None and cached is not None:
-            line += f", {t_peer / cold['first']:5.1f}× compiling"
-            line += f", {t_peer / cached['first']:5.1f}× cache-loading"
+        if runs is not None:
+            line += f", {t_peer / runs['cold']['first']:5.1f}× compiling"
+            line += f", {t_peer / runs['warmed']['first']:5.1f}× cache-loading"
         print(line)
     print(
         f"per date with weights: {per_date * 1e3:.1f} ms = {per_date / t_sum:.1f}× arr.sum() "

@@ -47,6 +47,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from numba import types as nt
 
 from grazing_models.rotation.highs import highs_api, new_highs
 from grazing_models.rotation.jit import jit
@@ -54,6 +55,7 @@ from grazing_models.rotation.model import RotationInputs, RotationParams, pressu
 from grazing_models.rotation.pairs import Pairs
 
 __all__ = [
+    "SIGNATURES",
     "ForageBound",
     "ForageLp",
     "WindowRows",
@@ -189,7 +191,9 @@ def forage_lower_bound(
         best = max(best, lp.objective() + gain)
         out = left_out & (rc < -_RC_TOL)
         lam = lp.window_duals()
-        p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
+        # C order, as SIGNATURES has them (numba compiles other layouts apart)
+        ua, regrow = np.ascontiguousarray(lp.ua), np.ascontiguousarray(inputs.regrowth_kg)
+        p, a, b, w = _broken_windows(lp.eaten(), ua, regrow, lp.usable, _WINDOW_TOL)
         if p.size == 0 and not out.any():
             complete = True
             break
@@ -580,3 +584,12 @@ def _broken_windows(
                 out_p[n], out_a[n], out_b[n], out_w[n] = p, a, worst_b, worst_w
                 n += 1
     return out_p[:n], out_a[:n], out_b[:n], out_w[:n]
+
+
+_F2 = nt.float64[:, ::1]
+
+SIGNATURES: dict[str, tuple[tuple[nt.Type, ...], ...]] = {
+    "_broken_windows": ((_F2, _F2, _F2, nt.boolean[:, ::1], nt.float64),),
+}
+"""The argument types :func:`_broken_windows` is called with: the signature compiled ahead
+by ``pasture kernels warm`` (:mod:`pasture.kernels`)."""

@@ -14,8 +14,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import types as nt
 
 from grazing_models.rotation.jit import jit
+
+__all__ = ["SIGNATURES", "best_path"]
 
 
 @jit()
@@ -210,3 +213,15 @@ def best_path(
         path[w] = s_i[k]
         k = s_p[k]
     return best, path
+
+
+_B2, _F2, _I2, _F1 = nt.boolean[:, ::1], nt.float64[:, ::1], nt.int64[:, ::1], nt.float64[::1]
+
+SIGNATURES: dict[str, tuple[tuple[nt.Type, ...], ...]] = {
+    "best_path": (
+        (_B2, _F1, _F1, _F1, _F2, _F2, _F2, _B2, _B2, _I2, _I2, _F1,
+         nt.float64, nt.float64, nt.float64),
+    ),
+}  # fmt: skip
+"""The argument types :func:`best_path` is called with (``herd_paths._solve``): the signature
+compiled ahead by ``pasture kernels warm`` (:mod:`pasture.kernels`)."""

@@ -16,13 +16,14 @@ from .common import (
     console,
     out,
 )
+from .kernels import kernels
 from .main import DEMO_HOOKS, DEMO_SERVER, main
 from .management import management_plan
 from .ndvi import ndvi
 from .plan import plan
 from .science import calibrate_command, capacity, load, trends
 
-for _command in (ndvi, capacity, load, trends, plan, calibrate_command):
+for _command in (ndvi, capacity, load, trends, plan, calibrate_command, kernels):
     main.add_command(_command)
 main.add_command(management_plan)
 

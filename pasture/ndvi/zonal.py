@@ -16,8 +16,9 @@ How dates are reduced
     coverage-weighted mean, population standard deviation and count exactly as
     exactextract's ``mean``, ``stdev`` and ``count`` (the one-pass variance loses about
     ``|mean| * 1e-8`` of absolute precision in ``std``). The compiled code is cached on disk
-    (``__pycache__``): only the first call ever pays for compiling it (about 10 s), later
-    processes load it (about 0.3 s).
+    (``__pycache__`` or ``NUMBA_CACHE_DIR``), compiled there at install time by ``pasture
+    kernels warm`` (:mod:`pasture.kernels`; else the first call ever compiles it, 10 s to
+    3 min): processes load it (about 0.3 s).
 
 Raster edge
     Coverage outside the raster extent is ignored: ``count`` and the denominator of
@@ -127,9 +128,9 @@ def _block_sums(
 
 
 def _kernel_dtype(dtype: np.dtype) -> np.dtype:
-    """float32 or float64, the types the kernel is compiled for: small integers become
-    float32 and other types float64, both exactly."""
-    if dtype in (np.float32, np.float64):
+    """float32 or float64, the types the kernel is compiled for (``STACK_DTYPES``): small
+    integers become float32 and other types float64, both exactly."""
+    if dtype in kernels.STACK_DTYPES:
         return dtype
     if dtype.kind in "iub" and dtype.itemsize <= 2:
         return np.dtype(np.float32)
@@ -145,13 +146,19 @@ def _needs_copy(block: np.ndarray, nodata: float | None) -> bool:
 
 
 def _kernel_array(block: np.ndarray, nodata: float | None) -> np.ndarray:
-    """The block ``(dates, rows, cols)`` as a C-contiguous ``(dates, rows * cols)`` array of
-    :func:`_kernel_dtype` with NaN for nodata; a copy only if :func:`_needs_copy`."""
+    """The block ``(dates, rows, cols)`` as a read-only C-contiguous ``(dates, rows * cols)``
+    view of :func:`_kernel_dtype` with NaN for nodata; a copy only if :func:`_needs_copy`.
+
+    Read-only whatever the caller's array is: numba compiles writable and read-only arrays
+    apart, and one signature per type is what ``pasture kernels warm`` compiles ahead.
+    """
     dtype = _kernel_dtype(block.dtype)
     if nodata is None or math.isnan(nodata):
-        return np.ascontiguousarray(block, dtype=dtype).reshape(block.shape[0], -1)
-    flat = np.array(block, dtype=dtype, order="C").reshape(block.shape[0], -1)  # a copy
-    flat[flat == nodata] = np.nan
+        flat = np.ascontiguousarray(block, dtype=dtype).reshape(block.shape[0], -1).view()
+    else:
+        flat = np.array(block, dtype=dtype, order="C").reshape(block.shape[0], -1)  # a copy
+        flat[flat == nodata] = np.nan
+    flat.flags.writeable = False  # on a view: the caller's array keeps its flags
     return flat
 
 

@@ -1,7 +1,9 @@
 """Compiled (numba) kernels of :mod:`pasture.ndvi.zonal`: the coverage builder and the reduction.
 
 All kernels are serial, release the GIL (``nogil=True``) and are cached on disk
-(``cache=True``, in ``__pycache__``); :mod:`pasture.ndvi.zonal` runs them on several threads by
+(``cache=True``: in ``__pycache__``, or in ``NUMBA_CACHE_DIR`` if set); ``pasture kernels
+warm`` (:mod:`pasture.kernels`) compiles every signature of :data:`SIGNATURES` into that
+cache at install time, so that no call and no worker compiles them. :mod:`pasture.ndvi.zonal` runs them on several threads by
 giving each thread its own plots or rows, and its own output arrays or slots in shared ones.
 That works with every numba threading layer (``parallel=True`` with the default workqueue
 layer aborts when two threads launch kernels at once, which a dask or distributed worker
@@ -17,8 +19,9 @@ from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba import types as nt
 
-__all__ = ["plot_coverage", "reduce_rows", "scatter_by_row"]
+__all__ = ["SIGNATURES", "STACK_DTYPES", "plot_coverage", "reduce_rows", "scatter_by_row"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -642,3 +645,41 @@ def _min_max(out: np.ndarray, p: int, d: int, lo: float, hi: float) -> None:
         out[p, d, 3] = lo
     if not out[p, d, 4] >= hi:
         out[p, d, 4] = hi
+
+
+# --------------------------------------------------------------------------------------------
+# Signatures compiled ahead (`pasture kernels warm`)
+# --------------------------------------------------------------------------------------------
+
+STACK_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+"""The types of stack :func:`reduce_rows` reads (``zonal._kernel_dtype`` converts the others
+to one of these, exactly)."""
+
+_F64, _I64, _I32 = nt.float64[::1], nt.int64[::1], nt.int32[::1]
+
+
+def _stack_type(dtype: np.dtype) -> nt.Array:
+    """The stack as :func:`reduce_rows` gets it: (dates × pixels), C order, read-only (zonal
+    passes a read-only view whatever the caller's array: one signature per type)."""
+    return nt.Array(numba.from_dtype(dtype), 2, "C", readonly=True)
+
+
+SIGNATURES: dict[str, tuple[tuple[nt.Type, ...], ...]] = {
+    "plot_coverage": (
+        (_F64, _F64, _F64, _F64, _I64, _I64, nt.int64, nt.int64, nt.float64, nt.int64, nt.int64,
+         _F64, _F64),
+    ),
+    "scatter_by_row": (
+        (_I64, _I64, _I32, nt.int64, _I64, _I64, _I64, _I32),  # runs: start, end, plot
+        (_I64, _I32, _F64, nt.int64, _I64, _I64, _I32, _F64),  # boundary cells: pixel, plot, cover
+    ),
+    "reduce_rows": tuple(
+        (_stack_type(dtype), nt.int64, nt.int64, nt.int64, _I64, _I64, _I64, _I32, _I64, _I64,
+         _I32, _F64, nt.boolean, nt.float64[:, :, ::1])
+        for dtype in STACK_DTYPES
+    ),
+}  # fmt: skip
+"""The argument types each kernel is called with from Python, as numba types them (Python
+ints are int64, floats float64): the signatures compiled ahead. A call with other types
+would compile in the calling process; ``tests/pasture/test_kernels.py`` runs the real
+calls in a fresh process with only these in the cache and fails on any compile."""

@@ -134,3 +134,17 @@ def test_a_missing_secret_is_refused(tmp_path: Path) -> None:
     done = _config(DEPLOY / "compose.yaml", tmp_path, env)
     assert done.returncode != 0
     assert "set PASTURE_SECRET_KEY in deploy/.env" in done.stderr, done.stderr
+
+
+def test_the_image_compiles_the_kernels_for_its_user() -> None:
+    """The image's build runs `pasture kernels warm` as the server's user, into the
+    NUMBA_CACHE_DIR its CMD sees too (a cache it can write: numba adds what a CPU other
+    than the build machine's needs)."""
+    lines = (DEPLOY / "Dockerfile").read_text().replace("\\\n", "").splitlines()
+    steps = [ln for ln in lines if ln and not ln.startswith("#")]
+    env = next(i for i, ln in enumerate(steps) if ln.startswith("ENV NUMBA_CACHE_DIR="))
+    warm = steps.index("RUN pasture kernels warm")
+    user = steps.index("USER jailym")
+    cmd = next(i for i, ln in enumerate(steps) if ln.startswith("CMD "))
+    assert user < warm < cmd and env < warm
+    assert steps[env].split("=", 1)[1].startswith("/srv/jailym/")  # the user's home

@@ -209,3 +209,15 @@ def _wait_for_health(server: subprocess.Popen[bytes], base: str) -> object:
             pass
         time.sleep(0.5)  # polling a starting server; not a timing assertion
     pytest.fail(f"no answer from {base}/health within {START_S} s")
+
+
+def test_the_kernels_are_compiled_into_the_workers_cache_before_they_start() -> None:
+    """ExecStartPre runs `pasture kernels warm` (tests/pasture/test_kernels.py checks what it
+    compiles) with the unit's one NUMBA_CACHE_DIR, which the workers of ExecStart load from:
+    a folder the hardened unit may write, or numba could not keep what it compiles."""
+    pre, start = shlex.split(_unit_value("ExecStartPre")), shlex.split(_unit_value("ExecStart"))
+    assert pre == [start[0], "kernels", "warm"]
+    key, _, cache = _unit_value("Environment").partition("=")
+    assert key == "NUMBA_CACHE_DIR"
+    assert Path(_unit_value("ReadWritePaths")) in Path(cache).parents
+    assert _unit_value("TimeoutStartSec") == "10min"  # compiling under load took 3 min
