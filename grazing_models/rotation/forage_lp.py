@@ -29,6 +29,35 @@ bound is valid after every round, and rounds only raise it. The window rows' dua
 of forage per plot and period; the heuristic plans with these prices
 (:func:`grazing_models.rotation.herd_paths.sequential_plan`).
 
+**The district LP** (``one_union=True``) pools every herd as one union's, on every plot
+and period some union may use (``Candidates.anywhere``): at most plots x periods columns
+where the unions' LP has one per union on each public plot (the demo store: 69 unions,
+2,232 public plots, 1.6 M columns against 29,234; its first solve did not finish within
+60 s, the district LP's whole cutting-plane run took 5.5 s of CPU). Its optimum is a
+bound too: every plan gives a solution of the unions' LP that keeps every window row
+(those of one period too: ``sum over u of E[u, p, t] <= ua[p, t]``), and from it
+``E[p, t] = sum over u of E[u, p, t]``, ``U[t] = sum of U[u, t]``, ``F[t] = sum of
+F[u, t]`` is a solution of the district LP that costs no more:
+
+* Demand: the unions' rows summed give the district's row.
+* Windows hold the same sums of ``E``; the one-period window is the column's upper bound.
+* Cost: a kg on ``p`` costs ``press + walk / dmax`` with the district's ``dmax`` (the
+  largest herd's) at most the union's; an unfed kg ``weight_unfed - weight_move / dmin``
+  with the district's smallest ``dmin``, at most the union's.
+* Row A: a district column is forced only where no union may use the plot in the next
+  period, so it is forced for every union that has it; summing the unions' rows
+  ``F[u] >= sum of forced E[u] / dmax[u] - ends[u]`` gives ``F >= sum of forced E / dmax -
+  ends`` (``dmax >= dmax[u]``, and fewer E terms).
+* Row B: it is written only where every district column of the period is forced, so every
+  union's are (a union with none there has all its herds unfed in the period, and its row
+  holds as well: ``U[u, t] >= dmin[u] * herds``); summing ``F[u] + (U[u, t] + U[u, t+1]) /
+  dmin[u] >= both[u]`` with ``dmin <= dmin[u]`` gives the district's.
+
+The relaxation loses that a union's own plots feed only its herds (the demo store: 604
+own plots of 2,836), so the unions' LP, where it finishes, may prove more; the planner
+takes the better (``tests/grazing_models/rotation/test_forage_lp.py`` has a district
+where the unions' LP proves more, and both below the MILP's optimum).
+
 On large instances the LP's columns are generated too: it starts from each union's
 cheapest plots in each period and adds a column whenever its reduced cost is negative.
 Before the last round the bound is the restricted LP's optimum plus, for every column left
@@ -151,6 +180,7 @@ def forage_lower_bound(
     *,
     time_limit: float | None = None,
     max_rounds: int = 300,
+    one_union: bool = False,
 ) -> ForageBound:
     """Lower bound from pooled forage, walking and forced moves (see the module docstring).
 
@@ -165,6 +195,10 @@ def forage_lower_bound(
         it; the bound reached so far stays valid.
     max_rounds
         Most rounds (a solve, then columns and windows added).
+    one_union
+        Pool every herd as one union's (``pairs`` then ``Candidates.anywhere``): the
+        district LP, a relaxation of the unions' (see :class:`ForageLp`) with at most
+        plots x periods columns.
     """
     api = highs_api()
     t0 = time.perf_counter()
@@ -174,7 +208,7 @@ def forage_lower_bound(
         return ForageBound(_all_unfed(inputs, params), 0, 0, True, no_rows)
     if api is None:  # pragma: no cover - highspy is a dependency
         return ForageBound(-math.inf, 0, 0, False, no_rows)
-    lp = ForageLp(inputs, params, pairs, api)
+    lp = ForageLp(inputs, params, pairs, api, one_union=one_union)
     best, complete, rounds = -math.inf, False, 0
     lam = np.zeros(0)
     while rounds < max_rounds:
@@ -315,11 +349,17 @@ class ForageLp:
     """
 
     def __init__(
-        self, inputs: RotationInputs, params: RotationParams, pairs: Pairs, api: Any
+        self,
+        inputs: RotationInputs,
+        params: RotationParams,
+        pairs: Pairs,
+        api: Any,
+        *,
+        one_union: bool = False,
     ) -> None:
         n_p, n_t = inputs.n_plots, inputs.n_periods
         self.n_t = n_t
-        un = _Unions.of(inputs, params)
+        un = _Unions.of(inputs, params, one_union=one_union)
         n_u, d_max, d_min, need = un.n, un.d_max, un.d_min, un.need
         ends = np.zeros((n_u, n_t))  # herds whose grazing season ends in the period
         both = np.zeros((n_u, n_t))  # herds grazing in the period and the next
