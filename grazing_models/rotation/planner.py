@@ -71,6 +71,13 @@ FULL_PAIRS_MAX = 8_000_000
 #: the demo's own 1.6 M did not finish in 38 s (benchmarks/planner.py --sizes --store).
 POOLED_PAIRS_MAX = 2_000_000
 
+#: The unions' forage LP runs after the district's only up to this many columns (each
+#: union's pooled candidates; above it the LP generates its columns). On the demo store
+#: (69 unions, 1.6 M columns) it had proven 4.5e9 after 240 s (39 s of CPU, not finished),
+#: where the district LP's 29,234 columns proved 1.18e10 in 23 s (5.5 s of CPU, finished;
+#: load average 10): above this the unions' LP only takes a core from the passes.
+UNIONS_LP_MAX_COLUMNS = 200_000
+
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
 MIN_PLOTS_PER_HERD = 100
@@ -238,7 +245,9 @@ def usable_cores() -> int:
 class _BoundWorker:
     """The heuristic's lower bounds, computed in a thread alongside its passes: HiGHS and
     the path kernel release the GIL, so on two cores the bound costs little wall time
-    (demo district: the forage LP's 8 s overlap the herd-by-herd passes)."""
+    (demo district: the forage LP's 8 s overlap the herd-by-herd passes). In order: the
+    district forage LP (its prices go to the passes as soon as it is done), the unions'
+    forage LP up to :data:`UNIONS_LP_MAX_COLUMNS`, then :func:`_other_bounds`."""
 
     def __init__(
         self,
@@ -280,7 +289,9 @@ class _BoundWorker:
             # every herd's candidates where they were kept: the LP's windows then match
             # the herds bounds' rows; else each union's, pooled
             pooled = self._cands.full if self._cands.full is not None else self._cands.union
-            if pooled is not None and not self._deadline.passed():
+            union = self._cands.union
+            small = union is not None and union.h.size <= UNIONS_LP_MAX_COLUMNS
+            if pooled is not None and small and not self._deadline.passed():
                 self.bounds.forage = forage_lower_bound(
                     self._inputs, self._params, pooled, time_limit=self._deadline.left()
                 )
