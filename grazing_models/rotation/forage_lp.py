@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -181,6 +182,7 @@ def forage_lower_bound(
     time_limit: float | None = None,
     max_rounds: int = 300,
     one_union: bool = False,
+    on_round: Callable[[ForageBound], None] | None = None,
 ) -> ForageBound:
     """Lower bound from pooled forage, walking and forced moves (see the module docstring).
 
@@ -199,6 +201,9 @@ def forage_lower_bound(
         Pool every herd as one union's (``pairs`` then ``Candidates.anywhere``): the
         district LP, a relaxation of the unions' (see :class:`ForageLp`) with at most
         plots x periods columns.
+    on_round
+        Called after every round with the bound so far (valid after every round): a caller
+        whose own deadline comes before this one's keeps what the last round proved.
     """
     api = highs_api()
     t0 = time.perf_counter()
@@ -224,8 +229,10 @@ def forage_lower_bound(
         out = left_out & (rc < -_RC_TOL)
         lam = lp.window_duals()
         p, a, b, w = _broken_windows(lp.eaten(), lp.ua, inputs.regrowth_kg, lp.usable, _WINDOW_TOL)
-        if p.size == 0 and not out.any():
-            complete = True
+        complete = p.size == 0 and not out.any()
+        if on_round is not None:
+            on_round(_found(lp, lam, best, rounds, complete))
+        if complete:
             break
         # one kind at a time: new columns keep HiGHS' basis primal feasible (primal simplex
         # goes on), new windows keep it dual feasible (dual simplex goes on); both at once
@@ -234,9 +241,15 @@ def forage_lower_bound(
             lp.add_columns(lp.most_negative(np.flatnonzero(out), rc))
         else:
             lp.add_windows(p, a, b, w)
-    # the rows priced by the last solve (a round may have added more after it)
+    return _found(lp, lam, best, rounds, complete)
+
+
+def _found(lp: ForageLp, lam: np.ndarray, best: float, rounds: int, complete: bool) -> ForageBound:
+    """The bound after ``rounds``, with the rows priced by the last solve (a round may have
+    added more after it)."""
     n = lam.size
-    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam, (n_p, n_t))
+    shape = lp.usable.shape
+    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam, shape)
     return ForageBound(shave(best), rounds, lp.n_windows, complete, rows)
 
 

@@ -282,6 +282,7 @@ class _BoundWorker:
                 self._cands.anywhere,
                 time_limit=self._deadline.left(),
                 one_union=True,
+                on_round=self._district_round,
             )
             self._timings["bound_district_s"] = time.perf_counter() - t1
             self._priced.set()
@@ -293,7 +294,11 @@ class _BoundWorker:
             small = union is not None and union.h.size <= UNIONS_LP_MAX_COLUMNS
             if pooled is not None and small and not self._deadline.passed():
                 self.bounds.forage = forage_lower_bound(
-                    self._inputs, self._params, pooled, time_limit=self._deadline.left()
+                    self._inputs,
+                    self._params,
+                    pooled,
+                    time_limit=self._deadline.left(),
+                    on_round=self._unions_round,
                 )
             self._timings["bound_forage_s"] = time.perf_counter() - t1
             t1 = time.perf_counter()
@@ -310,6 +315,15 @@ class _BoundWorker:
             self._error = exc
         finally:
             self._priced.set()
+
+    # each LP's bound after every round: the plan is built at the LPs' own deadline, and
+    # takes the bounds of the rounds done by then (at 4x the demo store the district LP's
+    # rounds take 10-30 s each under load; its last one is cut by the deadline)
+    def _district_round(self, found: ForageBound) -> None:
+        self.bounds.district = found
+
+    def _unions_round(self, found: ForageBound) -> None:
+        self.bounds.forage = found
 
     def price(self) -> np.ndarray | None:
         """The forage LP's prices of forage, waiting for them until the deadline at most

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -257,8 +258,14 @@ def test_a_bound_cut_short_stays_a_bound():
     inputs = synthetic_instance(120, 12, 16, seed=4)
     params = RotationParams(max_home_km=40.0)
     pairs = find_pairs(inputs, params)
-    full = forage_lower_bound(inputs, params, pairs)
+    seen: list[forage_lp.ForageBound] = []
+    full = forage_lower_bound(inputs, params, pairs, on_round=seen.append)
+    # each round reports what it proved: never less than the round before, the last the end
+    assert [b.rounds for b in seen] == list(range(1, full.rounds + 1))
+    assert all(b.value <= c.value for b, c in pairwise(seen))
+    assert seen[-1].value == full.value and seen[-1].complete and not seen[0].complete
     one = forage_lower_bound(inputs, params, pairs, max_rounds=1)
+    assert one.value == seen[0].value
     none = forage_lower_bound(inputs, params, pairs, time_limit=0.0)
     assert full.complete and not none.complete
     assert none.value == -np.inf and none.rounds == 0
