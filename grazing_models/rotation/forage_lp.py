@@ -13,7 +13,8 @@ One linear programme (HiGHS) relaxes the rotation problem of :mod:`grazing_model
 
   (``ua = utilisation * available``): depletion left before ``b'`` and not regrown counts
   against the allowance of ``b'``, the rule of the rotation module summed over the run.
-  These *window* rows are added while the LP's solution breaks one (cutting planes).
+  These *window* rows are added while the LP's solution breaks one (cutting planes),
+  after one per plot from the start (:func:`_season_windows`).
 * **Walking by the kg.** A herd on a plot walks its full weekly distance however much it eats,
   so the walking of a union's herds costs at least ``walk(p) / largest demand`` per kg eaten.
 * **Forced moves.** A herd on a plot it may not use in the next period (season over, no
@@ -214,6 +215,7 @@ def forage_lower_bound(
     if api is None:  # pragma: no cover - highspy is a dependency
         return ForageBound(-math.inf, 0, 0, False, no_rows)
     lp = ForageLp(inputs, params, pairs, api, one_union=one_union)
+    lp.add_windows(*_season_windows(lp, inputs.regrowth_kg))
     best, complete, rounds = -math.inf, False, 0
     lam = np.zeros(0)
     while rounds < max_rounds:
@@ -594,6 +596,20 @@ def _cheapest(
     before = np.where(start > 0, held[start - 1], 0.0)
     within = held - upper[order] - before  # held by cheaper columns of the group
     return np.sort(order[(within < times * need[g]) | (within == 0.0)])
+
+
+def _season_windows(
+    lp: ForageLp, regrow: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP's first window rows: per plot, from its first period, the window most broken
+    by eating the whole allowance of every usable period (about the season's forage).
+    Without them the first solve has no depletion at all; with them it proves nearly the
+    final bound (the demo store: 11,787,996,676 of 11,787,996,683 in its first solve, 0.8 s
+    of CPU, where the cutting planes alone needed 8 rounds and 4.5 s; at 4x, 4.7e10 in the
+    first solve where three rounds had reached 3.9e10)."""
+    p, a, b, w = _broken_windows(lp.ua * lp.usable, lp.ua, regrow, lp.usable, _WINDOW_TOL)
+    first = np.r_[True, p[1:] != p[:-1]] if p.size else np.zeros(0, dtype=np.bool_)
+    return p[first], a[first], b[first], w[first]
 
 
 @jit()
