@@ -78,15 +78,24 @@ def _line(label: str, plan, seconds: float) -> str:
 
 
 def _bound_parts(plan) -> str:
-    """The heuristic's lower bounds, each with what it took."""
-    st, tm = plan.stats, plan.timings
+    """The heuristic's lower bounds, each with what it took, and the plan's timings."""
+    timing = ", ".join(f"{k} {v:.1f}" for k, v in plan.timings.items())
+    return f"  bounds: {_bounds_line(plan.stats, plan.timings)}\n  timings (s): {timing}"
+
+
+def _bounds_line(st: dict[str, float], tm: dict[str, float]) -> str:
+    """The heuristic's lower bounds from a plan's stats and timings."""
     parts = []
-    if "bound_forage" in st:
-        done = "complete" if st["bound_forage_complete"] else "cut by the time limit"
-        parts.append(
-            f"forage LP {st['bound_forage']:,.0f} ({st['bound_forage_rounds']:.0f} rounds, "
-            f"{st['bound_forage_windows']:,.0f} windows, {done}, {tm['bound_forage_s']:.1f} s)"
-        )
+    if "bound_supply" in st:
+        parts.append(f"supply {st['bound_supply']:,.0f}")
+    for key, name in (("district", "district LP"), ("forage", "unions' forage LP")):
+        if f"bound_{key}" in st:
+            done = "complete" if st[f"bound_{key}_complete"] else "cut by the time limit"
+            parts.append(
+                f"{name} {st[f'bound_{key}']:,.0f} ({st[f'bound_{key}_rounds']:.0f} rounds, "
+                f"{st[f'bound_{key}_windows']:,.0f} windows, {done}, "
+                f"{tm.get(f'bound_{key}_s', math.nan):.1f} s)"
+            )
     if "bound_herds" in st:
         priced = ""
         if st.get("bound_herds_priced"):
@@ -98,8 +107,7 @@ def _bound_parts(plan) -> str:
         parts.append(f"herds alone{priced} {st['bound_herds']:,.0f}")
     if "bound_transport" in st:
         parts.append(f"transport LP {st['bound_transport']:,.0f}")
-    timing = ", ".join(f"{k} {v:.1f}" for k, v in plan.timings.items())
-    return f"  bounds: {'; '.join(parts) or 'none'}\n  timings (s): {timing}"
+    return "; ".join(parts) or "none"
 
 
 def _reach_km(inputs: RotationInputs, h: np.ndarray, p: np.ndarray) -> float:
@@ -240,6 +248,7 @@ def _sizes(
             + (f"; the store read in {r['read_s']:.1f} s" if store else "")
         )
         print("  phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items()))
+        print("  bounds: " + _bounds_line(r["stats"], r["timings"]))
     if failed:
         print("FAILED: a plan broke its time limit, a rule, or has no bound")
     return 1 if failed else 0

@@ -64,10 +64,11 @@ Solvers: an exact MILP solved by HiGHS through :func:`scipy.optimize.milp`
 and a heuristic, the better of a greedy pass with look-ahead and randomised
 restarts and herd-by-herd planning (each herd's cheapest season among the
 herds placed before it, a dynamic programme: :mod:`grazing_models.rotation.herd_paths`),
-whose objective is reported against a proven lower bound, the largest of: an LP of
-forage over the season, walking and forced moves with the union's herds pooled
-(:mod:`grazing_models.rotation.forage_lp`; its shadow prices of forage also guide half of
-the herd-by-herd passes), each herd's least cost planned alone paying those prices (a
+whose objective is reported against a proven lower bound, the largest of: the supply
+bound (one sort of the candidates), an LP of forage over the season, walking and forced
+moves with every herd of the district pooled, then, where it is small enough, the same LP
+with each union's herds pooled (:mod:`grazing_models.rotation.forage_lp`; the shadow prices
+of forage of the better one also guide half of the herd-by-herd passes), each herd's least cost planned alone paying those prices (a
 Lagrangian bound: :func:`grazing_models.rotation.herds_bound.priced_herd_bound`), then paying better
 prices while time is left (a Dantzig-Wolfe master over herd seasons:
 :mod:`grazing_models.rotation.lagrangian`), and a per-period transport LP (small instances only). The

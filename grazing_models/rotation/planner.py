@@ -71,6 +71,13 @@ FULL_PAIRS_MAX = 8_000_000
 #: the demo's own 1.6 M did not finish in 38 s (benchmarks/planner.py --sizes --store).
 POOLED_PAIRS_MAX = 2_000_000
 
+#: The unions' forage LP runs after the district's only up to this many columns (each
+#: union's pooled candidates; above it the LP generates its columns). On the demo store
+#: (69 unions, 1.6 M columns) it had proven 4.5e9 after 240 s (39 s of CPU, not finished),
+#: where the district LP's 29,234 columns proved 1.18e10 in 23 s (5.5 s of CPU, finished;
+#: load average 10): above this the unions' LP only takes a core from the passes.
+UNIONS_LP_MAX_COLUMNS = 200_000
+
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
 MIN_PLOTS_PER_HERD = 100
@@ -99,6 +106,7 @@ class _Bounds:
     """The heuristic's lower bounds; ``value`` is the best of them."""
 
     supply: float | None = None
+    district: ForageBound | None = None
     forage: ForageBound | None = None
     herds: float | None = None
     herds_priced: bool = False
@@ -113,6 +121,7 @@ class _Bounds:
             b
             for b in (
                 self.supply,
+                self.district.value if self.district else None,
                 self.forage.value if self.forage else None,
                 self.herds,
                 self.transport,
@@ -121,17 +130,26 @@ class _Bounds:
         ]
         return max([TRIVIAL_BOUND, *found])
 
+    @property
+    def priced(self) -> ForageBound | None:
+        """The forage LP whose window rows and duals price forage: the unions' where it
+        proves more than the district's (a relaxation of it, see
+        :class:`~grazing_models.rotation.forage_lp.ForageLp`), else the district's."""
+        lps = [b for b in (self.forage, self.district) if b is not None and b.rows.lam.size]
+        return max(lps, key=lambda b: b.value, default=None)
+
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {}
         if self.supply is not None:
             out["bound_supply"] = self.supply
-        if self.forage is not None:
-            out |= {
-                "bound_forage": self.forage.value,
-                "bound_forage_rounds": float(self.forage.rounds),
-                "bound_forage_windows": float(self.forage.windows),
-                "bound_forage_complete": float(self.forage.complete),
-            }
+        for name, lp in (("district", self.district), ("forage", self.forage)):
+            if lp is not None:
+                out |= {
+                    f"bound_{name}": lp.value,
+                    f"bound_{name}_rounds": float(lp.rounds),
+                    f"bound_{name}_windows": float(lp.windows),
+                    f"bound_{name}_complete": float(lp.complete),
+                }
         if self.herds is not None:
             out["bound_herds"] = self.herds
             out["bound_herds_priced"] = float(self.herds_priced)
@@ -163,7 +181,8 @@ def _other_bounds(
     per_herd = np.bincount(pairs.h, minlength=inputs.n_herds) / max(inputs.n_periods, 1)
     if float(np.sum(per_herd**2)) > HERD_BOUND_MAX_WORK:
         return
-    if bounds.forage is None or bounds.forage.price_value <= 0.0:
+    priced = bounds.priced
+    if priced is None or priced.price_value <= 0.0:
         alone = herd_lower_bound(inputs, params, pairs, deadline=deadline)
         bounds.herds = alone.total if alone.complete else None
         return
@@ -173,7 +192,7 @@ def _other_bounds(
         return [(plot_of, fill_eaten(plot_of, inputs, params)) for plot_of in found]
 
     found = lagrangian_herd_bound(
-        inputs, params, pairs, bounds.forage, plans, deadline=deadline, workers=incumbent.workers
+        inputs, params, pairs, priced, plans, deadline=deadline, workers=incumbent.workers
     )
     bounds.herds = found.value if np.isfinite(found.value) else None
     bounds.herds_priced = True
@@ -226,7 +245,9 @@ def usable_cores() -> int:
 class _BoundWorker:
     """The heuristic's lower bounds, computed in a thread alongside its passes: HiGHS and
     the path kernel release the GIL, so on two cores the bound costs little wall time
-    (demo district: the forage LP's 8 s overlap the herd-by-herd passes)."""
+    (demo district: the forage LP's 8 s overlap the herd-by-herd passes). In order: the
+    district forage LP (its prices go to the passes as soon as it is done), the unions'
+    forage LP up to :data:`UNIONS_LP_MAX_COLUMNS`, then :func:`_other_bounds`."""
 
     def __init__(
         self,
@@ -252,15 +273,34 @@ class _BoundWorker:
     def _run(self) -> None:
         try:
             t1 = time.perf_counter()
+            # first every herd as one union's: at most plots x periods columns, a bound and
+            # prices in seconds where the unions' LP may not finish within the limit (the
+            # demo store's 69 unions each have its 2,232 public plots: 1.6 M columns)
+            self.bounds.district = forage_lower_bound(
+                self._inputs,
+                self._params,
+                self._cands.anywhere,
+                time_limit=self._deadline.left(),
+                one_union=True,
+                on_round=self._district_round,
+            )
+            self._timings["bound_district_s"] = time.perf_counter() - t1
+            self._priced.set()
+            t1 = time.perf_counter()
             # every herd's candidates where they were kept: the LP's windows then match
             # the herds bounds' rows; else each union's, pooled
             pooled = self._cands.full if self._cands.full is not None else self._cands.union
-            if pooled is not None:  # else too many candidates: the supply bound stands
+            union = self._cands.union
+            small = union is not None and union.h.size <= UNIONS_LP_MAX_COLUMNS
+            if pooled is not None and small and not self._deadline.passed():
                 self.bounds.forage = forage_lower_bound(
-                    self._inputs, self._params, pooled, time_limit=self._deadline.left()
+                    self._inputs,
+                    self._params,
+                    pooled,
+                    time_limit=self._deadline.left(),
+                    on_round=self._unions_round,
                 )
             self._timings["bound_forage_s"] = time.perf_counter() - t1
-            self._priced.set()
             t1 = time.perf_counter()
             _other_bounds(
                 self._inputs,
@@ -276,12 +316,21 @@ class _BoundWorker:
         finally:
             self._priced.set()
 
+    # each LP's bound after every round: the plan is built at the LPs' own deadline, and
+    # takes the bounds of the rounds done by then (at 4x the demo store the district LP's
+    # rounds take 10-30 s each under load; its last one is cut by the deadline)
+    def _district_round(self, found: ForageBound) -> None:
+        self.bounds.district = found
+
+    def _unions_round(self, found: ForageBound) -> None:
+        self.bounds.forage = found
+
     def price(self) -> np.ndarray | None:
         """The forage LP's prices of forage, waiting for them until the deadline at most
         (``None`` if the LP failed or is not done by then: the heuristic plans without)."""
         self._priced.wait(self._deadline.left())
-        forage = self.bounds.forage if self._priced.is_set() else None
-        return None if forage is None else forage.price
+        priced = self.bounds.priced if self._priced.is_set() else None
+        return None if priced is None else priced.price
 
     def join(self, until: Deadline) -> bool:
         """Wait for every bound until ``until`` at most; raise what the thread raised.

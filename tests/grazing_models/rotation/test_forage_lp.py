@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from grazing_models.rotation.herd_paths import herd_lower_bound
 from grazing_models.rotation.herds_bound import priced_herd_bound
 from grazing_models.rotation.highs import highs_api
 from grazing_models.rotation.instances import synthetic_instance
-from grazing_models.rotation.pairs import find_pairs
+from grazing_models.rotation.pairs import find_pairs, planning_pairs
 
 from .test_planner import _brute_force, _small
 
@@ -61,6 +62,58 @@ def test_bound_is_below_the_milp_optimum_on_a_season(seed):
     inputs, params, exact = season_with_optimum(seed)
     assert exact.status == "optimal"
     assert _bound(inputs, params) <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def _district(inputs: RotationInputs, params: RotationParams) -> float:
+    """The district LP: every herd as one union's, on the plots and periods the planner
+    gives it (``Candidates.anywhere``)."""
+    anywhere = planning_pairs(inputs, params, max_pairs=None).anywhere
+    return forage_lower_bound(inputs, params, anywhere, one_union=True).value
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_district_bound_is_below_the_brute_force_optimum(seed):
+    inputs, params = _small(seed)
+    optimum = _brute_force(inputs, params)
+    assert _district(inputs, params) <= optimum + 1e-6 * abs(optimum)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_district_bound_is_below_the_milp_optimum_on_a_season(seed):
+    inputs, params, exact = season_with_optimum(seed)
+    district = _district(inputs, params)
+    assert 0.0 < district <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def _own_plots_only() -> RotationInputs:
+    """Two unions, each with one own plot at the water and no public pasture: U1's herd
+    (700 kg DM a week, 3 weeks) has 1,050 kg grazeable over the season on its plot; U2's
+    small herd has plenty on its own."""
+    plots = (
+        Plot("A", frozenset({"summer"}), "U1", 50.0, 0.0, 0.0, 0.0),
+        Plot("B", frozenset({"summer"}), "U2", 50.0, 0.0, 1.0, 0.0),
+    )
+    herds = (
+        Herd("H1", "U1", 100.0 / 1.4, 100.0, 0.0, 0.0),
+        Herd("H2", "U2", 10.0 / 1.4, 10.0, 1.0, 0.0),
+    )
+    available = np.array([[2100.0] * 3, [1e6] * 3])
+    return RotationInputs(plots, herds, _weeks(3), available, np.zeros(2))
+
+
+def test_the_district_lp_lets_a_union_eat_another_unions_plot_and_stays_a_bound():
+    # pooling the unions relaxes who may graze where: H1's 1,050 kg short on its own plot
+    # are fed on U2's in the district LP, not in the unions' LP or any plan
+    inputs, params = _own_plots_only(), RotationParams(max_stay_days=21.0)
+    unions = _bound(inputs, params)
+    district = _district(inputs, params)
+    exact = plan_rotation(inputs, params, solver="milp", mip_rel_gap=1e-9)
+    assert exact.status == "optimal"
+    # the unions' LP: 1,050 kg unfed (a kg unfed saves a move of the 70 kg/day herd)
+    short = 1050.0 * (params.weight_unfed - params.weight_move / 70.0)
+    assert unions >= short * (1.0 - 1e-6)
+    assert -1e-6 <= district < 0.01 * unions  # 0 less the shave of its tolerances
+    assert unions <= exact.objective + 1e-6 * abs(exact.objective)
 
 
 def _weeks(n: int, season: str = "summer") -> tuple[Period, ...]:
@@ -127,6 +180,10 @@ def test_every_herd_moves_when_the_season_changes():
     # a herd whose season ends with spring does not move
     ends = _spring_then_summer(last_period=1)
     assert _bound(ends, params) == pytest.approx(params.weight_move, rel=1e-6)
+    # with the herds in two unions, the district LP (both pooled) still counts both moves
+    two = replace(inputs, herds=(inputs.herds[0], replace(inputs.herds[1], union_id="U2")))
+    assert _district(two, params) == pytest.approx(2 * params.weight_move, rel=1e-6)
+    assert _district(ends, params) == pytest.approx(params.weight_move, rel=1e-6)
 
 
 def test_a_herd_off_the_plan_saves_its_move():
@@ -201,14 +258,21 @@ def test_a_bound_cut_short_stays_a_bound():
     inputs = synthetic_instance(120, 12, 16, seed=4)
     params = RotationParams(max_home_km=40.0)
     pairs = find_pairs(inputs, params)
-    full = forage_lower_bound(inputs, params, pairs)
+    seen: list[forage_lp.ForageBound] = []
+    full = forage_lower_bound(inputs, params, pairs, on_round=seen.append)
+    # each round reports what it proved: never less than the round before, the last the end
+    assert [b.rounds for b in seen] == list(range(1, full.rounds + 1))
+    assert all(b.value <= c.value for b, c in pairwise(seen))
+    assert seen[-1].value == full.value and seen[-1].complete and not seen[0].complete
     one = forage_lower_bound(inputs, params, pairs, max_rounds=1)
+    assert one.value == seen[0].value
     none = forage_lower_bound(inputs, params, pairs, time_limit=0.0)
     assert full.complete and not none.complete
     assert none.value == -np.inf and none.rounds == 0
     assert one.value <= full.value
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0)
-    assert plan.bound == pytest.approx(max(full.value, plan.stats.get("bound_herds", -np.inf)))
+    proven = [full.value, *(plan.stats.get(k, -np.inf) for k in ("bound_herds", "bound_district"))]
+    assert plan.bound == pytest.approx(max(proven))
     assert plan.objective >= plan.bound
 
 

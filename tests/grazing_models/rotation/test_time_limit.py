@@ -250,8 +250,11 @@ def test_too_many_pooled_candidates_are_not_listed_and_the_plan_keeps_a_bound(mo
     monkeypatch.setattr(planner_module, "MIN_PLOTS_PER_HERD", 5)
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0, seed=1)
     assert validate_plan(plan, inputs) == []
-    assert "bound_forage" not in plan.stats  # no LP without the unions' candidates
-    assert plan.bound == pytest.approx(supply_bound(inputs, params, few.anywhere, one_union=True))
+    assert "bound_forage" not in plan.stats  # no unions' LP without the unions' candidates
+    # the district LP pools every herd as one union's: it needs only ``anywhere``
+    supply = supply_bound(inputs, params, few.anywhere, one_union=True)
+    assert plan.stats["bound_supply"] == pytest.approx(supply)
+    assert plan.bound == pytest.approx(max(supply, plan.stats["bound_district"]))
     assert 0.0 < plan.bound <= plan.objective
 
 
