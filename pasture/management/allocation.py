@@ -127,10 +127,10 @@ def allocate(
         members = households.iloc[members_of.get(s.id, np.empty(0, dtype=np.intp))]
         heads = {sp: float(members[sp].fillna(0).sum()) for sp in SPECIES}
         near = ground.near_of.get(s.id, np.empty(0, dtype=np.intp))
-        order = ground.by_distance(homes[k], near)
-        left, near_share = _fill(1.0, order, ground, heads, s.id, "near", placements)
-        order = ground.distant_by_distance(homes[k], near)
-        left, distant_share = _fill(left, order, ground, heads, s.id, "distant", placements)
+        nearest = ground.by_distance(homes[k], near)
+        left, near_share = _fill(1.0, nearest, ground, heads, s.id, "near", placements)
+        farther = ground.distant_by_distance(homes[k], near)
+        left, distant_share = _fill(left, farther, ground, heads, s.id, "distant", placements)
         by_settlement.append(
             {
                 "settlement_id": s.id,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -148,7 +148,9 @@ def test_distant_pasture_nearest_first_however_far() -> None:
             "seasons": "summer",
             "area_ha": 2.0,
         },
-        geometry=[box(X0 + x, Y0 + y, X0 + x + 0.01, Y0 + y + 0.01) for x, y in zip(dx, dy)],
+        geometry=[
+            box(X0 + x, Y0 + y, X0 + x + 0.01, Y0 + y + 0.01) for x, y in zip(dx, dy, strict=True)
+        ],
         crs=4326,
     )
     heads = [{"sheep": 3000, "goats": 0, "cattle": 0, "horses": 0, "camels": 0}]
