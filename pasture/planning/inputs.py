@@ -509,13 +509,19 @@ def _season_standing(
     plots: pd.DataFrame, seasons: pd.DataFrame, labels: Sequence[str], *, band: str
 ) -> np.ndarray:
     """Standing crop (kg DM) of each plot in the season of each period; 0 where unknown."""
-    standing = seasons[f"biomass_{band}_kg_ha"] * seasons["area_ha"]
-    lookup = dict(
-        zip(zip(seasons["plot_id"], seasons["season"], strict=True), standing, strict=True)
+    standing = pd.Series(
+        (seasons[f"biomass_{band}_kg_ha"] * seasons["area_ha"]).to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays(
+            [seasons["plot_id"].astype(object), seasons["season"].astype(object)]
+        ),
     )
-    out = np.array(
-        [[lookup.get((pid, label), 0.0) for label in labels] for pid in plots["id"]], dtype=float
-    )
+    # a plot's row of a season, the last where there are two (as a dict of them would keep);
+    # one table at once: a lookup per plot and period took 1 of the 11 CPU s of the read
+    # at 20,000 plots
+    table = standing[~standing.index.duplicated(keep="last")].unstack()
+    out = table.reindex(
+        index=pd.Index(plots["id"].astype(object)), columns=pd.Index(list(labels), dtype=object)
+    ).to_numpy(dtype=float)
     return np.where(np.isfinite(out), out, 0.0)
 
 

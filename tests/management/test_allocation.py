@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -12,7 +13,7 @@ from shapely.geometry import Point, box
 from grazing_models.livestock import default_species_table
 from grazing_models.norms import DEMO_TYPE_ROWS, NormTable
 from grazing_models.vocabulary import SPECIES
-from pasture.management.allocation import allocate, size_class
+from pasture.management.allocation import SEARCH_RADIUS_M, allocate, size_class
 from pasture.management.content import build_content
 from pasture.management.water import WateringNorms, water_scheme
 from pasture.store import Store
@@ -127,3 +128,43 @@ def test_water_demand_against_yield_and_reach() -> None:
     assert point["demand_m3_day"] == pytest.approx(round(demand / 2, 2))  # half the area
     assert point["status"] == ("short" if demand / 2 > 1.0 else "enough")
     assert scheme.unreached["plot_id"].tolist() == ["p1", "p1"]  # spring and summer
+
+
+def test_distant_pasture_nearest_first_however_far() -> None:
+    # state plots scattered up to ~150 km away, so small that the livestock fills many: the
+    # allocation looks for them ring by ring from a spatial index (SEARCH_RADIUS_M, then
+    # twice it...); the order must be every plot's distance sorted, ties by the plots'
+    # order, and the distances the plots' own, whichever ring found them
+    rng = np.random.default_rng(7)
+    n = 120
+    dx, dy = rng.uniform(-1.8, 1.8, n), rng.uniform(-1.2, 1.2, n)
+    dx[:4], dy[:4] = 0.3, 0.0  # four plots at one distance: a tie
+    plots = gpd.GeoDataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "okrug_id": "ok-a",
+            "tenure": "state",
+            "settlement_id": None,
+            "seasons": "summer",
+            "area_ha": 2.0,
+        },
+        geometry=[
+            box(X0 + x, Y0 + y, X0 + x + 0.01, Y0 + y + 0.01) for x, y in zip(dx, dy, strict=True)
+        ],
+        crs=4326,
+    )
+    heads = [{"sheep": 3000, "goats": 0, "cattle": 0, "horses": 0, "camels": 0}]
+    need = _need({s: float(heads[0][s]) for s in SPECIES})
+    assert need > n * 2.0  # more than every plot holds: all are used, in order
+    result = allocate(SETTLEMENT, _households(heads), plots, [ROW] * n, SU)
+    crs = SETTLEMENT.estimate_utm_crs()
+    home = SETTLEMENT.to_crs(crs).geometry.iloc[0]
+    km = plots.to_crs(crs).distance(home).to_numpy() / 1000.0
+    assert km.max() * 1000 > 4 * SEARCH_RADIUS_M  # several rings
+    expected = [f"p{i}" for i in np.argsort(km, kind="stable")]
+    placed = result.placements
+    assert placed["kind"].eq("distant").all()
+    assert placed["plot_id"].tolist() == expected
+    assert placed["plot_id"].tolist()[:4] == ["p0", "p1", "p2", "p3"]  # the tie, in order
+    assert placed["distance_km"].tolist() == [round(float(d), 2) for d in np.sort(km)]
+    assert result.settlements.iloc[0]["unplaced_share"] > 0
