@@ -14,9 +14,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .cycle import COMMENT_STATES, ROLES, SECTIONS, STATES, STEPS
 from .diff import diff_content, diff_lines
-from .render import map_credit, render_district, render_plan, render_report
 from .service import (
     DEFAULT_TERM_YEARS,
     add_comment,
@@ -33,6 +34,23 @@ from .service import (
     version_content,
     versions,
 )
+
+if TYPE_CHECKING:
+    from .render import map_credit, render_district, render_plan, render_report
+
+# The renderer (matplotlib, the document libraries: ~1.7 s to import) is loaded when a
+# document is asked for, not by every reader of the plan's allocation (the planner's input
+# read imports .allocation, and with it this package).
+_RENDER = ("map_credit", "render_district", "render_plan", "render_report")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENDER:
+        from . import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COMMENT_STATES",
