@@ -55,17 +55,19 @@ def herd_contributions(
     if census.empty or herds.empty:
         return {}
     shares = pool_shares(census, store.read("households"))
+    by_pool = {str(p): rows[list(SPECIES)] for p, rows in shares.groupby("pool")}
     units = (table or default_species_table()).sheep_units
+    no_one = shares.iloc[0:0][list(SPECIES)]
     out: dict[str, pd.Series] = {}
     for pool, group in herds.groupby(herds["union_id"].astype(str)):
-        mine = shares.loc[shares["pool"] == pool, list(SPECIES)]
+        mine = by_pool.get(pool, no_one)
         heads = group[list(SPECIES)].astype(float).fillna(0.0)
-        weighted = heads.mul([float(units[s]) for s in SPECIES], axis=1)
+        weighted = heads.to_numpy() * [float(units[s]) for s in SPECIES]
         # households × herds: each household's part of each herd, in sheep units
-        parts = mine.to_numpy() @ weighted.to_numpy().T
+        parts = mine.to_numpy() @ weighted.T
         for j, herd in enumerate(group["id"].astype(str)):
-            column = pd.Series(parts[:, j], index=mine.index)
-            out[herd] = column[column > 0]
+            part = parts[:, j] > 0  # numpy, not pandas: a district has ~1,000 herds
+            out[herd] = pd.Series(parts[part, j], index=mine.index[part])
     return out
 
 
@@ -75,7 +77,9 @@ def with_herd_contributors(store: Store, herds: pd.DataFrame) -> pd.DataFrame:
     columns a plan stores with its herds (``plan_herds``)."""
     contributions = herd_contributions(store, herds)
     empty = pd.Series(dtype="float64")
-    summary = [Contributors.of(contributions.get(h, empty)) for h in herds["id"].astype(str)]
+    summary = [
+        Contributors.of(contributions.get(h, empty).to_numpy()) for h in herds["id"].astype(str)
+    ]
     return herds.assign(
         contributors=[c.count for c in summary],
         top_shares=[list(c.top_shares) for c in summary],
