@@ -11,18 +11,20 @@ Two primary rules of statistical disclosure control for magnitude tables
 
 A suppressed cell is published as null with the rule that suppressed it; a row with any
 null count is marked ``suppressed``. One function decides for any total of households'
-contributions (:func:`withheld_by`): the census totals' cells and the land-user rows of
-the load table (:func:`protected_rows`) go through it alike.
+contributions (:func:`withheld_by`): the census totals' cells, the rows of the load
+table and a plan's herds go through it alike, a row withheld by :func:`withhold`.
 
 What the rules need of a total is :class:`Contributors`: how many households and the
 largest ones' shares. The load table stores it with each row when the row is computed
-(`pasture.science.load.compute_load`), so that the decision is made from the households
-behind the figures shown, not from today's census (:func:`withheld_from`).
+(`pasture.science.load.compute_load`), and a plan with each of its herds
+(`pasture.science.herd_privacy`), so that the decision is made from the households
+behind the figures shown, not from today's census (:func:`withheld_from`,
+:func:`stored_contributors`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +38,8 @@ __all__ = [
     "Contributors",
     "DisclosureRules",
     "dominated",
-    "protected_rows",
     "protected_totals",
+    "stored_contributors",
     "withheld_by",
     "withheld_from",
     "withhold",
@@ -109,6 +111,18 @@ class Contributors:
         return top > k / 100.0
 
 
+def stored_contributors(rows: pd.DataFrame) -> list[Contributors | None]:
+    """Each row's :class:`Contributors` as a table stores them (``contributors``, the
+    count, and ``top_shares``: the load rows, a plan's herds); None for a row stored
+    without them (before the migration that added them)."""
+    counts = rows.get("contributors", pd.Series(None, index=rows.index, dtype=object))
+    shares = rows.get("top_shares", pd.Series(None, index=rows.index, dtype=object))
+    return [
+        None if pd.isna(n) else Contributors(int(n), tuple(float(v) for v in (top or ())))
+        for n, top in zip(counts, shares, strict=True)
+    ]
+
+
 def withheld_from(contributors: Contributors, rules: DisclosureRules) -> str | None:
     """The rule that withholds a total of these ``contributors``, or None when it may be
     published: ``threshold`` below ``min_group`` households, else ``dominance`` when the
@@ -163,28 +177,6 @@ def protected_totals(census: pd.DataFrame, rules: DisclosureRules) -> list[dict[
             }
         )
     return out
-
-
-def protected_rows(
-    rows: pd.DataFrame,
-    contributions: Mapping[str, pd.Series],
-    rules: DisclosureRules,
-    *,
-    fields: Sequence[str],
-    groups: pd.Series,
-) -> pd.DataFrame:
-    """``rows`` with ``fields`` withheld (null) where the group's total would reveal a household.
-
-    ``groups`` names each row's group (None: the row is not a households' total and
-    passes); ``contributions`` holds each group's households' contributions (a group
-    missing from it has none: threshold). Adds ``suppressed`` and ``suppressed_by``
-    (field → rule), the columns of :func:`protected_totals`.
-    """
-    decided = {
-        g: withheld_by(contributions.get(g, pd.Series(dtype="float64")), rules)
-        for g in set(groups.dropna())
-    }
-    return withhold(rows, [None if pd.isna(g) else decided[g] for g in groups], fields)
 
 
 def withhold(rows: pd.DataFrame, rule: Sequence[str | None], fields: Sequence[str]) -> pd.DataFrame:

@@ -284,6 +284,12 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def personal_names(self) -> frozenset[str]:
+        """Columns no export, download or API answer carries (e.g. the largest
+        households' shares the disclosure rules decide from)."""
+        return frozenset(c.name for c in self.columns if c.personal)
+
     def column(self, name: str) -> Field:
         for c in self.columns:
             if c.name == name:
@@ -523,6 +529,16 @@ PLAN_HERDS = Table(
         Field("flock", INT, description="a village flock's number among its species' flocks"),
         Field("flocks", INT, description="how many flocks of its species the village sends"),
         *(Field(s, INT) for s in SPECIES),
+        # the households behind the heads at plan time (gpkg 0013 / postgis 0014); null on
+        # herds of plans stored before, whose disclosure falls back to today's census
+        Field("contributors", INT, description="households whose livestock is in the herd"),
+        Field(
+            "top_shares",
+            J,
+            description="the largest contributors' shares of the herd's sheep units, largest "
+            "first (pasture.disclosure.Contributors); never published",
+            personal=True,
+        ),
     ),
     ("plan_id", "herd_id"),
 )

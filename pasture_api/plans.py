@@ -124,10 +124,11 @@ def _assignment_frame(
     """The plan's rows the caller may see, each herd's name in the plan (``herd``) beside
     its id: a village flock's in ``lang``, English without one. A herd's sheep units,
     demand and forage eaten are null where they would reveal a household (``rules``:
-    :func:`herd_privacy`), the rule in ``suppressed_by``."""
-    from pasture.disclosure import protected_rows
+    :func:`herd_privacy`; a herd the plan does not name: threshold), the rule in
+    ``suppressed_by``."""
+    from pasture.disclosure import withhold
     from pasture.i18n import translator
-    from pasture.science.herd_privacy import HERD_FIGURES, herd_contributions
+    from pasture.science.herd_privacy import HERD_FIGURES, withheld_herds
     from pasture.science.herds import plan_herds
 
     frame = store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
@@ -138,10 +139,10 @@ def _assignment_frame(
     if rules is None:
         return frame.assign(suppressed_by=[{} for _ in range(len(frame))])
     herds = herds[herds["id"].astype(str).isin(set(ids))]
-    out = protected_rows(
-        frame, herd_contributions(store, herds), rules, fields=HERD_FIGURES, groups=ids
-    )
-    return out.drop(columns="suppressed")
+    withheld = withheld_herds(store, herds, rules, plan_id=plan_id)
+    known = set(herds["id"].astype(str))
+    rule = [withheld.get(h) if h in known else "threshold" for h in ids]
+    return withhold(frame, rule, HERD_FIGURES).drop(columns="suppressed")
 
 
 def herd_privacy(request: Request, user: Principal) -> DisclosureRules | None:
@@ -166,7 +167,7 @@ def _plan_herds(
     if "kind" not in herds:  # a plan stored before plan_herds: the layer's herds it moves
         planned = store.read_rows("assignments", where={"plan_id": plan_id, **union_where(user)})
         herds = herds[herds["id"].astype(str).isin(set(planned["herd_id"].astype(str)))]
-    withheld = withheld_herds(store, herds, rules)
+    withheld = withheld_herds(store, herds, rules, plan_id=plan_id)
     out = []
     for r in herds.drop(columns=[c for c in ("geometry",) if c in herds]).to_dict("records"):
         hid, union = str(r["id"]), str(r.get("union_id") or "")

@@ -135,7 +135,8 @@ class PlanHerd(_Open):
     """A herd of a plan as the plan stored it: ``land_user`` a union's id or
     ``village:<settlement>``; ``kind`` union or village; ``heads`` per species, null where
     they would reveal a household (the rule in ``suppressed_by``, for the roles that see
-    no personal data)."""
+    no personal data), decided from the households behind the heads when the plan was
+    made (a plan stored before that was kept: from today's census)."""
 
     id: str
     name: str | None = None

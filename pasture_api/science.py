@@ -16,8 +16,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from pasture.disclosure import Contributors, DisclosureRules, withheld_by, withheld_from, withhold
+from pasture.disclosure import (
+    DisclosureRules,
+    stored_contributors,
+    withheld_by,
+    withheld_from,
+    withhold,
+)
 from pasture.errors import NotFound
+from pasture.model import LOAD
 from pasture.store import Store
 
 from . import web
@@ -186,8 +193,8 @@ def protected_load(
     ``rules`` None (:func:`load_privacy` of a role with personal data) every row is
     shown. The largest contributors' shares (``top_shares``) are never published.
     """
-    stored = _stored_contributors(rows)
-    rows = rows.drop(columns=["top_shares"], errors="ignore")
+    stored = stored_contributors(rows)
+    rows = rows.drop(columns=sorted(LOAD.personal_names), errors="ignore")
     if rules is None or rows.empty:
         return rows.assign(suppressed=False, suppressed_by=[{} for _ in range(len(rows))])
     rule = [None if c is None else withheld_from(c, rules) for c in stored]
@@ -202,16 +209,6 @@ def protected_load(
             key = load_group(row["level"], row["group_id"], row["season"])
             rule[i] = withheld_by(today.get(key, pd.Series(dtype="float64")), rules)
     return withhold(rows, rule, LIVESTOCK_FIELDS)
-
-
-def _stored_contributors(rows: pd.DataFrame) -> list[Contributors | None]:
-    """Each row's stored contributors (None: stored without them)."""
-    counts = rows.get("contributors", pd.Series(None, index=rows.index, dtype=object))
-    shares = rows.get("top_shares", pd.Series(None, index=rows.index, dtype=object))
-    return [
-        None if pd.isna(n) else Contributors(int(n), tuple(float(v) for v in (top or ())))
-        for n, top in zip(counts, shares, strict=True)
-    ]
 
 
 def _contributions(request: Request | None, store: Store, years: list[int]) -> Any:

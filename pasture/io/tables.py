@@ -157,11 +157,13 @@ def _sheet_title(name: str, lang: str | None) -> str:
 
 
 def export_table(store: Store, name: str, path: str | Path, *, lang: str | None = None) -> Path:
-    """Write a result table of the store (capacity, load, deficits, ...) as CSV or XLSX."""
+    """Write a result table of the store (capacity, load, deficits, ...) as CSV or XLSX,
+    without its personal columns (the load's ``top_shares``: `Table.personal_names`)."""
     spec = table_named(name)
-    return write_table_file(
-        path, [Sheet(spec.name, store.read_rows(spec.name), spec.columns)], lang
-    )
+    hidden = spec.personal_names
+    rows = store.read_rows(spec.name).drop(columns=sorted(hidden))
+    fields = tuple(f for f in spec.columns if f.name not in hidden)
+    return write_table_file(path, [Sheet(spec.name, rows, fields)], lang)
 
 
 def write_table(

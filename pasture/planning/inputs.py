@@ -60,6 +60,7 @@ from ..errors import InvalidInput, NotFound
 from ..model import SPECIES, parse_seasons
 from ..science.capacity import season_forage
 from ..science.forage_basis import ForageBasis, read_forage_basis
+from ..science.herd_privacy import with_herd_contributors
 from ..science.herds import census_summary, planning_herds
 from ..science.plan_livestock import near_village_intake
 from ..store.base import Store
@@ -374,6 +375,9 @@ def _planning_herds(store: Store, planning: PlanningParams) -> pd.DataFrame:
         held = _HERDS.get(store, {}).get(key)
     if held is None:
         held = planning_herds(store, unions=planning.unions, flock_heads=flock)
+        # the households behind each herd's heads, from the same census: stored with the
+        # plan's herds so that their disclosure is decided from them (herd_privacy)
+        held = with_herd_contributors(store, held)
         with _HERDS_LOCK:
             kept = {k: v for k, v in _HERDS.get(store, {}).items() if k[0] == key[0]}
             _HERDS[store] = {**kept, key: held}

@@ -39,7 +39,7 @@ from grazing_models.norms import NormTable
 
 from ..demo_names import local_names, store_places
 from ..i18n import Translator, translator
-from ..model import SPECIES
+from ..model import PLAN_HERDS, SPECIES
 from ..store.base import Store
 
 __all__ = [
@@ -201,12 +201,16 @@ def plan_herds(
     :func:`pasture.demo_names.local_name`); a village flock is named in ``t``'s
     language from its stored parts (:func:`village_flock_name`). A plan stored before
     ``plan_herds`` existed has no rows there: its herds are then the ``herds`` layer's, as
-    its pages showed them (a village flock by its id).
+    its pages showed them (a village flock by its id). The stored ``top_shares`` (personal
+    data) are not among the columns; ``contributors`` is.
     """
     where: dict[str, Any] = {"plan_id": plan_id}
     if union_id is not None:
         where["union_id"] = union_id
-    rows = store.read_rows("plan_herds", where=where)
+    # the largest households' shares are for the disclosure rules only (herd_privacy)
+    rows = store.read_rows("plan_herds", where=where).drop(
+        columns=sorted(PLAN_HERDS.personal_names)
+    )
     # a generated union herd's name in t's language, as every demo name on the pages
     places = store_places(store.read("okrugs"), t.lang) if t.lang != "en" else {}
     if rows.empty:

@@ -611,9 +611,10 @@ def _union_content(
         }
         calendar = merge_calendar(scoped_assignments(store, pid, union_id))
         planned = plan_herds(store, pid, t, union_id=union_id)
-        content["calendar"] = _calendar_rows(
-            calendar, t, names, set(withheld_herds(store, planned, rules))
-        )
+        withheld = set(withheld_herds(store, planned, rules, plan_id=pid))
+        if rules is not None:  # a herd the plan does not name has no contributors
+            withheld |= set(calendar["herd_id"].astype(str)) - set(planned["id"].astype(str))
+        content["calendar"] = _calendar_rows(calendar, t, names, withheld)
         content["deficits"] = _deficit_rows(store, t, pid, union_id)
     has_calendar = bool(content["calendar"])
     content["downloads"] = _downloads(t, union_id, chosen if has_calendar else None)

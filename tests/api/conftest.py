@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import pasture
+from pasture.model import SPECIES
 from pasture.store.gpkg import default_accounts_path
 from pasture_api.main import create_app
 from pasture_api.settings import Settings
@@ -86,6 +87,19 @@ def served_copy(
             create_demo_users(target, PASSWORD)
     with TestClient(create_app(make_settings(url))) as c:
         yield c, url
+
+
+def recount(store: pasture.Store, union: str, day: str, *, alone: bool) -> None:
+    """A census of ``union``'s members on ``day``: with ``alone`` every member but one
+    without livestock, else every member with the livestock of its first census."""
+    census = store.read("census", where={"union_id": union}).sort_values(["household_id", "date"])
+    first = census.drop_duplicates("household_id").reset_index(drop=True)
+    if alone:
+        first.loc[first.index[1:], list(SPECIES)] = 0
+    rows = first[["household_id", "union_id", *SPECIES]].assign(
+        id=first["household_id"] + "/" + day, date=day, source="test"
+    )
+    store.write("census", rows, user="test")
 
 
 def make_settings(store: str | Path, **overrides: object) -> Settings:

@@ -26,7 +26,7 @@ from pasture.science.tables import table_frame
 from pasture_api.main import create_app
 from pasture_api.science import LIVESTOCK_FIELDS
 
-from .conftest import auth, copy_store, login, make_settings, on_backend
+from .conftest import auth, copy_store, login, make_settings, on_backend, recount
 
 YEAR = 2024
 DOMINATED = "upu-karazhota"  # one member's latest census will hold almost all its livestock
@@ -134,19 +134,6 @@ def _census(store: pasture.Store, household: str, union: str | None, heads: dict
     row = {"id": f"{household}/{LATE_DAY}", "household_id": household, "union_id": union}
     census = pd.DataFrame([{**row, "date": LATE_DAY, **heads, "source": "test"}])
     store.write("census", census, user="test")
-
-
-def _recount(store: pasture.Store, union: str, day: str, *, alone: bool) -> None:
-    """A census of ``union``'s members on ``day``: with ``alone`` every member but one
-    without livestock, else every member with the livestock of its first census."""
-    census = store.read("census", where={"union_id": union}).sort_values(["household_id", "date"])
-    first = census.drop_duplicates("household_id").reset_index(drop=True)
-    if alone:
-        first.loc[first.index[1:], list(SPECIES)] = 0
-    rows = first[["household_id", "union_id", *SPECIES]].assign(
-        id=first["household_id"] + "/" + day, date=day, source="test"
-    )
-    store.write("census", rows, user="test")
 
 
 def _rows(client: TestClient, user: str, level: str = "union") -> dict[str, dict[str, Any]]:
@@ -269,7 +256,7 @@ def fresh(request: pytest.FixtureRequest, api_gpkg: Path, tmp_path: Path) -> str
     url = on_backend(request, url, "postgis_url")
     with pasture.open_store(url) as store:
         _capacity(store)
-        _recount(store, ALONE_THEN_JOINED, LATE_DAY, alone=True)
+        recount(store, ALONE_THEN_JOINED, LATE_DAY, alone=True)
     return url
 
 
@@ -288,8 +275,8 @@ def test_a_row_is_decided_by_the_households_behind_its_figures(fresh: str) -> No
     with pasture.open_store(fresh) as store:
         compute_load(store, year=YEAR)
         computed = store.read_rows("load", where={"year": YEAR, "level": "union"})
-        _recount(store, SHOWN_THEN_ALONE, LATER_DAY, alone=True)
-        _recount(store, ALONE_THEN_JOINED, LATER_DAY, alone=False)
+        recount(store, SHOWN_THEN_ALONE, LATER_DAY, alone=True)
+        recount(store, ALONE_THEN_JOINED, LATER_DAY, alone=False)
         today = load_contributions(store, [YEAR])
     # today's census would decide both rows the other way round
     for union, rule in ((SHOWN_THEN_ALONE, "threshold"), (ALONE_THEN_JOINED, None)):

@@ -31,6 +31,7 @@ from .conftest import (
     login,
     make_settings,
     on_backend,
+    recount,
 )
 
 PLAN, OLD_PLAN = "plan-herds", "plan-before-herds"
@@ -147,3 +148,125 @@ def test_the_openapi_schema_has_the_plan_herds(served: tuple[TestClient, dict[st
     assert ok["application/json"]["schema"]["$ref"].endswith("/PlanDetail")
     herd = doc["components"]["schemas"]["PlanHerd"]
     assert {"id", "name", "land_user", "kind", "heads", "suppressed_by"} <= set(herd["properties"])
+
+
+PLAN_STORED, PLAN_BEFORE = "plan-with-contributors", "plan-before-contributors"
+SHOWN_THEN_ALONE = "upu-karazhota"  # many households at plan time, one after
+ALONE_THEN_JOINED = "upu-sogety"  # one household at plan time, many after
+PLAN_DAY, LATER_DAY = "2026-10-01", "2026-11-01"  # after the demo's census
+
+
+def _seed_planned_then_recounted(store: pasture.Store) -> None:
+    """Two plans of two herds of each union, planned when ``ALONE_THEN_JOINED`` had one
+    household with livestock: ``PLAN_STORED`` with each herd's contributors (as
+    `create_plan` stores them), ``PLAN_BEFORE`` without (a plan stored before gpkg 0013
+    / postgis 0014). Then a census that turns both unions round."""
+    from pasture.science.herd_privacy import with_herd_contributors
+
+    unions = [SHOWN_THEN_ALONE, ALONE_THEN_JOINED]
+    recount(store, ALONE_THEN_JOINED, PLAN_DAY, alone=True)
+    herds = store.read("herds")
+    herds = pd.DataFrame(herds[herds["union_id"].isin(unions)].groupby("union_id").head(2))
+    planned = with_herd_contributors(store, herds.drop(columns="geometry"))
+    now = datetime.now(UTC)
+    store.replace_rows(
+        "plans",
+        pd.DataFrame(
+            [
+                {"id": p, "season_year": 2025, "state": "draft", "solver": "heuristic",
+                 "params": {}, "summary": {}, "created_at": now, "created_by": "akimat"}
+                for p in (PLAN_STORED, PLAN_BEFORE)
+            ]
+        ),
+    )  # fmt: skip
+    rows = [
+        {"plan_id": p, "herd_id": h.id, "union_id": h.union_id, "period": 1,
+         "start": "2025-05-01", "end": "2025-05-08", "plot_id": None,
+         "sheep_units": 500.0, "demand_kg": 10.0, "eaten_kg": 10.0, "available_kg": 20.0}
+        for p in (PLAN_STORED, PLAN_BEFORE) for h in herds.itertuples()
+    ]  # fmt: skip
+    store.replace_rows("assignments", pd.DataFrame(rows))
+    planned = planned.rename(columns={"id": "herd_id"}).assign(kind="union")
+    stored = ["plan_id", "herd_id", "union_id", "kind", "name", *SPECIES]
+    store.replace_rows(
+        "plan_herds",
+        pd.concat(
+            [
+                planned.assign(plan_id=PLAN_STORED)[[*stored, "contributors", "top_shares"]],
+                planned.assign(plan_id=PLAN_BEFORE)[stored],
+            ]
+        ),
+    )
+    recount(store, SHOWN_THEN_ALONE, LATER_DAY, alone=True)
+    recount(store, ALONE_THEN_JOINED, LATER_DAY, alone=False)
+
+
+@pytest.fixture(params=["geopackage", pytest.param("postgis", marks=pytest.mark.postgis)])
+def recounted(request: pytest.FixtureRequest, api_gpkg: Path, tmp_path: Path) -> str:
+    """The demo on each backend with ``_seed_planned_then_recounted``'s plans and census."""
+    url = on_backend(request, str(copy_store(api_gpkg, tmp_path / "demo.gpkg")), "postgis_url")
+    with pasture.open_store(url) as store:
+        _seed_planned_then_recounted(store)
+    return url
+
+
+def test_a_plan_herd_is_decided_by_the_households_behind_its_heads(recounted: str) -> None:
+    """A census edit after the plan changes neither whether a herd's figures are shown:
+    a herd of many households stays shown after all but one drop out, a herd of one
+    household stays withheld after others join. A plan stored without its herds'
+    contributors is decided from today's census, which says the opposite."""
+    from pasture.disclosure import DisclosureRules
+    from pasture.science.herd_privacy import withheld_herds
+
+    with pasture.open_store(recounted) as store:
+        herds = store.read("herds")
+        today = withheld_herds(store, herds, DisclosureRules())
+    union_of = dict(zip(herds["id"].astype(str), herds["union_id"], strict=True))
+    with TestClient(create_app(make_settings(recounted))) as client:
+        token = login(client, "analyst")
+        decided = {p: _herds(client, token, p) for p in (PLAN_STORED, PLAN_BEFORE)}
+        r = client.get(f"/plans/{PLAN_STORED}/assignments", headers=auth(token))
+        rows = [f["properties"] for f in r.json()["features"]]
+        withheld_on_page = _withheld_on_union_pages(client)
+    assert {h["land_user"] for h in decided[PLAN_STORED]} == {SHOWN_THEN_ALONE, ALONE_THEN_JOINED}
+    for h in decided[PLAN_STORED]:  # the households at plan time decide
+        if h["land_user"] == SHOWN_THEN_ALONE:
+            assert h["suppressed_by"] == {} and isinstance(h["heads"]["sheep"], int)  # type: ignore[index]
+            assert today[str(h["id"])] == "threshold"  # today's census would withhold it
+        else:
+            assert h["suppressed_by"] == {"heads": "threshold"}
+            assert set(h["heads"].values()) == {None}  # type: ignore[union-attr]
+            assert str(h["id"]) not in today  # today's census would show it
+    for h in decided[PLAN_BEFORE]:  # stored before: today's census decides
+        assert h["suppressed_by"] == ({"heads": today[h["id"]]} if h["id"] in today else {})  # type: ignore[index]
+    for p in rows:
+        alone = union_of[p["herd_id"]] == ALONE_THEN_JOINED
+        assert (p["sheep_units"] is None) is alone
+        figures = ("sheep_units", "demand_kg", "eaten_kg")
+        assert p["suppressed_by"] == (dict.fromkeys(figures, "threshold") if alone else {})
+    # the union page's calendar: each union's two herds (one run each) follow the same
+    # decisions; its herds table (the herds layer, no plan) is today's on both pages
+    stored, before = withheld_on_page[SHOWN_THEN_ALONE]
+    assert before - stored == 2
+    stored, before = withheld_on_page[ALONE_THEN_JOINED]
+    assert stored - before == 2
+
+
+def _withheld_on_union_pages(client: TestClient) -> dict[str, tuple[int, int]]:
+    """Union → how often its page says "withheld (privacy)" for an analyst, with each
+    of ``PLAN_STORED`` and ``PLAN_BEFORE``."""
+    client.cookies.clear()
+    r = client.post(
+        "/login", data={"username": "analyst", "password": "demo"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    counts = {}
+    for union in (SHOWN_THEN_ALONE, ALONE_THEN_JOINED):
+        texts = [
+            client.get(f"/unions/{union}", params={"plan": p, "lang": "en"}).text
+            for p in (PLAN_STORED, PLAN_BEFORE)
+        ]
+        stored, before = (t.count("withheld (privacy)") for t in texts)
+        counts[union] = (stored, before)
+    client.cookies.clear()
+    return counts

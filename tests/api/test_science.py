@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +165,73 @@ def test_exports_carry_the_forage_band_the_api_serves(
             for band in BANDS:
                 name = column.format(band)
                 assert rec[name] == pytest.approx(row[name], abs=rounding), (table, rec[key])
+
+
+def _exported_as(table: str, store: str, path: Path, lang: str | None) -> pd.DataFrame:
+    """``pasture export TABLE`` (with ``--lang``) to ``path``, read back."""
+    extra = ["--lang", lang] if lang else []
+    result = CliRunner().invoke(
+        pasture_cli.main, ["export", table, "--store", store, "-o", str(path), *extra]
+    )
+    assert result.exit_code == 0, result.output
+    if path.suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig")
+    return pd.read_excel(path)
+
+
+@pytest.mark.parametrize("lang", [None, "ru"])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_no_export_carries_the_largest_households_shares(
+    science_client: tuple[TestClient, str], tmp_path: Path, suffix: str, lang: str | None
+) -> None:
+    """The load's ``top_shares`` (personal: the largest households' shares of a row's
+    livestock) is stored for the disclosure rules and leaves the store in no export."""
+    from pasture.model import LOAD
+
+    client, _ = science_client
+    store = str(client.app.state.settings.store)  # type: ignore[attr-defined]
+    with pasture.open_store(store) as s:  # stored, and not empty: there is something to leak
+        stored = s.read_rows("load", where={"year": YEAR})
+    assert stored["top_shares"].map(len).gt(0).any()
+    frame = _exported_as("load", store, tmp_path / f"load.{suffix}", lang)
+    assert "top_shares" not in frame.columns
+    assert len(frame.columns) == len(LOAD.columns) - 1 and len(frame) == len(stored)
+    if lang is None:  # the contributors' count is not personal: it stays
+        assert frame["contributors"].tolist() == stored["contributors"].tolist()
+
+
+def test_no_api_answer_carries_the_largest_households_shares(
+    science_client: tuple[TestClient, str],
+) -> None:
+    """Neither the load's nor a plan's herds' stored ``top_shares`` is in any answer: the
+    load rows, the plan and its herds, its assignments in each format, the rotation map."""
+    from pasture.science.herds import plan_herds
+
+    client, plan_id = science_client
+    store = str(client.app.state.settings.store)  # type: ignore[attr-defined]
+    with pasture.open_store(store) as s:
+        stored = s.read_rows("plan_herds", where={"plan_id": plan_id})
+        herds = plan_herds(s, plan_id, translator("en"))
+        box = ",".join(f"{v:.4f}" for v in s.read("plots").total_bounds)
+    assert stored["top_shares"].map(len).gt(0).any()  # there is something to leak
+    assert "top_shares" not in herds and herds["contributors"].notna().all()
+    routes = [
+        f"/science/load?year={YEAR}",
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/assignments",
+        f"/plans/{plan_id}/assignments?f=csv",
+        f"/layers/plots?plan={plan_id}&lang=en&bbox={box}&zoom=8",
+    ]
+    for role in ("akimat", "analyst"):
+        headers = _token(client, role)
+        for route in routes:
+            r = client.get(route, headers=headers)
+            assert r.status_code == 200, (route, r.text[:300])
+            assert "top_shares" not in r.text, (role, route)
+    book = client.get(
+        f"/plans/{plan_id}/assignments?f=xlsx", headers=_token(client, "akimat")
+    ).content
+    assert "top_shares" not in pd.read_excel(io.BytesIO(book)).columns
 
 
 def test_the_plot_popup_shows_forage_and_ratio_as_central_low_high(

@@ -315,6 +315,25 @@ def test_demo_plan_is_stored_as_a_valid_draft(
     assert 0 < summary["deficit_kg"] < summary["demand_kg"]
 
 
+def test_a_plan_stores_the_households_behind_each_herd(store: Store, demo_plan: str) -> None:
+    """Each herd of a plan is stored with its contributors from the census its heads came
+    from (how many households, the largest ones' shares): what the disclosure rules
+    decide its figures from, whatever the census says later (pasture.science.herd_privacy)."""
+    from pasture.disclosure import Contributors
+    from pasture.science.herd_privacy import herd_contributions
+
+    rows = store.read_rows("plan_herds", where={"plan_id": demo_plan})
+    assert set(rows["kind"]) == {"union", "village"}
+    assert rows["contributors"].notna().all() and (rows["contributors"] >= 3).mean() > 0.5
+    # the census has not changed since: the same as computed from it now
+    today = herd_contributions(store, rows.rename(columns={"herd_id": "id"}))
+    for r in rows.itertuples():
+        expected = Contributors.of(today.get(str(r.herd_id), pd.Series(dtype="float64")))
+        assert r.contributors == expected.count
+        assert list(r.top_shares) == pytest.approx(list(expected.top_shares))
+        assert len(r.top_shares) <= 10 and sorted(r.top_shares, reverse=True) == r.top_shares
+
+
 def test_available_kg_is_the_plots_allowance_under_the_plan(
     store: Store, inputs: RotationInputs, demo_plan: str
 ) -> None:
