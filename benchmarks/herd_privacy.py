@@ -2,7 +2,7 @@
 storing their contributors adds to the planner's read.
 
 A plan's herds are decided from the contributors stored with them in ``plan_herds``
-(gpkg 0013 / postgis 0014); the peer is the same plan's herds without them (a plan
+(gpkg 0012 / postgis 0014); the peer is the same plan's herds without them (a plan
 stored before), decided from today's census (`herd_contributions`: the census, the
 households and each pool's shares on every call). Both are what an analyst's
 ``GET /plans/{id}``, ``/plans/{id}/assignments`` and union-page calendar pay. The

@@ -529,7 +529,7 @@ PLAN_HERDS = Table(
         Field("flock", INT, description="a village flock's number among its species' flocks"),
         Field("flocks", INT, description="how many flocks of its species the village sends"),
         *(Field(s, INT) for s in SPECIES),
-        # the households behind the heads at plan time (gpkg 0013 / postgis 0014); null on
+        # the households behind the heads at plan time (gpkg 0012 / postgis 0014); null on
         # herds of plans stored before, whose disclosure falls back to today's census
         Field("contributors", INT, description="households whose livestock is in the herd"),
         Field(

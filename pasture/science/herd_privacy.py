@@ -15,7 +15,7 @@ pools.
 A plan's herds are decided from the contributors stored with them (``plan_herds``'s
 ``contributors`` and ``top_shares``, :func:`with_herd_contributors` when the plan's
 herds are built): the households behind the heads the plan stored, whatever the census
-is today. Herds of a plan stored before (gpkg 0013 / postgis 0014), and the herds layer
+is today. Herds of a plan stored before (gpkg 0012 / postgis 0014), and the herds layer
 itself, are decided from today's census (:func:`herd_contributions`).
 """
 
@@ -114,7 +114,7 @@ def withheld_herds(
 
 def _plan_contributors(store: Store, plan_id: str, ids: set[str]) -> dict[str, Contributors]:
     """Herd id → the contributors a plan stored with it, of the herds in ``ids`` it stored
-    them for (none for a plan stored before gpkg 0013 / postgis 0014)."""
+    them for (none for a plan stored before gpkg 0012 / postgis 0014)."""
     rows = store.read_rows("plan_herds", where={"plan_id": plan_id})
     rows = rows[rows["herd_id"].astype(str).isin(ids)]
     return {

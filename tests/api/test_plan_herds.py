@@ -159,7 +159,7 @@ PLAN_DAY, LATER_DAY = "2026-10-01", "2026-11-01"  # after the demo's census
 def _seed_planned_then_recounted(store: pasture.Store) -> None:
     """Two plans of two herds of each union, planned when ``ALONE_THEN_JOINED`` had one
     household with livestock: ``PLAN_STORED`` with each herd's contributors (as
-    `create_plan` stores them), ``PLAN_BEFORE`` without (a plan stored before gpkg 0013
+    `create_plan` stores them), ``PLAN_BEFORE`` without (a plan stored before gpkg 0012
     / postgis 0014). Then a census that turns both unions round."""
     from pasture.science.herd_privacy import with_herd_contributors
 
