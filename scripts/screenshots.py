@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/screenshots.py http://127.0.0.1:8000 docs/screenshots [--password demo]
+    python scripts/screenshots.py http://127.0.0.1:8000 docs/screenshots [--password demo] [--only rotation]
 
 Needs playwright and Debian's Chromium at /usr/bin/chromium (no browser is downloaded).
 Each shot is a JPEG named ``<page>-<language>-<width>.jpg`` (every page of :data:`PAGES` in kk,
@@ -60,12 +60,15 @@ def main() -> None:
     parser.add_argument("base")
     parser.add_argument("out", type=Path)
     parser.add_argument("--password", default="demo")
+    parser.add_argument("--only", action="append", help="a page of PAGES (repeatable)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         plan = None
         for name, user, path, lang, size in SHOTS:
+            if args.only and name not in args.only:
+                continue
             page = _sign_in(browser, args.base, user, args.password, size)
             if plan is None:
                 page.goto(f"{args.base}/pages/plans?lang=en")
