@@ -27,17 +27,20 @@ def heuristic_best(
     time_budget: float,
     seed: int,
     max_orders: int = 6,
-    price: Callable[[], np.ndarray | None] | None = None,
+    price: Callable[[float], np.ndarray | None] | None = None,
     on_plan: Callable[[np.ndarray], None] = lambda plot_of: None,
 ) -> np.ndarray:
     """The best of the greedy passes and of herd-by-herd planning in random herd orders.
 
     Greedy restarts take up to a tenth of ``time_budget``; herd orders follow while the
     next one, if as long as the last, would end within it (at least one order). Every
-    second order plans with ``PRICE_WEIGHT`` times the forage prices that ``price()``
-    returns (waiting for them: it may compute them alongside); ``None`` from it, or no
-    ``price``, plans without. The orders and which of them are priced follow from
-    ``seed`` alone, so a budget that lets the same orders run gives the same plan.
+    second order plans with ``PRICE_WEIGHT`` times the forage prices that ``price(wait)``
+    returns, waiting ``wait`` seconds for them at most (it may compute them alongside):
+    no longer than leaves the order as long as the last one before the deadline, since a
+    priced order is an improvement and not worth a late plan. ``None`` from it, or no
+    ``price``, plans without. The orders follow from ``seed`` alone, and which of them are
+    priced too once the prices are there, so a budget that lets the same orders run gives
+    the same plan.
     ``on_plan`` is given the greedy passes' best and every herd-by-herd plan as it is made.
     A pass still running at the end of ``time_budget`` stops there, its herds not yet
     planned unplaced (a herd-by-herd pass is kept only if it is still the cheapest plan;
@@ -53,7 +56,8 @@ def heuristic_best(
     last = 0.0
     for k in range(max_orders):
         order = rng.permutation(inputs.n_herds)
-        prices = price() if price is not None and k % 2 == 1 else None
+        wait = max(0.0, deadline - time.perf_counter() - last)
+        prices = price(wait) if price is not None and k % 2 == 1 else None
         start = time.perf_counter()
         if (k >= 1 and start + last > deadline) or start >= deadline:
             break

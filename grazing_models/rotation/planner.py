@@ -26,14 +26,18 @@ __all__ = [
     "AUTO_MILP_MAX_PAIRS",
     "FINISH_PER_PAIRS_TIME",
     "FINISH_SHARE",
+    "FINISH_SHARE_MAX",
     "FULL_PAIRS_MAX",
     "HERD_BOUND_MAX_WORK",
+    "MIN_CPU_SHARE",
     "MIN_PLOTS_PER_HERD",
     "POOLED_PAIRS_MAX",
     "TRANSPORT_BOUND_MAX_PAIRS",
     "TRIVIAL_BOUND",
     "Incumbent",
     "SolverName",
+    "cpu_share",
+    "finish_reserve",
     "plan_rotation",
     "usable_cores",
 ]
@@ -95,6 +99,20 @@ FINISH_SHARE = 0.10
 #: limit keeps the time its plan takes to build, and its cut greedy pass to be scored.
 #: (0.5 while the pairs took a dense distance matrix, 20 times longer at 10x.)
 FINISH_PER_PAIRS_TIME = 1.0
+
+#: The two reserves above were measured at full speed; a process that gets a third of a
+#: core builds its plan three times slower (national benchmark, 10 s limits, load 11-16:
+#: the slowest district took 1.93 x its limit). So :data:`FINISH_SHARE` is divided by the
+#: share of a core the planning thread got while it built the pairs (its
+#: ``time.thread_time()`` over ``time.perf_counter()``), counted down to this at least...
+MIN_CPU_SHARE = 0.25
+
+#: ...and the reserve is at most this share of the limit: the passes keep the rest.
+FINISH_SHARE_MAX = 0.4
+
+#: Pairs built faster than this tell too little of the share of a core (a tick of the
+#: scheduler is 4-10 ms): the process counts as running at full speed.
+CPU_SHARE_MIN_WALL = 0.05
 
 #: The objective's terms are all >= 0: no plan costs less than 0, a bound that is always
 #: proven; a bound cut short by the time limit may prove less and is not reported.
@@ -325,10 +343,11 @@ class _BoundWorker:
     def _unions_round(self, found: ForageBound) -> None:
         self.bounds.forage = found
 
-    def price(self) -> np.ndarray | None:
-        """The forage LP's prices of forage, waiting for them until the deadline at most
-        (``None`` if the LP failed or is not done by then: the heuristic plans without)."""
-        self._priced.wait(self._deadline.left())
+    def price(self, wait: float) -> np.ndarray | None:
+        """The forage LP's prices of forage, waiting for them ``wait`` seconds, and until
+        the deadline, at most (``None`` if the LP failed or is not done by then: the
+        heuristic plans without)."""
+        self._priced.wait(max(0.0, min(wait, self._deadline.left())))
         priced = self.bounds.priced if self._priced.is_set() else None
         return None if priced is None else priced.price
 
@@ -371,7 +390,8 @@ def plan_rotation(
         Seconds for the MILP solve. For the heuristic, a contract: seconds for everything
         this call does (candidate pairs, passes, bounds and building the plan). The passes,
         the first greedy one too, and the bounds stop at the limit, less
-        :data:`FINISH_SHARE` of it kept for building the plan: a short limit gives fewer
+        :data:`FINISH_SHARE` of it kept for building the plan (more when the process runs
+        on less than a core, see :func:`finish_reserve`): a short limit gives fewer
         passes (or a first pass cut short, its herds unplaced where it did not reach) and a
         weaker bound (the supply bound at least), not a late plan. A limit already past
         when the passes start (``pasture demo``'s 0.1 s) still gets one whole greedy pass,
@@ -412,7 +432,7 @@ def plan_rotation(
     if solver not in ("auto", "milp", "heuristic"):
         raise ValueError(f"unknown solver {solver!r}; use 'auto', 'milp' or 'heuristic'")
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     deadline = Deadline(time_limit, clock)
     cands = planning_pairs(
         inputs,
@@ -422,6 +442,7 @@ def plan_rotation(
         max_pooled=POOLED_PAIRS_MAX,
     )
     timings["prune_s"] = time.perf_counter() - t0
+    timings["prune_cpu_s"] = time.thread_time() - c0
     chosen = solver
     if solver == "auto":
         small = cands.full is not None and cands.full.h.size <= auto_max_pairs
@@ -450,6 +471,24 @@ def plan_rotation(
     return plan
 
 
+def cpu_share(wall_s: float, cpu_s: float) -> float:
+    """The share of a core a thread got: ``cpu_s`` of CPU time in ``wall_s`` seconds
+    (1.0 when ``wall_s`` is below :data:`CPU_SHARE_MIN_WALL`: too short to tell)."""
+    if wall_s < CPU_SHARE_MIN_WALL:
+        return 1.0
+    return min(1.0, max(cpu_s, 0.0) / wall_s)
+
+
+def finish_reserve(deadline: Deadline, pairs_s: float, pairs_cpu_s: float) -> Deadline:
+    """Where the passes and bounds stop: :data:`FINISH_SHARE` of the time left before
+    ``deadline``, divided by the share of a core the pairs got (:func:`cpu_share`, at least
+    :data:`MIN_CPU_SHARE`; at most :data:`FINISH_SHARE_MAX` of the time left), and at least
+    :data:`FINISH_PER_PAIRS_TIME` times the ``pairs_s`` seconds the pairs took."""
+    share = max(cpu_share(pairs_s, pairs_cpu_s), MIN_CPU_SHARE)
+    reserve = min(FINISH_SHARE / share, FINISH_SHARE_MAX)
+    return deadline.before(reserve, at_least=FINISH_PER_PAIRS_TIME * pairs_s)
+
+
 def _plan_heuristic(
     inputs: RotationInputs,
     params: RotationParams,
@@ -462,9 +501,8 @@ def _plan_heuristic(
 ) -> Plan:
     """The heuristic's plan by ``deadline``, with its bounds when ``bound``: first the
     supply bound (one sort of the candidates: a plan always has a proven bound), then the
-    LP's and the herds' alongside the passes. Passes and bounds stop :data:`FINISH_SHARE`
-    of the time left (at least :data:`FINISH_PER_PAIRS_TIME` times what the pairs took)
-    before the deadline, to leave the time to build the plan; the bounds' thread is waited
+    LP's and the herds' alongside the passes. Passes and bounds stop at
+    :func:`finish_reserve`, to leave the time to build the plan; the bounds' thread is waited
     for until the deadline at most."""
     bounds = _Bounds()
     worker = None
@@ -475,7 +513,7 @@ def _plan_heuristic(
         else:  # too many unions' candidates to list: every herd's pooled as one union's
             bounds.supply = supply_bound(inputs, params, cands.anywhere, one_union=True)
         timings["bound_supply_s"] = time.perf_counter() - t1
-    work = deadline.before(FINISH_SHARE, at_least=FINISH_PER_PAIRS_TIME * timings["prune_s"])
+    work = finish_reserve(deadline, timings["prune_s"], timings["prune_cpu_s"])
     if bound and not work.passed():  # past it, only the greedy pass and the supply bound
         worker = _BoundWorker(inputs, params, cands, bounds, work, timings)
     t1 = time.perf_counter()
@@ -500,6 +538,7 @@ def _plan_heuristic(
         "n_candidates": float(cands.n_full),
         "pairs_pruned": float(cands.full is None),
         "bound_finished": float(finished),
+        "cpu_share": cpu_share(timings["prune_s"], timings["prune_cpu_s"]),
         **bounds.stats(),
     }
     plan = build_plan(

@@ -65,6 +65,10 @@ def transport_bound(
             b_eq=demand[herds_t],
             bounds=(0, None),
             method="highs",
+            # the last solve stops at the deadline too, not only the loop between solves
+            options={}
+            if deadline is None
+            else {"time_limit": max(deadline - time.perf_counter(), 1e-3)},
         )
         if res.status != 0:
             return -math.inf

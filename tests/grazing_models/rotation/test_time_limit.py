@@ -14,6 +14,7 @@ from grazing_models.rotation import planner as planner_module
 from grazing_models.rotation.deadline import Deadline
 from grazing_models.rotation.forage_lp import forage_lower_bound, supply_bound
 from grazing_models.rotation.herd_paths import AloneHerds, herd_lower_bound, sequential_plan
+from grazing_models.rotation.heuristic import heuristic_best
 from grazing_models.rotation.instances import synthetic_instance
 from grazing_models.rotation.objective import build_plan
 from grazing_models.rotation.pairs import find_pairs, planning_pairs
@@ -266,3 +267,67 @@ def test_the_supply_bound_without_candidates_is_every_kg_unfed():
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=5.0)
     assert plan.bound == pytest.approx(supply_bound(inputs, params, pooled))
     assert plan.bound == pytest.approx(plan.objective, rel=1e-6)
+
+
+def test_a_priced_order_waits_for_prices_no_longer_than_leaves_it_time_to_run():
+    """Prices that never come cost a priced order no more than the time that would still
+    let it run before the deadline (old: it waited until the deadline, then had none)."""
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    asked: list[tuple[float, float]] = []
+
+    def never(wait: float) -> None:
+        asked.append((time.perf_counter(), wait))
+
+    budget = 3600.0
+    start = time.perf_counter()
+    plot_of = heuristic_best(inputs, params, pairs, time_budget=budget, seed=0, price=never)
+    assert asked, "no priced order asked for prices"
+    # every order but the first ran before it: each wait leaves at least the last order's
+    # length before the deadline, and is never negative
+    assert all(wait >= 0.0 and at + wait <= start + budget for at, wait in asked)
+    assert all(wait < budget for _, wait in asked[1:])
+    assert plot_of.shape == (inputs.n_herds, inputs.n_periods)
+
+
+def test_the_bound_workers_price_returns_at_once_when_told_not_to_wait():
+    """Asked with no time to wait, the worker answers without its prices (``None``) even
+    when its own deadline is an hour away; the caller's thread is not held."""
+    worker = planner_module._BoundWorker.__new__(planner_module._BoundWorker)
+    worker._priced, worker.bounds = threading.Event(), _Bounds()
+    worker._deadline = Deadline(3600.0)
+    got: list[object] = []
+    asker = threading.Thread(target=lambda: got.append(worker.price(0.0)), daemon=True)
+    asker.start()
+    asker.join(timeout=30.0)  # an hour if the wait were the deadline's
+    assert not asker.is_alive() and got == [None]
+
+
+@pytest.mark.parametrize(
+    ("cpu_s", "left"),
+    [
+        (0.5, 9.0),  # full speed: a tenth of 10 s kept (more than the 0.5 s the pairs took)
+        (0.5 / 3, 7.0),  # a third of a core: three tenths
+        (0.01, 6.0),  # next to none: the reserve's ceiling, 0.4
+    ],
+)
+def test_the_finish_reserve_grows_as_the_process_gets_less_of_a_core(cpu_s, left):
+    clock = _Clock(50.0)
+    work = planner_module.finish_reserve(Deadline(10.0, clock), 0.5, cpu_s)
+    assert work.left() == pytest.approx(left)
+
+
+def test_a_share_of_a_core_is_not_read_from_too_short_a_time():
+    assert planner_module.cpu_share(0.001, 0.0) == 1.0
+    assert planner_module.cpu_share(1.0, 0.25) == pytest.approx(0.25)
+    assert planner_module.cpu_share(1.0, 2.0) == 1.0  # never more than one core
+
+
+def test_the_transport_bound_hands_its_solves_the_time_left_and_keeps_its_value():
+    inputs, params = _district(), RotationParams()
+    pairs = find_pairs(inputs, params)
+    unlimited = transport_bound(inputs, params, pairs)
+    assert transport_bound(inputs, params, pairs, deadline=time.perf_counter() + 3600) == (
+        pytest.approx(unlimited)
+    )
+    assert transport_bound(inputs, params, pairs, deadline=0.0) == -np.inf
