@@ -49,3 +49,17 @@ def test_national_benchmark_prints_every_step_and_plans_keep_the_rules(tmp_path:
     assert plan[0] == "season plans, 2 districts"
     assert plan[-1].startswith("0 violations"), plan
     assert "slowest district" in plan[-1]
+    _slow_core_plans_keep_the_rules(tmp_path / "national", env)
+
+
+def _slow_core_plans_keep_the_rules(kept: Path, env: dict[str, str]) -> None:
+    """benchmarks/slow_core.py on the store just kept: each district a row, every rule kept."""
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "slow_core.py"), str(kept)]
+    cmd += ["--districts", "0,1", "--time-limit", "10", "--busy", "1"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a district over its limit
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| ")]
+    rows = [[cell.strip() for cell in row] for row in rows[1:]]  # after the header
+    assert [row[0] for row in rows] == ["0", "1"], done.stdout
+    assert all(row[3] == "0" for row in rows), rows  # violations
+    assert all(float(row[2]) > 0 for row in rows), rows  # time ÷ limit
