@@ -123,9 +123,9 @@ def _assignment_frame(
 ) -> pd.DataFrame:
     """The plan's rows the caller may see, each herd's name in the plan (``herd``) beside
     its id: a village flock's in ``lang``, English without one. A herd's sheep units,
-    demand and forage eaten are null where they would reveal a household (``rules``:
-    :func:`herd_privacy`; a herd the plan does not name: threshold), the rule in
-    ``suppressed_by``."""
+    demand and forage eaten are null where they would reveal a household (``rules``: the
+    load's, :func:`pasture_api.science.load_privacy`; a herd the plan does not name:
+    threshold), the rule in ``suppressed_by``."""
     from pasture.disclosure import withhold
     from pasture.i18n import translator
     from pasture.science.herd_privacy import HERD_FIGURES, withheld_herds
@@ -145,19 +145,12 @@ def _assignment_frame(
     return withhold(frame, rule, HERD_FIGURES).drop(columns="suppressed")
 
 
-def herd_privacy(request: Request, user: Principal) -> DisclosureRules | None:
-    """The disclosure rules a caller's herd figures pass: None for the roles that see
-    personal data (the akimat; a union, which sees only its own herds), the server's
-    census rules for the others (analysts, the maslikhat)."""
-    return load_privacy(user, request.app.state.settings)
-
-
 def _plan_herds(
     store: Store, plan_id: str, user: Principal, rules: DisclosureRules | None, lang: str | None
 ) -> list[dict[str, Any]]:
     """The plan's herds the caller may see (a union: its own), as the plan stored them
     (``plan_herds``; the ``herds`` layer for a plan stored before), heads withheld per
-    :func:`herd_privacy`."""
+    :func:`pasture_api.science.load_privacy`, as the load's."""
     from pasture.i18n import translator
     from pasture.model import SPECIES
     from pasture.science.herd_privacy import withheld_herds
@@ -270,7 +263,7 @@ def get_plan(
     With its herds (``herds``: a union sees its own; heads null with ``suppressed_by``
     where they would reveal a household, for the roles that see no personal data)."""
     row = _plan_row(store, plan_id)
-    herds = _plan_herds(store, plan_id, user, herd_privacy(request, user), lang)
+    herds = _plan_herds(store, plan_id, user, load_privacy(user, request.app.state.settings), lang)
     return _plan_response(request, row, user, herds=herds)
 
 
@@ -352,7 +345,9 @@ def assignments(
     (``suppressed_by``; in a file, the rule)."""
     _plan_row(store, plan_id)
     fmt = web.negotiate(request, f, ("json", "csv", "xlsx"))
-    frame = _assignment_frame(store, plan_id, user, lang, herd_privacy(request, user))
+    frame = _assignment_frame(
+        store, plan_id, user, lang, load_privacy(user, request.app.state.settings)
+    )
     if fmt != "json":
         rule = [next(iter(v.values()), None) for v in frame["suppressed_by"]]
         return _assignments_file(frame.assign(suppressed_by=rule), fmt, plan_id, lang)
