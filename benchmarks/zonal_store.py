@@ -12,7 +12,14 @@ stack and plots). The issue's target is a ratio within 2×; before the bulk path
 
 Times are process CPU seconds (user + system of this process and its threads) as well
 as wall seconds: on a shared machine the wall clock measures the neighbours. Each is the
-best of ``--repeat`` runs, after one warm-up run that compiles the numba kernels.
+best of ``--repeat`` runs, after one warm-up run that compiles the numba kernels; the
+engine and the whole command run in turns (engine, whole, engine, ...), so that a
+neighbour's load falls on both alike.
+
+On a GeoPackage store the write alone is compared too: the same rows through
+``Store.replace_rows`` with the grid writer (:mod:`pasture.store.sqlite_rows`: the text
+a plot's block of dates and a date's column of plots share, bound once per statement)
+and, as its peer, row by row (every value bound in every row, as before), in turns.
 
 With ``--local-cluster N`` the whole command also runs on a ``LocalCluster`` of N worker
 processes (one thread each) in the same run, against the local whole as its peer: its
@@ -44,14 +51,48 @@ from pasture.store import open_store
 
 def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """Best (wall, cpu) seconds of ``repeat`` calls."""
-    best_wall = best_cpu = float("inf")
+    return _in_turns([fn], repeat)[0]
+
+
+def _in_turns(fns: list[Callable[[], object]], repeat: int) -> list[tuple[float, float]]:
+    """Best (wall, cpu) seconds of each function, called in turns ``repeat`` times."""
+    best = [(float("inf"), float("inf"))] * len(fns)
     for _ in range(repeat):
-        cpu0, wall0 = os.times(), time.perf_counter()
-        fn()
-        cpu1, wall1 = os.times(), time.perf_counter()
-        best_wall = min(best_wall, wall1 - wall0)
-        best_cpu = min(best_cpu, (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system))
-    return best_wall, best_cpu
+        for i, fn in enumerate(fns):
+            cpu0, wall0 = os.times(), time.perf_counter()
+            fn()
+            cpu1, wall1 = os.times(), time.perf_counter()
+            cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+            best[i] = (min(best[i][0], wall1 - wall0), min(best[i][1], cpu))
+    return best
+
+
+def _writers(store: Any, repeat: int) -> tuple[int, tuple[float, float], tuple[float, float]]:
+    """The NDVI rows written by the grid writer and row by row, in turns: (rows, row by
+    row, grid), each the best (wall, cpu) of ``repeat``."""
+    import pandas as pd
+
+    from pasture.store import sqlite_rows
+
+    stack, scenes = open_scenes(store)[0]
+    plots = store.read("plots")[["id", "geometry"]]
+    rows = zonal_stats(plots, stack)
+    by_date = pd.Series(list(scenes["id"]), index=pd.DatetimeIndex(scenes["date"]))
+    rows["scene_id"] = (
+        by_date[~by_date.index.duplicated()].reindex(pd.DatetimeIndex(rows["time"])).array
+    )
+    days = sorted(set(pd.DatetimeIndex(rows["time"]).date))
+    grid_from = sqlite_rows.GRID_MIN_ROWS
+
+    def write(grid: bool) -> None:
+        sqlite_rows.GRID_MIN_ROWS = grid_from if grid else len(rows) + 1
+        try:
+            store.replace_rows("ndvi_stats", rows, where={"time": days})
+        finally:
+            sqlite_rows.GRID_MIN_ROWS = grid_from
+
+    by_row, grid = _in_turns([lambda: write(False), lambda: write(True)], repeat)
+    return len(rows), by_row, grid
 
 
 def _demo_store(folder: Path) -> str:
@@ -81,6 +122,7 @@ def main() -> None:
     parser.add_argument("--local-cluster", type=int, metavar="WORKERS", default=0)
     args = parser.parse_args()
     cluster: tuple[float, ...] | None = None
+    writers: tuple[int, tuple[float, float], tuple[float, float]] | None = None
     path: str | Path
     with tempfile.TemporaryDirectory() as tmp:
         if args.store is None:
@@ -96,9 +138,16 @@ def main() -> None:
             plots = store.read("plots")[["id", "geometry"]]
             stacks = open_scenes(store)
             compute_ndvi_stats(store)  # warm-up: kernels compiled, files cached
-            engine = _timed(lambda: [zonal_stats(plots, stack) for stack, _ in stacks], args.repeat)
+            engine, whole = _in_turns(
+                [
+                    lambda: [zonal_stats(plots, stack) for stack, _ in stacks],
+                    lambda: compute_ndvi_stats(store),
+                ],
+                args.repeat,
+            )
             opening = _timed(lambda: open_scenes(store), args.repeat)
-            whole = _timed(lambda: compute_ndvi_stats(store), args.repeat)
+            if str(path).endswith(".gpkg"):
+                writers = _writers(store, args.repeat)
             if args.local_cluster:
                 cluster = _on_cluster(store, args.local_cluster, args.repeat)
         finally:
@@ -116,6 +165,12 @@ def main() -> None:
         f"whole ÷ engine: {whole[0] / engine[0]:.2f}× wall, {whole[1] / engine[1]:.2f}× cpu "
         "(target ≤ 2×)"
     )
+    if writers is not None:
+        n, (row_wall, row_cpu), (grid_wall, grid_cpu) = writers
+        print(f"the write alone (replace_rows, {n:,} rows):")
+        print(f"{'  row by row (peer)':28}{row_wall:9.2f}{row_cpu:9.2f}")
+        print(f"{'  grid writer':28}{grid_wall:9.2f}{grid_cpu:9.2f}")
+        print(f"grid ÷ row by row: {grid_wall / row_wall:.2f}× wall, {grid_cpu / row_cpu:.2f}× cpu")
     if cluster is not None:
         first_wall, first_cpu, first_workers, wall, cpu, workers = cluster
         print(f"LocalCluster, {args.local_cluster} workers:{'workers cpu s':>31}")

@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
 from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
-from ..model import LAYERS, TABLES, Layer
+from ..model import LAYERS, TABLES, FieldType, Layer, Table
 from ..model import layer as layer_named
 from ..progress import Progress
 from .accounts import COLUMNS as ACCOUNT_COLUMNS
@@ -41,8 +41,9 @@ from .base import Store, read_migrations
 from .reader import READER, arrow_frame, whole_layer_sql
 from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
+from .sqlite_rows import insert_columns
 from .validation import CensusLimits
-from .values import BBox
+from .values import BBox, quoted
 
 __all__ = ["GeoPackageStore", "default_accounts_path"]
 
@@ -135,10 +136,6 @@ _CACHE_KIB = 65_536
 
 #: From this many rows on, a layer insert fills the R-tree itself (see _insert_indexed).
 _BULK_RTREE_ROWS = 100
-
-# Rows per INSERT statement of a result table (at most SQLite's variable limit allows):
-# measured on 521,824 NDVI rows, 200 rows per statement took a third of the time of one.
-_ROWS_PER_INSERT = 200
 
 # Attribute tables QGIS should list beside the feature layers.
 _ATTRIBUTE_TABLES = ("households", "census", "history", "meta", *TABLES)
@@ -460,29 +457,16 @@ class GeoPackageStore(Store):
                 (table,),
             )
 
-    def _insert_columns(
-        self, cur: Any, table: str, columns: list[str], values: list[list[Any]]
-    ) -> None:
-        # Many rows per INSERT: the sqlite3 module's cost per executed statement (bind,
-        # step, reset) was most of a half-million-row NDVI write; per value it is small.
-        # The columns are interleaved into one flat list by slice assignment (in C), and
-        # each statement takes a slice of it.
-        width = len(values)
-        n = len(values[0]) if values else 0
-        flat: list[Any] = [None] * (n * width)
-        for j, column in enumerate(values):
-            flat[j::width] = column
-        limit = cur.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        size = max(1, min(_ROWS_PER_INSERT, limit // width)) * width
-        whole = len(flat) - len(flat) % size
-        row = "(" + ", ".join("?" * width) + ")"
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-        if whole:
-            statements = [flat[i : i + size] for i in range(0, whole, size)]
-            cur.executemany(sql + ", ".join([row] * (size // width)), statements)
-        if whole < len(flat):
-            rows = [flat[i : i + width] for i in range(whole, len(flat), width)]
-            cur.executemany(sql + row, rows)
+    def _insert_columns(self, cur: Any, spec: Table, values: list[list[Any]]) -> None:
+        # Many rows per INSERT, and text a block of rows shares (a plot's id, a date and
+        # its scene) bound once per statement: see pasture.store.sqlite_rows.
+        insert_columns(
+            cur,
+            spec.name,
+            [quoted(c) for c in spec.column_names],
+            values,
+            shareable=[c.type in (FieldType.TEXT, FieldType.DATE) for c in spec.columns],
+        )
 
     def _delete_slice(self, cur: Any, table: str, conds: list[str], params: list[Any]) -> None:
         # A slice that holds every row (a computation run again over all its dates) is

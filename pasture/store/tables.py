@@ -150,18 +150,18 @@ class ResultTables(StoreBackend):
         # already Python values or None, so only numbers, JSON, dates and times need
         # converting (per value in Python, this cost more than the zonal engine for half
         # a million NDVI rows)
-        params = [self._column_params(c.type, frame[c.name]) for c in spec.columns]
-        columns = [quoted(c) for c in spec.column_names]
-        step = BATCH * 50
-        for start in range(0, len(frame), step):
-            self._insert_columns(cur, spec.name, columns, [p[start : start + step] for p in params])
+        self._insert_columns(
+            cur, spec, [self._column_params(c.type, frame[c.name]) for c in spec.columns]
+        )
 
-    def _insert_columns(
-        self, cur: Any, table: str, columns: list[str], values: list[list[Any]]
-    ) -> None:
+    def _insert_columns(self, cur: Any, spec: Table, values: list[list[Any]]) -> None:
         """Insert rows given column by column, as lists of parameters (a backend may do
         it in bulk)."""
-        self._bulk_insert(cur, table, columns, list(zip(*values, strict=True)))
+        columns = [quoted(c) for c in spec.column_names]
+        step = BATCH * 50
+        for start in range(0, len(values[0]) if values else 0, step):
+            rows = list(zip(*(v[start : start + step] for v in values), strict=True))
+            self._bulk_insert(cur, spec.name, columns, rows)
 
     def _column_params(self, kind: FieldType, values: pd.Series) -> list[Any]:
         """One column of a normalised frame as database parameters: Python values, None
