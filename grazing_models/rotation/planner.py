@@ -28,6 +28,7 @@ from grazing_models.rotation.transport import transport_bound
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
     "DISTRICT_LP_COLUMNS_PER_CPU_S",
+    "DISTRICT_LP_WEEKLY_COLUMNS",
     "FINISH_PER_PAIRS_TIME",
     "FINISH_SHARE",
     "FINISH_SHARE_MAX",
@@ -89,13 +90,17 @@ UNIONS_LP_MAX_COLUMNS = 200_000
 
 #: The district forage LP's columns (plots x weeks) its cutting-plane rounds get through
 #: per second of a core, all of them, beside the heuristic's passes: ten copies of the
-#: demo store's district over fortnights, 146,000 columns, complete in 12.6 s of CPU alone
+#: demo store's district over fortnights, 163,690 columns, complete in 12.6 s of CPU alone
 #: but two rounds in 43.6 s beside the passes (load 5, the pairs at 0.47 of a core); four
 #: copies weekly, 117,000, complete in 8.1 s alone (benchmarks/planner.py). Where the
 #: weekly LP has more columns than this many times the seconds left (times the share of a
 #: core the pairs got), or more than the LP holds from the start, it is first solved over
 #: groups of weeks (:func:`district_group`).
 DISTRICT_LP_COLUMNS_PER_CPU_S = 5_000
+
+#: ...and up to this many columns the weekly LP runs whatever the time left (the demo
+#: store's 29,234 complete in 1.1 s of CPU): a small district keeps its weekly bound.
+DISTRICT_LP_WEEKLY_COLUMNS = 10_000
 
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
@@ -357,9 +362,8 @@ class _BoundWorker:
         large for the time left (:func:`district_group`), then over shorter groups while
         the time left lets one through, weekly last; the prices are there after the
         first."""
-        n_t = self._inputs.n_periods
         group, last = self._group(), 0
-        while not self._deadline.passed() and (last == 0 or group < last):
+        while last == 0 or (group < last and not self._deadline.passed()):
             t1 = time.perf_counter()
             if group == 1:
                 self.bounds.district = forage_lower_bound(
@@ -385,7 +389,7 @@ class _BoundWorker:
             spent = time.perf_counter() - t1
             self._timings["bound_coarse_s"] = self._timings.get("bound_coarse_s", 0.0) + spent
             self._priced.set()
-            last, group = group, min(self._group(), n_t)
+            last, group = group, self._group()
 
     def _group(self) -> int:
         timings = self._timings
@@ -539,11 +543,13 @@ def plan_rotation(
 def district_group(n_columns: int, n_periods: int, seconds: float, share: float) -> int:
     """Weeks per period of the district forage LP that ``seconds`` left at ``share`` of a
     core let finish: 1 (weekly) where its ``n_columns`` are at most
-    :data:`DISTRICT_LP_COLUMNS_PER_CPU_S` times ``seconds * share`` and at most what the
-    LP holds from the start (``forage_lp.ALL_COLUMNS_MAX``: above it, it generates them and
-    its first rounds prove little), else the fewest weeks per period that bring them
-    within both, at most ``n_periods`` (the whole season as one period)."""
-    fit = min(float(forage_lp.ALL_COLUMNS_MAX), DISTRICT_LP_COLUMNS_PER_CPU_S * seconds * share)
+    :data:`DISTRICT_LP_COLUMNS_PER_CPU_S` times ``seconds * share`` (or at most
+    :data:`DISTRICT_LP_WEEKLY_COLUMNS`) and at most what the LP holds from the start
+    (``forage_lp.ALL_COLUMNS_MAX``: above it, it generates them and its first rounds prove
+    little), else the fewest weeks per period that bring them within both, at most
+    ``n_periods`` (the whole season as one period)."""
+    by_time = max(DISTRICT_LP_WEEKLY_COLUMNS, DISTRICT_LP_COLUMNS_PER_CPU_S * seconds * share)
+    fit = min(float(forage_lp.ALL_COLUMNS_MAX), by_time)
     if n_columns <= fit:
         return 1
     return max(1, min(n_periods, math.ceil(n_columns / max(fit, 1.0))))

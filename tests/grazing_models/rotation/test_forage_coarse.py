@@ -4,6 +4,8 @@ weekly district LP proves nothing within the time left."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -51,7 +53,7 @@ def test_coarse_is_below_the_weekly_lp_and_the_milp_optimum_on_a_season(seed):
     assert exact.status == "optimal"
     anywhere = planning_pairs(inputs, params, max_pairs=None).anywhere
     fine, *coarse = _lps(inputs, params, anywhere, True, (2, 4, 12))
-    assert 0.0 < fine and _below(fine, exact.objective)
+    assert fine > 0.0 and _below(fine, exact.objective)
     assert all(_below(c, fine) for c in coarse), (coarse, fine)
 
 
@@ -66,7 +68,7 @@ def test_coarse_proves_less_as_its_groups_grow_on_synthetic_districts(seed):
     found = [forage_lower_bound(inputs, params, pairs, group=g) for g in (1, 2, 4, 12)]
     assert all(b.complete for b in found)
     values = [b.value for b in found]
-    assert all(_below(c, f) for f, c in zip(values, values[1:], strict=False)), values
+    assert all(_below(c, f) for f, c in pairwise(values)), values
     # its window rows are the weekly LP's, in the plan's weeks: prices per plot and week
     for b in found:
         assert b.price.shape == (inputs.n_plots, inputs.n_periods)
@@ -118,6 +120,9 @@ def test_district_group_is_weekly_when_it_fits_and_coarser_when_not():
     assert planner.district_group(int(fit) + 1, 29, 50.0, 0.2) == 2
     assert planner.district_group(int(5.5 * fit), 29, 50.0, 0.2) == 6
     assert planner.district_group(292_340, 29, 0.0, 1.0) == 29  # the season as one period
+    small = planner.DISTRICT_LP_WEEKLY_COLUMNS
+    assert planner.district_group(small, 29, 0.0, 0.01) == 1  # small: weekly whatever is left
+    assert planner.district_group(small + 1, 29, 0.0, 0.01) == 2
 
 
 def test_the_plan_has_the_coarse_bound_when_the_weekly_lp_proves_nothing(monkeypatch):
@@ -135,6 +140,7 @@ def test_the_plan_has_the_coarse_bound_when_the_weekly_lp_proves_nothing(monkeyp
 
     monkeypatch.setattr(planner, "forage_lower_bound", no_weekly)
     monkeypatch.setattr(planner, "DISTRICT_LP_COLUMNS_PER_CPU_S", 10.0)
+    monkeypatch.setattr(planner, "DISTRICT_LP_WEEKLY_COLUMNS", 100)
     inputs = synthetic_instance(200, 16, 12, seed=5, tight=True)
     params = RotationParams(max_home_km=30.0)
     plan = plan_rotation(inputs, params, solver="heuristic", time_limit=20.0)
