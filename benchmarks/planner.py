@@ -88,7 +88,12 @@ def _bounds_line(st: dict[str, float], tm: dict[str, float]) -> str:
     parts = []
     if "bound_supply" in st:
         parts.append(f"supply {st['bound_supply']:,.0f}")
-    for key, name in (("district", "district LP"), ("forage", "unions' forage LP")):
+    weeks = st.get("bound_coarse_weeks", 0.0)
+    for key, name in (
+        ("coarse", f"district LP over {weeks:.0f}-week periods"),
+        ("district", "district LP"),
+        ("forage", "unions' forage LP"),
+    ):
         if f"bound_{key}" in st:
             done = "complete" if st[f"bound_{key}_complete"] else "cut by the time limit"
             parts.append(

@@ -66,7 +66,8 @@ restarts and herd-by-herd planning (each herd's cheapest season among the
 herds placed before it, a dynamic programme: :mod:`grazing_models.rotation.herd_paths`),
 whose objective is reported against a proven lower bound, the largest of: the supply
 bound (one sort of the candidates), an LP of forage over the season, walking and forced
-moves with every herd of the district pooled, then, where it is small enough, the same LP
+moves with every herd of the district pooled (over groups of weeks first where the weekly
+LP is too large for the time left), then, where it is small enough, the same LP
 with each union's herds pooled (:mod:`grazing_models.rotation.forage_lp`; the shadow prices
 of forage of the better one also guide half of the herd-by-herd passes), each herd's least cost planned alone paying those prices (a
 Lagrangian bound: :func:`grazing_models.rotation.herds_bound.priced_herd_bound`), then paying better
@@ -81,7 +82,8 @@ Modules, each importing only those before it
 ``objective`` (eaten kg, the objective's terms, a :class:`Plan` from placements), ``highs``
 (HiGHS' bindings), ``jit`` and ``path_kernel`` (the compiled dynamic programme of one herd),
 ``herd_paths`` (herds planned alone or one after another), ``greedy`` and ``heuristic`` (the
-heuristic's plans), ``forage_lp``, ``herds_bound``, ``lagrangian`` and ``transport`` (lower
+heuristic's plans), ``forage_data`` (the forage LP's rows as arrays, over weeks or groups
+of weeks) and ``forage_lp``, ``herds_bound``, ``lagrangian`` and ``transport`` (lower
 bounds), ``milp`` (the exact model), ``planner`` (:func:`plan_rotation`), ``plan_check``
 (:func:`validate_plan`) and ``instances`` (synthetic instances for tests and benchmarks).
 """

@@ -59,6 +59,14 @@ own plots of 2,836), so the unions' LP, where it finishes, may prove more; the p
 takes the better (``tests/grazing_models/rotation/test_forage_lp.py`` has a district
 where the unions' LP proves more, and both below the MILP's optimum).
 
+**Over groups of weeks** (``group`` > 1): the same LP summed over groups of consecutive
+periods, a relaxation of this one proved row by row in
+:mod:`grazing_models.rotation.forage_data` (:func:`~grazing_models.rotation.forage_data.coarsen`).
+Ten copies of the demo store's district have 292,340 weekly district columns, whose first
+solve did not end within a 60 s limit under load; over fortnights (163,690) the LP proves
+the same 1.18e11 complete in 12.6 s of CPU, over months in 4.1 s
+(``benchmarks/planner.py``).
+
 On large instances the LP's columns are generated too: it starts from each union's
 cheapest plots in each period and adds a column whenever its reduced cost is negative.
 Before the last round the bound is the restricted LP's optimum plus, for every column left
@@ -80,12 +88,21 @@ from typing import Any
 import numpy as np
 from numba import types as nt
 
+from grazing_models.rotation.forage_data import (
+    Unions,
+    coarsen,
+    e_columns,
+    lp_data,
+    period_starts,
+    unique_keys,
+)
 from grazing_models.rotation.highs import highs_api, new_highs
 from grazing_models.rotation.jit import jit
-from grazing_models.rotation.model import RotationInputs, RotationParams, pressure_index
+from grazing_models.rotation.model import RotationInputs, RotationParams
 from grazing_models.rotation.pairs import Pairs
 
 __all__ = [
+    "ALL_COLUMNS_MAX",
     "SIGNATURES",
     "ForageBound",
     "ForageLp",
@@ -103,10 +120,10 @@ _WINDOW_TOL = 1e-6
 _RC_TOL = 1e-9
 # HiGHS' optimum carries its feasibility tolerances; shave the bound by as much.
 _SHAVE = 1e-7
-# Up to this many E columns the LP holds them all from the start; above, it generates them.
-# The demo district (125,000 columns): 8.8 s with all of them, 14.2 s generated; ten times
-# larger (510,000): the first solve with all of them alone took 57 s (benchmarks/planner.py).
-_ALL_COLUMNS_MAX = 200_000
+#: Up to this many E columns the LP holds them all from the start; above, it generates them.
+#: The demo district (125,000 columns): 8.8 s with all of them, 14.2 s generated; ten times
+#: larger (510,000): the first solve with all of them alone took 57 s (benchmarks/planner.py).
+ALL_COLUMNS_MAX = 200_000
 # Generated columns start from each union's cheapest plots holding this many times its demand.
 _START_SHARE = 3.0
 
@@ -185,6 +202,7 @@ def forage_lower_bound(
     time_limit: float | None = None,
     max_rounds: int = 300,
     one_union: bool = False,
+    group: int = 1,
     on_round: Callable[[ForageBound], None] | None = None,
 ) -> ForageBound:
     """Lower bound from pooled forage, walking and forced moves (see the module docstring).
@@ -204,6 +222,11 @@ def forage_lower_bound(
         Pool every herd as one union's (``pairs`` then ``Candidates.anywhere``): the
         district LP, a relaxation of the unions' (see :class:`ForageLp`) with at most
         plots x periods columns.
+    group
+        Periods of the LP: groups of this many consecutive periods of the plan, a
+        relaxation of the LP over the plan's periods with about ``1 / group`` of its
+        columns (:func:`~grazing_models.rotation.forage_data.coarsen`); its window rows and
+        prices are in the plan's periods.
     on_round
         Called after every round with the bound so far (valid after every round): a caller
         whose own deadline comes before this one's keeps what the last round proved.
@@ -216,8 +239,8 @@ def forage_lower_bound(
         return ForageBound(_all_unfed(inputs, params), 0, 0, True, no_rows)
     if api is None:  # pragma: no cover - highspy is a dependency
         return ForageBound(-math.inf, 0, 0, False, no_rows)
-    lp = ForageLp(inputs, params, pairs, api, one_union=one_union)
-    lp.add_windows(*_season_windows(lp, inputs.regrowth_kg))
+    lp = ForageLp(inputs, params, pairs, api, one_union=one_union, group=group)
+    lp.add_windows(*_season_windows(lp))
     best, complete, rounds = -math.inf, False, 0
     lam = np.zeros(0)
     while rounds < max_rounds:
@@ -232,9 +255,7 @@ def forage_lower_bound(
         best = max(best, lp.objective() + gain)
         out = left_out & (rc < -_RC_TOL)
         lam = lp.window_duals()
-        # C order, as SIGNATURES has them (numba compiles other layouts apart)
-        ua, regrow = np.ascontiguousarray(lp.ua), np.ascontiguousarray(inputs.regrowth_kg)
-        p, a, b, w = _broken_windows(lp.eaten(), ua, regrow, lp.usable, _WINDOW_TOL)
+        p, a, b, w = lp.broken_windows(lp.eaten())
         complete = p.size == 0 and not out.any()
         if on_round is not None:
             on_round(_found(lp, lam, best, rounds, complete))
@@ -253,10 +274,7 @@ def forage_lower_bound(
 def _found(lp: ForageLp, lam: np.ndarray, best: float, rounds: int, complete: bool) -> ForageBound:
     """The bound after ``rounds``, with the rows priced by the last solve (a round may have
     added more after it)."""
-    n = lam.size
-    shape = lp.usable.shape
-    rows = WindowRows(lp.win_p[:n], lp.win_a[:n], lp.win_b[:n], lp.win_w[:n], lam, shape)
-    return ForageBound(shave(best), rounds, lp.n_windows, complete, rows)
+    return ForageBound(shave(best), rounds, lp.n_windows, complete, lp.fine_rows(lam))
 
 
 def supply_bound(
@@ -278,9 +296,9 @@ def supply_bound(
     """
     if pairs.h.size == 0:
         return _all_unfed(inputs, params)
-    un = _Unions.of(inputs, params, one_union=one_union)
+    un = Unions.of(inputs, params, one_union=one_union)
     n_p, n_t = inputs.n_plots, inputs.n_periods
-    key, cost = _e_columns(inputs, params, pairs, un)
+    key, cost = e_columns(inputs, params, pairs, un)
     p, ut = (key // n_t) % n_p, (key // (n_p * n_t)) * n_t + key % n_t
     upper = params.utilisation * inputs.available_kg[p, key % n_t]
     cheap = cost < params.weight_unfed  # dearer plots than going unfed are never used
@@ -295,51 +313,6 @@ def supply_bound(
     fed = np.bincount(g, weights=eaten, minlength=need.size)
     unfed = np.maximum(0.0, need - fed)
     return shave(float(c @ eaten) + params.weight_unfed * float(unfed.sum()))
-
-
-@dataclass(frozen=True)
-class _Unions:
-    """The herds' unions: each herd's union (index into the sorted union names), and per
-    union the largest and smallest herd demand per period and the demand per period."""
-
-    n: int
-    of_herd: np.ndarray
-    d_max: np.ndarray
-    d_min: np.ndarray
-    need: np.ndarray  # (unions, periods), kg DM
-
-    @classmethod
-    def of(cls, inputs: RotationInputs, params: RotationParams, one_union: bool = False) -> _Unions:
-        names = [""] if one_union else sorted({h.union_id for h in inputs.herds})
-        index = {u: i for i, u in enumerate(names)}
-        of_herd = np.array(
-            [0 if one_union else index[h.union_id] for h in inputs.herds], dtype=np.int64
-        )
-        demand = np.array([h.demand_kg_day * params.period_days for h in inputs.herds])
-        d_max = np.zeros(len(names))
-        d_min = np.full(len(names), np.inf)
-        np.maximum.at(d_max, of_herd, demand)
-        np.minimum.at(d_min, of_herd, demand)
-        need = np.zeros((len(names), inputs.n_periods))
-        for h in range(inputs.n_herds):
-            r = inputs.herd_periods(h)
-            need[of_herd[h], r.start : r.stop] += demand[h]
-        return cls(len(names), of_herd, d_max, d_min, need)
-
-
-def _e_columns(
-    inputs: RotationInputs, params: RotationParams, pairs: Pairs, un: _Unions
-) -> tuple[np.ndarray, np.ndarray]:
-    """The LP's E columns, each (union, plot, period) one of the union's herds may take
-    alone, as sorted keys ``(union * n_plots + plot) * n_periods + period``, and the cost of
-    a kg eaten in each: pressure, and walking shared as if by the union's largest herd."""
-    n_p, n_t = inputs.n_plots, inputs.n_periods
-    key = unique_keys((un.of_herd[pairs.h] * n_p + pairs.p) * n_t + pairs.t, un.n * n_p * n_t)
-    u, p = key // (n_p * n_t), (key // n_t) % n_p
-    water = np.array([pl.water_km for pl in inputs.plots])
-    walk = params.weight_walk_km * 2.0 * water * params.period_days
-    press = params.weight_pressure * pressure_index(inputs)
-    return key, press[p] + walk[p] / un.d_max[u]
 
 
 def shave(value: float) -> float:
@@ -364,7 +337,9 @@ class ForageLp:
     moves per union and period). Rows: demand (per union and period), A (forced moves
     counted by the kg on plots that end: ``dmax F - sum E >= -dmax * herds whose season
     ends``), B (every plot of the union ends: ``F + (U[t] + U[t + 1]) / dmin >= herds
-    grazing in t and t + 1``), windows.
+    grazing in t and t + 1``), windows. With ``group`` > 1 its periods are groups of that
+    many of the plan's (:func:`~grazing_models.rotation.forage_data.coarsen`, a relaxation
+    of the LP over the plan's periods); its window rows are kept in the plan's periods.
     """
 
     def __init__(
@@ -375,82 +350,101 @@ class ForageLp:
         api: Any,
         *,
         one_union: bool = False,
+        group: int = 1,
     ) -> None:
-        n_p, n_t = inputs.n_plots, inputs.n_periods
+        d = lp_data(inputs, params, pairs, one_union=one_union)
+        if group > 1:
+            d = coarsen(d, period_starts(inputs.n_periods, group))
+        self.data = d
+        n_u, n_t = d.need.shape
         self.n_t = n_t
-        un = _Unions.of(inputs, params, one_union=one_union)
-        n_u, d_max, d_min, need = un.n, un.d_max, un.d_min, un.need
-        ends = np.zeros((n_u, n_t))  # herds whose grazing season ends in the period
-        both = np.zeros((n_u, n_t))  # herds grazing in the period and the next
-        for h in range(inputs.n_herds):
-            r = inputs.herd_periods(h)
-            ends[un.of_herd[h], r.stop - 1] += 1
-            both[un.of_herd[h], r.start : r.stop - 1] += 1
-
-        # every E column: each (union, plot, period) one of the union's herds may take alone
-        key, self.cost = _e_columns(inputs, params, pairs, un)
-        self.u, self.p, self.t = key // (n_p * n_t), (key // n_t) % n_p, key % n_t
-        self.ua = params.utilisation * inputs.available_kg
-        self.upper = self.ua[self.p, self.t]
-        self.usable = np.zeros((n_p, n_t), dtype=np.bool_)
-        self.usable[self.p, self.t] = True
-        # forced: the union may not stay on the plot into the next period (key + 1 is that)
-        n_e = key.size
-        pos = np.minimum(np.searchsorted(key, key + 1), n_e - 1)
-        self.forced = (self.t < n_t - 1) & (key[pos] != key + 1)
+        self.u, self.p, self.t, self.cost = d.u, d.p, d.t, d.cost
+        self.upper, self.forced = d.upper, d.forced
+        self.ua, self.usable = d.ua, d.usable  # per plot and plan period
         self.ut = self.u * n_t + self.t
         n_ut = n_u * n_t
-        forced_ut = np.unique(self.ut[self.forced])
-        cols_per_ut = np.bincount(self.ut, minlength=n_ut)
-        forced_per_ut = np.bincount(self.ut[self.forced], minlength=n_ut)
-        all_forced = forced_ut[
-            (cols_per_ut[forced_ut] == forced_per_ut[forced_ut]) & (both.ravel()[forced_ut] > 0)
-        ]
-        n_a, n_b = forced_ut.size, all_forced.size
+        a_ut = np.flatnonzero(~np.isnan(d.a_lower.ravel()))
+        b_ut = np.flatnonzero(~np.isnan(d.b_lower.ravel()))
+        f_ut = np.union1d(a_ut, b_ut)  # an F column per union and period with a row A or B
+        n_a, n_b = a_ut.size, b_ut.size
         self.row_a = np.full(n_ut, -1)
-        self.row_a[forced_ut] = n_ut + np.arange(n_a)
-        row_b = n_ut + n_a + np.arange(n_b)
+        self.row_a[a_ut] = n_ut + np.arange(n_a)
+        row_b = np.full(n_ut, -1)
+        row_b[b_ut] = n_ut + n_a + np.arange(n_b)
 
         inf = api.kHighsInf
         self.highs = new_highs(api)
         self.api = api
-        u_a, u_b = forced_ut // n_t, all_forced // n_t
-        lower = np.concatenate(
-            [need.ravel(), -d_max[u_a] * ends.ravel()[forced_ut], both.ravel()[all_forced]]
-        )
-        upper = np.concatenate([need.ravel(), np.full(n_a + n_b, inf)])
+        lower = np.concatenate([d.need.ravel(), d.a_lower.ravel()[a_ut], d.b_lower.ravel()[b_ut]])
+        upper = np.concatenate([d.need.ravel(), np.full(n_a + n_b, inf)])
         empty = np.zeros(0, dtype=np.int32)
         self.highs.addRows(n_ut + n_a + n_b, lower, upper, 0, empty, empty, np.zeros(0))
         self.n_rows = n_ut + n_a + n_b
-        # U per (union, period); then F per (union, period) with a row A
-        unfed = np.maximum(0.0, params.weight_unfed - params.weight_move / d_min)
+        # U per (union, period), in row B of its period and of the one before; then F per
+        # (union, period) with a row A (coefficient dmax) or B (1)
+        unfed = np.maximum(0.0, params.weight_unfed - params.weight_move / d.d_min)
         u_rows = [[k] for k in range(n_ut)]
         u_vals = [[1.0] for _ in range(n_ut)]
-        for k, ut in enumerate(all_forced):
-            for j in (ut, ut + 1):
-                u_rows[j].append(int(row_b[k]))
-                u_vals[j].append(1.0 / d_min[u_b[k]])
+        now, nxt = d.b_now.ravel(), d.b_next.ravel()
+        for ut in b_ut.tolist():
+            scale = 1.0 / d.d_min[ut // n_t]
+            for j, c in ((ut, now[ut]), (ut + 1, nxt[ut])):
+                if c > 0.0:
+                    u_rows[j].append(int(row_b[ut]))
+                    u_vals[j].append(float(c * scale))
         self._add_cols(np.repeat(unfed, n_t), np.full(n_ut, inf), u_rows, u_vals)
-        f_rows = [[int(self.row_a[ut])] for ut in forced_ut]
-        f_vals = [[float(d_max[u])] for u in u_a]
-        b_of_ut = {int(ut): int(r) for ut, r in zip(all_forced, row_b, strict=True)}
-        for k, ut in enumerate(forced_ut):
-            if int(ut) in b_of_ut:
-                f_rows[k].append(b_of_ut[int(ut)])
+        f_rows: list[list[int]] = [[] for _ in f_ut]
+        f_vals: list[list[float]] = [[] for _ in f_ut]
+        for k, ut in enumerate(f_ut.tolist()):
+            if self.row_a[ut] >= 0:
+                f_rows[k].append(int(self.row_a[ut]))
+                f_vals[k].append(float(d.d_max[ut // n_t]))
+            if row_b[ut] >= 0:
+                f_rows[k].append(int(row_b[ut]))
                 f_vals[k].append(1.0)
-        self._add_cols(np.full(n_a, params.weight_move), np.full(n_a, inf), f_rows, f_vals)
-        self.n_cols = n_ut + n_a
+        self._add_cols(
+            np.full(f_ut.size, params.weight_move), np.full(f_ut.size, inf), f_rows, f_vals
+        )
+        self.n_cols = n_ut + f_ut.size
         self.first_dual_row = self.n_rows  # window rows follow
         self.windows: dict[int, list[tuple[int, int, int]]] = {}  # plot -> (a, b, row)
-        # window rows in order: plot, first and last period, allowance
+        # window rows in order: plot, first and last (LP) period, allowance
         self.win_p = self.win_a = self.win_b = np.zeros(0, dtype=np.int64)
         self.win_w = np.zeros(0)
+        n_e = self.u.size
         self.col_of = np.full(n_e, -1)  # HiGHS column of each E column, -1 left out
-        self.need = need.ravel()
-        if n_e <= _ALL_COLUMNS_MAX:
+        self.need = d.need.ravel()
+        if n_e <= ALL_COLUMNS_MAX:
             self.add_columns(np.arange(n_e))
         else:
             self.add_columns(_cheapest(self.cost, self.upper, self.ut, self.need, _START_SHARE))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Plots and LP periods."""
+        return self.data.shape
+
+    def cap(self) -> np.ndarray:
+        """Most kg eaten per plot and LP period (0 where no E column is)."""
+        return self.data.cap()
+
+    def broken_windows(
+        self, eaten: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The most broken window row from each plot and LP period by ``eaten`` (kg per plot
+        and LP period): plot, first and last LP period, allowance."""
+        eaten = np.ascontiguousarray(eaten)
+        starts = np.ascontiguousarray(self.data.starts, dtype=np.int64)
+        d = self.data
+        return _broken_windows(eaten, d.ua, d.regrow, d.usable, starts, _WINDOW_TOL)
+
+    def fine_rows(self, lam: np.ndarray) -> WindowRows:
+        """The first ``lam.size`` window rows, priced by ``lam``, in the plan's periods (a
+        row over LP periods ``a..b`` holds the plan's periods from the first of ``a`` to the
+        last of ``b``)."""
+        n, starts = lam.size, self.data.starts
+        a, b = starts[self.win_a[:n]], starts[self.win_b[:n] + 1] - 1
+        return WindowRows(self.win_p[:n], a, b, self.win_w[:n], lam, self.usable.shape)
 
     @property
     def n_windows(self) -> int:
@@ -539,13 +533,13 @@ class ForageLp:
 
     def eaten(self) -> np.ndarray:
         """Kg eaten per plot and period in the last solve."""
-        out = np.zeros(self.usable.shape)
+        out = np.zeros(self.shape)
         inside = np.flatnonzero(self.col_of >= 0)
         np.add.at(out, (self.p[inside], self.t[inside]), self._x[self.col_of[inside]])
         return out
 
     def _over_windows(self, per_row: np.ndarray) -> np.ndarray:
-        return _over_windows(self.win_p, self.win_a, self.win_b, per_row, self.usable.shape)
+        return _over_windows(self.win_p, self.win_a, self.win_b, per_row, self.shape)
 
     def _window_duals(self) -> np.ndarray:
         return self._dual[self.first_dual_row : self.first_dual_row + self.n_windows]
@@ -575,19 +569,6 @@ def _over_windows(
     return np.cumsum(diff[:, :n_t], axis=1)
 
 
-def unique_keys(keys: np.ndarray, n_keys: int) -> np.ndarray:
-    """``np.unique(keys)`` for keys in ``0..n_keys-1``: marked in a table when it is no
-    larger than the keys (10x demo: 58 M pairs, 0.3 s against 6 s hashing), else sorted
-    (NumPy 2's ``np.unique`` hashes: the E columns of the 10x synthetic district's 5.1 M
-    union candidates took 6.7 s of CPU with it, 0.9 s sorted)."""
-    if n_keys > keys.size:
-        ordered = np.sort(keys)
-        return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
-    seen = np.zeros(n_keys, dtype=np.bool_)
-    seen[keys] = True
-    return np.flatnonzero(seen)
-
-
 def _cheapest(
     cost: np.ndarray, upper: np.ndarray, group: np.ndarray, need: np.ndarray, times: float
 ) -> np.ndarray:
@@ -602,52 +583,59 @@ def _cheapest(
     return np.sort(order[(within < times * need[g]) | (within == 0.0)])
 
 
-def _season_windows(
-    lp: ForageLp, regrow: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _season_windows(lp: ForageLp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The LP's first window rows: per plot, from its first period, the window most broken
     by eating the whole allowance of every usable period (about the season's forage).
     Without them the first solve has no depletion at all; with them it proves nearly the
     final bound (the demo store: 11,787,996,676 of 11,787,996,683 in its first solve, 0.8 s
     of CPU, where the cutting planes alone needed 8 rounds and 4.5 s; at 4x, 4.7e10 in the
     first solve where three rounds had reached 3.9e10)."""
-    ua, regrow = np.ascontiguousarray(lp.ua), np.ascontiguousarray(regrow)  # as SIGNATURES
-    p, a, b, w = _broken_windows(ua * lp.usable, ua, regrow, lp.usable, _WINDOW_TOL)
+    p, a, b, w = lp.broken_windows(lp.cap())
     first = np.r_[True, p[1:] != p[:-1]] if p.size else np.zeros(0, dtype=np.bool_)
     return p[first], a[first], b[first], w[first]
 
 
 @jit()
 def _broken_windows(
-    eaten: np.ndarray, ua: np.ndarray, regrow: np.ndarray, usable: np.ndarray, tol: float
+    eaten: np.ndarray,
+    ua: np.ndarray,
+    regrow: np.ndarray,
+    usable: np.ndarray,
+    starts: np.ndarray,
+    tol: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For every plot and first period ``a``, the most broken window ``a..b``: plot, a, b and
-    the window's allowance (arrays, one entry per broken window)."""
-    n_p, n_t = eaten.shape
-    out_p = np.empty(n_p * n_t, dtype=np.int64)
-    out_a = np.empty(n_p * n_t, dtype=np.int64)
-    out_b = np.empty(n_p * n_t, dtype=np.int64)
-    out_w = np.empty(n_p * n_t)
+    """For every plot and first LP period ``a``, the most broken window ``a..b``: plot, a, b
+    and the window's allowance (arrays, one entry per broken window). ``eaten`` is per plot
+    and LP period, LP period ``g`` the plan's periods ``starts[g]..starts[g + 1] - 1``;
+    ``ua``, ``regrow`` and ``usable`` are per plot and plan period, and the allowance of
+    ``a..b`` is that of the plan's periods they hold."""
+    n_p, n_g = eaten.shape
+    out_p = np.empty(n_p * n_g, dtype=np.int64)
+    out_a = np.empty(n_p * n_g, dtype=np.int64)
+    out_b = np.empty(n_p * n_g, dtype=np.int64)
+    out_w = np.empty(n_p * n_g)
     n = 0
     for p in range(n_p):
         peak = 1.0
         total = 0.0
-        for t in range(n_t):
+        for t in range(ua.shape[1]):
             peak = max(peak, ua[p, t])
-            total += eaten[p, t]
+        for g in range(n_g):
+            total += eaten[p, g]
         if total <= 0.0:
             continue
         slack = tol * peak
-        for a in range(n_t):
+        for a in range(n_g):
             eaten_sum = 0.0
             regrown = 0.0
             allowance = -1.0
             worst, worst_b, worst_w = slack, -1, 0.0
-            for b in range(a, n_t):
-                if usable[p, b]:
-                    allowance = max(allowance, ua[p, b] + regrown)
+            for b in range(a, n_g):
+                for t in range(starts[b], starts[b + 1]):
+                    if usable[p, t]:
+                        allowance = max(allowance, ua[p, t] + regrown)
+                    regrown += regrow[p, t]
                 eaten_sum += eaten[p, b]
-                regrown += regrow[p, b]
                 if allowance >= 0.0 and eaten_sum - allowance > worst:
                     worst, worst_b, worst_w = eaten_sum - allowance, b, allowance
             if worst_b >= 0:
@@ -659,7 +647,7 @@ def _broken_windows(
 _F2 = nt.float64[:, ::1]
 
 SIGNATURES: dict[str, tuple[tuple[nt.Type, ...], ...]] = {
-    "_broken_windows": ((_F2, _F2, _F2, nt.boolean[:, ::1], nt.float64),),
+    "_broken_windows": ((_F2, _F2, _F2, nt.boolean[:, ::1], nt.int64[::1], nt.float64),),
 }
 """The argument types :func:`_broken_windows` is called with: the signature compiled ahead
 by ``pasture kernels warm`` (:mod:`pasture.kernels`)."""

@@ -3,6 +3,8 @@ heuristic plans in the caller's thread while a worker thread computes its lower 
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import threading
 import time
@@ -11,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from grazing_models.rotation import forage_lp
 from grazing_models.rotation.deadline import Clock, Deadline
 from grazing_models.rotation.forage_lp import ForageBound, forage_lower_bound, supply_bound
 from grazing_models.rotation.herd_paths import herd_lower_bound
@@ -24,6 +27,8 @@ from grazing_models.rotation.transport import transport_bound
 
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
+    "DISTRICT_LP_COLUMNS_PER_CPU_S",
+    "DISTRICT_LP_WEEKLY_COLUMNS",
     "FINISH_PER_PAIRS_TIME",
     "FINISH_SHARE",
     "FINISH_SHARE_MAX",
@@ -37,6 +42,7 @@ __all__ = [
     "Incumbent",
     "SolverName",
     "cpu_share",
+    "district_group",
     "finish_reserve",
     "plan_rotation",
     "usable_cores",
@@ -82,6 +88,20 @@ POOLED_PAIRS_MAX = 2_000_000
 #: load average 10): above this the unions' LP only takes a core from the passes.
 UNIONS_LP_MAX_COLUMNS = 200_000
 
+#: The district forage LP's columns (plots x weeks) its cutting-plane rounds get through
+#: per second of a core, all of them, beside the heuristic's passes: ten copies of the
+#: demo store's district over fortnights, 163,690 columns, complete in 12.6 s of CPU alone
+#: but two rounds in 43.6 s beside the passes (load 5, the pairs at 0.47 of a core); four
+#: copies weekly, 117,000, complete in 8.1 s alone (benchmarks/planner.py). Where the
+#: weekly LP has more columns than this many times the seconds left (times the share of a
+#: core the pairs got), or more than the LP holds from the start, it is first solved over
+#: groups of weeks (:func:`district_group`).
+DISTRICT_LP_COLUMNS_PER_CPU_S = 5_000
+
+#: ...and up to this many columns the weekly LP runs whatever the time left (the demo
+#: store's 29,234 complete in 1.1 s of CPU): a small district keeps its weekly bound.
+DISTRICT_LP_WEEKLY_COLUMNS = 10_000
+
 #: Pruned, a herd keeps at least this many of its candidate plots nearest home (a season
 #: of 2-week stays and 3-7 weeks of rest needs a dozen or so).
 MIN_PLOTS_PER_HERD = 100
@@ -124,6 +144,8 @@ class _Bounds:
     """The heuristic's lower bounds; ``value`` is the best of them."""
 
     supply: float | None = None
+    coarse: ForageBound | None = None
+    coarse_group: int = 0
     district: ForageBound | None = None
     forage: ForageBound | None = None
     herds: float | None = None
@@ -139,6 +161,7 @@ class _Bounds:
             b
             for b in (
                 self.supply,
+                self.coarse.value if self.coarse else None,
                 self.district.value if self.district else None,
                 self.forage.value if self.forage else None,
                 self.herds,
@@ -152,15 +175,24 @@ class _Bounds:
     def priced(self) -> ForageBound | None:
         """The forage LP whose window rows and duals price forage: the unions' where it
         proves more than the district's (a relaxation of it, see
-        :class:`~grazing_models.rotation.forage_lp.ForageLp`), else the district's."""
-        lps = [b for b in (self.forage, self.district) if b is not None and b.rows.lam.size]
+        :class:`~grazing_models.rotation.forage_lp.ForageLp`), else the district's, or the
+        district's over groups of weeks where it proves more still (its rows are rows of
+        the weekly LP: :mod:`~grazing_models.rotation.forage_data`)."""
+        found = (self.forage, self.district, self.coarse)
+        lps = [b for b in found if b is not None and b.rows.lam.size]
         return max(lps, key=lambda b: b.value, default=None)
 
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {}
         if self.supply is not None:
             out["bound_supply"] = self.supply
-        for name, lp in (("district", self.district), ("forage", self.forage)):
+        if self.coarse is not None:
+            out["bound_coarse_weeks"] = float(self.coarse_group)
+        for name, lp in (
+            ("coarse", self.coarse),
+            ("district", self.district),
+            ("forage", self.forage),
+        ):
             if lp is not None:
                 out |= {
                     f"bound_{name}": lp.value,
@@ -290,19 +322,10 @@ class _BoundWorker:
 
     def _run(self) -> None:
         try:
-            t1 = time.perf_counter()
             # first every herd as one union's: at most plots x periods columns, a bound and
             # prices in seconds where the unions' LP may not finish within the limit (the
             # demo store's 69 unions each have its 2,232 public plots: 1.6 M columns)
-            self.bounds.district = forage_lower_bound(
-                self._inputs,
-                self._params,
-                self._cands.anywhere,
-                time_limit=self._deadline.left(),
-                one_union=True,
-                on_round=self._district_round,
-            )
-            self._timings["bound_district_s"] = time.perf_counter() - t1
+            self._district()
             self._priced.set()
             t1 = time.perf_counter()
             # every herd's candidates where they were kept: the LP's windows then match
@@ -333,6 +356,52 @@ class _BoundWorker:
             self._error = exc
         finally:
             self._priced.set()
+
+    def _district(self) -> None:
+        """The district forage LP: over groups of weeks first where the weekly one is too
+        large for the time left (:func:`district_group`), then over shorter groups while
+        the time left lets one through, weekly last; the prices are there after the
+        first."""
+        group, last = self._group(), 0
+        while last == 0 or (group < last and not self._deadline.passed()):
+            t1 = time.perf_counter()
+            if group == 1:
+                self.bounds.district = forage_lower_bound(
+                    self._inputs,
+                    self._params,
+                    self._cands.anywhere,
+                    time_limit=self._deadline.left(),
+                    one_union=True,
+                    on_round=self._district_round,
+                )
+                self._timings["bound_district_s"] = time.perf_counter() - t1
+                return
+            coarse = forage_lower_bound(
+                self._inputs,
+                self._params,
+                self._cands.anywhere,
+                time_limit=self._deadline.left(),
+                one_union=True,
+                group=group,
+                on_round=functools.partial(self._coarse_round, group=group),
+            )
+            self._coarse_round(coarse, group)
+            spent = time.perf_counter() - t1
+            self._timings["bound_coarse_s"] = self._timings.get("bound_coarse_s", 0.0) + spent
+            self._priced.set()
+            last, group = group, self._group()
+
+    def _group(self) -> int:
+        timings = self._timings
+        share = cpu_share(timings.get("prune_s", 0.0), timings.get("prune_cpu_s", 0.0))
+        n = int(self._cands.anywhere.h.size)
+        return district_group(n, self._inputs.n_periods, self._deadline.left(), share)
+
+    def _coarse_round(self, found: ForageBound, group: int) -> None:
+        # the best over every grouping tried (each is a relaxation of the weekly LP)
+        best = self.bounds.coarse
+        if best is None or found.value >= best.value:
+            self.bounds.coarse, self.bounds.coarse_group = found, group
 
     # each LP's bound after every round: the plan is built at the LPs' own deadline, and
     # takes the bounds of the rounds done by then (at 4x the demo store the district LP's
@@ -469,6 +538,21 @@ def plan_rotation(
         )
     timings["total_s"] = time.perf_counter() - t0
     return plan
+
+
+def district_group(n_columns: int, n_periods: int, seconds: float, share: float) -> int:
+    """Weeks per period of the district forage LP that ``seconds`` left at ``share`` of a
+    core let finish: 1 (weekly) where its ``n_columns`` are at most
+    :data:`DISTRICT_LP_COLUMNS_PER_CPU_S` times ``seconds * share`` (or at most
+    :data:`DISTRICT_LP_WEEKLY_COLUMNS`) and at most what the LP holds from the start
+    (``forage_lp.ALL_COLUMNS_MAX``: above it, it generates them and its first rounds prove
+    little), else the fewest weeks per period that bring them within both, at most
+    ``n_periods`` (the whole season as one period)."""
+    by_time = max(DISTRICT_LP_WEEKLY_COLUMNS, DISTRICT_LP_COLUMNS_PER_CPU_S * seconds * share)
+    fit = min(float(forage_lp.ALL_COLUMNS_MAX), by_time)
+    if n_columns <= fit:
+        return 1
+    return max(1, min(n_periods, math.ceil(n_columns / max(fit, 1.0))))
 
 
 def cpu_share(wall_s: float, cpu_s: float) -> float:

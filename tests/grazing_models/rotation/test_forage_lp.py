@@ -221,7 +221,7 @@ def test_generated_columns_reach_the_bound_of_all_columns(seed, monkeypatch):
     params = RotationParams(max_home_km=20.0, min_rest_days=14.0, max_migration_km=30.0)
     pairs = find_pairs(inputs, params)
     full = forage_lower_bound(inputs, params, pairs)
-    monkeypatch.setattr(forage_lp, "_ALL_COLUMNS_MAX", 0)
+    monkeypatch.setattr(forage_lp, "ALL_COLUMNS_MAX", 0)
     monkeypatch.setattr(
         forage_lp, "_START_SHARE", 0.5
     )  # start short of demand: columns must come in
