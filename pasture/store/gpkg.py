@@ -410,7 +410,10 @@ class GeoPackageStore(Store):
         (count,) = conn.execute(f"SELECT count(*) FROM {spec.name}").fetchone()
         if count < self.reader_rows:
             return None
-        answer = READER.read(str(self.path.resolve()), whole_layer_sql(spec, self._order_by_id))
+        # the reader keeps the file open between reads: a new schema makes it open it anew
+        (schema,) = conn.execute("PRAGMA schema_version").fetchone()
+        sql = whole_layer_sql(spec, self._order_by_id)
+        answer = READER.read(str(self.path.resolve()), sql, schema=schema)
         if answer is None:
             return None
         meta, table = answer

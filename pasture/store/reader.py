@@ -66,9 +66,13 @@ class LayerReader:
         proc = self._proc
         return None if proc is None or proc.poll() is not None else proc.pid
 
-    def read(self, path: str, sql: str) -> tuple[dict[str, Any], pa.Table] | None:
+    def read(
+        self, path: str, sql: str, *, schema: int | None = None
+    ) -> tuple[dict[str, Any], pa.Table] | None:
         """(GDAL's metadata, the rows of ``sql`` on the GeoPackage at ``path``), or None
-        when the reader is busy with another request or cannot answer."""
+        when the reader is busy with another request or cannot answer. ``schema``: the
+        file's ``PRAGMA schema_version``; the reader reopens a file it kept open when it
+        changes (and when another file is at ``path``)."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
@@ -79,7 +83,7 @@ class LayerReader:
             timer.daemon = True
             timer.start()
             try:
-                return self._request(proc, path, sql)
+                return self._request(proc, path, sql, schema)
             finally:
                 timer.cancel()
         except (OSError, EOFError, ValueError, pa.ArrowException):
@@ -89,10 +93,10 @@ class LayerReader:
             self._lock.release()
 
     def _request(
-        self, proc: subprocess.Popen[bytes], path: str, sql: str
+        self, proc: subprocess.Popen[bytes], path: str, sql: str, schema: int | None
     ) -> tuple[dict[str, Any], pa.Table] | None:
         assert proc.stdin is not None and proc.stdout is not None
-        send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+        send(proc.stdin, json.dumps({"path": path, "sql": sql, "schema": schema}).encode())
         ok = proc.stdout.read(1)
         if not ok:
             raise EOFError("the reader process ended")
