@@ -130,8 +130,17 @@ class _Gdal:
 
 
 def _read(gdal: _Gdal, request: dict[str, Any]) -> tuple[bytes, Any]:
-    """GDAL's metadata (JSON) and the rows of the request's statement as an Arrow table."""
-    geometry_name, table = gdal.read(request["path"], request["sql"], request.get("schema"))
+    """GDAL's metadata (JSON) and the rows of the request's statement as an Arrow table:
+    its lean statement's, without the count column, when they are every record (see
+    ``pasture.store.reader.lean_layer_sql``), else its whole statement's."""
+    path, schema, table = request["path"], request.get("schema"), None
+    if request.get("lean"):
+        geometry_name, table = gdal.read(path, request["lean"], schema)
+        counted = request["rows_column"]
+        rows = table.column(counted)[0].as_py() if table.num_rows else None
+        table = table.drop_columns([counted]) if rows == table.num_rows else None
+    if table is None:
+        geometry_name, table = gdal.read(path, request["sql"], schema)
     return json.dumps({"geometry_name": geometry_name}).encode(), table
 
 
