@@ -129,7 +129,26 @@ class _Gdal:
             self._lib.GDALClose(dataset)
 
 
-def _read(gdal: _Gdal, request: dict[str, Any]) -> tuple[bytes, Any]:
+class _Pyogrio:
+    """Where GDAL's functions are not found through pyogrio's extension (on Windows a
+    library's symbols are not looked up in the libraries it links): pyogrio's read,
+    which opens the file for every statement."""
+
+    def read(self, path: str, sql: str, schema: Any) -> tuple[str, Any]:
+        import pyogrio
+
+        meta, table = pyogrio.read_arrow(path, sql=sql)
+        return meta.get("geometry_name") or "", table
+
+
+def _reader() -> _Gdal | _Pyogrio:
+    try:
+        return _Gdal()
+    except (OSError, AttributeError):  # no such library or function
+        return _Pyogrio()
+
+
+def _read(gdal: _Gdal | _Pyogrio, request: dict[str, Any]) -> tuple[bytes, Any]:
     """GDAL's metadata (JSON) and the rows of the request's statement as an Arrow table:
     its lean statement's, without the count column, when they are every record (see
     ``pasture.store.reader.lean_layer_sql``), else its whole statement's."""
@@ -170,7 +189,7 @@ def main() -> None:
     for name in FRAME_LIBRARIES:
         sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    gdal = _Gdal()
+    gdal: _Gdal | _Pyogrio | None = None
     while True:
         try:
             request = json.loads(receive(stdin))
@@ -178,6 +197,8 @@ def main() -> None:
             return
         start = time.process_time()
         try:
+            if gdal is None:  # GDAL loaded on the first request, counted in its CPU
+                gdal = _reader()
             head, table = _read(gdal, request)
         except Exception as exc:  # any failure is an answer: the parent reads in-process
             stdout.write(b"\x00")

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from pasture import open_store
+from pasture.store import reader_process
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER, LayerReader
 from tests.pasture.test_bulk_store import SIDE, grid, with_okrugs
@@ -201,3 +202,27 @@ def test_a_file_replaced_at_the_same_path_is_read_anew(path: Path) -> None:
         assert store._connect().execute("PRAGMA schema_version").fetchone() == schema
         assert sorted(_through_reader(store)["id"]) == sorted(grid(prefix="r")["id"])
         assert READER.pid == pid
+
+
+# In an interpreter of its own (GDAL's SQLite stays out of pytest's process): the kept
+# dataset's answer and pyogrio's (where GDAL's functions are not found) are the same.
+_BOTH_SCRIPT = """
+import runpy, sys
+module = runpy.run_path(sys.argv[1])
+sql = "SELECT id, name, elevation_m, version, geom FROM plots ORDER BY id"
+kept = module["_Gdal"]().read(sys.argv[2], sql, None)
+fallback = module["_Pyogrio"]().read(sys.argv[2], sql, None)
+print(kept[0] == fallback[0] == "geom", kept[1].equals(fallback[1]), kept[1].num_rows)
+"""
+
+
+def test_the_kept_dataset_answers_what_pyogrio_answers(path: Path) -> None:
+    done = subprocess.run(  # this interpreter, a script of this test
+        [sys.executable, "-I", "-c", _BOTH_SCRIPT, reader_process.__file__, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", str(len(grid()))]
