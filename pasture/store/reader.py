@@ -9,8 +9,13 @@ file, as QGIS is, and the locks between processes hold.
 
 One reader process serves every store of the parent; it is started on the first large
 read and answers one request at a time: a statement, run in one read transaction of its
-own, comes back as an Arrow IPC stream. A request that finds the reader busy, or a
-reader that fails, is answered ``None``: the caller reads in its own process instead.
+own, comes back as an Arrow IPC stream. The reader keeps the last file it read open
+(GDAL's dataset; each statement still reads the state committed before it) and opens
+it again for another file at the path or a new schema. A whole layer is asked for
+without the fields the store's last read of it found empty (:func:`lean_layer_sql`),
+checked against the layer's count in the same statement. A request that finds the
+reader busy, or a reader that fails, is answered ``None``: the caller reads in its own
+process instead.
 So is a request the reader has not answered within :attr:`LayerReader.timeout` seconds:
 the reader process is killed (a hung GDAL, a statement far slower than expected), a
 warning is logged, and the next request starts a new one.
