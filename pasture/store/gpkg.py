@@ -38,7 +38,7 @@ from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
-from .reader import READER, arrow_frame, whole_layer_sql
+from .reader import READER, arrow_frame, empty_fields, lean_layer_sql, whole_layer_sql
 from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
 from .sqlite_rows import insert_columns
@@ -183,6 +183,8 @@ class GeoPackageStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        #: per layer, the fields the last read through the reader found empty everywhere
+        self._empty_fields: dict[str, frozenset[str]] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
             self._check_is_pasture_store()
@@ -407,10 +409,19 @@ class GeoPackageStore(Store):
         (count,) = conn.execute(f"SELECT count(*) FROM {spec.name}").fetchone()
         if count < self.reader_rows:
             return None
-        answer = READER.read(str(self.path.resolve()), whole_layer_sql(spec, self._order_by_id))
+        # the reader keeps the file open between reads: a new schema makes it open it anew
+        (schema,) = conn.execute("PRAGMA schema_version").fetchone()
+        order, skip = self._order_by_id, self._empty_fields.get(spec.name)
+        answer = READER.read(
+            str(self.path.resolve()),
+            whole_layer_sql(spec, order),
+            schema=schema,
+            lean=lean_layer_sql(spec, order, skip) if skip else None,
+        )
         if answer is None:
             return None
         meta, table = answer
+        self._empty_fields[spec.name] = empty_fields(spec, table)  # the next read's guess
         return arrow_frame(spec, table, meta["geometry_name"])
 
     # ----------------------------------------------------------------- dialect

@@ -9,8 +9,13 @@ file, as QGIS is, and the locks between processes hold.
 
 One reader process serves every store of the parent; it is started on the first large
 read and answers one request at a time: a statement, run in one read transaction of its
-own, comes back as an Arrow IPC stream. A request that finds the reader busy, or a
-reader that fails, is answered ``None``: the caller reads in its own process instead.
+own, comes back as an Arrow IPC stream. The reader keeps the last file it read open
+(GDAL's dataset; each statement still reads the state committed before it) and opens
+it again for another file at the path or a new schema. A whole layer is asked for
+without the fields the store's last read of it found empty (:func:`lean_layer_sql`),
+checked against the layer's count in the same statement. A request that finds the
+reader busy, or a reader that fails, is answered ``None``: the caller reads in its own
+process instead.
 So is a request the reader has not answered within :attr:`LayerReader.timeout` seconds:
 the reader process is killed (a hung GDAL, a statement far slower than expected), a
 warning is logged, and the next request starts a new one.
@@ -41,7 +46,16 @@ from . import reader_process
 from .reader_process import CPU, receive, send
 from .values import WGS84, layer_frame, paused_gc
 
-__all__ = ["READER", "READER_TIMEOUT", "LayerReader", "arrow_frame", "whole_layer_sql"]
+__all__ = [
+    "READER",
+    "READER_TIMEOUT",
+    "ROWS_COLUMN",
+    "LayerReader",
+    "arrow_frame",
+    "empty_fields",
+    "lean_layer_sql",
+    "whole_layer_sql",
+]
 
 log = logging.getLogger("pasture.store")
 
@@ -66,9 +80,15 @@ class LayerReader:
         proc = self._proc
         return None if proc is None or proc.poll() is not None else proc.pid
 
-    def read(self, path: str, sql: str) -> tuple[dict[str, Any], pa.Table] | None:
+    def read(
+        self, path: str, sql: str, *, schema: int | None = None, lean: str | None = None
+    ) -> tuple[dict[str, Any], pa.Table] | None:
         """(GDAL's metadata, the rows of ``sql`` on the GeoPackage at ``path``), or None
-        when the reader is busy with another request or cannot answer."""
+        when the reader is busy with another request or cannot answer. ``schema``: the
+        file's ``PRAGMA schema_version``; the reader reopens a file it kept open when it
+        changes (and when another file is at ``path``). ``lean``: a
+        :func:`lean_layer_sql` statement tried first, answered when it holds every record
+        (without its :data:`ROWS_COLUMN`)."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
@@ -79,7 +99,8 @@ class LayerReader:
             timer.daemon = True
             timer.start()
             try:
-                return self._request(proc, path, sql)
+                request = {"path": path, "sql": sql, "schema": schema, "lean": lean}
+                return self._request(proc, request)
             finally:
                 timer.cancel()
         except (OSError, EOFError, ValueError, pa.ArrowException):
@@ -89,10 +110,10 @@ class LayerReader:
             self._lock.release()
 
     def _request(
-        self, proc: subprocess.Popen[bytes], path: str, sql: str
+        self, proc: subprocess.Popen[bytes], request: dict[str, Any]
     ) -> tuple[dict[str, Any], pa.Table] | None:
         assert proc.stdin is not None and proc.stdout is not None
-        send(proc.stdin, json.dumps({"path": path, "sql": sql}).encode())
+        send(proc.stdin, json.dumps({**request, "rows_column": ROWS_COLUMN}).encode())
         ok = proc.stdout.read(1)
         if not ok:
             raise EOFError("the reader process ended")
@@ -169,6 +190,38 @@ def whole_layer_sql(spec: Layer, order_by_id: str) -> str:
     return f"SELECT {columns} FROM {spec.name} ORDER BY {order_by_id}"
 
 
+#: The lean statement's column holding the layer's record count (see :func:`lean_layer_sql`).
+ROWS_COLUMN = "pasture_rows_"
+
+
+def lean_layer_sql(spec: Layer, order_by_id: str, skip: frozenset[str]) -> str:
+    """:func:`whole_layer_sql` without the fields ``skip`` (found empty in every record by
+    the last read): only the records where they are all empty, each with the layer's
+    record count (:data:`ROWS_COLUMN`), counted in the same snapshot. Where as many
+    records come back as it says, the skipped fields are empty in every one of them and
+    the answer is the whole layer; otherwise the reader runs the whole statement.
+
+    GDAL's cost is per value, empty or not: 12 empty fields of 19 were ~6 ms of ~25 ms
+    at 20,000 plots. ``coalesce``, not ``IS NULL`` on each field, which would let SQLite
+    pick a field's index and sort the rows afterwards."""
+    kept = [name for name in spec.field_names if name not in skip]
+    columns = ", ".join(["id", *kept, "version", "geom"])
+    empty = ", ".join([*sorted(skip), "NULL"])  # coalesce takes two arguments or more
+    return (
+        f"SELECT {columns}, (SELECT count(*) FROM {spec.name}) AS {ROWS_COLUMN} "
+        f"FROM {spec.name} WHERE coalesce({empty}) IS NULL ORDER BY {order_by_id}"
+    )
+
+
+def empty_fields(spec: Layer, table: pa.Table) -> frozenset[str]:
+    """The layer's fields the reader's answer left out or has empty in every record."""
+    return frozenset(
+        name
+        for name in spec.field_names
+        if name not in table.column_names or table.column(name).null_count == table.num_rows
+    )
+
+
 def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
     """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
     reader's rows: each column straight from its Arrow array (no value-by-value checks,
@@ -179,6 +232,10 @@ def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFram
 
 def _arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
     names = ["id", *spec.field_names, "version"]
+    for spec_field in spec.fields:  # left out by a lean statement: empty, typed as GDAL would
+        if spec_field.name not in table.column_names:
+            empty = pa.nulls(table.num_rows, _EMPTY_TYPES.get(spec_field.type, pa.string()))
+            table = table.append_column(spec_field.name, empty)
     geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
     kinds = {f.name: f for f in spec.fields}
     columns: dict[str, Any] = {}
@@ -203,6 +260,13 @@ def _arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFra
     columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
     return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
 
+
+#: The Arrow type GDAL gives each field type (else text).
+_EMPTY_TYPES = {
+    FieldType.REAL: pa.float64(),
+    FieldType.INTEGER: pa.int64(),
+    FieldType.DATE: pa.date32(),
+}
 
 #: The Arrow type of each field type whose conversion gives the layer's dtype (else text).
 _ARROW_TYPES = {

@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +22,7 @@ from shapely.geometry import box
 
 from pasture import open_store
 from pasture.errors import AlreadyExists, InvalidInput
+from pasture.model import layer
 from pasture.store import Store
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER
@@ -268,3 +270,50 @@ def test_a_write_failing_on_bad_records_reports_the_checks_findings(store: Store
     assert raised.value.source == "plots.gpkg"
     assert store.count("plots") == 0
     assert store.history(layer="plots").empty
+
+
+def test_a_lean_read_leaves_out_the_empty_fields_and_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second read through the reader leaves out the fields the first found empty;
+    once one of them is filled in one record, the reader reads every field again. Each
+    frame equals the in-process read."""
+    answers: list[tuple[bool, set[str]]] = []
+    read = READER.read
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        answer = read(*args, **kwargs)
+        assert answer is not None
+        answers.append((kwargs.get("lean") is not None, set(answer[1].column_names)))
+        return answer
+
+    monkeypatch.setattr(READER, "read", recorded)
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        store.reader_rows = 1
+        frames = [store.read("plots"), store.read("plots")]
+        filled = grid().iloc[[5]].assign(cadastral_number="03-047-123")
+        store.write("plots", filled, user="tester", mode="upsert")
+        frames.append(store.read("plots"))
+        frames.append(store.read("plots"))
+        store.reader_rows = 10**9
+        local = store.read("plots")
+        store.write("plots", grid().iloc[[5]], user="tester", mode="upsert")  # empty again
+        store.reader_rows = 1
+        emptied = store.read("plots")
+    every = {"id", "version", "geom", *layer("plots").field_names}
+    assert [lean for lean, _ in answers] == [False, True, True, True, True]
+    assert answers[0][1] == every
+    assert "cadastral_number" not in answers[1][1] and "elevation_m" in answers[1][1]
+    assert answers[2][1] == every  # the lean statement missed a record: all fields again
+    assert "cadastral_number" in answers[3][1] and "union_id" not in answers[3][1]
+    assert emptied["cadastral_number"].isna().all()
+    assert local["cadastral_number"].notna().sum() == 1
+    for frame in frames[:2]:
+        pd.testing.assert_frame_equal(frame, frames[0])
+    for frame in frames[2:]:
+        pd.testing.assert_frame_equal(frame, local)
+    pd.testing.assert_frame_equal(emptied, frames[0].assign(version=emptied["version"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -14,9 +15,10 @@ import pandas as pd
 import pytest
 
 from pasture import open_store
+from pasture.store import reader_process
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER, LayerReader
-from tests.pasture.test_bulk_store import grid, with_okrugs
+from tests.pasture.test_bulk_store import SIDE, grid, with_okrugs
 
 # A statement SQLite works on for hours: a reader that does not answer.
 _ENDLESS = (
@@ -151,3 +153,76 @@ def test_a_refused_statement_is_none_and_the_next_answer_is_whole(path: Path) ->
             assert reader.pid == pid is not None  # not restarted: the framing held
     finally:
         reader.close()
+
+
+def _through_reader(store: GeoPackageStore) -> pd.DataFrame:
+    """A whole-layer read that the reader process answered (not one read here)."""
+    store.reader_rows = 1
+    before = READER.cpu_seconds
+    frame = store.read("plots")
+    assert READER.cpu_seconds > before
+    return frame
+
+
+def test_the_kept_dataset_sees_every_write_committed_before_a_read(path: Path) -> None:
+    """The reader keeps the file open between requests (same process, same dataset);
+    each read sees what this store and another connection committed before it."""
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        assert _through_reader(store)["name"].isna().all()
+        pid = READER.pid
+        store.write("plots", grid().iloc[[0]].assign(name="renamed"), user="tester", mode="upsert")
+        store.write("plots", grid(side=2, prefix="n", row0=SIDE), user="tester")
+        after = _through_reader(store)
+        assert after["name"].tolist().count("renamed") == 1
+        assert len(after) == len(grid()) + 4
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("DELETE FROM plots WHERE id = 'g00-01'")  # committed at once
+        finally:
+            other.close()
+        assert "g00-01" not in set(_through_reader(store)["id"])
+        assert READER.pid == pid  # one reader process answered all three
+
+
+def test_a_file_replaced_at_the_same_path_is_read_anew(path: Path) -> None:
+    """The kept dataset is the old file's: another file at the path is opened afresh."""
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        assert len(_through_reader(store)) == len(grid())
+        schema = store._connect().execute("PRAGMA schema_version").fetchone()
+    pid = READER.pid
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        with_okrugs(store)
+        store.write("plots", grid(prefix="r"), user="tester")  # the same writes, other ids
+        # the same schema version: only the file's identity tells the two apart
+        assert store._connect().execute("PRAGMA schema_version").fetchone() == schema
+        assert sorted(_through_reader(store)["id"]) == sorted(grid(prefix="r")["id"])
+        assert READER.pid == pid
+
+
+# In an interpreter of its own (GDAL's SQLite stays out of pytest's process): the kept
+# dataset's answer and pyogrio's (where GDAL's functions are not found) are the same.
+_BOTH_SCRIPT = """
+import runpy, sys
+module = runpy.run_path(sys.argv[1])
+sql = "SELECT id, name, elevation_m, version, geom FROM plots ORDER BY id"
+kept = module["_Gdal"]().read(sys.argv[2], sql, None)
+fallback = module["_Pyogrio"]().read(sys.argv[2], sql, None)
+print(kept[0] == fallback[0] == "geom", kept[1].equals(fallback[1]), kept[1].num_rows)
+"""
+
+
+def test_the_kept_dataset_answers_what_pyogrio_answers(path: Path) -> None:
+    done = subprocess.run(  # this interpreter, a script of this test
+        [sys.executable, "-I", "-c", _BOTH_SCRIPT, reader_process.__file__, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", str(len(grid()))]
