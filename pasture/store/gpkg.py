@@ -217,6 +217,8 @@ class GeoPackageStore(Store):
         return conn
 
     def close(self) -> None:
+        # the reader process first: the store's connections are then the file's last
+        READER.release(str(self.path.resolve()))
         with self._lock:
             for conn in self._connections:
                 conn.close()

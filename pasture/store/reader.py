@@ -168,6 +168,21 @@ class LayerReader:
             proc.kill()
             proc.wait()
 
+    def release(self, path: str) -> None:
+        """Have the reader close the file at ``path`` if it keeps it open: called when its
+        store closes, before the store's own connections, so that the last connection to
+        close is the store's and SQLite checkpoints the WAL into the file and removes it
+        (a copy of the ``.gpkg`` alone then holds every commit). A reader not running
+        keeps nothing; a broken one is stopped."""
+        with self._lock:
+            proc = self._proc
+            if proc is None or proc.poll() is not None:
+                return
+            try:
+                self._request(proc, {"release": path})
+            except (OSError, EOFError, ValueError, pa.ArrowException):
+                self._stop()
+
     def close(self) -> None:
         with self._lock:
             self._stop()

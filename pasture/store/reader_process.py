@@ -128,11 +128,19 @@ class _Gdal:
         if dataset is not None:
             self._lib.GDALClose(dataset)
 
+    def release(self, path: str) -> None:
+        """Close the kept dataset if it is the file at ``path`` (its store is closing)."""
+        if self._key is not None and self._key[0] == path:
+            self.close()
+
 
 class _Pyogrio:
     """Where GDAL's functions are not found through pyogrio's extension (on Windows a
     library's symbols are not looked up in the libraries it links): pyogrio's read,
     which opens the file for every statement."""
+
+    def release(self, path: str) -> None:
+        """Nothing is kept open between statements."""
 
     def read(self, path: str, sql: str, schema: Any) -> tuple[str, Any]:
         import pyogrio
@@ -197,6 +205,10 @@ def main() -> None:
             return
         start = time.process_time()
         try:
+            if "release" in request:  # answered as "no rows": nothing to read
+                if gdal is not None:
+                    gdal.release(request["release"])
+                raise LookupError("released")
             if gdal is None:  # GDAL loaded on the first request, counted in its CPU
                 gdal = _reader()
             head, table = _read(gdal, request)

@@ -317,3 +317,25 @@ def test_a_lean_read_leaves_out_the_empty_fields_and_is_whole(
     for frame in frames[2:]:
         pd.testing.assert_frame_equal(frame, local)
     pd.testing.assert_frame_equal(emptied, frames[0].assign(version=emptied["version"]))
+
+
+def test_closing_the_store_leaves_no_wal_after_reads_through_the_reader(tmp_path: Path) -> None:
+    """The reader process keeps the file it read open; closing the store has it let go
+    first, so the store's connection is the last, SQLite checkpoints the WAL into the
+    file, and a copy of the ``.gpkg`` alone holds the last commit."""
+    path = tmp_path / "store.gpkg"
+    with open_store(str(path)) as store:
+        assert isinstance(store, GeoPackageStore)
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        store.reader_rows = 1
+        before = READER.cpu_seconds
+        store.read("plots")
+        assert READER.cpu_seconds > before  # the reader answered, and keeps the file
+        store.set_meta("after_read", "kept")
+    assert not Path(f"{path}-wal").exists()
+    copy = tmp_path / "copy.gpkg"
+    copy.write_bytes(path.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        (value,) = conn.execute("SELECT value FROM meta WHERE key = 'after_read'").fetchone()
+    assert value == "kept"
