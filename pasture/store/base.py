@@ -2,8 +2,8 @@
 
 A backend supplies connections, transactions and the few SQL pieces that
 differ between SQLite/GeoPackage and PostGIS (:mod:`pasture.store.backend`);
-validation, versions, history and frame building live here once, result tables in
-:mod:`pasture.store.tables`. Table and column names in SQL come only from
+validation, versions, history and frame building live here once (the history's format in
+:mod:`pasture.store.history`), result tables in :mod:`pasture.store.tables`. Table and column names in SQL come only from
 :mod:`pasture.model`; values are always bound parameters.
 """
 

@@ -30,7 +30,15 @@ from ..geometry import geometry_values
 from ..model import Layer
 from .values import Record, record_json, record_json_texts
 
-__all__ = ["HISTORY_COLUMNS", "STORED_COLUMNS", "change_row", "copied_rows", "insert_rows"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "NEW_COLUMNS",
+    "STORED_COLUMNS",
+    "change_row",
+    "copied_rows",
+    "insert_rows",
+    "read_history",
+]
 
 #: The columns :meth:`Store.history` gives, in its order.
 HISTORY_COLUMNS = (
