@@ -19,7 +19,8 @@ into a fresh store (read, validate, areas, overlaps, history, write). Wall and C
 time; the peer's CPU is its child process's, ours this process's (a PostGIS server's
 time is in neither), and the importing thread's alone ("thread CPU": the store checks a
 bulk write in worker threads beside it, so on two idle cores the wall time nears the
-longer path, this one). Target: import <= 3x ogr2ogr on GeoPackage.
+longer path, this one), and the bytes each GeoPackage holds once closed (ours: plots,
+R-tree and history). Target: import <= 3x ogr2ogr on GeoPackage.
 """
 
 from __future__ import annotations
@@ -171,11 +172,11 @@ def measure_ogr2ogr(program: str, source: Path, out: Path) -> tuple[float, float
     return time.perf_counter() - start, children_cpu() - cpu
 
 
-def measure_import(url: str, source: Path, n: int) -> tuple[float, float, float]:
-    """(wall, CPU, the calling thread's CPU) of importing ``source`` into a fresh store at
-    ``url`` (its okrug first). The store checks a bulk write in a worker thread beside it:
-    the calling thread's CPU is the longer of the two paths, what the wall time would be
-    on two idle cores."""
+def measure_import(url: str, source: Path, n: int) -> tuple[float, float, float, float]:
+    """(wall, CPU, the calling thread's CPU, MB written) of importing ``source`` into a fresh
+    store at ``url`` (its okrug first). The store checks a bulk write in a worker thread
+    beside it: the calling thread's CPU is the longer of the two paths, what the wall time
+    would be on two idle cores. MB: the GeoPackage file once closed (NaN on PostGIS)."""
     with pasture.open_store(url) as store:
         store.write("okrugs", okrug_frame(), user="bench")
         start, cpu, own = time.perf_counter(), time.process_time(), time.thread_time()
@@ -183,14 +184,16 @@ def measure_import(url: str, source: Path, n: int) -> tuple[float, float, float]
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         own = time.thread_time() - own
         assert report.result is not None and report.result.inserted == n
-    return wall, cpu, own
+    path = Path(url)
+    size = path.stat().st_size / 1e6 if path.suffix == ".gpkg" and path.exists() else float("nan")
+    return wall, cpu, own, size
 
 
 def import_table(
     plots: gpd.GeoDataFrame, folder: Path, pg: str | None, repeat: int
-) -> list[tuple[str, float, float, float, float, float]]:
+) -> list[tuple[str, float, float, float, float, float, float, float]]:
     """Rows (label, ours wall, ours CPU, ogr2ogr wall, ogr2ogr CPU, our calling thread's
-    CPU), each the best of ``repeat``."""
+    CPU, our GeoPackage's MB, ogr2ogr's MB), times the best of ``repeat``."""
     program = ogr2ogr()
     if program is None:
         print("ogr2ogr not found (scripts/ensure-gdal36.sh): import comparison skipped")
@@ -208,11 +211,13 @@ def import_table(
             rows.append(
                 (
                     f"{suffix[1:]} -> {store_name}",
-                    min(w for w, _, _ in ours),
-                    min(c for _, c, _ in ours),
+                    min(w for w, _, _, _ in ours),
+                    min(c for _, c, _, _ in ours),
                     min(w for w, _ in peer),
                     min(c for _, c in peer),
-                    min(t for _, _, t in ours),
+                    min(t for _, _, t, _ in ours),
+                    ours[-1][3],
+                    (folder / "peer.gpkg").stat().st_size / 1e6,
                 )
             )
     return rows
@@ -243,15 +248,19 @@ def scratch_database(pg: str) -> Iterator[str]:
             )
 
 
-def print_import_table(rows: list[tuple[str, float, float, float, float, float]]) -> None:
+def print_import_table(
+    rows: list[tuple[str, float, float, float, float, float, float, float]],
+) -> None:
     print(
         f"{'import of a file':24} {'ours s':>8} {'CPU s':>7} {'ogr2ogr s':>9} {'CPU s':>7}"
         f" {'wall ratio':>10} {'CPU ratio':>9} {'thread CPU':>10} {'ratio':>6}"
+        f" {'MB':>6} {'ogr2ogr MB':>10} {'ratio':>6}"
     )
-    for label, wall, cpu, peer_wall, peer_cpu, own in rows:
+    for label, wall, cpu, peer_wall, peer_cpu, own, size, peer_size in rows:
         print(
             f"{label:24} {wall:8.3f} {cpu:7.3f} {peer_wall:9.3f} {peer_cpu:7.3f}"
             f" {wall / peer_wall:10.2f} {cpu / peer_cpu:9.2f} {own:10.3f} {own / peer_cpu:6.2f}"
+            f" {size:6.1f} {peer_size:10.1f} {size / peer_size:6.2f}"
         )
     print(f"(import: best of the runs; load average now {os.getloadavg()[0]:.1f})")
 

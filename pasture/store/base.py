@@ -2,8 +2,8 @@
 
 A backend supplies connections, transactions and the few SQL pieces that
 differ between SQLite/GeoPackage and PostGIS (:mod:`pasture.store.backend`);
-validation, versions, history and frame building live here once, result tables in
-:mod:`pasture.store.tables`. Table and column names in SQL come only from
+validation, versions, history and frame building live here once (the history's format in
+:mod:`pasture.store.history`), result tables in :mod:`pasture.store.tables`. Table and column names in SQL come only from
 :mod:`pasture.model`; values are always bound parameters.
 """
 
@@ -27,11 +27,11 @@ from ..progress import Progress
 from . import counter, validation
 from .accounts import Accounts
 from .backend import read_migrations
+from .history import NEW_COLUMNS, STORED_COLUMNS, change_row, copied_rows, insert_rows, read_history
 from .tables import ResultTables
 from .validation import CensusLimits, ValidationContext, check_records, normalise_table
 from .values import (
     BATCH,
-    HISTORY_COLUMNS,
     IDS_PER_QUERY,
     BBox,
     LayerInfo,
@@ -44,14 +44,11 @@ from .values import (
     db_column,
     db_value,
     empty_fields,
-    history_rows,
     is_unchanged,
     layer_frame,
     now_utc,
     paused_gc,
     quoted,
-    record_json,
-    record_json_texts,
 )
 
 __all__ = ["Store", "read_migrations"]
@@ -75,6 +72,9 @@ class Store(ResultTables):
     version_shards: int = 1
     #: The accounts of the web API (see :mod:`pasture.store.accounts`).
     accounts: Accounts
+    #: Whether the backend's own history documents hold ``geometry_wkb`` before
+    #: ``properties`` (sorted JSON text; jsonb puts the shorter key first).
+    _wkb_key_first = True
 
     def __init__(self, url: str, *, census_limits: CensusLimits | None = None) -> None:
         self.url = url
@@ -434,13 +434,13 @@ class Store(ResultTables):
                 f"{', '.join(map(repr, clash))}; use mode 'upsert' to update them or 'replace'"
             )
         deleted = 0
-        history: list[tuple[Any, ...]] = []
+        entries: list[tuple[Any, ...]] = []
         at = self._time_param(now_utc())
         if mode == "replace":
             gone = stored[~stored["id"].isin(set(clean["id"]))]
             for _, row in gone.iterrows():
                 rec = as_record(spec, row)
-                history.append(
+                entries.append(
                     self._history_row(spec, rec.id, "delete", rec.version, user, at, rec, None)
                 )
             if len(gone):
@@ -461,28 +461,14 @@ class Store(ResultTables):
                 continue
             updated += 1
             self._update_row(cur, spec, row, old.version)
-            history.append(
+            entries.append(
                 self._history_row(spec, old.id, "update", old.version + 1, user, at, old, row)
             )
-        texts = _DECODER.submit(self._insert_history, spec, inserts, user, at)  # beside the rows
+        texts = _DECODER.submit(insert_rows, spec, inserts, user, at)  # beside the rows
         self._insert_rows(cur, spec, inserts, progress=progress)
-        history += texts.result()
-        self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], history)
+        entries += texts.result()
+        self._bulk_insert(cur, "history", NEW_COLUMNS, entries)
         return WriteResult(spec.name, len(inserts), updated, deleted)
-
-    def _insert_history(
-        self, spec: Layer, inserts: pd.DataFrame, user: str, at: Any
-    ) -> list[tuple[Any, ...]]:
-        """History rows of new records, built a column at a time (bulk imports).
-
-        The documents go as JSON text: SQLite keeps it as it is and PostGIS's COPY
-        parses it into jsonb.
-        """
-        docs = record_json_texts(spec.field_names, inserts, geometry=spec.geometry_type is not None)
-        return [
-            (spec.name, record_id, "insert", 1, user, at, None, doc)
-            for record_id, doc in zip(inserts["id"].tolist(), docs, strict=True)
-        ]
 
     def _row_values(self, spec: Layer, row: Mapping[str, Any]) -> list[Any]:
         return [db_value(row.get(f.name)) for f in spec.fields]
@@ -547,22 +533,8 @@ class Store(ResultTables):
         before: Record | None,
         after: Mapping[str, Any] | None,
     ) -> tuple[Any, ...]:
-        before_doc = record_json(before.properties, before.geometry) if before else None
-        after_doc = None
-        if after is not None:
-            after_doc = record_json(
-                {f: after.get(f) for f in spec.field_names}, after.get("geometry")
-            )
-        return (
-            spec.name,
-            record_id,
-            action,
-            version,
-            user,
-            at,
-            self._json_param(before_doc),
-            self._json_param(after_doc),
-        )
+        row = (spec, record_id, action, version, user, at, before, after)
+        return change_row(*row, json_param=self._json_param)
 
     def update(
         self,
@@ -623,7 +595,7 @@ class Store(ResultTables):
                 old,
                 row,
             )
-            self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
+            self._bulk_insert(cur, "history", NEW_COLUMNS, [entry])
             return as_record(spec, pd.Series({**row, "version": old.version + 1}))
 
     def delete(self, layer: str, record_id: str, *, expected_version: int, user: str) -> None:
@@ -644,7 +616,7 @@ class Store(ResultTables):
             entry = self._history_row(
                 spec, record_id, "delete", old.version, user, self._time_param(now_utc()), old, None
             )
-            self._bulk_insert(cur, "history", HISTORY_COLUMNS[1:], [entry])
+            self._bulk_insert(cur, "history", NEW_COLUMNS, [entry])
 
     def compare_and_set(
         self,
@@ -676,7 +648,11 @@ class Store(ResultTables):
 
     # ----------------------------------------------------------------- history and metadata
     def history(self, *, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
-        """Recorded changes, oldest first: who, when, action, version, before and after."""
+        """Recorded changes, oldest first: who, when, action, version, before and after.
+
+        ``before`` and ``after`` are the record's documents (``{"properties": {...},
+        "geometry_wkb": hex WKB}``), however they are kept (:mod:`pasture.store.history`).
+        """
         conds, params = [], []
         if layer is not None:
             conds.append("layer = ?")
@@ -684,26 +660,17 @@ class Store(ResultTables):
         if record_id is not None:
             conds.append("record_id = ?")
             params.append(record_id)
-        sql = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM history"
+        sql = f"SELECT {', '.join(STORED_COLUMNS)} FROM history"
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         with self._snapshot() as cur:
             cur.execute(self._sql(sql + " ORDER BY seq"), params)
             rows = cur.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(HISTORY_COLUMNS)
-        raw = dict(zip(HISTORY_COLUMNS, columns, strict=True))
-        return pd.DataFrame(
-            {
-                "seq": pd.Series(raw["seq"], dtype="int64"),
-                "layer": pd.Series(raw["layer"], dtype=object),
-                "record_id": pd.Series(raw["record_id"], dtype=object),
-                "action": pd.Series(raw["action"], dtype=object),
-                "version": pd.Series(raw["version"], dtype="int64"),
-                "username": pd.Series(raw["username"], dtype=object),
-                "at": pd.to_datetime([self._time_value(v) for v in raw["at"]], utc=True),
-                "before": pd.Series([self._json_value(v) for v in raw["before"]], dtype=object),
-                "after": pd.Series([self._json_value(v) for v in raw["after"]], dtype=object),
-            }
+        return read_history(
+            rows,
+            time_value=self._time_value,
+            json_value=self._json_value,
+            geometry_first=self._wkb_key_first,
         )
 
     def version(self) -> str:
@@ -779,9 +746,9 @@ class Store(ResultTables):
             for spec in LAYERS.values():
                 frame = source.read(spec.name)
                 self._insert_rows(cur, spec, frame, keep_version=True, progress=progress)
-            rows = history_rows(source.history(), self._time_param, self._json_param)
+            rows = copied_rows(source.history(), self._time_param, self._json_param)
             for start in range(0, len(rows), BATCH):
-                self._bulk_insert(cur, "history", HISTORY_COLUMNS, rows[start : start + BATCH])
+                self._bulk_insert(cur, "history", STORED_COLUMNS, rows[start : start + BATCH])
             self._after_history_copy(cur)
             for spec_t in TABLES.values():
                 # normalised as every table write is: a backend's bulk insert takes the

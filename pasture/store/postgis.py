@@ -88,6 +88,7 @@ class PostgisStore(Store):
     _geom_insert = "ST_GeomFromWKB(%s, 4326)"
     _order_by_id = 'id COLLATE "C"'
     _text_order = ' COLLATE "C"'
+    _wkb_key_first = False
 
     def __init__(
         self,

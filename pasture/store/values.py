@@ -33,18 +33,6 @@ BBox = tuple[float, float, float, float]
 #: Rows per batch of a bulk write; also how often progress is reported.
 BATCH = 2_000
 
-HISTORY_COLUMNS = (
-    "seq",
-    "layer",
-    "record_id",
-    "action",
-    "version",
-    "username",
-    "at",
-    "before",
-    "after",
-)
-
 
 @dataclass(frozen=True)
 class Record:
@@ -437,23 +425,3 @@ def empty_fields(
     cur.execute(sql(text), params)
     counts = cur.fetchone()
     return frozenset(n for n, k in zip(names, counts, strict=True) if not k)
-
-
-def history_rows(
-    history: pd.DataFrame, time_param: Callable[[Any], Any], json_param: Callable[[Any], Any]
-) -> list[tuple[Any, ...]]:
-    """History entries as rows of the history table, for a whole-store copy."""
-    return [
-        (
-            int(h.seq),
-            h.layer,
-            h.record_id,
-            h.action,
-            int(h.version),
-            h.username,
-            time_param(h.at.to_pydatetime()),
-            json_param(h.before),
-            json_param(h.after),
-        )
-        for h in history.itertuples(index=False)
-    ]

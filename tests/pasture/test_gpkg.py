@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 import pasture
 from pasture.errors import StoreError
@@ -191,13 +193,25 @@ def test_a_write_after_whole_layer_reads_survives_a_second_connection(
 
 def _store_at_version_3(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A store as version 3 of the schema made it, with a union, households and census."""
+    import pasture.store.base as base
     import pasture.store.gpkg as gpkg
+    from pasture.store.values import record_json_texts
+
+    def whole_documents(spec: Any, inserts: pd.DataFrame, user: str, at: Any) -> list[Any]:
+        # the history as version 3 wrote it: the geometry inside the document
+        docs = record_json_texts(spec.field_names, inserts, geometry=True)
+        return [
+            (spec.name, i, "insert", 1, user, at, None, d)
+            for i, d in zip(inserts["id"], docs, strict=True)
+        ]
 
     old_migrations = [m for m in gpkg.read_migrations("gpkg") if m[0] <= 3]
     old_layers = {k: v for k, v in LAYERS.items() if k != "settlements"}
     with monkeypatch.context() as patch:
         patch.setattr(gpkg, "read_migrations", lambda _dialect: old_migrations)
         patch.setattr(gpkg, "LAYERS", old_layers)
+        patch.setattr(base, "insert_rows", whole_documents)
+        patch.setattr(base, "NEW_COLUMNS", base.NEW_COLUMNS[:-1])
         store = gpkg.GeoPackageStore(path)
         store.write_many(
             [("okrugs", factories.okrugs(), "append"), ("unions", factories.unions(), "append")],
@@ -245,6 +259,10 @@ def test_a_version_3_store_upgrades_with_its_data_intact(
             user="t",
         )
         assert store.get("households", "hh3").properties["union_id"] is None
+        # the history version 3 wrote reads as it did: the geometry inside the document
+        okrug = store.history(layer="okrugs").iloc[0]
+        wkb = bytes.fromhex(okrug.after["geometry_wkb"])
+        assert shapely.from_wkb(wkb).equals_exact(store.get("okrugs", "ok-a").geometry, 0.0)
         assert store._connect().execute("PRAGMA foreign_keys").fetchone()[0] == 1  # type: ignore[attr-defined]
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
