@@ -187,15 +187,16 @@ def compute_ndvi_stats(
     total = 0
     stacks = open_scenes(store, start=start, end=end)
     for i, (stack, scenes) in enumerate(stacks, start=1):
-        stats = zonal_stats(plots, stack, stats=("mean", "std", "count"), client=client)
-        by_date = pd.Series(list(scenes["id"]), index=pd.DatetimeIndex(scenes["date"]))
-        by_date = by_date[~by_date.index.duplicated(keep="last")]
-        # .array: the ids stay Arrow text, not a column of half a million Python strings
-        stats["scene_id"] = by_date.reindex(pd.DatetimeIndex(stats["time"])).array
-        rows = stats[["plot_id", "time", "scene_id", "mean", "std", "count", "valid_fraction"]]
-        times = [t.date() for t in pd.DatetimeIndex(rows["time"]).unique().sort_values()]
-        store.replace_rows("ndvi_stats", rows, where={"time": times})
-        total += len(rows)
+        # the stack's dates are the engine's: its rows' times, known before it runs
+        days = [t.date() for t in pd.DatetimeIndex(stack["time"].values).unique().sort_values()]
+        with store.replacing("ndvi_stats", where={"time": days}) as slice_:
+            stats = zonal_stats(plots, stack, stats=("mean", "std", "count"), client=client)
+            by_date = pd.Series(list(scenes["id"]), index=pd.DatetimeIndex(scenes["date"]))
+            by_date = by_date[~by_date.index.duplicated(keep="last")]
+            # .array: the ids stay Arrow text, not a column of half a million Python strings
+            stats["scene_id"] = by_date.reindex(pd.DatetimeIndex(stats["time"])).array
+            columns = ["plot_id", "time", "scene_id", "mean", "std", "count", "valid_fraction"]
+            total += slice_.write(stats[columns])
         if progress is not None:
             progress(i, len(stacks))
     return total

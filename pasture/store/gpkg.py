@@ -38,10 +38,12 @@ from .accounts import COLUMNS as ACCOUNT_COLUMNS
 from .accounts import SqliteAccounts, new_token_version
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
+from .gpkg_slice import SurveyedSlice, holds_every_row
 from .reader import READER, arrow_frame, empty_fields, lean_layer_sql, whole_layer_sql
 from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
 from .sqlite_rows import insert_columns
+from .tables import PendingSlice
 from .validation import CensusLimits
 from .values import BBox, quoted
 
@@ -482,16 +484,33 @@ class GeoPackageStore(Store):
         )
 
     def _delete_slice(self, cur: Any, table: str, conds: list[str], params: list[Any]) -> None:
+        self._delete_known_slice(
+            cur, table, conds, params, whole=holds_every_row(cur, table, conds, params)
+        )
+
+    def _delete_known_slice(
+        self, cur: Any, table: str, conds: list[str], params: list[Any], *, whole: bool
+    ) -> None:
         # A slice that holds every row (a computation run again over all its dates) is
         # deleted without a WHERE: SQLite then drops the table's pages at once instead of
         # deleting row by row from the table and its unique index.
-        if conds:
-            sql = f"SELECT EXISTS (SELECT 1 FROM {table} WHERE ({' AND '.join(conds)}) IS NOT 1)"
-            cur.execute(sql, params)
-            if cur.fetchone()[0]:
-                super()._delete_slice(cur, table, conds, params)
-                return
-        cur.execute(f"DELETE FROM {table}")
+        if whole:
+            cur.execute(f"DELETE FROM {table}")
+        else:
+            super()._delete_slice(cur, table, conds, params)
+
+    @contextmanager
+    def replacing(
+        self, table: str, *, where: Mapping[str, Any] | None = None
+    ) -> Iterator[PendingSlice]:
+        # whether the slice holds every row is asked while the caller computes the rows
+        slice_ = SurveyedSlice(self, table, where)
+        try:
+            yield slice_
+        finally:
+            slice_.close()
+
+    replacing.__doc__ = Store.replacing.__doc__
 
     def _bbox_filter(self, table: str, bbox: BBox) -> tuple[str, list[Any], bool]:
         minx, miny, maxx, maxy = bbox

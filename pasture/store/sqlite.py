@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from ..errors import InvalidInput
 
-__all__ = ["immediate_transaction"]
+__all__ = ["immediate_transaction", "is_busy", "transaction_end"]
 
 
 @contextmanager
@@ -22,6 +22,16 @@ def immediate_transaction(
     validation runs first) is :class:`InvalidInput` from ``source``, ``refused`` + reason.
     """
     conn.execute("BEGIN IMMEDIATE")
+    with transaction_end(conn, source=source, refused=refused) as cur:
+        yield cur
+
+
+@contextmanager
+def transaction_end(
+    conn: sqlite3.Connection, *, source: str, refused: str
+) -> Iterator[sqlite3.Cursor]:
+    """A cursor in the transaction already open on ``conn``, ended as
+    :func:`immediate_transaction` ends its own: committed, or rolled back on any error."""
     cur = conn.cursor()
     try:
         yield cur
@@ -35,3 +45,10 @@ def immediate_transaction(
         conn.execute("COMMIT")
     finally:
         cur.close()
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for another connection's lock or commit (SQLITE_BUSY and its
+    extended codes, such as SQLITE_BUSY_SNAPSHOT)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY

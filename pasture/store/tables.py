@@ -6,8 +6,9 @@ slice of a table in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -57,12 +58,34 @@ class ResultTables(StoreBackend):
         A plan's assignments, deficits and row are written this way, so no reader sees a
         plan whose rows are half there.
         """
-        prepared = self._prepare_slices(slices)
+        return self._replace_prepared(self._prepare_slices(slices))
+
+    def _replace_prepared(
+        self, prepared: list[tuple[Table, pd.DataFrame, list[str], list[Any]]]
+    ) -> list[int]:
         with self._transaction() as cur:
             for spec, *_ in prepared:
                 self._lock_for_write(cur, spec.name)
             self._write_slices(cur, prepared)
         return [len(clean) for _, clean, _, _ in prepared]
+
+    @contextmanager
+    def replacing(
+        self, table: str, *, where: Mapping[str, Any] | None = None
+    ) -> Iterator[PendingSlice]:
+        """A slice to replace once its rows are computed, as :meth:`replace_rows` would::
+
+            with store.replacing("ndvi_stats", where={"time": days}) as slice_:
+                rows = ...  # the long computation
+                slice_.write(rows)
+
+        A backend may use the time in between: the GeoPackage checks meanwhile whether
+        the slice holds every row of the table (:mod:`pasture.store.gpkg_slice`). Leaving
+        the block without writing writes nothing.
+        """
+        spec = table_named(table)
+        self._table_conditions(spec, where)  # a bad filter is refused before the work
+        yield _ReplaceLater(lambda rows: self.replace_rows(table, rows, where=where))
 
     def replace_many_if(
         self,
@@ -221,6 +244,28 @@ class ResultTables(StoreBackend):
         return pd.DataFrame(data)
 
     _text_order = ""
+
+
+class PendingSlice(Protocol):
+    """The slice :meth:`ResultTables.replacing` will replace: :meth:`write` it once."""
+
+    def write(self, rows: pd.DataFrame) -> int:
+        """Replace the slice by ``rows`` in one transaction; returns the rows written."""
+        ...
+
+
+class _ReplaceLater:
+    """A :class:`PendingSlice` that is :meth:`ResultTables.replace_rows` when written."""
+
+    def __init__(self, write: Callable[[pd.DataFrame], int]) -> None:
+        self._write: Callable[[pd.DataFrame], int] | None = write
+
+    def write(self, rows: pd.DataFrame) -> int:
+        """Replace the slice by ``rows`` in one transaction; returns the rows written."""
+        if self._write is None:
+            raise RuntimeError("this slice was written already")
+        write, self._write = self._write, None
+        return write(rows)
 
 
 def in_key_order(frame: pd.DataFrame, key: Sequence[str]) -> bool:
