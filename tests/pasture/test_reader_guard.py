@@ -210,8 +210,10 @@ _BOTH_SCRIPT = """
 import runpy, sys
 module = runpy.run_path(sys.argv[1])
 sql = "SELECT id, name, elevation_m, version, geom FROM plots ORDER BY id"
-kept = module["_Gdal"]().read(sys.argv[2], sql, None)
-fallback = module["_Pyogrio"]().read(sys.argv[2], sql, None)
+def read(reader):
+    with reader.read(sys.argv[2], sql, None) as (geometry_name, batches):
+        return geometry_name, batches.read_all()
+kept, fallback = read(module["_Gdal"]()), read(module["_Pyogrio"]())
 print(kept[0] == fallback[0] == "geom", kept[1].equals(fallback[1]), kept[1].num_rows)
 """
 
