@@ -9,13 +9,12 @@ file, as QGIS is, and the locks between processes hold.
 
 One reader process serves every store of the parent; it is started on the first large
 read and answers one request at a time: a statement, run in one read transaction of its
-own, comes back as Arrow record batches, one at a time as GDAL makes them, and this
-process decodes each batch's geometries while GDAL reads the next (the two processes run
-side by side, on two cores). On Linux the batches are not copied through the pipe: the
-reader writes them to a memory file and this process maps them (see
-:mod:`pasture.store.reader_process`). The reader keeps the last file it read open
-(GDAL's dataset; each statement still reads the state committed before it) and opens
-it again for another file at the path or a new schema. A whole layer is asked for
+own, comes back as Arrow record batches through a pipe, one at a time as GDAL makes
+them, and this process decodes each batch (geometries, columns:
+:mod:`pasture.store.reader_frame`) while GDAL reads the next: the two processes work side
+by side where two cores are free. The reader keeps the last file it read open (GDAL's
+dataset; each statement still reads the state committed before it) and opens it again
+for another file at the path or a new schema. A whole layer is asked for
 without the fields the store's last read of it found empty (:func:`lean_layer_sql`),
 checked against the layer's count in the same statement. A request that finds the
 reader busy, or a reader that fails, is answered ``None``: the caller reads in its own
@@ -31,7 +30,6 @@ import atexit
 import contextlib
 import json
 import logging
-import mmap
 import os
 import subprocess
 import sys
@@ -53,11 +51,8 @@ from .reader_process import (
     CPU,
     DONE,
     ERROR,
-    FILE,
     HEAD,
-    LENGTH,
-    PLACE,
-    PLACED,
+    PIPE_BYTES,
     receive,
     send,
 )
@@ -103,9 +98,6 @@ class LayerReader:
         self._lock = threading.Lock()
         #: seconds a request may take before the reader process is killed
         self.timeout = timeout
-        #: batches through a memory file of the reader's (Linux: mapped through
-        #: ``/proc/<pid>/fd``), not the pipe; off after a file could not be opened
-        self.shared = sys.platform == "linux"
         #: records per batch (None: the reader's :data:`~.reader_process.BATCH_ROWS`)
         self.batch_rows: int | None = None
         #: CPU seconds the reader process spent on the answers so far (benchmarks add it)
@@ -156,30 +148,11 @@ class LayerReader:
         self, proc: subprocess.Popen[bytes], request: dict[str, Any], layer: Layer | None = None
     ) -> Answer | None:
         assert proc.stdin is not None and proc.stdout is not None
-        shared = self.shared and "release" not in request
-        message = {
-            **request,
-            "rows_column": ROWS_COLUMN,
-            "shared": shared,
-            "batch_rows": self.batch_rows,
-        }
+        message = {**request, "rows_column": ROWS_COLUMN, "batch_rows": self.batch_rows}
         send(proc.stdin, json.dumps(message).encode())
-        receiving = _Receiving(proc.pid, layer)
-        try:
-            with paused_gc():  # a geometry per record: see paused_gc
-                answer = receiving.records(proc.stdout)
-        except OSError:
-            if receiving.opening:  # no access to the reader's files: through the pipe
-                self.shared = False
-            raise
-        finally:
-            receiving.close()
-        cpu = proc.stdout.read(CPU.size)
-        if len(cpu) < CPU.size:
-            raise EOFError("the reader process ended mid-answer")
-        self.cpu_seconds += CPU.unpack(cpu)[0]
-        if receiving.mapped:  # the reader may close its memory file: ours are mapped
-            send(proc.stdin, b'{"mapped": true}')
+        with paused_gc():  # a geometry and a text per record: see paused_gc
+            answer = _Receiving(layer).records(proc.stdout)
+        self.cpu_seconds += CPU.unpack(_exactly(proc.stdout, CPU.size))[0]
         return answer  # None: GDAL refused the statement, read in-process
 
     def _kill(self, proc: subprocess.Popen[bytes], path: str) -> None:
@@ -206,6 +179,7 @@ class LayerReader:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # GDAL's warnings; errors come back as answers
             )
+            _enlarge(self._proc.stdout)
         return self._proc
 
     def _stop(self) -> None:
@@ -249,23 +223,20 @@ class LayerReader:
 
 class _Receiving:
     """One answer's records, read from the reader's standard output (see
-    :data:`~pasture.store.reader_process.RECORDS`), each batch's geometries decoded as it
-    comes."""
+    :data:`~pasture.store.reader_process.RECORDS`), each batch decoded as it comes: its
+    geometries, and its layer's columns where a layer was given."""
 
-    def __init__(self, pid: int, layer: Layer | None) -> None:
-        self._pid, self._layer = pid, layer
+    def __init__(self, layer: Layer | None) -> None:
+        self._layer = layer
         self._columns: LayerColumns | None = None
-        self._file: int | None = None  # the reader's memory file of this answer, opened
-        self.opening = False  # opening the reader's memory file
-        self.mapped = False
         self._restart({}, pa.schema([]))
 
     def _restart(self, meta: dict[str, Any], schema: pa.Schema) -> None:
         self._meta, self._schema = meta, schema
         self._batches: list[pa.RecordBatch] = []
         self._geoms: list[np.ndarray] = []
-        if self._layer is not None and meta.get("geometry_name"):
-            self._columns = LayerColumns(self._layer, schema)
+        layer = self._layer if meta.get("geometry_name") else None
+        self._columns = LayerColumns(layer, schema) if layer is not None else None
 
     def records(self, pipe: IO[bytes]) -> Answer | None:
         while True:
@@ -275,10 +246,6 @@ class _Receiving:
                 self._restart(meta, pa.ipc.read_schema(pa.py_buffer(receive(pipe))))
             elif kind == BATCH:
                 self._add(pa.py_buffer(receive(pipe)))
-            elif kind == FILE:
-                self._open(LENGTH.unpack(_exactly(pipe, LENGTH.size))[0])
-            elif kind == PLACED:
-                self._add(self._mapped(*PLACE.unpack(_exactly(pipe, PLACE.size))))
             elif kind == AGAIN:
                 continue  # the whole statement's HEAD is next
             elif kind == DONE:
@@ -288,18 +255,6 @@ class _Receiving:
                 return None
             else:
                 raise EOFError("the reader process ended" if not kind else f"record {kind!r}")
-
-    def _open(self, number: int) -> None:
-        self.opening = True
-        self.close()
-        self._file = os.open(f"/proc/{self._pid}/fd/{number}", os.O_RDONLY)
-        self.opening = False
-
-    def _mapped(self, offset: int, size: int) -> pa.Buffer:
-        if self._file is None:
-            raise ValueError("a batch placed in no file")
-        self.mapped = True
-        return pa.py_buffer(mmap.mmap(self._file, size, access=mmap.ACCESS_READ, offset=offset))
 
     def _add(self, message: pa.Buffer) -> None:
         batch = pa.ipc.read_record_batch(message, self._schema)
@@ -324,11 +279,16 @@ class _Receiving:
             frame = arrow_frame(self._layer, table, name, geoms)
         return Answer(self._meta, table, geoms, frame)
 
-    def close(self) -> None:
-        """Close the reader's file (the mappings of it stay)."""
-        file, self._file = self._file, None
-        if file is not None:
-            os.close(file)
+
+def _enlarge(pipe: IO[bytes] | None) -> None:
+    """The answers' pipe made to hold :data:`~.reader_process.PIPE_BYTES` (Linux), so
+    that the reader writes a batch and reads the next while this process decodes one."""
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    with contextlib.suppress(OSError):  # above the system's limit: the pipe as it is
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _exactly(pipe: IO[bytes], size: int) -> bytes:

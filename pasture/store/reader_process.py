@@ -6,12 +6,12 @@ pyogrio and pyarrow. It answers requests from standard input until that closes.
 
 An answer comes in records, each a kind byte and its data (:data:`RECORDS`): GDAL's rows
 one Arrow record batch at a time, as GDAL makes them, so that the parent decodes a batch
-while the next one is read. Where the parent asks for it (Linux), the batches are
-written to a memory file (``memfd``) of this answer, each at a page boundary, and only
-their place goes through the pipe: the parent maps them from the file through
-``/proc/<pid>/fd`` without copying them (through the pipe, 8 MB of a 20,000-plot layer
-cost ~10 ms of the parent's time). The file has no name anywhere: the kernel frees it
-when both processes have let go of it, whichever ends first or is killed.
+while the next one is read. The batches go through the pipe, which the parent makes
+large enough (:data:`PIPE_BYTES`) for a batch or two to wait there while it decodes.
+Not through shared memory: a memory file (``memfd``) of each answer, its batches mapped
+by the parent without a copy, cost the parent more CPU than the pipe's copy (~+9 ms of
+~35 ms at 20,000 plots: every page of a fresh mapping is a page fault, and the reader
+fills new pages too; benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -27,19 +27,19 @@ from typing import IO, Any
 
 LENGTH = struct.Struct("<Q")
 CPU = struct.Struct("<d")
-#: a batch's place in the answer's memory file: its offset and its length
-PLACE = struct.Struct("<QQ")
 
 #: The records of an answer: one kind byte, then
 #: ``HEAD`` GDAL's metadata (JSON) and the statement's Arrow schema (each length first);
 #: ``BATCH`` a record batch as an Arrow IPC message (its length first);
-#: ``FILE`` the descriptor number of this answer's memory file (:data:`LENGTH`);
-#: ``PLACED`` a batch's :data:`PLACE` in that file (an Arrow IPC message there);
 #: ``AGAIN`` the lean statement missed records: forget its rows, the whole statement's follow;
 #: ``DONE`` the rows are whole; ``ERROR`` the reader's message (its length first).
 #: ``DONE`` and ``ERROR`` end the answer, followed by the CPU seconds it took (:data:`CPU`).
-HEAD, BATCH, FILE, PLACED, AGAIN, DONE, ERROR = (bytes([c]) for c in b"HBFPADE")
-RECORDS = (HEAD, BATCH, FILE, PLACED, AGAIN, DONE, ERROR)
+HEAD, BATCH, AGAIN, DONE, ERROR = (bytes([c]) for c in b"HBADE")
+RECORDS = (HEAD, BATCH, AGAIN, DONE, ERROR)
+
+#: Bytes the parent has the answers' pipe hold (Linux; 64 KiB otherwise): a batch of
+#: 1,024 plots is ~0.4 MB, and the reader writing one waits while the pipe is full.
+PIPE_BYTES = 1 << 20
 
 #: Records GDAL puts in one batch, unless the request says (``batch_rows``): small enough
 #: for the parent to decode one batch while the next is read (20 batches for 20,000
@@ -194,14 +194,10 @@ def _reader() -> _Gdal | _Pyogrio:
 
 
 class _Answer:
-    """Writes one answer's records to standard output; its batches into a memory file of
-    its own when the parent asked for one (``shared``), else into the pipe."""
+    """Writes one answer's records to standard output."""
 
-    def __init__(self, out: IO[bytes], shared: bool) -> None:
+    def __init__(self, out: IO[bytes]) -> None:
         self._out = out
-        self._shared = shared and hasattr(os, "memfd_create")
-        self.file: int | None = None  # closed once the parent has mapped it (see main)
-        self._end = 0
 
     def head(self, geometry_name: str, schema: Any) -> None:
         self._out.write(HEAD)
@@ -209,32 +205,13 @@ class _Answer:
         send(self._out, schema.serialize().to_pybytes())
 
     def batch(self, batch: Any) -> None:
-        message = batch.serialize()
-        if not self._shared:
-            self._out.write(BATCH + LENGTH.pack(message.size))
-            self._out.write(message)
-        else:
-            if self.file is None:
-                self.file = os.memfd_create("pasture-reader", os.MFD_CLOEXEC)
-                self._out.write(FILE + LENGTH.pack(self.file))
-            offset, view, written = self._end, memoryview(message), 0
-            while written < message.size:  # whole at once but where memory runs short
-                written += os.pwrite(self.file, view[written:], offset + written)
-            # the parent maps each batch alone: mappings begin at page boundaries
-            self._end = -(-(offset + message.size) // _PAGE) * _PAGE
-            self._out.write(PLACED + PLACE.pack(offset, message.size))
+        message = batch.serialize()  # Arrow's IPC message: written as it is, not copied
+        self._out.write(BATCH + LENGTH.pack(message.size))
+        self._out.write(message)
         self._out.flush()  # the parent decodes this batch while GDAL reads the next
 
     def write(self, record: bytes) -> None:
         self._out.write(record)
-
-    def close(self) -> None:
-        file, self.file = self.file, None
-        if file is not None:
-            os.close(file)
-
-
-_PAGE = 1 << 16  # a multiple of every page size and of Windows' allocation granularity
 
 
 def _stream(
@@ -280,25 +257,19 @@ def main() -> None:
 
     An answer is records (:data:`RECORDS`) ending in ``DONE`` or ``ERROR`` (any failure:
     the parent reads in its own process), then the CPU seconds the request took here,
-    writing included. A ``{"mapped": true}`` request gets no answer: the parent has mapped
-    the last answer's batches, whose memory file this process then closes.
+    writing included.
     """
     for name in FRAME_LIBRARIES:
         sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     gdal: _Gdal | _Pyogrio | None = None
-    last: _Answer | None = None
+    answer = _Answer(stdout)
     while True:
         try:
             request = json.loads(receive(stdin))
         except EOFError:
             return
-        if last is not None:  # any request follows the parent's mapping of the last answer
-            last.close()
-        if "mapped" in request:
-            continue
         start = time.process_time()
-        last = _Answer(stdout, bool(request.get("shared")))
         try:
             if "release" in request:  # answered as an error: nothing to read
                 if gdal is not None:
@@ -307,7 +278,7 @@ def main() -> None:
             if gdal is None:  # GDAL loaded on the first request, counted in its CPU
                 gdal = _reader()
             gdal.batch_rows = int(request.get("batch_rows") or BATCH_ROWS)
-            _answer(gdal, request, last)
+            _answer(gdal, request, answer)
         except Exception as exc:  # any failure is an answer: the parent reads in-process
             stdout.write(ERROR)
             send(stdout, str(exc).encode())

@@ -1,14 +1,11 @@
-"""The reader process's answer comes batch by batch, through its memory file (Linux) or
-the pipe, and the frame built from the batches as they come is the in-process read's.
-Real reader processes on real files."""
+"""The reader process's answer comes batch by batch through its pipe, and the frame built
+from the batches as they come is the in-process read's. Real reader processes on real
+files."""
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -16,21 +13,9 @@ import pytest
 from pasture import open_store
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER
+from pasture.store.reader_process import PIPE_BYTES
 from tests.pasture import factories
 from tests.pasture.test_bulk_store import grid, with_okrugs
-
-MEMORY_FILE = "memfd:pasture-reader"
-LINUX = pytest.mark.skipif(sys.platform != "linux", reason="memory files: Linux only")
-
-
-@pytest.fixture(params=["memory file", "pipe"])
-def shared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Each test through both ways of handing the batches over."""
-    on = request.param == "memory file"
-    if on and sys.platform != "linux":
-        pytest.skip("memory files: Linux only")
-    monkeypatch.setattr(READER, "shared", on)
-    return on
 
 
 def _assert_same(through_reader: pd.DataFrame, local: pd.DataFrame) -> None:
@@ -54,7 +39,7 @@ def _answered(store: GeoPackageStore, layer: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("layer", ["settlements", "plots", "herds"])
 def test_a_read_in_batches_of_one_equals_the_in_process_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool, layer: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer: str
 ) -> None:
     """Optional integers with gaps (settlements), dates and texts filled in some records
     only (plots), required integers (herds, and every layer's version): each column
@@ -71,7 +56,7 @@ def test_a_read_in_batches_of_one_equals_the_in_process_read(
 
 
 def test_a_lean_statement_missing_a_record_in_its_last_batch_is_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lean statement's batches are decoded as they come; it misses the last record
     (filled meanwhile), which only its end tells: the whole statement's rows replace them."""
@@ -90,50 +75,18 @@ def test_a_lean_statement_missing_a_record_in_its_last_batch_is_read_again(
     _assert_same(again, local)
 
 
-def _mapped_memory_files() -> int:
-    return Path("/proc/self/maps").read_text().count(MEMORY_FILE)
+@pytest.mark.skipif(sys.platform != "linux", reason="a pipe's size is set on Linux only")
+def test_the_answers_pipe_holds_a_batch_or_two(tmp_path: Path) -> None:
+    """The reader writes a batch and goes on reading while this process decodes one: the
+    pipe is enlarged beyond a batch of plots (64 KiB by default: the reader would wait)."""
+    import fcntl
 
-
-def _memory_files(pid: int) -> int:
-    folder = Path(f"/proc/{pid}/fd")
-    links = []
-    for entry in folder.iterdir():
-        try:
-            links.append(os.readlink(entry))
-        except FileNotFoundError:  # closed meanwhile
-            continue
-    return sum(MEMORY_FILE in link for link in links)
-
-
-@LINUX
-def test_the_memory_files_are_mapped_and_let_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The answer's batches are the reader's memory file, mapped here; the frame holds
-    copies (no mapping is left once the answer is dropped), this process keeps no
-    descriptor of the file, and the reader closes its own once the next request comes."""
-    monkeypatch.setattr(READER, "shared", True)
-    monkeypatch.setattr(READER, "batch_rows", 50)
-    mapped: list[int] = []
-    read = READER.read
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        answer = read(*args, **kwargs)
-        mapped.append(_mapped_memory_files())  # while the answer's batches are alive
-        return answer
-
-    monkeypatch.setattr(READER, "read", recorded)
     with open_store(str(tmp_path / "store.gpkg")) as store:
         assert isinstance(store, GeoPackageStore)
         with_okrugs(store)
         store.write("plots", grid(), user="tester")
-        frame = _answered(store, "plots")
-        gc.collect()
-        assert mapped[0] == 3  # 144 plots in batches of 50, each mapped alone
-        assert _mapped_memory_files() == 0  # the frame holds none of it
-        assert _memory_files(os.getpid()) == 0
-        _answered(store, "plots")  # the reader has let go of the first answer's file
-        assert _memory_files(READER.pid or 0) <= 1  # the second's, until the next request
-        assert frame["id"].is_monotonic_increasing and len(frame) == len(grid())
-    # the store's closing is the next request: the reader keeps no memory file
-    assert _memory_files(READER.pid or 0) == 0
+        _answered(store, "plots")
+        proc = READER._proc
+        assert proc is not None and proc.stdout is not None
+        size = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    assert size == PIPE_BYTES > 64 * 1024
