@@ -141,6 +141,15 @@ class LayerReader:
         except (OSError, EOFError, ValueError, pa.ArrowException):
             self._stop()  # a broken reader is started anew on the next request
             return None
+        except Exception:
+            # decoding a batch failed here: the rest of the answer is still in the pipe,
+            # so this reader cannot answer again; the in-process read decides
+            log.warning("decoding the reader's answer of %s failed", path, exc_info=True)
+            self._stop()
+            return None
+        except BaseException:
+            self._stop()  # interrupted mid-answer: the pipe holds the rest of it
+            raise
         finally:
             self._lock.release()
 

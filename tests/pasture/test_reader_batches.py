@@ -4,13 +4,18 @@ files."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
+import shapely
 
 from pasture import open_store
+from pasture.store import reader
 from pasture.store.gpkg import GeoPackageStore
 from pasture.store.reader import READER
 from pasture.store.reader_process import PIPE_BYTES
@@ -90,3 +95,39 @@ def test_the_answers_pipe_holds_a_batch_or_two(tmp_path: Path) -> None:
         assert proc is not None and proc.stdout is not None
         size = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETPIPE_SZ)
     assert size == PIPE_BYTES > 64 * 1024
+
+
+def test_a_batch_failing_to_decode_here_reads_in_process_and_the_next_read_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Decoding stops at the second batch: the rest of the answer is still in the pipe,
+    so that reader is stopped (a new one answers the next read, not with the old rest),
+    and this read is the in-process one."""
+    monkeypatch.setattr(READER, "batch_rows", 10)
+    decoded = 0
+
+    def failing(wkb: Any) -> Any:
+        nonlocal decoded
+        decoded += 1
+        if decoded == 2:
+            raise shapely.errors.GEOSException("a broken geometry")
+        return from_wkb(wkb)
+
+    from_wkb = shapely.from_wkb
+    # the reader module's shapely alone (the in-process read decodes with the real one)
+    monkeypatch.setattr(reader, "shapely", SimpleNamespace(from_wkb=failing))
+    with open_store(str(tmp_path / "store.gpkg")) as store:
+        assert isinstance(store, GeoPackageStore)
+        with_okrugs(store)
+        store.write("plots", grid(), user="tester")
+        store.reader_rows = 1
+        before, pid = READER.cpu_seconds, READER.pid
+        with caplog.at_level(logging.WARNING, logger="pasture.store"):
+            fallen_back = store.read("plots")
+        assert READER.cpu_seconds == before and READER.pid is None  # stopped mid-answer
+        assert "decoding the reader's answer" in caplog.text
+        again = _answered(store, "plots")
+        local = store.read("plots")
+    assert pid is None or pid != READER.pid
+    _assert_same(fallen_back, local)
+    _assert_same(again, local)
