@@ -3,7 +3,7 @@
 The columns are converted one record batch at a time, as the batches come, while the
 reader process reads the next ones (:class:`LayerColumns`): what is left once the last
 batch is in is joining each column's pieces. The frame holds copies of the values, none
-of the batches' memory (the reader's memory file, mapped).
+of the batches' memory (the bytes read from the pipe).
 """
 
 from __future__ import annotations

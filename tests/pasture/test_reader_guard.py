@@ -140,7 +140,7 @@ def test_the_reader_process_loads_no_frame_library(path: Path) -> None:
 
 
 def test_a_refused_statement_is_none_and_the_next_answer_is_whole(path: Path) -> None:
-    """An error answer and a rows answer (an Arrow stream read up to its end marker)
+    """An error answer and a rows answer (batches read up to its DONE record)
     leave the pipe at the start of the next answer: the same reader answers again."""
     reader = LayerReader(timeout=120.0)
     try:
