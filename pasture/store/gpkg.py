@@ -39,7 +39,7 @@ from .accounts import SqliteAccounts, new_token_version
 from .backend import refuse_unknown_migrations
 from .base import Store, read_migrations
 from .gpkg_slice import SurveyedSlice, holds_every_row
-from .reader import READER, arrow_frame, empty_fields, lean_layer_sql, whole_layer_sql
+from .reader import READER, empty_fields, lean_layer_sql, whole_layer_sql
 from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
 from .sqlite_rows import insert_columns
@@ -421,12 +421,12 @@ class GeoPackageStore(Store):
             whole_layer_sql(spec, order),
             schema=schema,
             lean=lean_layer_sql(spec, order, skip) if skip else None,
+            layer=spec,
         )
-        if answer is None:
+        if answer is None or answer.frame is None:
             return None
-        meta, table = answer
-        self._empty_fields[spec.name] = empty_fields(spec, table)  # the next read's guess
-        return arrow_frame(spec, table, meta["geometry_name"])
+        self._empty_fields[spec.name] = empty_fields(spec, answer.table)  # the next read's guess
+        return answer.frame
 
     # ----------------------------------------------------------------- dialect
     def _encode_geoms(self, geoms: Sequence[BaseGeometry | None]) -> list[Any]:

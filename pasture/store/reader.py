@@ -9,9 +9,12 @@ file, as QGIS is, and the locks between processes hold.
 
 One reader process serves every store of the parent; it is started on the first large
 read and answers one request at a time: a statement, run in one read transaction of its
-own, comes back as an Arrow IPC stream. The reader keeps the last file it read open
-(GDAL's dataset; each statement still reads the state committed before it) and opens
-it again for another file at the path or a new schema. A whole layer is asked for
+own, comes back as Arrow record batches through a pipe, one at a time as GDAL makes
+them, and this process decodes each batch (geometries, columns:
+:mod:`pasture.store.reader_frame`) while GDAL reads the next: the two processes work side
+by side where two cores are free. The reader keeps the last file it read open (GDAL's
+dataset; each statement still reads the state committed before it) and opens it again
+for another file at the path or a new schema. A whole layer is asked for
 without the fields the store's last read of it found empty (:func:`lean_layer_sql`),
 checked against the layer's count in the same statement. A request that finds the
 reader busy, or a reader that fails, is answered ``None``: the caller reads in its own
@@ -32,24 +35,34 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
-from geopandas.array import from_shapely
 
-from ..model import FieldType, Layer
+from ..model import Layer
 from . import reader_process
-from .reader_process import CPU, receive, send
-from .values import WGS84, layer_frame, paused_gc
+from .reader_frame import LayerColumns, arrow_frame, empty_fields
+from .reader_process import (
+    AGAIN,
+    BATCH,
+    CPU,
+    DONE,
+    ERROR,
+    HEAD,
+    PIPE_BYTES,
+    receive,
+    send,
+)
+from .values import paused_gc
 
 __all__ = [
     "READER",
     "READER_TIMEOUT",
     "ROWS_COLUMN",
+    "Answer",
     "LayerReader",
     "arrow_frame",
     "empty_fields",
@@ -64,6 +77,19 @@ log = logging.getLogger("pasture.store")
 READER_TIMEOUT = 60.0
 
 
+class Answer(NamedTuple):
+    """The reader's answer to a statement."""
+
+    #: GDAL's metadata: ``geometry_name``
+    meta: dict[str, Any]
+    #: the rows
+    table: pa.Table
+    #: the geometry column's values decoded (shapely), or None if there is none
+    geoms: np.ndarray | None
+    #: the layer's frame, where a layer was given and the rows have geometries
+    frame: pd.DataFrame | None = None
+
+
 class LayerReader:
     """The parent's end: a lazily started reader process and a lock around its pipes."""
 
@@ -72,6 +98,8 @@ class LayerReader:
         self._lock = threading.Lock()
         #: seconds a request may take before the reader process is killed
         self.timeout = timeout
+        #: records per batch (None: the reader's :data:`~.reader_process.BATCH_ROWS`)
+        self.batch_rows: int | None = None
         #: CPU seconds the reader process spent on the answers so far (benchmarks add it)
         self.cpu_seconds = 0.0
 
@@ -81,14 +109,21 @@ class LayerReader:
         return None if proc is None or proc.poll() is not None else proc.pid
 
     def read(
-        self, path: str, sql: str, *, schema: int | None = None, lean: str | None = None
-    ) -> tuple[dict[str, Any], pa.Table] | None:
-        """(GDAL's metadata, the rows of ``sql`` on the GeoPackage at ``path``), or None
+        self,
+        path: str,
+        sql: str,
+        *,
+        schema: int | None = None,
+        lean: str | None = None,
+        layer: Layer | None = None,
+    ) -> Answer | None:
+        """The rows of ``sql`` on the GeoPackage at ``path`` (:class:`Answer`), or None
         when the reader is busy with another request or cannot answer. ``schema``: the
         file's ``PRAGMA schema_version``; the reader reopens a file it kept open when it
         changes (and when another file is at ``path``). ``lean``: a
         :func:`lean_layer_sql` statement tried first, answered when it holds every record
-        (without its :data:`ROWS_COLUMN`)."""
+        (without its :data:`ROWS_COLUMN`). ``layer``: the rows are that layer's, its frame
+        is built batch by batch as they come (:class:`~.reader_frame.LayerColumns`)."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
@@ -100,33 +135,34 @@ class LayerReader:
             timer.start()
             try:
                 request = {"path": path, "sql": sql, "schema": schema, "lean": lean}
-                return self._request(proc, request)
+                return self._request(proc, request, layer)
             finally:
                 timer.cancel()
         except (OSError, EOFError, ValueError, pa.ArrowException):
             self._stop()  # a broken reader is started anew on the next request
             return None
+        except Exception:
+            # decoding a batch failed here: the rest of the answer is still in the pipe,
+            # so this reader cannot answer again; the in-process read decides
+            log.warning("decoding the reader's answer of %s failed", path, exc_info=True)
+            self._stop()
+            return None
+        except BaseException:
+            self._stop()  # interrupted mid-answer: the pipe holds the rest of it
+            raise
         finally:
             self._lock.release()
 
     def _request(
-        self, proc: subprocess.Popen[bytes], request: dict[str, Any]
-    ) -> tuple[dict[str, Any], pa.Table] | None:
+        self, proc: subprocess.Popen[bytes], request: dict[str, Any], layer: Layer | None = None
+    ) -> Answer | None:
         assert proc.stdin is not None and proc.stdout is not None
-        send(proc.stdin, json.dumps({**request, "rows_column": ROWS_COLUMN}).encode())
-        ok = proc.stdout.read(1)
-        if not ok:
-            raise EOFError("the reader process ended")
-        head = receive(proc.stdout)  # GDAL's metadata, or the reader's error message
-        # the stream is read from the pipe up to its end marker, no further
-        table = pa.ipc.open_stream(proc.stdout).read_all() if ok == b"\x01" else None
-        cpu = proc.stdout.read(CPU.size)
-        if len(cpu) < CPU.size:
-            raise EOFError("the reader process ended mid-answer")
-        self.cpu_seconds += CPU.unpack(cpu)[0]
-        if table is None:
-            return None  # GDAL refused the statement: read in-process
-        return json.loads(head), table
+        message = {**request, "rows_column": ROWS_COLUMN, "batch_rows": self.batch_rows}
+        send(proc.stdin, json.dumps(message).encode())
+        with paused_gc():  # a geometry and a text per record: see paused_gc
+            answer = _Receiving(layer).records(proc.stdout)
+        self.cpu_seconds += CPU.unpack(_exactly(proc.stdout, CPU.size))[0]
+        return answer  # None: GDAL refused the statement, read in-process
 
     def _kill(self, proc: subprocess.Popen[bytes], path: str) -> None:
         """The deadline passed: kill the reader (the waiting read then ends)."""
@@ -152,6 +188,7 @@ class LayerReader:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # GDAL's warnings; errors come back as answers
             )
+            _enlarge(self._proc.stdout)
         return self._proc
 
     def _stop(self) -> None:
@@ -193,6 +230,83 @@ class LayerReader:
         self._lock = threading.Lock()
 
 
+class _Receiving:
+    """One answer's records, read from the reader's standard output (see
+    :data:`~pasture.store.reader_process.RECORDS`), each batch decoded as it comes: its
+    geometries, and its layer's columns where a layer was given."""
+
+    def __init__(self, layer: Layer | None) -> None:
+        self._layer = layer
+        self._columns: LayerColumns | None = None
+        self._restart({}, pa.schema([]))
+
+    def _restart(self, meta: dict[str, Any], schema: pa.Schema) -> None:
+        self._meta, self._schema = meta, schema
+        self._batches: list[pa.RecordBatch] = []
+        self._geoms: list[np.ndarray] = []
+        layer = self._layer if meta.get("geometry_name") else None
+        self._columns = LayerColumns(layer, schema) if layer is not None else None
+
+    def records(self, pipe: IO[bytes]) -> Answer | None:
+        while True:
+            kind = pipe.read(1)
+            if kind == HEAD:  # a statement's rows follow (the lean one's are forgotten)
+                meta = json.loads(receive(pipe))
+                self._restart(meta, pa.ipc.read_schema(pa.py_buffer(receive(pipe))))
+            elif kind == BATCH:
+                self._add(pa.py_buffer(receive(pipe)))
+            elif kind == AGAIN:
+                continue  # the whole statement's HEAD is next
+            elif kind == DONE:
+                return self._answer()
+            elif kind == ERROR:
+                receive(pipe)  # the reader's message: GDAL's, for the in-process read
+                return None
+            else:
+                raise EOFError("the reader process ended" if not kind else f"record {kind!r}")
+
+    def _add(self, message: pa.Buffer) -> None:
+        batch = pa.ipc.read_record_batch(message, self._schema)
+        self._batches.append(batch)
+        name = self._meta.get("geometry_name")
+        if name:
+            wkb = batch.column(name).to_numpy(zero_copy_only=False)
+            self._geoms.append(shapely.from_wkb(wkb))
+        if self._columns is not None and self._columns.plan is not None:
+            self._columns.add(batch)
+
+    def _answer(self) -> Answer:
+        table = pa.Table.from_batches(self._batches, self._schema)
+        name = self._meta.get("geometry_name")
+        if not name:
+            return Answer(self._meta, table, None)
+        geoms = np.concatenate(self._geoms) if self._geoms else np.empty(0, dtype=object)
+        frame, columns = None, self._columns
+        if columns is not None and columns.plan is not None:
+            frame = columns.frame(table.num_rows, geoms)
+        elif self._layer is not None:  # a column typed otherwise: value by value
+            frame = arrow_frame(self._layer, table, name, geoms)
+        return Answer(self._meta, table, geoms, frame)
+
+
+def _enlarge(pipe: IO[bytes] | None) -> None:
+    """The answers' pipe made to hold :data:`~.reader_process.PIPE_BYTES` (Linux), so
+    that the reader writes a batch and reads the next while this process decodes one."""
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    with contextlib.suppress(OSError):  # above the system's limit: the pipe as it is
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def _exactly(pipe: IO[bytes], size: int) -> bytes:
+    data = pipe.read(size)
+    if len(data) < size:
+        raise EOFError("the reader process ended mid-answer")
+    return data
+
+
 #: The reader of this process (started on first use, ended at exit).
 READER = LayerReader()
 atexit.register(READER.close)
@@ -226,81 +340,3 @@ def lean_layer_sql(spec: Layer, order_by_id: str, skip: frozenset[str]) -> str:
         f"SELECT {columns}, (SELECT count(*) FROM {spec.name}) AS {ROWS_COLUMN} "
         f"FROM {spec.name} WHERE coalesce({empty}) IS NULL ORDER BY {order_by_id}"
     )
-
-
-def empty_fields(spec: Layer, table: pa.Table) -> frozenset[str]:
-    """The layer's fields the reader's answer left out or has empty in every record."""
-    return frozenset(
-        name
-        for name in spec.field_names
-        if name not in table.column_names or table.column(name).null_count == table.num_rows
-    )
-
-
-def arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
-    """The layer's frame, with :func:`~pasture.store.values.layer_frame`'s dtypes, of the
-    reader's rows: each column straight from its Arrow array (no value-by-value checks,
-    Arrow has typed them); a column GDAL typed otherwise goes through ``layer_frame``."""
-    with paused_gc():  # a geometry and a text per record: see paused_gc
-        return _arrow_frame(spec, table, geometry_name)
-
-
-def _arrow_frame(spec: Layer, table: pa.Table, geometry_name: str) -> pd.DataFrame:
-    names = ["id", *spec.field_names, "version"]
-    for spec_field in spec.fields:  # left out by a lean statement: empty, typed as GDAL would
-        if spec_field.name not in table.column_names:
-            empty = pa.nulls(table.num_rows, _EMPTY_TYPES.get(spec_field.type, pa.string()))
-            table = table.append_column(spec_field.name, empty)
-    geoms = shapely.from_wkb(table.column(geometry_name).to_numpy(zero_copy_only=False))
-    kinds = {f.name: f for f in spec.fields}
-    columns: dict[str, Any] = {}
-    for name in names:
-        column, field = table.column(name), kinds.get(name)
-        kind = (
-            FieldType.TEXT if name == "id" else FieldType.INTEGER if field is None else field.type
-        )
-        if not _ARROW_TYPES.get(kind, pa.types.is_string)(column.type):
-            return _frame_by_value(spec, table, names, geoms)
-        if kind is FieldType.INTEGER and field is not None and not field.required:
-            columns[name] = pd.array(column.to_pylist(), dtype="Int64")
-        elif kind is FieldType.INTEGER:
-            columns[name] = column.to_numpy()  # required: never null
-        elif kind is FieldType.DATE:
-            columns[name] = column.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-        elif kind is FieldType.REAL:
-            columns[name] = column.to_numpy(zero_copy_only=False)  # NaN where empty
-        else:
-            text = column.to_numpy(zero_copy_only=False)  # None where empty
-            columns[name] = pd.Series(text, dtype=object, copy=False)
-    columns["geometry"] = from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
-    return gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
-
-
-#: The Arrow type GDAL gives each field type (else text).
-_EMPTY_TYPES = {
-    FieldType.REAL: pa.float64(),
-    FieldType.INTEGER: pa.int64(),
-    FieldType.DATE: pa.date32(),
-}
-
-#: The Arrow type of each field type whose conversion gives the layer's dtype (else text).
-_ARROW_TYPES = {
-    FieldType.REAL: pa.types.is_float64,
-    FieldType.INTEGER: pa.types.is_int64,
-    FieldType.DATE: pa.types.is_date32,
-}
-
-
-def _frame_by_value(
-    spec: Layer, table: pa.Table, names: list[str], geoms: np.ndarray
-) -> pd.DataFrame:
-    data: dict[str, Any] = {}
-    for name in names:
-        column = table.column(name)
-        if pa.types.is_floating(column.type) or pa.types.is_string(column.type):
-            data[name] = column.to_numpy(zero_copy_only=False)  # NaN / None where empty
-        elif pa.types.is_integer(column.type) and not column.null_count:
-            data[name] = column.to_numpy()
-        else:  # integers with gaps (not through float), dates, anything GDAL made text of
-            data[name] = column.to_pylist()
-    return layer_frame(spec, data, table.num_rows, geoms)

@@ -3,19 +3,48 @@
 Run as a script (``python -I reader_process.py``), so that nothing of the store's own
 imports, GDAL's SQLite library included, is loaded beside another; it only needs
 pyogrio and pyarrow. It answers requests from standard input until that closes.
+
+An answer comes in records, each a kind byte and its data (:data:`RECORDS`): GDAL's rows
+one Arrow record batch at a time, as GDAL makes them, so that the parent decodes a batch
+while the next one is read. The batches go through the pipe, which the parent makes
+large enough (:data:`PIPE_BYTES`) for a batch or two to wait there while it decodes.
+Not through shared memory: a memory file (``memfd``) of each answer, its batches mapped
+by the parent without a copy, cost the parent more CPU than the pipe's copy (~+9 ms of
+~35 ms at 20,000 plots: every page of a fresh mapping is a page fault, and the reader
+fills new pages too; benchmarks/README.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
 import sys
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 LENGTH = struct.Struct("<Q")
 CPU = struct.Struct("<d")
+
+#: The records of an answer: one kind byte, then
+#: ``HEAD`` GDAL's metadata (JSON) and the statement's Arrow schema (each length first);
+#: ``BATCH`` a record batch as an Arrow IPC message (its length first);
+#: ``AGAIN`` the lean statement missed records: forget its rows, the whole statement's follow;
+#: ``DONE`` the rows are whole; ``ERROR`` the reader's message (its length first).
+#: ``DONE`` and ``ERROR`` end the answer, followed by the CPU seconds it took (:data:`CPU`).
+HEAD, BATCH, AGAIN, DONE, ERROR = (bytes([c]) for c in b"HBADE")
+RECORDS = (HEAD, BATCH, AGAIN, DONE, ERROR)
+
+#: Bytes the parent has the answers' pipe hold (Linux; 64 KiB otherwise): a batch of
+#: 1,024 plots is ~0.4 MB, and the reader writing one waits while the pipe is full.
+PIPE_BYTES = 1 << 20
+
+#: Records GDAL puts in one batch, unless the request says (``batch_rows``): small enough
+#: for the parent to decode one batch while the next is read (20 batches for 20,000
+#: plots), large enough to cost next to nothing per batch.
+BATCH_ROWS = 1024
 
 
 def send(pipe: IO[bytes], data: bytes) -> None:
@@ -49,9 +78,8 @@ class _Gdal:
 
     #: GDALOpenEx's flags: a vector dataset, read-only
     OF_VECTOR = 0x04
-    #: OGR_L_GetArrowStream's options: no FID column, the whole result in one batch
-    #: where it fits (pyogrio's default batch size)
-    STREAM_OPTIONS = (b"INCLUDE_FID=NO", b"MAX_FEATURES_IN_BATCH=65536")
+    #: OGR_L_GetArrowStream's options: no FID column, batches of ``batch_rows`` records
+    STREAM_OPTIONS = (b"INCLUDE_FID=NO", b"MAX_FEATURES_IN_BATCH=%d")
 
     def __init__(self) -> None:
         import ctypes
@@ -76,12 +104,14 @@ class _Gdal:
             function.restype, function.argtypes = restype, argtypes
         self._lib, self._ctypes = lib, ctypes
         self._drivers = (s * 2)(b"GPKG", None)
-        self._options = (s * (len(self.STREAM_OPTIONS) + 1))(*self.STREAM_OPTIONS, None)
+        self.batch_rows = BATCH_ROWS
         self._dataset: int | None = None
         self._key: tuple[str, int, int, Any] | None = None
 
-    def read(self, path: str, sql: str, schema: Any) -> tuple[str, Any]:
-        """(the geometry column's name, the rows of ``sql``) on the GeoPackage at ``path``."""
+    @contextlib.contextmanager
+    def read(self, path: str, sql: str, schema: Any) -> Iterator[tuple[str, Any]]:
+        """(the geometry column's name, a reader of the batches of ``sql``'s rows) on the
+        GeoPackage at ``path``, in one read transaction: the block's."""
         import pyarrow as pa
 
         lib, ctypes = self._lib, self._ctypes
@@ -94,17 +124,18 @@ class _Gdal:
             try:
                 geometry_name = (lib.OGR_L_GetGeometryColumn(layer) or b"").decode()
                 stream = ctypes.create_string_buffer(40)  # struct ArrowArrayStream
-                if not lib.OGR_L_GetArrowStream(layer, stream, self._options):
+                options = (*self.STREAM_OPTIONS[:-1], self.STREAM_OPTIONS[-1] % self.batch_rows)
+                strings = (ctypes.c_char_p * (len(options) + 1))(*options, None)
+                if not lib.OGR_L_GetArrowStream(layer, stream, strings):
                     raise RuntimeError(self._error("GDAL gave no Arrow stream"))
                 # pyarrow takes the stream over and releases it when closed
                 with pa.RecordBatchReader._import_from_c(ctypes.addressof(stream)) as batches:
-                    table = batches.read_all()
+                    yield geometry_name, batches
             finally:
                 lib.GDALDatasetReleaseResultSet(dataset, layer)  # ends the read transaction
         except BaseException:
             self.close()  # opened again for the next request
             raise
-        return geometry_name, table
 
     def _opened(self, path: str, schema: Any) -> int:
         info = os.stat(path)
@@ -139,14 +170,20 @@ class _Pyogrio:
     library's symbols are not looked up in the libraries it links): pyogrio's read,
     which opens the file for every statement."""
 
+    batch_rows = BATCH_ROWS
+
     def release(self, path: str) -> None:
         """Nothing is kept open between statements."""
 
-    def read(self, path: str, sql: str, schema: Any) -> tuple[str, Any]:
-        import pyogrio
+    @contextlib.contextmanager
+    def read(self, path: str, sql: str, schema: Any) -> Iterator[tuple[str, Any]]:
+        from pyogrio.raw import open_arrow
 
-        meta, table = pyogrio.read_arrow(path, sql=sql)
-        return meta.get("geometry_name") or "", table
+        with open_arrow(path, sql=sql, batch_size=self.batch_rows, use_pyarrow=True) as (
+            meta,
+            batches,
+        ):
+            yield meta.get("geometry_name") or "", batches
 
 
 def _reader() -> _Gdal | _Pyogrio:
@@ -156,30 +193,58 @@ def _reader() -> _Gdal | _Pyogrio:
         return _Pyogrio()
 
 
-def _read(gdal: _Gdal | _Pyogrio, request: dict[str, Any]) -> tuple[bytes, Any]:
-    """GDAL's metadata (JSON) and the rows of the request's statement as an Arrow table:
-    its lean statement's, without the count column, when they are every record (see
-    ``pasture.store.reader.lean_layer_sql``), else its whole statement's."""
-    path, schema, table = request["path"], request.get("schema"), None
+class _Answer:
+    """Writes one answer's records to standard output."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+
+    def head(self, geometry_name: str, schema: Any) -> None:
+        self._out.write(HEAD)
+        send(self._out, json.dumps({"geometry_name": geometry_name}).encode())
+        send(self._out, schema.serialize().to_pybytes())
+
+    def batch(self, batch: Any) -> None:
+        message = batch.serialize()  # Arrow's IPC message: written as it is, not copied
+        self._out.write(BATCH + LENGTH.pack(message.size))
+        self._out.write(message)
+        self._out.flush()  # the parent decodes this batch while GDAL reads the next
+
+    def write(self, record: bytes) -> None:
+        self._out.write(record)
+
+
+def _stream(
+    gdal: _Gdal | _Pyogrio, path: str, sql: str, schema: Any, answer: _Answer, counted: str = ""
+) -> bool:
+    """Writes the rows of ``sql`` (without the column ``counted``, if given) to the
+    answer; True when as many came as ``counted`` says in each of them (see
+    ``pasture.store.reader.lean_layer_sql``)."""
+    rows, count = 0, None
+    with gdal.read(path, sql, schema) as (geometry_name, batches):
+        layout = batches.schema
+        if counted:
+            layout = layout.remove(layout.get_field_index(counted))
+        answer.head(geometry_name, layout)
+        for batch in batches:
+            if counted:
+                if count is None and batch.num_rows:
+                    count = batch.column(counted)[0].as_py()
+                batch = batch.drop_columns([counted])
+            rows += batch.num_rows
+            answer.batch(batch)
+    return count is not None and rows == count
+
+
+def _answer(gdal: _Gdal | _Pyogrio, request: dict[str, Any], answer: _Answer) -> None:
+    """The rows of the request's lean statement when they are every record, else (after
+    ``AGAIN``) its whole statement's."""
+    path, schema = request["path"], request.get("schema")
     if request.get("lean"):
-        geometry_name, table = gdal.read(path, request["lean"], schema)
-        counted = request["rows_column"]
-        rows = table.column(counted)[0].as_py() if table.num_rows else None
-        table = table.drop_columns([counted]) if rows == table.num_rows else None
-    if table is None:
-        geometry_name, table = gdal.read(path, request["sql"], schema)
-    return json.dumps({"geometry_name": geometry_name}).encode(), table
-
-
-def _write_stream(table: Any) -> None:
-    """The table as an Arrow IPC stream straight into the pipe: Arrow writes its buffers
-    to the descriptor itself (copied once, by the kernel; an in-memory stream first
-    cost 0.04 s of CPU more for 250,000 plots). The stream ends with its own marker."""
-    import pyarrow as pa  # only here: the parent imports this module for its framing
-
-    pipe = pa.PythonFile(sys.stdout.buffer, mode="w")
-    with pa.ipc.new_stream(pipe, table.schema) as writer:
-        writer.write_table(table)
+        if _stream(gdal, path, request["lean"], schema, answer, request["rows_column"]):
+            return
+        answer.write(AGAIN)
+    _stream(gdal, path, request["sql"], schema, answer)
 
 
 #: What pyogrio imports if it can (for its data frames) and this process never uses:
@@ -190,14 +255,15 @@ FRAME_LIBRARIES = ("geopandas", "pandas", "pyproj", "shapely")
 def main() -> None:
     """The reader process: answer requests from standard input until it closes.
 
-    An answer is a status byte, then for rows (1) GDAL's metadata (its length, then
-    JSON) and the Arrow stream, for an error (0) its length and message; last the CPU
-    seconds the request took here, written included.
+    An answer is records (:data:`RECORDS`) ending in ``DONE`` or ``ERROR`` (any failure:
+    the parent reads in its own process), then the CPU seconds the request took here,
+    writing included.
     """
     for name in FRAME_LIBRARIES:
         sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     gdal: _Gdal | _Pyogrio | None = None
+    answer = _Answer(stdout)
     while True:
         try:
             request = json.loads(receive(stdin))
@@ -205,20 +271,19 @@ def main() -> None:
             return
         start = time.process_time()
         try:
-            if "release" in request:  # answered as "no rows": nothing to read
+            if "release" in request:  # answered as an error: nothing to read
                 if gdal is not None:
                     gdal.release(request["release"])
                 raise LookupError("released")
             if gdal is None:  # GDAL loaded on the first request, counted in its CPU
                 gdal = _reader()
-            head, table = _read(gdal, request)
+            gdal.batch_rows = int(request.get("batch_rows") or BATCH_ROWS)
+            _answer(gdal, request, answer)
         except Exception as exc:  # any failure is an answer: the parent reads in-process
-            stdout.write(b"\x00")
+            stdout.write(ERROR)
             send(stdout, str(exc).encode())
         else:
-            stdout.write(b"\x01")
-            send(stdout, head)  # flushed: the stream below goes past this buffer
-            _write_stream(table)
+            stdout.write(DONE)
         stdout.write(CPU.pack(time.process_time() - start))
         stdout.flush()
 

@@ -140,7 +140,7 @@ def test_the_reader_process_loads_no_frame_library(path: Path) -> None:
 
 
 def test_a_refused_statement_is_none_and_the_next_answer_is_whole(path: Path) -> None:
-    """An error answer and a rows answer (an Arrow stream read up to its end marker)
+    """An error answer and a rows answer (batches read up to its DONE record)
     leave the pipe at the start of the next answer: the same reader answers again."""
     reader = LayerReader(timeout=120.0)
     try:
@@ -210,8 +210,10 @@ _BOTH_SCRIPT = """
 import runpy, sys
 module = runpy.run_path(sys.argv[1])
 sql = "SELECT id, name, elevation_m, version, geom FROM plots ORDER BY id"
-kept = module["_Gdal"]().read(sys.argv[2], sql, None)
-fallback = module["_Pyogrio"]().read(sys.argv[2], sql, None)
+def read(reader):
+    with reader.read(sys.argv[2], sql, None) as (geometry_name, batches):
+        return geometry_name, batches.read_all()
+kept, fallback = read(module["_Gdal"]()), read(module["_Pyogrio"]())
 print(kept[0] == fallback[0] == "geom", kept[1].equals(fallback[1]), kept[1].num_rows)
 """
 
