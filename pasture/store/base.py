@@ -482,13 +482,29 @@ class Store(ResultTables):
         progress: Progress | None = None,
         keep_version: bool = False,
     ) -> None:
-        columns = ["id", *spec.field_names, "version"]
+        columns, values = self._insert_values(spec, frame, keep_version=keep_version)
         if spec.geometry_type:
             columns.append("geom")
         total = len(frame)
+        for start in range(0, max(total, 1), BATCH):
+            end = min(start + BATCH, total)
+            if start >= end:
+                break
+            parts = [col[start:end] for col in values]
+            if spec.geometry_type:
+                parts.append(self._encode_geoms(frame["geometry"].iloc[start:end].tolist()))
+            self._bulk_insert(cur, spec.name, columns, list(zip(*parts, strict=True)))
+            if progress is not None:
+                progress(min(start + BATCH, total), total)
+
+    def _insert_values(
+        self, spec: Layer, frame: pd.DataFrame, *, keep_version: bool
+    ) -> tuple[list[str], list[list[Any]]]:
+        """The columns of a layer's rows (``id``, its fields, ``version``; not the
+        geometry) and their parameters, a list per column."""
+        total = len(frame)
         # a column at a time: per-row dicts and per-value conversion cost more than the
         # database's own insert on a bulk import
-        ids = frame["id"].tolist()
         values = [
             db_column(frame[f.name], whole=f.type is FieldType.INTEGER)
             if f.name in frame.columns
@@ -496,16 +512,7 @@ class Store(ResultTables):
             for f in spec.fields
         ]
         versions = [int(v) for v in frame["version"].tolist()] if keep_version else [1] * total
-        for start in range(0, max(total, 1), BATCH):
-            end = min(start + BATCH, total)
-            if start >= end:
-                break
-            parts = [ids[start:end], *(col[start:end] for col in values), versions[start:end]]
-            if spec.geometry_type:
-                parts.append(self._encode_geoms(frame["geometry"].iloc[start:end].tolist()))
-            self._bulk_insert(cur, spec.name, columns, list(zip(*parts, strict=True)))
-            if progress is not None:
-                progress(min(start + BATCH, total), total)
+        return ["id", *spec.field_names, "version"], [frame["id"].tolist(), *values, versions]
 
     def _update_row(self, cur: Any, spec: Layer, row: Mapping[str, Any], version: int) -> None:
         sets = [f"{f} = ?" for f in spec.field_names] + ["version = ?"]
