@@ -10,7 +10,9 @@ matched at once, by sorting: a plot with an edge that is not shared exactly once
 other way, by another plot, is a suspect. These are the plots GEOS finds and more (an edge
 on the district's border, or one that differs in its last bit from its neighbour's: no
 overlap, and the exact check of the suspects' pairs says so), never fewer: GEOS too
-takes an edge shared that way as valid.
+takes an edge shared that way as valid. (Two plots that both share every edge can still
+overlap as inner plots of two different tilings laid over the same ground; GEOS's check,
+edge by edge as well, misses them too: the same suspects, checked by hand.)
 """
 
 from __future__ import annotations
