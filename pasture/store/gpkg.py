@@ -30,7 +30,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import StoreError
-from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, gpkg_envelope, gpkg_envelopes
+from ..geometry import GPKG_WKB_SQL, decode_gpkg, encode_gpkg, encode_gpkg_envelopes, gpkg_envelope
 from ..model import LAYERS, TABLES, FieldType, Layer, Table
 from ..model import layer as layer_named
 from ..progress import Progress
@@ -42,10 +42,10 @@ from .gpkg_slice import SurveyedSlice, holds_every_row
 from .reader import READER, empty_fields, lean_layer_sql, whole_layer_sql
 from .rtree import fill_empty_rtree
 from .sqlite import immediate_transaction
-from .sqlite_rows import insert_columns
+from .sqlite_rows import insert_columns, insert_rows
 from .tables import PendingSlice
 from .validation import CensusLimits
-from .values import BBox, quoted
+from .values import BATCH, BBox, quoted
 
 __all__ = ["GeoPackageStore", "default_accounts_path"]
 
@@ -138,6 +138,9 @@ _CACHE_KIB = 65_536
 
 #: From this many rows on, a layer insert fills the R-tree itself (see _insert_indexed).
 _BULK_RTREE_ROWS = 100
+
+#: From this many rows on, an insert puts many rows in each statement (sqlite_rows).
+_MULTI_ROW_ROWS = 100
 
 # Attribute tables QGIS should list beside the feature layers.
 _ATTRIBUTE_TABLES = ("households", "census", "history", "meta", *TABLES)
@@ -444,33 +447,24 @@ class GeoPackageStore(Store):
         progress: Progress | None = None,
         keep_version: bool = False,
     ) -> None:
-        # a bulk write's R-tree entries, from every batch, go in at the end: all at once,
-        # so an index that was empty is built whole (pasture.store.rtree)
-        bulk = spec.geometry_type is not None and len(frame) >= _BULK_RTREE_ROWS
-        pending: list[tuple[np.ndarray, np.ndarray]] | None = [] if bulk else None
-        self._local.index = pending
-        try:
+        if spec.geometry_type is None or len(frame) < _BULK_RTREE_ROWS:
             super()._insert_rows(cur, spec, frame, progress=progress, keep_version=keep_version)
-        finally:
-            self._local.index = None
-        if pending:
-            _fill_rtree(cur, spec.name, pending)
+            return
+        columns, values = self._insert_values(spec, frame, keep_version=keep_version)
+        blobs, envelopes = encode_gpkg_envelopes(frame["geometry"])
+        _insert_indexed(cur, spec.name, [*columns, "geom"], [*values, blobs], envelopes, progress)
+        _touch(cur, spec.name)
 
     def _bulk_insert(
         self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
-        pending = getattr(self._local, "index", None)
-        bulk = pending is not None or len(rows) >= _BULK_RTREE_ROWS
-        if rows and bulk and table in LAYERS and LAYERS[table].geometry_type:
-            _insert_indexed(cur, table, columns, rows, pending)
+        if len(rows) >= _MULTI_ROW_ROWS:
+            insert_rows(cur, table, columns, rows)
         elif rows:
             marks = ", ".join("?" * len(columns))
             cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
         if table in LAYERS:
-            cur.execute(
-                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-                (table,),
-            )
+            _touch(cur, table)
 
     def _insert_columns(self, cur: Any, spec: Table, values: list[list[Any]]) -> None:
         # Many rows per INSERT, and text a block of rows shares (a plot's id, a date and
@@ -555,22 +549,31 @@ class GeoPackageStore(Store):
                         )
 
 
+def _touch(cur: sqlite3.Cursor, table: str) -> None:
+    """Note a change of a layer in ``gpkg_contents`` (GeoPackage 1.4, 1.1.3.1.2)."""
+    cur.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+        (table,),
+    )
+
+
 def _insert_indexed(
     cur: sqlite3.Cursor,
     table: str,
     columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
-    pending: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    values: list[list[Any]],
+    envelopes: np.ndarray,
+    progress: Progress | None,
 ) -> None:
-    """Insert layer rows (geometry blob last) and their R-tree entries in bulk.
+    """Insert layer rows (columns of parameters, the geometry blobs last) and index them.
 
     The spec's insert trigger calls five Python SQL functions per row, which cost
     six times the insert itself on a bulk import; inside this transaction the
-    trigger is dropped, the rows get their fids here, the R-tree is filled from the
-    blobs' header envelopes and the trigger is created again. ``pending``: where the
-    entries wait for :func:`_fill_rtree` (the end of the write) instead.
-    Other connections never see the schema without it (one transaction), and a
-    failure rolls all of it back.
+    trigger is dropped, the rows get their fids here and go in many per INSERT
+    (:mod:`.sqlite_rows`), the trigger is created again and the R-tree filled from
+    ``envelopes`` (minx, maxx, miny, maxy per row, NaN for an empty geometry: what the
+    blobs' headers hold), built whole when it was empty. Other connections never see
+    the schema without the trigger (one transaction), and a failure rolls all of it back.
     """
     cur.execute(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
@@ -578,29 +581,24 @@ def _insert_indexed(
         (table,),
     )
     first = int(cur.fetchone()[0]) + 1
-    fids = range(first, first + len(rows))
-    envelopes = gpkg_envelopes([row[-1] for row in rows])
-    present = ~np.isnan(envelopes[:, 0])
+    total = len(envelopes)
+    fids = list(range(first, first + total))
     cur.execute(f"DROP TRIGGER rtree_{table}_geom_insert")
-    marks = ", ".join("?" * (len(columns) + 1))
-    cur.executemany(
-        f"INSERT INTO {table} (fid, {', '.join(columns)}) VALUES ({marks})",
-        [(fid, *row) for fid, row in zip(fids, rows, strict=True)],
-    )
+    for start in range(0, total, BATCH):
+        stop = min(start + BATCH, total)
+        batch = [fids[start:stop], *(column[start:stop] for column in values)]
+        insert_columns(cur, table, ["fid", *columns], batch)
+        if progress is not None:
+            progress(stop, total)
     cur.execute(_RTREE_INSERT.format(t=table))
-    index = (np.arange(first, first + len(rows), dtype=np.int64)[present], envelopes[present])
-    if pending is None:
-        _fill_rtree(cur, table, [index])
-    else:
-        pending.append(index)
+    present = ~np.isnan(envelopes[:, 0])
+    _fill_rtree(
+        cur, table, np.arange(first, first + total, dtype=np.int64)[present], envelopes[present]
+    )
 
 
-def _fill_rtree(
-    cur: sqlite3.Cursor, table: str, entries: list[tuple[np.ndarray, np.ndarray]]
-) -> None:
+def _fill_rtree(cur: sqlite3.Cursor, table: str, fids: np.ndarray, boxes: np.ndarray) -> None:
     """Add (fids, envelopes) to the layer's R-tree: built whole when it is empty."""
-    fids = np.concatenate([f for f, _ in entries])
-    boxes = np.concatenate([b for _, b in entries])
     if not fill_empty_rtree(cur, f"rtree_{table}_geom", fids, boxes):
         cur.executemany(
             f"INSERT OR REPLACE INTO rtree_{table}_geom VALUES (?, ?, ?, ?, ?)",

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["GridLayout", "grid_layout", "insert_columns"]
+__all__ = ["GridLayout", "grid_layout", "insert_columns", "insert_rows"]
 
 #: Rows per INSERT of the row-by-row path (at most SQLite's variable limit allows):
 #: measured on 521,824 NDVI rows, 200 rows per statement took a third of the time of one.
@@ -117,6 +117,17 @@ def insert_columns(
         _insert_flat(cur, table, columns, [v[start : start + _STEP] for v in values], limit)
 
 
+def insert_rows(
+    cur: sqlite3.Cursor, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert rows given as tuples, as many per INSERT as :func:`insert_columns` puts in
+    its row-by-row path (a bulk write's layer rows and their history)."""
+    limit = cur.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    for start in range(0, len(rows), _STEP):
+        flat = list(itertools.chain.from_iterable(rows[start : start + _STEP]))
+        _execute_flat(cur, table, columns, flat, limit)
+
+
 def _insert_flat(
     cur: sqlite3.Cursor, table: str, columns: Sequence[str], values: list[list[Any]], limit: int
 ) -> None:
@@ -127,6 +138,14 @@ def _insert_flat(
     flat: list[Any] = [None] * (n * width)
     for j, column in enumerate(values):
         flat[j::width] = column
+    _execute_flat(cur, table, columns, flat, limit)
+
+
+def _execute_flat(
+    cur: sqlite3.Cursor, table: str, columns: Sequence[str], flat: list[Any], limit: int
+) -> None:
+    """Insert the rows of ``flat`` (row after row, ``len(columns)`` values each)."""
+    width = len(columns)
     size = max(1, min(ROWS_PER_INSERT, limit // width)) * width
     whole = len(flat) - len(flat) % size
     row = "(" + ", ".join("?" * width) + ")"

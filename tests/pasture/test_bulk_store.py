@@ -8,6 +8,7 @@ GDAL in the reader process. Both stores, real files and databases.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import signal
@@ -270,6 +271,22 @@ def test_a_write_failing_on_bad_records_reports_the_checks_findings(store: Store
     assert raised.value.source == "plots.gpkg"
     assert store.count("plots") == 0
     assert store.history(layer="plots").empty
+
+
+def test_a_bulk_write_runs_without_the_cyclic_collector_and_turns_it_back_on(
+    store: Store,
+) -> None:
+    """The collector is off while the rows go in (progress is reported from the insert)
+    and on again afterwards, after a refused write too."""
+    with_okrugs(store)
+    assert gc.isenabled()
+    seen: list[bool] = []
+    store.write("plots", grid(), user="tester", progress=lambda *_: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(AlreadyExists):
+        store.write("plots", grid(), user="tester")
+    assert gc.isenabled()
 
 
 def test_a_lean_read_leaves_out_the_empty_fields_and_is_whole(
