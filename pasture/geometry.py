@@ -19,7 +19,6 @@ __all__ = [
     "geodesic_area_ha",
     "geometry_values",
     "gpkg_envelope",
-    "gpkg_envelopes",
     "promote",
 ]
 
@@ -58,8 +57,8 @@ def encode_gpkg(geoms: Sequence[BaseGeometry | None], srs_id: int = 4326) -> lis
 def encode_gpkg_envelopes(
     geoms: Sequence[BaseGeometry | None], srs_id: int = 4326
 ) -> tuple[list[bytes | None], np.ndarray]:
-    """GeoPackage blobs with an XY envelope, and the envelopes as :func:`gpkg_envelopes`
-    gives them (an (n, 4) array of minx, maxx, miny, maxy; NaN for None or empty).
+    """GeoPackage blobs with an XY envelope, and their envelopes as the blobs' headers hold
+    them (an (n, 4) array of minx, maxx, miny, maxy; NaN for None or empty).
 
     The headers are laid out for all geometries in one numpy array; each blob is then
     its 40-byte slice (8 for an empty geometry, which has no envelope) and its WKB. A
@@ -118,24 +117,6 @@ def gpkg_envelope(blob: bytes | None) -> tuple[float, float, float, float] | Non
         return None
     minx, miny, maxx, maxy = geom.bounds
     return minx, maxx, miny, maxy
-
-
-def gpkg_envelopes(blobs: Sequence[bytes | None]) -> np.ndarray:
-    """(minx, maxx, miny, maxy) of every blob as an (n, 4) array; NaN rows for None or empty.
-
-    Blobs with a little-endian XY envelope (what :func:`encode_gpkg` writes) are read
-    in one numpy call; any other header goes through :func:`gpkg_envelope`.
-    """
-    out = np.full((len(blobs), 4), np.nan)
-    plain = [b is not None and len(b) >= 40 and b[3] == _FLAGS_LE_XY_ENVELOPE for b in blobs]
-    picked = [b[8:40] for b, p in zip(blobs, plain, strict=True) if p and b is not None]
-    if picked:
-        out[np.asarray(plain)] = np.frombuffer(b"".join(picked), dtype="<f8").reshape(-1, 4)
-    for i, (blob, p) in enumerate(zip(blobs, plain, strict=True)):
-        env = None if p else gpkg_envelope(blob)
-        if env is not None:
-            out[i] = env
-    return out
 
 
 def geodesic_area_ha(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
